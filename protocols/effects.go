@@ -1,0 +1,68 @@
+package protocols
+
+import "github.com/dsimlab/dsim/clock"
+
+// Effects is what a node asks of the world in response to one Input. The
+// driver applies them in this order: Records are appended to the durable
+// store and synced (unless NoSync), then Sends leave, then Timers are set or
+// cancelled, then Notes go to the checkers.
+type Effects struct {
+	Records []Record  // appended to the durable store
+	NoSync  bool      // leave this step's Records unsynced: a crash before the next sync loses them
+	Sends   []Send    // messages to send, in order
+	Timers  []TimerOp // timers to set or cancel, in order
+	Notes   []Note    // observations for checkers and the UI
+}
+
+// Send is one outgoing message.
+type Send struct {
+	To  NodeID
+	Msg Message
+}
+
+// TimerOp sets or cancels one named timer.
+type TimerOp struct {
+	Name   string
+	After  clock.Duration // local time until it fires; ignored when Cancel
+	Cancel bool
+}
+
+// Reset empties e for reuse, keeping its capacity.
+func (e *Effects) Reset() {
+	clear(e.Records)
+	clear(e.Sends)
+	clear(e.Notes)
+	e.Records, e.Sends, e.Timers, e.Notes = e.Records[:0], e.Sends[:0], e.Timers[:0], e.Notes[:0]
+	e.NoSync = false
+}
+
+// Persist appends durable records. They are synced before any message of the
+// same step is sent.
+func (e *Effects) Persist(r ...Record) { e.Records = append(e.Records, r...) }
+
+// Send queues a message to one node.
+func (e *Effects) Send(to NodeID, m Message) { e.Sends = append(e.Sends, Send{To: to, Msg: m}) }
+
+// Broadcast queues the same message to each of to, in the given order.
+func (e *Effects) Broadcast(to []NodeID, m Message) {
+	for _, id := range to {
+		e.Sends = append(e.Sends, Send{To: id, Msg: m})
+	}
+}
+
+// SetTimer (re)arms the timer called name to fire after d of the node's local
+// time. Setting a timer that is already armed replaces it.
+func (e *Effects) SetTimer(name string, d clock.Duration) {
+	e.Timers = append(e.Timers, TimerOp{Name: name, After: d})
+}
+
+// CancelTimer disarms the timer called name, if it is armed.
+func (e *Effects) CancelTimer(name string) {
+	e.Timers = append(e.Timers, TimerOp{Name: name, Cancel: true})
+}
+
+// Note reports an observation to the checkers.
+func (e *Effects) Note(n Note) { e.Notes = append(e.Notes, n) }
+
+// Probe reports that the node reached the named coverage probe.
+func (e *Effects) Probe(name string) { e.Notes = append(e.Notes, Probe(name)) }

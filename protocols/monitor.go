@@ -1,0 +1,50 @@
+package protocols
+
+import (
+	"fmt"
+
+	"github.com/dsimlab/dsim/clock"
+)
+
+// Cluster is the read-only view of a run that monitors see.
+type Cluster interface {
+	Now() clock.Time     // global virtual time
+	Servers() []NodeID   // the protocol's server nodes, sorted
+	Node(id NodeID) Node // the node's current value, or nil while it is down
+}
+
+// Event describes one event of a run, as monitors see it.
+type Event struct {
+	Seq   uint64     // 1 for the first event of the run
+	Time  clock.Time // global virtual time
+	Node  NodeID     // the node that stepped, or "" for a fault or network event
+	Input InputKind  // what the node consumed, when Node is set
+	Notes []Note     // the notes the node emitted during this event
+}
+
+// Monitor judges a run from outside the nodes. It is called after every
+// event, keeps whatever ghost state it needs (who was elected in which term,
+// which writes were acknowledged), and returns a *Violation at the first
+// breach of a safety property. A Monitor belongs to one run.
+type Monitor interface {
+	Check(c Cluster, ev Event) error
+}
+
+// MonitorFunc adapts a stateless function to Monitor.
+type MonitorFunc func(c Cluster, ev Event) error
+
+// Check calls f.
+func (f MonitorFunc) Check(c Cluster, ev Event) error { return f(c, ev) }
+
+// Violation is a breach of a named property, as found by a monitor.
+type Violation struct {
+	Kind   string // the property, e.g. "election-safety"
+	Detail string // what was seen, with node IDs, terms and indexes
+}
+
+func (v *Violation) Error() string { return v.Kind + ": " + v.Detail }
+
+// Violationf builds a Violation with a formatted detail.
+func Violationf(kind, format string, args ...any) *Violation {
+	return &Violation{Kind: kind, Detail: fmt.Sprintf(format, args...)}
+}
