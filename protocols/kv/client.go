@@ -1,0 +1,364 @@
+package kv
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/dsimlab/dsim/clock"
+	"github.com/dsimlab/dsim/protocols"
+)
+
+// ClientOptions configures the generic client. The zero value is a sensible
+// workload: three keys, an even mix of get, put and append, a 200ms request
+// timeout, no think time and no op limit, talking Request/Reply to one
+// server at a time.
+type ClientOptions struct {
+	// Keys is the number of keys, named k1..kN. Zero means 3: a small key
+	// set makes operations contend, which is what a linearizability check
+	// needs to be worth anything.
+	Keys int
+	// Mix weighs the kinds of operations; the zero Mix means 1:1:1.
+	Mix Mix
+	// Timeout is how long a request may go unanswered before the client
+	// retries it at another server. Zero means 200ms.
+	Timeout clock.Duration
+	// Backoff is how long the client waits before retrying after a
+	// NotLeader reply that names no usable leader (an election is probably
+	// under way). Zero means 50ms.
+	Backoff clock.Duration
+	// ThinkTime is the pause after a completed operation (and before the
+	// first one). Zero means none: a closed loop at full speed.
+	ThinkTime clock.Duration
+	// MaxOps stops the client after this many completed operations. Zero
+	// means no limit.
+	MaxOps int
+	// Adapter translates messages for protocols whose servers do not take
+	// Request and send Reply themselves. Nil means no translation.
+	Adapter Adapter
+	// Broadcast sends every attempt to every server instead of one.
+	Broadcast bool
+	// ReplyQuorum is how many OK replies with the same value, from distinct
+	// servers, complete an operation (f+1 for PBFT). Zero means 1.
+	ReplyQuorum int
+}
+
+// Mix weighs operation kinds: an op is a get with probability
+// Get/(Get+Put+Append), and so on.
+type Mix struct{ Get, Put, Append int }
+
+// Adapter lets the generic client drive a protocol whose wire messages
+// differ from Request and Reply.
+type Adapter interface {
+	// WrapRequest returns the message to send for r.
+	WrapRequest(r Request) protocols.Message
+	// UnwrapReply returns the Reply carried by m, or false when m is not a
+	// reply to a client.
+	UnwrapReply(m protocols.Message) (Reply, bool)
+}
+
+// ErrBadClientOptions is wrapped by ClientOptions.Validate errors.
+var ErrBadClientOptions = errors.New("kv: bad client options")
+
+// Validate reports options that cannot work.
+func (o ClientOptions) Validate() error {
+	switch {
+	case o.Keys < 0:
+		return fmt.Errorf("%w: Keys %d is negative", ErrBadClientOptions, o.Keys)
+	case o.Mix.Get < 0 || o.Mix.Put < 0 || o.Mix.Append < 0:
+		return fmt.Errorf("%w: Mix %+v has a negative weight", ErrBadClientOptions, o.Mix)
+	case o.Timeout < 0 || o.Backoff < 0 || o.ThinkTime < 0:
+		return fmt.Errorf("%w: negative duration", ErrBadClientOptions)
+	case o.MaxOps < 0:
+		return fmt.Errorf("%w: MaxOps %d is negative", ErrBadClientOptions, o.MaxOps)
+	case o.ReplyQuorum < 0:
+		return fmt.Errorf("%w: ReplyQuorum %d is negative", ErrBadClientOptions, o.ReplyQuorum)
+	}
+	return nil
+}
+
+func (o ClientOptions) withDefaults() ClientOptions {
+	if o.Keys == 0 {
+		o.Keys = 3
+	}
+	if o.Mix == (Mix{}) {
+		o.Mix = Mix{Get: 1, Put: 1, Append: 1}
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 200 * clock.Millisecond
+	}
+	if o.Backoff == 0 {
+		o.Backoff = 50 * clock.Millisecond
+	}
+	if o.ReplyQuorum == 0 {
+		o.ReplyQuorum = 1
+	}
+	return o
+}
+
+// SeqBlock is the client's durable record: sequence numbers up to Upto may
+// have been used. A restarted client starts above it, so a server's dedup
+// table never mistakes a new operation for an old one. Reserving a block at
+// a time keeps the client from writing a record per operation.
+type SeqBlock struct{ Upto uint64 }
+
+func (r SeqBlock) String() string { return "SeqBlock{upto=" + strconv.FormatUint(r.Upto, 10) + "}" }
+
+const seqBlockSize = 100
+
+// The client's timers.
+const (
+	timerTimeout = "timeout" // the outstanding attempt went unanswered
+	timerRetry   = "retry"   // the backoff after a NotLeader without a hint ended
+	timerThink   = "think"   // time to issue the next operation
+)
+
+// NewClient returns a factory for closed-loop KV clients: each keeps one
+// operation outstanding, drawn from its own random stream, and retries it
+// with the same (client, seq) until some server answers OK. Its Peers are
+// the servers. NewClient panics if opts is invalid; call Validate first.
+func NewClient(opts ClientOptions) protocols.Factory {
+	if err := opts.Validate(); err != nil {
+		panic(err)
+	}
+	opts = opts.withDefaults()
+	keys := make([]string, opts.Keys)
+	for i := range keys {
+		keys[i] = "k" + strconv.Itoa(i+1)
+	}
+	return func(cfg protocols.Config) protocols.Node {
+		c := &client{id: cfg.ID, servers: cfg.Peers, rand: cfg.Rand, opts: opts, keys: keys}
+		for _, r := range cfg.Store {
+			if b, ok := r.(SeqBlock); ok && b.Upto > c.reserved {
+				c.reserved = b.Upto
+			}
+		}
+		c.seq = c.reserved
+		return c
+	}
+}
+
+// client is the generic KV client node.
+type client struct {
+	id      protocols.NodeID
+	servers []protocols.NodeID
+	rand    *rand.Rand
+	opts    ClientOptions
+	keys    []string
+	out     *protocols.Effects // set during Step only
+
+	seq      uint64 // the latest sequence number used
+	reserved uint64 // sequence numbers up to here are covered by a SeqBlock record
+	done     int    // operations completed by this incarnation
+
+	busy    bool    // an operation is outstanding
+	req     Request // the outstanding operation
+	target  protocols.NodeID
+	suspect protocols.NodeID // the server that last timed out: its hints are not followed
+	hops    int              // redirects followed without waiting
+	backoff bool             // the retry timer is armed
+	acks    []ack            // OK replies so far, when ReplyQuorum > 1
+}
+
+type ack struct {
+	from  protocols.NodeID
+	value string
+}
+
+// Step implements protocols.Node.
+func (c *client) Step(in protocols.Input, out *protocols.Effects) {
+	c.out = out
+	defer func() { c.out = nil }()
+	switch in.Kind {
+	case protocols.Start:
+		if len(c.servers) == 0 {
+			return
+		}
+		c.target = c.servers[c.rand.IntN(len(c.servers))]
+		c.next()
+	case protocols.Timer:
+		switch in.Timer {
+		case timerThink:
+			c.issue()
+		case timerTimeout:
+			if c.busy {
+				c.out.Probe(ProbeTimeout)
+				c.suspect = c.target
+				c.target = c.after(c.target)
+				c.hops = 0
+				c.send()
+			}
+		case timerRetry:
+			c.backoff = false
+			if c.busy {
+				c.send()
+			}
+		}
+	case protocols.Receive:
+		if r, ok := c.unwrap(in.Msg); ok {
+			c.reply(in.From, r)
+		}
+	}
+}
+
+// next waits the think time, if any, then issues the next operation.
+func (c *client) next() {
+	if c.opts.ThinkTime > 0 {
+		c.out.SetTimer(timerThink, c.opts.ThinkTime)
+		return
+	}
+	c.issue()
+}
+
+func (c *client) issue() {
+	if c.busy || (c.opts.MaxOps > 0 && c.done >= c.opts.MaxOps) {
+		return
+	}
+	c.seq++
+	if c.seq > c.reserved {
+		c.reserved = c.seq + seqBlockSize - 1
+		c.out.Persist(SeqBlock{Upto: c.reserved})
+	}
+	c.req = Request{Client: c.id, Seq: c.seq, Op: c.draw()}
+	c.busy, c.hops, c.acks = true, 0, c.acks[:0]
+	c.out.Note(Invoked{Client: c.id, Seq: c.seq, Op: c.req.Op})
+	c.send()
+}
+
+// draw picks the next operation. Written values are unique per client and
+// sequence number (c1.7), so a checker can tell which write a read saw.
+func (c *client) draw() Op {
+	m := c.opts.Mix
+	key := c.keys[c.rand.IntN(len(c.keys))]
+	switch r := c.rand.IntN(m.Get + m.Put + m.Append); {
+	case r < m.Get:
+		return GetOp(key)
+	case r < m.Get+m.Put:
+		return PutOp(key, c.value())
+	default:
+		return AppendOp(key, c.value())
+	}
+}
+
+func (c *client) value() string {
+	return string(c.id) + "." + strconv.FormatUint(c.seq, 10)
+}
+
+// send makes one attempt at the outstanding operation and arms its timeout.
+func (c *client) send() {
+	var m protocols.Message = c.req
+	if c.opts.Adapter != nil {
+		m = c.opts.Adapter.WrapRequest(c.req)
+	}
+	if c.opts.Broadcast {
+		c.out.Broadcast(c.servers, m)
+	} else {
+		c.out.Send(c.target, m)
+	}
+	c.out.SetTimer(timerTimeout, c.opts.Timeout)
+}
+
+func (c *client) unwrap(m protocols.Message) (Reply, bool) {
+	if c.opts.Adapter != nil {
+		return c.opts.Adapter.UnwrapReply(m)
+	}
+	r, ok := m.(Reply)
+	return r, ok
+}
+
+func (c *client) reply(from protocols.NodeID, r Reply) {
+	if !c.busy || r.Seq != c.req.Seq {
+		return // a late answer to an operation already completed
+	}
+	switch r.Status {
+	case OK:
+		if c.opts.ReplyQuorum > 1 && !c.quorum(from, r.Value) {
+			return
+		}
+		c.complete(from, r.Value)
+	case NotLeader:
+		if c.opts.Broadcast || from != c.target {
+			return // another server may still answer; the timeout covers it
+		}
+		if h := r.LeaderHint; h != "" && h != from && h != c.suspect &&
+			c.hops < len(c.servers) && slices.Contains(c.servers, h) {
+			c.out.Probe(ProbeRedirect)
+			c.hops++
+			c.target = h
+			c.send()
+			return
+		}
+		// Nobody knows a leader: give the election time instead of
+		// circling the servers at network speed.
+		c.out.Probe(ProbeBackoff)
+		c.hops = 0
+		c.target = c.after(from)
+		c.out.CancelTimer(timerTimeout)
+		c.out.SetTimer(timerRetry, c.opts.Backoff)
+		c.backoff = true
+	}
+}
+
+// quorum records an OK reply and reports whether ReplyQuorum distinct
+// servers now agree on value.
+func (c *client) quorum(from protocols.NodeID, value string) bool {
+	n := 1
+	for _, a := range c.acks {
+		if a.from == from {
+			return false // a duplicate reply counts once
+		}
+		if a.value == value {
+			n++
+		}
+	}
+	c.acks = append(c.acks, ack{from: from, value: value})
+	return n >= c.opts.ReplyQuorum
+}
+
+func (c *client) complete(from protocols.NodeID, value string) {
+	c.busy = false
+	c.done++
+	c.out.CancelTimer(timerTimeout)
+	if c.backoff {
+		c.out.CancelTimer(timerRetry)
+		c.backoff = false
+	}
+	output := ""
+	if c.req.Op.Kind == Get {
+		output = value
+	}
+	c.out.Note(Completed{Client: c.id, Seq: c.req.Seq, Op: c.req.Op, Output: output, Server: from})
+	// The server that answered is the best guess at the leader.
+	c.target, c.suspect, c.hops = from, "", 0
+	c.next()
+}
+
+// after returns the server after id in round-robin order.
+func (c *client) after(id protocols.NodeID) protocols.NodeID {
+	i := slices.Index(c.servers, id)
+	return c.servers[(i+1)%len(c.servers)]
+}
+
+// Status implements protocols.Node.
+func (c *client) Status() protocols.Status {
+	outstanding := "-"
+	if c.busy {
+		var b strings.Builder
+		c.req.appendID(&b)
+		b.WriteByte(' ')
+		c.req.Op.appendTo(&b)
+		outstanding = b.String()
+	}
+	return protocols.Status{
+		Role:   "client",
+		Commit: c.done,
+		Fields: []protocols.Field{
+			{Name: "done", Value: strconv.Itoa(c.done)},
+			{Name: "outstanding", Value: outstanding},
+			{Name: "target", Value: string(c.target)},
+		},
+	}
+}

@@ -1,0 +1,105 @@
+package kv
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/dsimlab/dsim/protocols"
+)
+
+// Outcome says what Machine.Apply did with a request.
+type Outcome uint8
+
+// The outcomes of Apply.
+const (
+	// Executed: the request was new and took effect.
+	Executed Outcome = iota + 1
+	// Duplicate: the client's latest request, already executed; the cached
+	// result is returned and nothing changes.
+	Duplicate
+	// Stale: older than the client's latest executed request. The client has
+	// moved on and will ignore any reply; nothing changes.
+	Stale
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Executed:
+		return "executed"
+	case Duplicate:
+		return "duplicate"
+	case Stale:
+		return "stale"
+	}
+	return "outcome?"
+}
+
+// Machine is the replicated KV state machine with at-most-once semantics.
+// Replicas that apply the same requests in the same order reach the same
+// state and return the same results. The zero Machine is not usable; call
+// NewMachine.
+type Machine struct {
+	data     map[string]string
+	sessions map[protocols.NodeID]session
+}
+
+// session is what a Machine remembers per client: its latest executed
+// request and that request's result. One entry suffices because a client
+// has at most one operation outstanding.
+type session struct {
+	seq    uint64
+	result string
+}
+
+// NewMachine returns an empty state machine.
+func NewMachine() *Machine {
+	return &Machine{data: map[string]string{}, sessions: map[protocols.NodeID]session{}}
+}
+
+// Apply executes r unless it was executed before, and returns its result
+// (the value for a get, "" for a write) and what happened.
+func (m *Machine) Apply(r Request) (string, Outcome) {
+	if s, ok := m.sessions[r.Client]; ok {
+		switch {
+		case r.Seq == s.seq:
+			return s.result, Duplicate
+		case r.Seq < s.seq:
+			return "", Stale
+		}
+	}
+	var result string
+	switch r.Op.Kind {
+	case Get:
+		result = m.data[r.Op.Key]
+	case Put:
+		m.data[r.Op.Key] = r.Op.Value
+	case Append:
+		m.data[r.Op.Key] += r.Op.Value
+	default:
+		// A malformed op still consumes its sequence number, so every
+		// replica treats it the same way; it changes nothing.
+	}
+	m.sessions[r.Client] = session{seq: r.Seq, result: result}
+	return result, Executed
+}
+
+// Cached returns the result of the client's request seq if it is the
+// client's latest executed request. Servers use it to answer a retry of an
+// operation that already took effect without ordering it again.
+func (m *Machine) Cached(client protocols.NodeID, seq uint64) (string, bool) {
+	s, ok := m.sessions[client]
+	if !ok || s.seq != seq {
+		return "", false
+	}
+	return s.result, true
+}
+
+// LastSeq returns the sequence number of the client's latest executed
+// request, or 0.
+func (m *Machine) LastSeq(client protocols.NodeID) uint64 { return m.sessions[client].seq }
+
+// Value returns the current value of key ("" when absent).
+func (m *Machine) Value(key string) string { return m.data[key] }
+
+// Keys returns the keys that have been written, sorted.
+func (m *Machine) Keys() []string { return slices.Sorted(maps.Keys(m.data)) }

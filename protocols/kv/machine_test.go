@@ -1,0 +1,127 @@
+package kv
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/dsimlab/dsim/protocols"
+)
+
+func TestMachineAtMostOnce(t *testing.T) {
+	type step struct {
+		req     Request
+		want    string
+		outcome Outcome
+	}
+	req := func(c string, seq uint64, op Op) Request { return Request{Client: protocols.NodeID("c" + c), Seq: seq, Op: op} }
+	cases := []struct {
+		name  string
+		steps []step
+		final map[string]string
+	}{
+		{
+			name: "put then get",
+			steps: []step{
+				{req("1", 1, PutOp("k", "a")), "", Executed},
+				{req("1", 2, GetOp("k")), "a", Executed},
+			},
+			final: map[string]string{"k": "a"},
+		},
+		{
+			name: "missing key reads empty",
+			steps: []step{
+				{req("1", 1, GetOp("k")), "", Executed},
+			},
+			final: map[string]string{"k": ""},
+		},
+		{
+			name: "retried append executes once",
+			steps: []step{
+				{req("1", 1, AppendOp("k", "x")), "", Executed},
+				{req("1", 1, AppendOp("k", "x")), "", Duplicate},
+				{req("1", 2, AppendOp("k", "y")), "", Executed},
+				{req("1", 2, AppendOp("k", "y")), "", Duplicate},
+			},
+			final: map[string]string{"k": "xy"},
+		},
+		{
+			name: "retried get returns the cached value, not the current one",
+			steps: []step{
+				{req("1", 1, PutOp("k", "a")), "", Executed},
+				{req("2", 1, GetOp("k")), "a", Executed},
+				{req("1", 2, PutOp("k", "b")), "", Executed},
+				{req("2", 1, GetOp("k")), "a", Duplicate},
+			},
+			final: map[string]string{"k": "b"},
+		},
+		{
+			name: "an older request is stale and changes nothing",
+			steps: []step{
+				{req("1", 5, AppendOp("k", "x")), "", Executed},
+				{req("1", 3, AppendOp("k", "old")), "", Stale},
+			},
+			final: map[string]string{"k": "x"},
+		},
+		{
+			name: "sequence numbers may skip (a restarted client)",
+			steps: []step{
+				{req("1", 1, AppendOp("k", "x")), "", Executed},
+				{req("1", 101, AppendOp("k", "y")), "", Executed},
+			},
+			final: map[string]string{"k": "xy"},
+		},
+		{
+			name: "clients are independent",
+			steps: []step{
+				{req("1", 1, AppendOp("k", "x")), "", Executed},
+				{req("2", 1, AppendOp("k", "y")), "", Executed},
+				{req("1", 1, AppendOp("k", "x")), "", Duplicate},
+			},
+			final: map[string]string{"k": "xy"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := NewMachine()
+			for i, s := range tc.steps {
+				got, outcome := m.Apply(s.req)
+				assert.Equal(t, s.want, got, "step %d %s", i, s.req)
+				assert.Equal(t, s.outcome, outcome, "step %d %s", i, s.req)
+			}
+			for k, v := range tc.final {
+				assert.Equal(t, v, m.Value(k), "key %s", k)
+			}
+		})
+	}
+}
+
+func TestMachineCached(t *testing.T) {
+	m := NewMachine()
+	m.Apply(Request{Client: "c1", Seq: 1, Op: PutOp("k", "a")})
+	m.Apply(Request{Client: "c1", Seq: 2, Op: GetOp("k")})
+	v, ok := m.Cached("c1", 2)
+	assert.True(t, ok)
+	assert.Equal(t, "a", v)
+	_, ok = m.Cached("c1", 1)
+	assert.False(t, ok, "only the latest request is cached")
+	_, ok = m.Cached("c2", 1)
+	assert.False(t, ok)
+	assert.Equal(t, uint64(2), m.LastSeq("c1"))
+	assert.Equal(t, []string{"k"}, m.Keys())
+}
+
+func TestStrings(t *testing.T) {
+	r := Request{Client: "c1", Seq: 7, Op: PutOp("k1", "c1.7")}
+	assert.Equal(t, "Request{c1#7 put(k1,c1.7)}", r.String())
+	assert.Equal(t, "Request", r.Kind())
+	assert.Equal(t, "c1#7", r.ID())
+	assert.Equal(t, "get(k2)", GetOp("k2").String())
+	assert.Equal(t, "append(k3,x)", AppendOp("k3", "x").String())
+	assert.Equal(t, `Reply{#7 ok value="c2.3"}`, Reply{Seq: 7, Status: OK, Value: "c2.3"}.String())
+	assert.Equal(t, `Reply{#7 not-leader hint=n2}`, Reply{Seq: 7, Status: NotLeader, LeaderHint: "n2"}.String())
+	assert.Equal(t, `Reply{#7 not-leader}`, Reply{Seq: 7, Status: NotLeader}.String())
+	assert.Equal(t, `invoke c1#7 get(k1)`, Invoked{Client: "c1", Seq: 7, Op: GetOp("k1")}.String())
+	assert.Equal(t, `complete c1#7 get(k1) -> "c2.3" from n1`,
+		Completed{Client: "c1", Seq: 7, Op: GetOp("k1"), Output: "c2.3", Server: "n1"}.String())
+}

@@ -1,0 +1,100 @@
+package kv
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/dsimlab/dsim/protocols"
+)
+
+// Request asks a server to execute one operation. Client must be the
+// sending node's ID: servers reply to it. Seq numbers one client's
+// operations in increasing order; a retry of an operation reuses its Seq,
+// which is what lets a Machine execute it at most once.
+type Request struct {
+	Client protocols.NodeID
+	Seq    uint64
+	Op     Op
+}
+
+// Kind implements protocols.Message.
+func (Request) Kind() string { return "Request" }
+
+// String renders the request as Request{c1#7 put(k1,c1.7)}.
+func (r Request) String() string {
+	var b strings.Builder
+	b.WriteString("Request{")
+	r.appendID(&b)
+	b.WriteByte(' ')
+	r.Op.appendTo(&b)
+	b.WriteByte('}')
+	return b.String()
+}
+
+func (r Request) appendID(b *strings.Builder) {
+	b.WriteString(string(r.Client))
+	b.WriteByte('#')
+	b.WriteString(strconv.FormatUint(r.Seq, 10))
+}
+
+// ID renders the request's identity as c1#7.
+func (r Request) ID() string {
+	var b strings.Builder
+	r.appendID(&b)
+	return b.String()
+}
+
+// Status is a server's answer to a Request. Outcomes a client can act on are
+// values, not errors.
+type Status uint8
+
+// The statuses. A client retries on anything but OK.
+const (
+	// OK: the operation was executed (now or earlier); Value holds its result.
+	OK Status = iota + 1
+	// NotLeader: this server cannot order operations; LeaderHint names the
+	// server it believes can, or is empty when it does not know. The
+	// operation may still take effect through another server.
+	NotLeader
+)
+
+func (s Status) String() string {
+	switch s {
+	case OK:
+		return "ok"
+	case NotLeader:
+		return "not-leader"
+	}
+	return "status?"
+}
+
+// Reply answers the Request with the same Seq from the receiving client.
+type Reply struct {
+	Seq        uint64
+	Status     Status
+	Value      string           // the result: a get's value; "" for writes
+	LeaderHint protocols.NodeID // NotLeader: the likely leader, or ""
+}
+
+// Kind implements protocols.Message.
+func (Reply) Kind() string { return "Reply" }
+
+// String renders the reply as Reply{#7 ok value=c1.3} or
+// Reply{#7 not-leader hint=n2}.
+func (r Reply) String() string {
+	var b strings.Builder
+	b.WriteString("Reply{#")
+	b.WriteString(strconv.FormatUint(r.Seq, 10))
+	b.WriteByte(' ')
+	b.WriteString(r.Status.String())
+	if r.Status == OK {
+		b.WriteString(" value=")
+		b.WriteString(strconv.Quote(r.Value))
+	}
+	if r.LeaderHint != "" {
+		b.WriteString(" hint=")
+		b.WriteString(string(r.LeaderHint))
+	}
+	b.WriteByte('}')
+	return b.String()
+}

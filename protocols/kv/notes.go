@@ -1,0 +1,61 @@
+package kv
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/dsimlab/dsim/protocols"
+)
+
+// Invoked is the Note a client emits when it issues an operation: the
+// invocation half of the history. Retries of the operation emit nothing.
+type Invoked struct {
+	Client protocols.NodeID
+	Seq    uint64
+	Op     Op
+}
+
+// String renders the note as invoke c1#7 put(k1,c1.7).
+func (n Invoked) String() string {
+	var b strings.Builder
+	b.WriteString("invoke ")
+	Request{Client: n.Client, Seq: n.Seq}.appendID(&b)
+	b.WriteByte(' ')
+	n.Op.appendTo(&b)
+	return b.String()
+}
+
+// Completed is the Note a client emits when it accepts a reply: the response
+// half of the history. Output is the get's value, "" for writes. Server is
+// the server whose reply completed it (the last of a quorum).
+type Completed struct {
+	Client protocols.NodeID
+	Seq    uint64
+	Op     Op
+	Output string
+	Server protocols.NodeID
+}
+
+// String renders the note as complete c1#7 get(k1) -> "c2.3" from n1.
+func (n Completed) String() string {
+	var b strings.Builder
+	b.WriteString("complete ")
+	Request{Client: n.Client, Seq: n.Seq}.appendID(&b)
+	b.WriteByte(' ')
+	n.Op.appendTo(&b)
+	b.WriteString(" -> ")
+	b.WriteString(strconv.Quote(n.Output))
+	b.WriteString(" from ")
+	b.WriteString(string(n.Server))
+	return b.String()
+}
+
+// The client's coverage probes, emitted with Effects.Probe.
+const (
+	ProbeTimeout  = "client-timeout"  // a request timed out and was retried at another server
+	ProbeRedirect = "client-redirect" // a not-leader reply's hint was followed
+	ProbeBackoff  = "client-backoff"  // a not-leader reply without a usable hint made the client wait
+)
+
+// Probes lists the client's probe names.
+var Probes = []string{ProbeTimeout, ProbeRedirect, ProbeBackoff}

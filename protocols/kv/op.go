@@ -1,0 +1,66 @@
+package kv
+
+import "strings"
+
+// OpKind is the type of a KV operation.
+type OpKind uint8
+
+// The operations. The zero OpKind is invalid, so a zero Op is recognisable.
+const (
+	// Get reads a key; a missing key reads as "".
+	Get OpKind = iota + 1
+	// Put overwrites a key.
+	Put
+	// Append concatenates a value onto a key's current value. Executing one
+	// twice leaves the value twice, so duplicate execution is visible.
+	Append
+)
+
+func (k OpKind) String() string {
+	switch k {
+	case Get:
+		return "get"
+	case Put:
+		return "put"
+	case Append:
+		return "append"
+	}
+	return "op?"
+}
+
+// Op is one KV operation.
+type Op struct {
+	Kind  OpKind
+	Key   string
+	Value string // Put and Append only
+}
+
+// GetOp returns a get of key.
+func GetOp(key string) Op { return Op{Kind: Get, Key: key} }
+
+// PutOp returns a put of value at key.
+func PutOp(key, value string) Op { return Op{Kind: Put, Key: key, Value: value} }
+
+// AppendOp returns an append of value at key.
+func AppendOp(key, value string) Op { return Op{Kind: Append, Key: key, Value: value} }
+
+// IsWrite reports whether the operation changes state.
+func (o Op) IsWrite() bool { return o.Kind == Put || o.Kind == Append }
+
+// String renders the op as get(k1), put(k1,c1.7) or append(k1,c1.7).
+func (o Op) String() string {
+	var b strings.Builder
+	o.appendTo(&b)
+	return b.String()
+}
+
+func (o Op) appendTo(b *strings.Builder) {
+	b.WriteString(o.Kind.String())
+	b.WriteByte('(')
+	b.WriteString(o.Key)
+	if o.Kind != Get {
+		b.WriteByte(',')
+		b.WriteString(o.Value)
+	}
+	b.WriteByte(')')
+}
