@@ -14,7 +14,9 @@ func TestMachineAtMostOnce(t *testing.T) {
 		want    string
 		outcome Outcome
 	}
-	req := func(c string, seq uint64, op Op) Request { return Request{Client: protocols.NodeID("c" + c), Seq: seq, Op: op} }
+	req := func(c string, seq uint64, op Op) Request {
+		return Request{Client: protocols.NodeID("c" + c), Seq: seq, Op: op}
+	}
 	cases := []struct {
 		name  string
 		steps []step
