@@ -18,6 +18,7 @@ const (
 	Millisecond = time.Millisecond
 	Second      = time.Second
 	Minute      = time.Minute
+	Hour        = time.Hour
 )
 
 // Time is an instant of virtual time: nanoseconds since the start of a run.

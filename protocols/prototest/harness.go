@@ -282,10 +282,11 @@ func (h *Harness) step(id protocols.NodeID, in protocols.Input) {
 		h.printf("  persist %v\n", r)
 	}
 	s.store = append(s.store, fx.Records...)
-	if len(fx.Records) > 0 && fx.NoSync {
+	switch {
+	case len(fx.Records) > 0 && fx.NoSync:
 		h.printf("  (not synced)\n")
-	} else {
-		s.synced = len(s.store)
+	case len(fx.Records) > 0:
+		s.synced = len(s.store) // an fsync makes every earlier write durable too
 	}
 	for _, m := range fx.Sends {
 		h.printf("  send %s->%s %s\n", id, m.To, m.Msg)

@@ -1,0 +1,166 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/dsimlab/dsim/clock"
+	"github.com/dsimlab/dsim/net"
+	"github.com/dsimlab/dsim/protocols"
+)
+
+// Apply queues a fault to take effect now, after the events already queued
+// for this instant. The terminal UI injects faults this way.
+func (w *World) Apply(f Fault) error {
+	f.At = w.now
+	known := map[protocols.NodeID]bool{}
+	for id := range w.index {
+		known[id] = true
+	}
+	if err := f.check(known, w.cfg.Servers); err != nil {
+		return fmt.Errorf("%s: %w", f, err)
+	}
+	w.push(event{at: w.now, kind: evFault, fault: &f})
+	return nil
+}
+
+// applyFault carries out one fault operation. An operation that cannot act
+// (restarting a node that is up) is reported on the trace line, not as a
+// failure: random schedules produce such operations all the time.
+func (w *World) applyFault(f *Fault) error {
+	switch f.Kind {
+	case Partition:
+		return w.cut(net.Split(f.Groups...))
+	case Isolate:
+		return w.cut(net.Isolate(f.Nodes[0], w.cfg.Servers))
+	case OneWay:
+		return w.cut(net.OneWay(f.Groups[0], f.Groups[1]))
+	case Bridge:
+		return w.cut(net.Bridge(f.Groups[0], f.Nodes[0], f.Groups[1]))
+	case PartitionBy:
+		var a, b []protocols.NodeID
+		switch f.Shape {
+		case ShapeRing:
+			return w.net.Cut(net.Ring(w.cfg.Servers))
+		case ShapeHalves:
+			a, b = net.RandomHalves(w.cfg.Servers, w.faults)
+		case ShapeMajority:
+			a, b = net.MajorityMinority(w.cfg.Servers, w.faults)
+		default:
+			return fmt.Errorf("unknown shape %q", f.Shape)
+		}
+		w.trace.note(fmt.Sprintf("drew %v | %v", a, b))
+		return w.cut(net.Split(a, b))
+	case Heal:
+		w.net.Heal()
+	case Crash:
+		var errs []string
+		for _, id := range f.Nodes {
+			switch n := w.nodeByID(id); {
+			case n.n != nil:
+				w.crash(n)
+			case !n.started:
+				n.inc++ // crashed before its first start: it stays down until restarted
+			default:
+				errs = append(errs, string(id)+" is already down")
+			}
+		}
+		return joinNotes(errs)
+	case Restart:
+		var errs []string
+		for _, id := range f.Nodes {
+			if n := w.nodeByID(id); n.n != nil {
+				errs = append(errs, string(id)+" is already up")
+			} else {
+				w.push(event{at: w.now, kind: evStart, node: int32(w.index[id]), inc: n.inc})
+			}
+		}
+		return joinNotes(errs)
+	case Pause:
+		for _, id := range f.Nodes {
+			if n := w.nodeByID(id); n.n != nil {
+				n.paused = true
+			}
+		}
+	case Resume:
+		for _, id := range f.Nodes {
+			n := w.nodeByID(id)
+			if !n.paused {
+				continue
+			}
+			n.paused = false
+			for _, ev := range n.held {
+				ev.at = w.now
+				w.push(ev)
+			}
+			n.held = nil
+		}
+	case ClockOffset:
+		w.nodeByID(f.Nodes[0]).clock.SetOffset(w.now, f.Span)
+	case ClockJump:
+		w.nodeByID(f.Nodes[0]).clock.Jump(w.now, f.Span)
+	case ClockDrift:
+		return w.nodeByID(f.Nodes[0]).clock.SetDrift(w.now, f.PPM)
+	case NetSet:
+		return w.setNet(f)
+	case DropNext, DelayNext:
+		return w.net.AddRule(f.Rule)
+	case Clog:
+		return w.net.Clog(f.Link, w.now.Add(f.Span))
+	case Hold:
+		return w.net.Clog(f.Link, clock.Never)
+	case Release:
+		return w.net.Release(f.Link)
+	default:
+		return fmt.Errorf("unknown fault kind %d", f.Kind)
+	}
+	return nil
+}
+
+func joinNotes(notes []string) error {
+	if len(notes) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(notes, "; "))
+}
+
+func (w *World) cut(links []net.Link, err error) error {
+	if err != nil {
+		return err
+	}
+	return w.net.Cut(links)
+}
+
+func (w *World) setNet(f *Fault) error {
+	apply := func(c net.LinkConfig) net.LinkConfig {
+		switch f.Field {
+		case FieldLoss:
+			c.Loss = float64(f.PPM) / 1e6
+		case FieldDup:
+			c.Dup = float64(f.PPM) / 1e6
+		case FieldLatency:
+			c.Latency = f.Lat
+		}
+		return c
+	}
+	if f.Link != (net.Link{}) {
+		return w.net.SetLink(f.Link, apply(w.net.Config(f.Link)))
+	}
+	w.cfg.Link = apply(w.cfg.Link)
+	w.net.SetAll(w.cfg.Link)
+	return nil
+}
+
+func (w *World) nodeByID(id protocols.NodeID) *node { return w.nodes[w.index[id]] }
+
+// crash drops a node's volatile state and unsynced records, disarms its
+// timers and discards what it had queued while paused.
+func (w *World) crash(n *node) {
+	n.n = nil
+	n.inc++
+	n.store = n.store[:n.synced]
+	n.paused = false
+	n.held = nil
+	clear(n.timers)
+}

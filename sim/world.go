@@ -1,0 +1,389 @@
+package sim
+
+import (
+	"cmp"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/dsimlab/dsim/clock"
+	"github.com/dsimlab/dsim/net"
+	"github.com/dsimlab/dsim/protocols"
+)
+
+// World is one run: nodes, network, clock, queue and trace. It is not safe
+// for concurrent use; run many worlds in parallel instead.
+type World struct {
+	cfg       Config
+	now       clock.Time
+	events    uint64 // events processed so far
+	inserted  uint64 // events ever queued: the tie-breaking sequence
+	q         queue
+	nodes     []*node
+	index     map[protocols.NodeID]int
+	net       *net.Network
+	faults    *rand.Rand
+	monitors  []protocols.Monitor
+	observers []Observer
+	failure   *Failure
+	trace     tracer
+	fx        protocols.Effects
+	notes     []protocols.Note
+	info      Info // reused for every event: observers must not keep it
+}
+
+type node struct {
+	id      protocols.NodeID
+	server  bool
+	make    protocols.Factory
+	cfg     protocols.Config // ID, Peers and the random stream shared by all incarnations
+	n       protocols.Node   // nil while down
+	inc     uint32           // incarnation: bumped by every crash
+	started bool             // has run at least once
+	paused  bool
+	held    []event // inputs that arrived while paused, in arrival order
+	store   []protocols.Record
+	synced  int
+	timers  map[string]timer
+	clock   clock.Clock
+}
+
+type timer struct {
+	gen   uint32
+	armed bool
+	due   clock.Time
+}
+
+// New builds a world from cfg and queues the start of every node and the
+// fault schedule. Nothing runs until Step.
+func New(cfg Config) (*World, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.MaxEvents == 0 {
+		cfg.MaxEvents = DefaultMaxEvents
+	}
+	all := slices.Concat(cfg.Servers, cfg.Clients)
+	w := &World{
+		cfg:      cfg,
+		index:    make(map[protocols.NodeID]int, len(all)),
+		net:      net.New(all, cfg.Link, Stream(cfg.Seed, "net")),
+		faults:   Stream(cfg.Seed, "faults"),
+		monitors: cfg.Monitors,
+		trace:    tracer{w: cfg.Trace, hash: fnvOffset},
+	}
+	for i, id := range all {
+		server := i < len(cfg.Servers)
+		n := &node{id: id, server: server, make: cfg.Client, timers: map[string]timer{}}
+		peers := protocols.Without(cfg.Servers, id)
+		if server {
+			n.make = cfg.Server
+		} else {
+			peers = slices.Clone(cfg.Servers)
+		}
+		n.cfg = protocols.Config{ID: id, Peers: peers, Rand: Stream(cfg.Seed, "node/"+string(id))}
+		w.index[id] = i
+		w.nodes = append(w.nodes, n)
+	}
+	// Faults at time zero go first, so that a scenario's initial network
+	// settings and partitions are in place before any node starts.
+	faults := slices.Clone(cfg.Faults)
+	slices.SortStableFunc(faults, func(a, b Fault) int { return cmp.Compare(a.At, b.At) })
+	for i := range faults {
+		w.push(event{at: faults[i].At, kind: evFault, fault: &faults[i]})
+	}
+	for i := range w.nodes {
+		w.push(event{kind: evStart, node: int32(i)})
+	}
+	return w, nil
+}
+
+func (w *World) push(e event) {
+	w.inserted++
+	e.seq = w.inserted
+	w.q.push(e)
+}
+
+// Now returns the current global virtual time.
+func (w *World) Now() clock.Time { return w.now }
+
+// Events returns the number of events processed so far.
+func (w *World) Events() uint64 { return w.events }
+
+// Hash returns the running trace hash: a function of every trace line so far.
+func (w *World) Hash() uint64 { return w.trace.hash }
+
+// Failure returns what stopped the run, or nil.
+func (w *World) Failure() *Failure { return w.failure }
+
+// Seed returns the run's seed.
+func (w *World) Seed() uint64 { return w.cfg.Seed }
+
+// Servers implements protocols.Cluster.
+func (w *World) Servers() []protocols.NodeID { return w.cfg.Servers }
+
+// Clients returns the client nodes.
+func (w *World) Clients() []protocols.NodeID { return w.cfg.Clients }
+
+// Node implements protocols.Cluster: the node's current value, nil while down.
+func (w *World) Node(id protocols.NodeID) protocols.Node {
+	if i, ok := w.index[id]; ok {
+		return w.nodes[i].n
+	}
+	return nil
+}
+
+// Network exposes the network's state, for display.
+func (w *World) Network() *net.Network { return w.net }
+
+// Pending reports whether any event is still queued.
+func (w *World) Pending() bool { return w.q.Len() > 0 }
+
+// Observer is called after every event, with the event's trace line and
+// notes; both are only valid during the call.
+type Observer func(w *World, ev *Info)
+
+// Info describes a processed event to observers.
+type Info struct {
+	Seq   uint64
+	Time  clock.Time
+	Node  protocols.NodeID // "" for faults
+	Input protocols.InputKind
+	Fault *Fault // for fault events
+	Drop  net.Reason
+	Line  []byte
+	Notes []protocols.Note
+}
+
+// Observe registers an observer.
+func (w *World) Observe(o Observer) { w.observers = append(w.observers, o) }
+
+// Step processes the next event, skipping stale timers and messages that
+// wait on a clogged link or a paused node. It returns false when nothing is
+// left to do or the run has failed.
+func (w *World) Step() bool { return w.step(clock.Never) }
+
+// RunUntil processes every event up to and including time t, then sets the
+// clock to t. It returns false if the run failed.
+func (w *World) RunUntil(t clock.Time) bool {
+	for w.step(t) {
+	}
+	if w.failure != nil {
+		return false
+	}
+	w.now = max(w.now, t)
+	return true
+}
+
+// RunFor runs for d of virtual time from now.
+func (w *World) RunFor(d clock.Duration) bool { return w.RunUntil(w.now.Add(d)) }
+
+// RunToEvent processes events until n have been processed in all, the queue
+// is empty or the run fails. Rebuilding a world from its Config and running
+// it to event n is how the terminal UI steps back in time.
+func (w *World) RunToEvent(n uint64) bool {
+	for w.events < n && w.step(clock.Never) {
+	}
+	return w.events == n
+}
+
+func (w *World) step(limit clock.Time) (progressed bool) {
+	if w.failure != nil {
+		return false
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			w.fail("panic", w.steppingNode(), fmt.Sprintf("%v in %s", r, panicSite()))
+			progressed = false
+		}
+	}()
+	for w.q.Len() > 0 {
+		if w.q.peekAt() > limit {
+			return false
+		}
+		ev := w.q.pop()
+		if w.process(&ev) {
+			return w.failure == nil
+		}
+	}
+	return false
+}
+
+// stepping is the node whose Step is running, for panic reports.
+func (w *World) steppingNode() protocols.NodeID {
+	return w.trace.node
+}
+
+// process handles one queued event and reports whether it was an event of
+// the run (traced, counted, checked) rather than a stale or deferred entry.
+func (w *World) process(ev *event) bool {
+	switch ev.kind {
+	case evTimer:
+		n := w.nodes[ev.node]
+		t, ok := n.timers[ev.timer]
+		if n.n == nil || ev.inc != n.inc || !ok || !t.armed || t.gen != ev.gen {
+			return false
+		}
+		if n.paused {
+			ev.arrived = true
+			n.held = append(n.held, *ev)
+			return false
+		}
+		t.armed = false
+		n.timers[ev.timer] = t
+	case evStart:
+		if n := w.nodes[ev.node]; ev.inc != n.inc || n.n != nil {
+			return false
+		}
+	case evDeliver:
+		n := w.nodes[ev.node]
+		if ev.fate == net.Delivered && n.n != nil && !ev.arrived {
+			reason, until := w.net.Arrive(int(ev.from), int(ev.node), ev.at)
+			if until > ev.at {
+				ev.at = until
+				w.push(*ev)
+				return false
+			}
+			ev.fate = reason
+		}
+		if ev.fate == net.Delivered && n.n == nil {
+			ev.fate = net.Down
+		}
+		if ev.fate == net.Delivered && n.paused {
+			ev.arrived = true
+			n.held = append(n.held, *ev)
+			return false
+		}
+	}
+	w.now = ev.at
+	w.events++
+	w.notes = w.notes[:0]
+	w.trace.begin(w.events, w.now)
+	w.info = Info{Seq: w.events, Time: w.now}
+	info := &w.info
+	switch ev.kind {
+	case evFault:
+		info.Fault = ev.fault
+		w.trace.fault(ev.fault)
+		if err := w.applyFault(ev.fault); err != nil {
+			w.trace.note(err.Error())
+		}
+	case evStart:
+		n := w.nodes[ev.node]
+		info.Node, info.Input = n.id, protocols.Start
+		w.trace.start(n.id, n.synced, n.inc > 0)
+		w.start(n)
+	case evTimer:
+		n := w.nodes[ev.node]
+		info.Node, info.Input = n.id, protocols.Timer
+		w.trace.timer(n.id, ev.timer)
+		w.stepNode(n, protocols.Input{Kind: protocols.Timer, Now: n.clock.Now(w.now), Timer: ev.timer})
+	case evDeliver:
+		n := w.nodes[ev.node]
+		from := w.nodes[ev.from].id
+		info.Node = n.id
+		if ev.fate != net.Delivered {
+			info.Drop = ev.fate
+			w.trace.drop(n.id, from, ev.msg, ev.fate)
+			break
+		}
+		info.Input = protocols.Receive
+		w.trace.recv(n.id, from, ev.msg)
+		w.stepNode(n, protocols.Input{Kind: protocols.Receive, Now: n.clock.Now(w.now), From: from, Msg: ev.msg})
+	}
+	info.Notes = w.notes
+	info.Line = w.trace.end()
+	if w.failure != nil {
+		return true
+	}
+	pe := protocols.Event{Seq: w.events, Time: w.now, Node: info.Node, Input: info.Input, Notes: w.notes}
+	for _, m := range w.monitors {
+		if err := m.Check(w, pe); err != nil {
+			kind := "violation"
+			if v, ok := err.(*protocols.Violation); ok {
+				kind = v.Kind
+				err = fmt.Errorf("%s", v.Detail)
+			}
+			w.fail(kind, info.Node, err.Error())
+			break
+		}
+	}
+	for _, o := range w.observers {
+		o(w, info)
+	}
+	if w.failure == nil && w.events >= w.cfg.MaxEvents {
+		w.fail("event-budget", "", fmt.Sprintf("%d events processed by %s without finishing: a livelock, or a scenario that needs a larger budget", w.events, w.now))
+	}
+	return true
+}
+
+func (w *World) fail(kind string, id protocols.NodeID, detail string) {
+	if w.failure == nil {
+		w.failure = &Failure{Kind: kind, Seq: w.events, Time: w.now, Node: id, Detail: detail}
+	}
+}
+
+// start builds a node from its synced records and gives it its Start input.
+func (w *World) start(n *node) {
+	cfg := n.cfg
+	cfg.Store = slices.Clone(n.store[:n.synced])
+	if w.cfg.DeepCopy {
+		for i, r := range cfg.Store {
+			cfg.Store[i] = deepCopy(r)
+		}
+	}
+	n.n = n.make(cfg)
+	n.started = true
+	w.stepNode(n, protocols.Input{Kind: protocols.Start, Now: n.clock.Now(w.now)})
+}
+
+// stepNode runs one input through a node and applies its effects in order:
+// persist and sync, send, timers, notes.
+func (w *World) stepNode(n *node, in protocols.Input) {
+	w.trace.node = n.id
+	w.fx.Reset()
+	n.n.Step(in, &w.fx)
+	fx := &w.fx
+	from := int32(w.index[n.id])
+
+	for _, r := range fx.Records {
+		if w.cfg.DeepCopy {
+			r = deepCopy(r)
+		}
+		n.store = append(n.store, r)
+	}
+	if len(fx.Records) > 0 && !fx.NoSync {
+		n.synced = len(n.store) // an fsync makes every earlier write durable too
+	}
+
+	for _, s := range fx.Sends {
+		to, ok := w.index[s.To]
+		if !ok {
+			w.fail("bad-effect", n.id, fmt.Sprintf("send to unknown node %q: %s", s.To, s.Msg))
+			return
+		}
+		plan := w.net.Send(int(from), to, s.Msg.Kind())
+		for c := 0; c < plan.Copies; c++ {
+			msg := s.Msg
+			if w.cfg.DeepCopy {
+				msg = deepCopy(msg).(protocols.Message)
+			}
+			w.push(event{at: w.now.Add(plan.Delay[c]), kind: evDeliver, node: int32(to), from: from, fate: plan.Fate, sent: w.now, msg: msg})
+		}
+	}
+
+	for _, t := range fx.Timers {
+		cur := n.timers[t.Name]
+		cur.gen++
+		cur.armed = !t.Cancel
+		if cur.armed {
+			cur.due = w.now.Add(n.clock.GlobalSpan(t.After))
+			w.push(event{at: cur.due, kind: evTimer, node: from, inc: n.inc, gen: cur.gen, timer: t.Name})
+		}
+		n.timers[t.Name] = cur
+	}
+
+	w.notes = append(w.notes, fx.Notes...)
+	w.trace.effects(fx)
+	w.trace.node = ""
+}

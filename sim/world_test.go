@@ -1,0 +1,284 @@
+package sim
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dsimlab/dsim/clock"
+	"github.com/dsimlab/dsim/net"
+	"github.com/dsimlab/dsim/protocols"
+)
+
+func TestQueueOrdersByTimeThenSequence(t *testing.T) {
+	var q queue
+	seq := uint64(0)
+	add := func(at clock.Time, timer string) {
+		seq++
+		q.push(event{at: at, seq: seq, timer: timer})
+	}
+	add(5, "c")
+	add(1, "a")
+	add(5, "d")
+	add(1, "b")
+	add(3, "x")
+	add(5, "e")
+	assert.Equal(t, clock.Time(1), q.peekAt())
+	var got []string
+	for q.Len() > 0 {
+		got = append(got, q.pop().timer)
+	}
+	assert.Equal(t, []string{"a", "b", "x", "c", "d", "e"}, got, "equal times keep insertion order")
+}
+
+func TestTraceAndHashAreStable(t *testing.T) {
+	w1, lines := run(t, config(7, 3, bouncerOpts{}), time(2000))
+	w2, again := run(t, config(7, 3, bouncerOpts{}), time(2000))
+	require.Equal(t, lines, again)
+	assert.Equal(t, w1.Hash(), w2.Hash())
+	assert.Equal(t, HashLines(lines), w1.Hash(), "the hash is the hash of the printed lines")
+	assert.Equal(t, "1 0.000s n1 start [send 1, timer tick]", lines[0])
+	assert.Regexp(t, `^4 0\.0\d\d\d*s n2 recv n1 Ball\{n=1 hops=1\} \[send 1\]$`, lines[3])
+	assert.NotEmpty(t, grep(lines, "n3 timer tick [persist 1, timer tick]"))
+
+	w3, _ := run(t, config(8, 3, bouncerOpts{}), time(2000))
+	assert.NotEqual(t, w1.Hash(), w3.Hash(), "another seed, another run")
+}
+
+func TestDeepCopyModeKeepsTheHash(t *testing.T) {
+	plain := config(3, 4, bouncerOpts{})
+	deep := config(3, 4, bouncerOpts{})
+	deep.DeepCopy = true
+	w1, _ := run(t, plain, time(3000))
+	w2, _ := run(t, deep, time(3000))
+	assert.Equal(t, w1.Hash(), w2.Hash())
+	assert.Greater(t, w1.Events(), uint64(100))
+}
+
+// A node that mutates a message after sending it reaches into the receiver's
+// input. Deep-copy mode cuts that sharing, and the trace shows the difference.
+func TestDeepCopyModeExposesSharedMessages(t *testing.T) {
+	recv := func(deep bool) []string {
+		cfg := config(3, 3, bouncerOpts{mutate: true})
+		cfg.Link.Latency = net.UniformLatency(50*ms, 150*ms) // slow enough for ticks to catch balls in flight
+		cfg.DeepCopy = deep
+		var seen []string
+		cfg.Monitors = []protocols.Monitor{protocols.MonitorFunc(func(c protocols.Cluster, ev protocols.Event) error {
+			return nil
+		})}
+		w, err := New(cfg)
+		require.NoError(t, err)
+		w.Observe(func(w *World, ev *Info) {
+			for _, f := range w.InFlight() {
+				seen = append(seen, string(f.Msg.(ball).Path[0]))
+			}
+		})
+		w.RunUntil(clock.Time(time(1000)))
+		return seen
+	}
+	assert.Contains(t, recv(false), "zz", "without copies the sender's mutation reaches messages in flight")
+	assert.NotContains(t, recv(true), "zz")
+}
+
+func TestCrashLosesUnsyncedRecordsAndRestartRecovers(t *testing.T) {
+	cfg := config(1, 2, bouncerOpts{lazy: true}, "350ms crash n2", "400ms restart n2")
+	// n1 syncs as usual; n2 writes lazily, so its three ticks die with it.
+	cfg.Server = func(c protocols.Config) protocols.Node {
+		return newBouncer(bouncerOpts{lazy: c.ID == "n2"})(c)
+	}
+	w, err := New(cfg)
+	require.NoError(t, err)
+	w.RunUntil(clock.Time(time(340)))
+	recs, synced := w.Store("n2")
+	assert.Len(t, recs, 3)
+	assert.Equal(t, 0, synced)
+	w.RunUntil(clock.Time(time(360)))
+	assert.Nil(t, w.Node("n2"), "down after the crash")
+	recs, _ = w.Store("n2")
+	assert.Empty(t, recs, "unsynced records are lost")
+	w.RunUntil(clock.Time(time(400)))
+	require.NotNil(t, w.Node("n2"))
+	assert.Equal(t, 0, w.Node("n2").Status().Commit)
+
+	// Synced records survive: crash n1 (which syncs) and restart it.
+	cfg2 := config(1, 2, bouncerOpts{}, "350ms crash n1", "360ms restart n1")
+	w2, lines := run(t, cfg2, time(370))
+	assert.Equal(t, 3, w2.Node("n1").Status().Commit, "rebuilt from its three synced tick records")
+	assert.NotEmpty(t, grep(lines, "0.360s n1 restart records=3"))
+	assert.NotEmpty(t, grep(lines, "fault crash n1"))
+}
+
+func TestCrashDropsMessagesAndTimers(t *testing.T) {
+	_, lines := run(t, config(1, 2, bouncerOpts{}, "0s crash n2"), time(500))
+	assert.NotEmpty(t, grep(lines, "n2 drop n1 Ball{n=1 hops=1} (receiver down)"))
+	assert.Empty(t, grep(lines, "n2 timer"), "a crashed node's timers never fire")
+	assert.Len(t, grep(lines, "n1 timer tick"), 5)
+}
+
+func TestPauseQueuesInputs(t *testing.T) {
+	w, lines := run(t, config(1, 2, bouncerOpts{}, "5ms pause n2", "450ms resume n2"), time(460))
+	before := grep(lines, "0.4")
+	assert.Empty(t, grep(lines[:len(lines)-len(before)], "n2 timer"), "nothing reaches n2 while paused")
+	resumed := grep(lines, " 0.450s n2 ")
+	require.Len(t, resumed, 2, "queued inputs run at resume time, in arrival order")
+	assert.Contains(t, resumed[0], "n2 recv n1 Ball{")
+	assert.Contains(t, resumed[1], "n2 timer tick", "an expired timer fires once, as a stalled process sees it")
+	assert.Equal(t, 1, w.Node("n2").Status().Commit)
+	assert.Equal(t, 4, w.Node("n1").Status().Commit)
+}
+
+func TestPanickingNodeIsReported(t *testing.T) {
+	w, _ := run(t, config(1, 3, bouncerOpts{panicAt: 5}), time(2000))
+	f := w.Failure()
+	require.NotNil(t, f)
+	assert.Equal(t, "panic", f.Kind)
+	assert.Contains(t, f.Detail, "assignment to entry in nil map")
+	assert.Contains(t, f.Detail, "(*bouncer).Step")
+	assert.NotEmpty(t, f.Node)
+	assert.Equal(t, w.Events(), f.Seq)
+	assert.False(t, w.Step(), "a failed run does not go on")
+}
+
+func TestEventBudgetReportsLivelock(t *testing.T) {
+	cfg := config(1, 4, bouncerOpts{allPeers: true})
+	cfg.MaxEvents = 5000
+	w, _ := run(t, cfg, time(60_000))
+	f := w.Failure()
+	require.NotNil(t, f)
+	assert.Equal(t, "event-budget", f.Kind)
+	assert.Equal(t, uint64(5000), f.Seq)
+}
+
+func TestMonitorViolationStopsTheRun(t *testing.T) {
+	cfg := config(1, 3, bouncerOpts{})
+	cfg.Monitors = []protocols.Monitor{protocols.MonitorFunc(func(c protocols.Cluster, ev protocols.Event) error {
+		if n := c.Node("n2"); n != nil && n.Status().Commit >= 2 {
+			return protocols.Violationf("too-many-ticks", "n2 ticked %d times", n.Status().Commit)
+		}
+		return nil
+	})}
+	w, lines := run(t, cfg, time(1000))
+	f := w.Failure()
+	require.NotNil(t, f)
+	assert.Equal(t, "too-many-ticks", f.Kind)
+	assert.Equal(t, "n2 ticked 2 times", f.Detail)
+	assert.Equal(t, clock.Time(time(200)), f.Time)
+	assert.Contains(t, lines[len(lines)-1], "n2 timer tick")
+}
+
+func TestPartitionAndHeal(t *testing.T) {
+	w, lines := run(t, config(2, 3, bouncerOpts{noTick: true}, "0s isolate n1", "500ms heal"), time(1000))
+	assert.NotEmpty(t, grep(lines, "drop n1 Ball{n=1 hops=1} (partitioned)"), "n1's serve dies at the cut")
+	assert.Empty(t, w.Network().CutLinks())
+	assert.Len(t, grep(lines, "fault "), 2)
+}
+
+func TestClogHoldsMessagesThenReleases(t *testing.T) {
+	_, lines := run(t, config(2, 2, bouncerOpts{noTick: true}, "0s clog n1->n2 300ms"), time(400))
+	first := grep(lines, "n2 recv n1")
+	require.NotEmpty(t, first)
+	assert.Contains(t, first[0], " 0.300s ", "delivered when the clog ends")
+}
+
+func TestTargetedDropAndDelay(t *testing.T) {
+	_, lines := run(t, config(2, 2, bouncerOpts{noTick: true}, "0s drop next 1 Ball n1->n2"), time(100))
+	assert.NotEmpty(t, grep(lines, "n2 drop n1 Ball{n=1 hops=1} (dropped by rule)"))
+
+	_, lines = run(t, config(2, 2, bouncerOpts{noTick: true}, "0s delay next 1 * *->n2 200ms"), time(300))
+	first := grep(lines, "n2 recv n1")
+	require.NotEmpty(t, first)
+	assert.Regexp(t, `^\d+ 0\.20\d+s `, first[0], "200ms added to the 1-10ms latency")
+}
+
+func TestLossOnTheWire(t *testing.T) {
+	_, lines := run(t, config(5, 3, bouncerOpts{noTick: true}, "0s net loss 100%"), time(100))
+	assert.NotEmpty(t, grep(lines, "(lost)"))
+	assert.Empty(t, grep(lines, " recv "))
+}
+
+func TestClockDriftChangesTimerRate(t *testing.T) {
+	w, lines := run(t, config(1, 2, bouncerOpts{}, "0s clock n2 drift +25%"), time(1000))
+	assert.Len(t, grep(lines, "n1 timer tick"), 10)
+	assert.Len(t, grep(lines, "n2 timer tick"), 12, "a clock running 25% fast ticks every 80ms")
+	assert.Equal(t, int64(250_000), w.State("n2").DriftPPM)
+	assert.Equal(t, 250*ms, w.State("n2").Offset)
+}
+
+func TestFaultOnDownNodeIsNotedNotFatal(t *testing.T) {
+	w, lines := run(t, config(1, 2, bouncerOpts{}, "10ms restart n2"), time(100))
+	assert.Nil(t, w.Failure())
+	assert.NotEmpty(t, grep(lines, "fault restart n2 (n2 is already up)"))
+}
+
+func TestRunToEventRebuildsExactly(t *testing.T) {
+	cfg := config(9, 3, bouncerOpts{}, "300ms crash n3", "600ms restart n3")
+	full, lines := run(t, cfg, time(1000))
+	require.Greater(t, full.Events(), uint64(40))
+	for _, n := range []uint64{1, 17, 40} {
+		var trace strings.Builder
+		c := cfg
+		c.Trace = &trace
+		w, err := New(c)
+		require.NoError(t, err)
+		require.True(t, w.RunToEvent(n))
+		got := strings.Split(strings.TrimSuffix(trace.String(), "\n"), "\n")
+		assert.Equal(t, lines[:n], got)
+		assert.Equal(t, HashLines(lines[:n]), w.Hash())
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	base := config(1, 3, bouncerOpts{})
+	cases := []struct {
+		name string
+		edit func(*Config)
+		want string
+	}{
+		{"no servers", func(c *Config) { c.Servers = nil }, "no servers"},
+		{"duplicate", func(c *Config) { c.Servers = []protocols.NodeID{"n1", "n1"} }, "n1 listed twice"},
+		{"too many", func(c *Config) { c.Servers = protocols.Servers(MaxNodes + 1) }, "at most"},
+		{"bad latency", func(c *Config) { c.Link.Latency = net.UniformLatency(5*ms, 1*ms) }, "max below min"},
+		{"unknown node in fault", func(c *Config) { c.Faults = config(1, 3, bouncerOpts{}, "1s crash n9").Faults }, "unknown node n9"},
+		{"isolate a client", func(c *Config) {
+			c.Clients, c.Client = []protocols.NodeID{"c1"}, c.Server
+			c.Faults = config(1, 3, bouncerOpts{}, "1s isolate c1").Faults
+		}, "c1 is a client"},
+		{"overlapping groups", func(c *Config) { c.Faults = config(1, 3, bouncerOpts{}, "1s partition n1 n2 | n2 n3").Faults }, "n2 appears twice"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := base
+			c.edit(&cfg)
+			_, err := New(cfg)
+			assert.ErrorContains(t, err, c.want)
+		})
+	}
+}
+
+func TestInFlightAndDropInFlight(t *testing.T) {
+	w, err := New(config(1, 2, bouncerOpts{noTick: true}))
+	require.NoError(t, err)
+	require.True(t, w.Step()) // n1 starts and serves
+	fl := w.InFlight()
+	require.Len(t, fl, 1)
+	assert.Equal(t, protocols.NodeID("n1"), fl[0].From)
+	assert.Equal(t, "Ball{n=1 hops=1}", fl[0].Msg.String())
+	assert.True(t, w.DropInFlight(fl[0].ID))
+	assert.False(t, w.DropInFlight(12345))
+	w.RunUntil(clock.Time(time(100)))
+	assert.Equal(t, "0", w.Node("n2").Status().Fields[0].Value, "the doomed ball never arrived")
+}
+
+func TestApplyInjectsAFaultNow(t *testing.T) {
+	w, err := New(config(1, 3, bouncerOpts{}))
+	require.NoError(t, err)
+	w.RunUntil(clock.Time(time(150)))
+	require.NoError(t, w.Apply(Fault{Kind: Crash, Nodes: []protocols.NodeID{"n2"}}))
+	w.Step()
+	assert.Nil(t, w.Node("n2"))
+	assert.Error(t, w.Apply(Fault{Kind: Crash, Nodes: []protocols.NodeID{"n7"}}))
+}
+
+func time(n int) clock.Duration { return clock.Duration(n) * ms }
