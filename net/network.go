@@ -247,3 +247,11 @@ func (n *Network) Arrive(from, to int, now clock.Time) (Reason, clock.Time) {
 	}
 	return Delivered, 0
 }
+
+// Calm sets loss and duplication to zero on every link, per-link settings
+// included, keeping latencies.
+func (n *Network) Calm() {
+	for i := range n.links {
+		n.links[i].cfg.Loss, n.links[i].cfg.Dup = 0, 0
+	}
+}

@@ -54,6 +54,8 @@ func (w *World) applyFault(f *Fault) error {
 		return w.cut(net.Split(a, b))
 	case Heal:
 		w.net.Heal()
+	case Recover:
+		w.recoverAll()
 	case Crash:
 		var errs []string
 		for _, id := range f.Nodes {
@@ -163,4 +165,28 @@ func (w *World) crash(n *node) {
 	n.paused = false
 	n.held = nil
 	clear(n.timers)
+}
+
+// recoverAll turns every fault off, as the healing phase of a run begins:
+// the network heals and loses, duplicates and targets nothing, clocks stop
+// drifting, paused nodes resume and crashed ones restart. Latency and clock
+// offsets stay: they are the world's weather, not faults.
+func (w *World) recoverAll() {
+	w.net.Heal()
+	w.net.ClearRules()
+	w.cfg.Link.Loss, w.cfg.Link.Dup = 0, 0
+	w.net.Calm()
+	resume := Fault{Kind: Resume}
+	for _, n := range w.nodes {
+		n.clock.SetDrift(w.now, 0)
+		switch {
+		case n.paused:
+			resume.Nodes = append(resume.Nodes, n.id)
+		case n.n == nil:
+			w.push(event{at: w.now, kind: evStart, node: int32(w.index[n.id]), inc: n.inc})
+		}
+	}
+	if len(resume.Nodes) > 0 {
+		w.applyFault(&resume)
+	}
 }

@@ -117,7 +117,7 @@ func (f *Fault) check(known map[protocols.NodeID]bool, servers []protocols.NodeI
 		}
 	case DropNext, DelayNext:
 		errs = append(errs, exists(f.Rule.From), exists(f.Rule.To), f.Rule.Validate())
-	case PartitionBy, Heal:
+	case PartitionBy, Heal, Recover:
 	default:
 		errs = append(errs, fmt.Errorf("unknown fault kind %d", f.Kind))
 	}

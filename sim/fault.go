@@ -35,6 +35,7 @@ const (
 	Clog                             // clog n1->n2 500ms
 	Hold                             // hold n1->n2                   (until release or heal)
 	Release                          // release n1->n2
+	Recover                          // recover   (every fault off: heal, no loss, no rules, clocks true, everyone up)
 )
 
 // Shape names a partition drawn over all servers when it is applied.
@@ -153,6 +154,8 @@ func (f Fault) String() string {
 		return "hold " + f.Link.String()
 	case Release:
 		return "release " + f.Link.String()
+	case Recover:
+		return "recover"
 	}
 	return fmt.Sprintf("fault?%d", f.Kind)
 }
@@ -218,10 +221,10 @@ func ParseFault(s string) (Fault, error) {
 		if err == nil {
 			f.Groups, f.Nodes = [][]protocols.NodeID{g[0], g[2]}, g[1]
 		}
-	case "heal":
-		f.Kind = Heal
+	case "heal", "recover":
+		f.Kind = map[string]FaultKind{"heal": Heal, "recover": Recover}[verb]
 		if len(args) > 0 {
-			err = fmt.Errorf("heal takes no arguments")
+			err = fmt.Errorf("%s takes no arguments", verb)
 		}
 	case "crash", "restart", "pause", "resume":
 		f.Kind = map[string]FaultKind{"crash": Crash, "restart": Restart, "pause": Pause, "resume": Resume}[verb]
@@ -250,7 +253,7 @@ func ParseFault(s string) (Fault, error) {
 		}
 		f.Link, err = parseLink(args[0], false)
 	default:
-		return f, fmt.Errorf("unknown fault %q (want partition, isolate, oneway, bridge, heal, crash, restart, pause, resume, clock, net, drop, delay, clog, hold or release)", verb)
+		return f, fmt.Errorf("unknown fault %q (want partition, isolate, oneway, bridge, heal, recover, crash, restart, pause, resume, clock, net, drop, delay, clog, hold or release)", verb)
 	}
 	return f, err
 }

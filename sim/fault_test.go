@@ -24,6 +24,7 @@ func TestParseFaultForms(t *testing.T) {
 		"oneway n1 n2 -> n3",
 		"bridge n1 n2 | n3 | n4 n5",
 		"heal",
+		"recover",
 		"crash n1",
 		"crash n1 n2",
 		"restart n2",
@@ -136,7 +137,7 @@ func genFault(t *rapid.T) Fault {
 	dur := func(label string) clock.Duration {
 		return clock.Duration(rapid.Int64Range(1, 10_000_000).Draw(t, label)) * clock.Microsecond
 	}
-	switch kind := FaultKind(rapid.IntRange(int(Partition), int(Release)).Draw(t, "kind")); kind {
+	switch kind := FaultKind(rapid.IntRange(int(Partition), int(Recover)).Draw(t, "kind")); kind {
 	case Partition:
 		return Fault{Kind: kind, Groups: group("groups")}
 	case PartitionBy:
@@ -148,7 +149,7 @@ func genFault(t *rapid.T) Fault {
 	case Bridge:
 		perm := rapid.Permutation(protocols.Servers(5)).Draw(t, "perm")
 		return Fault{Kind: kind, Groups: [][]protocols.NodeID{perm[:2], perm[3:]}, Nodes: perm[2:3]}
-	case Heal:
+	case Heal, Recover:
 		return Fault{Kind: kind}
 	case Crash, Restart, Pause, Resume:
 		return Fault{Kind: kind, Nodes: group("nodes")[0]}
@@ -185,9 +186,10 @@ func genFault(t *rapid.T) Fault {
 		return Fault{Kind: kind, Rule: r}
 	case Clog:
 		return Fault{Kind: kind, Link: link(), Span: dur("span")}
-	default:
+	case Hold, Release:
 		return Fault{Kind: kind, Link: link()}
 	}
+	panic("unreachable")
 }
 
 func TestFaultRoundTrip(t *testing.T) {

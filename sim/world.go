@@ -30,6 +30,7 @@ type World struct {
 	fx        protocols.Effects
 	notes     []protocols.Note
 	info      Info // reused for every event: observers must not keep it
+	stats     Stats
 }
 
 type node struct {
@@ -132,6 +133,17 @@ func (w *World) Node(id protocols.NodeID) protocols.Node {
 	}
 	return nil
 }
+
+// Stats counts messages over a run.
+type Stats struct {
+	Sent      uint64 // messages nodes sent
+	Copies    uint64 // copies put on the wire (a duplicated message is two)
+	Delivered uint64 // copies a node received
+	Dropped   uint64 // copies lost, cut off, dropped by rule or addressed to a down node
+}
+
+// Stats returns the message counts so far.
+func (w *World) Stats() Stats { return w.stats }
 
 // Network exposes the network's state, for display.
 func (w *World) Network() *net.Network { return w.net }
@@ -284,10 +296,12 @@ func (w *World) process(ev *event) bool {
 		info.Node = n.id
 		if ev.fate != net.Delivered {
 			info.Drop = ev.fate
+			w.stats.Dropped++
 			w.trace.drop(n.id, from, ev.msg, ev.fate)
 			break
 		}
 		info.Input = protocols.Receive
+		w.stats.Delivered++
 		w.trace.recv(n.id, from, ev.msg)
 		w.stepNode(n, protocols.Input{Kind: protocols.Receive, Now: n.clock.Now(w.now), From: from, Msg: ev.msg})
 	}
@@ -363,6 +377,8 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 			return
 		}
 		plan := w.net.Send(int(from), to, s.Msg.Kind())
+		w.stats.Sent++
+		w.stats.Copies += uint64(plan.Copies)
 		for c := 0; c < plan.Copies; c++ {
 			msg := s.Msg
 			if w.cfg.DeepCopy {

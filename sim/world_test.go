@@ -282,3 +282,21 @@ func TestApplyInjectsAFaultNow(t *testing.T) {
 }
 
 func time(n int) clock.Duration { return clock.Duration(n) * ms }
+
+func TestRecoverTurnsEveryFaultOff(t *testing.T) {
+	w, lines := run(t, config(4, 3, bouncerOpts{},
+		"0s net loss 50%", "10ms isolate n2", "20ms crash n3", "30ms pause n1", "40ms clock n1 drift +20%",
+		"50ms drop next 5 * *->*", "100ms recover"), time(1000))
+	assert.Empty(t, w.Network().CutLinks())
+	assert.Empty(t, w.Network().Rules())
+	assert.Zero(t, w.Network().Config(net.Link{From: "n1", To: "n2"}).Loss)
+	for _, id := range protocols.Servers(3) {
+		st := w.State(id)
+		assert.True(t, st.Up && !st.Paused, "%s is up and running", id)
+		assert.Zero(t, st.DriftPPM)
+	}
+	assert.NotEmpty(t, grep(lines, "0.100s n3 restart records="))
+	st := w.Stats()
+	assert.Equal(t, st.Copies, st.Delivered+st.Dropped+uint64(len(w.InFlight())), "every copy is accounted for")
+	assert.Greater(t, st.Dropped, uint64(0))
+}
