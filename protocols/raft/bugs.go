@@ -1,0 +1,77 @@
+package raft
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Bug is a named, documented defect that Options.Bug switches on, so a
+// learner can watch the testbed catch it.
+type Bug struct {
+	Name        string
+	Description string
+}
+
+// The bug variants' names.
+const (
+	BugCommitOldTerm        = "commit-old-term"
+	BugVoteWithoutLogCheck  = "vote-without-log-check"
+	BugForgetVote           = "forget-vote"
+	BugStaleAppendTruncates = "stale-append-truncates"
+	BugIgnoreHigherTerm     = "ignore-higher-term"
+)
+
+// Bugs lists Raft's bug variants. Each is a switch read at the one or two
+// places where it bites (search for "BUG " in this package), so the correct
+// code reads cleanly.
+var Bugs = []Bug{
+	{BugCommitOldTerm, "A leader commits entries from earlier terms by counting replicas, " +
+		"ignoring Figure 8's rule that only entries of its own term commit that way. " +
+		"A later leader whose log lacks such an entry can be elected and overwrite it; " +
+		"the leader-completeness and state-machine-safety monitors catch it (scenario figure8)."},
+	{BugVoteWithoutLogCheck, "A server grants its vote without checking that the candidate's " +
+		"log is at least as up to date as its own (§5.4.1), so a candidate missing committed " +
+		"entries can win; leader-completeness catches it."},
+	{BugForgetVote, "currentTerm and votedFor are kept only in memory: a restarted server " +
+		"is back at term 0 and may vote a second time in a term; term-monotonic and vote-once " +
+		"catch it, and two leaders in one term can follow."},
+	{BugStaleAppendTruncates, "A follower deletes everything after PrevIndex before appending, " +
+		"even when the entries already match, so a stale or duplicated AppendEntries erases " +
+		"entries it acknowledged since and that may be committed; leader-completeness or " +
+		"acked-write-lost catch it."},
+	{BugIgnoreHigherTerm, "A leader that sees a higher term in a reply adopts the term but " +
+		"keeps acting as leader instead of stepping down, so two servers lead in one term; " +
+		"election-safety catches it."},
+}
+
+// ErrUnknownBug is returned (wrapped) for a bug name not in Bugs.
+var ErrUnknownBug = errors.New("unknown bug variant")
+
+// bugs holds the switches; the zero value is correct Raft.
+type bugs struct {
+	commitOldTerm        bool
+	voteWithoutLogCheck  bool
+	forgetVote           bool
+	staleAppendTruncates bool
+	ignoreHigherTerm     bool
+}
+
+func parseBug(name string) (bugs, error) {
+	var b bugs
+	switch name {
+	case "":
+	case BugCommitOldTerm:
+		b.commitOldTerm = true
+	case BugVoteWithoutLogCheck:
+		b.voteWithoutLogCheck = true
+	case BugForgetVote:
+		b.forgetVote = true
+	case BugStaleAppendTruncates:
+		b.staleAppendTruncates = true
+	case BugIgnoreHigherTerm:
+		b.ignoreHigherTerm = true
+	default:
+		return b, fmt.Errorf("%w %q", ErrUnknownBug, name)
+	}
+	return b, nil
+}

@@ -1,0 +1,191 @@
+package raft
+
+import (
+	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/protocols/kv"
+)
+
+// This file holds the leader's side: taking office, replicating the log,
+// repairing followers' logs, committing, and taking client requests.
+
+// becomeLeader takes office after winning the election for the current
+// term. The leader appends a no-op entry of its own term at once (§8): an
+// entry of the current term is the only kind it may commit by counting
+// replicas, so the no-op lets it commit, and learn, everything earlier
+// without waiting for a client.
+func (n *node) becomeLeader() {
+	n.role = leader
+	n.setLeader(n.id)
+	n.out.Note(BecameLeader{Term: n.term})
+	n.out.Probe(ProbeLeaderElected)
+	n.out.CancelTimer(timerElection)
+	next := n.log.lastIndex() + 1
+	for i := range n.prs {
+		n.prs[i] = progress{next: next}
+	}
+	n.appendEntry(Entry{Term: n.term})
+	for i := range n.peers {
+		n.sendAppend(i)
+	}
+	n.out.SetTimer(timerHeartbeat, n.opts.HeartbeatInterval)
+	n.maybeCommit() // a single-server cluster commits alone
+}
+
+// heartbeat sends every follower an AppendEntries, which carries whatever
+// entries it still lacks, so lost messages are retried and the followers'
+// election timers are reset.
+func (n *node) heartbeat() {
+	if n.role != leader {
+		return
+	}
+	for i := range n.peers {
+		n.sendAppend(i)
+	}
+	n.out.SetTimer(timerHeartbeat, n.opts.HeartbeatInterval)
+}
+
+// appendEntry appends one entry of the leader's and persists it.
+func (n *node) appendEntry(e Entry) {
+	n.log.append(e)
+	idx := n.log.lastIndex()
+	n.out.Persist(LogRecord{From: idx, Entries: n.log.slice(idx, idx)})
+}
+
+// sendAppend sends peer i the entries from its next index on (at most
+// MaxAppendEntries of them, possibly none) and optimistically advances
+// next past them.
+func (n *node) sendAppend(i int) {
+	pr := &n.prs[i]
+	prev := pr.next - 1
+	prevTerm, _ := n.log.term(prev)
+	hi := min(n.log.lastIndex(), prev+n.opts.MaxAppendEntries)
+	n.out.Send(n.peers[i], AppendEntries{
+		Term:      n.term,
+		PrevIndex: prev,
+		PrevTerm:  prevTerm,
+		Entries:   n.log.slice(prev+1, hi),
+		Commit:    n.commit,
+	})
+	pr.next = hi + 1
+}
+
+// handleAppendReply updates a follower's progress. On success its match
+// index rises (never falls: replies may arrive out of order) and the
+// commit index may advance. On rejection the leader moves next back and
+// retries at once, skipping a whole conflicting term per round trip.
+func (n *node) handleAppendReply(from protocols.NodeID, m AppendEntriesReply) {
+	if n.role != leader || m.Term != n.term {
+		return
+	}
+	i := n.peerIndex(from)
+	if i < 0 {
+		return
+	}
+	pr := &n.prs[i]
+	if m.Success {
+		if m.Index > pr.match {
+			pr.match = m.Index
+			n.maybeCommit()
+		}
+		pr.next = max(pr.next, m.Index+1)
+		if pr.next <= n.log.lastIndex() {
+			n.sendAppend(i) // a lagging follower: keep the batches coming
+		}
+		return
+	}
+	if m.Index < pr.match {
+		return // a stale rejection: the follower has matched further since
+	}
+	next := n.backup(m, pr.match)
+	if next < pr.next {
+		if pr.next-next > 1 {
+			n.out.Probe(ProbeFastBackup)
+		}
+		pr.next = next
+		n.sendAppend(i)
+	}
+}
+
+// backup computes where to resume after a rejection of an AppendEntries
+// whose PrevIndex was m.Index, from the follower's hints:
+//   - its log is too short (no XTerm): resume just past its end;
+//   - the leader has entries of XTerm: resume after the leader's last one,
+//     where the two logs may still agree;
+//   - otherwise skip the follower's whole XTerm run.
+//
+// The result is at least one past the known match and at most m.Index, so
+// every retry moves back and none repeats the failed check.
+func (n *node) backup(m AppendEntriesReply, match int) int {
+	var next int
+	switch {
+	case m.XTerm == 0:
+		next = m.XLen + 1
+	default:
+		if last := n.log.lastIndexOf(m.XTerm); last > 0 {
+			next = last + 1
+		} else {
+			next = m.XIndex
+		}
+	}
+	return max(match+1, min(next, m.Index))
+}
+
+// maybeCommit advances the commit index to the highest index stored on a
+// majority, but only if that entry is from the current term (§5.4.2,
+// Figure 8): an earlier-term entry on a majority can still be overwritten
+// by a later leader, so it commits only indirectly, with a current-term
+// entry after it.
+func (n *node) maybeCommit() {
+	n.matchBuf = append(n.matchBuf[:0], n.log.lastIndex())
+	for _, pr := range n.prs {
+		n.matchBuf = append(n.matchBuf, pr.match)
+	}
+	sortedDesc(n.matchBuf)
+	N := n.matchBuf[n.quorum()-1]
+	if N <= n.commit {
+		return
+	}
+	if t, _ := n.log.term(N); t != n.term {
+		if !n.bugs.commitOldTerm { // BUG commit-old-term skips the rule
+			n.out.Probe(ProbeOldTermDeferred)
+			return
+		}
+	}
+	if t, _ := n.log.term(n.commit + 1); t < n.term && !n.bugs.commitOldTerm {
+		n.out.Probe(ProbeCommitByNoop)
+	}
+	n.commit = N
+	n.applyCommitted()
+}
+
+// handleClientRequest appends a client's request to the log and replicates
+// it; the reply goes out when the entry is applied (applyCommitted). Gets
+// go through the log too, so every read is ordered after every write
+// committed before it: a linearizable read without leases or ReadIndex.
+// A non-leader turns the client away with a hint; a retry of a request that
+// was already applied is answered from the dedup table at once.
+func (n *node) handleClientRequest(from protocols.NodeID, r kv.Request) {
+	if n.role != leader {
+		n.out.Probe(ProbeNotLeaderRedirect)
+		n.out.Send(from, kv.Reply{Seq: r.Seq, Status: kv.NotLeader, LeaderHint: n.leader})
+		return
+	}
+	if v, ok := n.sm.Cached(r.Client, r.Seq); ok {
+		// Applied means committed, so the cached result is final even if this
+		// leader has been deposed without knowing it.
+		n.out.Probe(ProbeDuplicateRequest)
+		n.out.Send(from, kv.Reply{Seq: r.Seq, Status: kv.OK, Value: v})
+		return
+	}
+	if r.Seq < n.sm.LastSeq(r.Client) {
+		return // the client has moved on; nobody waits for this answer
+	}
+	n.appendEntry(Entry{Term: n.term, Req: r})
+	idx := n.log.lastIndex()
+	for i := range n.prs {
+		if n.prs[i].next == idx { // caught-up followers get it now; others in their next batch
+			n.sendAppend(i)
+		}
+	}
+	n.maybeCommit() // a single-server cluster commits alone
+}

@@ -1,0 +1,80 @@
+package raft
+
+import (
+	"strconv"
+
+	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/protocols/kv"
+)
+
+// Notes are what a server tells the monitors and the UI about itself. They
+// never reach other nodes and nothing in the protocol reads them back.
+
+// BecameLeader is noted when a candidate wins the election for Term.
+type BecameLeader struct{ Term uint64 }
+
+// String renders the note as became-leader term=3.
+func (n BecameLeader) String() string { return "became-leader term=" + strconv.FormatUint(n.Term, 10) }
+
+// Voted is noted when a server grants its vote in Term (to itself, as a
+// candidate, or to another), at the moment the vote reply is sent.
+type Voted struct {
+	Term uint64
+	For  protocols.NodeID
+}
+
+// String renders the note as voted term=3 for=n2.
+func (n Voted) String() string {
+	return "voted term=" + strconv.FormatUint(n.Term, 10) + " for=" + string(n.For)
+}
+
+// Applied is noted for every committed entry a server applies to its state
+// machine, in index order, again after a restart (the state machine is
+// rebuilt from the log). Outcome says whether the request took effect or
+// was a duplicate; it is kv.Executed for a no-op.
+type Applied struct {
+	Index   int
+	Term    uint64
+	Req     kv.Request // zero for a no-op
+	Outcome kv.Outcome
+}
+
+// String renders the note as applied 5/2 c1#7 put(k1,c1.7) executed.
+func (n Applied) String() string {
+	b := append([]byte("applied "), appendPos(nil, n.Index, n.Term)...)
+	if n.Req.Client == "" {
+		return string(append(b, " noop"...))
+	}
+	b = append(b, ' ')
+	b = append(b, n.Req.ID()...)
+	b = append(b, ' ')
+	b = append(b, n.Req.Op.String()...)
+	b = append(b, ' ')
+	b = append(b, n.Outcome.String()...)
+	return string(b)
+}
+
+// The coverage probes a server reports with Effects.Probe.
+const (
+	ProbeLeaderElected     = "leader-elected"           // a candidate won an election
+	ProbeLeaderChange      = "leader-change"            // a server saw a leader other than the one it knew before
+	ProbeSplitVote         = "split-vote"               // a candidate's election timed out without a majority
+	ProbeStepDown          = "leader-step-down"         // a leader saw a higher term and stepped down
+	ProbeVoteDeniedLog     = "vote-denied-stale-log"    // a vote was refused because the candidate's log was behind
+	ProbeLogTruncation     = "log-truncation"           // a follower deleted conflicting entries
+	ProbeStaleAppend       = "stale-append-ignored"     // an AppendEntries brought only entries the follower had
+	ProbeFastBackup        = "fast-backup"              // a leader skipped back over more than one entry after a rejection
+	ProbeOldTermDeferred   = "old-term-commit-deferred" // a quorum held an earlier-term entry, which Figure 8's rule kept uncommitted
+	ProbeCommitByNoop      = "commit-advanced-by-noop"  // a current-term entry committed earlier-term entries with it
+	ProbeDuplicateRequest  = "duplicate-request"        // a retried request was answered from the dedup table
+	ProbeRestartRecovered  = "restart-recovered"        // a server restarted with durable state to recover
+	ProbeNotLeaderRedirect = "not-leader-redirect"      // a non-leader turned a client away with a hint
+)
+
+// Probes lists every probe name a Raft server can report, for sweeps that
+// count how many runs reached each.
+var Probes = []string{
+	ProbeLeaderElected, ProbeLeaderChange, ProbeSplitVote, ProbeStepDown, ProbeVoteDeniedLog,
+	ProbeLogTruncation, ProbeStaleAppend, ProbeFastBackup, ProbeOldTermDeferred, ProbeCommitByNoop,
+	ProbeDuplicateRequest, ProbeRestartRecovered, ProbeNotLeaderRedirect,
+}

@@ -1,0 +1,189 @@
+package raft
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/cockroachdb/datadriven"
+
+	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/protocols/kv"
+	"github.com/dsimlab/dsim/protocols/prototest"
+)
+
+// TestScripts runs the scripts in testdata: each pins a piece of Raft's
+// behaviour message by message, with every monitor checking every step
+// (a violation prints as VIOLATION in the golden output). Regenerate with
+// go test ./protocols/raft -run TestScripts -rewrite. Commands besides
+// prototest's (start, fire, deliver, drop, dup, stabilize, crash, restart,
+// status, store, timers, inflight):
+//
+//	cluster n=5 [bug=commit-old-term] [max-append=1] [clients=2 ops=3]
+//	    build n1..n5 (and kv clients c1..cN doing ops operations each),
+//	    with all monitors; must come first
+//	disk n1 term=7 [vote=n2] log=1,1,1,4,4
+//	    before start: n1's disk already holds this term, vote and log
+//	    (entries are puts named after their index and term)
+//	request to=n1 op=put key=k1 [value=v] [seq=3]
+//	    the test client cx sends a request (seq counts up unless given)
+//	elect n1
+//	    fire n1's election timer and deliver messages until quiet
+//	log [n1 ...]
+//	    print whole logs, with commit and applied points
+func TestScripts(t *testing.T) {
+	prototest.Run(t, "testdata", func(t *testing.T) *prototest.Harness {
+		w := &world{h: prototest.New(1), disks: map[protocols.NodeID][]protocols.Record{}}
+		worlds[w.h] = w
+		t.Cleanup(func() { delete(worlds, w.h) })
+		return w.h
+	}, scriptCommands)
+}
+
+// world is the per-script state the commands share.
+type world struct {
+	h     *prototest.Harness
+	disks map[protocols.NodeID][]protocols.Record // preloaded durable records
+	seq   uint64                                  // the test client's last sequence number
+	ids   []protocols.NodeID
+}
+
+var worlds = map[*prototest.Harness]*world{}
+
+// sink is the test client cx: it sends what the script injects and ignores
+// replies (the harness prints them).
+type sink struct{}
+
+func (sink) Step(protocols.Input, *protocols.Effects) {}
+func (sink) Status() protocols.Status                 { return protocols.Status{Role: "client"} }
+
+// withDisks wraps a factory so that a node's store starts with its
+// preloaded records, as if its disk had been written before the run.
+func (w *world) withDisks(f protocols.Factory) protocols.Factory {
+	return func(cfg protocols.Config) protocols.Node {
+		if pre := w.disks[cfg.ID]; len(pre) > 0 {
+			cfg.Store = append(append([]protocols.Record(nil), pre...), cfg.Store...)
+		}
+		return f(cfg)
+	}
+}
+
+var scriptCommands = map[string]prototest.Command{
+	"cluster": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+		w := worlds[h]
+		var n, clients, ops, maxAppend int
+		var bug string
+		d.ScanArgs(t, "n", &n)
+		d.MaybeScanArgs(t, "clients", &clients)
+		d.MaybeScanArgs(t, "ops", &ops)
+		d.MaybeScanArgs(t, "max-append", &maxAppend)
+		d.MaybeScanArgs(t, "bug", &bug)
+		opts := Options{Bug: bug, MaxAppendEntries: maxAppend}
+		if err := opts.Validate(); err != nil {
+			d.Fatalf(t, "%v", err)
+		}
+		w.ids = protocols.Servers(n)
+		h.AddServers(w.withDisks(New(opts)), w.ids...)
+		if clients > 0 {
+			h.AddClients(kv.NewClient(kv.ClientOptions{MaxOps: max(ops, 1)}), protocols.Clients(clients)...)
+		}
+		h.AddClients(func(protocols.Config) protocols.Node { return sink{} }, "cx")
+		for _, m := range Monitors() {
+			h.AddMonitor(m)
+		}
+		return ""
+	},
+	"disk": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+		w := worlds[h]
+		id := protocols.NodeID(d.CmdArgs[0].Key)
+		var term uint64
+		var vote, terms string
+		d.ScanArgs(t, "term", &term)
+		d.MaybeScanArgs(t, "vote", &vote)
+		d.MaybeScanArgs(t, "log", &terms)
+		recs := []protocols.Record{HardState{Term: term, Vote: protocols.NodeID(vote)}}
+		if terms != "" {
+			var es []Entry
+			for i, s := range strings.Split(terms, ",") {
+				et, err := strconv.ParseUint(s, 10, 64)
+				if err != nil {
+					d.Fatalf(t, "disk: log: %v", err)
+				}
+				es = append(es, figureEntry(i+1, et))
+			}
+			recs = append(recs, LogRecord{From: 1, Entries: es})
+		}
+		w.disks[id] = recs
+		return ""
+	},
+	"request": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+		w := worlds[h]
+		var to, op, key, value string
+		d.ScanArgs(t, "to", &to)
+		d.ScanArgs(t, "op", &op)
+		d.ScanArgs(t, "key", &key)
+		d.MaybeScanArgs(t, "value", &value)
+		seq := w.seq + 1
+		d.MaybeScanArgs(t, "seq", &seq)
+		w.seq = max(w.seq, seq)
+		r := kv.Request{Client: "cx", Seq: seq}
+		switch op {
+		case "get":
+			r.Op = kv.GetOp(key)
+		case "put":
+			r.Op = kv.PutOp(key, value)
+		case "append":
+			r.Op = kv.AppendOp(key, value)
+		default:
+			d.Fatalf(t, "request: unknown op %q", op)
+		}
+		h.Inject("cx", protocols.NodeID(to), r)
+		return ""
+	},
+	"elect": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+		id := protocols.NodeID(d.CmdArgs[0].Key)
+		h.Fire(id, timerElection)
+		h.Stabilize(10000)
+		return ""
+	},
+	"log": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+		w := worlds[h]
+		ids := prototest.IDs(d)
+		if len(ids) == 0 {
+			ids = w.ids
+		}
+		var b strings.Builder
+		for _, id := range ids {
+			n, _ := h.Node(id).(*node)
+			if n == nil {
+				fmt.Fprintf(&b, "%s: down\n", id)
+				continue
+			}
+			fmt.Fprintf(&b, "%s: %s term=%d commit=%d applied=%d log=%s\n", id, n.role, n.term, n.commit, n.applied, logTerms(n))
+		}
+		return b.String()
+	},
+}
+
+// figureEntry is a preloaded entry: a put named after its position, so
+// entries with the same index and term are the same command, as Raft's
+// figures assume.
+func figureEntry(index int, term uint64) Entry {
+	id := strconv.Itoa(index) + "/" + strconv.FormatUint(term, 10)
+	return Entry{Term: term, Req: kv.Request{Client: "fig", Seq: uint64(index), Op: kv.PutOp("k", id)}}
+}
+
+// logTerms renders a log as its terms, like the paper's figures: [1 1 4 4].
+func logTerms(n *node) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i := 1; i <= n.log.lastIndex(); i++ {
+		if i > 1 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(strconv.FormatUint(n.log.entries[i].Term, 10))
+	}
+	b.WriteByte(']')
+	return b.String()
+}
