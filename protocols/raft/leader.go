@@ -98,8 +98,8 @@ func (n *node) handleAppendReply(from protocols.NodeID, m AppendEntriesReply) {
 	}
 	next := n.backup(m, pr.match)
 	if next < pr.next {
-		if pr.next-next > 1 {
-			n.out.Probe(ProbeFastBackup)
+		if next < m.Index {
+			n.out.Probe(ProbeFastBackup) // skipped more than the one entry that failed
 		}
 		pr.next = next
 		n.sendAppend(i)

@@ -63,7 +63,7 @@ const (
 	ProbeVoteDeniedLog     = "vote-denied-stale-log"    // a vote was refused because the candidate's log was behind
 	ProbeLogTruncation     = "log-truncation"           // a follower deleted conflicting entries
 	ProbeStaleAppend       = "stale-append-ignored"     // an AppendEntries brought only entries the follower had
-	ProbeFastBackup        = "fast-backup"              // a leader skipped back over more than one entry after a rejection
+	ProbeFastBackup        = "fast-backup"              // a rejection's hints let the leader skip back over more than one entry
 	ProbeOldTermDeferred   = "old-term-commit-deferred" // a quorum held an earlier-term entry, which Figure 8's rule kept uncommitted
 	ProbeCommitByNoop      = "commit-advanced-by-noop"  // a current-term entry committed earlier-term entries with it
 	ProbeDuplicateRequest  = "duplicate-request"        // a retried request was answered from the dedup table
