@@ -279,10 +279,10 @@ func (m *leaderCompleteness) Check(c protocols.Cluster, ev protocols.Event) erro
 	if n.role != leader || n.commit == 0 {
 		return nil
 	}
-	c := min(n.commit, len(m.chain)-1)
-	if n.log.chain[c] != m.chain[c] {
+	k := min(n.commit, len(m.chain)-1)
+	if n.log.chain[k] != m.chain[k] {
 		return protocols.Violationf(KindLeaderCompleteness, "leader %s of term %d committed index %d with a log that differs from the one %s committed",
-			n.id, n.term, n.commit, m.by[c])
+			n.id, n.term, n.commit, m.by[k])
 	}
 	for x := len(m.chain); x <= n.commit; x++ {
 		m.chain = append(m.chain, n.log.chain[x])
