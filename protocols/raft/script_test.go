@@ -32,6 +32,8 @@ import (
 //	    fire n1's election timer and deliver messages until quiet
 //	log [n1 ...]
 //	    print whole logs, with commit and applied points
+//	inject-vote from=n2 to=n3 term=3
+//	    deliver a RequestVote for term 3 from n2, with n2's current log
 func TestScripts(t *testing.T) {
 	prototest.Run(t, "testdata", func(t *testing.T) *prototest.Harness {
 		w := &world{h: prototest.New(1), disks: map[protocols.NodeID][]protocols.Record{}}
@@ -145,6 +147,16 @@ var scriptCommands = map[string]prototest.Command{
 		id := protocols.NodeID(d.CmdArgs[0].Key)
 		h.Fire(id, timerElection)
 		h.Stabilize(10000)
+		return ""
+	},
+	"inject-vote": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+		var from, to string
+		var term uint64
+		d.ScanArgs(t, "from", &from)
+		d.ScanArgs(t, "to", &to)
+		d.ScanArgs(t, "term", &term)
+		n := h.Node(protocols.NodeID(from)).(*node)
+		h.Inject(n.id, protocols.NodeID(to), RequestVote{Term: term, LastIndex: n.log.lastIndex(), LastTerm: n.log.lastTerm()})
 		return ""
 	},
 	"log": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
