@@ -175,6 +175,9 @@ func (w *World) Observe(o Observer) { w.observers = append(w.observers, o) }
 // left to do or the run has failed.
 func (w *World) Step() bool { return w.step(clock.Never) }
 
+// StepBefore processes the next event if it happens no later than limit.
+func (w *World) StepBefore(limit clock.Time) bool { return w.step(limit) }
+
 // RunUntil processes every event up to and including time t, then sets the
 // clock to t. It returns false if the run failed.
 func (w *World) RunUntil(t clock.Time) bool {

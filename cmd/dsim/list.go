@@ -1,0 +1,99 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+	"github.com/spf13/cobra"
+
+	"github.com/dsimlab/dsim/scenarios"
+)
+
+type listEntry struct {
+	Name     string `json:"name"`
+	Protocol string `json:"protocol"`
+	Title    string `json:"title"`
+}
+
+func newList() *cobra.Command {
+	var asJSON, bugs bool
+	c := &cobra.Command{
+		Use:   "list [--json] [--bugs]",
+		Short: "List the built-in scenarios (or, with --bugs, the bug variants)",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			out := c.OutOrStdout()
+			if bugs {
+				all := scenarios.AllBugs()
+				if asJSON {
+					return writeJSON(out, all)
+				}
+				rows := make([][]string, len(all))
+				for i, b := range all {
+					rows[i] = []string{b.Protocol, b.Name, b.Description}
+				}
+				return table(out, []string{"protocol", "bug", "what it breaks"}, rows)
+			}
+			all, err := scenarios.All()
+			if err != nil {
+				return err
+			}
+			entries := make([]listEntry, len(all))
+			rows := make([][]string, len(all))
+			for i, s := range all {
+				entries[i] = listEntry{Name: s.Name, Protocol: s.Protocol, Title: s.Title}
+				rows[i] = []string{s.Name, s.Protocol, s.Title}
+			}
+			if asJSON {
+				return writeJSON(out, entries)
+			}
+			return table(out, []string{"scenario", "protocol", "what it teaches"}, rows)
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a table")
+	c.Flags().BoolVar(&bugs, "bugs", false, "list the bug variants that --bug can switch on")
+	return c
+}
+
+func newShow() *cobra.Command {
+	return &cobra.Command{
+		Use:   "show NAME",
+		Short: "Print a built-in scenario file, to copy and edit",
+		Long: `Print a built-in scenario file, comments and all. Save it, edit it, and run
+the copy with: dsim run FILE`,
+		Args: exactArgs(1, "one scenario name"),
+		RunE: func(c *cobra.Command, args []string) error {
+			src, err := scenarios.BuiltinSource(args[0])
+			if err != nil {
+				return usageError{err}
+			}
+			_, err = c.OutOrStdout().Write(src)
+			return err
+		},
+	}
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// table renders rows under a header (none if nil), the house style for people.
+func table(w io.Writer, header []string, rows [][]string) error {
+	t := tablewriter.NewTable(w,
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+	)
+	if header != nil {
+		t.Header(header)
+	}
+	if err := t.Bulk(rows); err != nil {
+		return fmt.Errorf("table: %w", err)
+	}
+	return t.Render()
+}

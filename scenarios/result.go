@@ -1,0 +1,76 @@
+package scenarios
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Result is everything a run yields, as `dsim run --json` prints it and as
+// `dsim fuzz --json` prints one per line. Its fields are part of the
+// command-line contract: add, never rename.
+type Result struct {
+	Scenario     string         `json:"scenario"`
+	Protocol     string         `json:"protocol"`
+	Seed         uint64         `json:"seed"`
+	Bug          string         `json:"bug,omitempty"`
+	Events       uint64         `json:"events"`
+	SimTimeMS    int64          `json:"sim_time_ms"`
+	TraceHash    string         `json:"trace_hash"`
+	Ops          OpCounts       `json:"ops"`
+	Linearizable string         `json:"linearizable"` // ok, illegal, unknown or skipped
+	Messages     MsgCounts      `json:"messages"`
+	MsgsPerOp    float64        `json:"msgs_per_op"`
+	LatencyMS    Latency        `json:"latency_ms"`
+	Violations   []Violation    `json:"violations"`
+	Expect       string         `json:"expect,omitempty"` // what the scenario exists to show, e.g. "violation atomicity"
+	Probes       map[string]int `json:"probes,omitempty"`
+	Pass         bool           `json:"pass"`
+	Repro        string         `json:"repro"`
+}
+
+// OpCounts counts client operations by outcome.
+type OpCounts struct {
+	OK            int `json:"ok"`
+	Failed        int `json:"failed"`
+	Indeterminate int `json:"indeterminate"`
+}
+
+// MsgCounts counts messages over the run.
+type MsgCounts struct {
+	Sent      uint64 `json:"sent"`
+	Delivered uint64 `json:"delivered"`
+	Dropped   uint64 `json:"dropped"`
+}
+
+// Latency is the client operation latency in virtual milliseconds.
+type Latency struct {
+	P50 float64 `json:"p50"`
+	P99 float64 `json:"p99"`
+}
+
+// Violation is one failed check.
+type Violation struct {
+	Kind   string  `json:"kind"`
+	Event  uint64  `json:"event"`
+	TimeMS float64 `json:"time_ms"`
+	Detail string  `json:"detail"`
+}
+
+func (v Violation) String() string {
+	return fmt.Sprintf("%s at event %d (%.3fs): %s", v.Kind, v.Event, v.TimeMS/1000, v.Detail)
+}
+
+// Verdict says in a few words why a result passed or failed.
+func (r *Result) Verdict() string {
+	switch {
+	case r.Pass && r.Expect != "":
+		return "pass (found the expected " + strings.TrimPrefix(strings.TrimPrefix(r.Expect, "violation "), "probe ") + ")"
+	case r.Pass:
+		return "pass"
+	case r.Expect != "" && len(r.Violations) == 0:
+		return "FAIL: expected " + r.Expect + ", not found"
+	case len(r.Violations) > 0:
+		return "FAIL: " + r.Violations[0].Kind
+	}
+	return "FAIL"
+}

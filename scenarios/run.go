@@ -1,0 +1,329 @@
+package scenarios
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dsimlab/dsim/checker"
+	"github.com/dsimlab/dsim/clock"
+	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/sim"
+)
+
+// RunOptions are the choices a run makes beyond its scenario.
+type RunOptions struct {
+	Seed      uint64    // the run's seed
+	Bug       string    // build this bug variant in, overriding the scenario's; "" keeps it
+	Trace     io.Writer // receives every trace line, if set
+	HTML      string    // write porcupine's visualization of the history to this path, if set
+	DeepCopy  bool      // copy every message and record (determinism test mode)
+	MaxEvents uint64    // event budget; 0: the kernel's default
+	// CheckTimeout bounds the linearizability search; zero means 10s. A
+	// search cut short is reported as unknown, never as ok.
+	CheckTimeout time.Duration
+	// Repro is the command that reproduces the run, if the caller knows
+	// better than "dsim run SCENARIO --seed N" (a file path, extra flags).
+	Repro string
+}
+
+// Run is one scenario being run with one seed. Its World may be stepped by
+// hand (the terminal UI does); Finish runs what is left and judges the run.
+type Run struct {
+	Scenario *Scenario
+	Protocol *Protocol
+	Seed     uint64
+	Bug      string
+	World    *sim.World
+
+	opts    RunOptions
+	wiring  *Wiring
+	history *history
+	probes  map[string]int
+	faults  []checker.Annotation
+	healAt  clock.Time // the healing phase starts here (== End when there is none)
+	End     clock.Time // the run stops here
+	result  *Result
+}
+
+// Healing returns the scenario's healing phase length, after defaults.
+func (s *Scenario) healing() clock.Duration {
+	if s.Healing < 0 {
+		return DefaultHealing
+	}
+	return s.Healing
+}
+
+// Start builds a run: it wires the protocol and builds the world. Errors are
+// about the scenario (bad options, unknown bug), never about the run.
+func Start(s *Scenario, o RunOptions) (*Run, error) {
+	p, err := Lookup(s.Protocol)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.Name, err)
+	}
+	if s.Nodes < p.MinNodes {
+		return nil, fmt.Errorf("%s: %s needs at least %d nodes, the scenario has %d", s.Name, p.Name, p.MinNodes, s.Nodes)
+	}
+	bug := s.Bug
+	if o.Bug != "" {
+		bug = o.Bug
+	}
+	if bug != "" && !p.HasBug(bug) {
+		return nil, fmt.Errorf("%s: protocol %s has no bug variant %q (%s)", s.Name, p.Name, bug, p.bugNames())
+	}
+	w := &Wiring{
+		Scenario: s,
+		Bug:      bug,
+		Options:  newSettings(s.Name, "option", s.Options),
+		Workload: newSettings(s.Name, "workload", s.Workload),
+	}
+	if err := p.Build(w); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.Name, err)
+	}
+	for _, st := range []*Settings{w.Options, w.Workload} {
+		if err := st.Err(); err != nil {
+			return nil, err
+		}
+	}
+	clients := s.Clients
+	if clients < 0 {
+		clients = p.DefaultClients
+	}
+	if clients > 0 && w.Client == nil {
+		return nil, fmt.Errorf("%s: protocol %s has no clients; remove the clients line", s.Name, p.Name)
+	}
+	r := &Run{Scenario: s, Protocol: p, Seed: o.Seed, Bug: bug, opts: o, wiring: w, probes: map[string]int{}}
+	r.healAt = clock.Time(s.Duration)
+	r.End = r.healAt.Add(s.healing())
+	cfg := sim.Config{
+		Seed:      o.Seed,
+		Servers:   protocols.Servers(s.Nodes),
+		Server:    w.Server,
+		Clients:   protocols.Clients(clients),
+		Client:    w.Client,
+		Link:      s.Link,
+		Faults:    slices.Clone(s.Faults),
+		Monitors:  w.Monitors,
+		MaxEvents: o.MaxEvents,
+		DeepCopy:  o.DeepCopy,
+		Trace:     o.Trace,
+	}
+	if s.healing() > 0 {
+		cfg.Faults = append(cfg.Faults, sim.Fault{At: r.healAt, Kind: sim.Recover})
+	}
+	world, err := sim.New(cfg)
+	if err != nil {
+		return nil, scenarioError(s, err)
+	}
+	r.World = world
+	if w.KV {
+		r.history = newHistory()
+		world.Observe(r.history.observe)
+	}
+	world.Observe(r.observe)
+	for _, o := range w.Observers {
+		world.Observe(o)
+	}
+	return r, nil
+}
+
+// scenarioError points a kernel validation error at the scenario file line
+// of the fault it names, when it names one.
+func scenarioError(s *Scenario, err error) error {
+	msg := err.Error()
+	for i, f := range s.Faults {
+		if strings.HasPrefix(msg, fmt.Sprintf("at %s %s: ", f.At, f)) {
+			return fmt.Errorf("%s:%d: %s", s.Name, s.Line(i), strings.SplitN(msg, ": ", 2)[1])
+		}
+	}
+	return fmt.Errorf("%s: %w", s.Name, err)
+}
+
+func (r *Run) observe(_ *sim.World, ev *sim.Info) {
+	for _, n := range ev.Notes {
+		if p, ok := n.(protocols.Probe); ok {
+			r.probes[string(p)]++
+		}
+	}
+	if ev.Fault != nil {
+		r.faults = append(r.faults, checker.Annotation{Start: int64(ev.Time), End: int64(ev.Time), Text: ev.Fault.String()})
+	}
+}
+
+// Step processes the next event of the run, if the run is not over.
+func (r *Run) Step() bool { return r.World.StepBefore(r.End) }
+
+// Done reports whether the run has reached its end or failed.
+func (r *Run) Done() bool {
+	return r.World.Failure() != nil || !r.World.Pending() || r.World.Now() >= r.End
+}
+
+// Healing reports whether the healing phase has begun.
+func (r *Run) Healing() bool { return r.World.Now() >= r.healAt && r.healAt < r.End }
+
+// Probes returns how often each coverage probe fired so far.
+func (r *Run) Probes() map[string]int { return r.probes }
+
+// Finish runs the rest of the run and judges it. Calling it again returns
+// the same result.
+func (r *Run) Finish() *Result {
+	if r.result != nil {
+		return r.result
+	}
+	w := r.World
+	w.RunUntil(r.End)
+	s := r.Scenario
+	res := &Result{
+		Scenario:     s.Name,
+		Protocol:     s.Protocol,
+		Seed:         r.Seed,
+		Bug:          r.Bug,
+		Events:       w.Events(),
+		SimTimeMS:    w.Now().Millis(),
+		TraceHash:    fmt.Sprintf("%016x", w.Hash()),
+		Linearizable: "skipped",
+		Expect:       s.Expect.String(),
+		Violations:   []Violation{},
+		Repro:        r.repro(),
+	}
+	if len(r.probes) > 0 {
+		res.Probes = r.probes
+	}
+	st := w.Stats()
+	res.Messages = MsgCounts{Sent: st.Sent, Delivered: st.Delivered, Dropped: st.Dropped}
+	violation := func(kind, detail string) {
+		res.Violations = append(res.Violations, Violation{Kind: kind, Event: w.Events(), TimeMS: ms(w.Now()), Detail: detail})
+	}
+	if f := w.Failure(); f != nil {
+		res.Violations = append(res.Violations, Violation{Kind: f.Kind, Event: f.Seq, TimeMS: ms(f.Time), Detail: nodePrefix(f) + f.Detail})
+	} else {
+		for _, check := range r.wiring.Final {
+			if err := check(w); err != nil {
+				kind, detail := "final-check", err.Error()
+				if v, ok := err.(*protocols.Violation); ok {
+					kind, detail = v.Kind, v.Detail
+				}
+				violation(kind, detail)
+			}
+		}
+	}
+	if h := r.history; h != nil {
+		ok, open := h.counts()
+		res.Ops = OpCounts{OK: ok, Indeterminate: open}
+		p50, p99 := h.latencies()
+		res.LatencyMS = Latency{P50: float64(p50) / 1e6, P99: float64(p99) / 1e6}
+		if ok > 0 {
+			res.MsgsPerOp = round2(float64(st.Sent) / float64(ok))
+		}
+		r.judgeHistory(res, violation)
+	}
+	res.Pass = r.pass(res)
+	r.result = res
+	return res
+}
+
+func nodePrefix(f *sim.Failure) string {
+	if f.Node == "" {
+		return ""
+	}
+	return string(f.Node) + ": "
+}
+
+// judgeHistory checks the client history: linearizability always, and, when
+// the run got through its healing phase, that clients made progress.
+func (r *Run) judgeHistory(res *Result, violation func(kind, detail string)) {
+	h := r.history
+	timeout := r.opts.CheckTimeout
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	ops := h.sorted()
+	lin := checker.CheckKV(ops, timeout)
+	res.Linearizable = string(lin.Verdict)
+	switch lin.Verdict {
+	case checker.VerdictIllegal:
+		violation("linearizability", "no linearization of the client history on keys "+strings.Join(lin.IllegalKeys, " "))
+	case checker.VerdictUnknown:
+		detail := fmt.Sprintf("the search timed out after %s on keys %s: not a pass", timeout, strings.Join(lin.UnknownKeys, " "))
+		if lin.Err != nil {
+			detail = lin.Err.Error()
+		}
+		violation("linearizability-unknown", detail)
+	}
+	if r.opts.HTML != "" {
+		r.writeHTML(ops, lin, violation)
+	}
+	w := r.World
+	if w.Failure() != nil || r.healAt >= r.End {
+		return
+	}
+	bound := r.Scenario.healing() / 2
+	if op, wait, stuck := h.stuck(r.healAt, w.Now(), bound); stuck {
+		state := "is still waiting"
+		if op.Outcome == checker.OutcomeOK {
+			state = "completed only"
+		}
+		violation("liveness", fmt.Sprintf("%s's %s(%s) %s %s after the healing phase began (bound %s)",
+			op.Client, op.Kind, op.Key, state, clock.FormatDuration(wait.Truncate(clock.Millisecond)), clock.FormatDuration(bound)))
+	}
+}
+
+func (r *Run) writeHTML(ops []checker.Op, lin checker.Result, violation func(kind, detail string)) {
+	if lin.Verdict == checker.VerdictIllegal {
+		var only []checker.Op
+		for _, op := range ops {
+			if slices.Contains(lin.IllegalKeys, op.Key) {
+				only = append(only, op)
+			}
+		}
+		ops = only
+	}
+	var buf bytes.Buffer
+	if _, err := checker.WriteHTML(&buf, ops, r.faults, 30*time.Second); err != nil {
+		violation("html", err.Error())
+		return
+	}
+	if err := os.WriteFile(r.opts.HTML, buf.Bytes(), 0o644); err != nil {
+		violation("html", err.Error())
+	}
+}
+
+func (r *Run) pass(res *Result) bool {
+	e := r.Scenario.Expect
+	switch e.Kind {
+	case "violation":
+		return slices.ContainsFunc(res.Violations, func(v Violation) bool { return v.Kind == e.Name })
+	case "probe":
+		return len(res.Violations) == 0 && r.probes[e.Name] > 0
+	}
+	return len(res.Violations) == 0
+}
+
+func (r *Run) repro() string {
+	if r.opts.Repro != "" {
+		return r.opts.Repro
+	}
+	cmd := "dsim run " + r.Scenario.Name + " --seed " + strconv.FormatUint(r.Seed, 10)
+	if r.opts.Bug != "" {
+		cmd += " --bug " + r.opts.Bug
+	}
+	return cmd
+}
+
+func ms(t clock.Time) float64 { return float64(t) / 1e6 }
+
+func round2(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }
+
+// RunScenario runs a scenario to the end with one seed.
+func RunScenario(s *Scenario, o RunOptions) (*Result, error) {
+	r, err := Start(s, o)
+	if err != nil {
+		return nil, err
+	}
+	return r.Finish(), nil
+}
