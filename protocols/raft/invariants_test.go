@@ -1,0 +1,399 @@
+package raft
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dsimlab/dsim/clock"
+	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/protocols/kv"
+)
+
+// fakeCluster is a hand-built cluster for monitor tests: the test puts node
+// states in it directly.
+type fakeCluster struct {
+	nodes map[protocols.NodeID]protocols.Node
+	seq   uint64
+}
+
+func newFakeCluster() *fakeCluster { return &fakeCluster{nodes: map[protocols.NodeID]protocols.Node{}} }
+
+func (c *fakeCluster) Now() clock.Time             { return 0 }
+func (c *fakeCluster) Servers() []protocols.NodeID { return protocols.Servers(5) }
+func (c *fakeCluster) Node(id protocols.NodeID) protocols.Node {
+	if n, ok := c.nodes[id]; ok {
+		return n
+	}
+	return nil
+}
+
+// set puts a server with the given state in the cluster and returns it.
+func (c *fakeCluster) set(id protocols.NodeID, r role, term uint64, commit int, terms ...uint64) *node {
+	n := &node{id: id, role: r, term: term, commit: commit, log: logOf(terms...)}
+	c.nodes[id] = n
+	return n
+}
+
+// step reports an event of node id with the given notes to m.
+func (c *fakeCluster) step(m protocols.Monitor, id protocols.NodeID, notes ...protocols.Note) error {
+	return c.stepInput(m, id, protocols.Receive, notes...)
+}
+
+func (c *fakeCluster) stepInput(m protocols.Monitor, id protocols.NodeID, in protocols.InputKind, notes ...protocols.Note) error {
+	c.seq++
+	return m.Check(c, protocols.Event{Seq: c.seq, Node: id, Input: in, Notes: notes})
+}
+
+// kindOf returns the violation kind of err, or "" for nil.
+func kindOf(t *testing.T, err error) string {
+	t.Helper()
+	if err == nil {
+		return ""
+	}
+	var v *protocols.Violation
+	require.True(t, errors.As(err, &v), "want a *protocols.Violation, got %T %v", err, err)
+	return v.Kind
+}
+
+func monitor(kind string) protocols.Monitor {
+	for _, m := range Monitors() {
+		switch m.(type) {
+		case *electionSafety:
+			if kind == KindElectionSafety {
+				return m
+			}
+		case *voteOnce:
+			if kind == KindVoteOnce {
+				return m
+			}
+		case *termMonotonic:
+			if kind == KindTermMonotonic {
+				return m
+			}
+		case *leaderAppendOnly:
+			if kind == KindLeaderAppendOnly {
+				return m
+			}
+		case *logMatching:
+			if kind == KindLogMatching {
+				return m
+			}
+		case *leaderCompleteness:
+			if kind == KindLeaderCompleteness {
+				return m
+			}
+		case *stateMachineSafety:
+			if kind == KindStateMachineSafety {
+				return m
+			}
+		case *ackedWriteLost:
+			if kind == KindAckedWriteLost {
+				return m
+			}
+		}
+	}
+	panic("no monitor for " + kind)
+}
+
+func TestElectionSafety(t *testing.T) {
+	t.Run("two winners of one term", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindElectionSafety)
+		c.set("n1", leader, 2, 0)
+		assert.NoError(t, c.step(m, "n1", BecameLeader{Term: 2}))
+		assert.NoError(t, c.step(m, "n1"), "the same leader again")
+		c.set("n2", leader, 2, 0)
+		err := c.step(m, "n2", BecameLeader{Term: 2})
+		assert.Equal(t, KindElectionSafety, kindOf(t, err))
+		assert.ErrorContains(t, err, "n1 and n2 both leader in term 2")
+	})
+	t.Run("a leader that never won is caught from its state", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindElectionSafety)
+		c.set("n1", leader, 3, 0)
+		assert.NoError(t, c.step(m, "n1", BecameLeader{Term: 3}))
+		c.set("n2", leader, 3, 0) // no note: it took the term without an election
+		assert.Equal(t, KindElectionSafety, kindOf(t, c.step(m, "n2")))
+	})
+	t.Run("the ghost outlives the leader", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindElectionSafety)
+		c.set("n1", leader, 3, 0)
+		assert.NoError(t, c.step(m, "n1", BecameLeader{Term: 3}))
+		delete(c.nodes, "n1") // crashed
+		c.set("n2", leader, 4, 0)
+		assert.NoError(t, c.step(m, "n2", BecameLeader{Term: 4}))
+		c.set("n3", leader, 3, 0)
+		assert.Equal(t, KindElectionSafety, kindOf(t, c.step(m, "n3", BecameLeader{Term: 3})))
+	})
+}
+
+func TestVoteOnce(t *testing.T) {
+	c, m := newFakeCluster(), monitor(KindVoteOnce)
+	assert.NoError(t, c.step(m, "n3", Voted{Term: 2, For: "n1"}))
+	assert.NoError(t, c.step(m, "n3", Voted{Term: 2, For: "n1"}), "the same vote again is fine")
+	assert.NoError(t, c.step(m, "n3", Voted{Term: 3, For: "n2"}), "a new term, a new vote")
+	assert.NoError(t, c.step(m, "n4", Voted{Term: 2, For: "n2"}), "another voter")
+	err := c.stepInput(m, "n3", protocols.Start) // a restart does not reset the ghost
+	assert.NoError(t, err)
+	err = c.step(m, "n3", Voted{Term: 2, For: "n2"})
+	assert.Equal(t, KindVoteOnce, kindOf(t, err))
+	assert.ErrorContains(t, err, "n3 voted for n1 and then n2 in term 2")
+}
+
+func TestTermMonotonic(t *testing.T) {
+	c, m := newFakeCluster(), monitor(KindTermMonotonic)
+	c.set("n1", follower, 3, 0)
+	assert.NoError(t, c.step(m, "n1"))
+	c.set("n1", candidate, 4, 0)
+	assert.NoError(t, c.step(m, "n1"))
+	assert.NoError(t, c.step(m, "c1"), "clients are not servers")
+	assert.NoError(t, c.step(m, ""), "fault events have no node")
+	c.set("n1", follower, 4, 0) // restarted with its term: fine
+	assert.NoError(t, c.stepInput(m, "n1", protocols.Start))
+	c.set("n1", follower, 0, 0) // restarted without it
+	err := c.stepInput(m, "n1", protocols.Start)
+	assert.Equal(t, KindTermMonotonic, kindOf(t, err))
+	assert.ErrorContains(t, err, "n1 restarted from term 4 to term 0")
+}
+
+func TestLeaderAppendOnly(t *testing.T) {
+	t.Run("appending is fine", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindLeaderAppendOnly)
+		n := c.set("n1", leader, 2, 0, 1, 1, 2)
+		assert.NoError(t, c.step(m, "n1"))
+		n.log.append(figureEntry(4, 2))
+		assert.NoError(t, c.step(m, "n1"))
+	})
+	t.Run("shrinking", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindLeaderAppendOnly)
+		n := c.set("n1", leader, 2, 0, 1, 1, 2)
+		assert.NoError(t, c.step(m, "n1"))
+		n.log.truncate(3)
+		err := c.step(m, "n1")
+		assert.Equal(t, KindLeaderAppendOnly, kindOf(t, err))
+		assert.ErrorContains(t, err, "shrank its log from 3 to 2 entries")
+	})
+	t.Run("rewriting an entry in place", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindLeaderAppendOnly)
+		n := c.set("n1", leader, 2, 0, 1, 1, 2)
+		assert.NoError(t, c.step(m, "n1"))
+		n.log.truncate(2)
+		n.log.append(Entry{Term: 1}, figureEntry(3, 2), figureEntry(4, 2)) // index 2 is now a no-op
+		assert.Equal(t, KindLeaderAppendOnly, kindOf(t, c.step(m, "n1")))
+	})
+	t.Run("a new term or a new incarnation starts afresh", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindLeaderAppendOnly)
+		n := c.set("n1", leader, 2, 0, 1, 1, 2)
+		assert.NoError(t, c.step(m, "n1"))
+		n.role = follower
+		n.log.truncate(2)
+		assert.NoError(t, c.step(m, "n1"), "followers may truncate")
+		c.set("n1", leader, 3, 0, 1) // a new incarnation, leading a later term
+		assert.NoError(t, c.step(m, "n1"))
+	})
+}
+
+func TestLogMatching(t *testing.T) {
+	t.Run("consistent logs", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindLogMatching)
+		c.set("n1", leader, 3, 0, 1, 1, 2, 3)
+		c.set("n2", follower, 3, 0, 1, 1, 2)
+		c.set("n3", follower, 3, 0, 1, 1, 4, 4) // conflicts at 3 with another term: allowed
+		for _, id := range []protocols.NodeID{"n1", "n2", "n3"} {
+			assert.NoError(t, c.step(m, id))
+		}
+	})
+	t.Run("same index and term, different prefix", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindLogMatching)
+		c.set("n1", leader, 3, 0, 1, 1, 2)
+		assert.NoError(t, c.step(m, "n1"))
+		c.set("n2", follower, 3, 0, 1, 2, 2) // 3/2 after 2/2, where n1 has it after 2/1
+		err := c.step(m, "n2")
+		assert.Equal(t, KindLogMatching, kindOf(t, err))
+		assert.ErrorContains(t, err, "n2 holds entry 3/2")
+	})
+	t.Run("same index and term, different command", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindLogMatching)
+		c.set("n1", leader, 3, 0, 1, 1)
+		assert.NoError(t, c.step(m, "n1"))
+		n2 := c.set("n2", follower, 3, 0, 1)
+		n2.log.append(Entry{Term: 1}) // a no-op where n1 has a put
+		assert.Equal(t, KindLogMatching, kindOf(t, c.step(m, "n2")))
+	})
+	t.Run("the ghost remembers entries that are gone", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindLogMatching)
+		n1 := c.set("n1", follower, 3, 0, 1, 1, 2)
+		assert.NoError(t, c.step(m, "n1"))
+		n1.log.truncate(2)
+		assert.NoError(t, c.step(m, "n1"))
+		c.set("n2", follower, 3, 0, 1, 5, 2)
+		assert.Equal(t, KindLogMatching, kindOf(t, c.step(m, "n2")))
+	})
+	t.Run("only changed entries are visited", func(t *testing.T) {
+		c := newFakeCluster()
+		m := newLogMatching()
+		n1 := c.set("n1", leader, 3, 0, 1, 1, 2)
+		assert.NoError(t, c.step(m, "n1"))
+		n1.log.append(figureEntry(4, 3))
+		assert.NoError(t, c.step(m, "n1"))
+		assert.Len(t, m.seen["n1"].chain, 5)
+		// Corrupt the ghost at index 2: the monitor must not revisit it.
+		m.ghost[2][0].chain++
+		n1.log.append(figureEntry(5, 3))
+		assert.NoError(t, c.step(m, "n1"))
+	})
+}
+
+func TestLeaderCompleteness(t *testing.T) {
+	t.Run("a new leader without a committed entry", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindLeaderCompleteness)
+		c.set("n1", leader, 2, 3, 1, 1, 2)
+		assert.NoError(t, c.step(m, "n1"))
+		c.set("n2", leader, 3, 0, 1, 1, 3)
+		err := c.step(m, "n2", BecameLeader{Term: 3})
+		assert.Equal(t, KindLeaderCompleteness, kindOf(t, err))
+		assert.ErrorContains(t, err, "n2 became leader of term 3 without entry 3/2, committed by n1")
+	})
+	t.Run("a new leader with a short log", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindLeaderCompleteness)
+		c.set("n1", leader, 2, 3, 1, 1, 2)
+		assert.NoError(t, c.step(m, "n1"))
+		c.set("n2", leader, 3, 0, 1, 1)
+		assert.Equal(t, KindLeaderCompleteness, kindOf(t, c.step(m, "n2", BecameLeader{Term: 3})))
+	})
+	t.Run("a complete leader", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindLeaderCompleteness)
+		c.set("n1", leader, 2, 3, 1, 1, 2, 2)
+		assert.NoError(t, c.step(m, "n1"))
+		c.set("n2", leader, 3, 0, 1, 1, 2, 3, 3)
+		assert.NoError(t, c.step(m, "n2", BecameLeader{Term: 3}))
+		assert.NoError(t, c.step(m, "c1", kv.Completed{}), "events of clients are ignored")
+	})
+	t.Run("committing over a committed entry", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindLeaderCompleteness)
+		c.set("n1", leader, 2, 2, 1, 1)
+		assert.NoError(t, c.step(m, "n1"))
+		c.set("n2", leader, 3, 3, 1, 3, 3) // commits 3, whose prefix lacks 2/1
+		assert.Equal(t, KindLeaderCompleteness, kindOf(t, c.step(m, "n2")))
+	})
+	t.Run("followers' commit indexes are not counted", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindLeaderCompleteness)
+		c.set("n1", follower, 2, 3, 1, 1, 2)
+		assert.NoError(t, c.step(m, "n1"))
+		c.set("n2", leader, 3, 0, 1, 1, 3)
+		assert.NoError(t, c.step(m, "n2", BecameLeader{Term: 3}))
+	})
+}
+
+func applied(index int, term uint64, client protocols.NodeID, seq uint64, op kv.Op, o kv.Outcome) Applied {
+	return Applied{Index: index, Term: term, Req: kv.Request{Client: client, Seq: seq, Op: op}, Outcome: o}
+}
+
+func TestStateMachineSafety(t *testing.T) {
+	put := kv.PutOp("k", "v")
+	t.Run("same entries everywhere", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindStateMachineSafety)
+		assert.NoError(t, c.step(m, "n1", Applied{Index: 1, Term: 1}, applied(2, 1, "c1", 1, put, kv.Executed)))
+		assert.NoError(t, c.step(m, "n2", Applied{Index: 1, Term: 1}))
+		assert.NoError(t, c.step(m, "n2", applied(2, 1, "c1", 1, put, kv.Executed)))
+		assert.NoError(t, c.stepInput(m, "n1", protocols.Start), "a restart re-applies from 1")
+		assert.NoError(t, c.step(m, "n1", Applied{Index: 1, Term: 1}))
+	})
+	t.Run("different entries at one index", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindStateMachineSafety)
+		assert.NoError(t, c.step(m, "n1", Applied{Index: 1, Term: 1}, applied(2, 1, "c1", 1, put, kv.Executed)))
+		assert.NoError(t, c.step(m, "n2", Applied{Index: 1, Term: 1}))
+		err := c.step(m, "n2", Applied{Index: 2, Term: 2})
+		assert.Equal(t, KindStateMachineSafety, kindOf(t, err))
+		assert.ErrorContains(t, err, "n2 applied noop of term 2 at index 2 where n1 applied c1#1 put(k,v) of term 1")
+	})
+	t.Run("same term, different command", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindStateMachineSafety)
+		assert.NoError(t, c.step(m, "n1", applied(1, 1, "c1", 1, put, kv.Executed)))
+		assert.Equal(t, KindStateMachineSafety, kindOf(t, c.step(m, "n2", applied(1, 1, "c2", 1, put, kv.Executed))))
+	})
+	t.Run("a gap in the applied sequence", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindStateMachineSafety)
+		assert.NoError(t, c.step(m, "n1", Applied{Index: 1, Term: 1}))
+		err := c.step(m, "n1", Applied{Index: 3, Term: 1})
+		assert.Equal(t, KindStateMachineSafety, kindOf(t, err))
+		assert.ErrorContains(t, err, "n1 applied index 3 when 2 was next")
+	})
+	t.Run("applying again without a restart", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindStateMachineSafety)
+		assert.NoError(t, c.step(m, "n1", Applied{Index: 1, Term: 1}))
+		assert.Equal(t, KindStateMachineSafety, kindOf(t, c.step(m, "n1", Applied{Index: 1, Term: 1})))
+	})
+}
+
+func TestAckedWriteLost(t *testing.T) {
+	w := kv.PutOp("k", "c1.1")
+	done := kv.Completed{Client: "c1", Seq: 1, Op: w, Server: "n1"}
+	t.Run("the acked write is where every server applies it", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindAckedWriteLost)
+		assert.NoError(t, c.step(m, "n1", applied(2, 1, "c1", 1, w, kv.Executed)))
+		assert.NoError(t, c.step(m, "c1", done))
+		assert.NoError(t, c.step(m, "n2", applied(2, 1, "c1", 1, w, kv.Executed)))
+		assert.NoError(t, c.step(m, "n2", applied(5, 2, "c1", 1, w, kv.Duplicate)), "a retried copy later in the log")
+	})
+	t.Run("another entry where the acked write was", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindAckedWriteLost)
+		assert.NoError(t, c.step(m, "n1", applied(2, 1, "c1", 1, w, kv.Executed)))
+		assert.NoError(t, c.step(m, "c1", done))
+		err := c.step(m, "n2", applied(2, 2, "c2", 4, kv.GetOp("k"), kv.Executed))
+		assert.Equal(t, KindAckedWriteLost, kindOf(t, err))
+		assert.ErrorContains(t, err, "n2 applied c2#4 get(k) of term 2 at index 2, where acknowledged write c1#1 was executed")
+		assert.Equal(t, KindAckedWriteLost, kindOf(t, c.step(m, "n3", Applied{Index: 2, Term: 2})), "a no-op there too")
+	})
+	t.Run("acknowledged but never executed", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindAckedWriteLost)
+		err := c.step(m, "c1", done)
+		assert.Equal(t, KindAckedWriteLost, kindOf(t, err))
+		assert.ErrorContains(t, err, "no server has executed it")
+	})
+	t.Run("reads are not writes", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindAckedWriteLost)
+		assert.NoError(t, c.step(m, "c1", kv.Completed{Client: "c1", Seq: 1, Op: kv.GetOp("k")}))
+	})
+}
+
+func TestMonitorsAreFreshAndCoverEveryKind(t *testing.T) {
+	a, b := Monitors(), Monitors()
+	require.Len(t, a, 8)
+	for i := range a {
+		assert.NotSame(t, a[i], b[i])
+	}
+	for _, k := range []string{KindElectionSafety, KindVoteOnce, KindTermMonotonic, KindLeaderAppendOnly,
+		KindLogMatching, KindLeaderCompleteness, KindStateMachineSafety, KindAckedWriteLost} {
+		assert.NotPanics(t, func() { monitor(k) }, k)
+	}
+}
+
+// The golden scripts double as monitor tests on real runs: those of correct
+// Raft must show no violation, and each bug's must show one.
+func TestScriptsViolateExactlyUnderBugs(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.txt")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	caught := map[string]bool{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		name := strings.TrimSuffix(filepath.Base(f), ".txt")
+		bug, isBug := strings.CutPrefix(name, "bug-")
+		has := strings.Contains(string(b), "\nVIOLATION ")
+		if isBug {
+			assert.True(t, has, "%s: the %s bug should be caught", f, bug)
+			caught[bug] = has
+		} else {
+			assert.False(t, has, "%s: correct Raft must not violate anything", f)
+		}
+	}
+	for _, bug := range Bugs {
+		assert.True(t, caught[bug.Name], "no script shows bug %s caught", bug.Name)
+	}
+}

@@ -1,0 +1,167 @@
+package raft
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// logOf builds a log from entry terms, like the paper's figures.
+func logOf(terms ...uint64) raftLog {
+	l := newLog()
+	for i, t := range terms {
+		l.append(figureEntry(i+1, t))
+	}
+	return l
+}
+
+func termsOf(l *raftLog) []uint64 {
+	out := []uint64{}
+	for i := 1; i <= l.lastIndex(); i++ {
+		out = append(out, l.entries[i].Term)
+	}
+	return out
+}
+
+func TestLogBasics(t *testing.T) {
+	l := newLog()
+	assert.Equal(t, 0, l.lastIndex())
+	assert.Equal(t, uint64(0), l.lastTerm())
+	tm, ok := l.term(0)
+	assert.True(t, ok, "index 0 is the sentinel")
+	assert.Equal(t, uint64(0), tm)
+	_, ok = l.term(1)
+	assert.False(t, ok)
+
+	l = logOf(1, 1, 2)
+	assert.Equal(t, 3, l.lastIndex())
+	assert.Equal(t, uint64(2), l.lastTerm())
+	_, ok = l.term(4)
+	assert.False(t, ok)
+	_, ok = l.term(-1)
+	assert.False(t, ok)
+
+	v := l.version
+	l.truncate(2)
+	assert.Equal(t, []uint64{1}, termsOf(&l))
+	assert.Greater(t, l.version, v, "a truncation bumps the version")
+	v = l.version
+	l.truncate(5) // past the end: nothing to do
+	l.truncate(0) // the sentinel stays
+	assert.Equal(t, v, l.version)
+	assert.Equal(t, []uint64{1}, termsOf(&l))
+}
+
+func TestLogSliceIsACopy(t *testing.T) {
+	l := logOf(1, 1, 2)
+	s := l.slice(2, 3)
+	require.Len(t, s, 2)
+	assert.Nil(t, l.slice(3, 2))
+	// Overwrite the log's array after a truncation: the copy must not change.
+	l.truncate(2)
+	l.append(figureEntry(2, 5))
+	assert.Equal(t, uint64(1), s[0].Term)
+}
+
+func TestIsUpToDate(t *testing.T) {
+	l := logOf(1, 1, 2, 2) // last 4/2
+	cases := []struct {
+		index int
+		term  uint64
+		want  bool
+	}{
+		{4, 2, true},  // identical
+		{5, 2, true},  // same last term, longer
+		{3, 2, false}, // same last term, shorter
+		{1, 3, true},  // later last term wins even if much shorter
+		{9, 1, false}, // earlier last term loses even if longer
+		{0, 0, false}, // empty log
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.want, l.isUpToDate(c.index, c.term), "candidate last %d/%d vs 4/2", c.index, c.term)
+	}
+	empty := newLog()
+	assert.True(t, empty.isUpToDate(0, 0), "anyone is as up to date as an empty log")
+}
+
+func TestTermStartAndLastIndexOf(t *testing.T) {
+	l := logOf(1, 1, 1, 4, 4, 5, 5, 6, 6, 6) // Figure 7's leader
+	starts := map[int]int{1: 1, 3: 1, 4: 4, 5: 4, 6: 6, 7: 6, 10: 8}
+	for i, want := range starts {
+		assert.Equal(t, want, l.termStart(i), "termStart(%d)", i)
+	}
+	lasts := map[uint64]int{1: 3, 2: 0, 3: 0, 4: 5, 5: 7, 6: 10, 7: 0, 0: 0}
+	for term, want := range lasts {
+		assert.Equal(t, want, l.lastIndexOf(term), "lastIndexOf(%d)", term)
+	}
+}
+
+func TestMerge(t *testing.T) {
+	cases := []struct {
+		name      string
+		log       []uint64
+		prev      int
+		entries   []uint64 // terms of entries prev+1...
+		want      []uint64
+		changed   int
+		truncated bool
+	}{
+		{"append to the end", []uint64{1, 1}, 2, []uint64{2, 2}, []uint64{1, 1, 2, 2}, 3, false},
+		{"heartbeat changes nothing", []uint64{1, 1}, 2, nil, []uint64{1, 1}, 0, false},
+		{"all present (duplicate)", []uint64{1, 1, 2}, 1, []uint64{1, 2}, []uint64{1, 1, 2}, 0, false},
+		{"stale: later entries are kept", []uint64{1, 1, 2, 2, 2}, 1, []uint64{1, 2}, []uint64{1, 1, 2, 2, 2}, 0, false},
+		{"partly present, rest appended", []uint64{1, 1, 2}, 1, []uint64{1, 2, 2}, []uint64{1, 1, 2, 2}, 4, false},
+		{"conflict truncates from there", []uint64{1, 1, 2, 2, 2}, 1, []uint64{1, 3}, []uint64{1, 1, 3}, 3, true},
+		{"conflict at the first new entry", []uint64{1, 2, 2}, 1, []uint64{3}, []uint64{1, 3}, 2, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := logOf(c.log...)
+			var es []Entry
+			for i, term := range c.entries {
+				es = append(es, figureEntry(c.prev+1+i, term))
+			}
+			v := l.version
+			changed, truncated := l.merge(c.prev, es)
+			assert.Equal(t, c.want, termsOf(&l))
+			assert.Equal(t, c.changed, changed)
+			assert.Equal(t, c.truncated, truncated)
+			assert.Equal(t, changed == 0, l.version == v, "the version moves exactly when the log changes")
+		})
+	}
+}
+
+// The prefix digests identify prefixes: equal logs have equal digests at
+// every index, and logs that differ at index i differ at i and after.
+func TestChainAndCommonPrefix(t *testing.T) {
+	a := logOf(1, 1, 2, 2, 3)
+	b := logOf(1, 1, 2, 2, 3)
+	assert.Equal(t, a.chain, b.chain)
+	assert.Equal(t, 5, commonPrefix(a.chain, b.chain))
+
+	c := logOf(1, 1, 2, 4, 4, 4)
+	assert.Equal(t, 3, commonPrefix(a.chain, c.chain))
+	assert.Equal(t, 3, commonPrefix(c.chain, a.chain))
+	for i := 4; i <= 5; i++ {
+		assert.NotEqual(t, a.chain[i], c.chain[i], "index %d", i)
+	}
+
+	d := logOf(1, 1)
+	assert.Equal(t, 2, commonPrefix(a.chain, d.chain), "a prefix of the other")
+	assert.Equal(t, 0, commonPrefix(logOf(5).chain, logOf(6).chain))
+
+	// Same terms, different commands: the digest sees the command too.
+	e := logOf(1, 1, 2, 2, 3)
+	e.truncate(3)
+	e.append(Entry{Term: 2, Req: figureEntry(3, 2).Req}, Entry{Term: 2})
+	assert.Equal(t, 3, commonPrefix(a.chain, e.chain))
+
+	// Truncating and re-appending the same entries restores the digests.
+	f := logOf(1, 1, 2, 2, 3)
+	f.truncate(2)
+	for i, term := range []uint64{1, 2, 2, 3} {
+		f.append(figureEntry(i+2, term))
+	}
+	assert.Equal(t, a.chain, f.chain)
+}
