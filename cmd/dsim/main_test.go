@@ -1,0 +1,251 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dsimlab/dsim/scenarios"
+	"github.com/dsimlab/dsim/sim"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// dsim runs the command line in-process and returns stdout, stderr and the
+// exit code.
+func dsim(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(args, &out, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test ./cmd/dsim -update to create it")
+	assert.Equal(t, string(want), got)
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+	return path
+}
+
+func TestList(t *testing.T) {
+	out, _, code := dsim(t, "list")
+	assert.Equal(t, 0, code)
+	golden(t, "list", out)
+
+	out, _, code = dsim(t, "list", "--json")
+	require.Equal(t, 0, code)
+	var entries []map[string]string
+	require.NoError(t, json.Unmarshal([]byte(out), &entries))
+	require.Len(t, entries, len(scenarios.Names()))
+	for _, e := range entries {
+		assert.NotEmpty(t, e["name"])
+		assert.NotEmpty(t, e["protocol"])
+		assert.NotEmpty(t, e["title"])
+	}
+}
+
+func TestListBugs(t *testing.T) {
+	out, _, code := dsim(t, "list", "--bugs", "--json")
+	require.Equal(t, 0, code)
+	var bugs []map[string]string
+	require.NoError(t, json.Unmarshal([]byte(out), &bugs))
+	require.NotEmpty(t, bugs)
+	for _, b := range bugs {
+		assert.NotEmpty(t, b["protocol"])
+		assert.NotEmpty(t, b["bug"])
+		assert.NotEmpty(t, b["description"])
+	}
+	out, _, code = dsim(t, "list", "--bugs")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "no-retry")
+}
+
+func TestShowPrintsTheFileToEdit(t *testing.T) {
+	out, _, code := dsim(t, "show", "broadcast/partition-heal")
+	require.Equal(t, 0, code)
+	src, err := scenarios.BuiltinSource("broadcast/partition-heal")
+	require.NoError(t, err)
+	assert.Equal(t, string(src), out)
+
+	// The copy runs as a file; an edit takes effect.
+	edited := strings.Replace(out, "at 4s heal", "at 4s heal\nat 5s crash n5", 1)
+	path := writeFile(t, "mine.scn", edited)
+	out, _, code = dsim(t, "run", path, "--json")
+	require.Equal(t, 0, code, out)
+	var res scenarios.Result
+	require.NoError(t, json.Unmarshal([]byte(out), &res))
+	assert.Equal(t, path, res.Scenario)
+	assert.Equal(t, "dsim run "+path+" --seed 1", res.Repro)
+}
+
+func TestRunJSONHasTheContractFields(t *testing.T) {
+	out, _, code := dsim(t, "run", "broadcast/lossy", "--seed", "5", "--json")
+	require.Equal(t, 0, code)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &m))
+	for _, f := range []string{"scenario", "protocol", "seed", "events", "sim_time_ms", "trace_hash", "ops", "linearizable",
+		"messages", "msgs_per_op", "latency_ms", "violations", "pass", "repro"} {
+		assert.Contains(t, m, f)
+	}
+	for _, f := range []string{"ok", "failed", "indeterminate"} {
+		assert.Contains(t, m["ops"], f)
+	}
+	for _, f := range []string{"sent", "delivered", "dropped"} {
+		assert.Contains(t, m["messages"], f)
+	}
+	for _, f := range []string{"p50", "p99"} {
+		assert.Contains(t, m["latency_ms"], f)
+	}
+	assert.Equal(t, float64(5), m["seed"])
+	assert.Equal(t, "dsim run broadcast/lossy --seed 5", m["repro"])
+	assert.Equal(t, 1, strings.Count(out, "\n"), "one JSON object on one line")
+}
+
+func TestRunHumanOutput(t *testing.T) {
+	out, _, code := dsim(t, "run", "broadcast/no-retry-bug")
+	assert.Equal(t, 0, code, "the expected violation was found")
+	assert.Contains(t, out, "pass (found the expected convergence)")
+	assert.Contains(t, out, "convergence at event")
+	assert.Contains(t, out, "dsim run broadcast/no-retry-bug --seed 1")
+}
+
+// A failing run exits 1 and prints a repro; the repro reproduces the run
+// exactly, trace hash and all.
+func TestFailureExitsOneAndReproduces(t *testing.T) {
+	path := writeFile(t, "lossy.scn", "protocol broadcast\nnodes 3\nduration 4s\nnet loss 30%\n")
+	out, _, code := dsim(t, "run", path, "--bug", "no-retry", "--seed", "3", "--json")
+	require.Equal(t, 1, code, out)
+	var res scenarios.Result
+	require.NoError(t, json.Unmarshal([]byte(out), &res))
+	assert.False(t, res.Pass)
+	require.NotEmpty(t, res.Violations)
+	assert.Equal(t, "convergence", res.Violations[0].Kind)
+	require.Equal(t, "dsim run "+path+" --seed 3 --bug no-retry", res.Repro)
+
+	args := strings.Fields(strings.TrimPrefix(res.Repro, "dsim "))
+	again, _, code := dsim(t, append(args, "--json")...)
+	require.Equal(t, 1, code)
+	var res2 scenarios.Result
+	require.NoError(t, json.Unmarshal([]byte(again), &res2))
+	assert.Equal(t, res.TraceHash, res2.TraceHash)
+	assert.Equal(t, res.Violations, res2.Violations)
+}
+
+func TestTraceFileMatchesTheHash(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.trace")
+	out, errOut, code := dsim(t, "run", "broadcast/crash-restart", "--trace", path, "--json")
+	require.Equal(t, 0, code, errOut)
+	var res scenarios.Result
+	require.NoError(t, json.Unmarshal([]byte(out), &res))
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	assert.Equal(t, int(res.Events), len(lines))
+	assert.Contains(t, string(data), "fault crash n2")
+	assert.Equal(t, res.TraceHash, fmtHash(sim.HashLines(lines)))
+}
+
+func fmtHash(h uint64) string {
+	const hex = "0123456789abcdef"
+	b := make([]byte, 16)
+	for i := 15; i >= 0; i-- {
+		b[i] = hex[h&15]
+		h >>= 4
+	}
+	return string(b)
+}
+
+func TestRunAll(t *testing.T) {
+	out, _, code := dsim(t, "run", "--all")
+	assert.Equal(t, 0, code, out)
+	for _, n := range scenarios.Names() {
+		assert.Contains(t, out, n)
+	}
+	assert.Contains(t, out, "0 failed")
+
+	out, _, code = dsim(t, "run", "--all", "--json")
+	assert.Equal(t, 0, code)
+	assert.Equal(t, len(scenarios.Names()), strings.Count(out, "\n"), "JSON lines, one per scenario")
+}
+
+func TestBadInputExitsTwo(t *testing.T) {
+	malformed := writeFile(t, "bad.scn", "protocol broadcast\nnodes 3\nduration 2s\nat 1s explode n1\n")
+	unknownNode := writeFile(t, "node.scn", "protocol broadcast\nnodes 3\nduration 2s\nat 1s crash n9\n")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "no/such-scenario"}, `unknown scenario "no/such-scenario"`},
+		{[]string{"run", "broadcast/basi"}, "did you mean broadcast/basic?"},
+		{[]string{"run", "missing.scn"}, "no such file missing.scn"},
+		{[]string{"run", malformed}, "bad.scn:4: unknown fault \"explode\""},
+		{[]string{"run", unknownNode}, "node.scn:4: unknown node n9"},
+		{[]string{"run", "broadcast/basic", "--seed", "-1"}, `invalid argument "-1" for "--seed"`},
+		{[]string{"run", "broadcast/basic", "--seed", "99999999999999999999999"}, `invalid argument`},
+		{[]string{"run", "broadcast/basic", "--bug", "nonsense"}, `no bug variant "nonsense"`},
+		{[]string{"run", "broadcast/basic", "--colour"}, "unknown flag: --colour"},
+		{[]string{"run"}, "want one scenario name or file, or --all"},
+		{[]string{"run", "a", "b"}, "want one scenario name or file"},
+		{[]string{"run", "--all", "broadcast/basic"}, "--all takes no scenario"},
+		{[]string{"run", "--all", "--trace", "x"}, "apply to one scenario"},
+		{[]string{"run", "broadcast/basic", "--trace", "/no/such/dir/t"}, "--trace:"},
+		{[]string{"show"}, "want one scenario name"},
+		{[]string{"show", "nope"}, `unknown scenario "nope"`},
+		{[]string{"list", "extra"}, "list: want no arguments"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"check"}, "want one history file"},
+		{[]string{"check", "/no/such/history.json"}, "no such file"},
+	}
+	for _, c := range cases {
+		out, errOut, code := dsim(t, c.args...)
+		assert.Equal(t, 2, code, "%v: %s%s", c.args, out, errOut)
+		assert.Contains(t, errOut, c.want, "%v", c.args)
+		assert.True(t, strings.HasPrefix(errOut, "dsim: "), "%v: one message, no stack trace: %q", c.args, errOut)
+		assert.Equal(t, 1, strings.Count(errOut, "\n"), "%v: one line: %q", c.args, errOut)
+	}
+}
+
+func TestCheckHistory(t *testing.T) {
+	ok := writeFile(t, "ok.json", `{"format": "dsim-kv-history/1", "time_unit": "ms", "ops": [
+  {"client": "c1", "op": "put", "key": "x", "value": "1", "call": 10, "return": 25},
+  {"client": "c2", "op": "get", "key": "x", "output": "1", "call": 30, "return": 35}]}`)
+	stale := writeFile(t, "stale.json", `{"format": "dsim-kv-history/1", "ops": [
+  {"client": "c1", "op": "put", "key": "x", "value": "1", "call": 10, "return": 25},
+  {"client": "c2", "op": "get", "key": "x", "output": "", "call": 30, "return": 35}]}`)
+	broken := writeFile(t, "broken.json", "{\"format\": \"dsim-kv-history/1\",\n \"ops\": [\n  {\"client\": \"c1\", \"op\": \"put\",, }]}")
+
+	out, _, code := dsim(t, "check", ok)
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "2 operations, linearizable: ok")
+
+	html := filepath.Join(t.TempDir(), "h.html")
+	out, _, code = dsim(t, "check", stale, "--html", html)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "linearizable: illegal")
+	assert.Contains(t, out, "keys with no linearization: x")
+	page, err := os.ReadFile(html)
+	require.NoError(t, err)
+	assert.Contains(t, strings.ToLower(string(page[:20])), "<!doctype html")
+
+	_, errOut, code := dsim(t, "check", broken)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "line 3")
+}
