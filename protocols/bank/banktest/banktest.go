@@ -102,6 +102,28 @@ func (w *World) Chaos(ch Chooser, steps int, wt Weights) error {
 	return nil
 }
 
+// CrashOnly runs steps random steps of a gentler world: messages are never
+// lost or duplicated (though delivered in any order), and a server's timer
+// fires only when no message is in flight, so a timeout always means the
+// silent node really is down: a perfect failure detector, the assumption
+// 3PC's termination protocol rests on. Crashes and restarts come at any
+// moment. The Drop and Dup weights are ignored.
+func (w *World) CrashOnly(ch Chooser, steps int, wt Weights) error {
+	quiet, busy := wt, wt
+	quiet.Drop, quiet.Dup = 0, 0
+	busy.Drop, busy.Dup, busy.Fire = 0, 0, 0
+	for range steps {
+		cur := busy
+		if len(w.H.Inflight()) == 0 {
+			cur = quiet
+		}
+		if err := w.Chaos(ch, 1, cur); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // onMessage applies op to one message in flight, chosen at random. The
 // harness matches by (from, to, kind), so among equal triples the oldest
 // goes first; reordering across links and kinds is still arbitrary.

@@ -1,0 +1,58 @@
+package threepc
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+
+	"github.com/dsimlab/dsim/protocols/bank"
+	"github.com/dsimlab/dsim/protocols/bank/banktest"
+)
+
+type rapidChooser struct{ t *rapid.T }
+
+func (c rapidChooser) IntN(n int, label string) int { return rapid.IntRange(0, n-1).Draw(c.t, label) }
+
+type seededChooser struct{ r *rand.Rand }
+
+func (c seededChooser) IntN(n int, _ string) int { return c.r.IntN(n) }
+
+// fuzzWorld is coordinator n1, participants n2..n4 and two clients running
+// random transfers.
+func fuzzWorld(seed uint64) *banktest.World {
+	return banktest.NewWorld(seed, 4, 2, New(Options{}), NewClient(Options{}), Monitors())
+}
+
+// TestCrashOnlyWorldIsSafeAndNonBlocking: with a prompt, reliable network and
+// only crashes and restarts, 3PC never breaks a safety property, and once
+// everything is back up nothing is left in doubt.
+func TestCrashOnlyWorldIsSafeAndNonBlocking(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		w := fuzzWorld(rapid.Uint64().Draw(rt, "seed"))
+		if err := w.CrashOnly(rapidChooser{rt}, 600, banktest.DefaultWeights); err != nil {
+			rt.Fatalf("%v\n%s", err, w.Log())
+		}
+		if err := w.Heal(50); err != nil {
+			rt.Fatalf("%v\n%s", err, w.Log())
+		}
+	})
+}
+
+// TestAsynchronousSchedulesBreakAtomicity: let messages be late, lost or
+// duplicated (a timeout is then no failure detector) and random schedules
+// soon find an atomicity violation: the partition result, found blind.
+func TestAsynchronousSchedulesBreakAtomicity(t *testing.T) {
+	for seed := uint64(1); seed <= 500; seed++ {
+		w := fuzzWorld(seed)
+		err := w.Chaos(seededChooser{rand.New(rand.NewPCG(seed, 3))}, 600, banktest.DefaultWeights)
+		if err == nil {
+			continue
+		}
+		t.Logf("seed %d: %v", seed, err)
+		require.ErrorContains(t, err, bank.KindAtomicity+":", "the first violation 3PC shows is atomicity")
+		return
+	}
+	t.Fatal("no violation in 500 asynchronous schedules")
+}
