@@ -20,6 +20,8 @@ const (
 	KindTermMonotonic      = "term-monotonic"       // a server's term went down, across restarts too
 	KindLeaderAppendOnly   = "leader-append-only"   // a leader changed or removed an entry of its own log
 	KindLogMatching        = "log-matching"         // two logs share an entry but not the prefix before it
+	KindNeedlessTruncation = "needless-truncation"  // a server deleted entries that no conflicting entry replaced
+	KindCommitCurrentTerm  = "commit-current-term"  // a leader advanced its commit index to an earlier term's entry
 	KindLeaderCompleteness = "leader-completeness"  // a leader lacks a committed entry
 	KindStateMachineSafety = "state-machine-safety" // two servers applied different entries at one index
 	KindAckedWriteLost     = "acked-write-lost"     // a write acknowledged to a client is missing from a server's applied sequence
@@ -34,6 +36,7 @@ func Monitors() []protocols.Monitor {
 		&leaderAppendOnly{seen: map[protocols.NodeID]leaderView{}},
 		newLogMatching(),
 		newLeaderCompleteness(),
+		&commitCurrentTerm{seen: map[protocols.NodeID]commitView{}},
 		newStateMachineSafety(),
 		newAckedWriteLost(),
 	}
@@ -181,6 +184,12 @@ func (m *leaderAppendOnly) Check(c protocols.Cluster, ev protocols.Event) error 
 // an entry seen again with another prefix is a violation, now or later.
 // Per server the monitor keeps the digests it last saw, so it visits only
 // entries that changed.
+//
+// The same comparison catches a needless truncation: within one
+// incarnation a log loses entries only when a conflicting entry replaces
+// the first of them (Figure 2, AppendEntries receiver step 3), so a log
+// that becomes a strict prefix of itself has deleted entries it had no
+// reason to, entries it may have acknowledged.
 type logMatching struct {
 	ghost [][]ghostEntry // by index: each term seen there, with its prefix digest
 	seen  map[protocols.NodeID]*logView
@@ -215,8 +224,14 @@ func (m *logMatching) Check(c protocols.Cluster, ev protocols.Event) error {
 	if v.inst == n && v.version == n.log.version {
 		return nil
 	}
-	v.inst, v.version = n, n.log.version
 	from := commonPrefix(v.chain, n.log.chain) + 1
+	if v.inst == n && from < len(v.chain) && from > n.log.lastIndex() {
+		old := len(v.chain) - 1
+		v.inst = nil // report once; look afresh at the next change
+		return protocols.Violationf(KindNeedlessTruncation, "%s deleted entries %d..%d of its log with no conflicting entry to replace them",
+			n.id, from, old)
+	}
+	v.inst, v.version = n, n.log.version
 	v.chain = append(v.chain[:from], n.log.chain[from:]...)
 	for x := from; x <= n.log.lastIndex(); x++ {
 		if err := m.record(n, x); err != nil {
@@ -299,6 +314,46 @@ func (m *leaderCompleteness) missing(n *node) int {
 		return 0
 	}
 	return commonPrefix(m.chain, n.log.chain) + 1
+}
+
+// commitCurrentTerm: a leader advances its commit index only to an entry
+// of its own term (§5.4.2, Figure 8; ongardie's TLA+ spec states it the
+// same way). Earlier entries commit with it, indirectly. Breaking the rule
+// is harmless until a Figure 8 schedule comes along, so the monitor checks
+// the rule itself: a run that exercises the bug is caught even when it is
+// lucky.
+type commitCurrentTerm struct{ seen map[protocols.NodeID]commitView }
+
+type commitView struct {
+	inst   *node
+	term   uint64
+	commit int
+}
+
+func (m *commitCurrentTerm) Check(c protocols.Cluster, ev protocols.Event) error {
+	n := server(c, ev)
+	if n == nil {
+		return nil
+	}
+	if n.role != leader {
+		if _, ok := m.seen[n.id]; ok {
+			delete(m.seen, n.id)
+		}
+		return nil
+	}
+	v, ok := m.seen[n.id]
+	now := commitView{inst: n, term: n.term, commit: n.commit}
+	if ok && v.inst == n && v.term == n.term && n.commit > v.commit {
+		if t, _ := n.log.term(n.commit); t != n.term {
+			m.seen[n.id] = now
+			return protocols.Violationf(KindCommitCurrentTerm, "leader %s of term %d advanced its commit index to %d, an entry of term %d",
+				n.id, n.term, n.commit, t)
+		}
+	}
+	if !ok || v != now {
+		m.seen[n.id] = now
+	}
+	return nil
 }
 
 // stateMachineSafety: no two servers apply different entries at one index

@@ -81,11 +81,15 @@ func monitor(kind string) protocols.Monitor {
 				return m
 			}
 		case *logMatching:
-			if kind == KindLogMatching {
+			if kind == KindLogMatching || kind == KindNeedlessTruncation {
 				return m
 			}
 		case *leaderCompleteness:
 			if kind == KindLeaderCompleteness {
+				return m
+			}
+		case *commitCurrentTerm:
+			if kind == KindCommitCurrentTerm {
 				return m
 			}
 		case *stateMachineSafety:
@@ -229,6 +233,7 @@ func TestLogMatching(t *testing.T) {
 		n1 := c.set("n1", follower, 3, 0, 1, 1, 2)
 		assert.NoError(t, c.step(m, "n1"))
 		n1.log.truncate(2)
+		n1.log.append(figureEntry(2, 3)) // a conflicting entry replaced 2/1 and 3/2
 		assert.NoError(t, c.step(m, "n1"))
 		c.set("n2", follower, 3, 0, 1, 5, 2)
 		assert.Equal(t, KindLogMatching, kindOf(t, c.step(m, "n2")))
@@ -245,6 +250,59 @@ func TestLogMatching(t *testing.T) {
 		m.ghost[2][0].chain++
 		n1.log.append(figureEntry(5, 3))
 		assert.NoError(t, c.step(m, "n1"))
+	})
+}
+
+func TestNeedlessTruncation(t *testing.T) {
+	t.Run("replacing a conflicting suffix is fine", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindNeedlessTruncation)
+		n := c.set("n2", follower, 3, 0, 1, 1, 2, 2)
+		assert.NoError(t, c.step(m, "n2"))
+		n.log.truncate(3)
+		n.log.append(figureEntry(3, 3))
+		assert.NoError(t, c.step(m, "n2"))
+	})
+	t.Run("dropping entries with nothing in their place", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindNeedlessTruncation)
+		n := c.set("n2", follower, 3, 0, 1, 1, 2, 2)
+		assert.NoError(t, c.step(m, "n2"))
+		n.log.truncate(3)
+		err := c.step(m, "n2")
+		assert.Equal(t, KindNeedlessTruncation, kindOf(t, err))
+		assert.ErrorContains(t, err, "n2 deleted entries 3..4 of its log with no conflicting entry to replace them")
+	})
+	t.Run("a restarted server is a new incarnation", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindNeedlessTruncation)
+		c.set("n2", follower, 3, 0, 1, 1, 2, 2)
+		assert.NoError(t, c.step(m, "n2"))
+		c.set("n2", follower, 3, 0, 1, 1) // what an unsynced crash could leave
+		assert.NoError(t, c.stepInput(m, "n2", protocols.Start))
+	})
+}
+
+func TestCommitCurrentTerm(t *testing.T) {
+	t.Run("committing through an entry of the current term", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindCommitCurrentTerm)
+		n := c.set("n1", leader, 3, 1, 1, 2, 2, 3)
+		assert.NoError(t, c.step(m, "n1"), "the commit index a leader starts with is not checked")
+		n.commit = 4
+		assert.NoError(t, c.step(m, "n1"))
+	})
+	t.Run("committing an earlier term's entry by counting", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindCommitCurrentTerm)
+		n := c.set("n1", leader, 3, 1, 1, 2, 2, 3)
+		assert.NoError(t, c.step(m, "n1"))
+		n.commit = 3
+		err := c.step(m, "n1")
+		assert.Equal(t, KindCommitCurrentTerm, kindOf(t, err))
+		assert.ErrorContains(t, err, "leader n1 of term 3 advanced its commit index to 3, an entry of term 2")
+	})
+	t.Run("followers learn earlier-term commits freely", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindCommitCurrentTerm)
+		n := c.set("n2", follower, 3, 1, 1, 2, 2)
+		assert.NoError(t, c.step(m, "n2"))
+		n.commit = 3
+		assert.NoError(t, c.step(m, "n2"))
 	})
 }
 
@@ -363,12 +421,13 @@ func TestAckedWriteLost(t *testing.T) {
 
 func TestMonitorsAreFreshAndCoverEveryKind(t *testing.T) {
 	a, b := Monitors(), Monitors()
-	require.Len(t, a, 8)
+	require.Len(t, a, 9)
 	for i := range a {
 		assert.NotSame(t, a[i], b[i])
 	}
 	for _, k := range []string{KindElectionSafety, KindVoteOnce, KindTermMonotonic, KindLeaderAppendOnly,
-		KindLogMatching, KindLeaderCompleteness, KindStateMachineSafety, KindAckedWriteLost} {
+		KindLogMatching, KindNeedlessTruncation, KindLeaderCompleteness, KindCommitCurrentTerm,
+		KindStateMachineSafety, KindAckedWriteLost} {
 		assert.NotPanics(t, func() { monitor(k) }, k)
 	}
 }

@@ -23,7 +23,9 @@ func (n *node) becomeLeader() {
 	for i := range n.prs {
 		n.prs[i] = progress{next: next}
 	}
-	n.appendEntry(Entry{Term: n.term})
+	if !n.bugs.commitOldTerm { // BUG commit-old-term: no no-op, see bugs.go
+		n.appendEntry(Entry{Term: n.term})
+	}
 	for i := range n.peers {
 		n.sendAppend(i)
 	}

@@ -164,8 +164,8 @@ func TestPaper541ElectionRestriction(t *testing.T) {
 
 // figure8 plays Figure 8 (see testdata/figure8.txt) up to state (c) and
 // returns the harness.
-func figure8(t *testing.T, bug string) *prototest.Harness {
-	h := newCluster(t, 5, Options{MaxAppendEntries: 1, Bug: bug})
+func figure8(t *testing.T) *prototest.Harness {
+	h := newCluster(t, 5, Options{MaxAppendEntries: 1})
 	elect(h, "n2") // term 1: index 1 everywhere
 	// (a) n1 wins term 2; X (2/2) reaches n2 only.
 	h.Fire("n1", timerElection)
@@ -219,7 +219,7 @@ func figure8d(h *prototest.Harness) {
 // counting replicas, even when a majority holds it.
 func TestPaper542Figure8(t *testing.T) {
 	t.Run("correct", func(t *testing.T) {
-		h := figure8(t, "")
+		h := figure8(t)
 		n1 := raftNode(h, "n1")
 		held := 0
 		for _, id := range protocols.Servers(5) {
@@ -241,12 +241,61 @@ func TestPaper542Figure8(t *testing.T) {
 		assert.NoError(t, h.Failure())
 	})
 	t.Run("commit-old-term", func(t *testing.T) {
-		h := figure8(t, BugCommitOldTerm)
-		assert.Equal(t, 2, raftNode(h, "n1").commit, "the bug commits X at (c)")
-		assert.NoError(t, h.Failure(), "nothing is wrong yet")
+		h := figure8Bug(t)
+		n1 := raftNode(h, "n1")
+		require.Equal(t, uint64(4), n1.term)
+		assert.Equal(t, 2, n1.commit, "the bug commits X (2/2) at (c)")
+		assert.Equal(t, KindCommitCurrentTerm, kindOfFailure(h), "the broken rule is reported")
+		h.Output()
 		figure8d(h)
-		assert.Equal(t, KindLeaderCompleteness, kindOfFailure(h), "n5 leads without committed X")
+		out := h.Output()
+		assert.Contains(t, out, "VIOLATION leader-completeness: n5 became leader of term 5 without entry 2/2, committed by n1")
+		assert.Contains(t, out, "VIOLATION state-machine-safety: n3 applied cx#3 put(k,Y) of term 3 at index 2 where n1 applied cx#2 put(k,X) of term 2")
 	})
+}
+
+// figure8Bug plays Figure 8 up to (c) as the paper draws it, with no
+// no-ops: under commit-old-term leaders append none (see testdata
+// bug-commit-old-term.txt), so X and Y are client writes.
+func figure8Bug(t *testing.T) *prototest.Harness {
+	h := newCluster(t, 5, Options{Bug: BugCommitOldTerm})
+	elect(h, "n2")
+	h.Inject("cx", "n2", kv.Request{Client: "cx", Seq: 1, Op: kv.PutOp("k", "A")})
+	h.Stabilize(100)
+	// (a)
+	h.Fire("n1", timerElection)
+	h.Deliver(prototest.Filter{Kind: "RequestVote"}, 0)
+	h.Deliver(prototest.Filter{Kind: "RequestVoteReply"}, 0)
+	h.Stabilize(100)
+	h.Inject("cx", "n1", kv.Request{Client: "cx", Seq: 2, Op: kv.PutOp("k", "X")})
+	h.Deliver(prototest.Filter{To: "n2", Kind: "AppendEntries"}, 0)
+	h.Drop(prototest.Filter{Kind: "AppendEntries"}, 0)
+	h.Stabilize(100)
+	// (b)
+	h.Crash("n1")
+	h.Fire("n5", timerElection)
+	h.Deliver(prototest.Filter{Kind: "RequestVote"}, 0)
+	h.Deliver(prototest.Filter{Kind: "RequestVoteReply"}, 0)
+	h.Stabilize(100)
+	h.Inject("cx", "n5", kv.Request{Client: "cx", Seq: 3, Op: kv.PutOp("k", "Y")})
+	h.Drop(prototest.Filter{}, 0)
+	h.Crash("n5")
+	// (c)
+	h.Restart("n1")
+	h.Fire("n1", timerElection)
+	h.Stabilize(100)
+	h.Fire("n1", timerElection)
+	h.Deliver(prototest.Filter{Kind: "RequestVote", To: "n2"}, 0)
+	h.Deliver(prototest.Filter{Kind: "RequestVote", To: "n3"}, 0)
+	h.Drop(prototest.Filter{Kind: "RequestVote"}, 0)
+	h.Deliver(prototest.Filter{Kind: "RequestVoteReply"}, 0)
+	h.Deliver(prototest.Filter{Kind: "AppendEntries", To: "n2"}, 0)
+	h.Deliver(prototest.Filter{Kind: "AppendEntries", To: "n3"}, 0)
+	h.Deliver(prototest.Filter{Kind: "AppendEntriesReply"}, 0)
+	h.Deliver(prototest.Filter{Kind: "AppendEntries", To: "n3"}, 0)
+	h.Deliver(prototest.Filter{Kind: "AppendEntriesReply"}, 0)
+	h.Drop(prototest.Filter{}, 0)
+	return h
 }
 
 // §8: a new leader appends a no-op, and clients get at-most-once semantics.
