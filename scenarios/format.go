@@ -29,6 +29,7 @@ import (
 //	workload keys 3
 //	bug      commit-old-term
 //	expect   violation state-machine-safety
+//	chaos    swarm
 //	text     What to watch: ...
 //	at 2s    crash n1
 type Scenario struct {
@@ -46,6 +47,7 @@ type Scenario struct {
 	Workload []Setting      // client workload settings
 	Bug      string
 	Expect   Expectation
+	Chaos    string      // "swarm": each seed draws its own random fault schedule on top of Faults
 	Faults   []sim.Fault // with At set, in file order
 
 	faultLines []int // line of each fault, for errors found after parsing
@@ -200,6 +202,14 @@ func Parse(name string, r io.Reader) (*Scenario, error) {
 					s.Expect = Expectation{Kind: args[0], Name: args[1]}
 				}
 			}
+		case "chaos":
+			if err = once(); err == nil {
+				if len(args) != 1 || (args[0] != "swarm" && args[0] != "off") {
+					err = fmt.Errorf("chaos: want \"chaos swarm\" (each seed draws its own fault mix and schedule) or \"chaos off\"")
+				} else if args[0] == "swarm" {
+					s.Chaos = "swarm"
+				}
+			}
 		case "at":
 			var f sim.Fault
 			f, err = parseAt(args)
@@ -208,7 +218,7 @@ func Parse(name string, r io.Reader) (*Scenario, error) {
 				s.faultLines = append(s.faultLines, line)
 			}
 		default:
-			err = fmt.Errorf("unknown setting %q (want title, text, protocol, nodes, clients, duration, healing, seed, net, option, workload, bug, expect or at)", key)
+			err = fmt.Errorf("unknown setting %q (want title, text, protocol, nodes, clients, duration, healing, seed, net, option, workload, bug, expect, chaos or at)", key)
 		}
 		if err != nil {
 			return nil, fail("%v", err)
@@ -329,6 +339,9 @@ func Format(s *Scenario) string {
 	}
 	if s.Expect.Kind != "" {
 		p("expect   %s", s.Expect)
+	}
+	if s.Chaos != "" {
+		p("chaos    %s", s.Chaos)
 	}
 	for _, t := range s.Text {
 		if t == "" {

@@ -112,14 +112,14 @@ func TestLongLineIsAnError(t *testing.T) {
 // point at the line.
 func TestWiringErrorsNameTheLine(t *testing.T) {
 	cases := map[string]string{
-		minimal + "at 1s crash n7\n":          "x.scn:4: unknown node n7",
-		minimal + "at 1s isolate c1\n":        "x.scn:4: unknown node c1",
-		minimal + "option colour blue\n":      `x.scn:4: unknown option "colour" (want batch, gossip-every, originate-every, values)`,
-		minimal + "option values many\n":      `x.scn:4: option values: want a whole number from 0 to 10000, got "many"`,
-		minimal + "option gossip-every fast\n": "x.scn:4: option gossip-every: duration",
-		minimal + "workload keys 3\n":         `x.scn:4: unknown workload "keys" (this protocol takes none)`,
-		minimal + "bug off-by-one\n":          `protocol broadcast has no bug variant "off-by-one" (known: no-retry, forget-on-restart)`,
-		minimal + "clients 2\n":               "protocol broadcast has no clients",
+		minimal + "at 1s crash n7\n":                  "x.scn:4: unknown node n7",
+		minimal + "at 1s isolate c1\n":                "x.scn:4: unknown node c1",
+		minimal + "option colour blue\n":              `x.scn:4: unknown option "colour" (want batch, gossip-every, originate-every, values)`,
+		minimal + "option values many\n":              `x.scn:4: option values: want a whole number from 0 to 10000, got "many"`,
+		minimal + "option gossip-every fast\n":        "x.scn:4: option gossip-every: duration",
+		minimal + "workload keys 3\n":                 `x.scn:4: unknown workload "keys" (this protocol takes none)`,
+		minimal + "bug off-by-one\n":                  `protocol broadcast has no bug variant "off-by-one" (known: no-retry, forget-on-restart)`,
+		minimal + "clients 2\n":                       "protocol broadcast has no clients",
 		"protocol paxos-9000\nnodes 3\nduration 1s\n": `unknown protocol "paxos-9000"`,
 		"protocol broadcast\nnodes 1\nduration 1s\n":  "broadcast needs at least 2 nodes",
 	}
@@ -164,6 +164,9 @@ func genScenario(t *rapid.T) *Scenario {
 	}
 	if rapid.Bool().Draw(t, "expect") {
 		s.Expect = Expectation{Kind: rapid.SampledFrom([]string{"violation", "probe"}).Draw(t, "expect-kind"), Name: word.Draw(t, "expect-name")}
+	}
+	if rapid.Bool().Draw(t, "chaos") {
+		s.Chaos = "swarm"
 	}
 	s.Text = rapid.SliceOfN(rapid.StringMatching(`(([A-Za-z0-9,.:#'()-]+ ){0,8}[A-Za-z0-9.]+)?`), 0, 4).Draw(t, "text")
 	if len(s.Text) == 0 {

@@ -2,11 +2,11 @@ package scenarios
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -40,6 +40,7 @@ type Run struct {
 	Seed     uint64
 	Bug      string
 	World    *sim.World
+	Mix      Mix // the fault mix a swarm seed drew
 
 	opts    RunOptions
 	wiring  *Wiring
@@ -98,6 +99,13 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		return nil, fmt.Errorf("%s: protocol %s has no clients; remove the clients line", s.Name, p.Name)
 	}
 	r := &Run{Scenario: s, Protocol: p, Seed: o.Seed, Bug: bug, opts: o, wiring: w, probes: map[string]int{}}
+	faults := slices.Clone(s.Faults)
+	if s.Chaos == "swarm" {
+		drawn, mix := DrawChaos(s, o.Seed)
+		r.Mix = mix
+		faults = append(faults, drawn...)
+		slices.SortStableFunc(faults, func(a, b sim.Fault) int { return cmp.Compare(a.At, b.At) })
+	}
 	r.healAt = clock.Time(s.Duration)
 	r.End = r.healAt.Add(s.healing())
 	cfg := sim.Config{
@@ -107,7 +115,7 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		Clients:   protocols.Clients(clients),
 		Client:    w.Client,
 		Link:      s.Link,
-		Faults:    slices.Clone(s.Faults),
+		Faults:    faults,
 		Monitors:  w.Monitors,
 		MaxEvents: o.MaxEvents,
 		DeepCopy:  o.DeepCopy,
@@ -193,6 +201,9 @@ func (r *Run) Finish() *Result {
 	}
 	if len(r.probes) > 0 {
 		res.Probes = r.probes
+	}
+	if s.Chaos != "" {
+		res.Mix = r.Mix.String()
 	}
 	st := w.Stats()
 	res.Messages = MsgCounts{Sent: st.Sent, Delivered: st.Delivered, Dropped: st.Dropped}
@@ -308,11 +319,7 @@ func (r *Run) repro() string {
 	if r.opts.Repro != "" {
 		return r.opts.Repro
 	}
-	cmd := "dsim run " + r.Scenario.Name + " --seed " + strconv.FormatUint(r.Seed, 10)
-	if r.opts.Bug != "" {
-		cmd += " --bug " + r.opts.Bug
-	}
-	return cmd
+	return reproCommand(r.Scenario.Name, r.Seed, r.opts.Bug)
 }
 
 func ms(t clock.Time) float64 { return float64(t) / 1e6 }

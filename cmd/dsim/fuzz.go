@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dsimlab/dsim/scenarios"
+)
+
+type fuzzFlags struct {
+	seeds, start uint64
+	workers      int
+	shard        string
+	asJSON       bool
+	bug          string
+	maxEvents    uint64
+}
+
+func newFuzz() *cobra.Command {
+	var f fuzzFlags
+	c := &cobra.Command{
+		Use:   "fuzz PROTOCOL|SCENARIO [--seeds N] [--start S] [--workers K] [--shard I/N] [--json] [--bug NAME]",
+		Short: "Sweep many seeds of a scenario (a protocol name means its swarm-chaos scenario)",
+		Long: `Run a scenario over many seeds, in parallel, and report every failure with the
+command that reproduces it exactly. A protocol name stands for its chaos
+scenario (dsim fuzz raft = dsim fuzz raft/chaos), in which every seed draws its
+own mix of faults.
+
+  dsim fuzz raft --seeds 1000                 a thousand random worlds
+  dsim fuzz raft --bug commit-old-term        does the sweep catch the bug?
+  dsim fuzz raft --seeds 10000 --shard 3/8 --json   shard 3 of 8, JSON lines
+
+--shard I/N runs the seeds whose index is I modulo N, so N machines that each
+take one I cover the sweep exactly. Output is in seed order whatever --workers.
+Exit codes: 0 every seed passed, 1 some seed failed, 2 bad usage.`,
+		Args: exactArgs(1, "one protocol or scenario"),
+		RunE: func(c *cobra.Command, args []string) error {
+			return runFuzz(c.Context(), c.OutOrStdout(), c.ErrOrStderr(), args[0], f)
+		},
+	}
+	fl := c.Flags()
+	fl.Uint64Var(&f.seeds, "seeds", 100, "how many seeds to run")
+	fl.Uint64Var(&f.start, "start", 1, "the first seed")
+	fl.IntVar(&f.workers, "workers", runtime.NumCPU(), "runs in parallel (each run is single-threaded)")
+	fl.StringVar(&f.shard, "shard", "", "run shard `I/N` of the sweep: the seeds whose index is I modulo N")
+	fl.BoolVar(&f.asJSON, "json", false, "print one JSON object per seed (JSON lines)")
+	fl.StringVar(&f.bug, "bug", "", "build in the bug variant `NAME` (see dsim list --bugs)")
+	fl.Uint64Var(&f.maxEvents, "max-events", 0, "event budget per run (default 20000000)")
+	return c
+}
+
+// resolveTarget turns a protocol name into its chaos scenario.
+func resolveTarget(arg string) (*scenarios.Scenario, error) {
+	if slices.Contains(scenarios.ProtocolNames(), arg) {
+		s, err := scenarios.Builtin(arg + "/chaos")
+		if err != nil {
+			return nil, fmt.Errorf("protocol %s has no chaos scenario to fuzz (%s/chaos); name a scenario instead", arg, arg)
+		}
+		return s, nil
+	}
+	return scenarios.Load(arg)
+}
+
+func runFuzz(ctx context.Context, out, errOut io.Writer, arg string, f fuzzFlags) error {
+	s, err := resolveTarget(arg)
+	if err != nil {
+		return usageError{err}
+	}
+	o := scenarios.SweepOptions{Seeds: f.seeds, Start: f.start, Workers: f.workers, Bug: f.bug, MaxEvents: f.maxEvents}
+	if f.shard != "" {
+		if o.Shard, o.Shards, err = scenarios.ParseShard(f.shard); err != nil {
+			return usageError{err}
+		}
+	}
+	if err := o.Validate(); err != nil {
+		return usageError{err}
+	}
+	total := len(o.SeedList())
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	progress := newProgress(errOut, total, !f.asJSON && isTerminal(errOut))
+	var sum scenarios.Summary
+	enc := json.NewEncoder(out)
+	start := time.Now()
+	err = scenarios.Sweep(ctx, s, o, func(r *scenarios.Result) {
+		sum.Add(r)
+		if f.asJSON {
+			enc.Encode(r)
+		}
+		progress.update(sum.Runs, len(sum.Failed))
+	})
+	progress.clear()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return usageError{err}
+	}
+	if !f.asJSON {
+		if err := printSummary(out, s, o, &sum, time.Since(start)); err != nil {
+			return err
+		}
+	}
+	if len(sum.Failed) > 0 {
+		return errCheckFailed
+	}
+	return nil
+}
+
+func printSummary(out io.Writer, s *scenarios.Scenario, o scenarios.SweepOptions, sum *scenarios.Summary, wall time.Duration) error {
+	rate := float64(sum.Runs) / wall.Seconds()
+	p, _ := scenarios.Lookup(s.Protocol)
+	declared := declaredProbes(p)
+	reached := 0
+	var never []string
+	for _, name := range declared {
+		if sum.Probes[name] > 0 {
+			reached++
+		} else {
+			never = append(never, name)
+		}
+	}
+	shard := ""
+	if o.Shards > 1 {
+		shard = fmt.Sprintf(" (shard %d/%d)", o.Shard, o.Shards)
+	}
+	rows := [][]string{
+		{"target", s.Name + bugSuffix(o.Bug) + shard},
+		{"seeds", fmt.Sprintf("%d from %d", sum.Runs, o.Start)},
+		{"passed", strconv.Itoa(sum.Passed)},
+		{"failed", strconv.Itoa(len(sum.Failed))},
+		{"indeterminate ops", strconv.Itoa(sum.Indeterminate)},
+		{"speed", fmt.Sprintf("%.1f seeds/s (%d workers, %s)", rate, workersUsed(o), wall.Round(time.Millisecond))},
+	}
+	if len(declared) > 0 {
+		rows = append(rows, []string{"coverage", fmt.Sprintf("%d of %d probes reached", reached, len(declared))})
+		if len(never) > 0 {
+			rows = append(rows, []string{"never reached", strings.Join(never, " ")})
+		}
+	}
+	if err := table(out, nil, rows); err != nil {
+		return err
+	}
+	for i, r := range sum.Failed {
+		if i == 20 {
+			fmt.Fprintf(out, "... and %d more failures\n", len(sum.Failed)-20)
+			break
+		}
+		fmt.Fprintf(out, "FAIL %s   # %s\n", r.Repro, firstViolation(r))
+	}
+	return nil
+}
+
+func firstViolation(r *scenarios.Result) string {
+	if len(r.Violations) == 0 {
+		return r.Verdict()
+	}
+	v := r.Violations[0]
+	detail := v.Detail
+	if len(detail) > 100 {
+		detail = detail[:100] + "..."
+	}
+	return v.Kind + ": " + detail
+}
+
+func workersUsed(o scenarios.SweepOptions) int {
+	if o.Workers == 0 {
+		return runtime.NumCPU()
+	}
+	return o.Workers
+}
+
+func declaredProbes(p *scenarios.Protocol) []string {
+	if p == nil {
+		return nil
+	}
+	return p.Probes
+}
+
+// isTerminal reports whether w is a terminal, where a progress line helps.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// progress draws one self-overwriting status line on a terminal.
+type progress struct {
+	w       io.Writer
+	total   int
+	on      bool
+	start   time.Time
+	last    time.Time
+	written bool
+}
+
+func newProgress(w io.Writer, total int, on bool) *progress {
+	now := time.Now()
+	return &progress{w: w, total: total, on: on, start: now, last: now}
+}
+
+func (p *progress) update(done, failed int) {
+	if !p.on || (time.Since(p.last) < 100*time.Millisecond && done < p.total) {
+		return
+	}
+	p.last = time.Now()
+	rate := float64(done) / time.Since(p.start).Seconds()
+	const width = 30
+	fill := width * done / max(p.total, 1)
+	fmt.Fprintf(p.w, "\r[%s%s] %d/%d seeds  %d failed  %.1f seeds/s ", strings.Repeat("#", fill), strings.Repeat(".", width-fill), done, p.total, failed, rate)
+	p.written = true
+}
+
+func (p *progress) clear() {
+	if p.written {
+		fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", 79))
+	}
+}

@@ -1,0 +1,276 @@
+package scenarios
+
+import (
+	"cmp"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/dsimlab/dsim/clock"
+	"github.com/dsimlab/dsim/net"
+	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/sim"
+)
+
+// Swarm testing, as TigerBeetle's VOPR does it: for a scenario with
+// "chaos swarm", each seed draws its own fault mix (which kinds of fault are
+// on, how often they strike, how long they last) and then a schedule from that
+// mix. One sweep thus covers gentle and brutal worlds alike, instead of
+// averaging every seed into the same moderate weather.
+//
+// The schedule is drawn from its own stream ("chaos"), so it depends only on
+// the scenario and the seed, and the repro of any seed is simply
+// "dsim run SCENARIO --seed N".
+
+// faultClass is one kind of trouble the swarm can switch on.
+type faultClass struct {
+	name string
+	// strike returns the faults that start one episode at t and end it
+	// (heal, restart, resume) after a drawn duration.
+	strike func(g *chaosGen, t clock.Time) []sim.Fault
+	// minGap and maxGap bound the mean time between episodes.
+	minGap, maxGap clock.Duration
+}
+
+var faultClasses = []faultClass{
+	{"partition", (*chaosGen).partition, 1 * clock.Second, 8 * clock.Second},
+	{"crash", (*chaosGen).crash, 1 * clock.Second, 8 * clock.Second},
+	{"pause", (*chaosGen).pause, 2 * clock.Second, 10 * clock.Second},
+	{"loss", (*chaosGen).loss, 2 * clock.Second, 10 * clock.Second},
+	{"dup", (*chaosGen).dup, 3 * clock.Second, 10 * clock.Second},
+	{"latency", (*chaosGen).latency, 3 * clock.Second, 10 * clock.Second},
+	{"clock", (*chaosGen).clockFault, 2 * clock.Second, 10 * clock.Second},
+	{"clog", (*chaosGen).clog, 1 * clock.Second, 6 * clock.Second},
+	{"drop", (*chaosGen).drop, 1 * clock.Second, 5 * clock.Second},
+}
+
+// FaultClasses lists the kinds of fault the swarm draws from.
+func FaultClasses() []string {
+	names := make([]string, len(faultClasses))
+	for i, c := range faultClasses {
+		names[i] = c.name
+	}
+	return names
+}
+
+type chaosGen struct {
+	r       *rand.Rand
+	s       *Scenario
+	servers []protocols.NodeID
+	// down and paused track, per server, until when it is out, so that at any
+	// instant a majority can still be reached once partitions heal: the swarm
+	// is brutal, not hopeless.
+	outUntil map[protocols.NodeID]clock.Time
+	end      clock.Time
+}
+
+// Mix is the fault mix a seed drew: the classes switched on and their mean
+// gaps between episodes.
+type Mix struct {
+	Classes []string
+	Gaps    []clock.Duration
+}
+
+func (m Mix) String() string {
+	s := ""
+	for i, c := range m.Classes {
+		if i > 0 {
+			s += " "
+		}
+		s += fmt.Sprintf("%s/%s", c, clock.FormatDuration(m.Gaps[i].Truncate(clock.Millisecond)))
+	}
+	if s == "" {
+		return "calm"
+	}
+	return s
+}
+
+// DrawChaos draws a seed's fault mix and schedule for a scenario. The faults
+// fall within the chaos phase, sorted by time.
+func DrawChaos(s *Scenario, seed uint64) ([]sim.Fault, Mix) {
+	g := &chaosGen{
+		r:        sim.Stream(seed, "chaos"),
+		s:        s,
+		servers:  protocols.Servers(s.Nodes),
+		outUntil: map[protocols.NodeID]clock.Time{},
+		end:      clock.Time(s.Duration),
+	}
+	var mix Mix
+	type episode struct {
+		class *faultClass
+		gap   clock.Duration
+		next  clock.Time
+	}
+	var eps []*episode
+	for i := range faultClasses {
+		c := &faultClasses[i]
+		// Each class is on for about half the seeds; a seed with nothing on
+		// is a useful control too.
+		if g.r.IntN(2) == 0 {
+			continue
+		}
+		gap := c.minGap + clock.Duration(g.r.Int64N(int64(c.maxGap-c.minGap)))
+		mix.Classes = append(mix.Classes, c.name)
+		mix.Gaps = append(mix.Gaps, gap)
+		eps = append(eps, &episode{class: c, gap: gap, next: clock.Time(g.exp(gap))})
+	}
+	var faults []sim.Fault
+	// Episodes are drawn in time order across classes, so that the
+	// bookkeeping of who is down sees them in the order they happen.
+	for {
+		var e *episode
+		for _, c := range eps {
+			if c.next < g.end && (e == nil || c.next < e.next) {
+				e = c
+			}
+		}
+		if e == nil {
+			break
+		}
+		faults = append(faults, e.class.strike(g, e.next)...)
+		e.next = e.next.Add(g.exp(e.gap))
+	}
+	slices.SortStableFunc(faults, func(a, b sim.Fault) int { return cmp.Compare(a.At, b.At) })
+	return faults, mix
+}
+
+// exp draws an exponential gap with the given mean, at least 1ms.
+func (g *chaosGen) exp(mean clock.Duration) clock.Duration {
+	d := clock.Duration(g.r.ExpFloat64()*float64(mean/clock.Millisecond)) * clock.Millisecond
+	return max(d, clock.Millisecond)
+}
+
+// span draws how long an episode lasts: between lo and hi, cut at the end of
+// the chaos phase (the healing phase repairs whatever is left).
+func (g *chaosGen) span(t clock.Time, lo, hi clock.Duration) clock.Time {
+	d := lo + clock.Duration(g.r.Int64N(int64(hi-lo)/int64(clock.Millisecond)+1))*clock.Millisecond
+	return min(t.Add(d), g.end)
+}
+
+func (g *chaosGen) node() protocols.NodeID { return g.servers[g.r.IntN(len(g.servers))] }
+
+// available returns servers that are neither down nor paused at t, and how
+// many more may go out while a majority stays in.
+func (g *chaosGen) available(t clock.Time) ([]protocols.NodeID, int) {
+	var in []protocols.NodeID
+	for _, id := range g.servers {
+		if g.outUntil[id] <= t {
+			in = append(in, id)
+		}
+	}
+	return in, len(in) - protocols.Quorum(len(g.servers))
+}
+
+func (g *chaosGen) partition(t clock.Time) []sim.Fault {
+	if len(g.servers) < 2 {
+		return nil
+	}
+	until := g.span(t, 200*clock.Millisecond, 5*clock.Second)
+	var f sim.Fault
+	switch g.r.IntN(6) {
+	case 0:
+		f = sim.Fault{Kind: sim.Isolate, Nodes: []protocols.NodeID{g.node()}}
+	case 1:
+		f = sim.Fault{Kind: sim.PartitionBy, Shape: sim.ShapeMajority}
+	case 2:
+		f = sim.Fault{Kind: sim.PartitionBy, Shape: sim.ShapeHalves}
+	case 3:
+		f = sim.Fault{Kind: sim.PartitionBy, Shape: sim.ShapeRing}
+	case 4:
+		perm := g.perm()
+		if len(perm) >= 3 {
+			k := 1 + g.r.IntN(len(perm)-2)
+			f = sim.Fault{Kind: sim.Bridge, Groups: [][]protocols.NodeID{sorted(perm[:k]), sorted(perm[k+1:])}, Nodes: perm[k : k+1]}
+		} else {
+			f = sim.Fault{Kind: sim.Isolate, Nodes: []protocols.NodeID{g.node()}}
+		}
+	default:
+		perm := g.perm()
+		k := 1 + g.r.IntN(len(perm)-1)
+		f = sim.Fault{Kind: sim.OneWay, Groups: [][]protocols.NodeID{sorted(perm[:k]), sorted(perm[k:])}}
+	}
+	f.At = t
+	return []sim.Fault{f, {At: until, Kind: sim.Heal}}
+}
+
+func (g *chaosGen) perm() []protocols.NodeID {
+	p := slices.Clone(g.servers)
+	g.r.Shuffle(len(p), func(i, j int) { p[i], p[j] = p[j], p[i] })
+	return p
+}
+
+func sorted(ids []protocols.NodeID) []protocols.NodeID {
+	return protocols.SortIDs(slices.Clone(ids))
+}
+
+func (g *chaosGen) crash(t clock.Time) []sim.Fault { return g.takeOut(t, sim.Crash, sim.Restart) }
+func (g *chaosGen) pause(t clock.Time) []sim.Fault { return g.takeOut(t, sim.Pause, sim.Resume) }
+
+// takeOut crashes or pauses up to a minority of the servers still in, and
+// brings them back later.
+func (g *chaosGen) takeOut(t clock.Time, out, back sim.FaultKind) []sim.Fault {
+	in, spare := g.available(t)
+	if spare <= 0 {
+		return nil
+	}
+	g.r.Shuffle(len(in), func(i, j int) { in[i], in[j] = in[j], in[i] })
+	victims := sorted(in[:1+g.r.IntN(spare)])
+	until := g.span(t, 100*clock.Millisecond, 4*clock.Second)
+	for _, id := range victims {
+		g.outUntil[id] = until
+	}
+	return []sim.Fault{{At: t, Kind: out, Nodes: victims}, {At: until, Kind: back, Nodes: victims}}
+}
+
+func (g *chaosGen) loss(t clock.Time) []sim.Fault {
+	p := int64(1+g.r.IntN(50)) * 10_000 // 1% to 50%
+	return g.netEpisode(t, sim.Fault{Kind: sim.NetSet, Field: sim.FieldLoss, PPM: p}, sim.Fault{Kind: sim.NetSet, Field: sim.FieldLoss, PPM: ppm(g.s.Link.Loss)})
+}
+
+func (g *chaosGen) dup(t clock.Time) []sim.Fault {
+	p := int64(1+g.r.IntN(20)) * 10_000 // 1% to 20%
+	return g.netEpisode(t, sim.Fault{Kind: sim.NetSet, Field: sim.FieldDup, PPM: p}, sim.Fault{Kind: sim.NetSet, Field: sim.FieldDup, PPM: ppm(g.s.Link.Dup)})
+}
+
+func (g *chaosGen) latency(t clock.Time) []sim.Fault {
+	ms := clock.Millisecond
+	spike := net.ExpLatency(ms, clock.Duration(5+g.r.IntN(96))*ms) // long tail, 5-100ms mean
+	return g.netEpisode(t, sim.Fault{Kind: sim.NetSet, Field: sim.FieldLatency, Lat: spike}, sim.Fault{Kind: sim.NetSet, Field: sim.FieldLatency, Lat: g.s.Link.Latency})
+}
+
+func (g *chaosGen) netEpisode(t clock.Time, on, off sim.Fault) []sim.Fault {
+	on.At, off.At = t, g.span(t, 500*clock.Millisecond, 5*clock.Second)
+	return []sim.Fault{on, off}
+}
+
+func (g *chaosGen) clockFault(t clock.Time) []sim.Fault {
+	n := g.node()
+	switch g.r.IntN(3) {
+	case 0:
+		return []sim.Fault{{At: t, Kind: sim.ClockDrift, Nodes: []protocols.NodeID{n}, PPM: int64(g.r.IntN(61)-30) * 10_000}} // -30% to +30%
+	case 1:
+		return []sim.Fault{{At: t, Kind: sim.ClockOffset, Nodes: []protocols.NodeID{n}, Span: clock.Duration(g.r.IntN(2001)-1000) * clock.Millisecond}}
+	}
+	return []sim.Fault{{At: t, Kind: sim.ClockJump, Nodes: []protocols.NodeID{n}, Span: clock.Duration(g.r.IntN(2001)-1000) * clock.Millisecond}}
+}
+
+func (g *chaosGen) link() net.Link {
+	p := g.perm()
+	return net.Link{From: p[0], To: p[1]}
+}
+
+func (g *chaosGen) clog(t clock.Time) []sim.Fault {
+	if len(g.servers) < 2 {
+		return nil
+	}
+	d := clock.Duration(50+g.r.IntN(1951)) * clock.Millisecond
+	return []sim.Fault{{At: t, Kind: sim.Clog, Link: g.link(), Span: d}}
+}
+
+func (g *chaosGen) drop(t clock.Time) []sim.Fault {
+	if len(g.servers) < 2 {
+		return nil
+	}
+	l := g.link()
+	return []sim.Fault{{At: t, Kind: sim.DropNext, Rule: net.Rule{Action: net.DropRule, From: l.From, To: l.To, Count: 1 + g.r.IntN(10)}}}
+}

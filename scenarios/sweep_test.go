@@ -1,0 +1,136 @@
+package scenarios
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/sim"
+)
+
+func sweep(t *testing.T, name string, o SweepOptions) []*Result {
+	t.Helper()
+	s, err := Builtin(name)
+	require.NoError(t, err)
+	var out []*Result
+	require.NoError(t, Sweep(context.Background(), s, o, func(r *Result) { out = append(out, r) }))
+	return out
+}
+
+func seedsOf(rs []*Result) []uint64 {
+	var out []uint64
+	for _, r := range rs {
+		out = append(out, r.Seed)
+	}
+	return out
+}
+
+func TestSweepOrderIsIndependentOfWorkers(t *testing.T) {
+	one := sweep(t, "broadcast/chaos", SweepOptions{Seeds: 24, Start: 10, Workers: 1})
+	four := sweep(t, "broadcast/chaos", SweepOptions{Seeds: 24, Start: 10, Workers: 4})
+	require.Len(t, one, 24)
+	assert.Equal(t, one, four, "same results, same order")
+	assert.True(t, slices.IsSorted(seedsOf(one)))
+}
+
+// The union of the shards of a sweep is exactly the sweep: seed for seed and
+// hash for hash.
+func TestShardsPartitionTheSweep(t *testing.T) {
+	all := sweep(t, "broadcast/chaos", SweepOptions{Seeds: 23, Start: 1, Workers: 2})
+	var union []*Result
+	for i := range 4 {
+		part := sweep(t, "broadcast/chaos", SweepOptions{Seeds: 23, Start: 1, Workers: 2, Shard: i, Shards: 4})
+		for _, r := range part {
+			assert.Equal(t, uint64(i), (r.Seed-1)%4, "shard %d ran seed %d", i, r.Seed)
+		}
+		union = append(union, part...)
+	}
+	slices.SortFunc(union, func(a, b *Result) int { return int(a.Seed) - int(b.Seed) })
+	assert.Equal(t, all, union)
+}
+
+func TestSweepFindsABugVariant(t *testing.T) {
+	res := sweep(t, "broadcast/chaos", SweepOptions{Seeds: 40, Start: 1, Bug: "forget-on-restart"})
+	failed := slices.IndexFunc(res, func(r *Result) bool { return !r.Pass })
+	require.GreaterOrEqual(t, failed, 0, "forget-on-restart is caught within 40 seeds")
+	r := res[failed]
+	assert.Equal(t, "dsim run broadcast/chaos --seed "+itoa(r.Seed)+" --bug forget-on-restart", r.Repro)
+	// The repro reproduces the failure exactly.
+	s, err := Builtin("broadcast/chaos")
+	require.NoError(t, err)
+	again, err := RunScenario(s, RunOptions{Seed: r.Seed, Bug: "forget-on-restart"})
+	require.NoError(t, err)
+	assert.Equal(t, r.TraceHash, again.TraceHash)
+	assert.Equal(t, r.Violations, again.Violations)
+}
+
+func itoa(v uint64) string { return string(appendUint(nil, v)) }
+
+func appendUint(b []byte, v uint64) []byte {
+	if v >= 10 {
+		b = appendUint(b, v/10)
+	}
+	return append(b, byte('0'+v%10))
+}
+
+func TestSweepOptionErrors(t *testing.T) {
+	for _, c := range []struct {
+		o    SweepOptions
+		want string
+	}{
+		{SweepOptions{}, "--seeds must be at least 1"},
+		{SweepOptions{Seeds: 1, Workers: -1}, "--workers"},
+		{SweepOptions{Seeds: 1, Shard: 4, Shards: 4}, "--shard 4/4"},
+		{SweepOptions{Seeds: 10, Start: ^uint64(0)}, "overflows"},
+	} {
+		assert.ErrorContains(t, c.o.Validate(), c.want)
+	}
+	for _, bad := range []string{"", "1", "4/4", "-1/3", "a/b", "1/0"} {
+		_, _, err := ParseShard(bad)
+		assert.Error(t, err, bad)
+	}
+	i, n, err := ParseShard("3/8")
+	require.NoError(t, err)
+	assert.Equal(t, []int{3, 8}, []int{i, n})
+}
+
+// A swarm seed's fault schedule depends on the seed alone, stays within the
+// chaos phase, and never takes out a majority of servers at once.
+func TestDrawChaos(t *testing.T) {
+	s, err := Builtin("broadcast/chaos")
+	require.NoError(t, err)
+	kinds := map[string]bool{}
+	for seed := uint64(1); seed <= 200; seed++ {
+		a, mix := DrawChaos(s, seed)
+		b, _ := DrawChaos(s, seed)
+		require.Equal(t, a, b)
+		for _, c := range mix.Classes {
+			kinds[c] = true
+		}
+		out := map[protocols.NodeID]bool{}
+		for _, f := range a {
+			require.LessOrEqual(t, int64(f.At), int64(s.Duration))
+			for _, id := range f.Nodes {
+				switch f.Kind {
+				case sim.Crash, sim.Pause:
+					require.False(t, out[id], "seed %d: %s taken out twice", seed, id)
+					out[id] = true
+				case sim.Restart, sim.Resume:
+					out[id] = false
+				}
+			}
+			down := 0
+			for _, o := range out {
+				if o {
+					down++
+				}
+			}
+			require.Less(t, down, protocols.Quorum(s.Nodes), "seed %d at %s: a majority is out", seed, f.At)
+		}
+	}
+	assert.Len(t, kinds, len(FaultClasses()), "every class of fault shows up in some seed")
+}
