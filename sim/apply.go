@@ -114,6 +114,10 @@ func (w *World) applyFault(f *Fault) error {
 		return w.net.Clog(f.Link, clock.Never)
 	case Release:
 		return w.net.Release(f.Link)
+	case DropInFlight:
+		if !w.dropInFlight(f) {
+			return errors.New("no such message in flight")
+		}
 	default:
 		return fmt.Errorf("unknown fault kind %d", f.Kind)
 	}
@@ -189,4 +193,22 @@ func (w *World) recoverAll() {
 	if len(resume.Nodes) > 0 {
 		w.applyFault(&resume)
 	}
+}
+
+// dropInFlight dooms the first message on the wire that matches f's kind,
+// link and send time.
+func (w *World) dropInFlight(f *Fault) bool {
+	from, to := int32(w.index[f.Rule.From]), int32(w.index[f.Rule.To])
+	var hit *event
+	for i := range w.q.h {
+		e := w.q.at(i)
+		if e.kind == evDeliver && e.from == from && e.node == to && e.sent == f.Sent && e.fate == net.Delivered &&
+			e.msg.Kind() == f.Rule.Kind && (hit == nil || e.seq < hit.seq) {
+			hit = e
+		}
+	}
+	if hit != nil {
+		hit.fate = net.Targeted
+	}
+	return hit != nil
 }

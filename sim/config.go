@@ -117,6 +117,11 @@ func (f *Fault) check(known map[protocols.NodeID]bool, servers []protocols.NodeI
 		}
 	case DropNext, DelayNext:
 		errs = append(errs, exists(f.Rule.From), exists(f.Rule.To), f.Rule.Validate())
+	case DropInFlight:
+		errs = append(errs, exists(f.Rule.From), exists(f.Rule.To))
+		if f.Sent > f.At {
+			errs = append(errs, fmt.Errorf("the message is sent at %s, after the fault", f.Sent))
+		}
 	case PartitionBy, Heal, Recover:
 	default:
 		errs = append(errs, fmt.Errorf("unknown fault kind %d", f.Kind))

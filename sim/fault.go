@@ -16,26 +16,27 @@ type FaultKind uint8
 // The fault operations. Their text forms (the scenario-file syntax after
 // "at TIME") are given with each.
 const (
-	Partition   FaultKind = iota + 1 // partition n1 n2 | n3 n4 n5   (cut every link between groups)
-	PartitionBy                      // partition halves|majority|ring   (a shape drawn over all servers)
-	Isolate                          // isolate n1
-	OneWay                           // oneway n1 n2 -> n3            (cut n1,n2 -> n3 only)
-	Bridge                           // bridge n1 n2 | n3 | n4 n5     (n3 keeps both sides)
-	Heal                             // heal                          (repair cuts, release clogs and holds)
-	Crash                            // crash n1 [n2 ...]
-	Restart                          // restart n1 [n2 ...]
-	Pause                            // pause n1 [n2 ...]
-	Resume                           // resume n1 [n2 ...]
-	ClockOffset                      // clock n1 offset +50ms
-	ClockDrift                       // clock n1 drift -20%
-	ClockJump                        // clock n1 jump +1s
-	NetSet                           // net [n1->n2] loss 10% | dup 1% | latency uniform 1ms 10ms
-	DropNext                         // drop next 2 AppendEntries n1->n3   (* matches anything)
-	DelayNext                        // delay next 1 RequestVote n1->* 50ms
-	Clog                             // clog n1->n2 500ms
-	Hold                             // hold n1->n2                   (until release or heal)
-	Release                          // release n1->n2
-	Recover                          // recover   (every fault off: heal, no loss, no rules, clocks true, everyone up)
+	Partition    FaultKind = iota + 1 // partition n1 n2 | n3 n4 n5   (cut every link between groups)
+	PartitionBy                       // partition halves|majority|ring   (a shape drawn over all servers)
+	Isolate                           // isolate n1
+	OneWay                            // oneway n1 n2 -> n3            (cut n1,n2 -> n3 only)
+	Bridge                            // bridge n1 n2 | n3 | n4 n5     (n3 keeps both sides)
+	Heal                              // heal                          (repair cuts, release clogs and holds)
+	Crash                             // crash n1 [n2 ...]
+	Restart                           // restart n1 [n2 ...]
+	Pause                             // pause n1 [n2 ...]
+	Resume                            // resume n1 [n2 ...]
+	ClockOffset                       // clock n1 offset +50ms
+	ClockDrift                        // clock n1 drift -20%
+	ClockJump                         // clock n1 jump +1s
+	NetSet                            // net [n1->n2] loss 10% | dup 1% | latency uniform 1ms 10ms
+	DropNext                          // drop next 2 AppendEntries n1->n3   (* matches anything)
+	DelayNext                         // delay next 1 RequestVote n1->* 50ms
+	Clog                              // clog n1->n2 500ms
+	Hold                              // hold n1->n2                   (until release or heal)
+	Release                           // release n1->n2
+	Recover                           // recover   (every fault off: heal, no loss, no rules, clocks true, everyone up)
+	DropInFlight                      // drop inflight AppendEntries n1->n2 sent 1.234567s   (one message already on the wire)
 )
 
 // Shape names a partition drawn over all servers when it is applied.
@@ -72,7 +73,8 @@ type Fault struct {
 	PPM    int64                // clock drift; loss and dup probabilities; in parts per million
 	Field  NetField             // NetSet
 	Lat    net.Latency          // NetSet latency
-	Rule   net.Rule             // DropNext, DelayNext
+	Rule   net.Rule             // DropNext, DelayNext; DropInFlight (Kind, From, To)
+	Sent   clock.Time           // DropInFlight: when the message was sent
 }
 
 // String renders the fault in scenario-file syntax, without its time.
@@ -156,6 +158,8 @@ func (f Fault) String() string {
 		return "release " + f.Link.String()
 	case Recover:
 		return "recover"
+	case DropInFlight:
+		return fmt.Sprintf("drop inflight %s %s->%s sent %s", f.Rule.Kind, f.Rule.From, f.Rule.To, f.Sent)
 	}
 	return fmt.Sprintf("fault?%d", f.Kind)
 }
@@ -431,6 +435,9 @@ func ParseLatency(args []string) (net.Latency, error) {
 }
 
 func parseRule(verb string, args []string) (Fault, error) {
+	if verb == "drop" && len(args) > 0 && args[0] == "inflight" {
+		return parseInFlight(args[1:])
+	}
 	usage := fmt.Errorf("%s: want \"%s next N KIND FROM->TO\"%s, with * for any kind or node", verb, verb,
 		map[string]string{"drop": "", "delay": " followed by a duration"}[verb])
 	want := 4
@@ -499,4 +506,25 @@ func FormatPercent(ppm int64) string {
 		s += "." + strings.TrimRight(fmt.Sprintf("%04d", frac), "0")
 	}
 	return sign + s + "%"
+}
+
+// parseInFlight parses "KIND FROM->TO sent TIME", naming one message on the
+// wire by what it is and when it was sent: the way a fault injected by hand
+// (the UI's "drop this message") is saved and replayed exactly.
+func parseInFlight(args []string) (Fault, error) {
+	if len(args) != 4 || args[2] != "sent" {
+		return Fault{}, fmt.Errorf("drop inflight: want \"drop inflight KIND FROM->TO sent TIME\"")
+	}
+	l, err := parseLink(args[1], false)
+	if err != nil {
+		return Fault{}, fmt.Errorf("drop inflight: %w", err)
+	}
+	if args[0] == "*" || args[0] == "" {
+		return Fault{}, fmt.Errorf("drop inflight: name the message kind")
+	}
+	d, err := clock.ParseDuration(args[3])
+	if err != nil {
+		return Fault{}, fmt.Errorf("drop inflight: sent %w", err)
+	}
+	return Fault{Kind: DropInFlight, Rule: net.Rule{Action: net.DropRule, From: l.From, To: l.To, Kind: args[0], Count: 1}, Sent: clock.Time(d)}, nil
 }

@@ -48,6 +48,7 @@ func TestParseFaultForms(t *testing.T) {
 		"clog n1->n2 500ms",
 		"hold n2->n1",
 		"release n2->n1",
+		"drop inflight AppendEntries n1->n2 sent 1.234567s",
 	} {
 		f, err := ParseFault(s)
 		require.NoError(t, err, s)
@@ -137,7 +138,7 @@ func genFault(t *rapid.T) Fault {
 	dur := func(label string) clock.Duration {
 		return clock.Duration(rapid.Int64Range(1, 10_000_000).Draw(t, label)) * clock.Microsecond
 	}
-	switch kind := FaultKind(rapid.IntRange(int(Partition), int(Recover)).Draw(t, "kind")); kind {
+	switch kind := FaultKind(rapid.IntRange(int(Partition), int(DropInFlight)).Draw(t, "kind")); kind {
 	case Partition:
 		return Fault{Kind: kind, Groups: group("groups")}
 	case PartitionBy:
@@ -186,6 +187,9 @@ func genFault(t *rapid.T) Fault {
 		return Fault{Kind: kind, Rule: r}
 	case Clog:
 		return Fault{Kind: kind, Link: link(), Span: dur("span")}
+	case DropInFlight:
+		l := link()
+		return Fault{Kind: kind, Sent: clock.Time(dur("sent")), Rule: net.Rule{Action: net.DropRule, From: l.From, To: l.To, Kind: "Vote", Count: 1}}
 	case Hold, Release:
 		return Fault{Kind: kind, Link: link()}
 	}

@@ -36,6 +36,12 @@ func (w *World) InFlight() []InFlight {
 	return out
 }
 
+// DropFault returns the fault that drops an in-flight message, in the form a
+// scenario file can replay: it names the message by kind, link and send time.
+func (m InFlight) DropFault() Fault {
+	return Fault{Kind: DropInFlight, Sent: m.Sent, Rule: net.Rule{Action: net.DropRule, From: m.From, To: m.To, Kind: m.Msg.Kind(), Count: 1}}
+}
+
 // DropInFlight dooms the in-flight message with the given ID: it will be
 // dropped on arrival. It reports whether such a message was in flight.
 func (w *World) DropInFlight(id uint64) bool {

@@ -300,3 +300,32 @@ func TestRecoverTurnsEveryFaultOff(t *testing.T) {
 	assert.Equal(t, st.Copies, st.Delivered+st.Dropped+uint64(len(w.InFlight())), "every copy is accounted for")
 	assert.Greater(t, st.Dropped, uint64(0))
 }
+
+// A message dropped by hand is saved as a fault that names it; replayed from
+// the start of a run, the fault drops exactly that message.
+func TestDropInFlightNamesOneMessage(t *testing.T) {
+	cfg := config(6, 3, bouncerOpts{noTick: true})
+	w, err := New(cfg)
+	require.NoError(t, err)
+	require.True(t, w.RunToEvent(5))
+	fl := w.InFlight()
+	require.NotEmpty(t, fl)
+	target := fl[0]
+	f := target.DropFault()
+	f.At = w.Now() + 1
+
+	replayCfg := cfg
+	replayCfg.Faults = []Fault{f}
+	_, lines := run(t, replayCfg, time(500))
+	drops := grep(lines, "(dropped by rule)")
+	require.Len(t, drops, 1)
+	assert.Contains(t, drops[0], string(target.To)+" drop "+string(target.From)+" "+target.Msg.String())
+	assert.Contains(t, drops[0], " "+target.Due.String()+" ", "dropped when it was due")
+
+	// A fault naming a message that is not on the wire says so and does nothing.
+	f.Sent++
+	replayCfg.Faults = []Fault{f}
+	_, lines = run(t, replayCfg, time(500))
+	assert.Empty(t, grep(lines, "(dropped by rule)"))
+	assert.NotEmpty(t, grep(lines, "(no such message in flight)"))
+}
