@@ -34,9 +34,13 @@ func TestFormatParseDuration(t *testing.T) {
 		2 * time.Second:               "2s",
 		90 * time.Second:              "90s",
 		2 * time.Minute:               "2m",
-		1500 * time.Microsecond:       "1500us",
+		1500 * time.Microsecond:       "1.5ms",
+		1234567 * time.Microsecond:    "1.234567s",
+		153417 * time.Microsecond:     "153.417ms",
+		12500 * time.Nanosecond:       "12.5us",
+		7 * time.Nanosecond:           "7ns",
 		-50 * time.Millisecond:        "-50ms",
-		3*time.Hour + time.Nanosecond: "10800000000001ns",
+		3*time.Hour + time.Nanosecond: "10800.000000001s",
 	}
 	for d, want := range cases {
 		assert.Equal(t, want, FormatDuration(d))
@@ -99,6 +103,16 @@ func TestGlobalSpanMatchesNow(t *testing.T) {
 		// Integer rounding may lose a few nanoseconds, never more.
 		if diff := elapsed - d; diff > 3 || diff < -3 {
 			t.Fatalf("ppm %d: local span %v became global %v, which reads as %v locally", ppm, d, g, elapsed)
+		}
+	})
+}
+
+func TestFormatDurationRoundTrips(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		d := Duration(rapid.Int64Range(-int64(48*time.Hour), int64(48*time.Hour)).Draw(t, "d"))
+		back, err := ParseSignedDuration(FormatDuration(d))
+		if err != nil || back != d {
+			t.Fatalf("%d formats as %q, which parses as %d (%v)", d, FormatDuration(d), back, err)
 		}
 	})
 }

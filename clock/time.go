@@ -87,9 +87,10 @@ func appendPadded(b []byte, v int64, width int) []byte {
 	return append(b, s...)
 }
 
-// FormatDuration formats d the way scenario files write it: the largest unit
-// that represents it exactly ("250ms", "2s", "1500us", "1m"), or Go's own form
-// when no single unit does.
+// FormatDuration formats d the way scenario files write it: in the largest
+// unit that represents it exactly ("250ms", "2s", "1m"), else as a decimal
+// of the largest unit it reaches ("1.234567s", "153.417ms"). Every form
+// parses back to d exactly.
 func FormatDuration(d Duration) string {
 	if d == 0 {
 		return "0s"
@@ -98,16 +99,25 @@ func FormatDuration(d Duration) string {
 	if d < 0 {
 		sign, d = "-", -d
 	}
-	units := []struct {
+	for _, u := range []struct {
 		suffix string
 		size   Duration
-	}{{"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}, {"ms", time.Millisecond}, {"us", time.Microsecond}, {"ns", time.Nanosecond}}
-	for _, u := range units {
+	}{{"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}, {"ms", time.Millisecond}} {
 		if d%u.size == 0 {
 			return sign + strconv.FormatInt(int64(d/u.size), 10) + u.suffix
 		}
 	}
-	return sign + d.String()
+	for _, u := range []struct {
+		suffix string
+		size   Duration
+		digits int
+	}{{"s", time.Second, 9}, {"ms", time.Millisecond, 6}, {"us", time.Microsecond, 3}} {
+		if d >= u.size {
+			frac := strings.TrimRight(string(appendPadded(nil, int64(d%u.size), u.digits)), "0")
+			return sign + strconv.FormatInt(int64(d/u.size), 10) + "." + frac + u.suffix
+		}
+	}
+	return sign + strconv.FormatInt(int64(d), 10) + "ns"
 }
 
 // ParseDuration parses a non-negative duration such as "250ms", "1.5s" or
