@@ -13,7 +13,7 @@ import (
 )
 
 // ClientOptions configures the generic client. The zero value is a sensible
-// workload: three keys, an even mix of get, put and append, a 200ms request
+// workload: three keys, an even mix of get, put and append, a 100ms request
 // timeout, no think time and no op limit, talking Request/Reply to one
 // server at a time.
 type ClientOptions struct {
@@ -24,7 +24,10 @@ type ClientOptions struct {
 	// Mix weighs the kinds of operations; the zero Mix means 1:1:1.
 	Mix Mix
 	// Timeout is how long a request may go unanswered before the client
-	// retries it at another server. Zero means 200ms.
+	// retries it at another server. Zero means 100ms: a few times a commit's
+	// usual four network hops, plus a heartbeat interval for a lost
+	// AppendEntries to be repaired. A retry is cheap (servers deduplicate),
+	// a long wait after a lost message is not.
 	Timeout clock.Duration
 	// Backoff is how long the client waits before retrying after a
 	// NotLeader reply that names no usable leader (an election is probably
@@ -88,7 +91,7 @@ func (o ClientOptions) withDefaults() ClientOptions {
 		o.Mix = Mix{Get: 1, Put: 1, Append: 1}
 	}
 	if o.Timeout == 0 {
-		o.Timeout = 200 * clock.Millisecond
+		o.Timeout = 100 * clock.Millisecond
 	}
 	if o.Backoff == 0 {
 		o.Backoff = 50 * clock.Millisecond
@@ -157,7 +160,6 @@ type client struct {
 	busy    bool    // an operation is outstanding
 	req     Request // the outstanding operation
 	target  protocols.NodeID
-	suspect protocols.NodeID // the server that last timed out: its hints are not followed
 	hops    int              // redirects followed without waiting
 	backoff bool             // the retry timer is armed
 	acks    []ack            // OK replies so far, when ReplyQuorum > 1
@@ -185,8 +187,9 @@ func (c *client) Step(in protocols.Input, out *protocols.Effects) {
 			c.issue()
 		case timerTimeout:
 			if c.busy {
+				// Whatever was lost, the request or the reply, try the next
+				// server; if the old one still leads, its followers say so.
 				c.out.Probe(ProbeTimeout)
-				c.suspect = c.target
 				c.target = c.after(c.target)
 				c.hops = 0
 				c.send()
@@ -283,8 +286,7 @@ func (c *client) reply(from protocols.NodeID, r Reply) {
 		if c.opts.Broadcast || from != c.target {
 			return // another server may still answer; the timeout covers it
 		}
-		if h := r.LeaderHint; h != "" && h != from && h != c.suspect &&
-			c.hops < len(c.servers) && slices.Contains(c.servers, h) {
+		if h := r.LeaderHint; h != "" && h != from && c.hops < len(c.servers) && slices.Contains(c.servers, h) {
 			c.out.Probe(ProbeRedirect)
 			c.hops++
 			c.target = h
@@ -332,7 +334,7 @@ func (c *client) complete(from protocols.NodeID, value string) {
 	}
 	c.out.Note(Completed{Client: c.id, Seq: c.req.Seq, Op: c.req.Op, Output: output, Server: from})
 	// The server that answered is the best guess at the leader.
-	c.target, c.suspect, c.hops = from, "", 0
+	c.target, c.hops = from, 0
 	c.next()
 }
 
