@@ -5,9 +5,11 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 
+	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/bank"
 	"github.com/dsimlab/dsim/protocols/bank/banktest"
 )
@@ -76,5 +78,25 @@ func TestMessagesAreValues(t *testing.T) {
 			return fmt.Sprint(err) + "\n" + w.Log()
 		}
 		require.Equal(t, run(false), run(true), "seed %d", seed)
+	}
+}
+
+// TestProbesAreDeclaredAndReached: random runs (crash-only and asynchronous)
+// reach every declared probe and report no undeclared one.
+func TestProbesAreDeclaredAndReached(t *testing.T) {
+	seen := banktest.ProbeCounter{}
+	for seed := uint64(1); seed <= 30; seed++ {
+		w := banktest.NewWorld(seed, 4, 2, New(Options{}), NewClient(Options{}), append(Monitors(), seen))
+		ch := seededChooser{rand.New(rand.NewPCG(seed, 9))}
+		require.NoError(t, w.CrashOnly(ch, 600, banktest.DefaultWeights))
+		require.NoError(t, w.Heal(50))
+		w = banktest.NewWorld(seed, 4, 2, New(Options{}), NewClient(Options{}), []protocols.Monitor{seen})
+		_ = w.Chaos(ch, 600, banktest.DefaultWeights) // no safety monitors: 3PC breaks them here
+	}
+	for _, p := range Probes {
+		assert.Positive(t, seen[p], "probe %s never reached", p)
+	}
+	for p := range seen {
+		assert.Contains(t, Probes, p, "probe %s is not declared", p)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 
@@ -101,5 +102,23 @@ func TestMessagesAreValues(t *testing.T) {
 			return w.Log()
 		}
 		require.Equal(t, run(false), run(true), "seed %d", seed)
+	}
+}
+
+// TestProbesAreDeclaredAndReached: random runs reach every declared probe
+// and report no undeclared one.
+func TestProbesAreDeclaredAndReached(t *testing.T) {
+	seen := banktest.ProbeCounter{}
+	for seed := uint64(1); seed <= 30; seed++ {
+		opts := Options{}
+		w := banktest.NewWorld(seed, 4, 2, New(opts), NewClient(opts), append(Monitors(), seen))
+		require.NoError(t, w.Chaos(seededChooser{rand.New(rand.NewPCG(seed, 9))}, 600, banktest.DefaultWeights))
+		require.NoError(t, w.Heal(50))
+	}
+	for _, p := range Probes {
+		assert.Positive(t, seen[p], "probe %s never reached", p)
+	}
+	for p := range seen {
+		assert.Contains(t, Probes, p, "probe %s is not declared", p)
 	}
 }

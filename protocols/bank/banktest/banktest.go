@@ -217,3 +217,16 @@ func clientTimer(ts []string) bool {
 	}
 	return false
 }
+
+// ProbeCounter is a monitor that counts the coverage probes nodes report.
+type ProbeCounter map[string]int
+
+// Check implements protocols.Monitor.
+func (p ProbeCounter) Check(_ protocols.Cluster, ev protocols.Event) error {
+	for _, n := range ev.Notes {
+		if pr, ok := n.(protocols.Probe); ok {
+			p[string(pr)]++
+		}
+	}
+	return nil
+}
