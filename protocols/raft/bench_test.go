@@ -29,6 +29,10 @@ type loop struct {
 	fx       protocols.Effects
 	events   int
 	failure  error
+
+	deepCopy bool   // send a deep copy of every message, as the simulator's test mode does
+	trace    uint64 // a running FNV-1a hash of every event and its effects, when tracing
+	tracing  bool
 }
 
 type timerKey struct {
@@ -96,12 +100,36 @@ func (w *loop) step(id protocols.NodeID, in protocols.Input) {
 	in.Now = w.now
 	w.fx.Reset()
 	w.nodes[id].Step(in, &w.fx)
+	if w.tracing {
+		w.hash(string(id), in.Kind.String(), in.Timer)
+		if in.Msg != nil {
+			w.hash(in.Msg.String())
+		}
+		for _, r := range w.fx.Records {
+			w.hash(r.(interface{ String() string }).String())
+		}
+		for _, s := range w.fx.Sends {
+			w.hash(string(s.To), s.Msg.String())
+		}
+		for _, n := range w.fx.Notes {
+			if p, ok := n.(protocols.Probe); ok {
+				w.hash(string(p))
+				continue
+			}
+			w.hash(n.(interface{ String() string }).String())
+		}
+	}
 	for _, s := range w.fx.Sends {
 		if w.cut(id, s.To) || w.rng.IntN(10) == 0 {
 			continue
 		}
+		msg := s.Msg
+		if ae, ok := msg.(AppendEntries); ok && w.deepCopy {
+			ae.Entries = append([]Entry(nil), ae.Entries...)
+			msg = ae
+		}
 		lat := clock.Duration(1+w.rng.IntN(10)) * clock.Millisecond
-		w.push(event{at: w.now.Add(lat), to: s.To, from: id, msg: s.Msg})
+		w.push(event{at: w.now.Add(lat), to: s.To, from: id, msg: msg})
 	}
 	for _, t := range w.fx.Timers {
 		k := timerKey{id, t.Name}
@@ -116,6 +144,21 @@ func (w *loop) step(id protocols.NodeID, in protocols.Input) {
 		if err := m.Check(w, ev); err != nil && w.failure == nil {
 			w.failure = err
 		}
+	}
+}
+
+func (w *loop) hash(parts ...string) {
+	const prime = 1099511628211
+	if w.trace == 0 {
+		w.trace = 14695981039346656037
+	}
+	for _, p := range parts {
+		for i := 0; i < len(p); i++ {
+			w.trace ^= uint64(p[i])
+			w.trace *= prime
+		}
+		w.trace ^= 0xff
+		w.trace *= prime
 	}
 }
 
@@ -213,5 +256,34 @@ func TestCanonicalLoopIsSafeAndLive(t *testing.T) {
 			t.Errorf("seed %d: only %d operations completed in 60s", seed, ops)
 		}
 		t.Logf("seed %d: %d events, %d ops, leader %s", seed, w.events, w.opsDone(), w.leader())
+	}
+}
+
+// Determinism rules 5 and 6 for this package: the same seed gives the same
+// trace, and deep-copying every message changes nothing (no node keeps a
+// pointer into a message, or changes one it sent).
+func TestSameSeedSameTraceEvenWithCopiedMessages(t *testing.T) {
+	run := func(seed uint64, deepCopy bool) (uint64, int) {
+		w := newLoop(seed, 5, 3, Options{})
+		w.tracing, w.deepCopy = true, deepCopy
+		w.run(clock.Time(12 * clock.Second))
+		if w.failure != nil {
+			t.Fatal(w.failure)
+		}
+		return w.trace, w.events
+	}
+	for seed := uint64(1); seed <= 2; seed++ {
+		h1, e1 := run(seed, false)
+		h2, e2 := run(seed, false)
+		h3, e3 := run(seed, true)
+		if h1 != h2 || e1 != e2 {
+			t.Errorf("seed %d: two runs differ: %x/%d vs %x/%d", seed, h1, e1, h2, e2)
+		}
+		if h1 != h3 || e1 != e3 {
+			t.Errorf("seed %d: deep-copying messages changed the run: %x/%d vs %x/%d", seed, h1, e1, h3, e3)
+		}
+	}
+	if h1, _ := run(1, false); h1 == func() uint64 { h, _ := run(2, false); return h }() {
+		t.Error("different seeds gave the same trace")
 	}
 }

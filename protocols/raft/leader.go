@@ -143,7 +143,9 @@ func (n *node) maybeCommit() {
 		n.matchBuf = append(n.matchBuf, pr.match)
 	}
 	sortedDesc(n.matchBuf)
-	N := n.matchBuf[n.quorum()-1]
+	// A follower cannot match past the leader's log in correct Raft; the
+	// min keeps a buggy variant from committing entries that do not exist.
+	N := min(n.matchBuf[n.quorum()-1], n.log.lastIndex())
 	if N <= n.commit {
 		return
 	}

@@ -1,0 +1,42 @@
+// Package raft is Raft as specified by Figure 2 of the extended paper
+// (Ongaro and Ousterhout, "In Search of an Understandable Consensus
+// Algorithm"), replicating the shared KV state machine of package kv.
+//
+// A server is a deterministic state machine driven through the node
+// contract of package protocols: New returns the Factory, and each server
+// consumes one input at a time (its start with the durable records of
+// earlier incarnations, a message, one of its timers) and returns effects.
+// What it implements:
+//
+//   - leader election with election timeouts drawn at random from the
+//     node's own stream (§5.2);
+//   - log replication with the consistency check, conflict repair and the
+//     fast backup by term (XTerm, XIndex, XLen), with optimistic pipelining
+//     of AppendEntries (§5.3);
+//   - the election restriction and the commit rule of Figure 8: a leader
+//     commits by counting replicas only entries of its own term (§5.4), and
+//     appends a no-op when elected so that it can (§8);
+//   - durability: currentTerm, votedFor and the log are records in a
+//     write-ahead store, persisted in the step that changes them and so
+//     synced before any message that depends on them; a restarted server
+//     replays them (storage.go);
+//   - clients: a leader appends kv.Request to its log, applies it when
+//     committed and answers with kv.Reply; everyone else answers NotLeader
+//     with a hint. Gets go through the log, so reads are linearizable with
+//     no leases and no local reads. Each server applies committed entries to
+//     its own kv.Machine, which executes each (client, seq) at most once.
+//
+// Monitors returns the run-long safety checks (Election Safety, Leader
+// Append-Only, Log Matching, Leader Completeness, State Machine Safety, one
+// vote per term, monotonic terms, no lost acknowledged write, the commit
+// rule, no needless truncation), which read server state and the Notes
+// servers emit (BecameLeader, Voted, Applied). Bugs lists named defects a
+// learner can switch on with Options.Bug; Probes lists the coverage probes.
+//
+// PreVote, CheckQuorum, snapshots and membership changes are not
+// implemented. design.md has the state diagram, the message flows and what
+// is persisted when.
+//
+// raft imports only protocols, protocols/kv, clock and the standard library;
+// never the simulator, the network or the scenarios.
+package raft
