@@ -160,9 +160,9 @@ type client struct {
 	busy    bool    // an operation is outstanding
 	req     Request // the outstanding operation
 	target  protocols.NodeID
-	hops    int              // redirects followed without waiting
-	backoff bool             // the retry timer is armed
-	acks    []ack            // OK replies so far, when ReplyQuorum > 1
+	hops    int   // redirects followed without waiting
+	backoff bool  // the retry timer is armed
+	acks    []ack // OK replies so far, when ReplyQuorum > 1
 }
 
 type ack struct {

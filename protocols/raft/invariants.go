@@ -322,7 +322,9 @@ func (m *leaderCompleteness) missing(n *node) int {
 // is harmless until a Figure 8 schedule comes along, so the monitor checks
 // the rule itself: a run that exercises the bug is caught even when it is
 // lucky.
-type commitCurrentTerm struct{ seen map[protocols.NodeID]commitView }
+type commitCurrentTerm struct {
+	seen map[protocols.NodeID]commitView
+}
 
 type commitView struct {
 	inst   *node
