@@ -1,9 +1,10 @@
-// Package banktest drives the atomic-commit protocols through random fault
-// schedules on the prototest harness, for property tests: every step the
-// schedule delivers, drops or duplicates a message in flight, fires a timer,
-// or crashes or restarts a server, and the bank monitor judges each step.
-// Heal then restarts everything, lets the protocol settle and runs the final
-// checks. It is a test helper: only tests import it.
+// Package banktest holds the test helpers shared by the twopc and threepc
+// tests (like etcd's rafttest): a driver of random fault schedules on the
+// prototest harness (Chaos for an asynchronous world with loss, duplication,
+// crashes and restarts; CrashOnly for a prompt, reliable network with
+// crashes; Heal and the final checks), the script commands both protocols'
+// datadriven tests share (Commands), a probe counter, and Freeze, which
+// catches nodes that mutate messages or records. Only tests import it.
 package banktest
 
 import (
