@@ -29,6 +29,20 @@ func (w *World) Apply(f Fault) error {
 // (restarting a node that is up) is reported on the trace line, not as a
 // failure: random schedules produce such operations all the time.
 func (w *World) applyFault(f *Fault) error {
+	if len(f.Nodes) == 1 && (f.Nodes[0] == Leader || f.Nodes[0] == All) {
+		resolved := *f
+		resolved.Nodes = w.resolve(f.Kind, f.Nodes[0])
+		if len(resolved.Nodes) == 0 {
+			if f.Nodes[0] == Leader {
+				return errors.New("there is no leader: nothing to do")
+			}
+			return errors.New("no node to act on")
+		}
+		if f.Nodes[0] == Leader {
+			w.trace.note("the leader is " + string(resolved.Nodes[0]))
+		}
+		return w.applyFault(&resolved)
+	}
 	switch f.Kind {
 	case Partition:
 		return w.cut(net.Split(f.Groups...))
@@ -211,4 +225,41 @@ func (w *World) dropInFlight(f *Fault) bool {
 		hit.fate = net.Targeted
 	}
 	return hit != nil
+}
+
+// resolve turns a selector into node IDs at the moment a fault applies.
+func (w *World) resolve(kind FaultKind, sel protocols.NodeID) []protocols.NodeID {
+	if sel == Leader {
+		var best protocols.NodeID
+		var bestTerm uint64
+		for _, id := range w.cfg.Servers {
+			n := w.nodeByID(id)
+			if n.n == nil {
+				continue
+			}
+			if st := n.n.Status(); st.Role == "leader" && (best == "" || st.Term > bestTerm) {
+				best, bestTerm = id, st.Term
+			}
+		}
+		if best == "" {
+			return nil
+		}
+		return []protocols.NodeID{best}
+	}
+	var ids []protocols.NodeID
+	for _, n := range w.nodes {
+		var fits bool
+		switch kind {
+		case Restart:
+			fits = n.n == nil
+		case Resume:
+			fits = n.paused
+		case Crash, Pause:
+			fits = n.n != nil && !n.paused && n.server
+		}
+		if fits {
+			ids = append(ids, n.id)
+		}
+	}
+	return ids
 }

@@ -91,6 +91,9 @@ func (f *Fault) check(known map[protocols.NodeID]bool, servers []protocols.NodeI
 	case Partition, OneWay, Bridge:
 		for _, g := range f.Groups {
 			for _, id := range g {
+				if id == Leader || id == All {
+					errs = append(errs, fmt.Errorf("%s can be used with crash, restart, pause, resume, isolate and clock, not in partitions", id))
+				}
 				errs = append(errs, exists(id))
 			}
 		}
@@ -105,10 +108,21 @@ func (f *Fault) check(known map[protocols.NodeID]bool, servers []protocols.NodeI
 			errs = append(errs, err)
 		}
 	case Isolate, ClockOffset, ClockDrift, ClockJump:
-		errs = append(errs, isServer(f.Nodes[0]))
+		if f.Nodes[0] != Leader {
+			errs = append(errs, isServer(f.Nodes[0]))
+		}
 	case Crash, Restart, Pause, Resume:
 		for _, id := range f.Nodes {
-			errs = append(errs, exists(id))
+			switch {
+			case (id == Leader && f.Kind != Restart) || id == All:
+				if len(f.Nodes) > 1 {
+					errs = append(errs, fmt.Errorf("%s stands alone: it cannot be listed with other nodes", id))
+				}
+			case id == Leader:
+				errs = append(errs, fmt.Errorf("the leader is up: restart it after crashing it by name, or use restart all"))
+			default:
+				errs = append(errs, exists(id))
+			}
 		}
 	case NetSet, Clog, Hold, Release:
 		errs = append(errs, exists(f.Link.From), exists(f.Link.To))

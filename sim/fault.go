@@ -185,6 +185,15 @@ func signed(d clock.Duration) string {
 	return "+" + clock.FormatDuration(d)
 }
 
+// Node selectors, resolved when a fault is applied, so that a scenario says
+// what it means whatever the seed elected: "crash leader" crashes the current
+// leader (the up server reporting the role "leader" in the highest term);
+// "restart all" restarts every node that is down.
+const (
+	Leader protocols.NodeID = "leader"
+	All    protocols.NodeID = "all"
+)
+
 // ParseFault parses the scenario-file syntax of one fault (without "at
 // TIME"). It checks syntax and numbers; whether the named nodes exist is
 // checked by Config.Validate.

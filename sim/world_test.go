@@ -329,3 +329,47 @@ func TestDropInFlightNamesOneMessage(t *testing.T) {
 	assert.Empty(t, grep(lines, "(dropped by rule)"))
 	assert.NotEmpty(t, grep(lines, "(no such message in flight)"))
 }
+
+// leaderNode reports the role "leader" when its ID is in the leaders set.
+type roleNode struct {
+	protocols.Node
+	role string
+	term uint64
+}
+
+func (r roleNode) Status() protocols.Status { return protocols.Status{Role: r.role, Term: r.term} }
+
+func TestSelectors(t *testing.T) {
+	cfg := config(1, 3, bouncerOpts{noTick: true}, "100ms crash leader", "200ms crash all", "300ms restart all", "400ms pause all", "500ms resume all", "600ms isolate leader")
+	inner := cfg.Server
+	cfg.Server = func(c protocols.Config) protocols.Node {
+		switch c.ID {
+		case "n2":
+			return roleNode{inner(c), "leader", 3}
+		case "n3":
+			return roleNode{inner(c), "leader", 2} // a deposed leader that has not heard yet
+		}
+		return roleNode{inner(c), "follower", 3}
+	}
+	w, lines := run(t, cfg, time(700))
+	assert.NotEmpty(t, grep(lines, "0.100s fault crash leader (the leader is n2)"), "the highest term wins")
+	assert.NotEmpty(t, grep(lines, "0.300s n2 restart"))
+	assert.NotEmpty(t, grep(lines, "0.600s fault isolate leader (the leader is n2)"))
+	assert.Len(t, w.Network().CutLinks(), 4)
+	assert.False(t, w.State("n1").Paused)
+
+	_, lines = run(t, config(1, 3, bouncerOpts{noTick: true}, "100ms crash leader"), time(200))
+	assert.NotEmpty(t, grep(lines, "fault crash leader (there is no leader: nothing to do)"))
+}
+
+func TestSelectorValidation(t *testing.T) {
+	for fault, want := range map[string]string{
+		"1s crash leader n2":            "leader stands alone",
+		"1s restart leader":             "the leader is up",
+		"1s partition leader | n1":      "not in partitions",
+		"1s crash all n1":               "all stands alone",
+	} {
+		_, err := New(config(1, 3, bouncerOpts{}, fault))
+		assert.ErrorContains(t, err, want, fault)
+	}
+}
