@@ -132,3 +132,24 @@ func TestAnotherCoordinator(t *testing.T) {
 	assert.Equal(t, 1, h.Node("c1").Status().Commit)
 	assert.Equal(t, bank.TxCommitted, ledger(h, "n1").State("c1.1"))
 }
+
+// Checks hands a runner monitors and the final check bound to the same
+// ghost record.
+func TestChecksBindFinalToMonitors(t *testing.T) {
+	ms, final := Checks()
+	h := prototest.New(1)
+	h.AddServers(New(Options{World: bank.World{Manual: true}}), "n1", "n2", "n3")
+	h.AddClients(NewClient(Options{World: bank.World{Manual: true}}), "c1")
+	for _, m := range ms {
+		h.AddMonitor(m)
+	}
+	h.Start()
+	h.Inject("test", "c1", bank.Order{Transfer: bank.Transfer{From: "a1", To: "a2", Amount: 30}})
+	h.Deliver(prototest.Filter{Kind: "Submit"}, 0)
+	h.Deliver(prototest.Filter{Kind: "Prepare"}, 0)
+	h.Deliver(prototest.Filter{Kind: "Vote"}, 0)
+	h.Deliver(prototest.Filter{To: "c1"}, 0) // c1 hears committed; n2 and n3 have not applied it yet
+	h.Drop(prototest.Filter{}, 0)
+	h.Advance(10 * bank.DefaultGrace)
+	assert.ErrorContains(t, final(h), "durability: c1.1 reported committed to c1")
+}

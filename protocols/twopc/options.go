@@ -163,6 +163,14 @@ func FinalChecks(c protocols.Cluster, monitors []protocols.Monitor) error {
 	return bank.FinalChecks(c, monitors)
 }
 
+// Checks returns fresh monitors for one run and the end-of-run check bound
+// to them, ready for a runner: check every event with the monitors, call
+// final once after the healing phase.
+func Checks() (monitors []protocols.Monitor, final func(protocols.Cluster) error) {
+	ms := Monitors()
+	return ms, func(c protocols.Cluster) error { return FinalChecks(c, ms) }
+}
+
 // InDoubt lists the transactions participants hold prepared right now:
 // during chaos that is 2PC blocking; after healing it is a liveness failure.
 func InDoubt(c protocols.Cluster) []bank.Doubt { return bank.InDoubt(c) }
