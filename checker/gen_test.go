@@ -1,0 +1,110 @@
+package checker
+
+import (
+	"cmp"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+)
+
+// genConfig shapes a generated history.
+type genConfig struct {
+	ops, clients, keys int
+	indeterminate      float64 // share of ops whose outcome the client never learns
+	maxIndeterminate   int     // if > 0, at most this many: each one multiplies the cost of proving a history illegal
+	failed             float64 // share of ops the system rejects
+	seed               uint64
+}
+
+// genHistory returns a history that is linearizable by construction: every
+// op that takes effect gets a linearization point inside [Call, Return] and
+// the outputs come from applying the ops in that order to a map. Clients are
+// closed-loop: one outstanding op each, as in dsim's workloads; an
+// indeterminate op takes effect with probability 1/2, possibly after the
+// client has given up on it.
+func genHistory(cfg genConfig) []Op {
+	rng := rand.New(rand.NewPCG(cfg.seed, 0x5eed))
+	type planned struct {
+		at      int64 // linearization point
+		applied bool
+	}
+	history := make([]Op, 0, cfg.ops)
+	plan := make([]planned, 0, cfg.ops)
+	next := make([]int64, cfg.clients) // when each client may call again
+	pending := 0
+	for i := range cfg.ops {
+		c := i % cfg.clients
+		op := Op{
+			Client:  fmt.Sprintf("c%d", c+1),
+			Key:     fmt.Sprintf("k%d", rng.IntN(cfg.keys)),
+			Call:    next[c] + rng.Int64N(5),
+			Outcome: OutcomeOK,
+		}
+		switch r := rng.IntN(10); {
+		case r < 5:
+			op.Kind = OpGet
+		case r < 8:
+			op.Kind, op.Value = OpPut, fmt.Sprintf("%d", i)
+		default:
+			op.Kind, op.Value = OpAppend, string(rune('a'+i%26))
+		}
+		dur := 1 + rng.Int64N(20)
+		op.Return = op.Call + dur
+		p := planned{at: op.Call + rng.Int64N(dur+1), applied: true}
+		switch r := rng.Float64(); {
+		case r < cfg.indeterminate && (cfg.maxIndeterminate == 0 || pending < cfg.maxIndeterminate):
+			pending++
+			op.Outcome = OutcomeIndeterminate
+			p.applied = rng.IntN(2) == 0
+			p.at += rng.Int64N(100) // a late effect: the request was slow, not lost
+		case r < cfg.indeterminate+cfg.failed:
+			op.Outcome = OutcomeFailed
+			p.applied = false
+		}
+		next[c] = op.Return + 1
+		history = append(history, op)
+		plan = append(plan, p)
+	}
+	order := make([]int, len(history))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(plan[a].at, plan[b].at) })
+	state := make(map[string]string)
+	for _, i := range order {
+		op := &history[i]
+		if !plan[i].applied {
+			continue
+		}
+		switch op.Kind {
+		case OpGet:
+			if op.Outcome == OutcomeOK {
+				op.Output = state[op.Key]
+			}
+		case OpPut:
+			state[op.Key] = op.Value
+		case OpAppend:
+			state[op.Key] += op.Value
+		}
+	}
+	for i := range history {
+		if history[i].Outcome == OutcomeIndeterminate {
+			history[i].Return = 0 // meaningless, and WriteHistory drops it
+		}
+	}
+	return history
+}
+
+// hardHistory is n appends of distinct letters, all concurrent on one key,
+// then a get of a value no order of them can produce. Proving it illegal
+// means trying about e·n! orders, so for n around 20 the search cannot end
+// before any time-out a test would use: the verdict is unknown, every time.
+func hardHistory(key string, n int) []Op {
+	var h []Op
+	for i := range n {
+		h = append(h, Op{Client: fmt.Sprintf("c%d", i+1), Kind: OpAppend, Key: key,
+			Value: string(rune('a' + i)), Call: 0, Return: 1000, Outcome: OutcomeOK})
+	}
+	return append(h, Op{Client: "c1", Kind: OpGet, Key: key, Output: "!",
+		Call: 2000, Return: 2010, Outcome: OutcomeOK})
+}

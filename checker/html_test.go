@@ -1,0 +1,105 @@
+package checker
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// jsonText is how a string appears inside the data porcupine embeds.
+func jsonText(t *testing.T, s string) string {
+	b, err := json.Marshal(s)
+	require.NoError(t, err)
+	return strings.Trim(string(b), `"`)
+}
+
+func TestWriteHTML(t *testing.T) {
+	h := []Op{
+		op("c1", OpPut, "x", "1", 10, 20),
+		with(op("c2", OpAppend, "y", "z", 15, 0), OutcomeIndeterminate),
+		op("c2", OpGet, "x", "1", 30, 40),
+		with(op("c3", OpPut, "x", "2", 35, 45), OutcomeFailed),
+	}
+	notes := []Annotation{
+		{Lane: "faults", Start: 12, End: 33, Text: "partition {n1} | {n2,n3}"},
+		{Start: 25, Text: "crash n2"},
+		{Lane: "c2", Start: 28, Text: "retry"},
+	}
+	var b bytes.Buffer
+	v, err := WriteHTML(&b, h, notes, timeout)
+	require.NoError(t, err)
+	assert.Equal(t, VerdictOK, v)
+	html := b.String()
+	assert.True(t, strings.HasPrefix(strings.ToLower(html), "<!doctype html"), "starts with %q", html[:min(len(html), 40)])
+	for _, want := range []string{
+		"partition {n1} | {n2,n3}",
+		"crash n2",
+		"retry",
+		`put(x, "1")`,
+		`get(x) -> "1"`,
+		`append(y, "z") -> ?`,
+		`put(x, "2") failed`,
+		"client c2, ops[1], indeterminate: never returned",
+	} {
+		assert.Contains(t, html, jsonText(t, want))
+	}
+	assert.Contains(t, html, `"Tag":"faults"`)
+}
+
+func TestWriteHTMLVerdicts(t *testing.T) {
+	t.Run("illegal", func(t *testing.T) {
+		var b bytes.Buffer
+		v, err := WriteHTML(&b, readFixture(t, "testdata/illegal/stale-read-after-write.json"), nil, timeout)
+		require.NoError(t, err)
+		assert.Equal(t, VerdictIllegal, v)
+		assert.Contains(t, b.String(), jsonText(t, `get(x) -> ""`))
+	})
+	t.Run("timed out still draws", func(t *testing.T) {
+		var b bytes.Buffer
+		v, err := WriteHTML(&b, hardHistory("x", 20), nil, 5*time.Millisecond)
+		require.NoError(t, err)
+		assert.Equal(t, VerdictUnknown, v)
+		assert.Contains(t, b.String(), jsonText(t, `get(x) -> "!"`))
+	})
+	t.Run("empty history, notes only", func(t *testing.T) {
+		var b bytes.Buffer
+		v, err := WriteHTML(&b, nil, []Annotation{{Start: 1, Text: "nothing happened"}}, timeout)
+		require.NoError(t, err)
+		assert.Equal(t, VerdictOK, v)
+		assert.Contains(t, b.String(), "nothing happened")
+	})
+	t.Run("malformed", func(t *testing.T) {
+		var b bytes.Buffer
+		v, err := WriteHTML(&b, []Op{op("", OpGet, "x", "", 0, 1)}, nil, timeout)
+		require.ErrorIs(t, err, ErrInvalidHistory)
+		assert.Equal(t, VerdictUnknown, v)
+		assert.Zero(t, b.Len())
+	})
+}
+
+func TestAssignLanes(t *testing.T) {
+	h := []Op{
+		op("c10", OpGet, "x", "", 0, 10),
+		op("c2", OpGet, "x", "", 0, 10),
+		with(op("c2", OpPut, "x", "1", 20, 0), OutcomeIndeterminate), // never ends: c2 needs a second row
+		op("c2", OpGet, "x", "", 30, 40),
+		op("c2", OpGet, "x", "", 40, 50), // touches the previous op: closed intervals overlap
+		op("c2", OpGet, "x", "", 60, 70),
+		op("c1", OpGet, "x", "", 0, 10),
+	}
+	lanes, first := assignLanes(h)
+	assert.Equal(t, map[string]int{"c1": 0, "c2": 1, "c10": 4}, first)
+	assert.Equal(t, []int{4, 1, 1, 2, 3, 2, 0}, lanes)
+}
+
+func TestCompareNatural(t *testing.T) {
+	got := []string{"c10", "c2", "c1", "b", "c01", "a10b", "a9z", "client", ""}
+	slices.SortFunc(got, compareNatural)
+	assert.Equal(t, []string{"", "a9z", "a10b", "b", "c01", "c1", "c2", "c10", "client"}, got)
+}
