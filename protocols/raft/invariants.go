@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"sort"
 	"strconv"
 
 	"github.com/dsimlab/dsim/protocols"
@@ -260,20 +261,24 @@ func (m *logMatching) record(n *node, x int) error {
 	return nil
 }
 
-// leaderCompleteness: a leader's log holds every entry committed before its
-// term (Figure 3). Committed entries form a prefix, so the ghost is the
-// digest of every committed prefix, grown whenever a leader advances its
-// commit index; each new leader's log must extend the longest one. A
-// leader that commits an index already committed with a different entry is
-// reported too.
+// leaderCompleteness: an entry committed in term U is in the log of every
+// leader of a term after U (Figure 3). Committed entries form a prefix, so
+// the ghost is the digest of every committed prefix, grown whenever a
+// leader advances its commit index, with the term of the leader that first
+// committed each index; a new leader of term T must hold the prefix
+// committed in terms before T. (A leader of an old term can legitimately
+// take office late, say after a pause with its votes queued, and need not
+// hold what was committed in later terms.) A leader that commits an index
+// already committed with a different entry is reported too.
 type leaderCompleteness struct {
 	chain []uint64 // digest of the committed prefix ending at each index
 	terms []uint64 // the committed entry's term at each index
+	at    []uint64 // the term in which each index was first committed
 	by    []protocols.NodeID
 }
 
 func newLeaderCompleteness() *leaderCompleteness {
-	return &leaderCompleteness{chain: []uint64{0}, terms: []uint64{0}, by: []protocols.NodeID{""}}
+	return &leaderCompleteness{chain: []uint64{0}, terms: []uint64{0}, at: []uint64{0}, by: []protocols.NodeID{""}}
 }
 
 func (m *leaderCompleteness) Check(c protocols.Cluster, ev protocols.Event) error {
@@ -286,9 +291,9 @@ func (m *leaderCompleteness) Check(c protocols.Cluster, ev protocols.Event) erro
 		if !ok {
 			continue
 		}
-		if x := m.missing(n); x > 0 {
-			return protocols.Violationf(KindLeaderCompleteness, "%s became leader of term %d without entry %d/%d, committed by %s",
-				n.id, bl.Term, x, m.terms[x], m.by[x])
+		if x := m.missing(n, bl.Term); x > 0 {
+			return protocols.Violationf(KindLeaderCompleteness, "%s became leader of term %d without entry %d/%d, committed by %s in term %d",
+				n.id, bl.Term, x, m.terms[x], m.by[x], m.at[x])
 		}
 	}
 	if n.role != leader || n.commit == 0 {
@@ -302,18 +307,22 @@ func (m *leaderCompleteness) Check(c protocols.Cluster, ev protocols.Event) erro
 	for x := len(m.chain); x <= n.commit; x++ {
 		m.chain = append(m.chain, n.log.chain[x])
 		m.terms = append(m.terms, n.log.entries[x].Term)
+		m.at = append(m.at, n.term)
 		m.by = append(m.by, n.id)
 	}
 	return nil
 }
 
-// missing returns the first committed index whose entry n's log lacks, or 0.
-func (m *leaderCompleteness) missing(n *node) int {
-	c := len(m.chain) - 1
+// missing returns the first index committed before term t whose entry n's
+// log lacks, or 0. Commit terms never decrease along the log (a leader of
+// an older term cannot commit past a newer one: a majority has moved on),
+// so the prefix committed before t is found by binary search.
+func (m *leaderCompleteness) missing(n *node, t uint64) int {
+	c := sort.Search(len(m.at), func(i int) bool { return m.at[i] >= t }) - 1
 	if c <= n.log.lastIndex() && n.log.chain[c] == m.chain[c] {
 		return 0
 	}
-	return commonPrefix(m.chain, n.log.chain) + 1
+	return commonPrefix(m.chain[:c+1], n.log.chain) + 1
 }
 
 // commitCurrentTerm: a leader advances its commit index only to an entry

@@ -314,7 +314,7 @@ func TestLeaderCompleteness(t *testing.T) {
 		c.set("n2", leader, 3, 0, 1, 1, 3)
 		err := c.step(m, "n2", BecameLeader{Term: 3})
 		assert.Equal(t, KindLeaderCompleteness, kindOf(t, err))
-		assert.ErrorContains(t, err, "n2 became leader of term 3 without entry 3/2, committed by n1")
+		assert.ErrorContains(t, err, "n2 became leader of term 3 without entry 3/2, committed by n1 in term 2")
 	})
 	t.Run("a new leader with a short log", func(t *testing.T) {
 		c, m := newFakeCluster(), monitor(KindLeaderCompleteness)
@@ -337,6 +337,22 @@ func TestLeaderCompleteness(t *testing.T) {
 		assert.NoError(t, c.step(m, "n1"))
 		c.set("n2", leader, 3, 3, 1, 3, 3) // commits 3, whose prefix lacks 2/1
 		assert.Equal(t, KindLeaderCompleteness, kindOf(t, c.step(m, "n2")))
+	})
+	t.Run("a late leader of an earlier term", func(t *testing.T) {
+		// n3 won term 3 long ago, was paused with its votes queued, and
+		// takes office after term 4 committed more: that is fine, Leader
+		// Completeness speaks of leaders of later terms only.
+		c, m := newFakeCluster(), monitor(KindLeaderCompleteness)
+		c.set("n1", leader, 2, 2, 1, 2)
+		assert.NoError(t, c.step(m, "n1"))
+		c.set("n2", leader, 4, 4, 1, 2, 4, 4)
+		assert.NoError(t, c.step(m, "n2"))
+		c.set("n3", leader, 3, 0, 1, 2)
+		assert.NoError(t, c.step(m, "n3", BecameLeader{Term: 3}))
+		c.set("n3", leader, 3, 0, 1)
+		err := c.step(m, "n3", BecameLeader{Term: 3})
+		assert.Equal(t, KindLeaderCompleteness, kindOf(t, err), "but it must hold what was committed before term 3")
+		assert.ErrorContains(t, err, "without entry 2/2, committed by n1 in term 2")
 	})
 	t.Run("followers' commit indexes are not counted", func(t *testing.T) {
 		c, m := newFakeCluster(), monitor(KindLeaderCompleteness)

@@ -249,7 +249,7 @@ func TestPaper542Figure8(t *testing.T) {
 		h.Output()
 		figure8d(h)
 		out := h.Output()
-		assert.Contains(t, out, "VIOLATION leader-completeness: n5 became leader of term 5 without entry 2/2, committed by n1")
+		assert.Contains(t, out, "VIOLATION leader-completeness: n5 became leader of term 5 without entry 2/2, committed by n1 in term 4")
 		assert.Contains(t, out, "VIOLATION state-machine-safety: n3 applied cx#3 put(k,Y) of term 3 at index 2 where n1 applied cx#2 put(k,X) of term 2")
 	})
 }
