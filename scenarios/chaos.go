@@ -105,8 +105,9 @@ func DrawChaos(s *Scenario, seed uint64) ([]sim.Fault, Mix) {
 	for i := range faultClasses {
 		c := &faultClasses[i]
 		// Each class is on for about half the seeds; a seed with nothing on
-		// is a useful control too.
-		if g.r.IntN(2) == 0 {
+		// is a useful control too. The draw happens for every class, allowed
+		// or not, so that restricting the classes does not reshuffle the rest.
+		if g.r.IntN(2) == 0 || (len(s.ChaosOf) > 0 && !slices.Contains(s.ChaosOf, c.name)) {
 			continue
 		}
 		gap := c.minGap + clock.Duration(g.r.Int64N(int64(c.maxGap-c.minGap)))

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,6 +49,7 @@ type Scenario struct {
 	Bug      string
 	Expect   Expectation
 	Chaos    string      // "swarm": each seed draws its own random fault schedule on top of Faults
+	ChaosOf  []string    // the fault classes the swarm may draw from; empty: all of them
 	Faults   []sim.Fault // with At set, in file order
 
 	faultLines []int // line of each fault, for errors found after parsing
@@ -204,10 +206,19 @@ func Parse(name string, r io.Reader) (*Scenario, error) {
 			}
 		case "chaos":
 			if err = once(); err == nil {
-				if len(args) != 1 || (args[0] != "swarm" && args[0] != "off") {
-					err = fmt.Errorf("chaos: want \"chaos swarm\" (each seed draws its own fault mix and schedule) or \"chaos off\"")
-				} else if args[0] == "swarm" {
+				switch {
+				case len(args) == 0 || (args[0] != "swarm" && args[0] != "off") || (args[0] == "off" && len(args) > 1):
+					err = fmt.Errorf("chaos: want \"chaos swarm [CLASS ...]\" (each seed draws its own fault mix, from the classes listed or all of %s) or \"chaos off\"", strings.Join(FaultClasses(), ", "))
+				case args[0] == "swarm":
 					s.Chaos = "swarm"
+					for _, c := range args[1:] {
+						if !slices.Contains(FaultClasses(), c) {
+							err = fmt.Errorf("chaos: unknown fault class %q (want %s)", c, strings.Join(FaultClasses(), ", "))
+						} else if slices.Contains(s.ChaosOf, c) {
+							err = fmt.Errorf("chaos: %s listed twice", c)
+						}
+						s.ChaosOf = append(s.ChaosOf, c)
+					}
 				}
 			}
 		case "at":
@@ -341,7 +352,7 @@ func Format(s *Scenario) string {
 		p("expect   %s", s.Expect)
 	}
 	if s.Chaos != "" {
-		p("chaos    %s", s.Chaos)
+		p("chaos    %s", strings.Join(append([]string{s.Chaos}, s.ChaosOf...), " "))
 	}
 	for _, t := range s.Text {
 		if t == "" {

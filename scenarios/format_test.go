@@ -94,6 +94,9 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 		{"at 1s explode n1\n", `x.scn:1: unknown fault "explode"`},
 		{minimal + "at 5s crash n1\n", "x.scn:4: at 5s is after the end of the chaos phase (duration 2s)"},
 		{"bug\n", "x.scn:1: bug: want one name"},
+		{"chaos storm\n", `x.scn:1: chaos: want "chaos swarm [CLASS ...]"`},
+		{"chaos swarm meteor\n", `x.scn:1: chaos: unknown fault class "meteor"`},
+		{"chaos swarm crash crash\n", "x.scn:1: chaos: crash listed twice"},
 	}
 	for _, c := range cases {
 		_, err := Parse("x.scn", strings.NewReader(c.src))
@@ -167,6 +170,10 @@ func genScenario(t *rapid.T) *Scenario {
 	}
 	if rapid.Bool().Draw(t, "chaos") {
 		s.Chaos = "swarm"
+		s.ChaosOf = rapid.SliceOfNDistinct(rapid.SampledFrom(FaultClasses()), 0, 3, rapid.ID[string]).Draw(t, "chaos-of")
+		if len(s.ChaosOf) == 0 {
+			s.ChaosOf = nil
+		}
 	}
 	s.Text = rapid.SliceOfN(rapid.StringMatching(`(([A-Za-z0-9,.:#'()-]+ ){0,8}[A-Za-z0-9.]+)?`), 0, 4).Draw(t, "text")
 	if len(s.Text) == 0 {
