@@ -166,11 +166,13 @@ type Summary struct {
 	Failed        []*Result
 	Indeterminate int            // client operations whose outcome was never learned
 	Probes        map[string]int // how many runs reached each probe
+	All           []*Result      // every result, in seed order
 }
 
 // Add counts one result.
 func (s *Summary) Add(r *Result) {
 	s.Runs++
+	s.All = append(s.All, r)
 	if r.Pass {
 		s.Passed++
 	} else {

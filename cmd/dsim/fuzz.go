@@ -25,6 +25,10 @@ type fuzzFlags struct {
 	asJSON       bool
 	bug          string
 	maxEvents    uint64
+	coverage     bool
+	determinism  bool
+	shrink       bool
+	shrinkOut    string
 }
 
 func newFuzz() *cobra.Command {
@@ -57,6 +61,10 @@ Exit codes: 0 every seed passed, 1 some seed failed, 2 bad usage.`,
 	fl.BoolVar(&f.asJSON, "json", false, "print one JSON object per seed (JSON lines)")
 	fl.StringVar(&f.bug, "bug", "", "build in the bug variant `NAME` (see dsim list --bugs)")
 	fl.Uint64Var(&f.maxEvents, "max-events", 0, "event budget per run (default 20000000)")
+	fl.BoolVar(&f.coverage, "require-coverage", false, "fail the sweep if a probe the protocol declares never fired")
+	fl.BoolVar(&f.determinism, "check-determinism", false, "rerun one seed in ten (at least one) and compare trace hashes")
+	fl.BoolVar(&f.shrink, "shrink", false, "shrink the first failing seed to a small scenario file that fails the same way")
+	fl.StringVar(&f.shrinkOut, "shrink-out", "", "write the shrunk scenario to `FILE` (default: NAME-seedN-shrunk.scn here)")
 	return c
 }
 
@@ -105,30 +113,78 @@ func runFuzz(ctx context.Context, out, errOut io.Writer, arg string, f fuzzFlags
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return usageError{err}
 	}
+	wall := time.Since(start)
+	failed := len(sum.Failed) > 0
 	if !f.asJSON {
-		if err := printSummary(out, s, o, &sum, time.Since(start)); err != nil {
+		if err := printSummary(out, s, o, &sum, wall); err != nil {
 			return err
 		}
 	}
-	if len(sum.Failed) > 0 {
+	if f.coverage {
+		if never := neverReached(s, &sum); len(never) > 0 {
+			fmt.Fprintf(errOut, "coverage: %d declared probes never fired: %s\n", len(never), strings.Join(never, " "))
+			failed = true
+		}
+	}
+	if f.determinism {
+		bad, err := checkSample(errOut, s, o, sum.All)
+		if err != nil {
+			return err
+		}
+		failed = failed || bad
+	}
+	if f.shrink && len(sum.Failed) > 0 {
+		if err := shrinkFirst(ctx, out, errOut, s, sum.Failed[0], f); err != nil {
+			return err
+		}
+	}
+	if failed {
 		return errCheckFailed
 	}
 	return nil
+}
+
+// neverReached lists the probes the protocol declares that no run reached.
+func neverReached(s *scenarios.Scenario, sum *scenarios.Summary) []string {
+	p, _ := scenarios.Lookup(s.Protocol)
+	var never []string
+	for _, name := range declaredProbes(p) {
+		if sum.Probes[name] == 0 {
+			never = append(never, name)
+		}
+	}
+	return never
+}
+
+// checkSample reruns one seed in ten and reports any divergence.
+func checkSample(w io.Writer, s *scenarios.Scenario, o scenarios.SweepOptions, all []*scenarios.Result) (bool, error) {
+	bad := false
+	checked := 0
+	for i, r := range all {
+		if i%10 != 0 {
+			continue
+		}
+		checked++
+		d, err := scenarios.CheckDeterminism(s, r.Seed, o.Bug, r.TraceHash)
+		if err != nil {
+			return false, err
+		}
+		if d != nil {
+			bad = true
+			fmt.Fprintf(w, "NONDETERMINISM %s\n", d)
+		}
+	}
+	if !bad {
+		fmt.Fprintf(w, "determinism: %d seeds rerun twice, every trace hash the same\n", checked)
+	}
+	return bad, nil
 }
 
 func printSummary(out io.Writer, s *scenarios.Scenario, o scenarios.SweepOptions, sum *scenarios.Summary, wall time.Duration) error {
 	rate := float64(sum.Runs) / wall.Seconds()
 	p, _ := scenarios.Lookup(s.Protocol)
 	declared := declaredProbes(p)
-	reached := 0
-	var never []string
-	for _, name := range declared {
-		if sum.Probes[name] > 0 {
-			reached++
-		} else {
-			never = append(never, name)
-		}
-	}
+	reached := len(declared) - len(neverReached(s, sum))
 	shard := ""
 	if o.Shards > 1 {
 		shard = fmt.Sprintf(" (shard %d/%d)", o.Shard, o.Shards)
@@ -143,12 +199,23 @@ func printSummary(out io.Writer, s *scenarios.Scenario, o scenarios.SweepOptions
 	}
 	if len(declared) > 0 {
 		rows = append(rows, []string{"coverage", fmt.Sprintf("%d of %d probes reached", reached, len(declared))})
-		if len(never) > 0 {
-			rows = append(rows, []string{"never reached", strings.Join(never, " ")})
-		}
 	}
 	if err := table(out, nil, rows); err != nil {
 		return err
+	}
+	if len(declared) > 0 {
+		var probeRows [][]string
+		for _, name := range declared {
+			n := sum.Probes[name]
+			mark := ""
+			if n == 0 {
+				mark = "never"
+			}
+			probeRows = append(probeRows, []string{name, strconv.Itoa(n), fmt.Sprintf("%.0f%%", 100*float64(n)/float64(max(sum.Runs, 1))), mark})
+		}
+		if err := table(out, []string{"probe", "runs", "share", ""}, probeRows); err != nil {
+			return err
+		}
 	}
 	for i, r := range sum.Failed {
 		if i == 20 {

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -248,4 +250,91 @@ func TestCheckHistory(t *testing.T) {
 	_, errOut, code := dsim(t, "check", broken)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "line 3")
+}
+
+func TestFuzz(t *testing.T) {
+	out, _, code := dsim(t, "fuzz", "broadcast", "--seeds", "12", "--workers", "2")
+	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, "broadcast/chaos")
+	assert.Contains(t, out, "12 from 1")
+	assert.Contains(t, out, "seeds/s")
+	assert.Contains(t, out, "retransmit")
+
+	out, _, code = dsim(t, "fuzz", "broadcast/lossy", "--seeds", "5", "--start", "100", "--json")
+	assert.Equal(t, 0, code)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 5)
+	var r scenarios.Result
+	require.NoError(t, json.Unmarshal([]byte(lines[4]), &r))
+	assert.Equal(t, uint64(104), r.Seed)
+	assert.Equal(t, "dsim run broadcast/lossy --seed 104", r.Repro)
+
+	out, _, code = dsim(t, "fuzz", "broadcast", "--seeds", "40", "--bug", "forget-on-restart")
+	assert.Equal(t, 1, code)
+	assert.Regexp(t, `FAIL dsim run broadcast/chaos --seed \d+ --bug forget-on-restart   # convergence: `, out)
+}
+
+func TestFuzzShardsJoinUp(t *testing.T) {
+	all, _, _ := dsim(t, "fuzz", "broadcast", "--seeds", "9", "--json")
+	var joined []string
+	for i := range 3 {
+		part, _, code := dsim(t, "fuzz", "broadcast", "--seeds", "9", "--json", "--shard", fmt.Sprintf("%d/3", i))
+		require.Equal(t, 0, code)
+		joined = append(joined, strings.Split(strings.TrimSpace(part), "\n")...)
+	}
+	sort.Slice(joined, func(i, j int) bool { return seedOf(t, joined[i]) < seedOf(t, joined[j]) })
+	assert.Equal(t, strings.Split(strings.TrimSpace(all), "\n"), joined)
+}
+
+func seedOf(t *testing.T, line string) uint64 {
+	var r scenarios.Result
+	require.NoError(t, json.Unmarshal([]byte(line), &r))
+	return r.Seed
+}
+
+func TestFuzzRequireCoverage(t *testing.T) {
+	// Nothing crashes in broadcast/basic, so recovered-values never fires.
+	out, errOut, code := dsim(t, "fuzz", "broadcast/basic", "--seeds", "3", "--require-coverage")
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, errOut, "coverage: 1 declared probes never fired: recovered-values")
+	assert.Regexp(t, `recovered-values\s*│ 0\s*│ 0%\s*│ never`, out)
+
+	_, _, code = dsim(t, "fuzz", "broadcast/crash-restart", "--seeds", "3", "--require-coverage")
+	assert.Equal(t, 0, code)
+}
+
+func TestFuzzCheckDeterminism(t *testing.T) {
+	_, errOut, code := dsim(t, "fuzz", "broadcast", "--seeds", "11", "--check-determinism")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, errOut, "determinism: 2 seeds rerun twice, every trace hash the same")
+}
+
+func TestFuzzShrink(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "small.scn")
+	out, _, code := dsim(t, "fuzz", "raft", "--seeds", "2", "--bug", "forget-vote", "--shrink", "--shrink-out", path)
+	assert.Equal(t, 1, code)
+	assert.Regexp(t, `shrunk: \d+ faults -> \d, `, out)
+	assert.Contains(t, out, "run it: dsim run "+path)
+	out, _, code = dsim(t, "run", path, "--json")
+	assert.Equal(t, 1, code, "the shrunk scenario fails the same way")
+	var r scenarios.Result
+	require.NoError(t, json.Unmarshal([]byte(out), &r))
+	assert.Equal(t, "term-monotonic", r.Violations[0].Kind)
+}
+
+func TestFuzzBadInput(t *testing.T) {
+	for args, want := range map[string]string{
+		"fuzz":                   "want one protocol or scenario",
+		"fuzz paxos9":            `unknown scenario "paxos9"`,
+		"fuzz raft --seeds 0":    "--seeds must be at least 1",
+		"fuzz raft --shard 3/3":  `--shard "3/3"`,
+		"fuzz raft --shard x":    `--shard "x"`,
+		"fuzz raft --workers -2": "--workers -2",
+		"fuzz raft --bug nope":   `no bug variant "nope"`,
+		"fuzz raft --seeds lots": `invalid argument "lots" for "--seeds"`,
+	} {
+		_, errOut, code := dsim(t, strings.Fields(args)...)
+		assert.Equal(t, 2, code, args)
+		assert.Contains(t, errOut, want, args)
+	}
 }

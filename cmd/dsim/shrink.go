@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/dsimlab/dsim/scenarios"
+)
+
+// shrinkFirst shrinks a failing seed to a small scenario file, writes it and
+// prints how to run it.
+func shrinkFirst(ctx context.Context, out, errOut io.Writer, s *scenarios.Scenario, failed *scenarios.Result, f fuzzFlags) error {
+	fmt.Fprintf(errOut, "shrinking seed %d (%s)...\n", failed.Seed, firstViolation(failed))
+	sh, err := scenarios.Shrink(ctx, s, failed.Seed, f.bug, func(step string) {
+		if isTerminal(errOut) {
+			fmt.Fprintf(errOut, "\r%-79s", truncate(step, 79))
+		}
+	})
+	if isTerminal(errOut) {
+		fmt.Fprintf(errOut, "\r%79s\r", "")
+	}
+	if err != nil {
+		return err
+	}
+	path := f.shrinkOut
+	if path == "" {
+		base := strings.ReplaceAll(strings.TrimSuffix(s.Name, ".scn"), "/", "-")
+		path = fmt.Sprintf("%s-seed%d-shrunk.scn", base, failed.Seed)
+	}
+	if err := os.WriteFile(path, []byte(sh.File()), 0o644); err != nil {
+		return usageError{fmt.Errorf("--shrink-out: %w", err)}
+	}
+	fmt.Fprintf(out, "shrunk: %d faults -> %d, %s -> %s of chaos, %d -> %d clients (%d runs); still fails with %s\n",
+		sh.FaultsBefore, len(sh.Scenario.Faults), fmtDur(sh.DurationBefore), fmtDur(sh.Scenario.Duration),
+		sh.ClientsBefore, sh.Scenario.Clients, sh.Runs, sh.Violation)
+	fmt.Fprintf(out, "wrote %s\nrun it: dsim run %s\n", path, path)
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-3] + "..."
+}
+
+func fmtDur(d interface{ Seconds() float64 }) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
+}
