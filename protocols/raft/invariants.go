@@ -30,26 +30,41 @@ const (
 
 // Monitors returns fresh instances of every Raft monitor, for one run.
 func Monitors() []protocols.Monitor {
+	l := &lookup{}
 	return []protocols.Monitor{
-		&electionSafety{leaders: map[uint64]protocols.NodeID{}},
+		&electionSafety{lookup: l, leaders: map[uint64]protocols.NodeID{}},
 		&voteOnce{votes: map[voteKey]protocols.NodeID{}},
-		&termMonotonic{terms: map[protocols.NodeID]uint64{}},
-		&leaderAppendOnly{seen: map[protocols.NodeID]leaderView{}},
-		newLogMatching(),
-		newLeaderCompleteness(),
-		&commitCurrentTerm{seen: map[protocols.NodeID]commitView{}},
+		&termMonotonic{lookup: l, terms: map[protocols.NodeID]uint64{}},
+		&leaderAppendOnly{lookup: l, seen: map[protocols.NodeID]leaderView{}},
+		&logMatching{lookup: l, seen: map[protocols.NodeID]*logView{}},
+		newLeaderCompleteness(l),
+		&commitCurrentTerm{lookup: l, seen: map[protocols.NodeID]commitView{}},
 		newStateMachineSafety(),
 		newAckedWriteLost(),
 	}
 }
 
+// lookup finds the live Raft server that stepped in an event. The monitors
+// of one run share one, so the cluster is asked once per event rather than
+// once per monitor: in the simulator Node is a map lookup, and it showed in
+// profiles.
+type lookup struct {
+	seq  uint64
+	id   protocols.NodeID
+	node *node
+}
+
 // server returns the live Raft server that stepped in ev, or nil (a fault
 // event, a client, a server that is down).
-func server(c protocols.Cluster, ev protocols.Event) *node {
+func (l *lookup) server(c protocols.Cluster, ev protocols.Event) *node {
 	if ev.Node == "" {
 		return nil
 	}
+	if ev.Seq != 0 && ev.Seq == l.seq && ev.Node == l.id {
+		return l.node
+	}
 	n, _ := c.Node(ev.Node).(*node)
+	l.seq, l.id, l.node = ev.Seq, ev.Node, n
 	return n
 }
 
@@ -57,6 +72,7 @@ func server(c protocols.Cluster, ev protocols.Event) *node {
 // every BecameLeader note and also every server it sees in the leader role,
 // so a server that leads without winning an election is caught too.
 type electionSafety struct {
+	*lookup
 	leaders  map[uint64]protocols.NodeID
 	lastTerm uint64 // a cache of the last (term, leader) recorded
 	lastID   protocols.NodeID
@@ -70,7 +86,7 @@ func (m *electionSafety) Check(c protocols.Cluster, ev protocols.Event) error {
 			}
 		}
 	}
-	if n := server(c, ev); n != nil && n.role == leader {
+	if n := m.server(c, ev); n != nil && n.role == leader {
 		return m.record(n.id, n.term)
 	}
 	return nil
@@ -115,10 +131,13 @@ func (m *voteOnce) Check(_ protocols.Cluster, ev protocols.Event) error {
 // termMonotonic: a server's current term never decreases, including from
 // one incarnation to the next. Every term a server reaches was persisted
 // in the step that reached it, so a restart must come back at least there.
-type termMonotonic struct{ terms map[protocols.NodeID]uint64 }
+type termMonotonic struct {
+	*lookup
+	terms map[protocols.NodeID]uint64
+}
 
 func (m *termMonotonic) Check(c protocols.Cluster, ev protocols.Event) error {
-	n := server(c, ev)
+	n := m.server(c, ev)
 	if n == nil {
 		return nil
 	}
@@ -139,6 +158,7 @@ func (m *termMonotonic) Check(c protocols.Cluster, ev protocols.Event) error {
 // 3). Comparing the prefix digest at the old last index with the log's
 // current digest there proves the old log is a prefix of the new one.
 type leaderAppendOnly struct {
+	*lookup
 	seen map[protocols.NodeID]leaderView
 }
 
@@ -151,7 +171,7 @@ type leaderView struct {
 }
 
 func (m *leaderAppendOnly) Check(c protocols.Cluster, ev protocols.Event) error {
-	n := server(c, ev)
+	n := m.server(c, ev)
 	if n == nil {
 		return nil
 	}
@@ -192,6 +212,7 @@ func (m *leaderAppendOnly) Check(c protocols.Cluster, ev protocols.Event) error 
 // that becomes a strict prefix of itself has deleted entries it had no
 // reason to, entries it may have acknowledged.
 type logMatching struct {
+	*lookup
 	ghost [][]ghostEntry // by index: each term seen there, with its prefix digest
 	seen  map[protocols.NodeID]*logView
 }
@@ -208,12 +229,8 @@ type logView struct {
 	chain   []uint64 // the server's prefix digests, as last seen
 }
 
-func newLogMatching() *logMatching {
-	return &logMatching{seen: map[protocols.NodeID]*logView{}}
-}
-
 func (m *logMatching) Check(c protocols.Cluster, ev protocols.Event) error {
-	n := server(c, ev)
+	n := m.server(c, ev)
 	if n == nil {
 		return nil
 	}
@@ -271,18 +288,19 @@ func (m *logMatching) record(n *node, x int) error {
 // hold what was committed in later terms.) A leader that commits an index
 // already committed with a different entry is reported too.
 type leaderCompleteness struct {
+	*lookup
 	chain []uint64 // digest of the committed prefix ending at each index
 	terms []uint64 // the committed entry's term at each index
 	at    []uint64 // the term in which each index was first committed
 	by    []protocols.NodeID
 }
 
-func newLeaderCompleteness() *leaderCompleteness {
-	return &leaderCompleteness{chain: []uint64{0}, terms: []uint64{0}, at: []uint64{0}, by: []protocols.NodeID{""}}
+func newLeaderCompleteness(l *lookup) *leaderCompleteness {
+	return &leaderCompleteness{lookup: l, chain: []uint64{0}, terms: []uint64{0}, at: []uint64{0}, by: []protocols.NodeID{""}}
 }
 
 func (m *leaderCompleteness) Check(c protocols.Cluster, ev protocols.Event) error {
-	n := server(c, ev)
+	n := m.server(c, ev)
 	if n == nil {
 		return nil
 	}
@@ -332,6 +350,7 @@ func (m *leaderCompleteness) missing(n *node, t uint64) int {
 // the rule itself: a run that exercises the bug is caught even when it is
 // lucky.
 type commitCurrentTerm struct {
+	*lookup
 	seen map[protocols.NodeID]commitView
 }
 
@@ -342,7 +361,7 @@ type commitView struct {
 }
 
 func (m *commitCurrentTerm) Check(c protocols.Cluster, ev protocols.Event) error {
-	n := server(c, ev)
+	n := m.server(c, ev)
 	if n == nil {
 		return nil
 	}

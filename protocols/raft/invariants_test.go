@@ -240,7 +240,7 @@ func TestLogMatching(t *testing.T) {
 	})
 	t.Run("only changed entries are visited", func(t *testing.T) {
 		c := newFakeCluster()
-		m := newLogMatching()
+		m := monitor(KindLogMatching).(*logMatching)
 		n1 := c.set("n1", leader, 3, 0, 1, 1, 2)
 		assert.NoError(t, c.step(m, "n1"))
 		n1.log.append(figureEntry(4, 3))

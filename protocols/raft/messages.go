@@ -40,8 +40,8 @@ func (RequestVote) Kind() string { return "RequestVote" }
 
 // String renders the message as RequestVote{term=3 last=5/2}.
 func (m RequestVote) String() string {
-	b := make([]byte, 0, 40)
-	b = append(b, "RequestVote{term="...)
+	var buf [64]byte // on the stack: the string is the only allocation
+	b := append(buf[:0], "RequestVote{term="...)
 	b = strconv.AppendUint(b, m.Term, 10)
 	b = append(b, " last="...)
 	b = appendPos(b, m.LastIndex, m.LastTerm)
@@ -59,8 +59,8 @@ func (RequestVoteReply) Kind() string { return "RequestVoteReply" }
 
 // String renders the message as RequestVoteReply{term=3 granted}.
 func (m RequestVoteReply) String() string {
-	b := make([]byte, 0, 40)
-	b = append(b, "RequestVoteReply{term="...)
+	var buf [64]byte
+	b := append(buf[:0], "RequestVoteReply{term="...)
 	b = strconv.AppendUint(b, m.Term, 10)
 	if m.Granted {
 		b = append(b, " granted}"...)
@@ -88,8 +88,8 @@ func (AppendEntries) Kind() string { return "AppendEntries" }
 // String renders the message as
 // AppendEntries{term=3 prev=5/2 entries=[6/3 7/3] commit=5}.
 func (m AppendEntries) String() string {
-	b := make([]byte, 0, 64+8*len(m.Entries))
-	b = append(b, "AppendEntries{term="...)
+	var buf [128]byte
+	b := append(buf[:0], "AppendEntries{term="...)
 	b = strconv.AppendUint(b, m.Term, 10)
 	b = append(b, " prev="...)
 	b = appendPos(b, m.PrevIndex, m.PrevTerm)
@@ -130,8 +130,8 @@ func (AppendEntriesReply) Kind() string { return "AppendEntriesReply" }
 // String renders the message as AppendEntriesReply{term=3 ok index=7} or
 // AppendEntriesReply{term=3 reject index=5 xterm=2 xindex=4 xlen=6}.
 func (m AppendEntriesReply) String() string {
-	b := make([]byte, 0, 72)
-	b = append(b, "AppendEntriesReply{term="...)
+	var buf [96]byte
+	b := append(buf[:0], "AppendEntriesReply{term="...)
 	b = strconv.AppendUint(b, m.Term, 10)
 	if m.Success {
 		b = append(b, " ok index="...)
