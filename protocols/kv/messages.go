@@ -23,6 +23,7 @@ func (Request) Kind() string { return "Request" }
 // String renders the request as Request{c1#7 put(k1,c1.7)}.
 func (r Request) String() string {
 	var b strings.Builder
+	b.Grow(24 + len(r.Client) + len(r.Op.Key) + len(r.Op.Value))
 	b.WriteString("Request{")
 	r.appendID(&b)
 	b.WriteByte(' ')
@@ -32,9 +33,10 @@ func (r Request) String() string {
 }
 
 func (r Request) appendID(b *strings.Builder) {
+	var num [20]byte
 	b.WriteString(string(r.Client))
 	b.WriteByte('#')
-	b.WriteString(strconv.FormatUint(r.Seq, 10))
+	b.Write(strconv.AppendUint(num[:0], r.Seq, 10))
 }
 
 // ID renders the request's identity as c1#7.
@@ -82,9 +84,11 @@ func (Reply) Kind() string { return "Reply" }
 // String renders the reply as Reply{#7 ok value=c1.3} or
 // Reply{#7 not-leader hint=n2}.
 func (r Reply) String() string {
+	var num [20]byte
 	var b strings.Builder
+	b.Grow(32 + len(r.Value) + len(r.LeaderHint))
 	b.WriteString("Reply{#")
-	b.WriteString(strconv.FormatUint(r.Seq, 10))
+	b.Write(strconv.AppendUint(num[:0], r.Seq, 10))
 	b.WriteByte(' ')
 	b.WriteString(r.Status.String())
 	if r.Status == OK {
