@@ -108,6 +108,7 @@ func (o ClientOptions) withDefaults() ClientOptions {
 // a time keeps the client from writing a record per operation.
 type SeqBlock struct{ Upto uint64 }
 
+// String renders the record as SeqBlock{upto=100}.
 func (r SeqBlock) String() string { return "SeqBlock{upto=" + strconv.FormatUint(r.Upto, 10) + "}" }
 
 const seqBlockSize = 100

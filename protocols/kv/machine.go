@@ -22,6 +22,7 @@ const (
 	Stale
 )
 
+// String names the outcome: executed, duplicate or stale.
 func (o Outcome) String() string {
 	switch o {
 	case Executed:

@@ -60,6 +60,7 @@ const (
 	NotLeader
 )
 
+// String names the status as traces show it: ok or not-leader.
 func (s Status) String() string {
 	switch s {
 	case OK:

@@ -16,6 +16,7 @@ const (
 	Append
 )
 
+// String names the operation: get, put or append.
 func (k OpKind) String() string {
 	switch k {
 	case Get:
