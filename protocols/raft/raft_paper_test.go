@@ -341,3 +341,17 @@ func TestOptions(t *testing.T) {
 	}
 	assert.Panics(t, func() { New(Options{Bug: "nope"}) })
 }
+
+// A cluster of one is its own majority: it elects itself, and commits and
+// answers alone.
+func TestSingleServer(t *testing.T) {
+	h := newCluster(t, 1, Options{})
+	h.Fire("n1", timerElection)
+	n1 := raftNode(h, "n1")
+	require.Equal(t, leader, n1.role)
+	assert.Equal(t, 1, n1.commit, "the no-op commits at once")
+	h.Output()
+	h.Inject("cx", "n1", kv.Request{Client: "cx", Seq: 1, Op: kv.PutOp("k", "v")})
+	assert.Contains(t, h.Output(), `send n1->cx Reply{#1 ok value=""}`)
+	assert.NoError(t, h.Failure())
+}
