@@ -72,7 +72,7 @@ Exit codes: 0 every check passed (or the expected violation was found),
 		}
 		return c.Help()
 	}
-	root.AddCommand(newList(), newShow(), newRun(), newFuzz(), newCheck())
+	root.AddCommand(newList(), newShow(), newRun(), newFuzz(), newCheck(), newTui())
 	root.CompletionOptions.HiddenDefaultCmd = true
 	return root
 }

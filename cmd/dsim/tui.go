@@ -1,0 +1,61 @@
+package main
+
+import (
+	"errors"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dsimlab/dsim/scenarios"
+	"github.com/dsimlab/dsim/tui"
+)
+
+// newTui is `dsim tui`: the terminal UI. It parses flags and hands over to
+// package tui, the only package that knows Bubble Tea.
+func newTui() *cobra.Command {
+	var (
+		seed uint64
+		bug  string
+	)
+	c := &cobra.Command{
+		Use:   "tui [SCENARIO|FILE] [--seed N] [--bug NAME]",
+		Short: "Step through a scenario in the terminal: forward, back, inject faults, save",
+		Long: `Open a scenario in the terminal UI and step through its run event by event.
+Step back in time, inject crashes, partitions and message drops by key press,
+and save the run (with every fault you injected) as a scenario file that
+dsim run replays exactly. Without a scenario, pick one from the catalogue.
+
+  dsim tui                          the catalogue
+  dsim tui raft/election            one scenario, with its own seed
+  dsim tui my.scn --seed 7          a file, with another seed
+
+Press ? inside for every key.`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usagef("tui: want at most one scenario name or file (see dsim tui --help)")
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			o := tui.Options{Seed: seed, SeedSet: c.Flags().Changed("seed"), Bug: bug, In: os.Stdin, Out: c.OutOrStdout()}
+			if len(args) == 1 {
+				s, err := scenarios.Load(args[0])
+				if err != nil {
+					return usageError{err}
+				}
+				o.Scenario = s
+			}
+			if err := tui.Validate(o); err != nil {
+				return usageError{err}
+			}
+			err := tui.Run(o)
+			if errors.Is(err, tui.ErrNoTerminal) {
+				return usageError{err}
+			}
+			return err
+		},
+	}
+	c.Flags().Uint64Var(&seed, "seed", 0, "the run's seed (default: the scenario's own)")
+	c.Flags().StringVar(&bug, "bug", "", "build in the bug variant `NAME` (see dsim list --bugs)")
+	return c
+}

@@ -1,0 +1,167 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dsimlab/dsim/clock"
+	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/sim"
+)
+
+// detailPane shows everything about the selected node or message.
+type detailPane struct {
+	w, h int
+}
+
+func (p *detailPane) setSize(w, h int) { p.w, p.h = w, h }
+
+// nodeView is the whole status of one node: what the protocol reports, and
+// what the simulator knows (clock, durable records, armed timers, cuts).
+func (p *detailPane) nodeView(st styles, n nodeInfo, part partition, all []protocols.NodeID, now clock.Time) string {
+	s := n.state
+	title := "selected node " + string(n.id) + " · tab selects messages"
+	var lines []string
+	add := func(text string) { lines = append(lines, wrap(text, p.w)...) }
+	if !n.started {
+		add(fmt.Sprintf("%s has not started yet: every node starts at time 0, one event each.", n.id))
+		return p.render(st, title, lines)
+	}
+	if n.status == nil {
+		add(fmt.Sprintf("%s is %s. Its %d durable record(s) (%d synced) survive; volatile state is gone. r restarts it.",
+			n.id, st.down.Render("DOWN"), s.Records, s.Synced))
+	} else {
+		ns := n.status
+		head := fmt.Sprintf("%s · %s · %s", n.id, upWord(s), st.roleStyle(ns.Role).Render(ns.Role))
+		if s.Server {
+			head += fmt.Sprintf(" · term %d", ns.Term)
+		}
+		head += fmt.Sprintf(" · commit %d", ns.Commit)
+		if ns.LogLen > 0 {
+			head += fmt.Sprintf(" · log length %d", ns.LogLen)
+		}
+		add(head)
+		if len(ns.Fields) > 0 {
+			fs := make([]string, len(ns.Fields))
+			for i, f := range ns.Fields {
+				fs[i] = f.Name + " " + f.Value
+			}
+			add(strings.Join(fs, " · "))
+		}
+	}
+	clk := fmt.Sprintf("clock offset %s, drift %s", signedDuration(s.Offset), sim.FormatPercent(s.DriftPPM))
+	if n.status != nil {
+		clk += fmt.Sprintf(" · %d durable record(s), %d synced", s.Records, s.Synced)
+	}
+	if s.Paused {
+		clk += fmt.Sprintf(" · paused with %d input(s) queued", s.Queued)
+	}
+	add(clk)
+	if len(s.Timers) > 0 {
+		ts := make([]string, len(s.Timers))
+		for i, t := range s.Timers {
+			ts[i] = fmt.Sprintf("%s at %s (%s)", t.Name, t.Due, relTime(now, t.Due))
+		}
+		add("timers: " + strings.Join(ts, ", "))
+	} else if n.status != nil {
+		add("timers: none armed")
+	}
+	if sendTo, hearFrom := part.cannot(n.id, all); len(sendTo)+len(hearFrom) > 0 {
+		text := "network:"
+		if len(sendTo) > 0 {
+			text += " cannot send to " + strings.Join(sendTo, " ") + ";"
+		}
+		if len(hearFrom) > 0 {
+			text += " cannot hear from " + strings.Join(hearFrom, " ")
+		}
+		add(strings.TrimSuffix(text, ";"))
+	}
+	if n.status != nil && len(n.status.Log) > 0 {
+		es := make([]string, len(n.status.Log))
+		for i, e := range n.status.Log {
+			es[i] = fmt.Sprintf("%d/%d %s", e.Index, e.Term, e.Text)
+			if e.Term == 0 {
+				es[i] = fmt.Sprintf("%d %s", e.Index, e.Text)
+			}
+		}
+		add("log: " + strings.Join(es, " · "))
+	}
+	return p.render(st, title, lines)
+}
+
+// msgView is one in-flight message in full.
+func (p *detailPane) msgView(st styles, m sim.InFlight, fate string, now clock.Time) string {
+	var lines []string
+	add := func(text string) { lines = append(lines, wrap(text, p.w)...) }
+	add(fmt.Sprintf("%s→%s %s · sent %s · due %s (%s)", m.From, m.To, m.Msg.Kind(), m.Sent, m.Due, relTime(now, m.Due)))
+	if fate != "" {
+		add(st.doomed.Render(fateText(fate)))
+	} else {
+		add(fateText(fate))
+	}
+	add(m.Msg.String())
+	return p.render(st, "selected message · tab selects nodes", lines)
+}
+
+func (p *detailPane) empty(st styles, what string) string {
+	return p.render(st, "detail", []string{st.dim.Render(what)})
+}
+
+func (p *detailPane) render(st styles, title string, lines []string) string {
+	return block(append([]string{rule(st.section, title, p.w)}, lines...), p.w, p.h)
+}
+
+func upWord(s sim.NodeState) string {
+	switch {
+	case !s.Up:
+		return "DOWN"
+	case s.Paused:
+		return "paused"
+	}
+	return "up"
+}
+
+func signedDuration(d clock.Duration) string {
+	if d >= 0 {
+		return "+" + clock.FormatDuration(d)
+	}
+	return clock.FormatDuration(d)
+}
+
+// teachPanel shows the scenario's teaching text.
+type teachPanel struct {
+	w, h int
+}
+
+func (p *teachPanel) setSize(w, h int) { p.w, p.h = w, h }
+
+func (p *teachPanel) view(st styles, text []string) string {
+	lines := []string{rule(st.section, "about this scenario · t hides", p.w)}
+	if len(text) == 0 {
+		lines = append(lines, st.dim.Render("This scenario has no teaching text."))
+		return block(lines, p.w, p.h)
+	}
+	// Text lines form paragraphs; an empty line ends one.
+	var paras []string
+	cur := ""
+	for _, t := range text {
+		if t == "" {
+			paras = append(paras, cur)
+			cur = ""
+			continue
+		}
+		cur = strings.TrimSpace(cur + " " + t)
+	}
+	paras = append(paras, cur)
+	for i, para := range paras {
+		if i > 0 {
+			lines = append(lines, "")
+		}
+		lines = append(lines, wrap(para, p.w)...)
+	}
+	if len(lines) > p.h && p.h > 0 {
+		lines = lines[:p.h]
+		lines[p.h-1] = st.dim.Render("… (a taller terminal shows the rest)")
+	}
+	return block(lines, p.w, p.h)
+}

@@ -1,0 +1,131 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/dsimlab/dsim/clock"
+	"github.com/dsimlab/dsim/scenarios"
+)
+
+// header is the top two lines: what is being run, and where the run is.
+// When the run has failed or ended, the first line becomes a full-width
+// banner with the verdict, so a violation cannot be missed.
+type header struct {
+	w int
+}
+
+func (p *header) setSize(w int) { p.w = w }
+
+// headerState is what the header shows besides the session.
+type headerState struct {
+	running bool
+	speed   int // events per second while running
+}
+
+func (p *header) view(st styles, s *session, hs headerState) string {
+	sc := s.base
+	w := s.world()
+	first := st.title.Render("dsim") + " " + st.value.Render(sc.Name) + st.label.Render(fmt.Sprintf(" seed %d", s.seed))
+	if s.bug != "" || sc.Bug != "" {
+		bug := s.bug
+		if bug == "" {
+			bug = sc.Bug
+		}
+		first += st.label.Render(" bug ") + st.errFlash.Render(bug)
+	}
+	if sc.Title != "" {
+		first += st.label.Render(" — " + sc.Title)
+	}
+	if banner, style, ok := p.banner(st, s); ok {
+		first = style.Render(fitLine(banner, p.w))
+	}
+
+	parts := []string{
+		st.label.Render("event ") + st.value.Render(fmt.Sprint(s.event())),
+		st.value.Render(w.Now().String()),
+	}
+	switch {
+	case s.over():
+		parts = append(parts, st.value.Render("ended"))
+	case hs.running:
+		parts = append(parts, st.running.Render(fmt.Sprintf("▶ running %d ev/s", hs.speed)))
+	default:
+		parts = append(parts, st.paused.Render("❚❚ paused"))
+	}
+	healAt := clock.Time(sc.Duration)
+	switch {
+	case s.over():
+	case s.run.Healing():
+		parts = append(parts, st.healing.Render("healing until "+clock.FormatDuration(s.run.End.Since0())))
+	default:
+		parts = append(parts, st.label.Render("chaos until "+clock.FormatDuration(healAt.Since0())))
+	}
+	parts = append(parts, p.checks(st, s))
+	return block([]string{first, strings.Join(parts, st.label.Render(" · "))}, p.w, 2)
+}
+
+// checks is the one-word status of the checks.
+func (p *header) checks(st styles, s *session) string {
+	if f := s.world().Failure(); f != nil {
+		if s.result != nil && s.result.Pass {
+			return st.expected.Render(" VIOLATION (expected) ")
+		}
+		return st.violation.Render(" ✗ VIOLATION ")
+	}
+	if r := s.result; r != nil {
+		if r.Pass {
+			return st.ok.Render("✓ PASS")
+		}
+		return st.violation.Render(" ✗ FAIL ")
+	}
+	return st.ok.Render("✓ checks ok")
+}
+
+// banner is the verdict line, once there is one.
+func (p *header) banner(st styles, s *session) (string, lipgloss.Style, bool) {
+	r := s.result
+	if r == nil {
+		return "", lipgloss.Style{}, false
+	}
+	if f := s.world().Failure(); f != nil {
+		text := fmt.Sprintf(" VIOLATION %s at event %d (%s)", f.Kind, f.Seq, f.Time)
+		if f.Node != "" {
+			text += " at " + string(f.Node)
+		}
+		text += ": " + f.Detail
+		if r.Pass {
+			return text + " — this scenario exists to show it", st.expected, true
+		}
+		return text, st.violation, true
+	}
+	if r.Pass {
+		text := " RUN OVER: PASS · " + verdictSummary(r)
+		if r.Expect != "" {
+			text = " RUN OVER: PASS (" + r.Expect + " found) · " + verdictSummary(r)
+		}
+		return text, st.okBanner, true
+	}
+	var vs []string
+	for _, v := range r.Violations {
+		vs = append(vs, v.String())
+	}
+	text := " RUN OVER: FAIL · " + strings.Join(vs, "; ")
+	if len(vs) == 0 && r.Expect != "" {
+		text = " RUN OVER: FAIL · the scenario expects " + r.Expect + ", and the run did not show it"
+	}
+	return text, st.violation, true
+}
+
+// verdictSummary is the short account of a passing run.
+func verdictSummary(r *scenarios.Result) string {
+	parts := []string{fmt.Sprintf("%d events", r.Events)}
+	if r.Linearizable != "skipped" {
+		parts = append(parts, fmt.Sprintf("%d ops ok, %d indeterminate", r.Ops.OK, r.Ops.Indeterminate), "linearizable "+r.Linearizable)
+	}
+	parts = append(parts, fmt.Sprintf("%d messages sent, %d dropped", r.Messages.Sent, r.Messages.Dropped))
+	parts = append(parts, "trace hash "+r.TraceHash)
+	return strings.Join(parts, " · ")
+}

@@ -1,0 +1,140 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dsimlab/dsim/clock"
+	"github.com/dsimlab/dsim/net"
+	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/sim"
+)
+
+// flightPanel lists the messages on the wire, soonest first.
+type flightPanel struct {
+	w, h int
+}
+
+func (p *flightPanel) setSize(w, h int) { p.w, p.h = w, h }
+
+// msgKey names an in-flight message across rebuilds of the world (its
+// queue ID shifts when a fault is injected before it was sent).
+type msgKey struct {
+	from, to protocols.NodeID
+	kind     string
+	sent     clock.Time
+}
+
+func keyOf(m sim.InFlight) msgKey {
+	return msgKey{from: m.From, to: m.To, kind: m.Msg.Kind(), sent: m.Sent}
+}
+
+// fate says, in a word, what will become of a message if nothing changes:
+// "" when it will be delivered.
+func fate(m sim.InFlight, part partition, down map[protocols.NodeID]bool, held map[net.Link]bool) string {
+	switch {
+	case m.Fate == net.Lost:
+		return "lost"
+	case m.Fate == net.Targeted:
+		return "drop"
+	case m.Due == clock.Never || held[net.Link{From: m.From, To: m.To}]:
+		return "held"
+	case part.cut[net.Link{From: m.From, To: m.To}]:
+		return "cut"
+	case down[m.To]:
+		return "down"
+	}
+	return ""
+}
+
+// fateText explains a fate word in the detail pane.
+func fateText(f string) string {
+	switch f {
+	case "lost":
+		return "doomed: the link will lose it (random loss, decided when it was sent)"
+	case "drop":
+		return "doomed: a drop rule or a dropped-by-hand fault took it"
+	case "held":
+		return "held: its link is clogged or held; it waits until released"
+	case "cut":
+		return "its link is cut now: it is dropped on arrival unless the network heals first"
+	case "down":
+		return "its receiver is down now: it is dropped on arrival unless the node restarts first"
+	}
+	return "on its way: it will be delivered"
+}
+
+// relTime formats how long until t, compactly: "+3.6ms", "+120µs", "+1.25s".
+func relTime(now, t clock.Time) string {
+	if t == clock.Never {
+		return "never"
+	}
+	d := t.Sub(now)
+	switch {
+	case d < clock.Millisecond:
+		return fmt.Sprintf("+%dµs", d/clock.Microsecond)
+	case d < clock.Second:
+		return fmt.Sprintf("+%.1fms", float64(d)/float64(clock.Millisecond))
+	}
+	return fmt.Sprintf("+%.2fs", d.Seconds())
+}
+
+const (
+	colLink = 9
+	colDue  = 9
+	colFate = 6
+)
+
+func (p *flightPanel) view(st styles, msgs []sim.InFlight, fates []string, now clock.Time, heldLinks []net.Link, sel int, focused bool) string {
+	title := fmt.Sprintf("in flight: %d message%s", len(msgs), plural(len(msgs)))
+	if rows := p.h - 1; len(msgs) > rows && rows <= 3 {
+		title += fmt.Sprintf(" (%d shown)", rows)
+	}
+	if len(heldLinks) > 0 {
+		ls := make([]string, len(heldLinks))
+		for i, l := range heldLinks {
+			ls[i] = l.String()
+		}
+		title += " · held links: " + strings.Join(ls, " ")
+	}
+	if focused {
+		title += " · ↑↓ select, d drops it"
+	}
+	lines := []string{rule(st.section, title, p.w)}
+	rows := p.h - 1
+	if len(msgs) == 0 && rows > 0 {
+		lines = append(lines, st.dim.Render("  nothing on the wire"))
+	}
+	first := 0
+	if rows > 0 && sel >= rows {
+		first = sel - rows + 1
+	}
+	for i := first; i < len(msgs) && len(lines) < p.h; i++ {
+		if rows > 3 && len(lines) == p.h-1 && i < len(msgs)-1 && i != sel {
+			lines = append(lines, st.dim.Render(fmt.Sprintf("  … and %d more (tab, then ↓ to scroll)", len(msgs)-i)))
+			break
+		}
+		m := msgs[i]
+		mark := "  "
+		if i == sel {
+			mark = "▸ "
+		}
+		left := mark + padRight(string(m.From)+"→"+string(m.To), colLink-2)
+		if i == sel && focused {
+			left = st.selected.Render(left)
+		}
+		f := padRight(fates[i], colFate)
+		if fates[i] != "" {
+			f = st.doomed.Render(strings.ToUpper(f))
+		}
+		lines = append(lines, left+padLeft(relTime(now, m.Due), colDue)+"  "+f+m.Msg.String())
+	}
+	return block(lines, p.w, p.h)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
