@@ -13,7 +13,7 @@ import (
 //
 //	workload keys 3              keys k1..kN
 //	workload mix 2:1:1           get:put:append weights
-//	workload timeout 200ms       retry at another server after this long
+//	workload timeout 100ms       retry at another server after this long
 //	workload backoff 50ms        wait after "not leader" with no hint
 //	workload think 0s            pause between operations
 //	workload ops 0               stop after this many operations per client (0: no limit)
