@@ -89,7 +89,7 @@ func (w *World) applyFault(f *Fault) error {
 			if n := w.nodeByID(id); n.n != nil {
 				errs = append(errs, string(id)+" is already up")
 			} else {
-				w.push(event{at: w.now, kind: evStart, node: int32(w.index[id]), inc: n.inc})
+				w.push(event{at: w.now, kind: evStart, node: n.idx, inc: n.inc})
 			}
 		}
 		return joinNotes(errs)
@@ -182,7 +182,9 @@ func (w *World) crash(n *node) {
 	n.store = n.store[:n.synced]
 	n.paused = false
 	n.held = nil
-	clear(n.timers)
+	for i := range n.timers {
+		n.timers[i].armed = false
+	}
 }
 
 // recoverAll turns every fault off, as the healing phase of a run begins:
@@ -201,7 +203,7 @@ func (w *World) recoverAll() {
 		case n.paused:
 			resume.Nodes = append(resume.Nodes, n.id)
 		case n.n == nil:
-			w.push(event{at: w.now, kind: evStart, node: int32(w.index[n.id]), inc: n.inc})
+			w.push(event{at: w.now, kind: evStart, node: n.idx, inc: n.inc})
 		}
 	}
 	if len(resume.Nodes) > 0 {

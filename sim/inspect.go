@@ -85,9 +85,9 @@ func (w *World) State(id protocols.NodeID) NodeState {
 		ID: id, Server: n.server, Up: n.n != nil, Paused: n.paused, Queued: len(n.held),
 		Offset: n.clock.Offset(w.now), DriftPPM: n.clock.Drift(), Records: len(n.store), Synced: n.synced,
 	}
-	for name, t := range n.timers {
+	for _, t := range n.timers {
 		if t.armed {
-			s.Timers = append(s.Timers, ArmedTimer{Name: name, Due: t.due})
+			s.Timers = append(s.Timers, ArmedTimer{Name: t.name, Due: t.due})
 		}
 	}
 	slices.SortFunc(s.Timers, func(a, b ArmedTimer) int {

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"encoding"
+	"encoding/binary"
 	"io"
 	"strconv"
 
@@ -17,8 +18,8 @@ import (
 //	43 1.300s n3 drop n1 AppendEntries{term=2 ...} (partitioned)
 //	44 2.000s fault crash n2
 //
-// The trace hash is FNV-1a over every line and its newline, so two runs with
-// equal hashes printed equal traces. Lines are built in a reused buffer:
+// The trace hash folds in every line and its newline (hashLine), so two runs
+// with equal hashes printed equal traces. Lines are built in a reused buffer:
 // the trace is on the hot path of every run.
 type tracer struct {
 	w    io.Writer
@@ -141,14 +142,7 @@ func (t *tracer) effects(fx *protocols.Effects) {
 // end finishes the line, folds it into the hash, writes it out, and returns
 // it (valid until the next event).
 func (t *tracer) end() []byte {
-	h := t.hash
-	for _, c := range t.buf {
-		h ^= uint64(c)
-		h *= fnvPrime
-	}
-	h ^= '\n'
-	h *= fnvPrime
-	t.hash = h
+	t.hash = hashLine(t.hash, t.buf)
 	if t.w != nil {
 		t.buf = append(t.buf, '\n')
 		t.w.Write(t.buf)
@@ -162,12 +156,26 @@ func (t *tracer) end() []byte {
 func HashLines(lines []string) uint64 {
 	h := uint64(fnvOffset)
 	for _, l := range lines {
-		for i := 0; i < len(l); i++ {
-			h ^= uint64(l[i])
-			h *= fnvPrime
-		}
-		h ^= '\n'
+		h = hashLine(h, []byte(l))
+	}
+	return h
+}
+
+// hashLine folds one line and its newline into h: FNV-1a over 8-byte words
+// (then the remaining bytes), which is as stable as byte-wise FNV and several
+// times faster on the event loop's hot path.
+func hashLine(h uint64, b []byte) uint64 {
+	for len(b) >= 8 {
+		h ^= binary.LittleEndian.Uint64(b)
+		h *= fnvPrime
+		h ^= h >> 32
+		b = b[8:]
+	}
+	for _, c := range b {
+		h ^= uint64(c)
 		h *= fnvPrime
 	}
+	h ^= '\n'
+	h *= fnvPrime
 	return h
 }

@@ -35,6 +35,7 @@ type World struct {
 
 type node struct {
 	id      protocols.NodeID
+	idx     int32 // position in World.nodes
 	server  bool
 	make    protocols.Factory
 	cfg     protocols.Config // ID, Peers and the random stream shared by all incarnations
@@ -45,14 +46,26 @@ type node struct {
 	held    []event // inputs that arrived while paused, in arrival order
 	store   []protocols.Record
 	synced  int
-	timers  map[string]timer
+	timers  []timer // a node has a handful of named timers: a slice beats a map
 	clock   clock.Clock
 }
 
 type timer struct {
+	name  string
 	gen   uint32
 	armed bool
 	due   clock.Time
+}
+
+// timer returns the node's timer called name, adding it if new.
+func (n *node) timer(name string) *timer {
+	for i := range n.timers {
+		if n.timers[i].name == name {
+			return &n.timers[i]
+		}
+	}
+	n.timers = append(n.timers, timer{name: name})
+	return &n.timers[len(n.timers)-1]
 }
 
 // New builds a world from cfg and queues the start of every node and the
@@ -75,7 +88,7 @@ func New(cfg Config) (*World, error) {
 	}
 	for i, id := range all {
 		server := i < len(cfg.Servers)
-		n := &node{id: id, server: server, make: cfg.Client, timers: map[string]timer{}}
+		n := &node{id: id, idx: int32(i), server: server, make: cfg.Client}
 		peers := protocols.Without(cfg.Servers, id)
 		if server {
 			n.make = cfg.Server
@@ -128,10 +141,27 @@ func (w *World) Clients() []protocols.NodeID { return w.cfg.Clients }
 
 // Node implements protocols.Cluster: the node's current value, nil while down.
 func (w *World) Node(id protocols.NodeID) protocols.Node {
-	if i, ok := w.index[id]; ok {
+	if i := w.lookup(id); i >= 0 {
 		return w.nodes[i].n
 	}
 	return nil
+}
+
+// lookup returns a node's index, or -1. Monitors look up nodes many times
+// per event, so a scan of the few nodes of a world comes before the map.
+func (w *World) lookup(id protocols.NodeID) int {
+	if len(w.nodes) <= 16 {
+		for i, n := range w.nodes {
+			if n.id == id {
+				return i
+			}
+		}
+		return -1
+	}
+	if i, ok := w.index[id]; ok {
+		return i
+	}
+	return -1
 }
 
 // Stats counts messages over a run.
@@ -235,8 +265,8 @@ func (w *World) process(ev *event) bool {
 	switch ev.kind {
 	case evTimer:
 		n := w.nodes[ev.node]
-		t, ok := n.timers[ev.timer]
-		if n.n == nil || ev.inc != n.inc || !ok || !t.armed || t.gen != ev.gen {
+		t := n.timer(ev.timer)
+		if n.n == nil || ev.inc != n.inc || !t.armed || t.gen != ev.gen {
 			return false
 		}
 		if n.paused {
@@ -245,7 +275,6 @@ func (w *World) process(ev *event) bool {
 			return false
 		}
 		t.armed = false
-		n.timers[ev.timer] = t
 	case evStart:
 		if n := w.nodes[ev.node]; ev.inc != n.inc || n.n != nil {
 			return false
@@ -361,7 +390,7 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 	w.fx.Reset()
 	n.n.Step(in, &w.fx)
 	fx := &w.fx
-	from := int32(w.index[n.id])
+	from := n.idx
 
 	for _, r := range fx.Records {
 		if w.cfg.DeepCopy {
@@ -374,8 +403,8 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 	}
 
 	for _, s := range fx.Sends {
-		to, ok := w.index[s.To]
-		if !ok {
+		to := w.lookup(s.To)
+		if to < 0 {
 			w.fail("bad-effect", n.id, fmt.Sprintf("send to unknown node %q: %s", s.To, s.Msg))
 			return
 		}
@@ -392,14 +421,13 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 	}
 
 	for _, t := range fx.Timers {
-		cur := n.timers[t.Name]
+		cur := n.timer(t.Name)
 		cur.gen++
 		cur.armed = !t.Cancel
 		if cur.armed {
 			cur.due = w.now.Add(n.clock.GlobalSpan(t.After))
 			w.push(event{at: cur.due, kind: evTimer, node: from, inc: n.inc, gen: cur.gen, timer: t.Name})
 		}
-		n.timers[t.Name] = cur
 	}
 
 	w.notes = append(w.notes, fx.Notes...)

@@ -364,10 +364,10 @@ func TestSelectors(t *testing.T) {
 
 func TestSelectorValidation(t *testing.T) {
 	for fault, want := range map[string]string{
-		"1s crash leader n2":            "leader stands alone",
-		"1s restart leader":             "the leader is up",
-		"1s partition leader | n1":      "not in partitions",
-		"1s crash all n1":               "all stands alone",
+		"1s crash leader n2":       "leader stands alone",
+		"1s restart leader":        "the leader is up",
+		"1s partition leader | n1": "not in partitions",
+		"1s crash all n1":          "all stands alone",
 	} {
 		_, err := New(config(1, 3, bouncerOpts{}, fault))
 		assert.ErrorContains(t, err, want, fault)

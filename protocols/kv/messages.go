@@ -22,14 +22,21 @@ func (Request) Kind() string { return "Request" }
 
 // String renders the request as Request{c1#7 put(k1,c1.7)}.
 func (r Request) String() string {
-	var b strings.Builder
-	b.Grow(24 + len(r.Client) + len(r.Op.Key) + len(r.Op.Value))
-	b.WriteString("Request{")
-	r.appendID(&b)
-	b.WriteByte(' ')
-	r.Op.appendTo(&b)
-	b.WriteByte('}')
-	return b.String()
+	var buf [64]byte
+	b, _ := r.AppendText(buf[:0])
+	return string(b)
+}
+
+// AppendText appends the String form to b without allocating; the simulator
+// uses it for trace lines (encoding.TextAppender).
+func (r Request) AppendText(b []byte) ([]byte, error) {
+	b = append(b, "Request{"...)
+	b = append(b, r.Client...)
+	b = append(b, '#')
+	b = strconv.AppendUint(b, r.Seq, 10)
+	b = append(b, ' ')
+	b = r.Op.appendBytes(b)
+	return append(b, '}'), nil
 }
 
 func (r Request) appendID(b *strings.Builder) {
@@ -85,21 +92,24 @@ func (Reply) Kind() string { return "Reply" }
 // String renders the reply as Reply{#7 ok value=c1.3} or
 // Reply{#7 not-leader hint=n2}.
 func (r Reply) String() string {
-	var num [20]byte
-	var b strings.Builder
-	b.Grow(32 + len(r.Value) + len(r.LeaderHint))
-	b.WriteString("Reply{#")
-	b.Write(strconv.AppendUint(num[:0], r.Seq, 10))
-	b.WriteByte(' ')
-	b.WriteString(r.Status.String())
+	var buf [64]byte
+	b, _ := r.AppendText(buf[:0])
+	return string(b)
+}
+
+// AppendText appends the String form to b (encoding.TextAppender).
+func (r Reply) AppendText(b []byte) ([]byte, error) {
+	b = append(b, "Reply{#"...)
+	b = strconv.AppendUint(b, r.Seq, 10)
+	b = append(b, ' ')
+	b = append(b, r.Status.String()...)
 	if r.Status == OK {
-		b.WriteString(" value=")
-		b.WriteString(strconv.Quote(r.Value))
+		b = append(b, " value="...)
+		b = strconv.AppendQuote(b, r.Value)
 	}
 	if r.LeaderHint != "" {
-		b.WriteString(" hint=")
-		b.WriteString(string(r.LeaderHint))
+		b = append(b, " hint="...)
+		b = append(b, r.LeaderHint...)
 	}
-	b.WriteByte('}')
-	return b.String()
+	return append(b, '}'), nil
 }

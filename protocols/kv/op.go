@@ -55,6 +55,18 @@ func (o Op) String() string {
 	return b.String()
 }
 
+// appendBytes appends the String form to b.
+func (o Op) appendBytes(b []byte) []byte {
+	b = append(b, o.Kind.String()...)
+	b = append(b, '(')
+	b = append(b, o.Key...)
+	if o.Kind != Get {
+		b = append(b, ',')
+		b = append(b, o.Value...)
+	}
+	return append(b, ')')
+}
+
 func (o Op) appendTo(b *strings.Builder) {
 	b.WriteString(o.Kind.String())
 	b.WriteByte('(')

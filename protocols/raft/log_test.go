@@ -5,6 +5,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/dsimlab/dsim/protocols/kv"
 )
 
 // logOf builds a log from entry terms, like the paper's figures.
@@ -164,4 +166,33 @@ func TestChainAndCommonPrefix(t *testing.T) {
 		f.append(figureEntry(i+2, term))
 	}
 	assert.Equal(t, a.chain, f.chain)
+}
+
+// The trace uses AppendText, people read String: they must agree.
+func TestAppendTextMatchesString(t *testing.T) {
+	req := kv.Request{Client: "c1", Seq: 7, Op: kv.PutOp("k1", "c1.7")}
+	for _, m := range []interface {
+		String() string
+		AppendText([]byte) ([]byte, error)
+	}{
+		RequestVote{Term: 3, LastIndex: 5, LastTerm: 2},
+		RequestVoteReply{Term: 3, Granted: true},
+		RequestVoteReply{Term: 4},
+		AppendEntries{Term: 3, PrevIndex: 5, PrevTerm: 2, Entries: []Entry{{Term: 3, Req: req}, {Term: 3}}, Commit: 5},
+		AppendEntries{Term: 1},
+		AppendEntriesReply{Term: 3, Success: true, Index: 7},
+		AppendEntriesReply{Term: 3, Index: 5, XTerm: 2, XIndex: 4, XLen: 6},
+		req,
+		kv.Request{Client: "c2", Seq: 1, Op: kv.GetOp("k2")},
+		kv.Reply{Seq: 7, Status: kv.OK, Value: "a\"b"},
+		kv.Reply{Seq: 8, Status: kv.NotLeader, LeaderHint: "n2"},
+	} {
+		b, err := m.AppendText([]byte("prefix "))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := string(b), "prefix "+m.String(); got != want {
+			t.Errorf("AppendText gives %q, String %q", got, want)
+		}
+	}
 }

@@ -41,11 +41,18 @@ func (RequestVote) Kind() string { return "RequestVote" }
 // String renders the message as RequestVote{term=3 last=5/2}.
 func (m RequestVote) String() string {
 	var buf [64]byte // on the stack: the string is the only allocation
-	b := append(buf[:0], "RequestVote{term="...)
+	b, _ := m.AppendText(buf[:0])
+	return string(b)
+}
+
+// AppendText appends the String form to b without allocating; the simulator
+// uses it for trace lines (encoding.TextAppender).
+func (m RequestVote) AppendText(b []byte) ([]byte, error) {
+	b = append(b, "RequestVote{term="...)
 	b = strconv.AppendUint(b, m.Term, 10)
 	b = append(b, " last="...)
 	b = appendPos(b, m.LastIndex, m.LastTerm)
-	return string(append(b, '}'))
+	return append(b, '}'), nil
 }
 
 // RequestVoteReply answers a RequestVote.
@@ -60,14 +67,18 @@ func (RequestVoteReply) Kind() string { return "RequestVoteReply" }
 // String renders the message as RequestVoteReply{term=3 granted}.
 func (m RequestVoteReply) String() string {
 	var buf [64]byte
-	b := append(buf[:0], "RequestVoteReply{term="...)
+	b, _ := m.AppendText(buf[:0])
+	return string(b)
+}
+
+// AppendText appends the String form to b (encoding.TextAppender).
+func (m RequestVoteReply) AppendText(b []byte) ([]byte, error) {
+	b = append(b, "RequestVoteReply{term="...)
 	b = strconv.AppendUint(b, m.Term, 10)
 	if m.Granted {
-		b = append(b, " granted}"...)
-	} else {
-		b = append(b, " rejected}"...)
+		return append(b, " granted}"...), nil
 	}
-	return string(b)
+	return append(b, " rejected}"...), nil
 }
 
 // AppendEntries replicates entries and carries the leader's commit index
@@ -89,7 +100,13 @@ func (AppendEntries) Kind() string { return "AppendEntries" }
 // AppendEntries{term=3 prev=5/2 entries=[6/3 7/3] commit=5}.
 func (m AppendEntries) String() string {
 	var buf [128]byte
-	b := append(buf[:0], "AppendEntries{term="...)
+	b, _ := m.AppendText(buf[:0])
+	return string(b)
+}
+
+// AppendText appends the String form to b (encoding.TextAppender).
+func (m AppendEntries) AppendText(b []byte) ([]byte, error) {
+	b = append(b, "AppendEntries{term="...)
 	b = strconv.AppendUint(b, m.Term, 10)
 	b = append(b, " prev="...)
 	b = appendPos(b, m.PrevIndex, m.PrevTerm)
@@ -102,7 +119,7 @@ func (m AppendEntries) String() string {
 	}
 	b = append(b, "] commit="...)
 	b = strconv.AppendInt(b, int64(m.Commit), 10)
-	return string(append(b, '}'))
+	return append(b, '}'), nil
 }
 
 // AppendEntriesReply answers an AppendEntries.
@@ -131,12 +148,18 @@ func (AppendEntriesReply) Kind() string { return "AppendEntriesReply" }
 // AppendEntriesReply{term=3 reject index=5 xterm=2 xindex=4 xlen=6}.
 func (m AppendEntriesReply) String() string {
 	var buf [96]byte
-	b := append(buf[:0], "AppendEntriesReply{term="...)
+	b, _ := m.AppendText(buf[:0])
+	return string(b)
+}
+
+// AppendText appends the String form to b (encoding.TextAppender).
+func (m AppendEntriesReply) AppendText(b []byte) ([]byte, error) {
+	b = append(b, "AppendEntriesReply{term="...)
 	b = strconv.AppendUint(b, m.Term, 10)
 	if m.Success {
 		b = append(b, " ok index="...)
 		b = strconv.AppendInt(b, int64(m.Index), 10)
-		return string(append(b, '}'))
+		return append(b, '}'), nil
 	}
 	b = append(b, " reject index="...)
 	b = strconv.AppendInt(b, int64(m.Index), 10)
@@ -146,7 +169,7 @@ func (m AppendEntriesReply) String() string {
 	b = strconv.AppendInt(b, int64(m.XIndex), 10)
 	b = append(b, " xlen="...)
 	b = strconv.AppendInt(b, int64(m.XLen), 10)
-	return string(append(b, '}'))
+	return append(b, '}'), nil
 }
 
 // appendPos renders a log position as index/term.
