@@ -338,3 +338,19 @@ func TestFuzzBadInput(t *testing.T) {
 		assert.Contains(t, errOut, want, args)
 	}
 }
+
+func TestRunHTMLDrawsTheHistoryAndFaults(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.html")
+	_, errOut, code := dsim(t, "run", "raft/leader-crash", "--html", path)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, errOut, "history visualization written to "+path)
+	page, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, strings.ToLower(string(page[:100])), "<!doctype html")
+	assert.Contains(t, string(page), "crash leader", "faults are drawn as annotations")
+	assert.Contains(t, string(page), "restart all")
+
+	_, errOut, code = dsim(t, "run", "raft/election", "--html", "/no/such/dir/h.html")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "--html:")
+}
