@@ -33,7 +33,7 @@ func (p *detailPane) nodeView(st styles, n nodeInfo, part partition, all []proto
 	} else {
 		ns := n.status
 		head := fmt.Sprintf("%s · %s · %s", n.id, upWord(s), st.roleStyle(ns.Role).Render(ns.Role))
-		if s.Server {
+		if s.Server && ns.Term > 0 {
 			head += fmt.Sprintf(" · term %d", ns.Term)
 		}
 		head += fmt.Sprintf(" · commit %d", ns.Commit)

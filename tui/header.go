@@ -39,8 +39,19 @@ func (p *header) view(st styles, s *session, hs headerState) string {
 	if sc.Title != "" {
 		first += st.label.Render(" — " + sc.Title)
 	}
+	firsts := []string{first}
 	if banner, style, ok := p.banner(st, s); ok {
-		first = style.Render(fitLine(banner, p.w))
+		// The verdict is worth up to three lines: a violation's detail is
+		// the point of the run.
+		firsts = nil
+		lines := wrap(banner, p.w-1)
+		if len(lines) > 3 {
+			lines = lines[:3]
+			lines[2] = fitLine(lines[2]+" …", p.w-1)
+		}
+		for _, l := range lines {
+			firsts = append(firsts, style.Render(fitLine(" "+l, p.w)))
+		}
 	}
 
 	parts := []string{
@@ -64,22 +75,23 @@ func (p *header) view(st styles, s *session, hs headerState) string {
 		parts = append(parts, st.label.Render("chaos until "+clock.FormatDuration(healAt.Since0())))
 	}
 	parts = append(parts, p.checks(st, s))
-	return block([]string{first, strings.Join(parts, st.label.Render(" · "))}, p.w, 2)
+	lines := append(firsts, strings.Join(parts, st.label.Render(" · ")))
+	return block(lines, p.w, len(lines))
 }
 
 // checks is the one-word status of the checks.
 func (p *header) checks(st styles, s *session) string {
 	if f := s.world().Failure(); f != nil {
 		if s.result != nil && s.result.Pass {
-			return st.expected.Render(" VIOLATION (expected) ")
+			return st.expected.Render("VIOLATION (expected)")
 		}
-		return st.violation.Render(" ✗ VIOLATION ")
+		return st.violation.Render("✗ VIOLATION")
 	}
 	if r := s.result; r != nil {
 		if r.Pass {
 			return st.ok.Render("✓ PASS")
 		}
-		return st.violation.Render(" ✗ FAIL ")
+		return st.violation.Render("✗ FAIL")
 	}
 	return st.ok.Render("✓ checks ok")
 }
@@ -91,7 +103,7 @@ func (p *header) banner(st styles, s *session) (string, lipgloss.Style, bool) {
 		return "", lipgloss.Style{}, false
 	}
 	if f := s.world().Failure(); f != nil {
-		text := fmt.Sprintf(" VIOLATION %s at event %d (%s)", f.Kind, f.Seq, f.Time)
+		text := fmt.Sprintf("VIOLATION %s at event %d (%s)", f.Kind, f.Seq, f.Time)
 		if f.Node != "" {
 			text += " at " + string(f.Node)
 		}
@@ -102,9 +114,9 @@ func (p *header) banner(st styles, s *session) (string, lipgloss.Style, bool) {
 		return text, st.violation, true
 	}
 	if r.Pass {
-		text := " RUN OVER: PASS · " + verdictSummary(r)
+		text := "RUN OVER: PASS · " + verdictSummary(r)
 		if r.Expect != "" {
-			text = " RUN OVER: PASS (" + r.Expect + " found) · " + verdictSummary(r)
+			text = "RUN OVER: PASS (" + r.Expect + " found) · " + verdictSummary(r)
 		}
 		return text, st.okBanner, true
 	}
@@ -112,9 +124,9 @@ func (p *header) banner(st styles, s *session) (string, lipgloss.Style, bool) {
 	for _, v := range r.Violations {
 		vs = append(vs, v.String())
 	}
-	text := " RUN OVER: FAIL · " + strings.Join(vs, "; ")
+	text := "RUN OVER: FAIL · " + strings.Join(vs, "; ")
 	if len(vs) == 0 && r.Expect != "" {
-		text = " RUN OVER: FAIL · the scenario expects " + r.Expect + ", and the run did not show it"
+		text = "RUN OVER: FAIL · the scenario expects " + r.Expect + ", and the run did not show it"
 	}
 	return text, st.violation, true
 }
@@ -126,6 +138,5 @@ func verdictSummary(r *scenarios.Result) string {
 		parts = append(parts, fmt.Sprintf("%d ops ok, %d indeterminate", r.Ops.OK, r.Ops.Indeterminate), "linearizable "+r.Linearizable)
 	}
 	parts = append(parts, fmt.Sprintf("%d messages sent, %d dropped", r.Messages.Sent, r.Messages.Dropped))
-	parts = append(parts, "trace hash "+r.TraceHash)
 	return strings.Join(parts, " · ")
 }

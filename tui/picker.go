@@ -32,6 +32,7 @@ type picker struct {
 
 type pickItem struct {
 	name, protocol, short, title string
+	text                         []string
 }
 
 func newPicker(all []*scenarios.Scenario) *picker {
@@ -42,7 +43,7 @@ func newPicker(all []*scenarios.Scenario) *picker {
 	p := &picker{st: st, keys: newPickerKeyMap(), help: h, w: 80, h: 24}
 	for _, s := range all {
 		short := strings.TrimPrefix(s.Name, s.Protocol+"/")
-		p.items = append(p.items, pickItem{name: s.Name, protocol: s.Protocol, short: short, title: s.Title})
+		p.items = append(p.items, pickItem{name: s.Name, protocol: s.Protocol, short: short, title: s.Title, text: s.Text})
 	}
 	return p
 }
@@ -135,7 +136,9 @@ func (p *picker) View() string {
 	default:
 		lines = append(lines, "")
 	}
-	// The list: a heading per protocol, then its scenarios.
+	// The list: a heading per protocol, then its scenarios; below it, the
+	// selected scenario's title and teaching text, so a newcomer can read
+	// what each one shows before opening it.
 	vis := p.visible()
 	var list []string
 	selLine := 0
@@ -147,7 +150,11 @@ func (p *picker) View() string {
 	for k, i := range vis {
 		it := p.items[i]
 		if it.protocol != prev {
-			list = append(list, st.pickerGroup.Render(it.protocol))
+			head := it.protocol
+			if proto, err := scenarios.Lookup(it.protocol); err == nil && proto.Summary != "" {
+				head += " — " + proto.Summary
+			}
+			list = append(list, st.pickerGroup.Render(fitLine(head, p.w)))
 			prev = it.protocol
 		}
 		mark := "  "
@@ -162,12 +169,28 @@ func (p *picker) View() string {
 	if len(vis) == 0 {
 		list = append(list, st.dim.Render("  no scenario matches the filter"))
 	}
-	room := p.h - len(lines) - 1
+	aboutH := 0
+	if len(vis) > 0 && p.h >= 16 {
+		aboutH = min(max(p.h/3, 5), 12)
+	}
+	room := p.h - len(lines) - 1 - aboutH
 	first := 0
 	if selLine >= room {
 		first = selLine - room + 1
 	}
 	lines = append(lines, list[first:]...)
-	body := block(lines, p.w, p.h-1)
-	return body + "\n" + p.help.View(p.keys)
+	out := block(lines, p.w, p.h-1-aboutH)
+	if aboutH > 0 {
+		it := p.items[vis[min(p.sel, len(vis)-1)]]
+		about := []string{rule(st.section, it.name+" · enter opens it", p.w)}
+		for _, l := range wrap(it.title, p.w) {
+			about = append(about, st.value.Render(l))
+		}
+		about = append(about, wrap(strings.Join(it.text, "\n"), p.w)...)
+		if len(about) > aboutH {
+			about = append(about[:aboutH-1], st.dim.Render("…"))
+		}
+		out += "\n" + block(about, p.w, aboutH)
+	}
+	return out + "\n" + p.help.View(p.keys)
 }

@@ -253,7 +253,7 @@ func (m *runView) gotoKey(msg tea.KeyMsg) tea.Cmd {
 		if err := m.sess.goTo(n); err != nil {
 			m.setFlash(err.Error(), true)
 		} else if m.sess.event() < n {
-			m.setFlash(fmt.Sprintf("the run ends at event %d", m.sess.event()), false)
+			m.setFlash(m.endText(), false)
 		} else {
 			m.flash = ""
 		}
@@ -269,20 +269,22 @@ func (m *runView) gotoKey(msg tea.KeyMsg) tea.Cmd {
 
 // endText says where the run ended and what can be done from there.
 func (m *runView) endText() string {
+	if m.sess.world().Failure() != nil {
+		return fmt.Sprintf("the run stopped at event %d on a violation: b steps back, g goes to an event", m.sess.event())
+	}
 	return fmt.Sprintf("the run is over at event %d: b steps back, g goes to an event", m.sess.event())
 }
 
 // next steps to the next interesting event and says what changed.
 func (m *runView) next() {
 	s := m.sess
-	before := s.signatures()
 	from := s.event()
 	steps := s.next()
 	if steps == 0 {
 		m.setFlash(m.endText(), false)
 		return
 	}
-	what := describeChange(s, before, s.signatures())
+	what := describeChange(s, s.before, s.signatures())
 	m.setFlash(fmt.Sprintf("%d event(s) on, at event %d: %s", steps, from+uint64(steps), what), false)
 }
 
@@ -301,6 +303,9 @@ func describeChange(s *session, before, after []signature) string {
 		}
 		a, b := before[i], after[i]
 		id := s.nodes[i]
+		if !a.started {
+			continue
+		}
 		switch {
 		case a.up && !b.up:
 			out = append(out, fmt.Sprintf("%s went down", id))
@@ -317,8 +322,10 @@ func describeChange(s *session, before, after []signature) string {
 		if a.term != b.term {
 			out = append(out, fmt.Sprintf("%s moved to term %d", id, b.term))
 		}
-		if a.commit != b.commit {
-			out = append(out, fmt.Sprintf("%s commit %d→%d", id, a.commit, b.commit))
+	}
+	if cb, _ := maxCommit(before); len(after) == len(before) {
+		if ca, at := maxCommit(after); ca != cb && at >= 0 {
+			out = append(out, fmt.Sprintf("%s committed up to %d (was %d)", s.nodes[at], ca, cb))
 		}
 	}
 	if len(out) == 0 {
@@ -471,9 +478,16 @@ func (m *runView) View() string {
 		if m.flashErr {
 			style = m.st.errFlash
 		}
-		bottom = append([]string{style.Render(fitLine(m.flash, w))}, bottom...)
+		line := style.Render(fitLine(m.flash, w))
+		if m.sess.result == nil {
+			// The title line is what matters least once running: the
+			// last action's message takes its place until the next key.
+			top = line + top[strings.IndexByte(top, '\n'):]
+		} else {
+			bottom = append([]string{line}, bottom...)
+		}
 	}
-	bodyH := h - 2 - len(bottom)
+	bodyH := h - strings.Count(top, "\n") - 1 - len(bottom)
 	var body string
 	switch {
 	case m.showHelp:

@@ -38,9 +38,10 @@ type session struct {
 	keepFrom   uint64 // record events with Seq >= keepFrom
 	nodes      []protocols.NodeID
 	nodeIndex  map[protocols.NodeID]int
-	started    []bool // by node index: has started at least once
+	started    []bool     // by node index: has started at least once
 	lastFault  *sim.Fault // the fault applied by the last event, copied
 	lastFaultN uint64
+	before     []signature // the signatures just before the last event next stepped
 }
 
 // injected is a fault added by a key press, and the event that applied it.
@@ -189,6 +190,7 @@ func (s *session) goTo(n uint64) error {
 // going up or down or pausing, or a server's role, term or commit point.
 // Clients' counters change on every reply and are not interesting.
 type signature struct {
+	started    bool
 	up, paused bool
 	role       string
 	term       uint64
@@ -200,7 +202,7 @@ func (s *session) signatures() []signature {
 	sigs := make([]signature, len(s.nodes))
 	for i, id := range s.nodes {
 		st := w.State(id)
-		sig := signature{up: st.Up, paused: st.Paused}
+		sig := signature{started: s.started[i], up: st.Up, paused: st.Paused}
 		if n := w.Node(id); n != nil && st.Server {
 			ns := n.Status()
 			sig.role, sig.term, sig.commit = ns.Role, ns.Term, ns.Commit
@@ -216,17 +218,48 @@ func (s *session) signatures() []signature {
 func (s *session) next() int {
 	before := s.signatures()
 	steps := 0
+	defer func() { s.before = before }()
 	for s.step() {
 		steps++
 		if s.result != nil || s.lastFaultN == s.event() {
 			break
 		}
 		after := s.signatures()
-		if !slices.Equal(before, after) {
+		if changed(before, after) {
 			break
 		}
+		before = after
 	}
 	return steps
+}
+
+// changed reports an interesting difference between two signatures: a
+// node going down, up or paused, a server's role or term, or the highest
+// commit point in the cluster (an entry newly committed, not a follower
+// catching up). A node's first start is not one: every node starts at 0.
+func changed(before, after []signature) bool {
+	for i := range before {
+		a, b := before[i], after[i]
+		a.commit, b.commit = 0, 0
+		if a.started && a != b {
+			return true
+		}
+	}
+	cb, _ := maxCommit(before)
+	ca, _ := maxCommit(after)
+	return cb != ca
+}
+
+// maxCommit is the highest commit point of any server, and the first
+// server that has it.
+func maxCommit(sigs []signature) (int, int) {
+	best, at := 0, -1
+	for i, s := range sigs {
+		if s.role != "" && s.commit > best {
+			best, at = s.commit, i
+		}
+	}
+	return best, at
 }
 
 // injectTime is when a fault injected at virtual time now takes effect: the

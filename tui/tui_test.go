@@ -194,7 +194,7 @@ func TestGoToEvent(t *testing.T) {
 	h.keys("g", "9", "9", "9", "9", "9", "9", "enter")
 	r := h.run()
 	require.True(t, r.sess.over())
-	assert.Contains(t, h.view(), "the run ends at event")
+	assert.Contains(t, h.view(), "the run is over at event")
 	assert.Contains(t, h.view(), "RUN OVER: PASS")
 }
 
@@ -272,16 +272,22 @@ func TestInjectAfterSteppingBackBranches(t *testing.T) {
 
 func TestNextStopsAtAChange(t *testing.T) {
 	h := open(t, "raft/election", 80, 24)
-	h.keys("N")
-	assert.Contains(t, h.run().flash, "n1 came up")
+	h.keys("N") // the nodes' first starts are not changes worth stopping at
+	r := h.run()
+	assert.Regexp(t, `at event \d+: n\d became candidate \(was follower\); n\d moved to term 1`, r.flash)
+	assert.Regexp(t, `candidate +1 `, h.view())
 	for range 20 {
 		h.keys("N")
-		if strings.Contains(h.run().flash, "became candidate") {
+		if strings.Contains(r.flash, "became leader") {
 			break
 		}
 	}
-	assert.Contains(t, h.run().flash, "became candidate (was follower)")
-	assert.Regexp(t, `candidate +1 `, h.view())
+	assert.Contains(t, r.flash, "became leader (was candidate)")
+	assert.Regexp(t, `leader +1 `, h.view())
+	// N, then b, returns to the event before the change.
+	at := r.sess.event()
+	h.keys("b", "N")
+	assert.Equal(t, at, r.sess.event())
 }
 
 func TestAutoplay(t *testing.T) {
@@ -342,9 +348,9 @@ func TestEveryFrameFitsItsSize(t *testing.T) {
 }
 
 func TestPicker(t *testing.T) {
-	h := newHarness(t, Options{}, 80, 24)
+	h := newHarness(t, Options{}, 100, 60)
 	frame := h.view()
-	assert.Contains(t, frame, "broadcast")
+	assert.Contains(t, frame, "broadcast — gossip")
 	assert.Contains(t, frame, "partition-heal")
 	assert.Contains(t, frame, "A partition splits the cluster")
 	h.keys("/", "e", "l", "e", "c")
@@ -352,12 +358,26 @@ func TestPicker(t *testing.T) {
 	assert.NotContains(t, h.view(), "partition-heal")
 	h.keys("enter") // keeps the filter; the first match is selected
 	assert.Regexp(t, `▸ election +Leader election`, h.view())
+	assert.Contains(t, h.view(), "raft/election · enter opens it")
+	assert.Contains(t, h.view(), "Three servers start as followers", "the selected scenario's teaching text")
 	h.keys("enter")
 	require.NotNil(t, h.a.run)
 	assert.Contains(t, h.view(), "raft/election")
 	h.keys("esc")
 	assert.Nil(t, h.a.run)
 	assert.Contains(t, h.view(), "scenarios")
+	// Every row fits, at 80x24 too, and the list scrolls to the selection.
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	h.keys("esc")
+	for range 40 {
+		h.keys("j")
+	}
+	lines := strings.Split(h.view(), "\n")
+	assert.Len(t, lines, 24)
+	assert.Contains(t, h.view(), "▸ ")
+	for _, l := range lines {
+		assert.LessOrEqual(t, ansi.StringWidth(l), 80)
+	}
 }
 
 // Golden frames at 80x24 and at a larger size, without colour. Regenerate
