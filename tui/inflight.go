@@ -64,7 +64,8 @@ func fateText(f string) string {
 	return "on its way: it will be delivered"
 }
 
-// relTime formats how long until t, compactly: "+3.6ms", "+120µs", "+1.25s".
+// relTime says how long until t, compactly: "in 3.6ms", "in 120µs",
+// "in 1.25s".
 func relTime(now, t clock.Time) string {
 	if t == clock.Never {
 		return "never"
@@ -72,16 +73,16 @@ func relTime(now, t clock.Time) string {
 	d := t.Sub(now)
 	switch {
 	case d < clock.Millisecond:
-		return fmt.Sprintf("+%dµs", d/clock.Microsecond)
+		return fmt.Sprintf("in %dµs", d/clock.Microsecond)
 	case d < clock.Second:
-		return fmt.Sprintf("+%.1fms", float64(d)/float64(clock.Millisecond))
+		return fmt.Sprintf("in %.1fms", float64(d)/float64(clock.Millisecond))
 	}
-	return fmt.Sprintf("+%.2fs", d.Seconds())
+	return fmt.Sprintf("in %.2fs", d.Seconds())
 }
 
 const (
 	colLink = 9
-	colDue  = 9
+	colDue  = 10
 	colFate = 6
 )
 

@@ -220,7 +220,7 @@ func (m *runView) key(msg tea.KeyMsg) tea.Cmd {
 		if err != nil {
 			m.setFlash("save: "+err.Error(), true)
 		} else {
-			m.setFlash(fmt.Sprintf("saved %s · replay it with: dsim run %s", path, path), false)
+			m.setFlash(fmt.Sprintf("saved %s (dsim run FILE replays this run exactly)", path), false)
 		}
 	case key.Matches(msg, k.Goto):
 		m.pause()

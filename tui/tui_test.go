@@ -157,6 +157,7 @@ func TestCrashKeyMarksTheNodeDown(t *testing.T) {
 	h.keys("t", "g", "4", "0", "enter")
 	require.Contains(t, h.view(), "event 40 ")
 	assert.Regexp(t, `▸ n1 +up +follower`, h.view(), "the first node is selected at start")
+	hashAt40 := h.run().sess.world().Hash()
 	h.keys("c")
 	frame := h.view()
 	assert.Regexp(t, `▸ n1 +DOWN`, frame)
@@ -165,6 +166,11 @@ func TestCrashKeyMarksTheNodeDown(t *testing.T) {
 	// The event shown before the crash is unchanged: the crash comes after it.
 	r := h.run()
 	assert.Equal(t, uint64(41), r.sess.event())
+	// Exact by construction: with the crash in the schedule, the world run
+	// to event 40 is the one shown before the key press, trace hash and all.
+	h.keys("b")
+	assert.Equal(t, hashAt40, r.sess.world().Hash())
+	h.keys("n")
 
 	h.keys("c")
 	assert.Contains(t, h.view(), "n1 is already down")
@@ -202,17 +208,22 @@ func TestGoToEvent(t *testing.T) {
 // the UI's own world, run to the same end.
 func TestSavedBranchReplays(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		keys []string
+		name, bug string
+		seed      uint64
+		keys      []string
 	}{
-		{"raft/election", []string{"g", "3", "0", "enter", "down", "c", "N", "N", "r", "g", "2", "0", "0", "enter", "p", "tab", "d", "n", "n", "h"}},
-		{"broadcast/partition-heal", []string{"g", "5", "0", "0", "enter", "down", "c", "tab", "down", "d", "b", "b", "b", "tab", "down", "p"}},
+		{"raft/election", "", 0, []string{"g", "3", "0", "enter", "down", "c", "N", "N", "r", "g", "2", "0", "0", "enter", "p", "tab", "d", "n", "n", "h"}},
+		{"broadcast/partition-heal", "", 0, []string{"g", "5", "0", "0", "enter", "down", "c", "tab", "down", "d", "b", "b", "b", "tab", "down", "p"}},
+		// Swarm chaos draws its schedule from the seed, on top of the
+		// injected faults; a bug variant given by flag is saved in the file.
+		{"broadcast/chaos", "", 7, []string{"g", "4", "0", "0", "enter", "c", "g", "9", "0", "0", "enter", "r"}},
+		{"broadcast/lossy", "no-retry", 3, []string{"g", "3", "0", "0", "enter", "down", "down", "c"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			s, err := scenarios.Load(tc.name)
 			require.NoError(t, err)
-			h := newHarness(t, Options{Scenario: s, SaveDir: dir}, 100, 30)
+			h := newHarness(t, Options{Scenario: s, SaveDir: dir, Seed: tc.seed, SeedSet: tc.seed != 0, Bug: tc.bug}, 100, 30)
 			h.keys(tc.keys...)
 			r := h.run()
 			require.NotEmpty(t, r.sess.injected, "the keys injected faults: %s", r.flash)
@@ -222,7 +233,11 @@ func TestSavedBranchReplays(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, files, 1)
 			path := files[0]
-			assert.Contains(t, filepath.Base(path), "-seed1-1.scn")
+			seed := s.Seed
+			if tc.seed != 0 {
+				seed = tc.seed
+			}
+			assert.Contains(t, filepath.Base(path), fmt.Sprintf("-seed%d-1.scn", seed))
 
 			// Save twice: a new file, never an overwrite.
 			h.keys("s")
@@ -236,6 +251,10 @@ func TestSavedBranchReplays(t *testing.T) {
 
 			saved, err := scenarios.Load(path)
 			require.NoError(t, err)
+			assert.Equal(t, seed, saved.Seed)
+			if tc.bug != "" {
+				assert.Equal(t, tc.bug, saved.Bug)
+			}
 			res, err := scenarios.RunScenario(saved, scenarios.RunOptions{Seed: saved.Seed})
 			require.NoError(t, err)
 			assert.Equal(t, ui.TraceHash, res.TraceHash)
