@@ -135,13 +135,9 @@ type teachPanel struct {
 
 func (p *teachPanel) setSize(w, h int) { p.w, p.h = w, h }
 
-func (p *teachPanel) view(st styles, text []string) string {
-	lines := []string{rule(st.section, "about this scenario · t hides", p.w)}
-	if len(text) == 0 {
-		lines = append(lines, st.dim.Render("This scenario has no teaching text."))
-		return block(lines, p.w, p.h)
-	}
-	// Text lines form paragraphs; an empty line ends one.
+// textLines wraps the teaching text to w cells: lines form paragraphs,
+// and an empty line ends one.
+func textLines(text []string, w int) []string {
 	var paras []string
 	cur := ""
 	for _, t := range text {
@@ -153,15 +149,31 @@ func (p *teachPanel) view(st styles, text []string) string {
 		cur = strings.TrimSpace(cur + " " + t)
 	}
 	paras = append(paras, cur)
+	var lines []string
 	for i, para := range paras {
 		if i > 0 {
 			lines = append(lines, "")
 		}
-		lines = append(lines, wrap(para, p.w)...)
+		lines = append(lines, wrap(para, w)...)
 	}
+	return lines
+}
+
+// height is how many lines the panel needs to show all the text at width w.
+func (p *teachPanel) height(text []string, w int) int {
+	return 1 + max(len(textLines(text, w)), 1)
+}
+
+func (p *teachPanel) view(st styles, text []string) string {
+	lines := []string{rule(st.section, "about this scenario · t hides it", p.w)}
+	if len(text) == 0 {
+		lines = append(lines, st.dim.Render("This scenario has no teaching text."))
+		return block(lines, p.w, p.h)
+	}
+	lines = append(lines, textLines(text, p.w)...)
 	if len(lines) > p.h && p.h > 0 {
 		lines = lines[:p.h]
-		lines[p.h-1] = st.dim.Render("… (a taller terminal shows the rest)")
+		lines[p.h-1] = st.dim.Render("… (a taller terminal shows the rest; t hides the text)")
 	}
 	return block(lines, p.w, p.h)
 }

@@ -496,7 +496,7 @@ func (m *runView) View() string {
 			lines = append(lines, m.st.dim.Render(l))
 		}
 		body = block(append([]string{rule(m.st.section, "keys", w)}, lines...), w, bodyH)
-	case w >= 120:
+	case w >= 150:
 		body = m.wideBody(f, w, bodyH)
 	default:
 		body = m.narrowBody(f, w, bodyH)
@@ -531,10 +531,17 @@ func (m *runView) narrowBody(f frame, w, h int) string {
 	m.nodes.setSize(w, nodesH)
 	m.flight.setSize(w, flightH)
 	parts := []string{m.nodesView(f), m.flightView(f)}
+	textH := 0
 	if m.showText {
-		m.teach.setSize(w, rest)
-		parts = append(parts, m.teach.view(m.st, m.sess.base.Text))
-	} else {
+		// A short terminal gives the text the whole bottom; a tall one
+		// shares it with the timeline and the detail pane.
+		textH = rest
+		if rest >= 20 {
+			textH = min(m.teach.height(m.sess.base.Text, w), rest/2)
+		}
+		rest -= textH
+	}
+	if rest > 0 {
 		detailH := min(4, rest/2)
 		if h >= 34 {
 			detailH = min(7, rest/2)
@@ -543,13 +550,17 @@ func (m *runView) narrowBody(f frame, w, h int) string {
 		m.detail.setSize(w, detailH)
 		parts = append(parts, m.tl.view(m.st, m.sess.nodes, m.sess.recent, m.sess.event()), m.detailView(f))
 	}
+	if textH > 0 {
+		m.teach.setSize(w, textH)
+		parts = append(parts, m.teach.view(m.st, m.sess.base.Text))
+	}
 	return lipgloss.JoinVertical(lipgloss.Left, parts...)
 }
 
 // wideBody puts nodes, in flight and the timeline on the left, and the
 // detail pane and the teaching text on the right.
 func (m *runView) wideBody(f frame, w, h int) string {
-	rw := min(max(w*2/5, 40), 72)
+	rw := min(max(w/3, 48), 72)
 	lw := w - rw - 2 // a rule and a space between the columns
 	nodesH := min(1+len(f.nodes), max(h-8, 2))
 	flightH := 1 + max(3, h/6)

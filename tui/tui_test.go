@@ -413,7 +413,7 @@ func TestGoldenFrames(t *testing.T) {
 		{"messages-80x24", "raft/election", 80, 24, []string{"t", "g", "1", "5", "enter", "tab"}},
 		{"help-80x24", "raft/election", 80, 24, []string{"?"}},
 		{"end-80x24", "broadcast/partition-heal", 80, 24, []string{"t", "g", "9", "9", "9", "9", "9", "enter"}},
-		{"partition-140x40", "broadcast/partition-heal", 140, 40, []string{"g", "4", "4", "0", "enter", "down", "c"}},
+		{"partition-160x40", "broadcast/partition-heal", 160, 40, []string{"g", "4", "4", "0", "enter", "down", "c"}},
 		{"election-120x36", "raft/election", 120, 36, []string{"g", "6", "0", "enter"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
