@@ -34,7 +34,7 @@ type Options struct {
 // ErrNoTerminal is returned by Run when its input or output is not a
 // terminal: the UI would have nothing to draw on, and would hang waiting
 // for keys that never come.
-var ErrNoTerminal = errors.New("dsim tui needs a terminal (stdin and stdout must be a TTY); use dsim run for scripts")
+var ErrNoTerminal = errors.New("tui: needs a terminal (stdin and stdout must be a TTY); use dsim run in scripts")
 
 // Validate checks the options without opening anything: the scenario
 // builds with this seed and bug, or the bug exists at all when the

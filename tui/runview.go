@@ -313,8 +313,10 @@ func describeChange(s *session, before, after []signature) string {
 		case !a.up && b.up:
 			out = append(out, fmt.Sprintf("%s came up", id))
 			continue
-		case a.paused != b.paused:
-			out = append(out, fmt.Sprintf("%s paused=%v", id, b.paused))
+		case !a.paused && b.paused:
+			out = append(out, fmt.Sprintf("%s paused", id))
+		case a.paused && !b.paused:
+			out = append(out, fmt.Sprintf("%s resumed", id))
 		}
 		if a.role != b.role && a.role != "" {
 			out = append(out, fmt.Sprintf("%s became %s (was %s)", id, b.role, a.role))

@@ -148,6 +148,19 @@ func TestStepForwardThenBackGivesTheSameFrame(t *testing.T) {
 			assert.Contains(t, h.view(), "already at the start")
 			h.keys("right", "right", "left")
 			assert.Equal(t, frames[1], h.view())
+
+			// Deep into the run, where a rebuild keeps only the events
+			// the timeline can show.
+			h.keys("g", "6", "0", "0", "enter")
+			deep := []string{h.view()}
+			for range 5 {
+				h.keys("n")
+				deep = append(deep, h.view())
+			}
+			for i := 5; i > 0; i-- {
+				h.keys("b")
+				require.Equal(t, deep[i-1], h.view(), "the frame after stepping back to event %d", 600+i-1)
+			}
 		})
 	}
 }
@@ -434,6 +447,28 @@ func golden(t *testing.T, name, got string) {
 	want, err := os.ReadFile(path)
 	require.NoError(t, err, "run go test ./tui -update to create it")
 	assert.Equal(t, string(want), got)
+}
+
+// A scenario opened from a file is saved under the file's base name, next
+// to nothing it would overwrite.
+func TestSaveNamesFromFile(t *testing.T) {
+	src, err := scenarios.BuiltinSource("raft/election")
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "my run.scn")
+	require.NoError(t, os.WriteFile(path, src, 0o644))
+	s, err := scenarios.Load(path)
+	require.NoError(t, err)
+	ss, err := newSession(s, 9, "")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "dsim-my-run-seed9-1.scn"), nil, 0o644))
+	got, err := ss.save(dir)
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "dsim-my-run-seed9-2.scn"), got)
+	saved, err := scenarios.Load(got)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(9), saved.Seed)
+	assert.Empty(t, saved.Faults)
 }
 
 func TestInjectTime(t *testing.T) {
