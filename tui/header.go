@@ -138,5 +138,7 @@ func verdictSummary(r *scenarios.Result) string {
 		parts = append(parts, fmt.Sprintf("%d ops ok, %d indeterminate", r.Ops.OK, r.Ops.Indeterminate), "linearizable "+r.Linearizable)
 	}
 	parts = append(parts, fmt.Sprintf("%d messages sent, %d dropped", r.Messages.Sent, r.Messages.Dropped))
+	// The hash is what `dsim run` of a saved file prints for the same run.
+	parts = append(parts, "trace hash "+r.TraceHash)
 	return strings.Join(parts, " · ")
 }
