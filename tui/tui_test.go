@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -93,29 +92,18 @@ func (h *harness) send(msgs ...tea.Msg) tea.Cmd {
 	for _, msg := range msgs {
 		_, cmd := h.a.Update(msg)
 		last = cmd
-		if cmd != nil {
-			switch next := runCmd(cmd).(type) {
-			case openMsg, pickMsg:
-				h.a.Update(next)
-			}
+		// While autoplay runs, the command is its next tick, which waits on
+		// the wall clock: tests send ticks by hand instead. Any other
+		// command returns an app message (open, pick, quit) at once.
+		if cmd == nil || (h.a.run != nil && h.a.run.running) {
+			continue
+		}
+		switch next := cmd().(type) {
+		case openMsg, pickMsg:
+			h.a.Update(next)
 		}
 	}
 	return last
-}
-
-// runCmd runs a command unless it is a timer (autoplay ticks are sent by
-// hand, so tests never sleep).
-func runCmd(cmd tea.Cmd) tea.Msg {
-	done := make(chan tea.Msg, 1)
-	go func() { done <- cmd() }()
-	// App messages come back at once; a tick waits on the wall clock and
-	// is dropped here (its goroutine ends when the timer fires).
-	select {
-	case msg := <-done:
-		return msg
-	case <-time.After(20 * time.Millisecond):
-		return nil
-	}
 }
 
 func (h *harness) keys(keys ...string) tea.Cmd { return h.send(press(keys...)...) }
