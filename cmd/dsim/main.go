@@ -6,6 +6,9 @@
 //	dsim show NAME
 //	dsim run SCENARIO|FILE [--seed N] [--bug NAME] [--json] [--trace FILE] [--html FILE]
 //	dsim run --all [--json]
+//	dsim fuzz PROTOCOL|SCENARIO [--seeds N] [--start S] [--workers K] [--shard I/N] [--json]
+//	          [--bug NAME] [--shrink] [--require-coverage] [--check-determinism]
+//	dsim tui [SCENARIO|FILE] [--seed N] [--bug NAME]
 //	dsim check HISTORY.json [--html FILE]
 //
 // Exit codes: 0 every check passed (or the expected violation was found);
