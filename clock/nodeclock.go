@@ -74,11 +74,12 @@ func (c *Clock) GlobalSpan(d Duration) Duration {
 		return d
 	}
 	// global = local * 1e6 / (1e6 + drift), computed in two parts so that
-	// durations up to hours do not overflow.
+	// durations up to hours do not overflow, and rounded up so that a timer
+	// never fires before its local span has fully elapsed.
 	den := 1_000_000 + c.drift
 	v := int64(d)
 	q, r := v/den, v%den
-	g := q*1_000_000 + r*1_000_000/den
+	g := q*1_000_000 + (r*1_000_000+den-1)/den
 	if g < 1 {
 		g = 1
 	}

@@ -40,6 +40,8 @@ func (w *World) applyFault(f *Fault) error {
 		}
 		if f.Nodes[0] == Leader {
 			w.trace.note("the leader is " + string(resolved.Nodes[0]))
+		} else {
+			w.trace.note("all is " + strings.Trim(fmt.Sprint(resolved.Nodes), "[]"))
 		}
 		return w.applyFault(&resolved)
 	}
@@ -68,6 +70,7 @@ func (w *World) applyFault(f *Fault) error {
 		return w.cut(net.Split(a, b))
 	case Heal:
 		w.net.Heal()
+		w.flushAll()
 	case Recover:
 		w.recoverAll()
 	case Crash:
@@ -76,8 +79,12 @@ func (w *World) applyFault(f *Fault) error {
 			switch n := w.nodeByID(id); {
 			case n.n != nil:
 				w.crash(n)
-			case !n.started:
-				n.inc++ // crashed before its first start: it stays down until restarted
+			case n.pending:
+				// Its start is queued (a restart at this same instant, or the
+				// first start of the run): the crash wins, it stays down.
+				n.inc++
+				n.pending = false
+				errs = append(errs, string(id)+"'s pending start is cancelled")
 			default:
 				errs = append(errs, string(id)+" is already down")
 			}
@@ -86,32 +93,46 @@ func (w *World) applyFault(f *Fault) error {
 	case Restart:
 		var errs []string
 		for _, id := range f.Nodes {
-			if n := w.nodeByID(id); n.n != nil {
+			switch n := w.nodeByID(id); {
+			case n.n != nil:
 				errs = append(errs, string(id)+" is already up")
-			} else {
+			case n.pending:
+				errs = append(errs, string(id)+" is already starting")
+			default:
+				n.pending = true
 				w.push(event{at: w.now, kind: evStart, node: n.idx, inc: n.inc})
 			}
 		}
 		return joinNotes(errs)
 	case Pause:
+		var errs []string
 		for _, id := range f.Nodes {
-			if n := w.nodeByID(id); n.n != nil {
+			switch n := w.nodeByID(id); {
+			case n.n == nil:
+				errs = append(errs, string(id)+" is down")
+			case n.paused:
+				errs = append(errs, string(id)+" is already paused")
+			default:
 				n.paused = true
 			}
 		}
+		return joinNotes(errs)
 	case Resume:
+		var errs []string
 		for _, id := range f.Nodes {
 			n := w.nodeByID(id)
 			if !n.paused {
+				errs = append(errs, string(id)+" is not paused")
 				continue
 			}
 			n.paused = false
-			for _, ev := range n.held {
-				ev.at = w.now
-				w.push(ev)
+			if len(n.held) > 0 {
+				// The held inputs run one event each, in arrival order; what
+				// arrives meanwhile queues behind them.
+				w.push(event{at: w.now, kind: evDrain, node: n.idx, inc: n.inc})
 			}
-			n.held = nil
 		}
+		return joinNotes(errs)
 	case ClockOffset:
 		w.nodeByID(f.Nodes[0]).clock.SetOffset(w.now, f.Span)
 	case ClockJump:
@@ -127,7 +148,10 @@ func (w *World) applyFault(f *Fault) error {
 	case Hold:
 		return w.net.Clog(f.Link, clock.Never)
 	case Release:
-		return w.net.Release(f.Link)
+		if err := w.net.Release(f.Link); err != nil {
+			return err
+		}
+		w.flushLink(w.lookup(f.Link.From)*len(w.nodes) + w.lookup(f.Link.To))
 	case DropInFlight:
 		if !w.dropInFlight(f) {
 			return errors.New("no such message in flight")
@@ -182,6 +206,7 @@ func (w *World) crash(n *node) {
 	n.store = n.store[:n.synced]
 	n.paused = false
 	n.held = nil
+	n.pending = false
 	for i := range n.timers {
 		n.timers[i].armed = false
 	}
@@ -193,6 +218,7 @@ func (w *World) crash(n *node) {
 // offsets stay: they are the world's weather, not faults.
 func (w *World) recoverAll() {
 	w.net.Heal()
+	w.flushAll()
 	w.net.ClearRules()
 	w.cfg.Link.Loss, w.cfg.Link.Dup = 0, 0
 	w.net.Calm()
@@ -202,7 +228,8 @@ func (w *World) recoverAll() {
 		switch {
 		case n.paused:
 			resume.Nodes = append(resume.Nodes, n.id)
-		case n.n == nil:
+		case n.n == nil && !n.pending:
+			n.pending = true
 			w.push(event{at: w.now, kind: evStart, node: n.idx, inc: n.inc})
 		}
 	}
@@ -216,13 +243,12 @@ func (w *World) recoverAll() {
 func (w *World) dropInFlight(f *Fault) bool {
 	from, to := int32(w.index[f.Rule.From]), int32(w.index[f.Rule.To])
 	var hit *event
-	for i := range w.q.h {
-		e := w.q.at(i)
-		if e.kind == evDeliver && e.from == from && e.node == to && e.sent == f.Sent && e.fate == net.Delivered &&
+	w.eachOnWire(func(e *event, _ bool) {
+		if e.from == from && e.node == to && e.sent == f.Sent && e.fate == net.Delivered &&
 			e.msg.Kind() == f.Rule.Kind && (hit == nil || e.seq < hit.seq) {
 			hit = e
 		}
-	}
+	})
 	if hit != nil {
 		hit.fate = net.Targeted
 	}
@@ -253,10 +279,12 @@ func (w *World) resolve(kind FaultKind, sel protocols.NodeID) []protocols.NodeID
 		var fits bool
 		switch kind {
 		case Restart:
-			fits = n.n == nil
+			fits = n.n == nil && !n.pending
 		case Resume:
 			fits = n.paused
-		case Crash, Pause:
+		case Crash:
+			fits = n.n != nil && n.server
+		case Pause:
 			fits = n.n != nil && !n.paused && n.server
 		}
 		if fits {

@@ -74,7 +74,7 @@ func (f *Fault) check(known map[protocols.NodeID]bool, servers []protocols.NodeI
 	isServer := func(id protocols.NodeID) error {
 		if !slices.Contains(servers, id) {
 			if known[id] {
-				return fmt.Errorf("%s is a client; partitions and clock faults apply to servers", id)
+				return fmt.Errorf("%s is a client; isolate and clock faults apply to servers", id)
 			}
 			return fmt.Errorf("unknown node %s", id)
 		}
@@ -114,12 +114,14 @@ func (f *Fault) check(known map[protocols.NodeID]bool, servers []protocols.NodeI
 	case Crash, Restart, Pause, Resume:
 		for _, id := range f.Nodes {
 			switch {
-			case (id == Leader && f.Kind != Restart) || id == All:
+			case (id == Leader && f.Kind != Restart && f.Kind != Resume) || id == All:
 				if len(f.Nodes) > 1 {
 					errs = append(errs, fmt.Errorf("%s stands alone: it cannot be listed with other nodes", id))
 				}
-			case id == Leader:
+			case id == Leader && f.Kind == Restart:
 				errs = append(errs, fmt.Errorf("the leader is up: restart it after crashing it by name, or use restart all"))
+			case id == Leader:
+				errs = append(errs, fmt.Errorf("once paused the leader no longer leads: resume it by name, or use resume all"))
 			default:
 				errs = append(errs, exists(id))
 			}
@@ -136,7 +138,14 @@ func (f *Fault) check(known map[protocols.NodeID]bool, servers []protocols.NodeI
 		if f.Sent > f.At {
 			errs = append(errs, fmt.Errorf("the message is sent at %s, after the fault", f.Sent))
 		}
-	case PartitionBy, Heal, Recover:
+	case PartitionBy:
+		switch {
+		case f.Shape == ShapeRing && len(servers) < 4:
+			errs = append(errs, fmt.Errorf("partition ring needs at least 4 servers: with %d every server already sees a majority", len(servers)))
+		case len(servers) < 2:
+			errs = append(errs, fmt.Errorf("partition %s needs at least 2 servers", f.Shape))
+		}
+	case Heal, Recover:
 	default:
 		errs = append(errs, fmt.Errorf("unknown fault kind %d", f.Kind))
 	}

@@ -17,19 +17,35 @@ type InFlight struct {
 	Sent     clock.Time
 	Due      clock.Time
 	Fate     net.Reason // Lost or Targeted if it is doomed; Delivered otherwise
+	Held     bool       // waiting on a clogged or held link; Due is when the clog ends (clock.Never: until released)
+}
+
+// eachOnWire calls f for every message on the wire: queued deliveries and
+// messages waiting on clogged or held links.
+func (w *World) eachOnWire(f func(e *event, held bool)) {
+	for i := range w.q.h {
+		if e := w.q.at(i); e.kind == evDeliver {
+			f(e, false)
+		}
+	}
+	for l := range w.linkHeld {
+		for i := range w.linkHeld[l] {
+			f(&w.linkHeld[l][i], true)
+		}
+	}
 }
 
 // InFlight lists the messages sent and not yet delivered or dropped,
 // ordered by due time.
 func (w *World) InFlight() []InFlight {
 	var out []InFlight
-	for i := range w.q.h {
-		e := w.q.at(i)
-		if e.kind != evDeliver {
-			continue
+	w.eachOnWire(func(e *event, held bool) {
+		due := e.at
+		if held {
+			_, due = w.net.Arrive(int(e.from), int(e.node), w.now)
 		}
-		out = append(out, InFlight{ID: e.seq, From: w.nodes[e.from].id, To: w.nodes[e.node].id, Msg: e.msg, Sent: e.sent, Due: e.at, Fate: e.fate})
-	}
+		out = append(out, InFlight{ID: e.seq, From: w.nodes[e.from].id, To: w.nodes[e.node].id, Msg: e.msg, Sent: e.sent, Due: due, Fate: e.fate, Held: held})
+	})
 	slices.SortFunc(out, func(a, b InFlight) int {
 		return cmp.Or(cmp.Compare(a.Due, b.Due), cmp.Compare(a.ID, b.ID))
 	})
@@ -45,13 +61,13 @@ func (m InFlight) DropFault() Fault {
 // DropInFlight dooms the in-flight message with the given ID: it will be
 // dropped on arrival. It reports whether such a message was in flight.
 func (w *World) DropInFlight(id uint64) bool {
-	for i := range w.q.h {
-		if e := w.q.at(i); e.seq == id && e.kind == evDeliver {
-			e.fate = net.Targeted
-			return true
+	found := false
+	w.eachOnWire(func(e *event, _ bool) {
+		if e.seq == id {
+			e.fate, found = net.Targeted, true
 		}
-	}
-	return false
+	})
+	return found
 }
 
 // NodeState is a node's lifecycle state and clock, for display.

@@ -13,6 +13,8 @@ const (
 	evDeliver
 	evTimer
 	evFault
+	evDrain // run the next input a resumed node held while paused
+	evFlush // release a clogged link's messages when its clog ends
 )
 
 // event is one entry of the queue. Deliveries and timers carry the target

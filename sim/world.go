@@ -31,6 +31,8 @@ type World struct {
 	notes     []protocols.Note
 	info      Info // reused for every event: observers must not keep it
 	stats     Stats
+	linkHeld  [][]event    // per directed link: messages waiting on a clog or hold, in arrival order
+	flushAt   []clock.Time // per directed link: when a release of its held messages is queued
 }
 
 type node struct {
@@ -42,8 +44,9 @@ type node struct {
 	n       protocols.Node   // nil while down
 	inc     uint32           // incarnation: bumped by every crash
 	started bool             // has run at least once
+	pending bool             // a start event is queued for it
 	paused  bool
-	held    []event // inputs that arrived while paused, in arrival order
+	held    []event // inputs that arrived while paused, in arrival order; drained on resume
 	store   []protocols.Record
 	synced  int
 	timers  []timer // a node has a handful of named timers: a slice beats a map
@@ -106,9 +109,12 @@ func New(cfg Config) (*World, error) {
 	for i := range faults {
 		w.push(event{at: faults[i].At, kind: evFault, fault: &faults[i]})
 	}
-	for i := range w.nodes {
+	for i, n := range w.nodes {
+		n.pending = true
 		w.push(event{kind: evStart, node: int32(i)})
 	}
+	w.linkHeld = make([][]event, len(all)*len(all))
+	w.flushAt = make([]clock.Time, len(all)*len(all))
 	return w, nil
 }
 
@@ -165,9 +171,10 @@ func (w *World) lookup(id protocols.NodeID) int {
 }
 
 // Stats counts messages over a run.
+// Every copy put on the wire is eventually delivered, dropped, or still on
+// the wire when the run ends.
 type Stats struct {
-	Sent      uint64 // messages nodes sent
-	Copies    uint64 // copies put on the wire (a duplicated message is two)
+	Sent      uint64 // copies put on the wire: a duplicated message counts twice
 	Delivered uint64 // copies a node received
 	Dropped   uint64 // copies lost, cut off, dropped by rule or addressed to a down node
 }
@@ -263,29 +270,46 @@ func (w *World) steppingNode() protocols.NodeID {
 // the run (traced, counted, checked) rather than a stale or deferred entry.
 func (w *World) process(ev *event) bool {
 	switch ev.kind {
+	case evFlush:
+		w.now = ev.at
+		w.flushLink(int(ev.from)*len(w.nodes) + int(ev.node))
+		return false
+	case evDrain:
+		n := w.nodes[ev.node]
+		if ev.inc != n.inc || n.paused || len(n.held) == 0 {
+			return false
+		}
+		next := n.held[0]
+		n.held = n.held[1:]
+		if len(n.held) > 0 {
+			w.push(event{at: ev.at, kind: evDrain, node: ev.node, inc: n.inc})
+		}
+		next.at = ev.at
+		*ev = next
+	}
+	switch ev.kind {
 	case evTimer:
 		n := w.nodes[ev.node]
 		t := n.timer(ev.timer)
 		if n.n == nil || ev.inc != n.inc || !t.armed || t.gen != ev.gen {
 			return false
 		}
-		if n.paused {
-			ev.arrived = true
-			n.held = append(n.held, *ev)
+		if w.holds(n, ev) {
 			return false
 		}
 		t.armed = false
 	case evStart:
-		if n := w.nodes[ev.node]; ev.inc != n.inc || n.n != nil {
+		n := w.nodes[ev.node]
+		if ev.inc != n.inc || n.n != nil {
 			return false
 		}
+		n.pending = false
 	case evDeliver:
 		n := w.nodes[ev.node]
 		if ev.fate == net.Delivered && n.n != nil && !ev.arrived {
 			reason, until := w.net.Arrive(int(ev.from), int(ev.node), ev.at)
 			if until > ev.at {
-				ev.at = until
-				w.push(*ev)
+				w.holdOnLink(ev, until)
 				return false
 			}
 			ev.fate = reason
@@ -293,9 +317,7 @@ func (w *World) process(ev *event) bool {
 		if ev.fate == net.Delivered && n.n == nil {
 			ev.fate = net.Down
 		}
-		if ev.fate == net.Delivered && n.paused {
-			ev.arrived = true
-			n.held = append(n.held, *ev)
+		if ev.fate == net.Delivered && w.holds(n, ev) {
 			return false
 		}
 	}
@@ -315,7 +337,7 @@ func (w *World) process(ev *event) bool {
 	case evStart:
 		n := w.nodes[ev.node]
 		info.Node, info.Input = n.id, protocols.Start
-		w.trace.start(n.id, n.synced, n.inc > 0)
+		w.trace.start(n.id, n.synced, n.started)
 		w.start(n)
 	case evTimer:
 		n := w.nodes[ev.node]
@@ -409,8 +431,7 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 			return
 		}
 		plan := w.net.Send(int(from), to, s.Msg.Kind())
-		w.stats.Sent++
-		w.stats.Copies += uint64(plan.Copies)
+		w.stats.Sent += uint64(plan.Copies)
 		for c := 0; c < plan.Copies; c++ {
 			msg := s.Msg
 			if w.cfg.DeepCopy {
@@ -433,4 +454,58 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 	w.notes = append(w.notes, fx.Notes...)
 	w.trace.effects(fx)
 	w.trace.node = ""
+}
+
+// holds queues an input for a node that is paused, or that is still working
+// through what it held while paused, so that inputs run in arrival order.
+// It reports whether it took the input.
+func (w *World) holds(n *node, ev *event) bool {
+	if ev.arrived || (!n.paused && len(n.held) == 0) {
+		return false
+	}
+	ev.arrived = true
+	n.held = append(n.held, *ev)
+	return true
+}
+
+// holdOnLink parks a message on its clogged or held link until the link is
+// released; a clog that ends by itself releases at its end.
+func (w *World) holdOnLink(ev *event, until clock.Time) {
+	l := int(ev.from)*len(w.nodes) + int(ev.node)
+	w.linkHeld[l] = append(w.linkHeld[l], *ev)
+	if until != clock.Never && w.flushAt[l] != until {
+		w.flushAt[l] = until
+		w.push(event{at: until, kind: evFlush, from: ev.from, node: ev.node})
+	}
+}
+
+// flushLink puts a link's held messages back on the wire, in the order they
+// arrived, once the link is no longer clogged. They arrive now, and meet
+// whatever the link is like now (cut, clogged again).
+func (w *World) flushLink(l int) {
+	held := w.linkHeld[l]
+	if len(held) == 0 {
+		return
+	}
+	from, to := l/len(w.nodes), l%len(w.nodes)
+	if _, until := w.net.Arrive(from, to, w.now); until > w.now {
+		if until != clock.Never && w.flushAt[l] != until {
+			w.flushAt[l] = until
+			w.push(event{at: until, kind: evFlush, from: int32(from), node: int32(to)})
+		}
+		return
+	}
+	w.linkHeld[l] = nil
+	for _, ev := range held {
+		ev.at = w.now
+		w.push(ev)
+	}
+}
+
+// flushAll releases every held link, in link order: after a heal, a release
+// or a recover.
+func (w *World) flushAll() {
+	for l := range w.linkHeld {
+		w.flushLink(l)
+	}
 }

@@ -297,7 +297,7 @@ func TestRecoverTurnsEveryFaultOff(t *testing.T) {
 	}
 	assert.NotEmpty(t, grep(lines, "0.100s n3 restart records="))
 	st := w.Stats()
-	assert.Equal(t, st.Copies, st.Delivered+st.Dropped+uint64(len(w.InFlight())), "every copy is accounted for")
+	assert.Equal(t, st.Sent, st.Delivered+st.Dropped+uint64(len(w.InFlight())), "every copy is accounted for")
 	assert.Greater(t, st.Dropped, uint64(0))
 }
 
@@ -372,4 +372,97 @@ func TestSelectorValidation(t *testing.T) {
 		_, err := New(config(1, 3, bouncerOpts{}, fault))
 		assert.ErrorContains(t, err, want, fault)
 	}
+}
+
+func TestHoldReleaseDelivers(t *testing.T) {
+	w, lines := run(t, config(2, 2, bouncerOpts{noTick: true}, "0s hold n1->n2", "400ms release n1->n2"), time(500))
+	first := grep(lines, "n2 recv n1")
+	require.NotEmpty(t, first, "held messages are delivered once released")
+	assert.Contains(t, first[0], " 0.400s ")
+	st := w.Stats()
+	assert.Equal(t, st.Sent, st.Delivered+st.Dropped+uint64(len(w.InFlight())))
+}
+
+func TestHeldMessagesShowAsInFlight(t *testing.T) {
+	w, err := New(config(2, 2, bouncerOpts{noTick: true}, "0s hold n1->n2"))
+	require.NoError(t, err)
+	w.RunUntil(clock.Time(time(100)))
+	fl := w.InFlight()
+	require.Len(t, fl, 1)
+	assert.True(t, fl[0].Held)
+	assert.Equal(t, clock.Never, fl[0].Due)
+	require.True(t, w.DropInFlight(fl[0].ID))
+	require.NoError(t, w.Apply(Fault{Kind: Release, Link: net.Link{From: "n1", To: "n2"}}))
+	w.RunUntil(clock.Time(time(200)))
+	assert.Equal(t, "0", w.Node("n2").Status().Fields[0].Value, "the doomed held message was dropped, not delivered")
+}
+
+func TestHealAndRecoverEndClogsEarly(t *testing.T) {
+	for _, end := range []string{"heal", "recover"} {
+		_, lines := run(t, config(2, 2, bouncerOpts{noTick: true}, "0s clog n1->n2 2s", "500ms "+end), time(3000))
+		first := grep(lines, "n2 recv n1")
+		require.NotEmpty(t, first, end)
+		assert.Contains(t, first[0], " 0.500s ", "%s releases the clog at once", end)
+	}
+}
+
+func TestSameInstantRestartThenCrashLeavesTheNodeDown(t *testing.T) {
+	w, lines := run(t, config(1, 3, bouncerOpts{}, "1s crash n1", "2s restart n1", "2s crash n1"), time(2500))
+	assert.Nil(t, w.Node("n1"), "the later fault in the list wins")
+	assert.NotEmpty(t, grep(lines, "2.000s fault crash n1 (n1's pending start is cancelled)"))
+	assert.Empty(t, grep(lines, "n1 restart"))
+}
+
+func TestCrashAllTakesPausedNodesToo(t *testing.T) {
+	w, lines := run(t, config(1, 3, bouncerOpts{}, "1s pause n1", "2s crash all"), time(2500))
+	for _, id := range protocols.Servers(3) {
+		assert.Nil(t, w.Node(id), id)
+	}
+	assert.NotEmpty(t, grep(lines, "fault crash all (all is n1 n2 n3)"))
+}
+
+// ticker sends n2 a numbered ball every 10ms; n2 records what it receives.
+type ticker struct {
+	id   protocols.NodeID
+	n    int
+	seen []int
+}
+
+func (k *ticker) Step(in protocols.Input, out *protocols.Effects) {
+	switch {
+	case k.id == "n1" && in.Kind != protocols.Receive:
+		out.Send("n2", ball{N: k.n})
+		k.n++
+		out.SetTimer("tick", 10*ms)
+	case in.Kind == protocols.Receive:
+		k.seen = append(k.seen, in.Msg.(ball).N)
+	}
+}
+
+func (k *ticker) Status() protocols.Status { return protocols.Status{} }
+
+func TestResumeRunsHeldInputsInArrivalOrder(t *testing.T) {
+	cfg := config(1, 2, bouncerOpts{}, "2ms pause n2", "55ms resume n2")
+	cfg.Link.Latency = net.FixedLatency(5 * ms)
+	cfg.Server = func(c protocols.Config) protocols.Node { return &ticker{id: c.ID} }
+	w, _ := run(t, cfg, time(100))
+	// Balls 0-4 arrived while n2 was paused; ball 5 arrives at the very
+	// instant of the resume and must wait its turn behind them.
+	assert.Equal(t, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, w.Node("n2").(*ticker).seen)
+}
+
+func TestFaultsThatCannotActSaySo(t *testing.T) {
+	_, lines := run(t, config(1, 3, bouncerOpts{}, "1s resume n1", "1s crash n2", "1s pause n2", "2s restart n3"), time(2100))
+	assert.NotEmpty(t, grep(lines, "fault resume n1 (n1 is not paused)"))
+	assert.NotEmpty(t, grep(lines, "fault pause n2 (n2 is down)"))
+	assert.NotEmpty(t, grep(lines, "fault restart n3 (n3 is already up)"))
+}
+
+func TestShapeValidation(t *testing.T) {
+	_, err := New(config(1, 3, bouncerOpts{}, "1s partition ring"))
+	assert.ErrorContains(t, err, "partition ring needs at least 4 servers")
+	_, err = New(config(1, 1, bouncerOpts{}, "1s partition halves"))
+	assert.ErrorContains(t, err, "needs at least 2 servers")
+	_, err = New(config(1, 3, bouncerOpts{}, "1s resume leader"))
+	assert.ErrorContains(t, err, "resume it by name")
 }
