@@ -105,15 +105,17 @@ func DrawChaos(s *Scenario, seed uint64) ([]sim.Fault, Mix) {
 	for i := range faultClasses {
 		c := &faultClasses[i]
 		// Each class is on for about half the seeds; a seed with nothing on
-		// is a useful control too. The draw happens for every class, allowed
+		// is a useful control too. Both draws happen for every class, allowed
 		// or not, so that restricting the classes does not reshuffle the rest.
-		if g.r.IntN(2) == 0 || (len(s.ChaosOf) > 0 && !slices.Contains(s.ChaosOf, c.name)) {
+		on := g.r.IntN(2) == 1
+		gap := c.minGap + clock.Duration(g.r.Int64N(int64(c.maxGap-c.minGap)))
+		first := clock.Time(g.exp(gap))
+		if !on || (len(s.ChaosOf) > 0 && !slices.Contains(s.ChaosOf, c.name)) {
 			continue
 		}
-		gap := c.minGap + clock.Duration(g.r.Int64N(int64(c.maxGap-c.minGap)))
 		mix.Classes = append(mix.Classes, c.name)
 		mix.Gaps = append(mix.Gaps, gap)
-		eps = append(eps, &episode{class: c, gap: gap, next: clock.Time(g.exp(gap))})
+		eps = append(eps, &episode{class: c, gap: gap, next: first})
 	}
 	var faults []sim.Fault
 	// Episodes are drawn in time order across classes, so that the

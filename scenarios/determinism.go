@@ -25,11 +25,11 @@ func (d *Divergence) String() string {
 // three agree, and otherwise the first event at which the reruns' traces
 // differ. Nondeterminism is a bug in a protocol (goroutines, real time,
 // global randomness, map order) or in dsim itself.
-func CheckDeterminism(s *Scenario, seed uint64, bug, sweptHash string) (*Divergence, error) {
+func CheckDeterminism(s *Scenario, seed uint64, o SweepOptions, sweptHash string) (*Divergence, error) {
 	var traces [2]strings.Builder
 	var hashes [2]string
 	for i := range traces {
-		r, err := Start(s, RunOptions{Seed: seed, Bug: bug, Trace: &traces[i]})
+		r, err := Start(s, RunOptions{Seed: seed, Bug: o.Bug, MaxEvents: o.MaxEvents, Trace: &traces[i]})
 		if err != nil {
 			return nil, err
 		}

@@ -63,7 +63,7 @@ func TestCheckDeterminismFlagsMapOrder(t *testing.T) {
 	require.NoError(t, err)
 	// The two reruns may agree by chance on a short prefix, never on 100
 	// independent coin flips of map order: the check must name an event.
-	d, err := CheckDeterminism(s, 1, "", res.TraceHash)
+	d, err := CheckDeterminism(s, 1, SweepOptions{}, res.TraceHash)
 	require.NoError(t, err)
 	require.NotNil(t, d, "map-order nondeterminism must be flagged")
 	assert.Greater(t, d.Event, uint64(0))
@@ -75,7 +75,7 @@ func TestCheckDeterminismFlagsMapOrder(t *testing.T) {
 	require.NoError(t, err)
 	ok, err := RunScenario(b, RunOptions{Seed: 3})
 	require.NoError(t, err)
-	d, err = CheckDeterminism(b, 3, "", ok.TraceHash)
+	d, err = CheckDeterminism(b, 3, SweepOptions{}, ok.TraceHash)
 	require.NoError(t, err)
 	assert.Nil(t, d)
 }

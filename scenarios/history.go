@@ -14,8 +14,9 @@ import (
 // history records the KV operations of a run from the clients' notes, in
 // global virtual time: the input of the linearizability and liveness checks.
 type history struct {
-	ops  []checker.Op
-	open map[opID]int // index into ops of each operation not yet completed
+	ops       []checker.Op
+	open      map[opID]int // index into ops of each operation not yet completed
+	abandoned map[int]bool // operations whose client crashed before learning their outcome
 }
 
 type opID struct {
@@ -23,9 +24,19 @@ type opID struct {
 	seq    uint64
 }
 
-func newHistory() *history { return &history{open: map[opID]int{}} }
+func newHistory() *history { return &history{open: map[opID]int{}, abandoned: map[int]bool{}} }
 
 func (h *history) observe(_ *sim.World, ev *sim.Info) {
+	if ev.Input == protocols.Start {
+		// A restarted client is a new incarnation: what its old one was
+		// waiting for stays indeterminate, and nobody waits for it any more.
+		for id, i := range h.open {
+			if id.client == ev.Node {
+				h.abandoned[i] = true
+				delete(h.open, id)
+			}
+		}
+	}
 	for _, n := range ev.Notes {
 		switch n := n.(type) {
 		case kv.Invoked:
@@ -50,9 +61,14 @@ func (h *history) observe(_ *sim.World, ev *sim.Info) {
 	}
 }
 
-// counts returns how many operations completed and how many are still open.
+// counts returns how many operations completed and how many never did.
 func (h *history) counts() (ok, indeterminate int) {
-	return len(h.ops) - len(h.open), len(h.open)
+	for _, op := range h.ops {
+		if op.Outcome == checker.OutcomeOK {
+			ok++
+		}
+	}
+	return ok, len(h.ops) - ok
 }
 
 // latencies returns the p50 and p99 latency of completed operations.
@@ -79,7 +95,10 @@ func (h *history) stuck(healed, end clock.Time, bound clock.Duration) (checker.O
 	var worst checker.Op
 	var worstWait clock.Duration
 	found := false
-	for _, op := range h.ops {
+	for i, op := range h.ops {
+		if h.abandoned[i] {
+			continue
+		}
 		start := max(clock.Time(op.Call), healed)
 		done := end
 		if op.Outcome == checker.OutcomeOK {
@@ -93,17 +112,6 @@ func (h *history) stuck(healed, end clock.Time, bound clock.Duration) (checker.O
 		}
 	}
 	return worst, worstWait, found
-}
-
-// completedSince counts operations that completed at or after t.
-func (h *history) completedSince(t clock.Time) int {
-	n := 0
-	for _, op := range h.ops {
-		if op.Outcome == checker.OutcomeOK && clock.Time(op.Return) >= t {
-			n++
-		}
-	}
-	return n
 }
 
 // sorted returns the operations ordered by call time, for output.

@@ -3,6 +3,8 @@ package scenarios
 import (
 	"slices"
 
+	"github.com/dsimlab/dsim/clock"
+
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/bank"
 	"github.com/dsimlab/dsim/protocols/threepc"
@@ -53,6 +55,8 @@ func init() {
 		DefaultClients: 2,
 		Bugs:           bugs,
 		Probes:         twopc.Probes,
+		Kinds:          []string{"Prepare", "Vote", "Decision", "Ack", "Query", "Submit", "Result", "Order"},
+		MinHealing:     bankMinHealing,
 		Build: func(w *Wiring) error {
 			o := twopc.Options{
 				World:          bankWorld(w),
@@ -77,6 +81,9 @@ func init() {
 		MinNodes:       3,
 		DefaultClients: 2,
 		Probes:         threepc.Probes,
+		Kinds: []string{"CanCommit", "Vote", "PreCommit", "Ack", "DoCommit", "Abort", "HaveCommitted",
+			"StateReq", "State", "Query", "Submit", "Result", "Order"},
+		MinHealing: bankMinHealing,
 		Build: func(w *Wiring) error {
 			o := threepc.Options{
 				World:              bankWorld(w),
@@ -98,6 +105,11 @@ func init() {
 		},
 	})
 }
+
+// bankMinHealing leaves the atomic-commit protocols time to finish what
+// was in doubt: the end-of-run checks allow a transaction to stay prepared
+// for bank.DefaultGrace, so the healing phase must be longer.
+const bankMinHealing = bank.DefaultGrace + clock.Second
 
 // allUp is a sanity check of the healing phase: it restarts every node, so
 // a node still down at the end means the run was cut short.

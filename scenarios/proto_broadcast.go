@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/broadcast"
 )
@@ -11,11 +12,13 @@ func init() {
 		bugs = append(bugs, Bug{Protocol: "broadcast", Name: b.Name, Description: b.Description})
 	}
 	Register(&Protocol{
-		Name:     "broadcast",
-		Summary:  "gossip broadcast: every value reaches every live node once the network heals",
-		MinNodes: 2,
-		Bugs:     bugs,
-		Probes:   broadcast.Probes,
+		Name:       "broadcast",
+		Summary:    "gossip broadcast: every value reaches every live node once the network heals",
+		MinNodes:   2,
+		Kinds:      []string{"Gossip", "Ack"},
+		MinHealing: 500 * clock.Millisecond,
+		Bugs:       bugs,
+		Probes:     broadcast.Probes,
 		Build: func(w *Wiring) error {
 			o := broadcast.Options{
 				Values:         w.Options.Int("values", 5, 0, 10_000),

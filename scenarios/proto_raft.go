@@ -3,6 +3,8 @@ package scenarios
 import (
 	"slices"
 
+	"github.com/dsimlab/dsim/clock"
+
 	"github.com/dsimlab/dsim/protocols/kv"
 	"github.com/dsimlab/dsim/protocols/raft"
 )
@@ -19,6 +21,8 @@ func init() {
 		DefaultClients: 3,
 		Bugs:           bugs,
 		Probes:         slices.Concat(raft.Probes, kv.Probes),
+		Kinds:          []string{"RequestVote", "RequestVoteReply", "AppendEntries", "AppendEntriesReply", "Request", "Reply"},
+		MinHealing:     clock.Second,
 		// Options:
 		//
 		//	option heartbeat 50ms

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/sim"
 )
@@ -17,6 +18,8 @@ type Protocol struct {
 	DefaultClients int
 	Bugs           []Bug
 	Probes         []string
+	Kinds          []string       // the message kinds it sends, to check targeted rules against
+	MinHealing     clock.Duration // the shortest healing phase in which it can recover and be judged
 	// Build wires a scenario: it reads the scenario's options and workload
 	// (reporting unknown or malformed ones through the Settings) and returns
 	// the node factories, the monitors and the end-of-run checks.

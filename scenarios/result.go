@@ -55,6 +55,7 @@ type Violation struct {
 	Event  uint64  `json:"event"`
 	TimeMS float64 `json:"time_ms"`
 	Detail string  `json:"detail"`
+	AtEnd  bool    `json:"at_end,omitempty"` // found by an end-of-run check, not during the run
 }
 
 func (v Violation) String() string {

@@ -99,12 +99,14 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		return nil, fmt.Errorf("%s: protocol %s has no clients; remove the clients line", s.Name, p.Name)
 	}
 	r := &Run{Scenario: s, Protocol: p, Seed: o.Seed, Bug: bug, opts: o, wiring: w, probes: map[string]int{}}
-	faults := slices.Clone(s.Faults)
-	if s.Chaos == "swarm" {
-		drawn, mix := DrawChaos(s, o.Seed)
-		r.Mix = mix
-		faults = append(faults, drawn...)
-		slices.SortStableFunc(faults, func(a, b sim.Fault) int { return cmp.Compare(a.At, b.At) })
+	faults, mix := schedule(s, o.Seed)
+	r.Mix = mix
+	if err := checkRuleKinds(s, p); err != nil {
+		return nil, err
+	}
+	if h := s.healing(); h > 0 && h < p.MinHealing {
+		return nil, fmt.Errorf("%s: healing %s is too short for %s to recover and be judged; use at least %s, or healing 0s to skip the end-of-run checks",
+			s.Name, clock.FormatDuration(h), p.Name, clock.FormatDuration(p.MinHealing))
 	}
 	r.healAt = clock.Time(s.Duration)
 	r.End = r.healAt.Add(s.healing())
@@ -171,6 +173,10 @@ func (r *Run) Done() bool {
 	return r.World.Failure() != nil || !r.World.Pending() || r.World.Now() >= r.End
 }
 
+// HasHistory reports whether the run records a client history (a KV
+// protocol), which the linearizability check and --html need.
+func (r *Run) HasHistory() bool { return r.history != nil }
+
 // Healing reports whether the healing phase has begun.
 func (r *Run) Healing() bool { return r.World.Now() >= r.healAt && r.healAt < r.End }
 
@@ -208,11 +214,13 @@ func (r *Run) Finish() *Result {
 	st := w.Stats()
 	res.Messages = MsgCounts{Sent: st.Sent, Delivered: st.Delivered, Dropped: st.Dropped}
 	violation := func(kind, detail string) {
-		res.Violations = append(res.Violations, Violation{Kind: kind, Event: w.Events(), TimeMS: ms(w.Now()), Detail: detail})
+		res.Violations = append(res.Violations, Violation{Kind: kind, Event: w.Events(), TimeMS: ms(w.Now()), Detail: detail, AtEnd: true})
 	}
 	if f := w.Failure(); f != nil {
 		res.Violations = append(res.Violations, Violation{Kind: f.Kind, Event: f.Seq, TimeMS: ms(f.Time), Detail: nodePrefix(f) + f.Detail})
-	} else {
+	} else if r.healAt < r.End {
+		// The end-of-run checks judge a world in which every fault is off and
+		// everyone is up: without a healing phase there is no such world.
 		for _, check := range r.wiring.Final {
 			if err := check(w); err != nil {
 				kind, detail := "final-check", err.Error()
@@ -319,7 +327,7 @@ func (r *Run) repro() string {
 	if r.opts.Repro != "" {
 		return r.opts.Repro
 	}
-	return reproCommand(r.Scenario.Name, r.Seed, r.opts.Bug)
+	return reproCommand(r.Scenario.Name, r.Seed, r.opts.Bug, r.opts.MaxEvents)
 }
 
 func ms(t clock.Time) float64 { return float64(t) / 1e6 }
@@ -333,4 +341,36 @@ func RunScenario(s *Scenario, o RunOptions) (*Result, error) {
 		return nil, err
 	}
 	return r.Finish(), nil
+}
+
+// schedule returns the faults a seed of s runs: the scenario's own, and for
+// a swarm scenario the seed's drawn ones, in the order the kernel applies
+// them (by time, the scenario's first at equal times).
+func schedule(s *Scenario, seed uint64) ([]sim.Fault, Mix) {
+	faults := slices.Clone(s.Faults)
+	var mix Mix
+	if s.Chaos == "swarm" {
+		var drawn []sim.Fault
+		drawn, mix = DrawChaos(s, seed)
+		faults = append(faults, drawn...)
+	}
+	slices.SortStableFunc(faults, func(a, b sim.Fault) int { return cmp.Compare(a.At, b.At) })
+	return faults, mix
+}
+
+// checkRuleKinds catches a misspelt message kind in a targeted rule, which
+// would otherwise match nothing and silently do nothing.
+func checkRuleKinds(s *Scenario, p *Protocol) error {
+	if len(p.Kinds) == 0 {
+		return nil
+	}
+	for i, f := range s.Faults {
+		if f.Kind != sim.DropNext && f.Kind != sim.DelayNext && f.Kind != sim.DropInFlight {
+			continue
+		}
+		if k := f.Rule.Kind; k != "" && !slices.Contains(p.Kinds, k) {
+			return fmt.Errorf("%s:%d: %s has no message kind %q (its kinds: %s)", s.Name, s.Line(i), p.Name, k, strings.Join(p.Kinds, ", "))
+		}
+	}
+	return nil
 }

@@ -38,13 +38,7 @@ func Explicit(s *Scenario, seed uint64, bug string) (*Scenario, error) {
 		return nil, err
 	}
 	e := *s
-	e.Faults = slices.Clone(s.Faults)
-	if s.Chaos == "swarm" {
-		drawn, _ := DrawChaos(s, seed)
-		e.Faults = append(e.Faults, drawn...)
-	}
-	// The order Start uses: stable by time, scenario faults first.
-	slices.SortStableFunc(e.Faults, func(a, b sim.Fault) int { return cmp.Compare(a.At, b.At) })
+	e.Faults, _ = schedule(s, seed)
 	e.Chaos, e.ChaosOf, e.Seed = "", nil, seed
 	if bug != "" {
 		e.Bug = bug
@@ -58,19 +52,30 @@ func Explicit(s *Scenario, seed uint64, bug string) (*Scenario, error) {
 	return &e, nil
 }
 
+// ShrinkOptions say how the run to shrink was made.
+type ShrinkOptions struct {
+	Bug       string // the bug variant the run was built with
+	MaxEvents uint64 // the event budget it ran with
+	// Progress, if set, hears what the shrinker is trying.
+	Progress func(string)
+}
+
 // Shrink cuts a failing seed of s down by delta debugging: it removes
-// faults, shortens the run and drops clients, keeping each change only if
-// the run still fails with the same violation kind. progress, if set, hears
-// what it is trying.
-func Shrink(ctx context.Context, s *Scenario, seed uint64, bug string, progress func(string)) (*Shrunk, error) {
+// faults, pulls them earlier, shortens the run and drops clients, keeping
+// each change only if the run still fails with the same violation kind and,
+// for a bug variant, still passes without the bug: a shrunk scenario must
+// show the bug, not a world too harsh for correct code.
+func Shrink(ctx context.Context, s *Scenario, seed uint64, o ShrinkOptions) (*Shrunk, error) {
+	progress := o.Progress
 	if progress == nil {
 		progress = func(string) {}
 	}
+	bug := o.Bug
 	cur, err := Explicit(s, seed, bug)
 	if err != nil {
 		return nil, err
 	}
-	res, err := RunScenario(cur, RunOptions{Seed: seed})
+	res, err := RunScenario(cur, RunOptions{Seed: seed, MaxEvents: o.MaxEvents})
 	if err != nil {
 		return nil, err
 	}
@@ -78,16 +83,16 @@ func Shrink(ctx context.Context, s *Scenario, seed uint64, bug string, progress 
 		return nil, fmt.Errorf("seed %d of %s passes when its schedule is written out: a determinism bug, please report it", seed, s.Name)
 	}
 	sh := &Shrunk{
-		From:           reproCommand(s.Name, seed, bug),
+		From:           reproCommand(s.Name, seed, bug, o.MaxEvents),
 		Violation:      "a failed expectation",
 		Runs:           1,
 		FaultsBefore:   len(cur.Faults),
 		DurationBefore: cur.Duration,
 		ClientsBefore:  cur.Clients,
 	}
-	target := ""
+	target, atEnd := "", false
 	if len(res.Violations) > 0 {
-		target = res.Violations[0].Kind
+		target, atEnd = res.Violations[0].Kind, res.Violations[0].AtEnd
 		sh.Violation = target
 	}
 	fails := func(c *Scenario) bool {
@@ -95,11 +100,19 @@ func Shrink(ctx context.Context, s *Scenario, seed uint64, bug string, progress 
 			return false
 		}
 		sh.Runs++
-		r, err := RunScenario(c, RunOptions{Seed: seed})
-		if err != nil || r.Pass {
+		r, err := RunScenario(c, RunOptions{Seed: seed, MaxEvents: o.MaxEvents})
+		if err != nil || r.Pass || (target != "" && !slices.ContainsFunc(r.Violations, func(v Violation) bool { return v.Kind == target })) {
 			return false
 		}
-		return target == "" || slices.ContainsFunc(r.Violations, func(v Violation) bool { return v.Kind == target })
+		if c.Bug == "" {
+			return true
+		}
+		// The same world with correct code must pass.
+		sh.Runs++
+		correct := *c
+		correct.Bug = ""
+		r, err = RunScenario(&correct, RunOptions{Seed: seed, MaxEvents: o.MaxEvents})
+		return err == nil && r.Pass
 	}
 	with := func(edit func(*Scenario)) *Scenario {
 		c := *cur
@@ -145,6 +158,8 @@ func Shrink(ctx context.Context, s *Scenario, seed uint64, bug string, progress 
 		for _, f := range cur.Faults {
 			last = max(last, f.At)
 		}
+		// The healing phase stays whole when the failure is an end-of-run
+		// check: it judges what the world recovers to.
 		for _, d := range []clock.Duration{clock.Duration(last).Truncate(100*clock.Millisecond) + 100*clock.Millisecond, cur.Duration / 2} {
 			if d > 0 && d < cur.Duration && clock.Time(d) >= last {
 				progress(fmt.Sprintf("shrinking: trying a %s chaos phase", clock.FormatDuration(d)))
@@ -153,8 +168,8 @@ func Shrink(ctx context.Context, s *Scenario, seed uint64, bug string, progress 
 				}
 			}
 		}
-		for cur.Healing > 0 {
-			c := with(func(c *Scenario) { c.Healing = (c.Healing / 2).Truncate(clock.Millisecond) })
+		for !atEnd && cur.Healing > 0 {
+			c := with(func(c *Scenario) { c.Healing = 0 })
 			if !fails(c) {
 				break
 			}

@@ -52,17 +52,26 @@ func ParseShard(s string) (i, n int, err error) {
 	return i, n, nil
 }
 
-// SeedList returns the seeds a sweep runs, in order: the seeds Start ..
-// Start+Seeds-1 whose index is Shard modulo Shards. The union of the shards
-// of a sweep is exactly the unsharded sweep.
-func (o SweepOptions) SeedList() []uint64 {
-	var seeds []uint64
-	for i := uint64(0); i < o.Seeds; i++ {
-		if o.Shards <= 1 || i%uint64(o.Shards) == uint64(o.Shard) {
-			seeds = append(seeds, o.Start+i)
-		}
+// Count returns how many seeds the sweep (or its shard) runs.
+func (o SweepOptions) Count() uint64 {
+	if o.Shards <= 1 {
+		return o.Seeds
 	}
-	return seeds
+	n := o.Seeds / uint64(o.Shards)
+	if uint64(o.Shard) < o.Seeds%uint64(o.Shards) {
+		n++
+	}
+	return n
+}
+
+// Seed returns the k-th seed the sweep runs: among the seeds Start ..
+// Start+Seeds-1, those whose index is Shard modulo Shards. The union of the
+// shards of a sweep is exactly the unsharded sweep.
+func (o SweepOptions) Seed(k uint64) uint64 {
+	if o.Shards <= 1 {
+		return o.Start + k
+	}
+	return o.Start + k*uint64(o.Shards) + uint64(o.Shard)
 }
 
 // Sweep runs a scenario over many seeds, in parallel, and hands each result
@@ -74,42 +83,41 @@ func Sweep(ctx context.Context, s *Scenario, o SweepOptions, each func(*Result))
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	seeds := o.SeedList()
-	if len(seeds) == 0 {
+	total := o.Count()
+	if total == 0 {
 		return nil
 	}
 	// Wiring errors (bad options, unknown bug) are the scenario's fault, not
 	// any seed's: report them once, before the sweep.
-	if _, err := Start(s, RunOptions{Seed: seeds[0], Bug: o.Bug}); err != nil {
+	if _, err := Start(s, RunOptions{Seed: o.Seed(0), Bug: o.Bug}); err != nil {
 		return err
 	}
 	workers := o.Workers
 	if workers == 0 {
 		workers = runtime.NumCPU()
 	}
-	workers = min(workers, len(seeds))
+	workers = int(min(uint64(workers), total))
 
 	type done struct {
-		i   int
+		k   uint64
 		res *Result
 	}
-	jobs := make(chan int)
+	jobs := make(chan uint64)
 	results := make(chan done, workers)
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			for i := range jobs {
-				results <- done{i, runSeed(s, seeds[i], o)}
+			for k := range jobs {
+				results <- done{k, runSeed(s, o.Seed(k), o)}
 			}
 		})
 	}
 	go func() {
 		defer close(jobs)
-		for i := range seeds {
+		for k := uint64(0); k < total; k++ {
 			select {
-			case jobs <- i:
+			case jobs <- k:
 			case <-ctx.Done():
 				return
 			}
@@ -119,10 +127,17 @@ func Sweep(ctx context.Context, s *Scenario, o SweepOptions, each func(*Result))
 		wg.Wait()
 		close(results)
 	}()
-	pending := map[int]*Result{}
-	next := 0
+	// However this function ends (a callback that panics included), stop
+	// handing out seeds and let the workers finish, so none is left blocked.
+	defer func() {
+		cancel()
+		for range results {
+		}
+	}()
+	pending := map[uint64]*Result{}
+	next := uint64(0)
 	for d := range results {
-		pending[d.i] = d.res
+		pending[d.k] = d.res
 		for pending[next] != nil {
 			each(pending[next])
 			delete(pending, next)
@@ -140,7 +155,7 @@ func runSeed(s *Scenario, seed uint64, o SweepOptions) (res *Result) {
 			res = &Result{
 				Scenario: s.Name, Protocol: s.Protocol, Seed: seed, Bug: o.Bug, Linearizable: "skipped",
 				Violations: []Violation{{Kind: "panic", Detail: fmt.Sprint(p)}},
-				Repro:      reproCommand(s.Name, seed, o.Bug),
+				Repro:      reproCommand(s.Name, seed, o.Bug, o.MaxEvents),
 			}
 		}
 	}()
@@ -151,32 +166,46 @@ func runSeed(s *Scenario, seed uint64, o SweepOptions) (res *Result) {
 	return r.Finish()
 }
 
-func reproCommand(name string, seed uint64, bug string) string {
+func reproCommand(name string, seed uint64, bug string, maxEvents uint64) string {
 	cmd := "dsim run " + name + " --seed " + strconv.FormatUint(seed, 10)
 	if bug != "" {
 		cmd += " --bug " + bug
 	}
+	if maxEvents != 0 {
+		cmd += " --max-events " + strconv.FormatUint(maxEvents, 10)
+	}
 	return cmd
 }
 
-// Summary tallies a sweep.
+// Summary tallies a sweep. It keeps only what it reports, so a sweep of
+// millions of seeds runs in constant memory.
 type Summary struct {
 	Runs          int
 	Passed        int
-	Failed        []*Result
+	Failed        []*Result      // the first MaxKeptFailures failures
+	FailedCount   int            // every failure
 	Indeterminate int            // client operations whose outcome was never learned
 	Probes        map[string]int // how many runs reached each probe
-	All           []*Result      // every result, in seed order
+	Sample        []*Result      // one result in ten, for the determinism check
 }
+
+// MaxKeptFailures bounds the failures a Summary keeps in full.
+const MaxKeptFailures = 1000
 
 // Add counts one result.
 func (s *Summary) Add(r *Result) {
+	if s.Runs%10 == 0 {
+		s.Sample = append(s.Sample, r)
+	}
 	s.Runs++
-	s.All = append(s.All, r)
-	if r.Pass {
+	switch {
+	case r.Pass:
 		s.Passed++
-	} else {
+	case len(s.Failed) < MaxKeptFailures:
 		s.Failed = append(s.Failed, r)
+		s.FailedCount++
+	default:
+		s.FailedCount++
 	}
 	s.Indeterminate += r.Ops.Indeterminate
 	if s.Probes == nil {

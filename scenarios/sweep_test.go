@@ -101,8 +101,14 @@ func TestSweepOptionErrors(t *testing.T) {
 // A swarm seed's fault schedule depends on the seed alone, stays within the
 // chaos phase, and never takes out a majority of servers at once.
 func TestDrawChaos(t *testing.T) {
-	s, err := Builtin("broadcast/chaos")
-	require.NoError(t, err)
+	for _, name := range []string{"broadcast/chaos", "2pc/chaos"} { // 5 and 4 servers
+		s, err := Builtin(name)
+		require.NoError(t, err)
+		checkChaos(t, s)
+	}
+}
+
+func checkChaos(t *testing.T, s *Scenario) {
 	kinds := map[string]bool{}
 	for seed := uint64(1); seed <= 200; seed++ {
 		a, mix := DrawChaos(s, seed)
@@ -129,8 +135,28 @@ func TestDrawChaos(t *testing.T) {
 					down++
 				}
 			}
-			require.Less(t, down, protocols.Quorum(s.Nodes), "seed %d at %s: a majority is out", seed, f.At)
+			require.GreaterOrEqual(t, s.Nodes-down, protocols.Quorum(s.Nodes), "seed %d at %s: no majority is in", seed, f.At)
 		}
 	}
 	assert.Len(t, kinds, len(FaultClasses()), "every class of fault shows up in some seed")
+}
+
+// Restricting the swarm to some classes leaves those classes' episodes as
+// they were: the other classes' draws still happen.
+func TestChaosClassesDoNotReshuffle(t *testing.T) {
+	s, err := Builtin("raft/chaos")
+	require.NoError(t, err)
+	only := *s
+	only.ChaosOf = []string{"drop"}
+	for seed := uint64(1); seed <= 50; seed++ {
+		_, all := DrawChaos(s, seed)
+		_, some := DrawChaos(&only, seed)
+		i := slices.Index(all.Classes, "drop")
+		if i < 0 {
+			assert.Empty(t, some.Classes, "seed %d", seed)
+			continue
+		}
+		assert.Equal(t, []string{"drop"}, some.Classes)
+		assert.Equal(t, all.Gaps[i], some.Gaps[0], "seed %d: the drop class kept its rate", seed)
+	}
 }

@@ -25,6 +25,9 @@ Exit codes: 0 linearizable; 1 not linearizable, or the search timed out
 (unknown is never a pass); 2 the file is missing or malformed.`,
 		Args: exactArgs(1, "one history file"),
 		RunE: func(c *cobra.Command, args []string) error {
+			if timeout < 0 {
+				return usagef("check: --timeout %s is negative (0 means no limit)", timeout)
+			}
 			f, err := os.Open(args[0])
 			if err != nil {
 				return usageError{err}
@@ -70,6 +73,6 @@ Exit codes: 0 linearizable; 1 not linearizable, or the search timed out
 		},
 	}
 	c.Flags().StringVar(&html, "html", "", "write porcupine's visualization to `FILE`")
-	c.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "give up the search after this long (reported as unknown)")
+	c.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "give up the search after this long (reported as unknown); 0 means no limit")
 	return c
 }

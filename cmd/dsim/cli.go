@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -31,9 +32,15 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 // Main runs the command line with args and returns the exit code. It never
 // panics on bad input: every problem becomes a one-line message.
 func Main(args []string, stdout, stderr io.Writer) int {
+	return MainContext(context.Background(), args, stdout, stderr)
+}
+
+// MainContext is Main with a context whose cancellation (Ctrl-C) stops a
+// sweep early.
+func MainContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	switch {
 	case err == nil:
 		return exitPass

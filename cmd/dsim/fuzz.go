@@ -94,7 +94,15 @@ func runFuzz(ctx context.Context, out, errOut io.Writer, arg string, f fuzzFlags
 	if err := o.Validate(); err != nil {
 		return usageError{err}
 	}
-	total := len(o.SeedList())
+	if f.workers < 1 {
+		return usagef("fuzz: --workers %d: want at least 1", f.workers)
+	}
+	if f.shrink && f.shrinkOut != "" {
+		if err := probeWritable(f.shrinkOut); err != nil {
+			return usageError{fmt.Errorf("--shrink-out: %w", err)}
+		}
+	}
+	total := int(o.Count())
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -107,14 +115,18 @@ func runFuzz(ctx context.Context, out, errOut io.Writer, arg string, f fuzzFlags
 		if f.asJSON {
 			enc.Encode(r)
 		}
-		progress.update(sum.Runs, len(sum.Failed))
+		progress.update(sum.Runs, sum.FailedCount)
 	})
 	progress.clear()
-	if err != nil && !errors.Is(err, context.Canceled) {
+	interrupted := errors.Is(err, context.Canceled)
+	if err != nil && !interrupted {
 		return usageError{err}
 	}
+	if interrupted {
+		fmt.Fprintf(errOut, "interrupted after %d of %d seeds\n", sum.Runs, total)
+	}
 	wall := time.Since(start)
-	failed := len(sum.Failed) > 0
+	failed := sum.FailedCount > 0
 	if !f.asJSON {
 		if err := printSummary(out, s, o, &sum, wall); err != nil {
 			return err
@@ -127,15 +139,20 @@ func runFuzz(ctx context.Context, out, errOut io.Writer, arg string, f fuzzFlags
 		}
 	}
 	if f.determinism {
-		bad, err := checkSample(errOut, s, o, sum.All)
+		bad, err := checkSample(errOut, s, o, sum.Sample)
 		if err != nil {
 			return err
 		}
 		failed = failed || bad
 	}
 	if f.shrink && len(sum.Failed) > 0 {
-		if err := shrinkFirst(ctx, out, errOut, s, sum.Failed[0], f); err != nil {
-			return err
+		// With --json, stdout is JSON lines only: the shrinker reports on stderr.
+		report := out
+		if f.asJSON {
+			report = errOut
+		}
+		if err := shrinkFirst(ctx, report, errOut, s, sum.Failed[0], f); err != nil {
+			fmt.Fprintf(errOut, "dsim: shrinking failed: %v\n", err)
 		}
 	}
 	if failed {
@@ -156,16 +173,14 @@ func neverReached(s *scenarios.Scenario, sum *scenarios.Summary) []string {
 	return never
 }
 
-// checkSample reruns one seed in ten and reports any divergence.
-func checkSample(w io.Writer, s *scenarios.Scenario, o scenarios.SweepOptions, all []*scenarios.Result) (bool, error) {
+// checkSample reruns the sweep's sample (one seed in ten) and reports any
+// divergence.
+func checkSample(w io.Writer, s *scenarios.Scenario, o scenarios.SweepOptions, sample []*scenarios.Result) (bool, error) {
 	bad := false
 	checked := 0
-	for i, r := range all {
-		if i%10 != 0 {
-			continue
-		}
+	for _, r := range sample {
 		checked++
-		d, err := scenarios.CheckDeterminism(s, r.Seed, o.Bug, r.TraceHash)
+		d, err := scenarios.CheckDeterminism(s, r.Seed, o, r.TraceHash)
 		if err != nil {
 			return false, err
 		}
@@ -193,7 +208,7 @@ func printSummary(out io.Writer, s *scenarios.Scenario, o scenarios.SweepOptions
 		{"target", s.Name + bugSuffix(o.Bug) + shard},
 		{"seeds", fmt.Sprintf("%d from %d", sum.Runs, o.Start)},
 		{"passed", strconv.Itoa(sum.Passed)},
-		{"failed", strconv.Itoa(len(sum.Failed))},
+		{"failed", strconv.Itoa(sum.FailedCount)},
 		{"indeterminate ops", strconv.Itoa(sum.Indeterminate)},
 		{"speed", fmt.Sprintf("%.1f seeds/s (%d workers, %s)", rate, workersUsed(o), wall.Round(time.Millisecond))},
 	}
@@ -219,7 +234,7 @@ func printSummary(out io.Writer, s *scenarios.Scenario, o scenarios.SweepOptions
 	}
 	for i, r := range sum.Failed {
 		if i == 20 {
-			fmt.Fprintf(out, "... and %d more failures\n", len(sum.Failed)-20)
+			fmt.Fprintf(out, "... and %d more failures\n", sum.FailedCount-20)
 			break
 		}
 		fmt.Fprintf(out, "FAIL %s   # %s\n", r.Repro, firstViolation(r))

@@ -16,9 +16,15 @@
 package main
 
 import (
+	"context"
 	"os"
+	"os/signal"
 )
 
 func main() {
-	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+	// Ctrl-C cancels a sweep, which then reports what it ran so far.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := MainContext(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }

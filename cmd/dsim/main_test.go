@@ -354,3 +354,27 @@ func TestRunHTMLDrawsTheHistoryAndFaults(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "--html:")
 }
+
+func TestFuzzJSONStaysJSONWhenShrinking(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.scn")
+	out, errOut, code := dsim(t, "fuzz", "broadcast", "--seeds", "6", "--bug", "forget-on-restart", "--json", "--shrink", "--shrink-out", path)
+	assert.Equal(t, 1, code)
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var r scenarios.Result
+		assert.NoError(t, json.Unmarshal([]byte(line), &r), "stdout holds JSON lines only: %q", line)
+	}
+	assert.Contains(t, errOut, "wrote "+path)
+}
+
+func TestMoreBadInput(t *testing.T) {
+	for args, want := range map[string]string{
+		"run broadcast/basic --html /tmp/x.html":             "--html: broadcast has no client history to draw",
+		"fuzz raft --workers 0":                              "--workers 0: want at least 1",
+		"fuzz raft --shrink --shrink-out /no/such/dir/x.scn": "--shrink-out:",
+		"check x.json --timeout -1s":                         "--timeout -1s is negative",
+	} {
+		_, errOut, code := dsim(t, strings.Fields(args)...)
+		assert.Equal(t, 2, code, args)
+		assert.Contains(t, errOut, want, args)
+	}
+}

@@ -97,6 +97,10 @@ func runOne(out, errOut io.Writer, arg string, f runFlags, seedSet bool) error {
 	if err != nil {
 		return usageError{err}
 	}
+	if f.html != "" && !r.HasHistory() {
+		os.Remove(f.html)
+		return usagef("--html: %s has no client history to draw (it needs a KV protocol such as raft)", s.Protocol)
+	}
 	res := r.Finish()
 	wall := time.Since(start)
 	if flush != nil {

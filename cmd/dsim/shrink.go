@@ -15,11 +15,11 @@ import (
 // prints how to run it.
 func shrinkFirst(ctx context.Context, out, errOut io.Writer, s *scenarios.Scenario, failed *scenarios.Result, f fuzzFlags) error {
 	fmt.Fprintf(errOut, "shrinking seed %d (%s)...\n", failed.Seed, firstViolation(failed))
-	sh, err := scenarios.Shrink(ctx, s, failed.Seed, f.bug, func(step string) {
+	sh, err := scenarios.Shrink(ctx, s, failed.Seed, scenarios.ShrinkOptions{Bug: f.bug, MaxEvents: f.maxEvents, Progress: func(step string) {
 		if isTerminal(errOut) {
 			fmt.Fprintf(errOut, "\r%-79s", truncate(step, 79))
 		}
-	})
+	}})
 	if isTerminal(errOut) {
 		fmt.Fprintf(errOut, "\r%79s\r", "")
 	}
@@ -32,7 +32,7 @@ func shrinkFirst(ctx context.Context, out, errOut io.Writer, s *scenarios.Scenar
 		path = fmt.Sprintf("%s-seed%d-shrunk.scn", base, failed.Seed)
 	}
 	if err := os.WriteFile(path, []byte(sh.File()), 0o644); err != nil {
-		return usageError{fmt.Errorf("--shrink-out: %w", err)}
+		return fmt.Errorf("--shrink-out: %w", err)
 	}
 	fmt.Fprintf(out, "shrunk: %d faults -> %d, %s -> %s of chaos, %d -> %d clients (%d runs); still fails with %s\n",
 		sh.FaultsBefore, len(sh.Scenario.Faults), fmtDur(sh.DurationBefore), fmtDur(sh.Scenario.Duration),
