@@ -38,6 +38,7 @@ func (w *World) applyFault(f *Fault) error {
 			}
 			return errors.New("no node to act on")
 		}
+		w.info.Acted = resolved.Nodes
 		if f.Nodes[0] == Leader {
 			w.trace.note("the leader is " + string(resolved.Nodes[0]))
 		} else {

@@ -198,7 +198,8 @@ type Info struct {
 	Time  clock.Time
 	Node  protocols.NodeID // "" for faults
 	Input protocols.InputKind
-	Fault *Fault // for fault events
+	Fault *Fault             // for fault events
+	Acted []protocols.NodeID // for a fault naming "leader" or "all": the nodes it resolved to
 	Drop  net.Reason
 	Line  []byte
 	Notes []protocols.Note

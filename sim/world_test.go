@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -465,4 +466,18 @@ func TestShapeValidation(t *testing.T) {
 	assert.ErrorContains(t, err, "needs at least 2 servers")
 	_, err = New(config(1, 3, bouncerOpts{}, "1s resume leader"))
 	assert.ErrorContains(t, err, "resume it by name")
+}
+
+func TestObserversSeeWhomASelectorHit(t *testing.T) {
+	cfg := config(1, 3, bouncerOpts{}, "100ms crash all")
+	w, err := New(cfg)
+	require.NoError(t, err)
+	var acted []protocols.NodeID
+	w.Observe(func(_ *World, ev *Info) {
+		if ev.Fault != nil {
+			acted = slices.Clone(ev.Acted)
+		}
+	})
+	w.RunUntil(clock.Time(time(200)))
+	assert.Equal(t, protocols.Servers(3), acted)
 }

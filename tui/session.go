@@ -395,6 +395,9 @@ func newEventRec(ev *sim.Info, index map[protocols.NodeID]int) eventRec {
 		rec.kind = recFault
 		f := ev.Fault
 		ids := slices.Clone(f.Nodes)
+		if len(ev.Acted) > 0 {
+			ids = slices.Clone(ev.Acted) // "crash leader" marks the leader it hit
+		}
 		for _, g := range f.Groups {
 			ids = append(ids, g...)
 		}
