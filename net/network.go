@@ -144,12 +144,15 @@ func (n *Network) Cut(links []Link) error {
 	return nil
 }
 
-// Heal repairs every cut and releases every clogged or held link.
+// Heal repairs every cut, releases every clogged or held link and cancels
+// the targeted rules still waiting for messages: after a heal the network
+// does only what its link settings say.
 func (n *Network) Heal() {
 	for i := range n.links {
 		n.links[i].cut = false
 		n.links[i].heldUntil = 0
 	}
+	n.rules = nil
 }
 
 // IsCut reports whether a link is cut.

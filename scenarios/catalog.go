@@ -47,7 +47,16 @@ var ErrUnknownScenario = errors.New("unknown scenario")
 
 func unknownScenario(name string) error {
 	hint := "dsim list shows the catalogue"
-	if near := suggest(name); near != "" {
+	var ofProtocol []string
+	for _, n := range Names() {
+		if strings.HasPrefix(n, name+"/") {
+			ofProtocol = append(ofProtocol, n)
+		}
+	}
+	switch near := suggest(name); {
+	case len(ofProtocol) > 0:
+		hint = name + " is a protocol; its scenarios are " + strings.Join(ofProtocol, ", ")
+	case near != "":
 		hint = "did you mean " + near + "? " + hint
 	}
 	return fmt.Errorf("%w %q: not a built-in scenario or a file (%s)", ErrUnknownScenario, name, hint)

@@ -173,6 +173,15 @@ func (r *Run) Done() bool {
 	return r.World.Failure() != nil || !r.World.Pending() || r.World.Now() >= r.End
 }
 
+// History returns the client history recorded so far, ordered by call
+// time, in the checker's format; nil for protocols without one.
+func (r *Run) History() []checker.Op {
+	if r.history == nil {
+		return nil
+	}
+	return r.history.sorted()
+}
+
 // HasHistory reports whether the run records a client history (a KV
 // protocol), which the linearizability check and --html need.
 func (r *Run) HasHistory() bool { return r.history != nil }

@@ -184,6 +184,7 @@ type Summary struct {
 	Passed        int
 	Failed        []*Result      // the first MaxKeptFailures failures
 	FailedCount   int            // every failure
+	Ops           int            // client operations completed
 	Indeterminate int            // client operations whose outcome was never learned
 	Probes        map[string]int // how many runs reached each probe
 	Sample        []*Result      // one result in ten, for the determinism check
@@ -207,6 +208,7 @@ func (s *Summary) Add(r *Result) {
 	default:
 		s.FailedCount++
 	}
+	s.Ops += r.Ops.OK
 	s.Indeterminate += r.Ops.Indeterminate
 	if s.Probes == nil {
 		s.Probes = map[string]int{}

@@ -72,9 +72,13 @@ Exit codes: 0 every check passed (or the expected violation was found),
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%s: %w (see dsim %s --help)", c.Name(), err, c.Name())}
 	})
+	root.SuggestionsMinimumDistance = 2
 	root.Args = cobra.ArbitraryArgs
 	root.RunE = func(c *cobra.Command, args []string) error {
 		if len(args) > 0 {
+			if near := c.SuggestionsFor(args[0]); len(near) > 0 {
+				return usagef("unknown command %q: did you mean %s? (see dsim --help)", args[0], near[0])
+			}
 			return usagef("unknown command %q (see dsim --help)", args[0])
 		}
 		return c.Help()

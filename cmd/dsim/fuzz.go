@@ -70,6 +70,20 @@ Exit codes: 0 every seed passed, 1 some seed failed, 2 bad usage.`,
 
 // resolveTarget turns a protocol name into its chaos scenario.
 func resolveTarget(arg string) (*scenarios.Scenario, error) {
+	if !slices.Contains(scenarios.ProtocolNames(), arg) && !strings.Contains(arg, "/") && !strings.HasSuffix(arg, ".scn") {
+		if _, err := os.Stat(arg); err != nil {
+			near := ""
+			for _, p := range scenarios.ProtocolNames() {
+				if len(arg) > 1 && (strings.HasPrefix(p, arg) || strings.HasPrefix(arg, p)) {
+					near = p
+				}
+			}
+			if near != "" {
+				return nil, fmt.Errorf("unknown protocol or scenario %q: did you mean %s?", arg, near)
+			}
+			return nil, fmt.Errorf("unknown protocol or scenario %q (protocols: %s; dsim list shows the scenarios)", arg, strings.Join(scenarios.ProtocolNames(), ", "))
+		}
+	}
 	if slices.Contains(scenarios.ProtocolNames(), arg) {
 		s, err := scenarios.Builtin(arg + "/chaos")
 		if err != nil {
@@ -134,7 +148,7 @@ func runFuzz(ctx context.Context, out, errOut io.Writer, arg string, f fuzzFlags
 	}
 	if f.coverage {
 		if never := neverReached(s, &sum); len(never) > 0 {
-			fmt.Fprintf(errOut, "coverage: %d declared probes never fired: %s\n", len(never), strings.Join(never, " "))
+			fmt.Fprintf(errOut, "coverage: %d declared probe(s) never fired: %s\n", len(never), strings.Join(never, " "))
 			failed = true
 		}
 	}
@@ -209,9 +223,13 @@ func printSummary(out io.Writer, s *scenarios.Scenario, o scenarios.SweepOptions
 		{"seeds", fmt.Sprintf("%d from %d", sum.Runs, o.Start)},
 		{"passed", strconv.Itoa(sum.Passed)},
 		{"failed", strconv.Itoa(sum.FailedCount)},
-		{"indeterminate ops", strconv.Itoa(sum.Indeterminate)},
-		{"speed", fmt.Sprintf("%.1f seeds/s (%d workers, %s)", rate, workersUsed(o), wall.Round(time.Millisecond))},
 	}
+	if sum.Ops > 0 {
+		rows = append(rows, []string{"client ops", fmt.Sprintf("%d completed, %d indeterminate", sum.Ops, sum.Indeterminate)})
+	}
+	rows = append(rows, [][]string{
+		{"speed", fmt.Sprintf("%.1f seeds/s (%d workers, %s)", rate, workersUsed(o), wall.Round(time.Millisecond))},
+	}...)
 	if len(declared) > 0 {
 		rows = append(rows, []string{"coverage", fmt.Sprintf("%d of %d probes reached", reached, len(declared))})
 	}
@@ -224,11 +242,11 @@ func printSummary(out io.Writer, s *scenarios.Scenario, o scenarios.SweepOptions
 			n := sum.Probes[name]
 			mark := ""
 			if n == 0 {
-				mark = "never"
+				mark = "never reached"
 			}
 			probeRows = append(probeRows, []string{name, strconv.Itoa(n), fmt.Sprintf("%.0f%%", 100*float64(n)/float64(max(sum.Runs, 1))), mark})
 		}
-		if err := table(out, []string{"probe", "runs", "share", ""}, probeRows); err != nil {
+		if err := table(out, []string{"probe", "runs", "share", "note"}, probeRows); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
@@ -33,7 +34,7 @@ func newList() *cobra.Command {
 				}
 				rows := make([][]string, len(all))
 				for i, b := range all {
-					rows[i] = []string{b.Protocol, b.Name, b.Description}
+					rows[i] = []string{b.Protocol, b.Name, wrap(b.Description, 64)}
 				}
 				return table(out, []string{"protocol", "bug", "what it breaks"}, rows)
 			}
@@ -45,12 +46,12 @@ func newList() *cobra.Command {
 			rows := make([][]string, len(all))
 			for i, s := range all {
 				entries[i] = listEntry{Name: s.Name, Protocol: s.Protocol, Title: s.Title}
-				rows[i] = []string{s.Name, s.Protocol, s.Title}
+				rows[i] = []string{s.Name, s.Title}
 			}
 			if asJSON {
 				return writeJSON(out, entries)
 			}
-			return table(out, []string{"scenario", "protocol", "what it teaches"}, rows)
+			return table(out, []string{"scenario", "what it teaches"}, rows)
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a table")
@@ -96,4 +97,22 @@ func table(w io.Writer, header []string, rows [][]string) error {
 		return fmt.Errorf("table: %w", err)
 	}
 	return t.Render()
+}
+
+// wrap breaks text into lines of at most width characters, at spaces, so
+// that long descriptions keep a table narrow enough for a terminal.
+func wrap(text string, width int) string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(word) > width {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += word
+	}
+	return strings.Join(append(lines, line), "\n")
 }

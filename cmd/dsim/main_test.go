@@ -296,8 +296,8 @@ func TestFuzzRequireCoverage(t *testing.T) {
 	// Nothing crashes in broadcast/basic, so recovered-values never fires.
 	out, errOut, code := dsim(t, "fuzz", "broadcast/basic", "--seeds", "3", "--require-coverage")
 	assert.Equal(t, 1, code, out)
-	assert.Contains(t, errOut, "coverage: 1 declared probes never fired: recovered-values")
-	assert.Regexp(t, `recovered-values\s*│ 0\s*│ 0%\s*│ never`, out)
+	assert.Contains(t, errOut, "coverage: 1 declared probe(s) never fired: recovered-values")
+	assert.Regexp(t, `recovered-values\s*│ 0\s*│ 0%\s*│ never reached`, out)
 
 	_, _, code = dsim(t, "fuzz", "broadcast/crash-restart", "--seeds", "3", "--require-coverage")
 	assert.Equal(t, 0, code)
@@ -325,7 +325,9 @@ func TestFuzzShrink(t *testing.T) {
 func TestFuzzBadInput(t *testing.T) {
 	for args, want := range map[string]string{
 		"fuzz":                   "want one protocol or scenario",
-		"fuzz paxos9":            `unknown scenario "paxos9"`,
+		"fuzz paxos9":            `unknown protocol or scenario "paxos9" (protocols: 2pc, 3pc, broadcast, raft`,
+		"fuzz raf":               "did you mean raft?",
+		"fuzz no/such":           `unknown scenario "no/such"`,
 		"fuzz raft --seeds 0":    "--seeds must be at least 1",
 		"fuzz raft --shard 3/3":  `--shard "3/3"`,
 		"fuzz raft --shard x":    `--shard "x"`,
@@ -377,4 +379,27 @@ func TestMoreBadInput(t *testing.T) {
 		assert.Equal(t, 2, code, args)
 		assert.Contains(t, errOut, want, args)
 	}
+}
+
+func TestSuggestions(t *testing.T) {
+	_, errOut, code := dsim(t, "rn", "raft/election")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, `unknown command "rn": did you mean run?`)
+	_, errOut, code = dsim(t, "run", "raft")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "raft is a protocol; its scenarios are raft/canonical, raft/chaos")
+}
+
+func TestRunWritesTheHistoryForCheck(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.json")
+	_, errOut, code := dsim(t, "run", "raft/leader-crash", "--history", path)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, errOut, "dsim check "+path)
+	out, _, code := dsim(t, "check", path)
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "linearizable: ok")
+
+	_, errOut, code = dsim(t, "run", "broadcast/basic", "--history", path)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "--history: broadcast has no client history")
 }

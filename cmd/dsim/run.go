@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"github.com/dsimlab/dsim/checker"
 	"io"
 	"os"
 	"strconv"
@@ -19,6 +20,7 @@ type runFlags struct {
 	asJSON    bool
 	trace     string
 	html      string
+	history   string
 	bug       string
 	all       bool
 	deepCopy  bool
@@ -60,6 +62,7 @@ The same scenario and seed always give the same run and the same trace hash.
 	fl.BoolVar(&f.asJSON, "json", false, "print the result as JSON (one object; one per line with --all)")
 	fl.StringVar(&f.trace, "trace", "", "write every trace line to `FILE`")
 	fl.StringVar(&f.html, "html", "", "write porcupine's visualization of the client history to `FILE`")
+	fl.StringVar(&f.history, "history", "", "write the client history to `FILE` in the format dsim check reads")
 	fl.StringVar(&f.bug, "bug", "", "build in the bug variant `NAME` (see dsim list --bugs)")
 	fl.BoolVar(&f.all, "all", false, "run every built-in scenario and print a summary table")
 	fl.BoolVar(&f.deepCopy, "deep-copy", false, "copy every message and record (the trace hash must not change)")
@@ -101,8 +104,32 @@ func runOne(out, errOut io.Writer, arg string, f runFlags, seedSet bool) error {
 		os.Remove(f.html)
 		return usagef("--html: %s has no client history to draw (it needs a KV protocol such as raft)", s.Protocol)
 	}
+	if f.history != "" {
+		if !r.HasHistory() {
+			return usagef("--history: %s has no client history (it needs a KV protocol such as raft)", s.Protocol)
+		}
+		if err := probeWritable(f.history); err != nil {
+			return usageError{fmt.Errorf("--history: %w", err)}
+		}
+	}
 	res := r.Finish()
 	wall := time.Since(start)
+	if f.history != "" {
+		hf, err := os.Create(f.history)
+		if err != nil {
+			return usageError{fmt.Errorf("--history: %w", err)}
+		}
+		err = checker.WriteHistory(hf, r.History())
+		if cerr := hf.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("--history: %w", err)
+		}
+		if !f.asJSON {
+			fmt.Fprintf(errOut, "client history written to %s (check it with: dsim check %s)\n", f.history, f.history)
+		}
+	}
 	if flush != nil {
 		if err := flush(); err != nil {
 			return fmt.Errorf("--trace: %w", err)
@@ -141,10 +168,14 @@ func printResult(w io.Writer, r *scenarios.Result, wall time.Duration) error {
 	if secs := wall.Seconds(); secs > 0 {
 		speed = fmt.Sprintf(", %.0fx real time", float64(r.SimTimeMS)/1000/secs)
 	}
+	wallText := wall.Round(time.Millisecond).String()
+	if wall < time.Millisecond {
+		wallText = "under 1ms"
+	}
 	rows := [][]string{
 		{"scenario", fmt.Sprintf("%s (seed %d)", r.Scenario, r.Seed)},
 		{"protocol", r.Protocol + bugSuffix(r.Bug)},
-		{"events", fmt.Sprintf("%d in %.3fs virtual (%s wall%s)", r.Events, float64(r.SimTimeMS)/1000, wall.Round(time.Millisecond), speed)},
+		{"events", fmt.Sprintf("%d in %.3fs virtual (%s wall%s)", r.Events, float64(r.SimTimeMS)/1000, wallText, speed)},
 		{"trace hash", r.TraceHash},
 	}
 	if r.Linearizable != "skipped" {
@@ -159,6 +190,9 @@ func printResult(w io.Writer, r *scenarios.Result, wall time.Duration) error {
 		msgs += fmt.Sprintf(" (%.1f per op)", r.MsgsPerOp)
 	}
 	rows = append(rows, []string{"messages", msgs})
+	if r.Mix != "" {
+		rows = append(rows, []string{"fault mix", r.Mix + " (class/mean gap between episodes)"})
+	}
 	if r.Expect != "" {
 		rows = append(rows, []string{"expected", r.Expect})
 	}
