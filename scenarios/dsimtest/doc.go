@@ -20,9 +20,11 @@
 // schedule by hand; FromScenario takes a world from dsim's catalogue, whose
 // failures also come with a scenario file for `dsim run`.
 //
-// A protocol fuzzed this way must be deterministic (see DESIGN.md and
-// docs/testing-your-protocol.md): a run must be a function of its seed and
-// schedule, or rapid cannot reproduce, let alone shrink, a failure.
-//
-// dsimtest sits beside scenarios and may import anything but tui and cmd.
+// A protocol fuzzed this way must be deterministic (docs/architecture.md and
+// docs/testing-your-protocol.md list the rules): a run must be a function of
+// its seed and schedule, or rapid cannot reproduce, let alone shrink, a
+// failure. A failing run is run a second time to check; a protocol that does
+// not repeat itself is reported as NOT DETERMINISTIC rather than as rapid's
+// "flaky test". Set DSIMTEST_TRACE to a directory to get the trace of a
+// failing run, one line per event.
 package dsimtest

@@ -102,6 +102,7 @@ func Example() {
 	// schedule (seed 51; the recover at 2s that begins healing is implied):
 	//   at 751ms crash n3
 	//   at 754ms restart n3
+	// trace: set DSIMTEST_TRACE=DIR to have the trace of a failing run written to DIR
 	// replay: dsimtest.Run(t, world, 51, faults), with faults from dsimtest.ParseSchedule of the schedule lines
 }
 

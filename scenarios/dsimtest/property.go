@@ -3,6 +3,7 @@ package dsimtest
 import (
 	"fmt"
 	"hash/fnv"
+	"os"
 	"strings"
 	"testing"
 
@@ -51,6 +52,7 @@ func property(w World, observe func(*Report)) func(*rapid.T) {
 	if rw, err := w.resolved(); err == nil {
 		gen = rapid.Map(Schedule(rw.servers(), rw.Chaos, rw.Faults), func(f []sim.Fault) schedule { return f })
 	}
+	examined := false // the first failure is run again: nondeterminism shows there
 	return func(t *rapid.T) {
 		t.Helper()
 		if gen == nil {
@@ -68,6 +70,13 @@ func property(w World, observe func(*Report)) func(*rapid.T) {
 			observe(r)
 		}
 		if r.Failed() {
+			if !examined || os.Getenv(TraceEnv) != "" {
+				examined = true
+				r.examine(w)
+			}
+			if r.nondeterministic != "" {
+				t.Fatalf("%s is NOT DETERMINISTIC: %s", r.world, r.nondeterministic)
+			}
 			// The report goes to the log, which rapid prints once, for the
 			// minimal case; the failure itself is one line.
 			t.Logf("%s", r)

@@ -4,6 +4,9 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -36,6 +39,9 @@ type Report struct {
 	world string         // what ran: "world", or the scenario's name
 	chaos clock.Duration // where the healing phase begins
 	file  string         // for a world from a scenario: a scenario file that replays the run
+	trace string         // where the failing run's trace was written, if anywhere
+	// nondeterministic explains a run that did not repeat itself.
+	nondeterministic string
 }
 
 // Failed reports whether any check failed.
@@ -58,6 +64,14 @@ func (r *Report) String() string {
 		b.WriteString("  no faults\n")
 	}
 	b.WriteString(formatSchedule(r.Faults, "  "))
+	switch {
+	case r.nondeterministic != "":
+		fmt.Fprintf(&b, "NOT DETERMINISTIC: %s\n", r.nondeterministic)
+	case r.trace != "":
+		fmt.Fprintf(&b, "trace: every event of this run is in %s\n", r.trace)
+	case r.Failed():
+		fmt.Fprintf(&b, "trace: set %s=DIR to have the trace of a failing run written to DIR\n", TraceEnv)
+	}
 	if r.file != "" {
 		b.WriteString("replay: save this scenario as repro.scn, then run `dsim run repro.scn`\n")
 		b.WriteString(indent(r.file, "  "))
@@ -89,14 +103,51 @@ func Run(t TB, w World, seed uint64, faults []sim.Fault) *Report {
 		return nil
 	}
 	if r.Failed() {
+		r.examine(w)
 		t.Errorf("%s", r)
 	}
 	return r
 }
 
+// TraceEnv names the environment variable that, set to a directory, makes
+// a failing run write its trace there: one line per event, as
+// `dsim run --trace` writes them.
+const TraceEnv = "DSIMTEST_TRACE"
+
+// examine looks closer at a failed run: it runs it again, recording the
+// trace, to check that the run is deterministic (a protocol that is not
+// cannot be replayed or shrunk, and rapid would only say "flaky test") and,
+// if TraceEnv is set, to write the trace for the engineer to read.
+func (r *Report) examine(w World) {
+	var trace strings.Builder
+	again, err := executeTraced(w, r.Seed, r.Faults, &trace)
+	if err != nil {
+		return
+	}
+	if again.Result.TraceHash != r.Result.TraceHash {
+		r.nondeterministic = fmt.Sprintf("the same seed and schedule ran twice gave different traces (hashes %s and %s). "+
+			"Look for goroutines, time.Now, global or crypto randomness, or map iteration order deciding what your protocol does "+
+			"(docs/testing-your-protocol.md, the rules)", r.Result.TraceHash, again.Result.TraceHash)
+		return
+	}
+	dir := os.Getenv(TraceEnv)
+	if dir == "" {
+		return
+	}
+	path := filepath.Join(dir, fmt.Sprintf("%s-seed%d.trace", strings.NewReplacer("/", "-", " ", "-").Replace(r.world), r.Seed))
+	if err := os.MkdirAll(dir, 0o755); err == nil && os.WriteFile(path, []byte(trace.String()), 0o644) == nil {
+		r.trace = path
+	}
+}
+
 // execute runs a world and reports what happened; the error is for a world
 // or schedule that cannot run.
 func execute(w World, seed uint64, faults []sim.Fault) (*Report, error) {
+	return executeTraced(w, seed, faults, nil)
+}
+
+// executeTraced is execute writing the run's trace lines to trace, if set.
+func executeTraced(w World, seed uint64, faults []sim.Fault, trace io.Writer) (*Report, error) {
 	w, err := w.resolved()
 	if err != nil {
 		return nil, err
@@ -105,9 +156,9 @@ func execute(w World, seed uint64, faults []sim.Fault) (*Report, error) {
 	slices.SortStableFunc(faults, func(a, b sim.Fault) int { return cmp.Compare(a.At, b.At) })
 	r := &Report{Seed: seed, Faults: faults, world: w.name(), chaos: w.Chaos}
 	if w.scenario != nil {
-		r.Result, r.file, err = runScenario(w, seed, faults)
+		r.Result, r.file, err = runScenario(w, seed, faults, trace)
 	} else {
-		r.Result, err = runOwn(w, seed, faults)
+		r.Result, err = runOwn(w, seed, faults, trace)
 	}
 	if err != nil {
 		return nil, err
@@ -117,7 +168,7 @@ func execute(w World, seed uint64, faults []sim.Fault) (*Report, error) {
 
 // runScenario writes the run as a scenario file, parses it back and runs
 // that, so the file in the report replays exactly what ran.
-func runScenario(w World, seed uint64, faults []sim.Fault) (*scenarios.Result, string, error) {
+func runScenario(w World, seed uint64, faults []sim.Fault, trace io.Writer) (*scenarios.Result, string, error) {
 	s := *w.scenario
 	s.Title = "dsimtest repro of " + w.scenario.Name
 	s.Text = nil
@@ -134,7 +185,7 @@ func runScenario(w World, seed uint64, faults []sim.Fault) (*scenarios.Result, s
 	if err != nil {
 		return nil, "", fmt.Errorf("%w: %v", errWorld, err)
 	}
-	res, err := scenarios.RunScenario(parsed, scenarios.RunOptions{Seed: seed, MaxEvents: w.MaxEvents, Repro: "dsim run repro.scn"})
+	res, err := scenarios.RunScenario(parsed, scenarios.RunOptions{Seed: seed, MaxEvents: w.MaxEvents, Repro: "dsim run repro.scn", Trace: trace})
 	if err != nil {
 		return nil, "", fmt.Errorf("%w: %v", errWorld, err)
 	}
@@ -143,7 +194,7 @@ func runScenario(w World, seed uint64, faults []sim.Fault) (*scenarios.Result, s
 
 // runOwn runs a world built from factories, the way scenarios runs a
 // scenario: chaos, recover, healing, final checks.
-func runOwn(w World, seed uint64, faults []sim.Fault) (*scenarios.Result, error) {
+func runOwn(w World, seed uint64, faults []sim.Fault, trace io.Writer) (*scenarios.Result, error) {
 	for _, f := range faults {
 		if f.At > clock.Time(w.Chaos) {
 			return nil, fmt.Errorf("%w: at %s %s: after the chaos phase (%s)", errWorld, f.At, f, clock.FormatDuration(w.Chaos))
@@ -164,6 +215,7 @@ func runOwn(w World, seed uint64, faults []sim.Fault) (*scenarios.Result, error)
 		Faults:    append(slices.Clone(faults), sim.Fault{At: heal, Kind: sim.Recover}),
 		Monitors:  checks.Monitors,
 		MaxEvents: w.MaxEvents,
+		Trace:     trace,
 	}
 	world, err := sim.New(cfg)
 	if err != nil {

@@ -1,7 +1,10 @@
 package dsimtest
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -141,3 +144,59 @@ func withServer(w World) World {
 	w.Server = newTally(false)
 	return w
 }
+
+// flaky breaks the rules: its tick count starts from the process's random
+// source, so the same seed and schedule give different runs.
+type flakyNode struct{ n int }
+
+func (f *flakyNode) Step(in protocols.Input, out *protocols.Effects) {
+	if in.Kind == protocols.Start {
+		f.n = int(globalCounter.Add(1)) // state that outlives the run: a determinism leak
+	}
+	out.Note(f.n)
+}
+
+func (f *flakyNode) Status() protocols.Status { return protocols.Status{Commit: f.n} }
+
+func TestNondeterminismIsNamed(t *testing.T) {
+	w := World{Servers: 2, Server: func(protocols.Config) protocols.Node { return &flakyNode{} },
+		Checks: func() Checks {
+			return Checks{Monitors: []protocols.Monitor{protocols.MonitorFunc(func(c protocols.Cluster, ev protocols.Event) error {
+				if n := c.Node("n1"); n != nil && n.Status().Commit%2 == 1 {
+					return protocols.Violationf("odd", "n1 started odd")
+				}
+				return nil
+			})}}
+		}}
+	var rec recorder
+	for seed := uint64(0); seed < 4; seed++ {
+		Run(&rec, w, seed, nil)
+	}
+	assert.Contains(t, strings.Join(rec.errors, "\n"), "NOT DETERMINISTIC: the same seed and schedule ran twice gave different traces")
+}
+
+func TestTraceOfAFailingRun(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(TraceEnv, dir)
+	w := World{Servers: 2,
+		Checks: func() Checks {
+			return Checks{Monitors: []protocols.Monitor{protocols.MonitorFunc(func(c protocols.Cluster, ev protocols.Event) error {
+				return protocols.Violationf("always", "fails at once")
+			})}}
+		}}
+	w.Server = func(protocols.Config) protocols.Node { return &steady{} }
+	var rec recorder
+	Run(&rec, w, 7, nil)
+	path := filepath.Join(dir, "world-seed7.trace")
+	assert.Contains(t, strings.Join(rec.errors, "\n"), "trace: every event of this run is in "+path)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "1 0.000s n1 start")
+}
+
+type steady struct{}
+
+func (steady) Step(protocols.Input, *protocols.Effects) {}
+func (steady) Status() protocols.Status                 { return protocols.Status{} }
+
+var globalCounter atomic.Int64
