@@ -18,7 +18,7 @@ func (p *detailPane) setSize(w, h int) { p.w, p.h = w, h }
 
 // nodeView is the whole status of one node: what the protocol reports, and
 // what the simulator knows (clock, durable records, armed timers, cuts).
-func (p *detailPane) nodeView(st styles, n nodeInfo, part partition, all []protocols.NodeID, now clock.Time) string {
+func (p *detailPane) nodeView(st styles, cols columns, n nodeInfo, part partition, all []protocols.NodeID, now clock.Time) string {
 	s := n.state
 	title := "selected node " + string(n.id) + " · tab selects messages"
 	var lines []string
@@ -28,15 +28,17 @@ func (p *detailPane) nodeView(st styles, n nodeInfo, part partition, all []proto
 		return p.render(st, title, lines)
 	}
 	if n.status == nil {
-		add(fmt.Sprintf("%s is %s. Its %d durable record(s) (%d synced) survive; volatile state is gone. r restarts it.",
-			n.id, st.down.Render("DOWN"), s.Records, s.Synced))
+		add(fmt.Sprintf("%s is %s. Its %s (%d synced) survive; volatile state is gone. r restarts it.",
+			n.id, st.down.Render("DOWN"), count(s.Records, "durable record"), s.Synced))
 	} else {
 		ns := n.status
 		head := fmt.Sprintf("%s · %s · %s", n.id, upWord(s), st.roleStyle(ns.Role).Render(ns.Role))
-		if s.Server && ns.Term > 0 {
-			head += fmt.Sprintf(" · term %d", ns.Term)
+		if s.Server && cols.term != "" {
+			head += fmt.Sprintf(" · %s %d", cols.term, ns.Term)
 		}
-		head += fmt.Sprintf(" · commit %d", ns.Commit)
+		if s.Server || cols.clients {
+			head += fmt.Sprintf(" · %s %d", cols.commit, ns.Commit)
+		}
 		if ns.LogLen > 0 {
 			head += fmt.Sprintf(" · log length %d", ns.LogLen)
 		}
@@ -51,16 +53,16 @@ func (p *detailPane) nodeView(st styles, n nodeInfo, part partition, all []proto
 	}
 	clk := fmt.Sprintf("clock offset %s, drift %s", signedDuration(s.Offset), sim.FormatPercent(s.DriftPPM))
 	if n.status != nil {
-		clk += fmt.Sprintf(" · %d durable record(s), %d synced", s.Records, s.Synced)
+		clk += fmt.Sprintf(" · %s, %d synced", count(s.Records, "durable record"), s.Synced)
 	}
 	if s.Paused {
-		clk += fmt.Sprintf(" · paused with %d input(s) queued", s.Queued)
+		clk += fmt.Sprintf(" · paused with %s queued", count(s.Queued, "input"))
 	}
 	add(clk)
 	if len(s.Timers) > 0 {
 		ts := make([]string, len(s.Timers))
 		for i, t := range s.Timers {
-			ts[i] = fmt.Sprintf("%s at %s (%s)", t.Name, t.Due, relTime(now, t.Due))
+			ts[i] = fmt.Sprintf("%s at %s (%s)", t.Name, showTime(t.Due), relTime(now, t.Due))
 		}
 		add("timers: " + strings.Join(ts, ", "))
 	} else if n.status != nil {
@@ -93,7 +95,7 @@ func (p *detailPane) nodeView(st styles, n nodeInfo, part partition, all []proto
 func (p *detailPane) msgView(st styles, m sim.InFlight, fate string, now clock.Time) string {
 	var lines []string
 	add := func(text string) { lines = append(lines, wrap(text, p.w)...) }
-	add(fmt.Sprintf("%s→%s %s · sent %s · due %s (%s)", m.From, m.To, m.Msg.Kind(), m.Sent, m.Due, relTime(now, m.Due)))
+	add(fmt.Sprintf("%s→%s %s · sent %s · due %s (%s)", m.From, m.To, m.Msg.Kind(), showTime(m.Sent), showTime(m.Due), relTime(now, m.Due)))
 	if fate != "" {
 		add(st.doomed.Render(fateText(fate)))
 	} else {
@@ -107,7 +109,12 @@ func (p *detailPane) empty(st styles, what string) string {
 	return p.render(st, "detail", []string{st.dim.Render(what)})
 }
 
+// render draws the pane. Lines that do not fit are counted in the title,
+// which costs none of the few lines the pane has at 80x24.
 func (p *detailPane) render(st styles, title string, lines []string) string {
+	if hidden := len(lines) - (p.h - 1); hidden > 0 && p.h > 1 {
+		title += " · … " + count(hidden, "more line") + " below"
+	}
 	return block(append([]string{rule(st.section, title, p.w)}, lines...), p.w, p.h)
 }
 
@@ -119,13 +126,6 @@ func upWord(s sim.NodeState) string {
 		return "paused"
 	}
 	return "up"
-}
-
-func signedDuration(d clock.Duration) string {
-	if d >= 0 {
-		return "+" + clock.FormatDuration(d)
-	}
-	return clock.FormatDuration(d)
 }
 
 // teachPanel shows the scenario's teaching text.

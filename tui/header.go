@@ -56,7 +56,7 @@ func (p *header) view(st styles, s *session, hs headerState) string {
 
 	parts := []string{
 		st.label.Render("event ") + st.value.Render(fmt.Sprint(s.event())),
-		st.value.Render(w.Now().String()),
+		st.value.Render(showTime(w.Now())),
 	}
 	switch {
 	case s.over():
@@ -103,7 +103,7 @@ func (p *header) banner(st styles, s *session) (string, lipgloss.Style, bool) {
 		return "", lipgloss.Style{}, false
 	}
 	if f := s.world().Failure(); f != nil {
-		text := fmt.Sprintf("VIOLATION %s at event %d (%s)", f.Kind, f.Seq, f.Time)
+		text := fmt.Sprintf("VIOLATION %s at event %d (%s)", f.Kind, f.Seq, showTime(f.Time))
 		if f.Node != "" {
 			text += " at " + string(f.Node)
 		}
@@ -133,7 +133,7 @@ func (p *header) banner(st styles, s *session) (string, lipgloss.Style, bool) {
 
 // verdictSummary is the short account of a passing run.
 func verdictSummary(r *scenarios.Result) string {
-	parts := []string{fmt.Sprintf("%d events", r.Events)}
+	parts := []string{count(int(r.Events), "event")}
 	if r.Linearizable != "skipped" {
 		parts = append(parts, fmt.Sprintf("%d ops ok, %d indeterminate", r.Ops.OK, r.Ops.Indeterminate), "linearizable "+r.Linearizable)
 	}

@@ -86,11 +86,11 @@ const (
 	colFate = 6
 )
 
-func (p *flightPanel) view(st styles, msgs []sim.InFlight, fates []string, now clock.Time, heldLinks []net.Link, sel int, focused bool) string {
-	title := fmt.Sprintf("in flight: %d message%s", len(msgs), plural(len(msgs)))
-	if rows := p.h - 1; len(msgs) > rows && rows <= 3 {
-		title += fmt.Sprintf(" (%d shown)", rows)
-	}
+// view lists the messages. sel is the selected one, or -1 when the list
+// does not have the focus: an unfocused list shows no selection, since d
+// acts only on a focused one.
+func (p *flightPanel) view(st styles, msgs []sim.InFlight, fates []string, now clock.Time, heldLinks []net.Link, sel int) string {
+	title := "in flight: " + count(len(msgs), "message")
 	if len(heldLinks) > 0 {
 		ls := make([]string, len(heldLinks))
 		for i, l := range heldLinks {
@@ -98,31 +98,30 @@ func (p *flightPanel) view(st styles, msgs []sim.InFlight, fates []string, now c
 		}
 		title += " · held links: " + strings.Join(ls, " ")
 	}
-	if focused {
+	if sel >= 0 {
 		title += " · ↑↓ select, d drops it"
 	}
-	lines := []string{rule(st.section, title, p.w)}
+	how := "tab, then ↓ scrolls"
+	if sel >= 0 {
+		how = "↑↓ scrolls"
+	}
 	rows := p.h - 1
-	if len(msgs) == 0 && rows > 0 {
+	first, n, more := window(len(msgs), rows, sel)
+	if more != "" && rows <= 3 {
+		// Too few rows to spend one on the note: it goes in the title.
+		first, n, more = windowOf(len(msgs), rows, sel)
+		title += " · " + more + " (" + how + ")"
+		more = ""
+	}
+	lines := []string{rule(st.section, title, p.w)}
+	if len(msgs) == 0 && p.h > 1 {
 		lines = append(lines, st.dim.Render("  nothing on the wire"))
 	}
-	first := 0
-	if rows > 0 && sel >= rows {
-		first = sel - rows + 1
-	}
-	for i := first; i < len(msgs) && len(lines) < p.h; i++ {
-		if rows > 3 && len(lines) == p.h-1 && i < len(msgs)-1 && i != sel {
-			lines = append(lines, st.dim.Render(fmt.Sprintf("  … and %d more (tab, then ↓ to scroll)", len(msgs)-i)))
-			break
-		}
+	for i := first; i < first+n; i++ {
 		m := msgs[i]
-		mark := "  "
+		left := "  " + padRight(string(m.From)+"→"+string(m.To), colLink-2)
 		if i == sel {
-			mark = "▸ "
-		}
-		left := mark + padRight(string(m.From)+"→"+string(m.To), colLink-2)
-		if i == sel && focused {
-			left = st.selected.Render(left)
+			left = st.selected.Render("▸ " + padRight(string(m.From)+"→"+string(m.To), colLink-2))
 		}
 		f := padRight(fates[i], colFate)
 		if fates[i] != "" {
@@ -130,12 +129,8 @@ func (p *flightPanel) view(st styles, msgs []sim.InFlight, fates []string, now c
 		}
 		lines = append(lines, left+padLeft(relTime(now, m.Due), colDue)+"  "+f+m.Msg.String())
 	}
-	return block(lines, p.w, p.h)
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
+	if more != "" {
+		lines = append(lines, st.dim.Render("  "+more+" · "+how))
 	}
-	return "s"
+	return block(lines, p.w, p.h)
 }

@@ -7,6 +7,7 @@ import "github.com/charmbracelet/bubbles/key"
 type keyMap struct {
 	Step      key.Binding
 	Next      key.Binding
+	NextFault key.Binding
 	Back      key.Binding
 	Play      key.Binding
 	Faster    key.Binding
@@ -32,6 +33,7 @@ func newKeyMap() keyMap {
 	return keyMap{
 		Step:      key.NewBinding(key.WithKeys("n", "right"), key.WithHelp("n/→", "step")),
 		Next:      key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "next change")),
+		NextFault: key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "next fault")),
 		Back:      key.NewBinding(key.WithKeys("b", "left"), key.WithHelp("b/←", "back")),
 		Play:      key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "run")),
 		Faster:    key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "faster")),
@@ -45,7 +47,7 @@ func newKeyMap() keyMap {
 		Heal:      key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "heal network")),
 		Drop:      key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "drop message")),
 		Save:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save as .scn")),
-		Goto:      key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "go to event")),
+		Goto:      key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "go to event/time")),
 		Text:      key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "teaching text")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
 		Picker:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "catalogue")),
@@ -54,19 +56,19 @@ func newKeyMap() keyMap {
 	}
 }
 
-// ShortHelp is the help bar: stepping, the commonest faults, and the way
-// to the rest.
+// ShortHelp is the help bar: stepping, the commonest fault, and the way
+// to the rest. The help line shortens it to fit; see runView.helpLine.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Step, k.Back, k.Next, k.Play, k.Crash, k.Help, k.Quit}
+	return []key.Binding{k.Step, k.Back, k.Next, k.NextFault, k.Play, k.Crash, k.Help, k.Quit}
 }
 
-// FullHelp groups every key in columns: time, selection, faults, the rest.
+// FullHelp groups every key in columns: time, selection and view, then
+// faults and the rest. Three columns, so the table fits 80 cells.
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Step, k.Next, k.Back, k.Goto, k.Play, k.Faster, k.Slower},
+		{k.Step, k.Next, k.NextFault, k.Back, k.Goto, k.Play, k.Faster, k.Slower},
 		{k.Focus, k.Up, k.Down, k.Text, k.Help},
-		{k.Crash, k.Restart, k.Isolate, k.Heal, k.Drop},
-		{k.Save, k.Picker, k.Quit},
+		{k.Crash, k.Restart, k.Isolate, k.Heal, k.Drop, k.Save, k.Picker, k.Quit},
 	}
 }
 

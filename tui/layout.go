@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -99,4 +100,58 @@ func padLeft(s string, w int) string {
 		return strings.Repeat(" ", pad) + s
 	}
 	return s
+}
+
+// wrapAtMost wraps text to lines of w cells, at most n of them. Text that
+// still does not fit ends at a word with " …": never cut mid-word without
+// saying so.
+func wrapAtMost(text string, w, n int) []string {
+	lines := wrap(text, w)
+	if len(lines) <= n || n <= 0 {
+		return lines
+	}
+	lines = lines[:n]
+	last := lines[n-1]
+	for ansi.StringWidth(last)+2 > w {
+		i := strings.LastIndexByte(last, ' ')
+		if i <= 0 {
+			last = ansi.Truncate(last, max(w-2, 0), "")
+			break
+		}
+		last = last[:i]
+	}
+	lines[n-1] = last + " …"
+	return lines
+}
+
+// window picks the rows of a list of total items that fit in rows lines,
+// with item sel visible (sel < 0: from the top). When some do not fit, the
+// last line is left for a note saying how many are hidden and where: more
+// is that note ("… 3 more below"), "" when every item fits.
+func window(total, rows, sel int) (first, n int, more string) {
+	if total <= rows {
+		return 0, total, ""
+	}
+	return windowOf(total, rows-1, sel)
+}
+
+// windowOf shows n of total items, more than fit, with item sel visible,
+// and says how many are hidden and where.
+func windowOf(total, n, sel int) (first, shown int, more string) {
+	n = max(n, 0)
+	if n > 0 && sel >= n {
+		first = min(sel, total-1) - n + 1
+	}
+	above, below := first, total-first-n
+	switch {
+	case n == 0:
+		more = fmt.Sprintf("… %d not shown", total)
+	case above == 0:
+		more = fmt.Sprintf("… %d more below", below)
+	case below == 0:
+		more = fmt.Sprintf("… %d more above", above)
+	default:
+		more = fmt.Sprintf("… %d more: %d above, %d below", above+below, above, below)
+	}
+	return first, n, more
 }

@@ -37,23 +37,67 @@ const (
 	colSide   = 6
 )
 
-func (p *nodesPanel) view(st styles, nodes []nodeInfo, part partition, sel int, focused bool) string {
-	lines := make([]string, 0, len(nodes)+1)
-	logHead := "log (index/term; | = commit point)"
-	if !hasTerms(nodes) {
+// columns says what the table's number columns mean for one protocol:
+// Status.Term and Status.Commit are each protocol's own (a Raft commit
+// index, a count of committed transactions, of values received).
+type columns struct {
+	term    string             // the term column's heading; "" hides it: the protocol has no terms
+	commit  string             // the commit column's heading
+	clients bool               // clients' Commit means the same; otherwise their cell is "-"
+	log     string             // the heading of the last column; "" guesses from the logs
+	grew    func(n int) string // how N says the highest Commit grew to n: "committed up to 7"
+	help    string             // what the columns mean, for the full help
+}
+
+// columnsFor is the columns of a protocol by name. A protocol not listed
+// gets Raft-like headings.
+func columnsFor(protocol string) columns {
+	switch protocol {
+	case "raft":
+		return columns{term: "term", commit: "commit", log: "log (index/term; | = commit point)",
+			grew: func(n int) string { return fmt.Sprintf("committed up to %d", n) },
+			help: "term: the server's current term. commit: the index of its last committed entry."}
+	case "2pc", "3pc":
+		return columns{commit: "commits", clients: true, log: "status",
+			grew: func(n int) string { return "has seen " + count(n, "transaction") + " commit" },
+			help: "commits: how many transactions the node has seen commit (2PC and 3PC have no terms)."}
+	case "broadcast":
+		return columns{commit: "values", log: "values received, newest last",
+			grew: func(n int) string { return "has " + count(n, "value") },
+			help: "values: how many values the node has, received or its own (gossip has no terms)."}
+	}
+	return columns{term: "term", commit: "commit", clients: true,
+		grew: func(n int) string { return fmt.Sprintf("committed up to %d", n) },
+		help: "term: the node's term or view. commit: its commit point."}
+}
+
+// heading is the table's heading row, for nodes as they are now.
+func (c columns) heading(nodes []nodeInfo) string {
+	logHead := c.log
+	if logHead == "" {
 		logHead = "log tail / status"
+		if hasTerms(nodes) {
+			logHead = "log (index/term; | = commit point)"
+		}
 	}
-	head := padRight("", colSel) + padRight("node", colNode) + padRight("state", colState) + padRight("role", colRole) +
-		padLeft("term", colTerm) + padLeft("commit", colCommit) + "  " + padRight("side", colSide) + logHead
-	lines = append(lines, st.colHead.Render(fitLine(head, p.w)))
-	rows := max(p.h-1, 0)
-	first := 0
-	if sel >= rows && rows > 0 {
-		first = sel - rows + 1
+	head := padRight("", colSel) + padRight("node", colNode) + padRight("state", colState) + padRight("role", colRole)
+	if c.term != "" {
+		head += padLeft(c.term, colTerm)
 	}
-	terms := anyTerm(nodes)
-	for i := first; i < len(nodes) && len(lines) < p.h; i++ {
-		lines = append(lines, p.row(st, nodes[i], part, i == sel, focused, terms))
+	return head + padLeft(c.commit, colCommit) + "  " + padRight("side", colSide) + logHead
+}
+
+// view draws the table with the selected node visible. The marker shows
+// which node the node keys act on even when the messages have the focus;
+// it is dimmed then.
+func (p *nodesPanel) view(st styles, cols columns, nodes []nodeInfo, part partition, sel int, focused bool) string {
+	lines := []string{st.colHead.Render(fitLine(cols.heading(nodes), p.w))}
+	first, n, more := window(len(nodes), p.h-1, sel)
+	for i := first; i < first+n; i++ {
+		lines = append(lines, p.row(st, cols, nodes[i], part, i == sel, focused))
+	}
+	if more != "" {
+		lines = append(lines, st.dim.Render("  "+more+" · ↑↓ scrolls"))
 	}
 	return block(lines, p.w, p.h)
 }
@@ -71,23 +115,7 @@ func hasTerms(nodes []nodeInfo) bool {
 	return false
 }
 
-// anyTerm reports whether some node has a term above zero: until one
-// does, the term column shows "-" (no term yet, or a protocol without
-// terms, such as gossip).
-func anyTerm(nodes []nodeInfo) bool {
-	for _, n := range nodes {
-		if n.status != nil && n.status.Term > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-func (p *nodesPanel) row(st styles, n nodeInfo, part partition, selected, focused, terms bool) string {
-	mark := "  "
-	if selected {
-		mark = "▸ "
-	}
+func (p *nodesPanel) row(st styles, cols columns, n nodeInfo, part partition, selected, focused bool) string {
 	var state string
 	switch {
 	case !n.started:
@@ -99,13 +127,16 @@ func (p *nodesPanel) row(st styles, n nodeInfo, part partition, selected, focuse
 	default:
 		state = st.up.Render(padRight("up", colState))
 	}
-	role, term, commit, tail := "-", "-", "-", ""
+	role, term, commit := "-", "-", "-"
+	var tail []string
 	if s := n.status; s != nil {
 		role = s.Role
-		if n.state.Server && terms {
+		if n.state.Server {
 			term = strconv.FormatUint(s.Term, 10)
 		}
-		commit = strconv.Itoa(s.Commit)
+		if n.state.Server || cols.clients {
+			commit = strconv.Itoa(s.Commit)
+		}
 		tail = logTail(st, *s)
 	} else if !n.started {
 		role = "not started"
@@ -114,9 +145,14 @@ func (p *nodesPanel) row(st styles, n nodeInfo, part partition, selected, focuse
 	if part.oneWay[n.id] {
 		side += "*"
 	}
-	left := mark + padRight(string(n.id), colNode)
-	if selected && focused {
-		left = st.selected.Render(left)
+	left := padRight(string(n.id), colNode)
+	switch {
+	case selected && focused:
+		left = st.selected.Render("▸ " + left)
+	case selected:
+		left = st.dim.Render("▸ ") + left
+	default:
+		left = "  " + left
 	}
 	roleText := padRight(role, colRole)
 	if n.status != nil {
@@ -124,45 +160,43 @@ func (p *nodesPanel) row(st styles, n nodeInfo, part partition, selected, focuse
 	} else {
 		roleText = st.dim.Render(roleText)
 	}
-	row := left + state + roleText + padLeft(term, colTerm) + padLeft(commit, colCommit) + "  " + padRight(side, colSide)
-	if n.status != nil && len(n.status.Log) == 0 {
-		return fitLine(row+tail, p.w) // status fields: the first ones matter most
+	row := left + state + roleText
+	if cols.term != "" {
+		row += padLeft(term, colTerm)
 	}
+	row += padLeft(commit, colCommit) + "  " + padRight(side, colSide)
 	room := p.w - ansi.StringWidth(row)
-	return fitLine(row+fitTail(tail, room), p.w)
+	if n.status != nil && len(n.status.Log) == 0 {
+		// Status fields: the first ones matter most.
+		return fitLine(row+st.dim.Render(fitHead(tail, room)), p.w)
+	}
+	return fitLine(row+fitTail(tail, n.status != nil && len(n.status.Log) > 0 && n.status.Log[0].Index > 1, room), p.w)
 }
 
-// logTail renders the end of a node's log as "index/term" (or the entry's
-// text for protocols without terms), with a bar after the last committed
-// entry. A node without a log shows its status fields instead.
-func logTail(st styles, s protocols.Status) string {
+// logTail renders the end of a node's log as words: "index/term" (or the
+// entry's text for protocols without terms), with a bar after the last
+// committed entry. A node without a log shows its status fields instead,
+// one word per field.
+func logTail(st styles, s protocols.Status) []string {
+	var words []string
 	if len(s.Log) == 0 {
-		var parts []string
 		for _, f := range s.Fields {
 			if f.Value != "-" && f.Value != "" {
-				parts = append(parts, f.Name+"="+f.Value)
+				words = append(words, f.Name+"="+f.Value)
 			}
 		}
-		return st.dim.Render(strings.Join(parts, " "))
-	}
-	var b strings.Builder
-	if s.Log[0].Index > 1 {
-		b.WriteString("… ")
+		return words
 	}
 	withTerms := false
 	for _, e := range s.Log {
 		withTerms = withTerms || e.Term > 0
 	}
 	if withTerms && s.Commit < s.Log[0].Index {
-		b.WriteString("| ")
+		words = append(words, "|")
 	}
 	for i, e := range s.Log {
-		if i > 0 {
-			if withTerms && s.Log[i-1].Index == s.Commit && e.Index > s.Commit {
-				b.WriteString(" | ")
-			} else {
-				b.WriteByte(' ')
-			}
+		if i > 0 && withTerms && s.Log[i-1].Index == s.Commit && e.Index > s.Commit {
+			words = append(words, "|")
 		}
 		text := e.Text
 		if withTerms || text == "" {
@@ -171,21 +205,54 @@ func logTail(st styles, s protocols.Status) string {
 		if withTerms && e.Index > s.Commit {
 			text = st.dim.Render(text)
 		}
-		b.WriteString(text)
+		words = append(words, text)
 	}
-	if withTerms && len(s.Log) > 0 && s.Log[len(s.Log)-1].Index == s.Commit {
-		b.WriteString(" |")
+	if withTerms && s.Log[len(s.Log)-1].Index == s.Commit {
+		words = append(words, "|")
 	}
-	return b.String()
+	return words
 }
 
-// fitTail keeps the newest end of a log tail that is too long for w cells.
-func fitTail(s string, w int) string {
-	if w <= 0 {
-		return ""
+// fitTail keeps the newest words of a log tail that fit in w cells,
+// dropping whole entries from the front: "… 55/1 56/1", never "…1 56/1".
+// older says the log has entries before the first word.
+func fitTail(words []string, older bool, w int) string {
+	for i := range words {
+		s := strings.Join(words[i:], " ")
+		if older || i > 0 {
+			s = "… " + s
+		}
+		if ansi.StringWidth(s) <= w {
+			return s
+		}
 	}
-	if ansi.StringWidth(s) <= w {
-		return s
+	if w >= 1 && len(words) > 0 {
+		return "…"
 	}
-	return ansi.TruncateLeft(s, ansi.StringWidth(s)-w+1, "…")
+	return ""
+}
+
+// fitHead keeps the first words (status fields, which matter in that
+// order) that fit in w cells. When a good part of the next word fits too,
+// it is cut with "…"; otherwise the words stop at a boundary with " …".
+func fitHead(words []string, w int) string {
+	all := strings.Join(words, " ")
+	if ansi.StringWidth(all) <= w {
+		return all
+	}
+	k, width := 0, 0
+	for ; k < len(words); k++ {
+		next := width + ansi.StringWidth(words[k])
+		if k > 0 {
+			next++
+		}
+		if next+2 > w {
+			break
+		}
+		width = next
+	}
+	if k == 0 || w-width >= 12 {
+		return ansi.Truncate(all, w, "…")
+	}
+	return strings.Join(words[:k], " ") + " …"
 }

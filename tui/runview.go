@@ -10,7 +10,9 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/net"
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/sim"
@@ -58,6 +60,8 @@ type runView struct {
 	speed   int // index into speeds
 	gen     int // autoplay generation; see tickMsg
 
+	cols columns // what the nodes table's columns mean for this protocol
+
 	showText   bool
 	showHelp   bool
 	gotoMode   bool
@@ -66,6 +70,10 @@ type runView struct {
 	flashErr   bool
 	saveDir    string
 	fromPicker bool
+	// escArmed is set by an esc that would discard injected faults: the
+	// next key, if it is esc again, goes back to the catalogue.
+	escArmed bool
+	savedAt  int // sess.injections when last saved
 }
 
 func newRunView(s *session, saveDir string) *runView {
@@ -77,6 +85,7 @@ func newRunView(s *session, saveDir string) *runView {
 	return &runView{
 		sess: s, st: st, keys: newKeyMap(), help: h, w: 80, h: 24,
 		speed: defaultSpeed, showText: len(s.base.Text) > 0, saveDir: saveDir,
+		cols: columnsFor(s.base.Protocol),
 	}
 }
 
@@ -136,9 +145,13 @@ func (m *runView) Update(msg tea.Msg) (*runView, tea.Cmd) {
 
 func (m *runView) key(msg tea.KeyMsg) tea.Cmd {
 	k := m.keys
-	if !key.Matches(msg, k.Play, k.Faster, k.Slower, k.Help, k.Text, k.Focus, k.Up, k.Down) {
-		m.flash = "" // the last action's message stays until the next action
+	if m.flashErr || !key.Matches(msg, k.Play, k.Faster, k.Slower, k.Help, k.Text, k.Focus, k.Up, k.Down) {
+		// The last action's result stays while the user looks around; a
+		// refusal or a warning is answered by the next key, whatever it is.
+		m.flash, m.flashErr = "", false
 	}
+	armed := m.escArmed
+	m.escArmed = false
 	switch {
 	case key.Matches(msg, k.Quit, k.ForceQuit):
 		return tea.Quit
@@ -147,6 +160,15 @@ func (m *runView) key(msg tea.KeyMsg) tea.Cmd {
 		case m.showHelp:
 			m.showHelp = false
 		case m.fromPicker:
+			if n := len(m.sess.injected); n > 0 && m.sess.injections != m.savedAt && !armed {
+				m.escArmed = true
+				them := "them"
+				if n == 1 {
+					them = "it"
+				}
+				m.setFlash(fmt.Sprintf("esc again discards %s; s saves %s first", count(n, "injected fault"), them), true)
+				return nil
+			}
 			m.pause()
 			return func() tea.Msg { return pickMsg{} }
 		}
@@ -162,6 +184,9 @@ func (m *runView) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Next):
 		m.pause()
 		m.next()
+	case key.Matches(msg, k.NextFault):
+		m.pause()
+		m.nextFault()
 	case key.Matches(msg, k.Back):
 		m.pause()
 		if m.sess.event() == 0 {
@@ -187,7 +212,7 @@ func (m *runView) key(msg tea.KeyMsg) tea.Cmd {
 		} else {
 			m.speed = max(m.speed-1, 0)
 		}
-		m.setFlash(fmt.Sprintf("speed %d events/s", speeds[m.speed]), false)
+		m.setFlash("speed "+count(speeds[m.speed], "event")+"/s", false)
 		if m.running {
 			m.gen++ // restart the beat at the new rate
 			return m.tick()
@@ -220,7 +245,9 @@ func (m *runView) key(msg tea.KeyMsg) tea.Cmd {
 		if err != nil {
 			m.setFlash("save: "+err.Error(), true)
 		} else {
-			m.setFlash(fmt.Sprintf("saved %s (dsim run FILE replays this run exactly)", path), false)
+			m.savedAt = m.sess.injections
+			path = showPath(path)
+			m.setFlash(fmt.Sprintf("saved %s · dsim run %s replays this run exactly", path, path), false)
 		}
 	case key.Matches(msg, k.Goto):
 		m.pause()
@@ -229,7 +256,8 @@ func (m *runView) key(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-// gotoKey edits the go-to-event prompt.
+// gotoKey edits the go-to prompt: an event number, or a virtual time
+// with a unit.
 func (m *runView) gotoKey(msg tea.KeyMsg) tea.Cmd {
 	switch msg.Type {
 	case tea.KeyEsc:
@@ -237,34 +265,51 @@ func (m *runView) gotoKey(msg tea.KeyMsg) tea.Cmd {
 	case tea.KeyCtrlC:
 		return tea.Quit
 	case tea.KeyBackspace:
-		if m.gotoBuf != "" {
-			m.gotoBuf = m.gotoBuf[:len(m.gotoBuf)-1]
+		if r := []rune(m.gotoBuf); len(r) > 0 {
+			m.gotoBuf = string(r[:len(r)-1])
 		}
 	case tea.KeyEnter:
 		m.gotoMode = false
-		if m.gotoBuf == "" {
-			return nil
-		}
-		n, err := strconv.ParseUint(m.gotoBuf, 10, 64)
-		if err != nil {
-			m.setFlash("go to: want an event number", true)
-			return nil
-		}
-		if err := m.sess.goTo(n); err != nil {
-			m.setFlash(err.Error(), true)
-		} else if m.sess.event() < n {
-			m.setFlash(m.endText(), false)
-		} else {
-			m.flash = ""
+		if m.gotoBuf != "" {
+			m.goTo(m.gotoBuf)
 		}
 	case tea.KeyRunes:
 		for _, r := range msg.Runes {
-			if r >= '0' && r <= '9' && len(m.gotoBuf) < 12 {
+			if strings.ContainsRune("0123456789.smhuµn", r) && len(m.gotoBuf) < 16 {
 				m.gotoBuf += string(r)
 			}
 		}
 	}
 	return nil
+}
+
+// goTo goes where the go-to prompt says: "120" is event 120; "2s", "1.5s"
+// and "250ms" are the first event at or after that virtual time.
+func (m *runView) goTo(in string) {
+	s := m.sess
+	if n, err := strconv.ParseUint(in, 10, 64); err == nil {
+		if err := s.goTo(n); err != nil {
+			m.setFlash(err.Error(), true)
+		} else if s.event() < n {
+			m.setFlash(m.endText(), false)
+		}
+		return
+	}
+	d, err := clock.ParseDuration(in)
+	if err != nil {
+		m.setFlash(fmt.Sprintf("go to %q: want an event number (120) or a time with a unit (2s, 1.5s, 250ms)", in), true)
+		return
+	}
+	t := clock.Time(d)
+	if err := s.goToTime(t); err != nil {
+		m.setFlash(err.Error(), true)
+		return
+	}
+	if s.world().Now() < t || s.event() == 0 {
+		m.setFlash(fmt.Sprintf("no event at or after %s: %s", in, m.endText()), false)
+		return
+	}
+	m.setFlash(fmt.Sprintf("event %d, at %s, is the first at or after %s", s.event(), showTime(s.world().Now()), in), false)
 }
 
 // endText says where the run ended and what can be done from there.
@@ -278,21 +323,36 @@ func (m *runView) endText() string {
 // next steps to the next interesting event and says what changed.
 func (m *runView) next() {
 	s := m.sess
-	from := s.event()
 	steps := s.next()
 	if steps == 0 {
 		m.setFlash(m.endText(), false)
 		return
 	}
-	what := describeChange(s, s.before, s.signatures())
-	m.setFlash(fmt.Sprintf("%d event(s) on, at event %d: %s", steps, from+uint64(steps), what), false)
+	what := describeChange(s, m.cols, s.before, s.signatures())
+	m.setFlash(fmt.Sprintf("%s on, at event %d: %s", count(steps, "event"), s.event(), what), false)
+}
+
+// nextFault steps to the next fault event and says what it did.
+func (m *runView) nextFault() {
+	s := m.sess
+	steps := s.nextFault()
+	switch {
+	case steps == 0:
+		m.setFlash(m.endText(), false)
+	case s.lastFaultN == s.event() && s.lastFault != nil:
+		m.setFlash(fmt.Sprintf("%s on, at event %d (%s): fault %s", count(steps, "event"), s.event(), showTime(s.world().Now()), s.lastFaultT), false)
+	case s.world().Failure() != nil:
+		m.setFlash(fmt.Sprintf("%s on, no fault before the violation: %s", count(steps, "event"), m.endText()), false)
+	default:
+		m.setFlash(fmt.Sprintf("%s on, no fault before the end: %s", count(steps, "event"), m.endText()), false)
+	}
 }
 
 // describeChange names what made an event interesting, in words.
-func describeChange(s *session, before, after []signature) string {
+func describeChange(s *session, cols columns, before, after []signature) string {
 	var out []string
 	if s.lastFaultN == s.event() && s.lastFault != nil {
-		out = append(out, "fault "+s.lastFault.String())
+		out = append(out, "fault "+s.lastFaultT)
 	}
 	if f := s.world().Failure(); f != nil {
 		out = append(out, "violation "+f.Kind)
@@ -327,7 +387,7 @@ func describeChange(s *session, before, after []signature) string {
 	}
 	if cb, _ := maxCommit(before); len(after) == len(before) {
 		if ca, at := maxCommit(after); ca != cb && at >= 0 {
-			out = append(out, fmt.Sprintf("%s committed up to %d (was %d)", s.nodes[at], ca, cb))
+			out = append(out, fmt.Sprintf("%s %s (was %d)", s.nodes[at], cols.grew(ca), cb))
 		}
 	}
 	if len(out) == 0 {
@@ -392,7 +452,16 @@ func (m *runView) nodeFault(msg tea.KeyMsg) {
 			m.setFlash(fmt.Sprintf("%s is up: only a crashed node restarts (c crashes it)", id), true)
 			return
 		}
-		m.inject(sim.Fault{Kind: sim.Restart, Nodes: []protocols.NodeID{id}})
+		if !m.inject(sim.Fault{Kind: sim.Restart, Nodes: []protocols.NodeID{id}}) {
+			return
+		}
+		// The restart is one event and the node's start the next: step
+		// past the start, so the frame shows the node up.
+		at := m.sess.event()
+		if m.sess.stepUntilUp(id, 64) {
+			m.setFlash(fmt.Sprintf("injected %q at event %d; %s started again at event %d and is up · s saves this branch",
+				"restart "+string(id), at, id, m.sess.event()), false)
+		}
 	case key.Matches(msg, k.Isolate):
 		if !st.Server {
 			m.setFlash(fmt.Sprintf("%s is a client: isolate cuts a server off from the other servers", id), true)
@@ -402,13 +471,19 @@ func (m *runView) nodeFault(msg tea.KeyMsg) {
 	}
 }
 
-// dropMessage dooms the selected in-flight message.
+// dropMessage dooms the selected in-flight message. It acts only when the
+// message list has the focus, so it never drops a message the user did not
+// see selected.
 func (m *runView) dropMessage() {
 	w := m.sess.world()
 	msgs := w.InFlight()
 	i := m.selectedMsg(msgs)
-	if i < 0 {
+	switch {
+	case i < 0:
 		m.setFlash("no message in flight to drop", true)
+		return
+	case m.focus != focusMsgs:
+		m.setFlash("select a message first: tab, then ↑/↓", true)
 		return
 	}
 	msg := msgs[i]
@@ -424,12 +499,14 @@ func (m *runView) dropMessage() {
 	m.inject(msg.DropFault())
 }
 
-func (m *runView) inject(f sim.Fault) {
+// inject injects a fault and says so; it reports whether it could.
+func (m *runView) inject(f sim.Fault) bool {
 	if err := m.sess.inject(f); err != nil {
 		m.setFlash(err.Error(), true)
-		return
+		return false
 	}
-	m.setFlash(fmt.Sprintf("injected %q at %s (now event %d) · s saves this branch", f.String(), m.sess.world().Now(), m.sess.event()), false)
+	m.setFlash(fmt.Sprintf("injected %q at %s (now event %d) · s saves this branch", f.String(), showTime(m.sess.world().Now()), m.sess.event()), false)
+	return true
 }
 
 // frame is everything a view of the current event needs, read from the
@@ -456,7 +533,7 @@ func (m *runView) frame() frame {
 		}
 		f.nodes = append(f.nodes, n)
 	}
-	f.part = sides(w.Servers(), w.Clients(), w.Network().CutLinks())
+	f.part = sides(w.Servers(), w.Clients(), w.Network().CutLinks(), m.sess.cutGroups)
 	f.held = w.Network().HeldLinks(w.Now())
 	heldSet := map[net.Link]bool{}
 	for _, l := range f.held {
@@ -469,91 +546,141 @@ func (m *runView) frame() frame {
 	return f
 }
 
-// View renders the whole screen at the current size.
+// View renders the whole screen at the current size: the header, the
+// body, the last action's message on lines of its own, and the help bar.
 func (m *runView) View() string {
 	w, h := m.w, m.h
 	f := m.frame()
 	top := m.header.view(m.st, m.sess, headerState{running: m.running, speed: speeds[m.speed]})
-	bottom := []string{m.helpLine()}
+	var bottom []string
 	if m.flash != "" {
 		style := m.st.flash
 		if m.flashErr {
 			style = m.st.errFlash
 		}
-		line := style.Render(fitLine(m.flash, w))
-		if m.sess.result == nil {
-			// The title line is what matters least once running: the
-			// last action's message takes its place until the next key.
-			top = line + top[strings.IndexByte(top, '\n'):]
-		} else {
-			bottom = append([]string{line}, bottom...)
+		for _, l := range wrapAtMost(m.flash, w, 3) {
+			bottom = append(bottom, style.Render(l))
 		}
 	}
-	bodyH := h - strings.Count(top, "\n") - 1 - len(bottom)
+	bodyH := h - strings.Count(top, "\n") - 1 - len(bottom) - 1
 	var body string
+	timeline := true
 	switch {
 	case m.showHelp:
-		lines := append(strings.Split(m.help.FullHelpView(m.keys.FullHelp()), "\n"), "")
-		for _, l := range wrap(helpProse, w) {
+		lines := append([]string{rule(m.st.section, "keys", w)}, strings.Split(m.help.FullHelpView(m.keys.FullHelp()), "\n")...)
+		prose := wrap(helpProse+"\n"+m.cols.help, w)
+		if len(lines)+1+len(prose) <= bodyH {
+			lines = append(lines, "") // room to breathe
+		}
+		for _, l := range prose {
 			lines = append(lines, m.st.dim.Render(l))
 		}
-		body = block(append([]string{rule(m.st.section, "keys", w)}, lines...), w, bodyH)
+		if hidden := len(lines) - bodyH + 1; hidden > 1 && bodyH > 1 {
+			lines = append(lines[:bodyH-1:bodyH-1], m.st.dim.Render("… "+count(hidden, "more line")+": a taller terminal shows them"))
+		}
+		body = block(lines, w, bodyH)
 	case w >= 150:
 		body = m.wideBody(f, w, bodyH)
 	default:
-		body = m.narrowBody(f, w, bodyH)
+		var l narrowLayout
+		l, timeline = m.narrowLayout(f, w, bodyH)
+		body = m.narrowBody(f, w, l)
 	}
+	bottom = append(bottom, fitLine(m.helpLine(!timeline), w))
 	return lipgloss.JoinVertical(lipgloss.Left, top, body, strings.Join(bottom, "\n"))
 }
 
 // helpProse follows the key table in the full help.
-const helpProse = "A fault key acts a microsecond after the current event, so every event shown stays " +
-	"as it was. After stepping back, injecting a fault discards the faults injected later (a branch). " +
-	"s saves the whole schedule, with the seed, as a scenario file that dsim run replays exactly. " +
-	"The run has a chaos phase (faults allowed) and then a healing phase (every fault off) in which " +
-	"liveness is judged.\n? or esc closes this help."
+const helpProse = "Fault keys act a microsecond after the current event, so the events shown stay " +
+	"as they were; after stepping back, a new fault discards those injected later (a branch). " +
+	"s saves the schedule and seed as a scenario file that dsim run replays exactly. Faults act " +
+	"in the chaos phase; the healing phase turns them off and judges liveness. g takes an event " +
+	"number (120) or a time (2s, 250ms).\n" +
+	"side: which side of a cut network a node is on. A partition fault's groups are A, B, … in " +
+	"its order; other cuts make the largest side A. A+B reaches both sides, * marks a one-way " +
+	"cut, and a client has a side only when its own links are cut."
 
-func (m *runView) helpLine() string {
+// helpLine is the key hint bar: the fullest wording that fits the width.
+// When the teaching text takes the timeline's place, it says how to get
+// the timeline back.
+func (m *runView) helpLine(textHidesTimeline bool) string {
 	if m.gotoMode {
-		return m.st.input.Render("go to event: "+m.gotoBuf+"▏") + m.st.helpDesc.Render("  enter goes · esc cancels")
+		return m.st.input.Render("go to event or time: "+m.gotoBuf+"▏") +
+			m.st.helpDesc.Render("  e.g. 120, 2s, 250ms · enter goes · esc cancels")
 	}
 	if m.showHelp {
-		return m.help.ShortHelpView([]key.Binding{m.keys.Help, m.keys.Quit})
+		return m.help.ShortHelpView([]key.Binding{key.NewBinding(key.WithKeys("?"), key.WithHelp("? or esc", "close this help")), m.keys.Quit})
 	}
-	return m.help.ShortHelpView(m.keys.ShortHelp())
+	k := m.keys
+	short := func(b key.Binding, keys, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(keys, desc))
+	}
+	// The sixth key is c, or t while the text hides the timeline.
+	sixth := k.Crash
+	if textHidesTimeline {
+		sixth = short(k.Text, "t", "timeline")
+	}
+	tries := [][]key.Binding{
+		{k.Step, k.Back, k.Next, k.NextFault, k.Play, sixth, k.Help, k.Quit},
+		{k.Step, k.Back, short(k.Next, "N", "next"), short(k.NextFault, "f", "fault"), k.Play, sixth, short(k.Help, "?", "keys"), k.Quit},
+		{short(k.Step, "n", "step"), short(k.Back, "b", "back"), short(k.Next, "N", "next"), short(k.NextFault, "f", "fault"), k.Play, sixth, short(k.Help, "?", "keys"), k.Quit},
+	}
+	wide := m.help
+	wide.Width = 0
+	for _, bs := range tries {
+		if v := wide.ShortHelpView(bs); ansi.StringWidth(v) <= m.w {
+			return v
+		}
+	}
+	// help.Model overflows when not even its ellipsis fits: cut it here.
+	return fitLine(m.help.ShortHelpView(tries[len(tries)-1]), m.w)
+}
+
+// narrowLayout is the heights of the stacked panels; zero hides a panel.
+type narrowLayout struct {
+	nodes, flight, timeline, detail, text int
+}
+
+// narrowLayout sizes the stacked panels for a body of w x h, and reports
+// whether the timeline has room.
+func (m *runView) narrowLayout(f frame, w, h int) (narrowLayout, bool) {
+	var l narrowLayout
+	l.nodes = min(1+len(f.nodes), max(h-6, 2))
+	rest := h - l.nodes
+	l.flight = 1 + max(2, rest/5)
+	rest -= l.flight
+	if m.showText {
+		// A short terminal gives the text the whole bottom; a tall one
+		// shares it with the timeline and the detail pane.
+		l.text = rest
+		if rest >= 20 {
+			l.text = min(m.teach.height(m.sess.base.Text, w), rest/2)
+		}
+		rest -= l.text
+	}
+	if rest > 0 {
+		l.detail = min(4, rest/2)
+		if h >= 34 {
+			l.detail = min(7, rest/2)
+		}
+		l.timeline = rest - l.detail
+	}
+	return l, l.timeline > 2
 }
 
 // narrowBody stacks the panels: nodes, in flight, then the timeline and the
 // detail pane, or the teaching text in their place.
-func (m *runView) narrowBody(f frame, w, h int) string {
-	nodesH := min(1+len(f.nodes), max(h-6, 2))
-	rest := h - nodesH
-	flightH := 1 + max(2, rest/5)
-	rest -= flightH
-	m.nodes.setSize(w, nodesH)
-	m.flight.setSize(w, flightH)
+func (m *runView) narrowBody(f frame, w int, l narrowLayout) string {
+	m.nodes.setSize(w, l.nodes)
+	m.flight.setSize(w, l.flight)
 	parts := []string{m.nodesView(f), m.flightView(f)}
-	textH := 0
-	if m.showText {
-		// A short terminal gives the text the whole bottom; a tall one
-		// shares it with the timeline and the detail pane.
-		textH = rest
-		if rest >= 20 {
-			textH = min(m.teach.height(m.sess.base.Text, w), rest/2)
-		}
-		rest -= textH
-	}
-	if rest > 0 {
-		detailH := min(4, rest/2)
-		if h >= 34 {
-			detailH = min(7, rest/2)
-		}
-		m.tl.setSize(w, rest-detailH)
-		m.detail.setSize(w, detailH)
+	if l.timeline+l.detail > 0 {
+		m.tl.setSize(w, l.timeline)
+		m.detail.setSize(w, l.detail)
 		parts = append(parts, m.tl.view(m.st, m.sess.nodes, m.sess.recent, m.sess.event()), m.detailView(f))
 	}
-	if textH > 0 {
-		m.teach.setSize(w, textH)
+	if l.text > 0 {
+		m.teach.setSize(w, l.text)
 		parts = append(parts, m.teach.view(m.st, m.sess.base.Text))
 	}
 	return lipgloss.JoinVertical(lipgloss.Left, parts...)
@@ -585,11 +712,15 @@ func (m *runView) wideBody(f frame, w, h int) string {
 	return lipgloss.JoinHorizontal(lipgloss.Top, left, sep, right)
 }
 func (m *runView) nodesView(f frame) string {
-	return m.nodes.view(m.st, f.nodes, f.part, min(m.nodeSel, len(f.nodes)-1), m.focus == focusNodes)
+	return m.nodes.view(m.st, m.cols, f.nodes, f.part, min(m.nodeSel, len(f.nodes)-1), m.focus == focusNodes)
 }
 
 func (m *runView) flightView(f frame) string {
-	return m.flight.view(m.st, f.msgs, f.fates, m.sess.world().Now(), f.held, m.selectedMsg(f.msgs), m.focus == focusMsgs)
+	sel := -1
+	if m.focus == focusMsgs {
+		sel = m.selectedMsg(f.msgs)
+	}
+	return m.flight.view(m.st, f.msgs, f.fates, m.sess.world().Now(), f.held, sel)
 }
 
 func (m *runView) detailView(f frame) string {
@@ -602,5 +733,5 @@ func (m *runView) detailView(f frame) string {
 		return m.detail.msgView(m.st, f.msgs[i], f.fates[i], now)
 	}
 	i := min(m.nodeSel, len(f.nodes)-1)
-	return m.detail.nodeView(m.st, f.nodes[i], f.part, m.sess.nodes, now)
+	return m.detail.nodeView(m.st, m.cols, f.nodes[i], f.part, m.sess.nodes, now)
 }

@@ -28,6 +28,9 @@ type session struct {
 	seed     uint64
 	bug      string     // a --bug override, "" to keep the scenario's
 	injected []injected // in the order they were injected
+	// injections counts the faults ever injected, so the UI can tell
+	// whether the schedule changed since it was last saved.
+	injections int
 
 	run    *scenarios.Run
 	result *scenarios.Result // the verdict, once the run has ended
@@ -38,10 +41,14 @@ type session struct {
 	keepFrom   uint64 // record events with Seq >= keepFrom
 	nodes      []protocols.NodeID
 	nodeIndex  map[protocols.NodeID]int
-	started    []bool     // by node index: has started at least once
-	lastFault  *sim.Fault // the fault applied by the last event, copied
-	lastFaultN uint64
+	started    []bool      // by node index: has started at least once
+	lastFault  *sim.Fault  // the fault applied by the last fault event, copied
+	lastFaultN uint64      // that event's number
+	lastFaultT string      // what its trace line says after "fault ": "isolate leader (the leader is n2)"
 	before     []signature // the signatures just before the last event next stepped
+	// cutGroups are the groups of the last `partition g1 | g2` fault, until
+	// a heal: the nodes panel names sides in this order (first group A).
+	cutGroups [][]protocols.NodeID
 }
 
 // injected is a fault added by a key press, and the event that applied it.
@@ -91,7 +98,8 @@ func (s *session) rebuild(n uint64) error {
 	}
 	s.run, s.result = r, nil
 	s.recent = s.recent[:0]
-	s.lastFault, s.lastFaultN = nil, 0
+	s.lastFault, s.lastFaultN, s.lastFaultT = nil, 0, ""
+	s.cutGroups = nil
 	s.nodes = slices.Concat(r.World.Servers(), r.World.Clients())
 	s.started = make([]bool, len(s.nodes))
 	s.nodeIndex = make(map[protocols.NodeID]int, len(s.nodes))
@@ -114,6 +122,16 @@ func (s *session) observe(w *sim.World, ev *sim.Info) {
 	if ev.Fault != nil {
 		f := *ev.Fault
 		s.lastFault, s.lastFaultN = &f, ev.Seq
+		s.lastFaultT = string(ev.Line)
+		if _, after, ok := strings.Cut(s.lastFaultT, " fault "); ok {
+			s.lastFaultT = after
+		}
+		switch f.Kind {
+		case sim.Partition:
+			s.cutGroups = slices.Clone(f.Groups)
+		case sim.Heal, sim.Recover:
+			s.cutGroups = nil
+		}
 	}
 	if ev.Input == protocols.Start {
 		if i, ok := s.nodeIndex[ev.Node]; ok {
@@ -216,11 +234,10 @@ func (s *session) signatures() []signature {
 // commit, a node going down or up, a fault, a violation, or the end of the
 // run. It returns how many events it stepped.
 func (s *session) next() int {
+	from := s.event()
 	before := s.signatures()
-	steps := 0
 	defer func() { s.before = before }()
 	for s.step() {
-		steps++
 		if s.result != nil || s.lastFaultN == s.event() {
 			break
 		}
@@ -230,7 +247,58 @@ func (s *session) next() int {
 		}
 		before = after
 	}
-	return steps
+	// Counted from the event numbers: the event that fails the run is
+	// processed although step reports no progress.
+	return int(s.event() - from)
+}
+
+// nextFault steps to the next fault event, a violation or the end of the
+// run, whichever comes first, and returns how many events it stepped.
+func (s *session) nextFault() int {
+	from := s.event()
+	for s.step() {
+		if s.result != nil || s.lastFaultN == s.event() {
+			break
+		}
+	}
+	return int(s.event() - from)
+}
+
+// goToTime moves to the first event at or after virtual time t (event 1
+// for t = 0), or as far as the run goes. Backward it rebuilds the world,
+// from the recent events when they show where t falls, else from event 0.
+func (s *session) goToTime(t clock.Time) error {
+	if s.event() == 0 || s.world().Now() < t {
+		s.stepToTime(t)
+		return nil
+	}
+	for i, rec := range s.recent {
+		if rec.at >= t && (rec.seq == 1 || i > 0 && s.recent[i-1].at < t) {
+			return s.goTo(rec.seq)
+		}
+	}
+	if err := s.rebuild(0); err != nil {
+		return err
+	}
+	s.stepToTime(t)
+	return nil
+}
+
+func (s *session) stepToTime(t clock.Time) {
+	for (s.event() == 0 || s.world().Now() < t) && s.step() {
+	}
+}
+
+// stepUntilUp steps until node id is up, for at most limit events, and
+// reports whether it is. A restart is a fault event, and the node's start
+// is an event of its own right after it.
+func (s *session) stepUntilUp(id protocols.NodeID, limit int) bool {
+	for range limit {
+		if s.world().State(id).Up || !s.step() {
+			break
+		}
+	}
+	return s.world().State(id).Up
 }
 
 // changed reports an interesting difference between two signatures: a
@@ -318,26 +386,35 @@ func (s *session) inject(f sim.Fault) error {
 		}
 	}
 	s.injected[len(s.injected)-1].applied = s.event()
+	s.injections++
 	return nil
 }
 
 // save writes the schedule as a scenario file in dir under a new name
 // (never overwriting one) and returns its path. `dsim run PATH` replays the
 // run exactly: the file holds the base scenario, every injected fault and
-// the seed.
+// the seed. Its title and text say it is a branch, and of what.
 func (s *session) save(dir string) (string, error) {
 	sc := s.schedule()
+	sc.Title, sc.Text = s.branchTitle(), s.branchText()
 	name := s.base.Name
 	if strings.HasSuffix(name, ".scn") {
 		name = strings.TrimSuffix(filepath.Base(name), ".scn")
 	}
 	name = strings.NewReplacer("/", "-", string(filepath.Separator), "-", " ", "-").Replace(name)
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Saved by dsim tui at event %d (%s) of %s, seed %d", s.event(), s.world().Now(), s.base.Name, s.seed)
+	fmt.Fprintf(&b, "# Saved by dsim tui at event %d (%s) of %s, seed %d", s.event(), showTime(s.world().Now()), s.base.Name, s.seed)
 	if s.bug != "" {
 		fmt.Fprintf(&b, ", bug %s", s.bug)
 	}
-	fmt.Fprintf(&b, ".\n# %d fault(s) injected by hand are at the end of the schedule.\n", len(s.injected))
+	switch n := len(s.injected); n {
+	case 0:
+		b.WriteString(".\n# No fault was injected by hand.\n")
+	case 1:
+		b.WriteString(".\n# The fault injected by hand is the last one of the schedule.\n")
+	default:
+		fmt.Fprintf(&b, ".\n# The %d faults injected by hand are at the end of the schedule.\n", n)
+	}
 	b.WriteString(scenarios.Format(sc))
 	for k := 1; k < 10000; k++ {
 		path := filepath.Join(dir, fmt.Sprintf("dsim-%s-seed%d-%d.scn", name, s.seed, k))
@@ -357,9 +434,51 @@ func (s *session) save(dir string) (string, error) {
 	return "", fmt.Errorf("no free file name for %s in %s", name, dir)
 }
 
+// branchTitle is the title of a saved branch: what it branches from, then
+// the original title.
+func (s *session) branchTitle() string {
+	what := "Copy"
+	if len(s.injected) > 0 {
+		what = "Branch"
+	}
+	t := fmt.Sprintf("%s of %s (seed %d)", what, s.base.Name, s.seed)
+	if s.base.Title != "" {
+		t += ": " + s.base.Title
+	}
+	return t
+}
+
+// branchText is the teaching text of a saved branch: a paragraph listing
+// the faults injected by hand, then the original text, which describes
+// the run without them.
+func (s *session) branchText() []string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Saved by dsim tui at event %d of %s, seed %d.", s.event(), s.base.Name, s.seed)
+	if len(s.injected) == 0 {
+		b.WriteString(" No fault was injected by hand.")
+	} else {
+		fs := make([]string, len(s.injected))
+		for i, in := range s.injected {
+			fs[i] = fmt.Sprintf("at %s %s", clock.FormatDuration(in.fault.At.Since0()), in.fault)
+		}
+		fmt.Fprintf(&b, " Injected by hand: %s.", strings.Join(fs, "; "))
+	}
+	text := wrap(b.String(), 70)
+	switch {
+	case len(s.base.Text) == 0:
+	case len(s.injected) > 0:
+		text = append(text, "", "The original text follows; it describes the run without these faults.", "")
+		text = append(text, s.base.Text...)
+	default:
+		text = append(append(text, ""), s.base.Text...)
+	}
+	return text
+}
+
 // eventRec is one processed event, as the timeline shows it.
 type eventRec struct {
 	seq   uint64
+	at    clock.Time
 	line  string // the trace line, exactly
 	kind  recKind
 	node  int // the node the event happened at; -1 for faults
@@ -383,7 +502,7 @@ const (
 // newEventRec reads an event from its Info and its trace line, whose
 // format is stable (sim/trace.go): "SEQ TIME NODE recv FROM MSG ...".
 func newEventRec(ev *sim.Info, index map[protocols.NodeID]int) eventRec {
-	rec := eventRec{seq: ev.Seq, line: string(ev.Line), node: -1, from: -1}
+	rec := eventRec{seq: ev.Seq, at: ev.Time, line: string(ev.Line), node: -1, from: -1}
 	idx := func(id protocols.NodeID) int {
 		if i, ok := index[id]; ok {
 			return i

@@ -20,9 +20,13 @@ type partition struct {
 // one side when they can talk both ways; sides are grown greedily in node
 // order, so a clean split gives exactly its groups, and a node that can
 // also talk to every member of another side (a bridge) is labelled with
-// both. The largest side is A, so an isolated node is B or later. A client
-// gets a label only if one of its own links is cut.
-func sides(servers, clients []protocols.NodeID, cuts []net.Link) partition {
+// both. A client gets a label only if one of its own links is cut.
+//
+// Letters follow order, the groups of the `partition g1 | g2` fault that
+// made the cut, when every side lies within one of them: the first group
+// is A, as the scenario file reads. Otherwise (isolate, shapes, one-way
+// cuts) the largest side is A, so an isolated node is B or later.
+func sides(servers, clients []protocols.NodeID, cuts []net.Link, order [][]protocols.NodeID) partition {
 	p := partition{label: map[protocols.NodeID]string{}, oneWay: map[protocols.NodeID]bool{}, cut: map[net.Link]bool{}}
 	for _, l := range cuts {
 		p.cut[l] = true
@@ -58,7 +62,11 @@ func sides(servers, clients []protocols.NodeID, cuts []net.Link) partition {
 		// Cuts touch only clients: servers are all one side, left unlabelled.
 		groups = nil
 	}
-	slices.SortStableFunc(groups, func(a, b []protocols.NodeID) int { return cmp.Compare(len(b), len(a)) })
+	if rank, ok := groupRank(groups, order); ok {
+		slices.SortStableFunc(groups, func(a, b []protocols.NodeID) int { return cmp.Compare(rank(a), rank(b)) })
+	} else {
+		slices.SortStableFunc(groups, func(a, b []protocols.NodeID) int { return cmp.Compare(len(b), len(a)) })
+	}
 	reaches := func(id protocols.NodeID) []string {
 		var out []string
 		for gi, g := range groups {
@@ -91,6 +99,32 @@ func sides(servers, clients []protocols.NodeID, cuts []net.Link) partition {
 		}
 	}
 	return p
+}
+
+// groupRank ranks each side by the fault group it lies within, if every
+// side lies within one.
+func groupRank(sides, order [][]protocols.NodeID) (func([]protocols.NodeID) int, bool) {
+	if len(order) == 0 {
+		return nil, false
+	}
+	of := map[protocols.NodeID]int{}
+	for i, g := range order {
+		for _, id := range g {
+			of[id] = i
+		}
+	}
+	for _, side := range sides {
+		r, ok := of[side[0]]
+		for _, id := range side {
+			if gi, in := of[id]; !in || gi != r {
+				ok = false
+			}
+		}
+		if !ok {
+			return nil, false
+		}
+	}
+	return func(side []protocols.NodeID) int { return of[side[0]] }, true
 }
 
 // cannot lists, for the detail pane, whom id cannot send to and cannot hear

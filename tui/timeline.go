@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -41,11 +42,29 @@ func (p *timeline) view(st styles, nodes []protocols.NodeID, recent []eventRec, 
 		lines = append(lines, st.dim.Render("  nothing has happened yet: n steps one event, space runs"))
 		return block(lines, p.w, p.h)
 	}
-	from := max(0, len(recent)-rows)
-	for _, rec := range recent[from:] {
-		lines = append(lines, p.row(st, len(nodes), rec, rec.seq == current))
+	shown := recent[max(0, len(recent)-rows):]
+	// The numbers and times are right-aligned to the widest shown, so the
+	// columns stay put as numbers grow.
+	var cols [2]int
+	cols[0] = len("event")
+	for _, rec := range shown {
+		seq, at, _ := splitLine(rec)
+		cols[0], cols[1] = max(cols[0], len(seq)), max(cols[1], len(at))
+	}
+	for _, rec := range shown {
+		lines = append(lines, p.row(st, len(nodes), rec, rec.seq == current, cols))
 	}
 	return block(lines, p.w, p.h)
+}
+
+// splitLine splits a trace line into its event number, its time written
+// with six decimals (the trace writes three, six or nine), and the rest.
+func splitLine(rec eventRec) (seq, at, rest string) {
+	parts := strings.SplitN(rec.line, " ", 3)
+	if len(parts) < 3 {
+		return strconv.FormatUint(rec.seq, 10), showTime(rec.at), rec.line
+	}
+	return parts[0], showTime(rec.at), parts[2]
 }
 
 // center centres s in w cells.
@@ -63,7 +82,7 @@ type cell struct {
 	style *lipgloss.Style
 }
 
-func (p *timeline) row(st styles, n int, rec eventRec, current bool) string {
+func (p *timeline) row(st styles, n int, rec eventRec, current bool, cols [2]int) string {
 	cells := make([]cell, n)
 	for i := range cells {
 		if rec.up&(1<<uint(i)) != 0 {
@@ -123,7 +142,8 @@ func (p *timeline) row(st styles, n int, rec eventRec, current bool) string {
 		b.WriteString(c.style.Render(string(c.r[:])))
 	}
 	b.WriteString("  ")
-	text := rec.line
+	seq, at, rest := splitLine(rec)
+	text := padLeft(seq, cols[0]) + " " + padLeft(at, cols[1]) + " " + rest
 	switch {
 	case current:
 		b.WriteString(st.current.Render(fitLine(text, max(p.w-ansi.StringWidth(b.String()), 0))))

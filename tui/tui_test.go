@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -16,6 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dsimlab/dsim/clock"
+	"github.com/dsimlab/dsim/net"
+	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/scenarios"
 )
 
@@ -176,10 +179,14 @@ func TestCrashKeyMarksTheNodeDown(t *testing.T) {
 	h.keys("c")
 	assert.Contains(t, h.view(), "n1 is already down")
 	h.keys("r")
+	// The restart is one event and the node's start the next: r steps
+	// past both, so the frame shows the node up, and says so.
 	assert.Contains(t, h.view(), "fault restart n1")
-	h.keys("n") // the restarted node's start is the next event
-	assert.Regexp(t, `▸ n1 +up +follower`, h.view())
 	assert.Contains(t, h.view(), "n1 restart records=4")
+	assert.Regexp(t, `▸ n1 +up +follower`, h.view())
+	assert.Regexp(t, `injected "restart n1" at event \d+; n1 started again at event \d+ and is up`, r.flash)
+	require.Len(t, r.sess.injected, 2)
+	assert.Equal(t, r.sess.injected[1].applied+1, r.sess.event(), "the fault's event is recorded, not the start's")
 	// Isolating a client is refused with a reason.
 	h.keys("down", "down", "down", "p")
 	assert.Contains(t, h.view(), "c1 is a client")
@@ -188,7 +195,7 @@ func TestCrashKeyMarksTheNodeDown(t *testing.T) {
 func TestGoToEvent(t *testing.T) {
 	h := open(t, "broadcast/partition-heal", 80, 24)
 	h.keys("g", "1", "2", "0")
-	assert.Contains(t, h.view(), "go to event: 120")
+	assert.Contains(t, h.view(), "go to event or time: 120")
 	h.keys("enter")
 	assert.Contains(t, h.view(), "event 120 ")
 	assert.Equal(t, uint64(120), h.run().sess.event())
@@ -354,7 +361,7 @@ func TestEveryFrameFitsItsSize(t *testing.T) {
 	h.keys("g", "2", "0", "0", "enter")
 	for _, size := range [][2]int{{80, 24}, {100, 30}, {120, 40}, {200, 60}, {60, 16}, {80, 12}} {
 		h.send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
-		for _, k := range []string{"", "t", "tab", "?", "?"} {
+		for _, k := range []string{"", "t", "tab", "?", "?", "g", "1234567890123.5ms", "esc", "N"} {
 			if k != "" {
 				h.keys(k)
 			}
@@ -469,4 +476,367 @@ func TestInjectTime(t *testing.T) {
 	} {
 		assert.Equal(t, tc.want, int64(injectTime(clock.Time(tc.now))), "now %d", tc.now)
 	}
+}
+
+// f steps from fault to fault: the schedule's own and the healing phase's
+// recover, then to the end of the run.
+func TestNextFault(t *testing.T) {
+	h := open(t, "raft/leader-isolated", 80, 24)
+	r := h.run()
+	h.keys("f")
+	assert.Equal(t, r.sess.lastFaultN, r.sess.event())
+	assert.Equal(t, "2.000000s", showTime(r.sess.world().Now()))
+	assert.Regexp(t, `^\d+ events on, at event \d+ \(2\.000000s\): fault isolate leader \(the leader is n\d\)$`, r.flash)
+	h.keys("f")
+	assert.Contains(t, r.flash, "(5.000000s): fault heal")
+	h.keys("f")
+	assert.Contains(t, r.flash, "(8.000000s): fault recover")
+	h.keys("f")
+	assert.True(t, r.sess.over())
+	assert.Contains(t, r.flash, "no fault before the end: the run is over at event")
+	h.keys("f")
+	assert.Contains(t, r.flash, "the run is over at event")
+	// f is in the help bar and in the full help.
+	h.keys("g", "1", "0", "enter")
+	assert.Contains(t, h.view(), "f fault")
+	h.keys("?")
+	assert.Contains(t, h.view(), "f     next fault")
+}
+
+// f stops at a violation when no fault comes first.
+func TestNextFaultStopsAtAViolation(t *testing.T) {
+	h := open(t, "3pc/partition-unsafe", 80, 24)
+	r := h.run()
+	for range 10 {
+		h.keys("f")
+		if r.sess.over() {
+			break
+		}
+	}
+	require.NotNil(t, r.sess.world().Failure())
+	assert.Contains(t, r.flash, "no fault before the violation")
+	assert.Contains(t, h.view(), "VIOLATION atomicity")
+}
+
+// g takes a virtual time with a unit: the first event at or after it.
+func TestGoToTime(t *testing.T) {
+	h := open(t, "raft/leader-isolated", 80, 24)
+	r := h.run()
+	at := func(in string) {
+		t.Helper()
+		h.keys("g")
+		h.keys(strings.Split(in, "")...)
+		h.keys("enter")
+		d, err := clock.ParseDuration(in)
+		require.NoError(t, err)
+		want := clock.Time(d)
+		n := r.sess.event()
+		require.GreaterOrEqual(t, r.sess.world().Now(), want, in)
+		assert.Equal(t, fmt.Sprintf("event %d, at %s, is the first at or after %s", n, showTime(r.sess.world().Now()), in), r.flash)
+		if n == 1 {
+			return
+		}
+		// The event before is earlier than the time asked for.
+		prev, err := newSession(r.sess.base, r.sess.seed, "")
+		require.NoError(t, err)
+		require.NoError(t, prev.goTo(n-1))
+		assert.Less(t, prev.world().Now(), want, "event %d is before %s", n-1, in)
+	}
+	at("2s") // forward
+	assert.Contains(t, h.view(), "event "+fmt.Sprint(r.sess.event())+" · 2.000000s")
+	at("1.5s")  // back, beyond the recent events: rebuilt from the start
+	at("1.49s") // back, within them
+	at("250ms")
+	at("250ms") // already there
+	at("0s")
+	assert.Equal(t, uint64(1), r.sess.event())
+	// Plain numbers stay event numbers.
+	h.keys("g", "2", "enter")
+	assert.Equal(t, uint64(2), r.sess.event())
+	// A number with a decimal point but no unit is neither: say so.
+	h.keys("g", "1", ".", "5", "enter")
+	assert.Equal(t, uint64(2), r.sess.event())
+	assert.Contains(t, r.flash, `go to "1.5": want an event number (120) or a time with a unit (2s, 1.5s, 250ms)`)
+	// Past the end.
+	h.keys("g", "1", "h", "enter")
+	assert.True(t, r.sess.over())
+	assert.Contains(t, r.flash, "no event at or after 1h: the run is over")
+}
+
+// The last action's message has lines of its own: the title stays, and the
+// message is whole, wrapped at words.
+func TestFlashHasItsOwnLines(t *testing.T) {
+	h := open(t, "raft/leader-isolated", 80, 24)
+	h.keys("N")
+	r := h.run()
+	require.Greater(t, len(r.flash), 80, "a message longer than a line: %s", r.flash)
+	lines := strings.Split(h.view(), "\n")
+	assert.True(t, strings.HasPrefix(lines[0], "dsim raft/leader-isolated seed 1 — "), lines[0])
+	var shown []string
+	for _, l := range lines[len(lines)-3 : len(lines)-1] {
+		shown = append(shown, strings.TrimSpace(l))
+	}
+	assert.Equal(t, r.flash, strings.Join(shown, " "))
+	assert.Len(t, lines, 24)
+
+	for _, tc := range []struct {
+		text string
+		w, n int
+		want []string
+	}{
+		{"one two three", 20, 2, []string{"one two three"}},
+		{"one two three four five", 9, 2, []string{"one two", "three …"}},
+		{"alpha beta gamma delta", 12, 1, []string{"alpha beta …"}},
+	} {
+		assert.Equal(t, tc.want, wrapAtMost(tc.text, tc.w, tc.n), tc.text)
+	}
+}
+
+// esc with injected faults not yet saved asks first; a second esc goes.
+func TestEscAsksBeforeDiscardingFaults(t *testing.T) {
+	h := newHarness(t, Options{}, 80, 24)
+	h.keys("/", "e", "l", "e", "c", "enter", "enter")
+	r := h.run()
+	h.keys("g", "4", "0", "enter", "c")
+	require.Len(t, r.sess.injected, 1)
+	h.keys("esc")
+	require.NotNil(t, h.a.run, "one esc keeps the run")
+	assert.Contains(t, h.view(), "esc again discards 1 injected fault; s saves it first")
+	h.keys("n", "esc") // any other key disarms it
+	require.NotNil(t, h.a.run)
+	h.keys("esc")
+	assert.Nil(t, h.a.run, "the second esc in a row goes back to the catalogue")
+
+	// Saved faults are not lost: one esc goes.
+	h.keys("enter", "g", "4", "0", "enter", "c", "down", "c", "s")
+	require.Len(t, h.run().sess.injected, 2)
+	h.keys("esc")
+	assert.Nil(t, h.a.run)
+	// Injecting after the save asks again, in the plural.
+	h.keys("enter", "g", "4", "0", "enter", "c", "s", "down", "c", "esc")
+	require.NotNil(t, h.a.run)
+	assert.Contains(t, h.view(), "esc again discards 2 injected faults; s saves them first")
+}
+
+// d acts on the message list only when it has the focus, and the list shows
+// no selection until then.
+func TestDropNeedsTheMessageFocus(t *testing.T) {
+	h := open(t, "raft/election", 80, 24)
+	h.keys("t", "g", "1", "3", "enter")
+	r := h.run()
+	assert.NotRegexp(t, `▸ n\d→`, h.view(), "no selection in an unfocused message list")
+	h.keys("d")
+	assert.Empty(t, r.sess.injected)
+	assert.Equal(t, "select a message first: tab, then ↑/↓", r.flash)
+	h.keys("tab")
+	assert.Regexp(t, `▸ n\d→n\d`, h.view())
+	h.keys("d")
+	require.Len(t, r.sess.injected, 1, r.flash)
+}
+
+// Log tails are cut between entries, never inside one.
+func TestLogTailsCutAtEntries(t *testing.T) {
+	words := []string{"|"}
+	for i := 1; i <= 56; i++ {
+		words = append(words, fmt.Sprintf("%d/1", i))
+	}
+	assert.Equal(t, "… 55/1 56/1", fitTail(words, false, 12))
+	assert.Equal(t, "… 55/1 56/1", fitTail(words, false, 13))
+	assert.Equal(t, "… 54/1 55/1 56/1", fitTail(words, false, 16))
+	assert.Equal(t, "| 1/1 2/1", fitTail(words[:3], false, 20))
+	assert.Equal(t, "… 1/1 2/1", fitTail(words[1:3], true, 20))
+	assert.Equal(t, "…", fitTail([]string{"123456/7"}, true, 5))
+
+	h := open(t, "raft/election", 60, 16)
+	h.keys("t", "g", "4", "0", "0", "enter")
+	tail := regexp.MustCompile(`… (\S+)`)
+	for _, l := range strings.Split(h.view(), "\n")[3:6] {
+		m := tail.FindStringSubmatch(l)
+		require.NotNil(t, m, l)
+		assert.Regexp(t, `^(\d+/\d+|\|)$`, m[1], "the first entry after … is whole: %q", l)
+	}
+}
+
+// Rows that do not fit are counted, never dropped silently.
+func TestHiddenRowsAreCounted(t *testing.T) {
+	for _, tc := range []struct {
+		total, rows, sel int
+		first, n         int
+		more             string
+	}{
+		{3, 5, 0, 0, 3, ""},
+		{8, 5, 0, 0, 4, "… 4 more below"},
+		{8, 5, 7, 4, 4, "… 4 more above"},
+		{8, 5, 5, 2, 4, "… 4 more: 2 above, 2 below"},
+		{8, 5, -1, 0, 4, "… 4 more below"},
+		{8, 1, 0, 0, 0, "… 8 not shown"},
+	} {
+		first, n, more := window(tc.total, tc.rows, tc.sel)
+		assert.Equal(t, []any{tc.first, tc.n, tc.more}, []any{first, n, more}, "%+v", tc)
+	}
+
+	// Eight nodes in a small terminal: the table says how many it hides.
+	h := open(t, "raft/leader-isolated", 80, 12)
+	h.keys("t", "g", "5", "0", "enter")
+	assert.Regexp(t, `… \d more below · ↑↓ scrolls`, h.view())
+	for range 7 {
+		h.keys("down")
+	}
+	assert.Regexp(t, `▸ c3 `, h.view(), "the table scrolls to the selection")
+	assert.Regexp(t, `… \d more above · ↑↓ scrolls`, h.view())
+	// More messages than rows: the in-flight list says how many more.
+	h = open(t, "broadcast/partition-heal", 80, 24)
+	h.keys("t", "g", "4", "4", "0", "enter")
+	assert.Regexp(t, `in flight: 10 messages · … \d more below \(tab, then ↓ scrolls\)`, h.view())
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 40})
+	assert.Regexp(t, `\n  … \d more below · tab, then ↓ scrolls`, h.view())
+	// One message more than the rows is counted too.
+	h = open(t, "broadcast/partition-heal", 80, 24)
+	h.keys("t", "g", "2", "s", "enter")
+	require.Len(t, h.run().sess.world().InFlight(), 3)
+	assert.Contains(t, h.view(), "in flight: 3 messages · … 1 more below (tab, then ↓ scrolls)")
+	first, n, more := windowOf(3, 2, -1)
+	assert.Equal(t, []any{0, 2, "… 1 more below"}, []any{first, n, more})
+}
+
+// Protocols without terms have no term column; the commit column is named
+// for what Status.Commit means there.
+func TestColumnsFollowTheProtocol(t *testing.T) {
+	for _, tc := range []struct {
+		scenario, heading, row string
+	}{
+		{"raft/election", `node state  role         term commit  side  log \(index/term`, `n1   up     follower        0      0  `},
+		{"broadcast/basic", `node state  role         values  side  values received`, `n1   up     gossiper          0  `},
+		{"2pc/commit", `node state  role        commits  side  status`, `c1   up     client            0  `},
+		{"3pc/coordinator-crash", `node state  role        commits  side  status`, `n1   up     coordinator       0  `},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			h := open(t, tc.scenario, 80, 24)
+			h.keys("t")
+			for range 6 {
+				h.keys("n")
+			}
+			assert.Regexp(t, tc.heading, h.view())
+			assert.Regexp(t, tc.row, h.view())
+		})
+	}
+	// Raft's term column shows the term from the start: 0, then 1, never "-".
+	h := open(t, "raft/election", 80, 24)
+	h.keys("t", "g", "3", "enter")
+	assert.Regexp(t, `n1   up     follower        0 `, h.view())
+	assert.Regexp(t, `c1   -      not started     - `, h.view())
+}
+
+// Side letters follow the partition fault's groups: its first group is A.
+func TestSidesFollowThePartitionFault(t *testing.T) {
+	servers := []protocols.NodeID{"n1", "n2", "n3", "n4", "n5"}
+	cuts := func(groups ...[]protocols.NodeID) []net.Link {
+		links, err := net.Split(groups...)
+		require.NoError(t, err)
+		return links
+	}
+	a, b := []protocols.NodeID{"n1", "n2"}, []protocols.NodeID{"n3", "n4", "n5"}
+	p := sides(servers, nil, cuts(a, b), [][]protocols.NodeID{a, b})
+	assert.Equal(t, map[protocols.NodeID]string{"n1": "A", "n2": "A", "n3": "B", "n4": "B", "n5": "B"}, p.label)
+	p = sides(servers, nil, cuts(b, a), [][]protocols.NodeID{b, a})
+	assert.Equal(t, "A", p.label["n3"])
+	assert.Equal(t, "B", p.label["n1"])
+	// Without a partition fault (an isolation), the largest side is A.
+	p = sides(servers, nil, cuts(a, b), nil)
+	assert.Equal(t, "B", p.label["n1"])
+	assert.Equal(t, "A", p.label["n3"])
+	// A fault whose groups the cut does not follow is no guide.
+	p = sides(servers, nil, cuts(a, b), [][]protocols.NodeID{{"n1", "n3"}, {"n2", "n4", "n5"}})
+	assert.Equal(t, "B", p.label["n1"])
+
+	h := open(t, "broadcast/partition-heal", 80, 24)
+	h.keys("t", "g", "2", "s", "enter")
+	assert.Regexp(t, `n1   up     gossiper +\d+  A `, h.view())
+	assert.Regexp(t, `n3   up     gossiper +\d+  B `, h.view())
+	h.keys("g", "5", "s", "enter") // healed: no sides
+	assert.Regexp(t, `n1   up     gossiper +\d+        `, h.view())
+}
+
+// The timeline keeps its columns: event numbers right-aligned, times with
+// six decimals.
+func TestTimelineColumnsStayPut(t *testing.T) {
+	h := open(t, "raft/election", 80, 24)
+	h.keys("t", "g", "1", "0", "4", "enter")
+	row := regexp.MustCompile(`^(?:▶ | {2})[^0-9]*? +(\d+) (\d+\.\d+s) `)
+	var at []int
+	for _, l := range strings.Split(h.view(), "\n") {
+		m := row.FindStringSubmatchIndex(l)
+		if m == nil {
+			continue
+		}
+		time := l[m[4]:m[5]]
+		assert.Regexp(t, `^\d+\.\d{6}s$`, time)
+		at = append(at, ansi.StringWidth(l[:m[4]]))
+	}
+	require.Greater(t, len(at), 3)
+	for _, a := range at {
+		assert.Equal(t, at[0], a, "every time starts in the same column")
+	}
+	assert.Contains(t, h.view(), "    99 0.362730s n3 recv")
+	assert.Contains(t, h.view(), "   100 0.363189s n1 recv")
+
+	assert.Equal(t, "1.004000s", showTime(1_004_000_000))
+	assert.Equal(t, "0.151000s", showTime(151*clock.Time(clock.Millisecond)))
+	assert.Equal(t, "1.062578s", showTime(1_062_578_713))
+	assert.Equal(t, "+507.2ms", signedDuration(507_200_002))
+	assert.Equal(t, "-1s", signedDuration(-clock.Second))
+	assert.Equal(t, "+0s", signedDuration(0))
+
+	// When the teaching text takes the timeline's place, the help bar says
+	// how to get it back.
+	h = open(t, "raft/election", 80, 24)
+	assert.NotContains(t, h.view(), "── timeline")
+	assert.Contains(t, h.view(), "t timeline")
+	h.keys("t")
+	assert.Contains(t, h.view(), "── timeline")
+	assert.NotContains(t, h.view(), "t timeline")
+}
+
+// A saved branch says what it is: its title names the scenario and seed it
+// branches from, its text lists the injected faults, and the message shows
+// where the file is.
+func TestSavedBranchSaysWhatItIs(t *testing.T) {
+	dir := t.TempDir()
+	s, err := scenarios.Load("raft/election")
+	require.NoError(t, err)
+	h := newHarness(t, Options{Scenario: s, SaveDir: dir}, 80, 24)
+	h.keys("g", "4", "0", "enter", "c", "g", "1", "0", "0", "enter", "r", "s")
+	r := h.run()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.scn"))
+	require.Len(t, files, 1)
+	assert.Contains(t, r.flash, "saved "+files[0]+" · dsim run "+files[0]+" replays this run exactly")
+	saved, err := scenarios.Load(files[0])
+	require.NoError(t, err)
+	assert.Equal(t, "Branch of raft/election (seed 1): Leader election: randomized timeouts elect one leader, who then stays", saved.Title)
+	text := strings.Join(saved.Text, " ")
+	assert.Contains(t, text, "Injected by hand: at 225.997ms crash n1; at ")
+	assert.Contains(t, text, "restart n1.")
+	assert.Contains(t, text, "Three servers start as followers", "the original text follows")
+
+	assert.Equal(t, "./x.scn", showPath("x.scn"))
+	assert.Equal(t, "./out/x.scn", showPath(filepath.Join("out", "x.scn")))
+	assert.Equal(t, "../x.scn", showPath("../x.scn"))
+	assert.Equal(t, "/tmp/x.scn", showPath("/tmp/x.scn"))
+}
+
+// Counts agree with their nouns.
+func TestPlurals(t *testing.T) {
+	assert.Equal(t, "1 event", count(1, "event"))
+	assert.Equal(t, "0 events", count(0, "event"))
+	h := open(t, "raft/election", 80, 24)
+	r := h.run()
+	for range 3 {
+		h.keys("-")
+	}
+	assert.Equal(t, "speed 1 event/s", r.flash)
+	h.keys("+")
+	assert.Equal(t, "speed 2 events/s", r.flash)
+	h.keys("g", "1", "2", "enter", "N")
+	assert.Regexp(t, `^1 event on, at event 13: `, r.flash)
+	assert.NotContains(t, h.view(), "(s)")
 }
