@@ -42,6 +42,7 @@ var faultClasses = []faultClass{
 	{"clock", (*chaosGen).clockFault, 2 * clock.Second, 10 * clock.Second},
 	{"clog", (*chaosGen).clog, 1 * clock.Second, 6 * clock.Second},
 	{"drop", (*chaosGen).drop, 1 * clock.Second, 5 * clock.Second},
+	{"outage", (*chaosGen).outage, 5 * clock.Second, 15 * clock.Second},
 }
 
 // FaultClasses lists the kinds of fault the swarm draws from.
@@ -57,6 +58,7 @@ type chaosGen struct {
 	r       *rand.Rand
 	s       *Scenario
 	servers []protocols.NodeID
+	clients []protocols.NodeID
 	// down and paused track, per server, until when it is out, so that at any
 	// instant a majority can still be reached once partitions heal: the swarm
 	// is brutal, not hopeless.
@@ -88,10 +90,15 @@ func (m Mix) String() string {
 // DrawChaos draws a seed's fault mix and schedule for a scenario. The faults
 // fall within the chaos phase, sorted by time.
 func DrawChaos(s *Scenario, seed uint64) ([]sim.Fault, Mix) {
+	clients := s.Clients
+	if p, err := Lookup(s.Protocol); err == nil && clients < 0 {
+		clients = p.DefaultClients
+	}
 	g := &chaosGen{
 		r:        sim.Stream(seed, "chaos"),
 		s:        s,
 		servers:  protocols.Servers(s.Nodes),
+		clients:  protocols.Clients(max(clients, 0)),
 		outUntil: map[protocols.NodeID]clock.Time{},
 		end:      clock.Time(s.Duration),
 	}
@@ -173,11 +180,32 @@ func (g *chaosGen) partition(t clock.Time) []sim.Fault {
 	switch g.r.IntN(6) {
 	case 0:
 		f = sim.Fault{Kind: sim.Isolate, Nodes: []protocols.NodeID{g.node()}}
-	case 1:
-		f = sim.Fault{Kind: sim.PartitionBy, Shape: sim.ShapeMajority}
-	case 2:
-		f = sim.Fault{Kind: sim.PartitionBy, Shape: sim.ShapeHalves}
+	case 1, 2:
+		// A majority and a minority, or two halves, drawn here rather than
+		// when applied, so that the clients can be placed on the sides too:
+		// a client cut off with a deposed leader is how stale reads show.
+		perm := g.perm()
+		k := (len(perm) - 1) / 2
+		if g.r.IntN(2) == 0 {
+			k = len(perm) / 2
+		}
+		sides := [][]protocols.NodeID{slices.Clone(perm[:max(k, 1)]), slices.Clone(perm[max(k, 1):])}
+		if len(sides[1]) == 0 {
+			sides = [][]protocols.NodeID{sides[0][:1], sides[0][1:]}
+		}
+		if g.r.IntN(2) == 0 {
+			for _, c := range g.clients {
+				side := g.r.IntN(2)
+				sides[side] = append(sides[side], c)
+			}
+		}
+		f = sim.Fault{Kind: sim.Partition, Groups: [][]protocols.NodeID{sorted(sides[0]), sorted(sides[1])}}
 	case 3:
+		if len(g.servers) < 4 {
+			// A ring of three is the whole cluster: isolate one instead.
+			f = sim.Fault{Kind: sim.Isolate, Nodes: []protocols.NodeID{g.node()}}
+			break
+		}
 		f = sim.Fault{Kind: sim.PartitionBy, Shape: sim.ShapeRing}
 	case 4:
 		perm := g.perm()
@@ -208,6 +236,28 @@ func sorted(ids []protocols.NodeID) []protocols.NodeID {
 
 func (g *chaosGen) crash(t clock.Time) []sim.Fault { return g.takeOut(t, sim.Crash, sim.Restart) }
 func (g *chaosGen) pause(t clock.Time) []sim.Fault { return g.takeOut(t, sim.Pause, sim.Resume) }
+
+// outage crashes a majority of the servers, or all of them, at once, and
+// restarts them shortly after: a power cut. Only durable state carries a
+// protocol through it, which is what it tests; the cluster is unavailable
+// meanwhile, and the restart makes it recoverable.
+func (g *chaosGen) outage(t clock.Time) []sim.Fault {
+	in, _ := g.available(t)
+	if len(in) == 0 {
+		return nil
+	}
+	g.r.Shuffle(len(in), func(i, j int) { in[i], in[j] = in[j], in[i] })
+	n := protocols.Quorum(len(g.servers))
+	if g.r.IntN(3) == 0 {
+		n = len(in)
+	}
+	victims := sorted(in[:min(n, len(in))])
+	until := g.span(t, 20*clock.Millisecond, clock.Second)
+	for _, id := range victims {
+		g.outUntil[id] = until
+	}
+	return []sim.Fault{{At: t, Kind: sim.Crash, Nodes: victims}, {At: until, Kind: sim.Restart, Nodes: victims}}
+}
 
 // takeOut crashes or pauses up to a minority of the servers still in, and
 // brings them back later.

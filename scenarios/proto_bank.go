@@ -71,7 +71,9 @@ func init() {
 			w.Server, w.Client = twopc.New(o), twopc.NewClient(o)
 			monitors, final := twopc.Checks()
 			w.Monitors = monitors
-			w.Final = append(w.Final, allUp, final)
+			progress := newBankProgress(clock.Time(w.Scenario.Duration))
+			w.Observers = append(w.Observers, progress.observe)
+			w.Final = append(w.Final, allUp, final, progress.check)
 			return nil
 		},
 	})
@@ -100,7 +102,9 @@ func init() {
 			w.Server, w.Client = threepc.New(o), threepc.NewClient(o)
 			monitors, final := threepc.Checks()
 			w.Monitors = monitors
-			w.Final = append(w.Final, allUp, final)
+			progress := newBankProgress(clock.Time(w.Scenario.Duration))
+			w.Observers = append(w.Observers, progress.observe)
+			w.Final = append(w.Final, allUp, final, progress.check)
 			return nil
 		},
 	})

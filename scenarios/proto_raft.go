@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/dsimlab/dsim/clock"
+	"github.com/dsimlab/dsim/protocols"
 
 	"github.com/dsimlab/dsim/protocols/kv"
 	"github.com/dsimlab/dsim/protocols/raft"
@@ -47,7 +48,10 @@ func init() {
 			w.Client = kvClient(w, nil)
 			w.Monitors = raft.Monitors()
 			w.KV = true
-			w.Final = append(w.Final, hasLeader)
+			conv := newRaftConvergence()
+			w.Observers = append(w.Observers, conv.observe)
+			lag := min(clock.Second, w.Scenario.healing()/2)
+			w.Final = append(w.Final, hasLeader, func(c protocols.Cluster) error { return conv.check(c, lag) })
 			return nil
 		},
 	})

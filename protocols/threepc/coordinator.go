@@ -240,6 +240,9 @@ func (c *Coordinator) adopt(tx bank.TxID, commit bool, out *protocols.Effects) {
 	} else {
 		t.phase = aborted
 	}
+	// The adopted decision is the coordinator's from now on: note it, so
+	// that decision finality also watches what the coordinator tells.
+	out.Note(bank.Decided{Node: c.cfg.ID, Tx: tx, Commit: commit, Participants: t.parts})
 	out.Send(t.client, bank.Result{Tx: tx, Outcome: outcome(t.phase)})
 	out.Probe(ProbeDecisionAdopted)
 }
