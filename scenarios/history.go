@@ -45,6 +45,12 @@ func (h *history) observe(_ *sim.World, ev *sim.Info) {
 				Client: string(n.Client), Kind: checker.OpKind(n.Op.Kind.String()), Key: n.Op.Key, Value: n.Op.Value,
 				Call: int64(ev.Time), Outcome: checker.OutcomeIndeterminate,
 			})
+		case kv.Abandoned:
+			id := opID{n.Client, n.Seq}
+			if i, ok := h.open[id]; ok {
+				h.abandoned[i] = true
+				delete(h.open, id)
+			}
 		case kv.Completed:
 			id := opID{n.Client, n.Seq}
 			i, ok := h.open[id]

@@ -17,13 +17,15 @@ import (
 //	workload backoff 50ms        wait after "not leader" with no hint
 //	workload think 0s            pause between operations
 //	workload ops 0               stop after this many operations per client (0: no limit)
+//	workload give-up 0           abandon an operation after this many timeouts (0: never)
 func kvClient(w *Wiring, adapt func(*kv.ClientOptions)) protocols.Factory {
 	o := kv.ClientOptions{
-		Keys:      w.Workload.Int("keys", 0, 1, 1000),
-		Timeout:   w.Workload.Duration("timeout", 0),
-		Backoff:   w.Workload.Duration("backoff", 0),
-		ThinkTime: w.Workload.Duration("think", 0),
-		MaxOps:    w.Workload.Int("ops", 0, 0, 1_000_000),
+		Keys:        w.Workload.Int("keys", 0, 1, 1000),
+		Timeout:     w.Workload.Duration("timeout", 0),
+		Backoff:     w.Workload.Duration("backoff", 0),
+		ThinkTime:   w.Workload.Duration("think", 0),
+		MaxOps:      w.Workload.Int("ops", 0, 0, 1_000_000),
+		GiveUpAfter: w.Workload.Int("give-up", 0, 0, 1_000_000),
 	}
 	if raw, ok := w.Workload.Raw("mix"); ok {
 		m, err := parseMix(raw)

@@ -47,6 +47,12 @@ type ClientOptions struct {
 	// ReplyQuorum is how many OK replies with the same value, from distinct
 	// servers, complete an operation (f+1 for PBFT). Zero means 1.
 	ReplyQuorum int
+	// GiveUpAfter abandons an operation after this many timed-out attempts
+	// and moves on to the next: the abandoned one stays indeterminate (it may
+	// still take effect). Zero means never give up. Giving up is what lets a
+	// client cut off with a stale server go on to read from it, which is how
+	// a linearizability bug shows.
+	GiveUpAfter int
 }
 
 // Mix weighs operation kinds: an op is a get with probability
@@ -79,6 +85,8 @@ func (o ClientOptions) Validate() error {
 		return fmt.Errorf("%w: MaxOps %d is negative", ErrBadClientOptions, o.MaxOps)
 	case o.ReplyQuorum < 0:
 		return fmt.Errorf("%w: ReplyQuorum %d is negative", ErrBadClientOptions, o.ReplyQuorum)
+	case o.GiveUpAfter < 0:
+		return fmt.Errorf("%w: GiveUpAfter %d is negative", ErrBadClientOptions, o.GiveUpAfter)
 	}
 	return nil
 }
@@ -162,6 +170,7 @@ type client struct {
 	req     Request // the outstanding operation
 	target  protocols.NodeID
 	hops    int   // redirects followed without waiting
+	tries   int   // attempts of the outstanding operation that timed out
 	backoff bool  // the retry timer is armed
 	acks    []ack // OK replies so far, when ReplyQuorum > 1
 }
@@ -188,6 +197,11 @@ func (c *client) Step(in protocols.Input, out *protocols.Effects) {
 			c.issue()
 		case timerTimeout:
 			if c.busy {
+				c.tries++
+				if c.opts.GiveUpAfter > 0 && c.tries >= c.opts.GiveUpAfter {
+					c.abandon()
+					return
+				}
 				// Whatever was lost, the request or the reply, try the next
 				// server; if the old one still leads, its followers say so.
 				c.out.Probe(ProbeTimeout)
@@ -227,7 +241,7 @@ func (c *client) issue() {
 		c.out.Persist(SeqBlock{Upto: c.reserved})
 	}
 	c.req = Request{Client: c.id, Seq: c.seq, Op: c.draw()}
-	c.busy, c.hops, c.acks = true, 0, c.acks[:0]
+	c.busy, c.hops, c.tries, c.acks = true, 0, 0, c.acks[:0]
 	c.out.Note(Invoked{Client: c.id, Seq: c.seq, Op: c.req.Op})
 	c.send()
 }
@@ -336,6 +350,20 @@ func (c *client) complete(from protocols.NodeID, value string) {
 	c.out.Note(Completed{Client: c.id, Seq: c.req.Seq, Op: c.req.Op, Output: output, Server: from})
 	// The server that answered is the best guess at the leader.
 	c.target, c.hops = from, 0
+	c.next()
+}
+
+// abandon gives up on the outstanding operation without learning its
+// outcome, and moves on to the next one (at another server).
+func (c *client) abandon() {
+	c.busy = false
+	if c.backoff {
+		c.out.CancelTimer(timerRetry)
+		c.backoff = false
+	}
+	c.out.Probe(ProbeGiveUp)
+	c.out.Note(Abandoned{Client: c.id, Seq: c.req.Seq, Op: c.req.Op})
+	c.target, c.hops = c.after(c.target), 0
 	c.next()
 }
 

@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/cockroachdb/datadriven"
@@ -177,4 +178,21 @@ func TestClientOptionsValidate(t *testing.T) {
 		assert.ErrorIs(t, o.Validate(), ErrBadClientOptions, "%+v", o)
 	}
 	assert.Panics(t, func() { NewClient(ClientOptions{Keys: -1}) })
+}
+
+func TestClientGivesUpAfterTimeouts(t *testing.T) {
+	h := prototest.New(1)
+	h.AddServers(newFakeServer(&world{}), "n1", "n2") // nobody leads: every request goes unanswered
+	h.AddClients(NewClient(ClientOptions{GiveUpAfter: 2}), "c1")
+	h.Start("c1")
+	h.Drop(prototest.Filter{}, 0)
+	h.Fire("c1", "timeout") // first timeout: retry elsewhere
+	h.Drop(prototest.Filter{}, 0)
+	h.Fire("c1", "timeout") // second: give up and move on
+	out := h.Output()
+	assert.Contains(t, out, "note abandon c1#1")
+	assert.Contains(t, out, "note client-give-up")
+	assert.Contains(t, out, "note invoke c1#2", "the next operation is issued at once")
+	assert.Equal(t, 1, strings.Count(out, "note client-timeout"), "only the first timeout retries")
+	assert.Error(t, ClientOptions{GiveUpAfter: -1}.Validate())
 }

@@ -50,12 +50,33 @@ func (n Completed) String() string {
 	return b.String()
 }
 
+// Abandoned is the Note a client emits when it gives up on an operation
+// (ClientOptions.GiveUpAfter): the operation stays indeterminate, and
+// nobody waits for it any more.
+type Abandoned struct {
+	Client protocols.NodeID
+	Seq    uint64
+	Op     Op
+}
+
+// String renders the note as abandon c1#7 put(k1,c1.7).
+func (n Abandoned) String() string {
+	var b strings.Builder
+	b.WriteString("abandon ")
+	Request{Client: n.Client, Seq: n.Seq}.appendID(&b)
+	b.WriteByte(' ')
+	n.Op.appendTo(&b)
+	return b.String()
+}
+
 // The client's coverage probes, emitted with Effects.Probe.
 const (
 	ProbeTimeout  = "client-timeout"  // a request timed out and was retried at another server
 	ProbeRedirect = "client-redirect" // a not-leader reply's hint was followed
 	ProbeBackoff  = "client-backoff"  // a not-leader reply without a usable hint made the client wait
+	ProbeGiveUp   = "client-give-up"  // an operation was abandoned after GiveUpAfter timeouts
 )
 
-// Probes lists the client's probe names.
-var Probes = []string{ProbeTimeout, ProbeRedirect, ProbeBackoff}
+// Probes lists the client's probe names. client-give-up fires only when
+// GiveUpAfter is set.
+var Probes = []string{ProbeTimeout, ProbeRedirect, ProbeBackoff, ProbeGiveUp}
