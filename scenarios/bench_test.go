@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"context"
+	"os"
+	"runtime/debug"
 	"testing"
 	"time"
 )
@@ -11,7 +13,10 @@ import (
 // 150-300ms, 3 closed-loop clients on 3 keys, the leader isolated 2s in every
 // 10s, 60 simulated seconds, every invariant checked after every event, and
 // the history checked by porcupine at the end. Each iteration is one seed.
+// Like the dsim command, it runs with GCPercent unless GOGC is set; run it
+// with GOGC=100 for Go's default.
 func BenchmarkRaftChaos(b *testing.B) {
+	defer setGC()()
 	s, err := Builtin("raft/canonical")
 	if err != nil {
 		b.Fatal(err)
@@ -41,6 +46,7 @@ func BenchmarkRaftChaos(b *testing.B) {
 // BenchmarkSweepRaft measures a sweep's throughput for 5-node Raft with 5
 // simulated seconds per seed and every check on, with 1 and 2 workers.
 func BenchmarkSweepRaft(b *testing.B) {
+	defer setGC()()
 	s, err := Builtin("raft/chaos")
 	if err != nil {
 		b.Fatal(err)
@@ -61,4 +67,13 @@ func BenchmarkSweepRaft(b *testing.B) {
 
 func sweepCount(s *Scenario, o SweepOptions) error {
 	return Sweep(context.Background(), s, o, func(*Result) {})
+}
+
+// setGC sets the collector as the dsim command does and returns the undo.
+func setGC() func() {
+	if os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(GCPercent)
+	return func() { debug.SetGCPercent(old) }
 }

@@ -19,9 +19,15 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
+
+	"github.com/dsimlab/dsim/scenarios"
 )
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(scenarios.GCPercent)
+	}
 	// Ctrl-C cancels a sweep, which then reports what it ran so far.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := MainContext(ctx, os.Args[1:], os.Stdout, os.Stderr)

@@ -35,10 +35,10 @@ func Monitors() []protocols.Monitor {
 		&electionSafety{lookup: l, leaders: map[uint64]protocols.NodeID{}},
 		&voteOnce{votes: map[voteKey]protocols.NodeID{}},
 		&termMonotonic{lookup: l, terms: map[protocols.NodeID]uint64{}},
-		&leaderAppendOnly{lookup: l, seen: map[protocols.NodeID]leaderView{}},
+		&leaderAppendOnly{lookup: l},
 		&logMatching{lookup: l, seen: map[protocols.NodeID]*logView{}},
 		newLeaderCompleteness(l),
-		&commitCurrentTerm{lookup: l, seen: map[protocols.NodeID]commitView{}},
+		&commitCurrentTerm{lookup: l},
 		newStateMachineSafety(),
 		newAckedWriteLost(),
 	}
@@ -159,7 +159,7 @@ func (m *termMonotonic) Check(c protocols.Cluster, ev protocols.Event) error {
 // current digest there proves the old log is a prefix of the new one.
 type leaderAppendOnly struct {
 	*lookup
-	seen map[protocols.NodeID]leaderView
+	seen byNode[leaderView]
 }
 
 // leaderView is a leader's log as a monitor last saw it.
@@ -176,12 +176,10 @@ func (m *leaderAppendOnly) Check(c protocols.Cluster, ev protocols.Event) error 
 		return nil
 	}
 	if n.role != leader {
-		if _, ok := m.seen[n.id]; ok {
-			delete(m.seen, n.id)
-		}
+		m.seen.delete(n.id)
 		return nil
 	}
-	v, ok := m.seen[n.id]
+	v, ok := m.seen.get(n.id)
 	last := n.log.lastIndex()
 	if ok && v.inst == n && v.term == n.term {
 		switch {
@@ -195,7 +193,7 @@ func (m *leaderAppendOnly) Check(c protocols.Cluster, ev protocols.Event) error 
 			return nil
 		}
 	}
-	m.seen[n.id] = leaderView{inst: n, term: n.term, last: last, chain: n.log.chain[last]}
+	m.seen.set(n.id, leaderView{inst: n, term: n.term, last: last, chain: n.log.chain[last]})
 	return nil
 }
 
@@ -351,7 +349,7 @@ func (m *leaderCompleteness) missing(n *node, t uint64) int {
 // lucky.
 type commitCurrentTerm struct {
 	*lookup
-	seen map[protocols.NodeID]commitView
+	seen byNode[commitView]
 }
 
 type commitView struct {
@@ -366,22 +364,20 @@ func (m *commitCurrentTerm) Check(c protocols.Cluster, ev protocols.Event) error
 		return nil
 	}
 	if n.role != leader {
-		if _, ok := m.seen[n.id]; ok {
-			delete(m.seen, n.id)
-		}
+		m.seen.delete(n.id)
 		return nil
 	}
-	v, ok := m.seen[n.id]
+	v, ok := m.seen.get(n.id)
 	now := commitView{inst: n, term: n.term, commit: n.commit}
 	if ok && v.inst == n && v.term == n.term && n.commit > v.commit {
 		if t, _ := n.log.term(n.commit); t != n.term {
-			m.seen[n.id] = now
+			m.seen.set(n.id, now)
 			return protocols.Violationf(KindCommitCurrentTerm, "leader %s of term %d advanced its commit index to %d, an entry of term %d",
 				n.id, n.term, n.commit, t)
 		}
 	}
 	if !ok || v != now {
-		m.seen[n.id] = now
+		m.seen.set(n.id, now)
 	}
 	return nil
 }
@@ -491,4 +487,44 @@ func (m *ackedWriteLost) Check(_ protocols.Cluster, ev protocols.Event) error {
 func (m *ackedWriteLost) lost(id protocols.NodeID, a Applied, w reqKey) error {
 	return protocols.Violationf(KindAckedWriteLost, "%s applied %s at index %d, where acknowledged write %s#%d was executed",
 		id, describe(a.Term, a.Req), a.Index, w.client, w.seq)
+}
+
+// byNode is a tiny map from node to value for the monitors that track only
+// the current leaders (one or two at a time): a scan of a short slice costs
+// less than hashing a string after every event.
+type byNode[V any] []struct {
+	id protocols.NodeID
+	v  V
+}
+
+func (m *byNode[V]) get(id protocols.NodeID) (V, bool) {
+	for _, e := range *m {
+		if e.id == id {
+			return e.v, true
+		}
+	}
+	var zero V
+	return zero, false
+}
+
+func (m *byNode[V]) set(id protocols.NodeID, v V) {
+	for i := range *m {
+		if (*m)[i].id == id {
+			(*m)[i].v = v
+			return
+		}
+	}
+	*m = append(*m, struct {
+		id protocols.NodeID
+		v  V
+	}{id, v})
+}
+
+func (m *byNode[V]) delete(id protocols.NodeID) {
+	for i := range *m {
+		if (*m)[i].id == id {
+			*m = append((*m)[:i], (*m)[i+1:]...)
+			return
+		}
+	}
 }
