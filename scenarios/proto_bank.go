@@ -68,12 +68,8 @@ func init() {
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			w.Server, w.Client = twopc.New(o), twopc.NewClient(o)
 			monitors, final := twopc.Checks()
-			w.Monitors = monitors
-			progress := newBankProgress(clock.Time(w.Scenario.Duration))
-			w.Observers = append(w.Observers, progress.observe)
-			w.Final = append(w.Final, allUp, final, progress.check)
+			wireBank(w, twopc.New(o), twopc.NewClient(o), monitors, final)
 			return nil
 		},
 	})
@@ -99,15 +95,21 @@ func init() {
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			w.Server, w.Client = threepc.New(o), threepc.NewClient(o)
 			monitors, final := threepc.Checks()
-			w.Monitors = monitors
-			progress := newBankProgress(clock.Time(w.Scenario.Duration))
-			w.Observers = append(w.Observers, progress.observe)
-			w.Final = append(w.Final, allUp, final, progress.check)
+			wireBank(w, threepc.New(o), threepc.NewClient(o), monitors, final)
 			return nil
 		},
 	})
+}
+
+// wireBank fills in what both atomic-commit protocols share: their nodes,
+// their monitors and end-of-run checks, and the demand for progress once
+// every fault is off.
+func wireBank(w *Wiring, server, client protocols.Factory, monitors []protocols.Monitor, final func(protocols.Cluster) error) {
+	w.Server, w.Client, w.Monitors = server, client, monitors
+	progress := newBankProgress(clock.Time(w.Scenario.Duration))
+	w.Observers = append(w.Observers, progress.observe)
+	w.Final = append(w.Final, allUp, final, progress.check)
 }
 
 // bankMinHealing leaves the atomic-commit protocols time to finish what
