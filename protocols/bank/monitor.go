@@ -36,6 +36,16 @@ func FinalChecks(c protocols.Cluster, ms []protocols.Monitor) error {
 	return nil
 }
 
+// Checks returns fresh monitors for one run of an atomic-commit protocol
+// and the end-of-run check bound to them: check every event with the
+// monitors, call final once after the healing phase. 2PC and 3PC are judged
+// by the same checks, so the partition scenario fails exactly the atomicity
+// check that 2PC passes.
+func Checks() (monitors []protocols.Monitor, final func(protocols.Cluster) error) {
+	ms := []protocols.Monitor{NewMonitor(DefaultGrace)}
+	return ms, func(c protocols.Cluster) error { return FinalChecks(c, ms) }
+}
+
 // Doubt is one transaction a participant holds prepared (in doubt), with its
 // locks.
 type Doubt struct {

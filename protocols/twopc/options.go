@@ -164,11 +164,10 @@ func FinalChecks(c protocols.Cluster, monitors []protocols.Monitor) error {
 }
 
 // Checks returns fresh monitors for one run and the end-of-run check bound
-// to them, ready for a runner: check every event with the monitors, call
-// final once after the healing phase.
+// to them (bank.Checks: the checks are the same for every atomic-commit
+// protocol).
 func Checks() (monitors []protocols.Monitor, final func(protocols.Cluster) error) {
-	ms := Monitors()
-	return ms, func(c protocols.Cluster) error { return FinalChecks(c, ms) }
+	return bank.Checks()
 }
 
 // InDoubt lists the transactions participants hold prepared right now:
