@@ -11,6 +11,9 @@ type Cluster interface {
 	Now() clock.Time     // global virtual time
 	Servers() []NodeID   // the protocol's server nodes, sorted
 	Node(id NodeID) Node // the node's current value, or nil while it is down
+	// Byzantine reports whether a node has been made byzantine (it lies,
+	// equivocates or stays silent): checks judge correct nodes only.
+	Byzantine(id NodeID) bool
 }
 
 // Event describes one event of a run, as monitors see it.

@@ -24,6 +24,7 @@ type Config struct {
 	Peers []NodeID   // the protocol's other server nodes, sorted; clients get all servers
 	Rand  *rand.Rand // this node's own random stream; survives restarts as one stream
 	Store []Record   // synced durable records, oldest first; empty on a first start
+	Keys  Keys       // signs as this node only, and verifies anyone's signature
 }
 
 // Factory builds a node. Protocol options (timeouts, bug variants) are
@@ -94,6 +95,7 @@ type Probe string
 // Status is a node's read-only summary, for generic checks and the UI.
 type Status struct {
 	Role   string     // one word: leader, follower, candidate, client, coordinator, ...
+	Leader bool       // it leads a replicated service (Raft leader, Paxos leader, PBFT primary, primary): "crash leader" picks it
 	Term   uint64     // term, view, ballot or epoch; 0 for protocols without one
 	Commit int        // the commit point (index, slot or count); 0 when nothing is committed
 	LogLen int        // the full length of the node's log, if it has one

@@ -2,22 +2,18 @@ package scenarios
 
 import (
 	"bytes"
-	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"slices"
 	"strings"
 )
 
-// The built-in scenarios are ordinary scenario files, embedded in the binary
-// and named by their path under catalog/ without the extension:
-// catalog/raft/leader-crash.scn is "raft/leader-crash".
-//
-//go:embed catalog
-var catalog embed.FS
+// The built-in scenarios are ordinary scenario files in the catalogues of
+// the registered protocols (Protocol.Catalog), named by their path there
+// without the extension: raft's catalog/raft/leader-crash.scn is
+// "raft/leader-crash".
 
 // Builtin returns the built-in scenario called name.
 func Builtin(name string) (*Scenario, error) {
@@ -31,12 +27,19 @@ func Builtin(name string) (*Scenario, error) {
 // BuiltinSource returns the text of a built-in scenario, comments and all,
 // as `dsim show` prints it.
 func BuiltinSource(name string) ([]byte, error) {
-	if !fs.ValidPath(name) {
+	registry.RLock()
+	i, ok := slices.BinarySearchFunc(registry.scenarios, name, byName)
+	var e catalogEntry
+	if ok {
+		e = registry.scenarios[i]
+	}
+	registry.RUnlock()
+	if !ok {
 		return nil, unknownScenario(name)
 	}
-	src, err := catalog.ReadFile(path.Join("catalog", name+".scn"))
+	src, err := fs.ReadFile(e.protocol.Catalog, e.path)
 	if err != nil {
-		return nil, unknownScenario(name)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return src, nil
 }
@@ -94,16 +97,14 @@ func distance(a, b string) int {
 	return prev[len(b)]
 }
 
-// Names lists the built-in scenarios, sorted by protocol and name.
+// Names lists the built-in scenarios, sorted by name.
 func Names() []string {
-	var names []string
-	fs.WalkDir(catalog, "catalog", func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".scn") {
-			names = append(names, strings.TrimSuffix(strings.TrimPrefix(p, "catalog/"), ".scn"))
-		}
-		return nil
-	})
-	slices.Sort(names)
+	registry.RLock()
+	defer registry.RUnlock()
+	names := make([]string, len(registry.scenarios))
+	for i, e := range registry.scenarios {
+		names[i] = e.name
+	}
 	return names
 }
 

@@ -39,21 +39,22 @@ func (f *flaky) Step(in protocols.Input, out *protocols.Effects) {
 func (f *flaky) Status() protocols.Status { return protocols.Status{Role: "flaky"} }
 
 func init() {
-	Register(&Protocol{
-		Name:     "test-flaky",
-		Summary:  "a deliberately nondeterministic protocol, for testing the determinism check",
-		MinNodes: 2,
-		Build: func(w *Wiring) error {
-			w.Server = func(cfg protocols.Config) protocols.Node {
+	if err := Register(&protocols.Protocol{
+		Name:       "test-flaky",
+		Summary:    "a deliberately nondeterministic protocol, for testing the determinism check",
+		MinServers: 2,
+		Build: func(protocols.Setup) (protocols.Wiring, error) {
+			return protocols.Wiring{Server: func(cfg protocols.Config) protocols.Node {
 				f := &flaky{cfg: cfg, peers: map[protocols.NodeID]bool{}}
 				for _, p := range cfg.Peers {
 					f.peers[p] = true
 				}
 				return f
-			}
-			return nil
+			}}, nil
 		},
-	})
+	}); err != nil {
+		panic(err)
+	}
 }
 
 func TestCheckDeterminismFlagsMapOrder(t *testing.T) {

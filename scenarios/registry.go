@@ -1,102 +1,182 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
+	"sync"
 
-	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
-	"github.com/dsimlab/dsim/sim"
+	"github.com/dsimlab/dsim/protocols/broadcast"
+	"github.com/dsimlab/dsim/protocols/raft"
+	"github.com/dsimlab/dsim/protocols/threepc"
+	"github.com/dsimlab/dsim/protocols/twopc"
 )
 
-// Protocol describes how to build one protocol into a world.
-type Protocol struct {
-	Name           string
-	Summary        string
-	MinNodes       int
-	DefaultClients int
-	Bugs           []Bug
-	Probes         []string
-	Kinds          []string       // the message kinds it sends, to check targeted rules against
-	MinHealing     clock.Duration // the shortest healing phase in which it can recover and be judged
-	// Build wires a scenario: it reads the scenario's options and workload
-	// (reporting unknown or malformed ones through the Settings) and returns
-	// the node factories, the monitors and the end-of-run checks.
-	Build func(w *Wiring) error
+// BuiltinProtocols lists the protocols dsim ships, one line each. A protocol enters
+// dsim through its description alone: adding one here gives it the
+// command line, the terminal UI, sweeps, shrinking and dsimtest.
+var BuiltinProtocols = []*protocols.Protocol{
+	raft.Protocol,
+	twopc.Protocol,
+	threepc.Protocol,
+	broadcast.Protocol,
 }
 
-// Bug is a named defect a protocol can be built with.
+func init() {
+	for _, p := range BuiltinProtocols {
+		if err := Register(p); err != nil {
+			panic(err)
+		}
+	}
+}
+
+// Bug is one bug variant of one protocol, as `dsim list --bugs` prints it.
 type Bug struct {
 	Protocol    string `json:"protocol"`
 	Name        string `json:"bug"`
 	Description string `json:"description"`
 }
 
-// Wiring is what a protocol's Build reads and fills in.
-type Wiring struct {
-	Scenario *Scenario
-	Bug      string    // the bug to build in, "" for correct code
-	Options  *Settings // the scenario's option lines
-	Workload *Settings // the scenario's workload lines
+// ErrUnknownProtocol is matched by errors for a protocol name that is not
+// registered.
+var ErrUnknownProtocol = errors.New("unknown protocol")
 
-	Server   protocols.Factory
-	Client   protocols.Factory
-	Monitors []protocols.Monitor
-	// Final runs after the healing phase, when every fault is off and every
-	// node up: convergence, durability and liveness checks.
-	Final []func(c protocols.Cluster) error
-	// KV is set by protocols whose clients record a KV history (kv notes):
-	// the runner then checks it with porcupine and judges client liveness.
-	KV bool
-	// Observers see every event (ghost state that is not a monitor's).
-	Observers []sim.Observer
+// The registry: protocols by name, in registration order, and the built-in
+// scenarios their catalogues hold.
+var registry struct {
+	sync.RWMutex
+	protocols []*protocols.Protocol
+	scenarios []catalogEntry // sorted by name
 }
 
-var registry = map[string]*Protocol{}
+// catalogEntry is one built-in scenario: its name and where its file is.
+type catalogEntry struct {
+	name     string
+	protocol *protocols.Protocol
+	path     string // in protocol.Catalog
+}
 
-// Register adds a protocol. It panics on a duplicate name: registration
-// happens at init and a clash is a programming error.
-func Register(p *Protocol) {
-	if _, dup := registry[p.Name]; dup {
-		panic("scenarios: protocol " + p.Name + " registered twice")
+// Register adds a protocol: its name, its catalogue of scenarios and
+// everything its description says. It fails on a description that cannot
+// work (no name, no Build, a name or scenario name already taken).
+func Register(p *protocols.Protocol) error {
+	if err := validateDescription(p); err != nil {
+		return err
 	}
-	registry[p.Name] = p
+	entries, err := catalogOf(p)
+	if err != nil {
+		return err
+	}
+	registry.Lock()
+	defer registry.Unlock()
+	if slices.ContainsFunc(registry.protocols, func(q *protocols.Protocol) bool { return q.Name == p.Name }) {
+		return fmt.Errorf("protocol %q is registered twice", p.Name)
+	}
+	for _, e := range entries {
+		if i, dup := slices.BinarySearchFunc(registry.scenarios, e.name, byName); dup {
+			return fmt.Errorf("protocol %s: scenario %s is already in the catalogue of %s", p.Name, e.name, registry.scenarios[i].protocol.Name)
+		}
+	}
+	registry.protocols = append(registry.protocols, p)
+	registry.scenarios = append(registry.scenarios, entries...)
+	slices.SortFunc(registry.scenarios, func(a, b catalogEntry) int { return strings.Compare(a.name, b.name) })
+	return nil
+}
+
+func byName(e catalogEntry, name string) int { return strings.Compare(e.name, name) }
+
+func validateDescription(p *protocols.Protocol) error {
+	switch {
+	case p == nil:
+		return errors.New("register: nil protocol")
+	case p.Name == "" || strings.ContainsAny(p.Name, " \t/"):
+		return fmt.Errorf("register: protocol name %q: want one word without slashes", p.Name)
+	case p.Build == nil:
+		return fmt.Errorf("register: protocol %s has no Build", p.Name)
+	}
+	for _, b := range p.Bugs {
+		if b.Name == "" || strings.ContainsAny(b.Name, " \t") {
+			return fmt.Errorf("register: protocol %s: bug name %q: want one word", p.Name, b.Name)
+		}
+	}
+	return nil
+}
+
+// catalogOf lists the scenario files of p's catalogue: DIR/NAME.scn is the
+// scenario DIR/NAME.
+func catalogOf(p *protocols.Protocol) ([]catalogEntry, error) {
+	if p.Catalog == nil {
+		return nil, nil
+	}
+	var out []catalogEntry
+	err := fs.WalkDir(p.Catalog, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".scn") {
+			out = append(out, catalogEntry{name: strings.TrimSuffix(path, ".scn"), protocol: p, path: path})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("protocol %s: catalogue: %w", p.Name, err)
+	}
+	return out, nil
 }
 
 // Lookup returns a registered protocol.
-func Lookup(name string) (*Protocol, error) {
-	if p, ok := registry[name]; ok {
-		return p, nil
+func Lookup(name string) (*protocols.Protocol, error) {
+	registry.RLock()
+	defer registry.RUnlock()
+	for _, p := range registry.protocols {
+		if p.Name == name {
+			return p, nil
+		}
 	}
-	return nil, fmt.Errorf("unknown protocol %q (known: %s)", name, strings.Join(ProtocolNames(), ", "))
+	return nil, fmt.Errorf("%w %q (known: %s; a protocol from another module runs under a binary built with cli.Main, see docs/testing-your-protocol.md)",
+		ErrUnknownProtocol, name, strings.Join(protocolNames(), ", "))
+}
+
+// Protocols returns the registered protocols, sorted by name.
+func Protocols() []*protocols.Protocol {
+	registry.RLock()
+	defer registry.RUnlock()
+	out := slices.Clone(registry.protocols)
+	slices.SortFunc(out, func(a, b *protocols.Protocol) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
 // ProtocolNames lists registered protocols, sorted.
 func ProtocolNames() []string {
-	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
+	registry.RLock()
+	defer registry.RUnlock()
+	return protocolNames()
+}
+
+func protocolNames() []string {
+	names := make([]string, len(registry.protocols))
+	for i, p := range registry.protocols {
+		names[i] = p.Name
 	}
 	slices.Sort(names)
 	return names
 }
 
-// AllBugs lists every bug variant of every protocol, sorted.
+// AllBugs lists every bug variant of every protocol, sorted by protocol.
 func AllBugs() []Bug {
 	var out []Bug
-	for _, name := range ProtocolNames() {
-		out = append(out, registry[name].Bugs...)
+	for _, p := range Protocols() {
+		for _, b := range p.Bugs {
+			out = append(out, Bug{Protocol: p.Name, Name: b.Name, Description: b.Description})
+		}
 	}
 	return out
 }
 
-// HasBug reports whether p has a bug variant called name.
-func (p *Protocol) HasBug(name string) bool {
-	return slices.ContainsFunc(p.Bugs, func(b Bug) bool { return b.Name == name })
-}
-
-func (p *Protocol) bugNames() string {
+func bugNames(p *protocols.Protocol) string {
 	var names []string
 	for _, b := range p.Bugs {
 		names = append(names, b.Name)

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"bytes"
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -36,20 +37,28 @@ type RunOptions struct {
 	// Repro is the command that reproduces the run, if the caller knows
 	// better than "dsim run SCENARIO --seed N" (a file path, extra flags).
 	Repro string
+	// Protocol runs the scenario with this description instead of the
+	// registered protocol its protocol line names (dsimtest runs worlds
+	// built from factories this way).
+	Protocol *protocols.Protocol
+
+	// wrap, if set, wraps the node factories (the checklist test uses it
+	// to see every message a node sends).
+	wrap func(protocols.Factory) protocols.Factory
 }
 
 // Run is one scenario being run with one seed. Its World may be stepped by
 // hand (the terminal UI does); Finish runs what is left and judges the run.
 type Run struct {
 	Scenario *Scenario
-	Protocol *Protocol
+	Protocol *protocols.Protocol
 	Seed     uint64
 	Bug      string
 	World    *sim.World
 	Mix      Mix // the fault mix a swarm seed drew
 
 	opts    RunOptions
-	wiring  *Wiring
+	checks  protocols.Checks
 	history *history
 	probes  map[string]int
 	faults  []checker.Annotation
@@ -69,62 +78,85 @@ func (s *Scenario) healing() clock.Duration {
 // Start builds a run: it wires the protocol and builds the world. Errors are
 // about the scenario (bad options, unknown bug), never about the run.
 func Start(s *Scenario, o RunOptions) (*Run, error) {
-	p, err := Lookup(s.Protocol)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.Name, err)
+	p := o.Protocol
+	if p == nil {
+		var err error
+		if p, err = Lookup(s.Protocol); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Name, err)
+		}
 	}
-	if s.Nodes < p.MinNodes {
-		return nil, fmt.Errorf("%s: %s needs at least %d nodes, the scenario has %d", s.Name, p.Name, p.MinNodes, s.Nodes)
+	if min := max(p.MinServers, 1); s.Nodes < min {
+		return nil, fmt.Errorf("%s: %s needs at least %d nodes, the scenario has %d", s.Name, p.Name, min, s.Nodes)
 	}
 	bug := s.Bug
 	if o.Bug != "" {
 		bug = o.Bug
 	}
 	if bug != "" && !p.HasBug(bug) {
-		return nil, fmt.Errorf("%s: protocol %s has no bug variant %q (%s)", s.Name, p.Name, bug, p.bugNames())
-	}
-	w := &Wiring{
-		Scenario: s,
-		Bug:      bug,
-		Options:  newSettings(s.Name, "option", s.Options),
-		Workload: newSettings(s.Name, "workload", s.Workload),
-	}
-	if err := p.Build(w); err != nil {
-		return nil, fmt.Errorf("%s: %w", s.Name, err)
-	}
-	for _, st := range []*Settings{w.Options, w.Workload} {
-		if err := st.Err(); err != nil {
-			return nil, err
-		}
+		return nil, fmt.Errorf("%s: protocol %s has no bug variant %q (%s)", s.Name, p.Name, bug, bugNames(p))
 	}
 	clients := s.Clients
 	if clients < 0 {
 		clients = p.DefaultClients
 	}
-	if clients > 0 && w.Client == nil {
+	setup := protocols.Setup{
+		Servers:  protocols.Servers(s.Nodes),
+		Clients:  protocols.Clients(clients),
+		Bug:      bug,
+		Options:  newSettings(s.Name, "option", s.Options),
+		Workload: newSettings(s.Name, "workload", s.Workload),
+		Chaos:    s.Duration,
+		Healing:  s.healing(),
+	}
+	wiring, err := p.Build(setup)
+	// A malformed line names its line number: report it before what Build
+	// made of the values it could read.
+	for _, st := range []protocols.Settings{setup.Options, setup.Workload} {
+		if err := st.(*Settings).Err(); err != nil {
+			return nil, err
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.Name, err)
+	}
+	if wiring.Server == nil {
+		return nil, fmt.Errorf("%s: protocol %s built no server factory", s.Name, p.Name)
+	}
+	if clients > 0 && wiring.Client == nil {
 		return nil, fmt.Errorf("%s: protocol %s has no clients; remove the clients line", s.Name, p.Name)
 	}
-	r := &Run{Scenario: s, Protocol: p, Seed: o.Seed, Bug: bug, opts: o, wiring: w, probes: map[string]int{}}
+	server, client := wiring.Server, wiring.Client
+	if o.wrap != nil {
+		server = o.wrap(server)
+		if client != nil {
+			client = o.wrap(client)
+		}
+	}
+	r := &Run{Scenario: s, Protocol: p, Seed: o.Seed, Bug: bug, opts: o, checks: wiring.Checks, probes: map[string]int{}}
 	faults, mix := schedule(s, o.Seed)
 	r.Mix = mix
 	if err := checkRuleKinds(s, p); err != nil {
 		return nil, err
 	}
-	if h := s.healing(); h > 0 && h < p.MinHealing {
+	minHealing := p.MinHealing
+	if minHealing == 0 {
+		minHealing = clock.Second
+	}
+	if h := s.healing(); h > 0 && h < minHealing {
 		return nil, fmt.Errorf("%s: healing %s is too short for %s to recover and be judged; use at least %s, or healing 0s to skip the end-of-run checks",
-			s.Name, clock.FormatDuration(h), p.Name, clock.FormatDuration(p.MinHealing))
+			s.Name, clock.FormatDuration(h), p.Name, clock.FormatDuration(minHealing))
 	}
 	r.healAt = clock.Time(s.Duration)
 	r.End = r.healAt.Add(s.healing())
 	cfg := sim.Config{
 		Seed:      o.Seed,
-		Servers:   protocols.Servers(s.Nodes),
-		Server:    w.Server,
-		Clients:   protocols.Clients(clients),
-		Client:    w.Client,
+		Servers:   setup.Servers,
+		Server:    server,
+		Clients:   setup.Clients,
+		Client:    client,
 		Link:      s.Link,
 		Faults:    faults,
-		Monitors:  w.Monitors,
+		Monitors:  wiring.Checks.Monitors,
 		MaxEvents: o.MaxEvents,
 		DeepCopy:  o.DeepCopy,
 		Trace:     o.Trace,
@@ -137,14 +169,11 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		return nil, scenarioError(s, err)
 	}
 	r.World = world
-	if w.KV {
+	if wiring.Checks.History {
 		r.history = newHistory()
 		world.Observe(r.history.observe)
 	}
 	world.Observe(r.observe)
-	for _, o := range w.Observers {
-		world.Observe(o)
-	}
 	return r, nil
 }
 
@@ -236,10 +265,10 @@ func (r *Run) Finish() *Result {
 	} else if r.healAt < r.End {
 		// The end-of-run checks judge a world in which every fault is off and
 		// everyone is up: without a healing phase there is no such world.
-		for _, check := range r.wiring.Final {
+		for _, check := range r.checks.Final {
 			if err := check(w); err != nil {
 				kind, detail := "final-check", err.Error()
-				if v, ok := err.(*protocols.Violation); ok {
+				if v := (*protocols.Violation)(nil); errors.As(err, &v) {
 					kind, detail = v.Kind, v.Detail
 				}
 				violation(kind, detail)
@@ -375,16 +404,17 @@ func schedule(s *Scenario, seed uint64) ([]sim.Fault, Mix) {
 
 // checkRuleKinds catches a misspelt message kind in a targeted rule, which
 // would otherwise match nothing and silently do nothing.
-func checkRuleKinds(s *Scenario, p *Protocol) error {
-	if len(p.Kinds) == 0 {
+func checkRuleKinds(s *Scenario, p *protocols.Protocol) error {
+	kinds := p.Kinds()
+	if len(kinds) == 0 {
 		return nil
 	}
 	for i, f := range s.Faults {
 		if f.Kind != sim.DropNext && f.Kind != sim.DelayNext && f.Kind != sim.DropInFlight {
 			continue
 		}
-		if k := f.Rule.Kind; k != "" && !slices.Contains(p.Kinds, k) {
-			return fmt.Errorf("%s:%d: %s has no message kind %q (its kinds: %s)", s.Name, s.Line(i), p.Name, k, strings.Join(p.Kinds, ", "))
+		if k := f.Rule.Kind; k != "" && !slices.Contains(kinds, k) {
+			return fmt.Errorf("%s:%d: %s has no message kind %q (its kinds: %s)", s.Name, s.Line(i), p.Name, k, strings.Join(kinds, ", "))
 		}
 	}
 	return nil

@@ -166,8 +166,13 @@ func runSeed(s *Scenario, seed uint64, o SweepOptions) (res *Result) {
 	return r.Finish()
 }
 
+// Command is the name of the program that runs scenarios, as repro lines
+// spell it: "dsim", or the name of a user's binary built with cli.Main.
+var Command = "dsim"
+
+// reproCommand is the command line that reproduces one run.
 func reproCommand(name string, seed uint64, bug string, maxEvents uint64) string {
-	cmd := "dsim run " + name + " --seed " + strconv.FormatUint(seed, 10)
+	cmd := Command + " run " + ShellQuote(name) + " --seed " + strconv.FormatUint(seed, 10)
 	if bug != "" {
 		cmd += " --bug " + bug
 	}
@@ -218,4 +223,13 @@ func (s *Summary) Add(r *Result) {
 			s.Probes[p]++
 		}
 	}
+}
+
+// ShellQuote quotes s for a POSIX shell if it needs quoting, so that a
+// repro line naming a file with spaces pastes as one argument.
+func ShellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=+,@%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -266,7 +266,7 @@ func (w *World) resolve(kind FaultKind, sel protocols.NodeID) []protocols.NodeID
 			if n.n == nil {
 				continue
 			}
-			if st := n.n.Status(); st.Role == "leader" && (best == "" || st.Term > bestTerm) {
+			if st := n.n.Status(); st.Leader && (best == "" || st.Term > bestTerm) {
 				best, bestTerm = id, st.Term
 			}
 		}

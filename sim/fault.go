@@ -187,7 +187,7 @@ func signed(d clock.Duration) string {
 
 // Node selectors, resolved when a fault is applied, so that a scenario says
 // what it means whatever the seed elected: "crash leader" crashes the current
-// leader (the up server reporting the role "leader" in the highest term);
+// leader (the up server whose status says it leads, in the highest term);
 // "restart all" restarts every node that is down.
 const (
 	Leader protocols.NodeID = "leader"

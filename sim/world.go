@@ -2,6 +2,7 @@ package sim
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -33,6 +34,7 @@ type World struct {
 	stats     Stats
 	linkHeld  [][]event    // per directed link: messages waiting on a clog or hold, in arrival order
 	flushAt   []clock.Time // per directed link: when a release of its held messages is queued
+	keys      *protocols.Keyring
 }
 
 type node struct {
@@ -46,6 +48,7 @@ type node struct {
 	started bool             // has run at least once
 	pending bool             // a start event is queued for it
 	paused  bool
+	byz     protocols.Wrapper // set once the node is made byzantine: wraps every incarnation
 	held    []event // inputs that arrived while paused, in arrival order; drained on resume
 	store   []protocols.Record
 	synced  int
@@ -88,6 +91,7 @@ func New(cfg Config) (*World, error) {
 		faults:   Stream(cfg.Seed, "faults"),
 		monitors: cfg.Monitors,
 		trace:    tracer{w: cfg.Trace, hash: fnvOffset},
+		keys:     protocols.NewKeyring(cfg.Seed),
 	}
 	for i, id := range all {
 		server := i < len(cfg.Servers)
@@ -98,7 +102,7 @@ func New(cfg Config) (*World, error) {
 		} else {
 			peers = slices.Clone(cfg.Servers)
 		}
-		n.cfg = protocols.Config{ID: id, Peers: peers, Rand: Stream(cfg.Seed, "node/"+string(id))}
+		n.cfg = protocols.Config{ID: id, Peers: peers, Rand: Stream(cfg.Seed, "node/"+string(id)), Keys: w.keys.For(id)}
 		w.index[id] = i
 		w.nodes = append(w.nodes, n)
 	}
@@ -153,6 +157,15 @@ func (w *World) Node(id protocols.NodeID) protocols.Node {
 	return nil
 }
 
+// Byzantine implements protocols.Cluster: whether a node has been made
+// byzantine.
+func (w *World) Byzantine(id protocols.NodeID) bool {
+	if i := w.lookup(id); i >= 0 {
+		return w.nodes[i].byz != nil
+	}
+	return false
+}
+
 // lookup returns a node's index, or -1. Monitors look up nodes many times
 // per event, so a scan of the few nodes of a world comes before the map.
 func (w *World) lookup(id protocols.NodeID) int {
@@ -177,10 +190,25 @@ type Stats struct {
 	Sent      uint64 // copies put on the wire: a duplicated message counts twice
 	Delivered uint64 // copies a node received
 	Dropped   uint64 // copies lost, cut off, dropped by rule or addressed to a down node
+	Signed    uint64 // signatures made (protocols.Keys)
+	Verified  uint64 // signatures checked
 }
 
-// Stats returns the message counts so far.
-func (w *World) Stats() Stats { return w.stats }
+// Stats returns the message and signature counts so far.
+func (w *World) Stats() Stats {
+	st := w.stats
+	st.Signed, st.Verified = w.keys.Signed, w.keys.Verified
+	return st
+}
+
+// byzantineConfig is a node's Config for its byzantine wrapper: the
+// strategy draws from a stream of its own, so that its draws never shift
+// the honest node's.
+func (w *World) byzantineConfig(n *node) protocols.Config {
+	cfg := n.cfg
+	cfg.Rand = Stream(w.cfg.Seed, "byzantine/"+string(n.id))
+	return cfg
+}
 
 // Network exposes the network's state, for display.
 func (w *World) Network() *net.Network { return w.net }
@@ -369,7 +397,7 @@ func (w *World) process(ev *event) bool {
 	for _, m := range w.monitors {
 		if err := m.Check(w, pe); err != nil {
 			kind := "violation"
-			if v, ok := err.(*protocols.Violation); ok {
+			if v := (*protocols.Violation)(nil); errors.As(err, &v) {
 				kind = v.Kind
 				err = fmt.Errorf("%s", v.Detail)
 			}
@@ -402,6 +430,9 @@ func (w *World) start(n *node) {
 		}
 	}
 	n.n = n.make(cfg)
+	if n.byz != nil {
+		n.n = n.byz(n.n, w.byzantineConfig(n))
+	}
 	n.started = true
 	w.stepNode(n, protocols.Input{Kind: protocols.Start, Now: n.clock.Now(w.now)})
 }

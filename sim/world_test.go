@@ -331,14 +331,17 @@ func TestDropInFlightNamesOneMessage(t *testing.T) {
 	assert.NotEmpty(t, grep(lines, "(no such message in flight)"))
 }
 
-// leaderNode reports the role "leader" when its ID is in the leaders set.
+// roleNode reports a role, and that it leads when the role is "leader":
+// the selector goes by Status.Leader, never by the role's spelling.
 type roleNode struct {
 	protocols.Node
 	role string
 	term uint64
 }
 
-func (r roleNode) Status() protocols.Status { return protocols.Status{Role: r.role, Term: r.term} }
+func (r roleNode) Status() protocols.Status {
+	return protocols.Status{Role: r.role, Leader: r.role == "leader", Term: r.term}
+}
 
 func TestSelectors(t *testing.T) {
 	cfg := config(1, 3, bouncerOpts{noTick: true}, "100ms crash leader", "200ms crash all", "300ms restart all", "400ms pause all", "500ms resume all", "600ms isolate leader")

@@ -39,7 +39,8 @@ const (
 
 // columns says what the table's number columns mean for one protocol:
 // Status.Term and Status.Commit are each protocol's own (a Raft commit
-// index, a count of committed transactions, of values received).
+// index, a count of committed transactions, of values received). They come
+// from the protocol's display hints.
 type columns struct {
 	term    string             // the term column's heading; "" hides it: the protocol has no terms
 	commit  string             // the commit column's heading
@@ -49,27 +50,25 @@ type columns struct {
 	help    string             // what the columns mean, for the full help
 }
 
-// columnsFor is the columns of a protocol by name. A protocol not listed
-// gets Raft-like headings.
-func columnsFor(protocol string) columns {
-	switch protocol {
-	case "raft":
-		return columns{term: "term", commit: "commit", log: "log (index/term; | = commit point)",
-			grew: func(n int) string { return fmt.Sprintf("committed up to %d", n) },
-			help: "term: the server's current term. commit: the index of its last committed entry."}
-	case "2pc", "3pc":
-		return columns{commit: "commits", clients: true, log: "status",
-			grew: func(n int) string { return "has seen " + count(n, "transaction") + " commit" },
-			help: "commits: how many transactions the node has seen commit (2PC and 3PC have no terms)."}
-	case "broadcast":
-		return columns{commit: "values", log: "values received, newest last",
-			grew: func(n int) string { return "has " + count(n, "value") },
-			help: "values: how many values the node has, received or its own (gossip has no terms)."}
+// columnsFor is the columns of a protocol, from its display hints; nil
+// (a protocol the UI cannot look up) gets generic headings.
+func columnsFor(p *protocols.Protocol) columns {
+	if p == nil {
+		return columns{term: "term", commit: "commit", clients: true, grew: committedUpTo,
+			help: "term: the node's term or view. commit: its commit point."}
 	}
-	return columns{term: "term", commit: "commit", clients: true,
-		grew: func(n int) string { return fmt.Sprintf("committed up to %d", n) },
-		help: "term: the node's term or view. commit: its commit point."}
+	d := p.Display
+	c := columns{term: d.Term, commit: d.Commit, clients: d.ClientCommit, log: d.Log, grew: d.Progress, help: d.Help}
+	if c.commit == "" {
+		c.commit = "commit"
+	}
+	if c.grew == nil {
+		c.grew = committedUpTo
+	}
+	return c
 }
+
+func committedUpTo(n int) string { return fmt.Sprintf("committed up to %d", n) }
 
 // heading is the table's heading row, for nodes as they are now.
 func (c columns) heading(nodes []nodeInfo) string {

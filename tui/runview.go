@@ -15,6 +15,7 @@ import (
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/net"
 	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/scenarios"
 	"github.com/dsimlab/dsim/sim"
 )
 
@@ -78,14 +79,18 @@ type runView struct {
 
 func newRunView(s *session, saveDir string) *runView {
 	h := help.New()
+	proto := lookupProtocol(s.base.Protocol)
 	st := newStyles()
+	if proto != nil {
+		st = st.withRoles(proto.Display)
+	}
 	h.Styles.ShortKey, h.Styles.FullKey = st.helpKey, st.helpKey
 	h.Styles.ShortDesc, h.Styles.FullDesc = st.helpDesc, st.helpDesc
 	h.Styles.ShortSeparator, h.Styles.FullSeparator, h.Styles.Ellipsis = st.helpSep, st.helpSep, st.helpSep
 	return &runView{
 		sess: s, st: st, keys: newKeyMap(), help: h, w: 80, h: 24,
 		speed: defaultSpeed, showText: len(s.base.Text) > 0, saveDir: saveDir,
-		cols: columnsFor(s.base.Protocol),
+		cols: columnsFor(proto),
 	}
 }
 
@@ -734,4 +739,13 @@ func (m *runView) detailView(f frame) string {
 	}
 	i := min(m.nodeSel, len(f.nodes)-1)
 	return m.detail.nodeView(m.st, m.cols, f.nodes[i], f.part, m.sess.nodes, now)
+}
+
+// lookupProtocol returns a scenario's protocol description, or nil.
+func lookupProtocol(name string) *protocols.Protocol {
+	p, err := scenarios.Lookup(name)
+	if err != nil {
+		return nil
+	}
+	return p
 }

@@ -1,6 +1,10 @@
 package tui
 
-import "github.com/charmbracelet/lipgloss"
+import (
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/dsimlab/dsim/protocols"
+)
 
 // Every lipgloss style of the UI, in one place. Colour is never the only
 // signal: every coloured thing also carries a word or a mark (a role is
@@ -26,9 +30,9 @@ type styles struct {
 	selected lipgloss.Style // the selected row of the focused panel
 	dim      lipgloss.Style // secondary text
 
-	roles map[string]lipgloss.Style // by role word
-	role  lipgloss.Style            // any other role
-	up    lipgloss.Style
+	roles     map[protocols.RoleKind]lipgloss.Style // by what a role is
+	roleKinds map[string]protocols.RoleKind         // the protocol's role words (withRoles)
+	up        lipgloss.Style
 	down  lipgloss.Style
 	pause lipgloss.Style
 
@@ -82,15 +86,14 @@ func newStyles() styles {
 		selected: lipgloss.NewStyle().Reverse(true),
 		dim:      lipgloss.NewStyle().Foreground(grey),
 
-		roles: map[string]lipgloss.Style{
-			"leader":      lipgloss.NewStyle().Bold(true).Foreground(green),
-			"candidate":   lipgloss.NewStyle().Bold(true).Foreground(yellow),
-			"follower":    lipgloss.NewStyle().Foreground(blue),
-			"coordinator": lipgloss.NewStyle().Bold(true).Foreground(green),
-			"participant": lipgloss.NewStyle().Foreground(blue),
-			"client":      lipgloss.NewStyle().Foreground(purple),
+		roles: map[protocols.RoleKind]lipgloss.Style{
+			protocols.RoleLeads:   lipgloss.NewStyle().Bold(true).Foreground(green),
+			protocols.RoleSeeks:   lipgloss.NewStyle().Bold(true).Foreground(yellow),
+			protocols.RoleFollows: lipgloss.NewStyle().Foreground(blue),
+			protocols.RoleClient:  lipgloss.NewStyle().Foreground(purple),
+			protocols.RoleOther:   lipgloss.NewStyle().Foreground(blue),
+			protocols.RoleFaulty:  lipgloss.NewStyle().Bold(true).Foreground(red),
 		},
-		role:  lipgloss.NewStyle().Foreground(blue),
 		up:    lipgloss.NewStyle().Foreground(green),
 		down:  lipgloss.NewStyle().Bold(true).Foreground(red),
 		pause: lipgloss.NewStyle().Bold(true).Foreground(yellow),
@@ -114,10 +117,18 @@ func newStyles() styles {
 	return s
 }
 
-// roleStyle is the colour of a role word.
-func (s styles) roleStyle(role string) lipgloss.Style {
-	if st, ok := s.roles[role]; ok {
-		return st
+// withRoles returns s knowing a protocol's role words, from its display
+// hints, so roles are coloured by what they are, not how they are spelt.
+func (s styles) withRoles(d protocols.Display) styles {
+	s.roleKinds = map[string]protocols.RoleKind{}
+	for _, r := range d.Roles {
+		s.roleKinds[r.Name] = r.Kind
 	}
-	return s.role
+	return s
+}
+
+// roleStyle is the colour of a role word: by its declared kind; a role the
+// protocol did not declare is RoleOther.
+func (s styles) roleStyle(role string) lipgloss.Style {
+	return s.roles[s.roleKinds[role]]
 }

@@ -19,6 +19,7 @@ type fakeCluster struct {
 
 func (c *fakeCluster) Now() clock.Time                         { return c.now }
 func (c *fakeCluster) Servers() []protocols.NodeID             { return []protocols.NodeID{"n1", "n2", "n3"} }
+func (c *fakeCluster) Byzantine(protocols.NodeID) bool         { return false }
 func (c *fakeCluster) Node(id protocols.NodeID) protocols.Node { return c.nodes[id] }
 
 type fakeNode struct{}

@@ -20,15 +20,10 @@ type Options struct {
 	Bug            string         // a bug variant from Bugs, or ""
 }
 
-// Bug is a named, documented defect that can be switched on.
-type Bug struct {
-	Name, Description string
-}
-
 // Bugs lists the defects this package can be built with.
-var Bugs = []Bug{
-	{"no-retry", "gossip each value once and never retransmit: any lost message loses the value for that peer"},
-	{"forget-on-restart", "keep learned values in memory only: a restarted node has lost them, and nobody resends them because they were acknowledged"},
+var Bugs = []protocols.Bug{
+	{Name: "no-retry", Description: "gossip each value once and never retransmit: any lost message loses the value for that peer"},
+	{Name: "forget-on-restart", Description: "keep learned values in memory only: a restarted node has lost them, and nobody resends them because they were acknowledged"},
 }
 
 // Probes lists the coverage probes this protocol declares.
@@ -60,7 +55,7 @@ func (o Options) Validate() error {
 	case o.Batch < 0:
 		return fmt.Errorf("batch %d: must not be negative", o.Batch)
 	}
-	if o.Bug != "" && !slices.ContainsFunc(Bugs, func(b Bug) bool { return b.Name == o.Bug }) {
+	if o.Bug != "" && !slices.ContainsFunc(Bugs, func(b protocols.Bug) bool { return b.Name == o.Bug }) {
 		return fmt.Errorf("unknown bug %q", o.Bug)
 	}
 	return nil

@@ -47,6 +47,9 @@ type ClientOptions struct {
 	// ReplyQuorum is how many OK replies with the same value, from distinct
 	// servers, complete an operation (f+1 for PBFT). Zero means 1.
 	ReplyQuorum int
+	// Target says which server each new operation goes to first. The zero
+	// value means TargetLeader.
+	Target Target
 	// GiveUpAfter abandons an operation after this many timed-out attempts
 	// and moves on to the next: the abandoned one stays indeterminate (it may
 	// still take effect). Zero means never give up. Giving up is what lets a
@@ -54,6 +57,25 @@ type ClientOptions struct {
 	// a linearizability bug shows.
 	GiveUpAfter int
 }
+
+// Target says which server a client sends a new operation to first.
+// Retries after a timeout and redirects after a not-leader reply then move
+// on as usual: the mode decides where each operation starts, and so which
+// servers get asked at all. Following the leader asks a stale server only
+// by accident; the other modes keep asking servers a partition cut off,
+// which is how a server answering from stale state gets caught.
+type Target string
+
+// The targeting modes.
+const (
+	TargetLeader Target = "leader" // the server that answered last: the best guess at the leader
+	TargetRandom Target = "random" // a server drawn at random for each operation
+	TargetKey    Target = "key"    // the server the key is pinned to: every client asks the same server about a key
+	TargetSticky Target = "sticky" // a home server drawn once: a session that survives timeouts
+	TargetMixed  Target = "mixed"  // clients take leader, random, key and sticky in turn: c1 leader, c2 random, ...
+)
+
+var targets = []Target{TargetLeader, TargetRandom, TargetKey, TargetSticky, TargetMixed}
 
 // Mix weighs operation kinds: an op is a get with probability
 // Get/(Get+Put+Append), and so on.
@@ -87,6 +109,8 @@ func (o ClientOptions) Validate() error {
 		return fmt.Errorf("%w: ReplyQuorum %d is negative", ErrBadClientOptions, o.ReplyQuorum)
 	case o.GiveUpAfter < 0:
 		return fmt.Errorf("%w: GiveUpAfter %d is negative", ErrBadClientOptions, o.GiveUpAfter)
+	case o.Target != "" && !slices.Contains(targets, o.Target):
+		return fmt.Errorf("%w: unknown Target %q", ErrBadClientOptions, o.Target)
 	}
 	return nil
 }
@@ -106,6 +130,9 @@ func (o ClientOptions) withDefaults() ClientOptions {
 	}
 	if o.ReplyQuorum == 0 {
 		o.ReplyQuorum = 1
+	}
+	if o.Target == "" {
+		o.Target = TargetLeader
 	}
 	return o
 }
@@ -142,7 +169,7 @@ func NewClient(opts ClientOptions) protocols.Factory {
 		keys[i] = "k" + strconv.Itoa(i+1)
 	}
 	return func(cfg protocols.Config) protocols.Node {
-		c := &client{id: cfg.ID, servers: cfg.Peers, rand: cfg.Rand, opts: opts, keys: keys}
+		c := &client{id: cfg.ID, servers: cfg.Peers, rand: cfg.Rand, opts: opts, keys: keys, mode: modeOf(opts.Target, cfg.ID)}
 		for _, r := range cfg.Store {
 			if b, ok := r.(SeqBlock); ok && b.Upto > c.reserved {
 				c.reserved = b.Upto
@@ -160,6 +187,8 @@ type client struct {
 	rand    *rand.Rand
 	opts    ClientOptions
 	keys    []string
+	mode    Target             // opts.Target, with mixed resolved for this client
+	home    protocols.NodeID   // the sticky mode's home server
 	out     *protocols.Effects // set during Step only
 
 	seq      uint64 // the latest sequence number used
@@ -190,6 +219,7 @@ func (c *client) Step(in protocols.Input, out *protocols.Effects) {
 			return
 		}
 		c.target = c.servers[c.rand.IntN(len(c.servers))]
+		c.home = c.target
 		c.next()
 	case protocols.Timer:
 		switch in.Timer {
@@ -242,6 +272,14 @@ func (c *client) issue() {
 	}
 	c.req = Request{Client: c.id, Seq: c.seq, Op: c.draw()}
 	c.busy, c.hops, c.tries, c.acks = true, 0, 0, c.acks[:0]
+	switch c.mode {
+	case TargetRandom:
+		c.target = c.servers[c.rand.IntN(len(c.servers))]
+	case TargetKey:
+		c.target = c.servers[protocols.Digest([]byte(c.req.Op.Key))%uint64(len(c.servers))]
+	case TargetSticky:
+		c.target = c.home
+	}
 	c.out.Note(Invoked{Client: c.id, Seq: c.seq, Op: c.req.Op})
 	c.send()
 }
@@ -365,6 +403,24 @@ func (c *client) abandon() {
 	c.out.Note(Abandoned{Client: c.id, Seq: c.req.Seq, Op: c.req.Op})
 	c.target, c.hops = c.after(c.target), 0
 	c.next()
+}
+
+// modeOf resolves the mixed mode for one client: clients take the other
+// modes in turn by the number in their ID (c1 leader, c2 random, ...).
+func modeOf(t Target, id protocols.NodeID) Target {
+	if t != TargetMixed {
+		return t
+	}
+	s := string(id)
+	i := len(s)
+	for i > 0 && s[i-1] >= '0' && s[i-1] <= '9' {
+		i--
+	}
+	n, err := strconv.Atoi(s[i:])
+	if err != nil {
+		n = int(protocols.Digest([]byte(s)) % 4)
+	}
+	return targets[(n+3)%4] // n=1 -> targets[0]
 }
 
 // after returns the server after id in round-robin order.

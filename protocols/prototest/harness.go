@@ -43,12 +43,14 @@ type Harness struct {
 	out      strings.Builder
 	fx       protocols.Effects
 	failure  error
+	keys     *protocols.Keyring
 }
 
 type slot struct {
 	cfg    protocols.Config
 	make   protocols.Factory
-	node   protocols.Node // nil while down
+	byz    protocols.Wrapper // set once the node is made byzantine
+	node   protocols.Node    // nil while down
 	store  []protocols.Record
 	synced int
 	timers map[string]clock.Time // armed timers and when they are due
@@ -56,7 +58,7 @@ type slot struct {
 
 // New returns an empty harness whose node streams derive from seed.
 func New(seed uint64) *Harness {
-	return &Harness{Seed: seed, slots: map[protocols.NodeID]*slot{}}
+	return &Harness{Seed: seed, slots: map[protocols.NodeID]*slot{}, keys: protocols.NewKeyring(seed)}
 }
 
 // AddServers registers server nodes built by f; each gets the others as peers.
@@ -88,7 +90,7 @@ func (h *Harness) add(id protocols.NodeID, f protocols.Factory) {
 	fh := fnv.New64a()
 	fh.Write([]byte(id))
 	h.slots[id] = &slot{
-		cfg:    protocols.Config{ID: id, Rand: rand.New(rand.NewPCG(h.Seed, fh.Sum64()))},
+		cfg:    protocols.Config{ID: id, Rand: rand.New(rand.NewPCG(h.Seed, fh.Sum64())), Keys: h.keys.For(id)},
 		make:   f,
 		timers: map[string]clock.Time{},
 	}
@@ -111,6 +113,34 @@ func (h *Harness) Node(id protocols.NodeID) protocols.Node {
 	}
 	return nil
 }
+
+// Byzantine implements protocols.Cluster.
+func (h *Harness) Byzantine(id protocols.NodeID) bool {
+	s := h.slots[id]
+	return s != nil && s.byz != nil
+}
+
+// MakeByzantine turns a node byzantine with wrap, now if it is up and in
+// every later incarnation.
+func (h *Harness) MakeByzantine(id protocols.NodeID, wrap protocols.Wrapper) {
+	s := h.mustSlot(id)
+	s.byz = wrap
+	if s.node != nil {
+		s.node = wrap(s.node, h.byzantineConfig(s))
+	}
+}
+
+// byzantineConfig is a node's Config with the strategy's own random stream.
+func (h *Harness) byzantineConfig(s *slot) protocols.Config {
+	cfg := s.cfg
+	fh := fnv.New64a()
+	fh.Write([]byte("byzantine/" + s.cfg.ID))
+	cfg.Rand = rand.New(rand.NewPCG(h.Seed, fh.Sum64()))
+	return cfg
+}
+
+// Keys returns the run's keyring, to count signatures.
+func (h *Harness) Keys() *protocols.Keyring { return h.keys }
 
 // Failure returns the first monitor violation seen, if any.
 func (h *Harness) Failure() error { return h.failure }
@@ -149,6 +179,9 @@ func (h *Harness) Start(ids ...protocols.NodeID) {
 		cfg.Store = slices.Clone(s.store[:s.synced])
 		s.store = s.store[:s.synced]
 		s.node = s.make(cfg)
+		if s.byz != nil {
+			s.node = s.byz(s.node, h.byzantineConfig(s))
+		}
 		h.step(id, protocols.Input{Kind: protocols.Start, Now: h.now})
 	}
 }

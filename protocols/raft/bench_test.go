@@ -88,6 +88,7 @@ func newLoop(seed uint64, servers, clients int, opts Options) *loop {
 
 func (w *loop) Now() clock.Time                         { return w.now }
 func (w *loop) Servers() []protocols.NodeID             { return w.servers }
+func (w *loop) Byzantine(protocols.NodeID) bool         { return false }
 func (w *loop) Node(id protocols.NodeID) protocols.Node { return w.nodes[id] }
 
 func (w *loop) push(e event) {

@@ -3,14 +3,9 @@ package raft
 import (
 	"errors"
 	"fmt"
-)
 
-// Bug is a named, documented defect that Options.Bug switches on, so a
-// learner can watch the testbed catch it.
-type Bug struct {
-	Name        string
-	Description string
-}
+	"github.com/dsimlab/dsim/protocols"
+)
 
 // The bug variants' names.
 const (
@@ -24,24 +19,24 @@ const (
 // Bugs lists Raft's bug variants. Each is a switch read at the one or two
 // places where it bites (search for "BUG " in this package), so the correct
 // code reads cleanly.
-var Bugs = []Bug{
-	{BugCommitOldTerm, "A leader commits entries from earlier terms as soon as they are on a majority, " +
+var Bugs = []protocols.Bug{
+	{Name: BugCommitOldTerm, Description: "A leader commits entries from earlier terms as soon as they are on a majority, " +
 		"ignoring Figure 8's rule that only entries of its own term commit by counting replicas; and, " +
 		"as the no-op on election exists to serve that rule, it appends none. This is the paper's " +
 		"Figure 8: a later leader whose log lacks such an entry can be elected and overwrite it. " +
 		"commit-current-term catches the rule broken; leader-completeness and state-machine-safety " +
 		"catch the harm (scenario figure8)."},
-	{BugVoteWithoutLogCheck, "A server grants its vote without checking that the candidate's " +
+	{Name: BugVoteWithoutLogCheck, Description: "A server grants its vote without checking that the candidate's " +
 		"log is at least as up to date as its own (§5.4.1), so a candidate missing committed " +
 		"entries can win; leader-completeness catches it."},
-	{BugForgetVote, "currentTerm and votedFor are kept only in memory: a restarted server " +
+	{Name: BugForgetVote, Description: "currentTerm and votedFor are kept only in memory: a restarted server " +
 		"is back at term 0 and may vote a second time in a term; term-monotonic and vote-once " +
 		"catch it, and two leaders in one term can follow."},
-	{BugStaleAppendTruncates, "A follower deletes everything after PrevIndex before appending, " +
+	{Name: BugStaleAppendTruncates, Description: "A follower deletes everything after PrevIndex before appending, " +
 		"even when the entries already match, so a stale or duplicated AppendEntries erases " +
 		"entries it acknowledged since and that may be committed. needless-truncation catches " +
 		"the deletion; leader-completeness or acked-write-lost catch a committed entry lost."},
-	{BugIgnoreHigherTerm, "A leader that sees a higher term in a reply adopts the term but " +
+	{Name: BugIgnoreHigherTerm, Description: "A leader that sees a higher term in a reply adopts the term but " +
 		"keeps acting as leader instead of stepping down, so two servers lead in one term; " +
 		"election-safety catches it."},
 }

@@ -24,8 +24,9 @@ type fakeCluster struct {
 
 func newFakeCluster() *fakeCluster { return &fakeCluster{nodes: map[protocols.NodeID]protocols.Node{}} }
 
-func (c *fakeCluster) Now() clock.Time             { return 0 }
-func (c *fakeCluster) Servers() []protocols.NodeID { return protocols.Servers(5) }
+func (c *fakeCluster) Now() clock.Time                 { return 0 }
+func (c *fakeCluster) Servers() []protocols.NodeID     { return protocols.Servers(5) }
+func (c *fakeCluster) Byzantine(protocols.NodeID) bool { return false }
 func (c *fakeCluster) Node(id protocols.NodeID) protocols.Node {
 	if n, ok := c.nodes[id]; ok {
 		return n

@@ -283,6 +283,7 @@ func (n *node) Status() protocols.Status {
 	}
 	return protocols.Status{
 		Role:   n.role.String(),
+		Leader: n.role == leader,
 		Term:   n.term,
 		Commit: n.commit,
 		LogLen: last,

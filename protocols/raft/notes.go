@@ -30,29 +30,9 @@ func (n Voted) String() string {
 
 // Applied is noted for every committed entry a server applies to its state
 // machine, in index order, again after a restart (the state machine is
-// rebuilt from the log). Outcome says whether the request took effect or
-// was a duplicate; it is kv.Executed for a no-op.
-type Applied struct {
-	Index   int
-	Term    uint64
-	Req     kv.Request // zero for a no-op
-	Outcome kv.Outcome
-}
-
-// String renders the note as applied 5/2 c1#7 put(k1,c1.7) executed.
-func (n Applied) String() string {
-	b := append([]byte("applied "), appendPos(nil, n.Index, n.Term)...)
-	if n.Req.Client == "" {
-		return string(append(b, " noop"...))
-	}
-	b = append(b, ' ')
-	b = append(b, n.Req.ID()...)
-	b = append(b, ' ')
-	b = append(b, n.Req.Op.String()...)
-	b = append(b, ' ')
-	b = append(b, n.Outcome.String()...)
-	return string(b)
-}
+// rebuilt from the log). It is the KV service's shared note, so the shared
+// convergence and exactly-once checks read Raft's applies too.
+type Applied = kv.Applied
 
 // The coverage probes a server reports with Effects.Probe.
 const (

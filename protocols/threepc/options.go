@@ -76,21 +76,15 @@ func (o Options) Validate() error {
 			return fmt.Errorf("threepc: timeout %v is negative", d)
 		}
 	}
-	if o.Bug != "" && !slices.ContainsFunc(Bugs, func(b Bug) bool { return b.Name == o.Bug }) {
+	if o.Bug != "" && !slices.ContainsFunc(Bugs, func(b protocols.Bug) bool { return b.Name == o.Bug }) {
 		return fmt.Errorf("threepc: unknown bug %q", o.Bug)
 	}
 	return nil
 }
 
-// Bug is a deliberate mistake that can be switched on to show that the
-// checks catch it.
-type Bug struct {
-	Name, Description string
-}
-
 // Bugs is empty: the interesting failure of 3PC (atomicity lost under a
 // partition) happens with the correct protocol.
-var Bugs []Bug
+var Bugs []protocols.Bug
 
 // The probes this package reports (see Probes).
 const (

@@ -66,16 +66,10 @@ func (o Options) Validate() error {
 	case o.QueryInterval < 0:
 		return fmt.Errorf("twopc: QueryInterval %v is negative", o.QueryInterval)
 	}
-	if o.Bug != "" && !slices.ContainsFunc(Bugs, func(b Bug) bool { return b.Name == o.Bug }) {
+	if o.Bug != "" && !slices.ContainsFunc(Bugs, func(b protocols.Bug) bool { return b.Name == o.Bug }) {
 		return fmt.Errorf("twopc: unknown bug %q", o.Bug)
 	}
 	return nil
-}
-
-// Bug is a deliberate mistake that can be switched on to show that the
-// checks catch it.
-type Bug struct {
-	Name, Description string
 }
 
 // The bug names, as used in Options.Bug.
@@ -86,12 +80,12 @@ const (
 )
 
 // Bugs lists the deliberate bugs of this package.
-var Bugs = []Bug{
-	{BugAbortAfterYes, "a prepared participant that hears nothing aborts on its own instead of asking the coordinator: " +
+var Bugs = []protocols.Bug{
+	{Name: BugAbortAfterYes, Description: "a prepared participant that hears nothing aborts on its own instead of asking the coordinator: " +
 		"it breaks its yes vote, and atomicity breaks when the coordinator decided commit"},
-	{BugSendBeforeLog, "the coordinator sends its decision before the decision record is synced: " +
+	{Name: BugSendBeforeLog, Description: "the coordinator sends its decision before the decision record is synced: " +
 		"a crash right after the send loses it, the restarted coordinator presumes abort, and atomicity breaks"},
-	{BugUnloggedPrepare, "a participant votes yes without persisting its prepared state: " +
+	{Name: BugUnloggedPrepare, Description: "a participant votes yes without persisting its prepared state: " +
 		"after a crash it has forgotten the transaction, so a commit finds nothing to apply and money vanishes"},
 }
 

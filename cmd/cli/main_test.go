@@ -1,7 +1,8 @@
-package main
+package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -25,7 +26,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 func dsim(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := Main(args, &out, &errOut)
+	code := Run(context.Background(), args, &out, &errOut)
 	return out.String(), errOut.String(), code
 }
 
@@ -36,7 +37,7 @@ func golden(t *testing.T, name, got string) {
 		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
 	}
 	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./cmd/dsim -update to create it")
+	require.NoError(t, err, "run go test ./cmd/cli -update to create it")
 	assert.Equal(t, string(want), got)
 }
 

@@ -1,13 +1,20 @@
-package main
+package cli
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/scenarios"
 )
 
 // Exit codes, part of the command-line contract.
@@ -29,15 +36,43 @@ func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
-// Main runs the command line with args and returns the exit code. It never
-// panics on bad input: every problem becomes a one-line message.
-func Main(args []string, stdout, stderr io.Writer) int {
-	return MainContext(context.Background(), args, stdout, stderr)
+// Main is the whole of a command's main function: it registers extra
+// protocols beside the built-in ones, runs the command line with the
+// process's arguments, and exits with the contract's exit code. The
+// program's name (os.Args[0]) is the name repro lines use, so a user's
+// `mytool` prints repros that `mytool` runs:
+//
+//	func main() { cli.Main(mypb.Protocol) }
+func Main(extra ...*protocols.Protocol) {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(scenarios.GCPercent)
+	}
+	if len(os.Args) > 0 {
+		if name := filepath.Base(os.Args[0]); name != "" && name != "." {
+			scenarios.Command = name
+		}
+	}
+	// Ctrl-C cancels a sweep, which then reports what it ran so far.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := Run(ctx, os.Args[1:], os.Stdout, os.Stderr, extra...)
+	stop()
+	os.Exit(code)
 }
 
-// MainContext is Main with a context whose cancellation (Ctrl-C) stops a
-// sweep early.
-func MainContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// Run runs the command line with args, extra protocols registered beside
+// the built-in ones, and returns the exit code. It never panics on bad
+// input: every problem becomes a one-line message. Cancelling ctx (Ctrl-C)
+// stops a sweep early.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer, extra ...*protocols.Protocol) int {
+	for _, p := range extra {
+		if q, err := scenarios.Lookup(p.Name); err == nil && q == p {
+			continue // registered by an earlier Run in this process
+		}
+		if err := scenarios.Register(p); err != nil {
+			fmt.Fprintf(stderr, "%s: %s\n", scenarios.Command, err)
+			return exitUsage
+		}
+	}
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -47,7 +82,7 @@ func MainContext(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	case errors.Is(err, errCheckFailed):
 		return exitFail
 	default:
-		fmt.Fprintf(stderr, "dsim: %s\n", strings.TrimSpace(err.Error()))
+		fmt.Fprintf(stderr, "%s: %s\n", scenarios.Command, strings.TrimSpace(err.Error()))
 		return exitUsage
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/scenarios"
 )
 
@@ -279,7 +280,7 @@ func workersUsed(o scenarios.SweepOptions) int {
 	return o.Workers
 }
 
-func declaredProbes(p *scenarios.Protocol) []string {
+func declaredProbes(p *protocols.Protocol) []string {
 	if p == nil {
 		return nil
 	}

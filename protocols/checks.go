@@ -1,0 +1,141 @@
+package protocols
+
+import (
+	"strings"
+
+	"github.com/dsimlab/dsim/clock"
+)
+
+// Checks every protocol of a kind shares, so that each does not write its
+// own: a leader exists after healing, every node is up after healing, and
+// every live replica has caught up with the others.
+
+// HasLeader is the end-of-run check of leader-based protocols: after the
+// healing phase some live server leads (Status.Leader), in a term no live
+// server has passed.
+func HasLeader(c Cluster) error {
+	var leader NodeID
+	var leaderTerm, maxTerm uint64
+	up := 0
+	for _, id := range c.Servers() {
+		n := c.Node(id)
+		if n == nil || c.Byzantine(id) {
+			continue
+		}
+		up++
+		st := n.Status()
+		maxTerm = max(maxTerm, st.Term)
+		if st.Leader && st.Term >= leaderTerm {
+			leader, leaderTerm = id, st.Term
+		}
+	}
+	switch {
+	case up == 0:
+		return Violationf("liveness", "no server is up after the healing phase")
+	case leader == "":
+		return Violationf("liveness", "no leader after the healing phase (highest term %d)", maxTerm)
+	case leaderTerm < maxTerm:
+		return Violationf("liveness", "%s leads term %d, but a server is in term %d: no current leader after the healing phase", leader, leaderTerm, maxTerm)
+	}
+	return nil
+}
+
+// AllUp is a sanity check of the healing phase, which restarts every node:
+// a server still down at the end means the run was cut short.
+func AllUp(c Cluster) error {
+	var down []string
+	for _, id := range c.Servers() {
+		if c.Node(id) == nil {
+			down = append(down, string(id))
+		}
+	}
+	if len(down) > 0 {
+		return Violationf("liveness", "%s still down at the end of the healing phase", strings.Join(down, ", "))
+	}
+	return nil
+}
+
+// AppliedNote is implemented by the note a replicated state machine emits
+// each time a server applies the entry at a position of its log (an index,
+// a slot, a sequence number), in order, and again after a restart if it
+// rebuilds its state by replaying its log. kv.Applied is one.
+type AppliedNote interface {
+	AppliedIndex() int
+}
+
+// Convergence returns the shared convergence check of replicated-log
+// protocols: a monitor that follows every server's applied position (from
+// AppliedNote notes) and an end-of-run check that every live, correct
+// server has applied at least what some server had applied lag before the
+// end. Followers that never apply, or never receive entries, fail it
+// (PROTOCOLS.md L2: a reconnected follower catches up). A server's position
+// restarts from zero on each Start, as it rebuilds its state machine.
+func Convergence(lag clock.Duration) Checks {
+	c := &convergence{lag: lag}
+	return Checks{Monitors: []Monitor{c}, Final: []func(Cluster) error{c.check}}
+}
+
+type convergence struct {
+	lag     clock.Duration
+	ids     []NodeID // servers seen, with their applied position alongside
+	applied []int
+	marks   []appliedMark // the cluster's highest applied position, as it grew
+}
+
+type appliedMark struct {
+	at    clock.Time
+	index int
+}
+
+func (c *convergence) slot(id NodeID) *int {
+	for i, x := range c.ids {
+		if x == id {
+			return &c.applied[i]
+		}
+	}
+	c.ids = append(c.ids, id)
+	c.applied = append(c.applied, 0)
+	return &c.applied[len(c.applied)-1]
+}
+
+// Check implements Monitor; it never fails.
+func (c *convergence) Check(cl Cluster, ev Event) error {
+	if ev.Node == "" {
+		return nil
+	}
+	if ev.Input == Start {
+		*c.slot(ev.Node) = 0
+	}
+	for _, n := range ev.Notes {
+		a, ok := n.(AppliedNote)
+		if !ok || cl.Byzantine(ev.Node) {
+			continue
+		}
+		idx := a.AppliedIndex()
+		p := c.slot(ev.Node)
+		*p = max(*p, idx)
+		if len(c.marks) == 0 || idx > c.marks[len(c.marks)-1].index {
+			c.marks = append(c.marks, appliedMark{ev.Time, idx})
+		}
+	}
+	return nil
+}
+
+func (c *convergence) check(cl Cluster) error {
+	by := cl.Now().Add(-c.lag)
+	want := 0
+	for _, m := range c.marks {
+		if m.at <= by {
+			want = m.index
+		}
+	}
+	for _, id := range cl.Servers() {
+		if cl.Node(id) == nil || cl.Byzantine(id) {
+			continue
+		}
+		if got := *c.slot(id); got < want {
+			return Violationf("convergence", "%s has applied up to index %d after the healing phase, but index %d was applied by %s", id, got, want, by)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,76 @@
+package kv
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/dsimlab/dsim/protocols"
+)
+
+// Workload documents the workload lines ReadClientOptions reads, for
+// protocols' descriptions.
+var Workload = []protocols.Option{
+	{Name: "keys", Default: "3", Help: "keys k1..kN; few keys make operations contend"},
+	{Name: "mix", Default: "1:1:1", Help: "get:put:append weights"},
+	{Name: "timeout", Default: "100ms", Help: "retry at another server after this long without an answer"},
+	{Name: "backoff", Default: "50ms", Help: "wait after a not-leader reply that names no leader"},
+	{Name: "think", Default: "0s", Help: "pause between a client's operations"},
+	{Name: "ops", Default: "0", Help: "stop after this many operations per client (0: no limit)"},
+	{Name: "give-up", Default: "0", Help: "abandon an operation after this many timeouts, leaving it indeterminate (0: never)"},
+	{Name: "target", Default: "leader", Help: "which server a new operation goes to first: leader (the last that answered), random, key (each key pinned to a server), sticky (a home server, kept across timeouts) or mixed (clients take the modes in turn)"},
+}
+
+// ReadClientOptions reads the generic client's workload lines (see
+// Workload); malformed values are reported through s.
+func ReadClientOptions(s protocols.Settings) ClientOptions {
+	o := ClientOptions{
+		Keys:        s.Int("keys", 0, 1, 1000),
+		Timeout:     s.Duration("timeout", 0),
+		Backoff:     s.Duration("backoff", 0),
+		ThinkTime:   s.Duration("think", 0),
+		MaxOps:      s.Int("ops", 0, 0, 1_000_000),
+		GiveUpAfter: s.Int("give-up", 0, 0, 1_000_000),
+		Target:      Target(s.Word("target", string(TargetLeader), targetNames()...)),
+	}
+	if raw, ok := s.Raw("mix"); ok {
+		m, err := ParseMix(raw)
+		if err != nil {
+			s.Fail("mix", "%v", err)
+		}
+		o.Mix = m
+	}
+	return o
+}
+
+// ParseMix parses GET:PUT:APPEND weights, as in 2:1:1.
+func ParseMix(s string) (Mix, error) {
+	parts := strings.Split(s, ":")
+	if len(parts) != 3 {
+		return Mix{}, fmt.Errorf("want GET:PUT:APPEND weights, as in 2:1:1, got %q", s)
+	}
+	var w [3]int
+	for i, p := range parts {
+		v, err := strconv.Atoi(p)
+		if err != nil || v < 0 || v > 1000 {
+			return Mix{}, fmt.Errorf("want GET:PUT:APPEND weights from 0 to 1000, got %q", s)
+		}
+		w[i] = v
+	}
+	if w == [3]int{} {
+		return Mix{}, fmt.Errorf("the weights %q are all zero", s)
+	}
+	return Mix{Get: w[0], Put: w[1], Append: w[2]}, nil
+}
+
+func targetNames() []string {
+	names := make([]string, len(targets))
+	for i, t := range targets {
+		names[i] = string(t)
+	}
+	return names
+}
+
+// ClientRole is the role the generic client reports, for protocols'
+// display hints.
+var ClientRole = protocols.Role{Name: "client", Kind: protocols.RoleClient, Help: "issues get, put and append operations one at a time, retrying until a server answers"}
