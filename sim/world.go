@@ -49,7 +49,7 @@ type node struct {
 	pending bool             // a start event is queued for it
 	paused  bool
 	byz     protocols.Wrapper // set once the node is made byzantine: wraps every incarnation
-	held    []event // inputs that arrived while paused, in arrival order; drained on resume
+	held    []event           // inputs that arrived while paused, in arrival order; drained on resume
 	store   []protocols.Record
 	synced  int
 	timers  []timer // a node has a handful of named timers: a slice beats a map

@@ -33,8 +33,8 @@ type styles struct {
 	roles     map[protocols.RoleKind]lipgloss.Style // by what a role is
 	roleKinds map[string]protocols.RoleKind         // the protocol's role words (withRoles)
 	up        lipgloss.Style
-	down  lipgloss.Style
-	pause lipgloss.Style
+	down      lipgloss.Style
+	pause     lipgloss.Style
 
 	doomed   lipgloss.Style // an in-flight message that will not arrive
 	arrow    lipgloss.Style // a message arrow in the timeline
