@@ -179,7 +179,15 @@ func (g *chaosGen) partition(t clock.Time) []sim.Fault {
 	var f sim.Fault
 	switch g.r.IntN(6) {
 	case 0:
-		f = sim.Fault{Kind: sim.Isolate, Nodes: []protocols.NodeID{g.node()}}
+		// Half the time the current leader, whoever the seed elected: a
+		// deposed leader that clients can still reach is where stale reads
+		// and lost writes come from (for protocols without a leader the
+		// episode does nothing).
+		id := g.node()
+		if g.r.IntN(2) == 0 {
+			id = sim.Leader
+		}
+		f = sim.Fault{Kind: sim.Isolate, Nodes: []protocols.NodeID{id}}
 	case 1, 2:
 		// A majority and a minority, or two halves, drawn here rather than
 		// when applied, so that the clients can be placed on the sides too:

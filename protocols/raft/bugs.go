@@ -14,6 +14,7 @@ const (
 	BugForgetVote           = "forget-vote"
 	BugStaleAppendTruncates = "stale-append-truncates"
 	BugIgnoreHigherTerm     = "ignore-higher-term"
+	BugLocalReads           = "local-reads"
 )
 
 // Bugs lists Raft's bug variants. Each is a switch read at the one or two
@@ -39,6 +40,13 @@ var Bugs = []protocols.Bug{
 	{Name: BugIgnoreHigherTerm, Description: "A leader that sees a higher term in a reply adopts the term but " +
 		"keeps acting as leader instead of stepping down, so two servers lead in one term; " +
 		"election-safety catches it."},
+	{Name: BugLocalReads, Description: "A leader answers a get from its own state machine at once, without " +
+		"putting it through the log or confirming with a round of heartbeats that it still leads (§8: a " +
+		"leader must check that it has not been deposed before answering a read-only request). A deposed " +
+		"leader cut off from the majority goes on answering from stale state, so a read misses a write a " +
+		"newer leader committed; only the linearizability check sees it. Jepsen found this in etcd 0.4 and " +
+		"Consul 0.1 (Kingsbury, \"Call me maybe: etcd and Consul\", 2014); etcd answered with quorum reads, " +
+		"later ReadIndex (scenario local-reads)."},
 }
 
 // ErrUnknownBug is returned (wrapped) for a bug name not in Bugs.
@@ -51,6 +59,7 @@ type bugs struct {
 	forgetVote           bool
 	staleAppendTruncates bool
 	ignoreHigherTerm     bool
+	localReads           bool
 }
 
 func parseBug(name string) (bugs, error) {
@@ -67,6 +76,8 @@ func parseBug(name string) (bugs, error) {
 		b.staleAppendTruncates = true
 	case BugIgnoreHigherTerm:
 		b.ignoreHigherTerm = true
+	case BugLocalReads:
+		b.localReads = true
 	default:
 		return b, fmt.Errorf("%w %q", ErrUnknownBug, name)
 	}

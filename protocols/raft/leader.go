@@ -184,6 +184,12 @@ func (n *node) handleClientRequest(from protocols.NodeID, r kv.Request) {
 	if r.Seq < n.sm.LastSeq(r.Client) {
 		return // the client has moved on; nobody waits for this answer
 	}
+	if n.bugs.localReads && r.Op.Kind == kv.Get {
+		// BUG local-reads: answered from local state, without confirming
+		// that this server still leads.
+		n.out.Send(from, kv.Reply{Seq: r.Seq, Status: kv.OK, Value: n.sm.Value(r.Op.Key)})
+		return
+	}
 	n.appendEntry(Entry{Term: n.term, Req: r})
 	idx := n.log.lastIndex()
 	for i := range n.prs {
