@@ -64,11 +64,6 @@ func TestShrunkScenariosPassWithoutTheirBug(t *testing.T) {
 	for _, b := range AllBugs() {
 		t.Run(b.Protocol+"/"+b.Name, func(t *testing.T) {
 			t.Parallel()
-			if b.Name == "local-reads" {
-				// TEMPORARY: porcupine needs about 10s to call some shrink
-				// candidates illegal; re-enabled with the checker's fast paths.
-				t.Skip("waits for the checker's fast paths")
-			}
 			s, err := Builtin(b.Protocol + "/chaos")
 			require.NoError(t, err)
 			var seed uint64

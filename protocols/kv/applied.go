@@ -77,3 +77,95 @@ func (m *exactlyOnce) Check(c protocols.Cluster, ev protocols.Event) error {
 	}
 	return nil
 }
+
+// StaleReads returns a monitor that catches a read that misses a write
+// committed before the read began. It keeps a ghost Machine that applies
+// the replicated log in index order, as servers report it (Applied notes),
+// and for each get it notes how far the log had been applied anywhere when
+// the client invoked it. A get's result must be the key's value at that
+// point or at some later point of the log: a server that answers from
+// state older than that (a deposed leader reading locally, a follower
+// serving reads) is caught here at once, and by name, before any
+// linearizability check of the whole history. It assumes one log order
+// for all servers, as Raft, Multi-Paxos and PBFT have; state-machine
+// safety is another monitor's job.
+func StaleReads() protocols.Monitor {
+	return &staleReads{sm: NewMachine(), gets: map[reqKey]pendingGet{}, versions: map[string][]version{}}
+}
+
+type staleReads struct {
+	sm       *Machine
+	applied  int                  // the log is applied up to here, by some server
+	gets     map[reqKey]pendingGet // outstanding gets
+	versions map[string][]version // each key's values, by the index that set them
+}
+
+type pendingGet struct {
+	op   Op
+	from int // the log was applied up to here when the get was invoked
+}
+
+type version struct {
+	index int
+	value string
+}
+
+func (m *staleReads) Check(c protocols.Cluster, ev protocols.Event) error {
+	for _, n := range ev.Notes {
+		switch n := n.(type) {
+		case Applied:
+			if n.Index != m.applied+1 || c.Byzantine(ev.Node) {
+				continue // already known, or a replica out of order (another monitor's business)
+			}
+			m.applied = n.Index
+			if n.Req.Client == "" || n.Outcome != Executed || n.Req.Op.Kind == Get {
+				continue
+			}
+			m.sm.Apply(n.Req)
+			k := n.Req.Op.Key
+			m.versions[k] = append(m.versions[k], version{n.Index, m.sm.Value(k)})
+		case Invoked:
+			if n.Op.Kind == Get {
+				m.gets[reqKey{n.Client, n.Seq}] = pendingGet{n.Op, m.applied}
+			} else {
+				delete(m.gets, reqKey{n.Client, n.Seq})
+			}
+		case Abandoned:
+			delete(m.gets, reqKey{n.Client, n.Seq})
+		case Completed:
+			g, ok := m.gets[reqKey{n.Client, n.Seq}]
+			if !ok || g.op != n.Op {
+				continue
+			}
+			delete(m.gets, reqKey{n.Client, n.Seq})
+			if err := m.judge(n, g.from); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// judge checks a completed get against the key's values from index from on.
+func (m *staleReads) judge(n Completed, from int) error {
+	vs := m.versions[n.Op.Key]
+	// The value current at index from, then every value set after it.
+	i := 0
+	for i < len(vs) && vs[i].index <= from {
+		i++
+	}
+	current := ""
+	if i > 0 {
+		current = vs[i-1].value
+	}
+	if n.Output == current {
+		return nil
+	}
+	for _, v := range vs[i:] {
+		if v.value == n.Output {
+			return nil
+		}
+	}
+	return protocols.Violationf("stale-read", "%s's get(%s) returned %q from %s, but when it was invoked the log was applied up to index %d, where %s = %q",
+		n.Client, n.Op.Key, n.Output, n.Server, from, n.Op.Key, current)
+}

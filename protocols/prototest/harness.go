@@ -139,6 +139,17 @@ func (h *Harness) byzantineConfig(s *slot) protocols.Config {
 	return cfg
 }
 
+// Observe reports notes as if node id had emitted them in a step of its
+// own, and runs the monitors on them: a script's hand-driven client (one
+// that Inject sends for) reports its operations this way.
+func (h *Harness) Observe(id protocols.NodeID, notes ...protocols.Note) {
+	for _, n := range notes {
+		h.printf("%s note %v\n", id, n)
+	}
+	h.seq++
+	h.check(protocols.Event{Seq: h.seq, Time: h.now, Node: id, Notes: slices.Clone(notes)})
+}
+
 // Keys returns the run's keyring, to count signatures.
 func (h *Harness) Keys() *protocols.Keyring { return h.keys }
 
@@ -338,7 +349,11 @@ func (h *Harness) step(id protocols.NodeID, in protocols.Input) {
 		h.printf("  note %v\n", n)
 	}
 	h.seq++
-	ev := protocols.Event{Seq: h.seq, Time: h.now, Node: id, Input: in.Kind, Notes: slices.Clone(fx.Notes)}
+	h.check(protocols.Event{Seq: h.seq, Time: h.now, Node: id, Input: in.Kind, Notes: slices.Clone(fx.Notes)})
+}
+
+// check runs the monitors after one event.
+func (h *Harness) check(ev protocols.Event) {
 	for _, m := range h.monitors {
 		if err := m.Check(h, ev); err != nil {
 			h.printf("VIOLATION %v\n", err)

@@ -41,6 +41,8 @@ func Monitors() []protocols.Monitor {
 		&commitCurrentTerm{lookup: l},
 		newStateMachineSafety(),
 		newAckedWriteLost(),
+		kv.ExactlyOnce(),
+		kv.StaleReads(),
 	}
 }
 

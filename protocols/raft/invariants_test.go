@@ -438,7 +438,7 @@ func TestAckedWriteLost(t *testing.T) {
 
 func TestMonitorsAreFreshAndCoverEveryKind(t *testing.T) {
 	a, b := Monitors(), Monitors()
-	require.Len(t, a, 9)
+	require.Len(t, a, 11)
 	for i := range a {
 		assert.NotSame(t, a[i], b[i])
 	}

@@ -63,7 +63,7 @@ func build(s protocols.Setup) (protocols.Wiring, error) {
 	if err := co.Validate(); err != nil {
 		return protocols.Wiring{}, err
 	}
-	checks := protocols.Checks{Monitors: append(Monitors(), kv.ExactlyOnce()), History: true}
+	checks := protocols.Checks{Monitors: Monitors(), History: true}
 	checks.Final = append(checks.Final, protocols.HasLeader)
 	checks = checks.Join(protocols.Convergence(min(clock.Second, s.Healing/2)))
 	return protocols.Wiring{Server: New(o), Client: kv.NewClient(co), Checks: checks}, nil

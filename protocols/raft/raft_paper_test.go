@@ -26,7 +26,7 @@ func newCluster(t *testing.T, n int, opts Options) *prototest.Harness {
 	require.NoError(t, opts.Validate())
 	h := prototest.New(1)
 	h.AddServers(New(opts), protocols.Servers(n)...)
-	h.AddClients(func(protocols.Config) protocols.Node { return sink{} }, "cx")
+	h.AddClients(func(protocols.Config) protocols.Node { return sink{&world{open: map[uint64]kv.Op{}}} }, "cx")
 	for _, m := range Monitors() {
 		h.AddMonitor(m)
 	}

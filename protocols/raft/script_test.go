@@ -36,7 +36,7 @@ import (
 //	    deliver a RequestVote for term 3 from n2, with n2's current log
 func TestScripts(t *testing.T) {
 	prototest.Run(t, "testdata", func(t *testing.T) *prototest.Harness {
-		w := &world{h: prototest.New(1), disks: map[protocols.NodeID][]protocols.Record{}}
+		w := &world{h: prototest.New(1), disks: map[protocols.NodeID][]protocols.Record{}, open: map[uint64]kv.Op{}}
 		worlds[w.h] = w
 		t.Cleanup(func() { delete(worlds, w.h) })
 		return w.h
@@ -48,17 +48,33 @@ type world struct {
 	h     *prototest.Harness
 	disks map[protocols.NodeID][]protocols.Record // preloaded durable records
 	seq   uint64                                  // the test client's last sequence number
+	open  map[uint64]kv.Op                        // the test client's operations not yet answered
 	ids   []protocols.NodeID
 }
 
 var worlds = map[*prototest.Harness]*world{}
 
-// sink is the test client cx: it sends what the script injects and ignores
-// replies (the harness prints them).
-type sink struct{}
+// sink is the test client cx: it sends what the script injects, and notes
+// each operation's invocation (when injected) and completion (its first OK
+// reply), so that the client-history monitors judge scripted operations.
+type sink struct{ w *world }
 
-func (sink) Step(protocols.Input, *protocols.Effects) {}
-func (sink) Status() protocols.Status                 { return protocols.Status{Role: "client"} }
+func (s sink) Step(in protocols.Input, out *protocols.Effects) {
+	r, ok := in.Msg.(kv.Reply)
+	if !ok || r.Status != kv.OK {
+		return
+	}
+	if op, open := s.w.open[r.Seq]; open {
+		delete(s.w.open, r.Seq)
+		value := ""
+		if op.Kind == kv.Get {
+			value = r.Value
+		}
+		out.Note(kv.Completed{Client: "cx", Seq: r.Seq, Op: op, Output: value, Server: in.From})
+	}
+}
+
+func (sink) Status() protocols.Status { return protocols.Status{Role: "client"} }
 
 // withDisks wraps a factory so that a node's store starts with its
 // preloaded records, as if its disk had been written before the run.
@@ -90,7 +106,7 @@ var scriptCommands = map[string]prototest.Command{
 		if clients > 0 {
 			h.AddClients(kv.NewClient(kv.ClientOptions{MaxOps: max(ops, 1)}), protocols.Clients(clients)...)
 		}
-		h.AddClients(func(protocols.Config) protocols.Node { return sink{} }, "cx")
+		h.AddClients(func(protocols.Config) protocols.Node { return sink{w} }, "cx")
 		for _, m := range Monitors() {
 			h.AddMonitor(m)
 		}
@@ -139,6 +155,12 @@ var scriptCommands = map[string]prototest.Command{
 			r.Op = kv.AppendOp(key, value)
 		default:
 			d.Fatalf(t, "request: unknown op %q", op)
+		}
+		if prev, again := w.open[seq]; !again || prev != r.Op {
+			// A new operation (a script may reuse the sequence number of
+			// one that was turned away); a retry of the same one is not.
+			w.open[seq] = r.Op
+			h.Observe("cx", kv.Invoked{Client: "cx", Seq: seq, Op: r.Op})
 		}
 		h.Inject("cx", protocols.NodeID(to), r)
 		return ""

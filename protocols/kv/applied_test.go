@@ -1,0 +1,81 @@
+package kv
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/dsimlab/dsim/clock"
+	"github.com/dsimlab/dsim/protocols"
+)
+
+type noCluster struct{ byz protocols.NodeID }
+
+func (noCluster) Now() clock.Time                      { return 0 }
+func (noCluster) Servers() []protocols.NodeID          { return nil }
+func (noCluster) Node(protocols.NodeID) protocols.Node { return nil }
+func (c noCluster) Byzantine(id protocols.NodeID) bool { return id == c.byz }
+func ev(node protocols.NodeID, notes ...protocols.Note) protocols.Event {
+	return protocols.Event{Node: node, Input: protocols.Receive, Notes: notes}
+}
+
+func put(c protocols.NodeID, seq uint64, key, value string) Request {
+	return Request{Client: c, Seq: seq, Op: PutOp(key, value)}
+}
+
+func TestExactlyOnce(t *testing.T) {
+	m := ExactlyOnce()
+	r := put("c1", 1, "k", "a")
+	assert.NoError(t, m.Check(noCluster{}, ev("n1", Applied{Index: 2, Req: r, Outcome: Executed})))
+	// Another replica, and a replay after a restart: the same index.
+	assert.NoError(t, m.Check(noCluster{}, ev("n2", Applied{Index: 2, Req: r, Outcome: Executed})))
+	// A retry appended again is a duplicate the machine recognised.
+	assert.NoError(t, m.Check(noCluster{}, ev("n1", Applied{Index: 3, Req: r, Outcome: Duplicate})))
+	// Executed again at another index: the harm.
+	err := m.Check(noCluster{}, ev("n2", Applied{Index: 5, Req: r, Outcome: Executed}))
+	assert.EqualError(t, err, "exactly-once: n2 executed c1#1 put(k,a) at index 5, but it was already executed at index 2")
+	// A byzantine replica's claims are not judged.
+	assert.NoError(t, m.Check(noCluster{byz: "n4"}, ev("n4", Applied{Index: 9, Req: r, Outcome: Executed})))
+}
+
+func TestStaleReads(t *testing.T) {
+	get := func(seq uint64) (Invoked, Completed) {
+		op := GetOp("k")
+		return Invoked{Client: "c2", Seq: seq, Op: op}, Completed{Client: "c2", Seq: seq, Op: op, Server: "n1"}
+	}
+	tests := []struct {
+		name   string
+		output string
+		late   bool   // a newer write applied while the get was outstanding
+		want   string // "" for no violation
+	}{
+		{"the current value", "ab", false, ""},
+		{"a value written while it was outstanding", "abc", true, ""},
+		{"a value older than the get", "a", false, `stale-read: c2's get(k) returned "a" from n1, but when it was invoked the log was applied up to index 3, where k = "ab"`},
+		{"the initial empty value", "", false, `returned "" from n1`},
+		{"a value never written", "zz", true, `returned "zz"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := StaleReads()
+			apply := func(i int, r Request) {
+				assert.NoError(t, m.Check(noCluster{}, ev("n2", Applied{Index: i, Req: r, Outcome: Executed})))
+			}
+			apply(1, Request{}) // a no-op
+			apply(2, put("c1", 1, "k", "a"))
+			apply(3, Request{Client: "c1", Seq: 2, Op: AppendOp("k", "b")})
+			inv, done := get(1)
+			assert.NoError(t, m.Check(noCluster{}, ev("c2", inv)))
+			if tc.late {
+				apply(4, Request{Client: "c1", Seq: 3, Op: AppendOp("k", "c")})
+			}
+			done.Output = tc.output
+			err := m.Check(noCluster{}, ev("c2", done))
+			if tc.want == "" {
+				assert.NoError(t, err)
+			} else {
+				assert.ErrorContains(t, err, tc.want)
+			}
+		})
+	}
+}
