@@ -95,9 +95,9 @@ func StaleReads() protocols.Monitor {
 
 type staleReads struct {
 	sm       *Machine
-	applied  int                  // the log is applied up to here, by some server
+	applied  int                   // the log is applied up to here, by some server
 	gets     map[reqKey]pendingGet // outstanding gets
-	versions map[string][]version // each key's values, by the index that set them
+	versions map[string][]version  // each key's values, by the index that set them
 }
 
 type pendingGet struct {
