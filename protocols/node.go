@@ -43,6 +43,11 @@ const (
 	Receive
 	// Timer fires the timer named Timer that this node set earlier.
 	Timer
+	// Admin delivers an operator's command (Input.Command), as a scenario's
+	// "at 2s admin leader add-server n6" or the swarm's admin class sends
+	// it: membership changes, snapshots on demand, anything an operator
+	// does to a running cluster. A node that knows no such command ignores it.
+	Admin
 )
 
 func (k InputKind) String() string {
@@ -53,6 +58,8 @@ func (k InputKind) String() string {
 		return "recv"
 	case Timer:
 		return "timer"
+	case Admin:
+		return "admin"
 	}
 	return "input?"
 }
@@ -64,6 +71,9 @@ type Input struct {
 	From  NodeID     // Receive: the authenticated sender
 	Msg   Message    // Receive: the message; never mutate it or keep pointers into it
 	Timer string     // Timer: the name given to SetTimer
+	// Command is an Admin input's words, as the scenario wrote them after
+	// the node: ["add-server", "n6"].
+	Command []string
 }
 
 // Message is a value sent between nodes. Messages are values: a node must

@@ -2,6 +2,7 @@ package protocols
 
 import (
 	"io/fs"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/dsimlab/dsim/clock"
@@ -52,6 +53,11 @@ type Protocol struct {
 	MaxByzantine func(n int) int
 	// Strategies are its own byzantine strategies, beside the generic ones.
 	Strategies []Strategy
+	// Admin, if set, draws one operator command for the swarm's admin
+	// class (delivered to the current leader, or to a server when the
+	// protocol has no leader): a membership change, a snapshot. Nil means
+	// the swarm sends none.
+	Admin func(r *rand.Rand, servers []NodeID) []string
 	// Display says how the terminal UI and reports show its nodes.
 	Display Display
 	// Catalog holds its built-in scenarios: a file DIR/NAME.scn is the
