@@ -19,6 +19,7 @@ type Result struct {
 	Ops          OpCounts       `json:"ops"`
 	Linearizable string         `json:"linearizable"` // ok, illegal, unknown or skipped
 	Messages     MsgCounts      `json:"messages"`
+	Signatures   *SigCounts     `json:"signatures,omitempty"` // for protocols that sign (PBFT)
 	MsgsPerOp    float64        `json:"msgs_per_op"`
 	LatencyMS    Latency        `json:"latency_ms"`
 	Violations   []Violation    `json:"violations"`
@@ -41,6 +42,12 @@ type MsgCounts struct {
 	Sent      uint64 `json:"sent"`
 	Delivered uint64 `json:"delivered"`
 	Dropped   uint64 `json:"dropped"`
+}
+
+// SigCounts counts signatures made and checked over a run.
+type SigCounts struct {
+	Signed   uint64 `json:"signed"`
+	Verified uint64 `json:"verified"`
 }
 
 // Latency is the client operation latency in virtual milliseconds.

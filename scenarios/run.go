@@ -14,6 +14,7 @@ import (
 	"github.com/dsimlab/dsim/checker"
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/protocols/byzantine"
 	"github.com/dsimlab/dsim/sim"
 )
 
@@ -133,7 +134,7 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		}
 	}
 	r := &Run{Scenario: s, Protocol: p, Seed: o.Seed, Bug: bug, opts: o, checks: wiring.Checks, probes: map[string]int{}}
-	faults, mix := schedule(s, o.Seed)
+	faults, mix := schedule(s, p, o.Seed)
 	r.Mix = mix
 	if err := checkRuleKinds(s, p); err != nil {
 		return nil, err
@@ -160,6 +161,9 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		MaxEvents: o.MaxEvents,
 		DeepCopy:  o.DeepCopy,
 		Trace:     o.Trace,
+		Strategy: func(name string, args []string) (protocols.Wrapper, error) {
+			return byzantine.Lookup(p.Strategies, name, args)
+		},
 	}
 	if s.healing() > 0 {
 		cfg.Faults = append(cfg.Faults, sim.Fault{At: r.healAt, Kind: sim.Recover})
@@ -257,6 +261,9 @@ func (r *Run) Finish() *Result {
 	}
 	st := w.Stats()
 	res.Messages = MsgCounts{Sent: st.Sent, Delivered: st.Delivered, Dropped: st.Dropped}
+	if st.Signed > 0 || st.Verified > 0 {
+		res.Signatures = &SigCounts{Signed: st.Signed, Verified: st.Verified}
+	}
 	violation := func(kind, detail string) {
 		res.Violations = append(res.Violations, Violation{Kind: kind, Event: w.Events(), TimeMS: ms(w.Now()), Detail: detail, AtEnd: true})
 	}
@@ -393,12 +400,12 @@ func RunScenario(s *Scenario, o RunOptions) (*Result, error) {
 // schedule returns the faults a seed of s runs: the scenario's own, and for
 // a swarm scenario the seed's drawn ones, in the order the kernel applies
 // them (by time, the scenario's first at equal times).
-func schedule(s *Scenario, seed uint64) ([]sim.Fault, Mix) {
+func schedule(s *Scenario, p *protocols.Protocol, seed uint64) ([]sim.Fault, Mix) {
 	faults := slices.Clone(s.Faults)
 	var mix Mix
 	if s.Chaos == "swarm" {
 		var drawn []sim.Fault
-		drawn, mix = DrawChaos(s, seed)
+		drawn, mix = drawChaos(s, p, seed)
 		faults = append(faults, drawn...)
 	}
 	slices.SortStableFunc(faults, func(a, b sim.Fault) int { return cmp.Compare(a.At, b.At) })

@@ -333,6 +333,11 @@ func (w *World) process(ev *event) bool {
 			return false
 		}
 		n.pending = false
+	case evAdmin:
+		n := w.nodes[ev.node]
+		if n.n == nil || ev.inc != n.inc || w.holds(n, ev) {
+			return false // lost with a crash, or held by a paused node
+		}
 	case evDeliver:
 		n := w.nodes[ev.node]
 		if ev.fate == net.Delivered && n.n != nil && !ev.arrived {
@@ -368,6 +373,11 @@ func (w *World) process(ev *event) bool {
 		info.Node, info.Input = n.id, protocols.Start
 		w.trace.start(n.id, n.synced, n.started)
 		w.start(n)
+	case evAdmin:
+		n := w.nodes[ev.node]
+		info.Node, info.Input = n.id, protocols.Admin
+		w.trace.admin(n.id, ev.fault.Words)
+		w.stepNode(n, protocols.Input{Kind: protocols.Admin, Now: n.clock.Now(w.now), Command: ev.fault.Words})
 	case evTimer:
 		n := w.nodes[ev.node]
 		info.Node, info.Input = n.id, protocols.Timer
@@ -485,6 +495,9 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 
 	w.notes = append(w.notes, fx.Notes...)
 	w.trace.effects(fx)
+	if n.byz != nil {
+		w.trace.note("byzantine")
+	}
 	w.trace.node = ""
 }
 
