@@ -18,6 +18,7 @@ type Result struct {
 	TraceHash    string         `json:"trace_hash"`
 	Ops          OpCounts       `json:"ops"`
 	Linearizable string         `json:"linearizable"` // ok, illegal, unknown or skipped
+	IllegalKeys  []string       `json:"illegal_keys,omitempty"` // the keys whose operations have no linearization
 	Messages     MsgCounts      `json:"messages"`
 	Signatures   *SigCounts     `json:"signatures,omitempty"` // for protocols that sign (PBFT)
 	MsgsPerOp    float64        `json:"msgs_per_op"`

@@ -315,6 +315,7 @@ func (r *Run) judgeHistory(res *Result, violation func(kind, detail string)) {
 	ops := h.sorted()
 	lin := checker.CheckKV(ops, timeout)
 	res.Linearizable = string(lin.Verdict)
+	res.IllegalKeys = lin.IllegalKeys
 	promised := r.Protocol.Consistency == "" || r.Protocol.Consistency == "linearizable"
 	switch {
 	case !promised:
