@@ -17,7 +17,7 @@ type Result struct {
 	SimTimeMS    int64          `json:"sim_time_ms"`
 	TraceHash    string         `json:"trace_hash"`
 	Ops          OpCounts       `json:"ops"`
-	Linearizable string         `json:"linearizable"` // ok, illegal, unknown or skipped
+	Linearizable string         `json:"linearizable"`           // ok, illegal, unknown or skipped
 	IllegalKeys  []string       `json:"illegal_keys,omitempty"` // the keys whose operations have no linearization
 	Messages     MsgCounts      `json:"messages"`
 	Signatures   *SigCounts     `json:"signatures,omitempty"` // for protocols that sign (PBFT)
