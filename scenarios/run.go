@@ -43,9 +43,9 @@ type RunOptions struct {
 	// built from factories this way).
 	Protocol *protocols.Protocol
 
-	// wrap, if set, wraps the node factories (the checklist test uses it
-	// to see every message a node sends).
-	wrap func(protocols.Factory) protocols.Factory
+	// Observer, if set, sees every event of the run (dsimtest's checklist
+	// watches the messages, roles and probes a protocol produces).
+	Observer sim.Observer
 }
 
 // Run is one scenario being run with one seed. Its World may be stepped by
@@ -127,12 +127,6 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		return nil, fmt.Errorf("%s: protocol %s has no clients; remove the clients line", s.Name, p.Name)
 	}
 	server, client := wiring.Server, wiring.Client
-	if o.wrap != nil {
-		server = o.wrap(server)
-		if client != nil {
-			client = o.wrap(client)
-		}
-	}
 	r := &Run{Scenario: s, Protocol: p, Seed: o.Seed, Bug: bug, opts: o, checks: wiring.Checks, probes: map[string]int{}}
 	faults, mix := schedule(s, p, o.Seed)
 	r.Mix = mix
@@ -178,6 +172,9 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		world.Observe(r.history.observe)
 	}
 	world.Observe(r.observe)
+	if o.Observer != nil {
+		world.Observe(o.Observer)
+	}
 	return r, nil
 }
 

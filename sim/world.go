@@ -231,6 +231,7 @@ type Info struct {
 	Drop  net.Reason
 	Line  []byte
 	Notes []protocols.Note
+	Sends []protocols.Send // what the node sent in this step
 }
 
 // Observe registers an observer.
@@ -399,6 +400,9 @@ func (w *World) process(ev *event) bool {
 		w.stepNode(n, protocols.Input{Kind: protocols.Receive, Now: n.clock.Now(w.now), From: from, Msg: ev.msg})
 	}
 	info.Notes = w.notes
+	if info.Node != "" && info.Input != 0 {
+		info.Sends = w.fx.Sends
+	}
 	info.Line = w.trace.end()
 	if w.failure != nil {
 		return true
