@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -32,9 +31,9 @@ func TestWriteHTML(t *testing.T) {
 		{Lane: "c2", Start: 28, Text: "retry"},
 	}
 	var b bytes.Buffer
-	v, err := WriteHTML(&b, h, notes, timeout)
-	require.NoError(t, err)
-	assert.Equal(t, VerdictOK, v)
+	res := CheckKV(h, 0)
+	require.Equal(t, VerdictOK, res.Verdict)
+	require.NoError(t, WriteHTML(&b, h, res, notes))
 	html := b.String()
 	assert.True(t, strings.HasPrefix(strings.ToLower(html), "<!doctype html"), "starts with %q", html[:min(len(html), 40)])
 	for _, want := range []string{
@@ -55,30 +54,40 @@ func TestWriteHTML(t *testing.T) {
 func TestWriteHTMLVerdicts(t *testing.T) {
 	t.Run("illegal", func(t *testing.T) {
 		var b bytes.Buffer
-		v, err := WriteHTML(&b, readFixture(t, "testdata/illegal/stale-read-after-write.json"), nil, timeout)
-		require.NoError(t, err)
-		assert.Equal(t, VerdictIllegal, v)
+		h := readFixture(t, "testdata/illegal/stale-read-after-write.json")
+		res := CheckKV(h, 0)
+		require.Equal(t, VerdictIllegal, res.Verdict)
+		require.NoError(t, WriteHTML(&b, h, res, nil))
 		assert.Contains(t, b.String(), jsonText(t, `get(x) -> ""`))
+		assert.Contains(t, b.String(), "have no linearization")
 	})
-	t.Run("timed out still draws", func(t *testing.T) {
+	t.Run("unknown still draws", func(t *testing.T) {
 		var b bytes.Buffer
-		v, err := WriteHTML(&b, hardHistory("x", 20), nil, 5*time.Millisecond)
-		require.NoError(t, err)
-		assert.Equal(t, VerdictUnknown, v)
+		h := hardHistory("x", 20)
+		res := CheckKV(h, 1000)
+		require.Equal(t, VerdictUnknown, res.Verdict)
+		require.NoError(t, WriteHTML(&b, h, res, nil))
 		assert.Contains(t, b.String(), jsonText(t, `get(x) -> "!"`))
+		assert.Contains(t, b.String(), "undecided within the budget of 1000 steps")
 	})
 	t.Run("empty history, notes only", func(t *testing.T) {
 		var b bytes.Buffer
-		v, err := WriteHTML(&b, nil, []Annotation{{Start: 1, Text: "nothing happened"}}, timeout)
-		require.NoError(t, err)
-		assert.Equal(t, VerdictOK, v)
+		res := CheckKV(nil, 0)
+		require.NoError(t, WriteHTML(&b, nil, res, []Annotation{{Start: 1, Text: "nothing happened"}}))
 		assert.Contains(t, b.String(), "nothing happened")
 	})
 	t.Run("malformed", func(t *testing.T) {
 		var b bytes.Buffer
-		v, err := WriteHTML(&b, []Op{op("", OpGet, "x", "", 0, 1)}, nil, timeout)
+		h := []Op{op("", OpGet, "x", "", 0, 1)}
+		err := WriteHTML(&b, h, CheckKV(h, 0), nil)
 		require.ErrorIs(t, err, ErrInvalidHistory)
-		assert.Equal(t, VerdictUnknown, v)
+		assert.Zero(t, b.Len())
+	})
+	t.Run("result of another history", func(t *testing.T) {
+		var b bytes.Buffer
+		h := []Op{op("c1", OpGet, "x", "", 0, 1)}
+		err := WriteHTML(&b, append(h, h...), CheckKV(h, 0), nil)
+		require.ErrorContains(t, err, "not this one of 2")
 		assert.Zero(t, b.Len())
 	})
 }
