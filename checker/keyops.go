@@ -90,16 +90,16 @@ func newValueIndex(ops []kop) *valueIndex {
 	return vi
 }
 
-// occurrences calls fn for each write whose value occurs in s, once per
-// occurrence.
-func (vi *valueIndex) occurrences(s string, fn func(p int32)) {
+// occurrences calls fn with each value that occurs in s, once per
+// occurrence, and the writes of it.
+func (vi *valueIndex) occurrences(s string, fn func(value string, writes []int32)) {
 	for i := range len(s) {
 		for _, l := range vi.lengths {
 			if i+l > len(s) {
 				break
 			}
-			for _, p := range vi.byValue[s[i:i+l]] {
-				fn(p)
+			if w, ok := vi.byValue[s[i:i+l]]; ok {
+				fn(s[i:i+l], w)
 			}
 		}
 	}
@@ -112,16 +112,16 @@ func (vi *valueIndex) occurrences(s string, fn func(p int32)) {
 // that stretch, and taking the write out changes no read; and an
 // indeterminate op may always never take effect.
 func unobservable(ops []kop, vi *valueIndex) []bool {
-	seen := make([]bool, len(ops))
+	seen := make(map[string]bool)
 	for p := range ops {
 		if ops[p].isRead() {
-			vi.occurrences(ops[p].output, func(w int32) { seen[w] = true })
+			vi.occurrences(ops[p].output, func(v string, _ []int32) { seen[v] = true })
 		}
 	}
 	drop := make([]bool, len(ops))
 	for p := range ops {
 		o := &ops[p]
-		drop[p] = o.indet && (o.kind == OpGet || (o.value != "" && !seen[p]))
+		drop[p] = o.indet && (o.kind == OpGet || (o.value != "" && !seen[o.value]))
 	}
 	return drop
 }

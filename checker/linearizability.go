@@ -93,8 +93,9 @@ type KeyResult struct {
 	// saw, so it is a self-contained counterexample.
 	Witness []int
 	// WitnessMinimal reports that leaving out any one op of the Witness
-	// (and the reads that saw it, if it is a write) makes it linearizable.
-	// It is false only when shrinking the witness ran out of budget.
+	// (with the reads whose value the writes left can no longer produce)
+	// makes it linearizable. It is false only when shrinking the witness
+	// ran out of budget.
 	WitnessMinimal bool
 
 	// lin is what WriteHTML draws, as indices into the history: a full

@@ -8,11 +8,15 @@ import (
 // Shrinking an illegal key to a small witness: a set of its ops that has no
 // linearization on its own.
 //
-// A candidate set is always closed: each read in it comes with the writes
-// it saw (the writes in its parse on the unique-values path; the writes
-// whose value occurs in its output on the search path). Without that, a
-// read whose writer was dropped would be illegal for a trivial reason. On
-// the unique-values path a closed subset of a linearizable set is
+// A candidate set is always closed: each read in it comes with writes that
+// can explain its value. On the unique-values path those are the writes in
+// its parse. On the search path, where values repeat, they are one write of
+// each value that occurs in the read's output: the latest called before the
+// read returned. Without that, a read whose writer was dropped would be
+// illegal for a trivial reason. When an op is taken out, so are the reads
+// whose value the remaining writes can no longer produce.
+//
+// On the unique-values path a closed subset of a linearizable set is
 // linearizable (drop the missing ops from its linearization: no read kept
 // saw them), so illegality only grows with the set, and binary search over
 // windows is exact. Three passes:
@@ -20,7 +24,7 @@ import (
 //  1. the shortest prefix, by call, that is illegal;
 //  2. the shortest suffix of that, by return, that is still illegal;
 //  3. delta debugging (Zeller's ddmin, complements only) down to a set from
-//     which no single op can go (with the reads that saw it, if a write).
+//     which no single op can go.
 //
 // Every candidate is judged by the same deciders, so the witness is
 // illegal by construction. The work is bounded deterministically: a
@@ -37,8 +41,8 @@ type witness struct {
 type shrinker struct {
 	ops          []kop
 	method       string
-	deps         [][]int32 // reads: the writes they saw
-	rdeps        [][]int32 // writes: the reads that saw them
+	deps         [][]int32 // reads: the writes that explain them
+	rdeps        [][]int32 // unique-values path: the reads that saw each write
 	spent, limit int64
 	budget       int64
 	inconclusive bool // some candidate could not be decided within the limit
@@ -84,31 +88,43 @@ func shrink(ops []kop, method string, budget int64) witness {
 	return w
 }
 
-// dependencies fills deps and rdeps.
+// dependencies fills deps (and rdeps, on the unique-values path).
 func (sh *shrinker) dependencies() {
 	ops := sh.ops
-	sh.deps, sh.rdeps = make([][]int32, len(ops)), make([][]int32, len(ops))
-	var u *uniqueKey
+	sh.deps = make([][]int32, len(ops))
 	if sh.method == MethodUniqueValues {
-		u = parseUnique(ops)
+		u := parseUnique(ops)
+		sh.rdeps = make([][]int32, len(ops))
+		for p := range ops {
+			if ops[p].isRead() {
+				sh.deps[p] = slices.Sorted(slices.Values(u.deps(int32(p))))
+				for _, w := range sh.deps[p] {
+					sh.rdeps[w] = append(sh.rdeps[w], int32(p))
+				}
+			}
+		}
+		return
 	}
 	vi := newValueIndex(ops)
+	for _, writers := range vi.byValue {
+		slices.SortFunc(writers, func(a, b int32) int { return cmp.Or(cmp.Compare(ops[a].call, ops[b].call), cmp.Compare(a, b)) })
+	}
 	for p := range ops {
 		if !ops[p].isRead() {
 			continue
 		}
+		r := &ops[p]
 		var d []int32
-		if u != nil {
-			d = slices.Clone(u.deps(int32(p)))
-		} else {
-			vi.occurrences(ops[p].output, func(w int32) { d = append(d, w) })
-		}
+		vi.occurrences(r.output, func(_ string, writers []int32) {
+			// One writer per value: the latest called before r returned,
+			// else the first.
+			i, _ := slices.BinarySearchFunc(writers, r.ret, func(x int32, t int64) int {
+				return cmp.Or(cmp.Compare(ops[x].call, t), -1) // first call > t
+			})
+			d = append(d, writers[max(i-1, 0)])
+		})
 		slices.Sort(d)
-		d = slices.Compact(d)
-		sh.deps[p] = d
-		for _, w := range d {
-			sh.rdeps[w] = append(sh.rdeps[w], int32(p))
-		}
+		sh.deps[p] = slices.Compact(d)
 	}
 }
 
@@ -122,14 +138,16 @@ func (sh *shrinker) closeUp(set []int32) []int32 {
 	return slices.Compact(out)
 }
 
-// without returns set less the ops in gone and the reads that saw a write
-// in gone.
+// without returns set less the ops in gone and the reads whose value the
+// writes left can no longer produce.
 func (sh *shrinker) without(set, gone []int32) []int32 {
 	out := make(map[int32]bool, len(gone))
 	for _, p := range gone {
 		out[p] = true
-		for _, r := range sh.rdeps[p] {
-			out[r] = true
+		if sh.rdeps != nil {
+			for _, r := range sh.rdeps[p] {
+				out[r] = true
+			}
 		}
 	}
 	var kept []int32
@@ -138,7 +156,41 @@ func (sh *shrinker) without(set, gone []int32) []int32 {
 			kept = append(kept, p)
 		}
 	}
-	return kept
+	if sh.rdeps != nil {
+		return kept
+	}
+	sub := subset(sh.ops, kept)
+	vi := newValueIndex(sub)
+	var explained []int32
+	for i, p := range kept {
+		if !sub[i].isRead() || producible(sub[i].output, sub, vi) {
+			explained = append(explained, p)
+		}
+	}
+	return explained
+}
+
+// producible reports whether out is the value of some put (or none) followed
+// by appends, using the writes vi indexes, each any number of times.
+func producible(out string, ops []kop, vi *valueIndex) bool {
+	ok := make([]bool, len(out)+1) // out[i:] is a run of appends
+	ok[len(out)] = true
+	for i := len(out) - 1; i >= 0; i-- {
+		for _, l := range vi.lengths {
+			if i+l > len(out) {
+				break
+			}
+			if !ok[i+l] {
+				continue
+			}
+			for _, w := range vi.byValue[out[i:i+l]] {
+				if ops[w].kind == OpAppend || i == 0 {
+					ok[i] = true
+				}
+			}
+		}
+	}
+	return ok[0] // empty values change nothing here: "" is the initial state
 }
 
 // illegal decides the ops in set on their own, within what is left of the
