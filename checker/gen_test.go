@@ -121,7 +121,10 @@ type dsimConfig struct {
 	// indeterminate is the share of ops whose client gives up on them;
 	// each takes effect, or not, at some point after its call.
 	indeterminate float64
-	seed          uint64
+	// hot is the share of ops on k1, the rest spread evenly; zero means
+	// even.
+	hot  float64
+	seed uint64
 }
 
 // genDsim returns a linearizable history in dsim's shape: closed-loop
@@ -150,6 +153,9 @@ func genDsim(cfg dsimConfig) []Op {
 			Key:     fmt.Sprintf("k%d", rng.IntN(cfg.keys)+1),
 			Call:    next[c],
 			Outcome: OutcomeOK,
+		}
+		if rng.Float64() < cfg.hot {
+			op.Key = "k1"
 		}
 		switch rng.IntN(3) {
 		case 0:
