@@ -63,7 +63,7 @@ never a pass); 2 the file is missing or malformed.`,
 					steps = max(steps, k.Steps)
 				}
 			}
-			fmt.Fprintf(out, "%d keys: %d decided by their unique values, %d by search", len(res.Keys), len(res.Keys)-searched, searched)
+			fmt.Fprintf(out, "keys: %d decided by their unique values, %d by search", len(res.Keys)-searched, searched)
 			if searched > 0 {
 				fmt.Fprintf(out, " (at most %d of %d steps per key)", steps, res.Budget)
 			}
