@@ -36,7 +36,7 @@ const (
 type Budget int64
 
 // DefaultBudget is the budget of the zero [Budget]: a search of this many
-// steps takes about a second and a few hundred megabytes at most.
+// steps takes about a second and tens of megabytes.
 const DefaultBudget Budget = 2_000_000
 
 func (b Budget) orDefault() Budget {

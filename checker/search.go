@@ -35,7 +35,12 @@ type searcher struct {
 	// indices, with sentinel n (Knuth's dancing links).
 	next, prev []int32
 
-	state     string
+	states *stateTable
+	state  int32 // the key's value so far, as an id of states
+	// For each sort index: the state a put leaves or a read needs, or
+	// the value id an append adds.
+	arg []int32
+
 	hi        int32 // 1 + the largest sort index linearized
 	remaining int   // ok ops not yet linearized: the search ends at zero
 	frames    []frame
@@ -51,8 +56,8 @@ type searcher struct {
 
 // frame is one op linearized on the current path.
 type frame struct {
-	s         int32  // its sort index
-	prevState string // the state before it
+	s         int32 // its sort index
+	prevState int32 // the state before it
 	prevHi    int32
 	// mBefore is the smallest return among the ops before it in the scan
 	// that chose it, to resume that scan after backtracking.
@@ -83,9 +88,20 @@ func search(ops []kop, budget int64, wantOrder bool) (Verdict, []int32, int64) {
 	for s := range n + 1 {
 		sr.next[s], sr.prev[s] = (s+1)%(n+1), (s+n)%(n+1)
 	}
-	for _, p := range sr.sort {
-		if !ops[p].indet {
+	sr.states = newStateTable()
+	sr.arg = make([]int32, n)
+	for s, p := range sr.sort {
+		o := &ops[p]
+		if !o.indet {
 			sr.remaining++
+		}
+		switch {
+		case o.kind == OpPut:
+			sr.arg[s] = sr.states.of(o.value)
+		case o.kind == OpAppend:
+			sr.arg[s] = sr.states.valueID(o.value)
+		case o.isRead():
+			sr.arg[s] = sr.states.of(o.output)
 		}
 	}
 	v := sr.run()
@@ -148,7 +164,7 @@ func (sr *searcher) run() Verdict {
 					return VerdictUnknown
 				}
 				sr.steps++
-				if next, ok := sr.step(o); ok && sr.push(cursor, next, mBefore, false) {
+				if next, ok := sr.step(cursor); ok && sr.push(cursor, next, mBefore, false) {
 					descended = true
 					break
 				}
@@ -186,7 +202,7 @@ func (sr *searcher) freeRead() (int32, bool) {
 		if o.call > m {
 			break
 		}
-		if o.isRead() && o.output == sr.state {
+		if o.isRead() && sr.arg[s] == sr.state {
 			return s, true
 		}
 		if !o.indet {
@@ -196,31 +212,32 @@ func (sr *searcher) freeRead() (int32, bool) {
 	return 0, false
 }
 
-// step applies o to the current state (the KV model).
-func (sr *searcher) step(o *kop) (string, bool) {
+// step applies the op at sort index s to the current state (the KV model).
+func (sr *searcher) step(s int32) (int32, bool) {
+	o := sr.op(s)
 	switch o.kind {
 	case OpGet:
-		return sr.state, o.indet || o.output == sr.state
+		return sr.state, o.indet || sr.arg[s] == sr.state
 	case OpPut:
-		return o.value, true
+		return sr.arg[s], true
 	default:
-		return sr.state + o.value, true
+		return sr.states.appendTo(sr.state, sr.arg[s]), true
 	}
 }
 
 // push linearizes s with the state it leaves, unless that (set, state) was
 // explored before.
-func (sr *searcher) push(s int32, state string, mBefore int64, forced bool) bool {
+func (sr *searcher) push(s int32, state int32, mBefore int64, forced bool) bool {
 	n := int32(len(sr.sort))
 	hi := max(sr.hi, s+1)
 	sr.next[sr.prev[s]], sr.prev[sr.next[s]] = sr.next[s], sr.prev[s] // lift
 	// The key: hi, the sort indices below it not yet linearized (+1, so
-	// that 0 ends the list), then the state.
+	// that 0 ends the list), then the state's id.
 	k := binary.AppendUvarint(sr.keyBuf[:0], uint64(hi))
 	for t := sr.next[n]; t != n && t < hi; t = sr.next[t] {
 		k = binary.AppendUvarint(k, uint64(t)+1)
 	}
-	k = append(append(k, 0), state...)
+	k = binary.AppendUvarint(append(k, 0), uint64(state))
 	sr.keyBuf = k
 	if _, seen := sr.memo[string(k)]; seen {
 		sr.next[sr.prev[s]], sr.prev[sr.next[s]] = s, s // unlift
