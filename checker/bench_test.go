@@ -104,6 +104,9 @@ func benchCheck(b *testing.B, h []Op, want Verdict) {
 	var res Result
 	var peak uint64
 	for b.Loop() {
+		b.StopTimer()
+		runtime.GC() // so that peakHeap's baseline is what is live
+		b.StartTimer()
 		p := peakHeap(func() { res = CheckKV(h, 0) })
 		peak = max(peak, p)
 		if res.Verdict != want {
@@ -124,7 +127,6 @@ func benchCheck(b *testing.B, h []Op, want Verdict) {
 // peakHeap runs f and returns the most heap it saw live above what was live
 // before.
 func peakHeap(f func()) uint64 {
-	runtime.GC()
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	read := func() uint64 { metrics.Read(sample); return sample[0].Value.Uint64() }
 	base := read()

@@ -167,7 +167,10 @@ func WriteHTML(w io.Writer, history []Op, res Result, notes []Annotation) error 
 		}
 		extra = append(extra, a)
 	}
-	_, info := porcupine.CheckOperationsVerbose(replayModel, pops, 0)
+	replayed, info := porcupine.CheckOperationsVerbose(replayModel, pops, 0)
+	if (replayed == porcupine.Ok) != (res.Verdict == VerdictOK) {
+		return fmt.Errorf("checker: bug: drawing a %s result, porcupine replayed its orders as %s", res.Verdict, replayed)
+	}
 	info.AddAnnotations(extra)
 	return porcupine.Visualize(replayModel, info, w)
 }

@@ -3,6 +3,7 @@ package checker
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -61,6 +62,23 @@ func TestWriteHTMLVerdicts(t *testing.T) {
 		assert.Contains(t, b.String(), jsonText(t, `get(x) -> ""`))
 		assert.Contains(t, b.String(), "have no linearization")
 	})
+	t.Run("illegal draws only the witnesses", func(t *testing.T) {
+		var b bytes.Buffer
+		h := readFixture(t, "testdata/illegal/one-bad-key-among-good.json")
+		res := CheckKV(h, 0)
+		require.Equal(t, []string{"b"}, res.IllegalKeys)
+		require.NoError(t, WriteHTML(&b, h, res, nil))
+		html := b.String()
+		for i, o := range h {
+			desc := describeCall(&kvInput{kind: o.Kind, key: o.Key, value: o.Value})
+			if slices.Contains(res.Keys[1].Witness, i) {
+				assert.Contains(t, html, jsonText(t, desc), "witness op %d", i)
+			} else if o.Key != "b" {
+				assert.NotContains(t, html, jsonText(t, desc), "op %d of an ok key", i)
+			}
+		}
+		assert.Contains(t, html, fmt.Sprintf("b: these %d of its", len(res.Keys[1].Witness)))
+	})
 	t.Run("unknown still draws", func(t *testing.T) {
 		var b bytes.Buffer
 		h := hardHistory("x", 20)
@@ -69,6 +87,13 @@ func TestWriteHTMLVerdicts(t *testing.T) {
 		require.NoError(t, WriteHTML(&b, h, res, nil))
 		assert.Contains(t, b.String(), jsonText(t, `get(x) -> "!"`))
 		assert.Contains(t, b.String(), "undecided within the budget of 1000 steps")
+	})
+	t.Run("a dsim history, replayed as found", func(t *testing.T) {
+		var b bytes.Buffer
+		h := genDsim(dsimConfig{ops: 600, clients: 10, keys: 3, indeterminate: 0.02, seed: 9})
+		res := CheckKV(h, 0)
+		require.Equal(t, VerdictOK, res.Verdict)
+		require.NoError(t, WriteHTML(&b, h, res, nil), "porcupine follows every order to the end")
 	})
 	t.Run("empty history, notes only", func(t *testing.T) {
 		var b bytes.Buffer
