@@ -97,7 +97,7 @@ func (sh *shrinker) dependencies() {
 		sh.rdeps = make([][]int32, len(ops))
 		for p := range ops {
 			if ops[p].isRead() {
-				sh.deps[p] = slices.Sorted(slices.Values(u.deps(int32(p))))
+				sh.deps[p] = slices.Compact(slices.Sorted(slices.Values(u.deps(int32(p)))))
 				for _, w := range sh.deps[p] {
 					sh.rdeps[w] = append(sh.rdeps[w], int32(p))
 				}
