@@ -376,3 +376,22 @@ func TestUniqueValuesNeedNoBudget(t *testing.T) {
 		assert.Zero(t, k.Steps)
 	}
 }
+
+// The hard history of BenchmarkCheckHard50Clients, which porcupine cannot
+// decide in 10s, is decided on every key, and a stale read in it is pinned
+// down to the three ops that show it.
+func TestHardHistoryIsDecided(t *testing.T) {
+	res := CheckKV(hardDsim(), 0)
+	require.Equal(t, VerdictOK, res.Verdict)
+	require.Len(t, res.Keys, 10)
+
+	h := staleRead(hardDsim(), "k1")
+	res = CheckKV(h, 0)
+	require.Equal(t, VerdictIllegal, res.Verdict)
+	require.Equal(t, []string{"k1"}, res.IllegalKeys)
+	require.Empty(t, res.UnknownKeys)
+	k := res.Keys[0]
+	require.True(t, k.WitnessMinimal)
+	require.Len(t, k.Witness, 3)
+	assert.Equal(t, VerdictIllegal, porcupineVerdict(pick(h, k.Witness)))
+}
