@@ -9,7 +9,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/dsimlab/dsim/checker"
 	"github.com/dsimlab/dsim/clock"
@@ -32,9 +31,10 @@ type RunOptions struct {
 	HTML      string    // write porcupine's visualization of the history to this path, if set
 	DeepCopy  bool      // copy every message and record (determinism test mode)
 	MaxEvents uint64    // event budget; 0: the kernel's default
-	// CheckTimeout bounds the linearizability search; zero means 10s. A
+	// CheckBudget bounds the linearizability search per key, in counted
+	// steps (never the wall clock); zero means checker.DefaultBudget. A
 	// search cut short is reported as unknown, never as ok.
-	CheckTimeout time.Duration
+	CheckBudget checker.Budget
 	// Repro is the command that reproduces the run, if the caller knows
 	// better than "dsim run SCENARIO --seed N" (a file path, extra flags).
 	Repro string
@@ -305,12 +305,8 @@ func nodePrefix(f *sim.Failure) string {
 // the run got through its healing phase, that clients made progress.
 func (r *Run) judgeHistory(res *Result, violation func(kind, detail string)) {
 	h := r.history
-	timeout := r.opts.CheckTimeout
-	if timeout == 0 {
-		timeout = 10 * time.Second
-	}
 	ops := h.sorted()
-	lin := checker.CheckKV(ops, timeout)
+	lin := checker.CheckKV(ops, r.opts.CheckBudget)
 	res.Linearizable = string(lin.Verdict)
 	res.IllegalKeys = lin.IllegalKeys
 	promised := r.Protocol.Consistency == "" || r.Protocol.Consistency == "linearizable"
@@ -318,9 +314,31 @@ func (r *Run) judgeHistory(res *Result, violation func(kind, detail string)) {
 	case !promised:
 		// The protocol promises less: the verdict is reported, not judged.
 	case lin.Verdict == checker.VerdictIllegal:
-		violation("linearizability", "no linearization of the client history on keys "+strings.Join(lin.IllegalKeys, " "))
+		// Name each broken key with its witness: the few ops that alone
+		// have no linearization.
+		var b strings.Builder
+		b.WriteString("no linearization of the client history on keys " + strings.Join(lin.IllegalKeys, " "))
+		for _, k := range lin.Keys {
+			if k.Verdict != checker.VerdictIllegal {
+				continue
+			}
+			fmt.Fprintf(&b, "; on %s these %d ops have none:", k.Key, len(k.Witness))
+			for j, i := range k.Witness {
+				if j == 8 {
+					fmt.Fprintf(&b, " and %d more", len(k.Witness)-j)
+					break
+				}
+				if j > 0 {
+					b.WriteString(",")
+				}
+				b.WriteString(" " + ops[i].String())
+			}
+		}
+		violation("linearizability", b.String())
 	case lin.Verdict == checker.VerdictUnknown:
-		detail := fmt.Sprintf("the search timed out after %s on keys %s: not a pass", timeout, strings.Join(lin.UnknownKeys, " "))
+		detail := fmt.Sprintf("the linearizability search on keys %s ran out of its budget of %d steps per key: not a pass; "+
+			"to decide it, save the history (dsim run --history FILE) and run dsim check FILE --budget N with N above %d",
+			strings.Join(lin.UnknownKeys, " "), lin.Budget, lin.Budget)
 		if lin.Err != nil {
 			detail = lin.Err.Error()
 		}
@@ -345,17 +363,8 @@ func (r *Run) judgeHistory(res *Result, violation func(kind, detail string)) {
 }
 
 func (r *Run) writeHTML(ops []checker.Op, lin checker.Result, violation func(kind, detail string)) {
-	if lin.Verdict == checker.VerdictIllegal {
-		var only []checker.Op
-		for _, op := range ops {
-			if slices.Contains(lin.IllegalKeys, op.Key) {
-				only = append(only, op)
-			}
-		}
-		ops = only
-	}
 	var buf bytes.Buffer
-	if _, err := checker.WriteHTML(&buf, ops, r.faults, 30*time.Second); err != nil {
+	if err := checker.WriteHTML(&buf, ops, lin, r.faults); err != nil {
 		violation("html", err.Error())
 		return
 	}

@@ -96,8 +96,8 @@ func TestIllegalHistoryIsWrittenOut(t *testing.T) {
 	require.True(t, r.Failed())
 	require.Len(t, rec.errors, 1)
 	msg := rec.errors[0]
-	assert.Contains(t, msg, "operations on k1 (12 in all, by call time):\n  c")
-	assert.Contains(t, msg, `get(k1) -> "`)
+	assert.Contains(t, msg, "operations on k1 that have no linearization (2 of its 12, by call time):\n  c2 put(k1, \"c2.1\")")
+	assert.Contains(t, msg, `  c1 get(k1) -> ""`)
 	base := filepath.Join(dir, "world-seed1")
 	assert.Contains(t, msg, "are in "+base+".json and "+base+".html")
 	js, err := os.ReadFile(base + ".json")

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/dsimlab/dsim/checker"
 	"github.com/dsimlab/dsim/clock"
@@ -95,49 +94,31 @@ func (r *Report) String() string {
 // quoted is how many operations of an illegal key a report quotes.
 const quoted = 12
 
-// badOperations quotes the operations of the first key whose history has
-// no linearization, in call order, so a failure message shows what went
-// wrong without opening a file.
+// badOperations quotes, for the first key whose history has no
+// linearization, the checker's witness: a smallest set of its operations
+// that alone have none, in call order. A failure message then shows what
+// went wrong without opening a file.
 func (r *Report) badOperations() string {
 	if len(r.Result.IllegalKeys) == 0 || len(r.history) == 0 {
 		return ""
 	}
-	key := r.Result.IllegalKeys[0]
-	var ops []checker.Op
-	for _, op := range r.history {
-		if op.Key == key {
-			ops = append(ops, op)
+	res := checker.CheckKV(r.history, 0)
+	for _, k := range res.Keys {
+		if k.Verdict != checker.VerdictIllegal {
+			continue
 		}
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "operations on %s (%d in all, by call time):\n", key, len(ops))
-	for i, op := range ops {
-		if i == quoted {
-			fmt.Fprintf(&b, "  ... %d more\n", len(ops)-quoted)
-			break
+		var b strings.Builder
+		fmt.Fprintf(&b, "operations on %s that have no linearization (%d of its %d, by call time):\n", k.Key, len(k.Witness), k.Ops)
+		for n, i := range k.Witness {
+			if n == quoted {
+				fmt.Fprintf(&b, "  ... %d more\n", len(k.Witness)-quoted)
+				break
+			}
+			b.WriteString("  " + r.history[i].String() + "\n")
 		}
-		b.WriteString("  " + describeOp(op) + "\n")
+		return b.String()
 	}
-	return b.String()
-}
-
-// describeOp renders one operation: c1 put(k1, "c1.3") ok in [1.200s, 1.260s].
-func describeOp(op checker.Op) string {
-	arg := ""
-	if op.Kind != checker.OpGet {
-		arg = fmt.Sprintf(", %q", op.Value)
-	}
-	s := fmt.Sprintf("%s %s(%s%s)", op.Client, op.Kind, op.Key, arg)
-	switch op.Outcome {
-	case checker.OutcomeOK:
-		if op.Kind == checker.OpGet {
-			s += fmt.Sprintf(" -> %q", op.Output)
-		}
-		return s + fmt.Sprintf(" in [%s, %s]", clock.Time(op.Call), clock.Time(op.Return))
-	case checker.OutcomeIndeterminate:
-		return s + fmt.Sprintf(" called at %s, outcome unknown", clock.Time(op.Call))
-	}
-	return s + fmt.Sprintf(" failed in [%s, %s]", clock.Time(op.Call), clock.Time(op.Return))
+	return ""
 }
 
 // builtin reports whether dsim's own binary knows the protocol.
@@ -242,7 +223,7 @@ func (r *Report) writeIllegal(base string) error {
 	if err := checker.WriteHistory(&js, ops); err != nil {
 		return err
 	}
-	if _, err := checker.WriteHTML(&html, ops, nil, 30*time.Second); err != nil {
+	if err := checker.WriteHTML(&html, ops, checker.CheckKV(ops, 0), nil); err != nil {
 		return err
 	}
 	if err := os.WriteFile(base+".json", js.Bytes(), 0o644); err != nil {
