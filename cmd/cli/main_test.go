@@ -210,7 +210,7 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{[]string{"run", "--all", "broadcast/basic"}, "--all takes no scenario"},
 		{[]string{"run", "--all", "--trace", "x"}, "apply to one scenario"},
 		{[]string{"run", "broadcast/basic", "--trace", "/no/such/dir/t"}, "--trace:"},
-		{[]string{"show"}, "want one scenario name"},
+		{[]string{"show"}, "want one scenario or protocol name"},
 		{[]string{"show", "nope"}, `unknown scenario "nope"`},
 		{[]string{"list", "extra"}, "list: want no arguments"},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
