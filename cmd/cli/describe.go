@@ -51,35 +51,12 @@ func consistency(p *protocols.Protocol) string {
 	if p.Build == nil {
 		return ""
 	}
-	w, err := p.Build(defaultSetup(p))
+	w, err := p.Build(p.DefaultSetup())
 	if err != nil || !w.Checks.History {
 		return ""
 	}
 	return "linearizable"
 }
-
-// defaultSetup is a Setup with every option at its default.
-func defaultSetup(p *protocols.Protocol) protocols.Setup {
-	return protocols.Setup{
-		Servers:  protocols.Servers(max(p.MinServers, 3)),
-		Clients:  protocols.Clients(p.DefaultClients),
-		Options:  noSettings{},
-		Workload: noSettings{},
-		Chaos:    5 * clock.Second,
-		Healing:  5 * clock.Second,
-	}
-}
-
-// noSettings answers every getter with its default.
-type noSettings struct{}
-
-func (noSettings) Duration(_ string, d clock.Duration) clock.Duration { return d }
-func (noSettings) Int(_ string, d, _, _ int) int                      { return d }
-func (noSettings) Bool(_ string, d bool) bool                         { return d }
-func (noSettings) Percent(_ string, d float64) float64                { return d }
-func (noSettings) Word(_, d string, _ ...string) string               { return d }
-func (noSettings) Raw(string) (string, bool)                          { return "", false }
-func (noSettings) Fail(string, string, ...any)                        {}
 
 var roleKinds = map[protocols.RoleKind]string{
 	protocols.RoleOther: "other", protocols.RoleLeads: "leads", protocols.RoleSeeks: "seeks to lead",
