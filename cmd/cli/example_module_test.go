@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -30,7 +31,8 @@ func TestExampleModule(t *testing.T) {
 		cmd.Dir = dir
 		out, err := cmd.CombinedOutput()
 		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
 			code = ee.ExitCode()
 		} else if err != nil {
 			t.Fatalf("%s %v: %v", name, args, err)
