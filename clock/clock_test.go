@@ -38,6 +38,8 @@ func TestFormatParseDuration(t *testing.T) {
 		1234567 * time.Microsecond:    "1.234567s",
 		153417 * time.Microsecond:     "153.417ms",
 		12500 * time.Nanosecond:       "12.5us",
+		time.Microsecond:              "1us", // not "1.us"
+		40 * time.Microsecond:         "40us",
 		7 * time.Nanosecond:           "7ns",
 		-50 * time.Millisecond:        "-50ms",
 		3*time.Hour + time.Nanosecond: "10800.000000001s",

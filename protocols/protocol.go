@@ -33,6 +33,14 @@ type Protocol struct {
 	// sweep counts how many runs reached each; a node reporting a probe
 	// not declared here is a mistake the checklist test catches.
 	Probes []string
+	// Violations are the violation kinds its own checks (monitors and final
+	// checks) can report, beside the generic ones every run may report
+	// (liveness, convergence, linearizability, exactly-once, stale-read,
+	// event-budget, panic, ...; scenarios.GenericViolations lists them).
+	// A scenario's "expect violation KIND" must name one of the two, so a
+	// misspelt kind is refused instead of never being found. Nil means
+	// undeclared: any kind is accepted, and nothing is checked.
+	Violations []string
 	// Messages holds one value of each message type its nodes send. Their
 	// Kind()s are the kinds targeted fault rules may name; a node sending
 	// a kind not declared here is a mistake the checklist test catches.

@@ -125,7 +125,14 @@ func All() ([]*Scenario, error) {
 // scenario file. A name that is both prefers the file, so an edited copy
 // saved under the same relative path runs as edited.
 func Load(arg string) (*Scenario, error) {
-	if st, err := os.Stat(arg); err == nil && !st.IsDir() {
+	st, err := os.Stat(arg)
+	if err == nil && st.IsDir() && (strings.HasSuffix(arg, ".scn") || !validName(arg)) {
+		return nil, fmt.Errorf("%s is a directory, not a scenario file", arg)
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !validName(arg) {
+		return nil, err // permission denied, a path through a file, ...
+	}
+	if err == nil && !st.IsDir() {
 		f, err := os.Open(arg)
 		if err != nil {
 			return nil, err
@@ -137,4 +144,10 @@ func Load(arg string) (*Scenario, error) {
 		return nil, fmt.Errorf("%w: no such file %s", ErrUnknownScenario, arg)
 	}
 	return Builtin(arg)
+}
+
+// validName reports whether name could be a built-in scenario's name.
+func validName(name string) bool {
+	_, err := BuiltinSource(name)
+	return err == nil
 }

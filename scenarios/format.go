@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"slices"
@@ -53,6 +52,7 @@ type Scenario struct {
 	Faults   []sim.Fault // with At set, in file order
 
 	faultLines []int // line of each fault, for errors found after parsing
+	expectLine int   // line of the expect line, for errors found when the run is wired
 }
 
 // Setting is one "option" or "workload" line.
@@ -85,16 +85,25 @@ const (
 const DefaultHealing = 5 * clock.Second
 
 // Parse reads a scenario. name is used in error messages ("file.scn:12:
-// ...") and becomes Scenario.Name.
+// ...") and becomes Scenario.Name; "-" stands for standard input and is
+// called "stdin" in messages. It reads as it parses and stops at the first
+// problem: a file that is not text, or is larger than MaxFileSize, or has
+// more than MaxFaults faults, is refused without being read to its end.
 func Parse(name string, r io.Reader) (*Scenario, error) {
 	s := &Scenario{Name: name, Clients: -1, Healing: -1, Seed: 1, Link: net.DefaultLink}
 	seen := map[string]int{}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	lr := newLineReader(r)
 	line := 0
-	for sc.Scan() {
+	name = label(name)
+	for {
+		raw, err := lr.next()
+		if err == io.EOF {
+			break
+		}
 		line++
-		raw := sc.Text()
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
+		}
 		if !isText(raw) {
 			raw = stripComment(raw)
 		}
@@ -116,9 +125,6 @@ func Parse(name string, r io.Reader) (*Scenario, error) {
 		if err := d.parse(s, directiveLine{raw: raw, key: key, args: fields[1:], line: line}); err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s:%d: %w", name, line+1, err)
 	}
 	switch {
 	case s.Protocol == "":
@@ -234,6 +240,7 @@ func init() {
 				return fmt.Errorf("expect: want \"expect violation KIND\" or \"expect probe NAME\"")
 			}
 			s.Expect = Expectation{Kind: l.args[0], Name: l.args[1]}
+			s.expectLine = l.line
 			return nil
 		}},
 		"chaos": {once: true, parse: parseChaos},
@@ -294,6 +301,9 @@ func parseChaos(s *Scenario, l directiveLine) error {
 
 // addFault adds an "at TIME FAULT" line.
 func (s *Scenario) addFault(args []string, line int) error {
+	if len(s.Faults) >= MaxFaults {
+		return fmt.Errorf("more than %d faults: a scenario file may list at most %d (a swarm, \"chaos swarm\", draws as many as it likes)", MaxFaults, MaxFaults)
+	}
 	f, err := parseAt(args)
 	if err != nil {
 		return err

@@ -30,7 +30,7 @@ type RunOptions struct {
 	Trace     io.Writer // receives every trace line, if set
 	HTML      string    // write porcupine's visualization of the history to this path, if set
 	DeepCopy  bool      // copy every message and record (determinism test mode)
-	MaxEvents uint64    // event budget; 0: the kernel's default
+	MaxEvents uint64    // event budget; 0: sized from the scenario (EventBudget)
 	// CheckBudget bounds the linearizability search per key, in counted
 	// steps (never the wall clock); zero means checker.DefaultBudget. A
 	// search cut short is reported as unknown, never as ok.
@@ -83,18 +83,24 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 	if p == nil {
 		var err error
 		if p, err = Lookup(s.Protocol); err != nil {
-			return nil, fmt.Errorf("%s: %w", s.Name, err)
+			return nil, fmt.Errorf("%s: %w", s.label(), err)
 		}
 	}
 	if min := max(p.MinServers, 1); s.Nodes < min {
-		return nil, fmt.Errorf("%s: %s needs at least %d nodes, the scenario has %d", s.Name, p.Name, min, s.Nodes)
+		return nil, fmt.Errorf("%s: %s needs at least %d nodes, the scenario has %d", s.label(), p.Name, min, s.Nodes)
+	}
+	if err := checkExpect(s, p); err != nil {
+		return nil, err
+	}
+	if err := checkNetwork(s); err != nil {
+		return nil, err
 	}
 	bug := s.Bug
 	if o.Bug != "" {
 		bug = o.Bug
 	}
 	if bug != "" && !p.HasBug(bug) {
-		return nil, fmt.Errorf("%s: protocol %s has no bug variant %q (%s)", s.Name, p.Name, bug, bugNames(p))
+		return nil, fmt.Errorf("%s: protocol %s has no bug variant %q (%s)", s.label(), p.Name, bug, bugNames(p))
 	}
 	clients := s.Clients
 	if clients < 0 {
@@ -104,8 +110,8 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		Servers:  protocols.Servers(s.Nodes),
 		Clients:  protocols.Clients(clients),
 		Bug:      bug,
-		Options:  newSettings(s.Name, "option", s.Options),
-		Workload: newSettings(s.Name, "workload", s.Workload),
+		Options:  newSettings(s, "option", s.Options),
+		Workload: newSettings(s, "workload", s.Workload),
 		Chaos:    s.Duration,
 		Healing:  s.healing(),
 	}
@@ -118,13 +124,13 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.Name, err)
+		return nil, fmt.Errorf("%s: %w", s.label(), err)
 	}
 	if wiring.Server == nil {
-		return nil, fmt.Errorf("%s: protocol %s built no server factory", s.Name, p.Name)
+		return nil, fmt.Errorf("%s: protocol %s built no server factory", s.label(), p.Name)
 	}
 	if clients > 0 && wiring.Client == nil {
-		return nil, fmt.Errorf("%s: protocol %s has no clients; remove the clients line", s.Name, p.Name)
+		return nil, fmt.Errorf("%s: protocol %s has no clients; remove the clients line", s.label(), p.Name)
 	}
 	server, client := wiring.Server, wiring.Client
 	r := &Run{Scenario: s, Protocol: p, Seed: o.Seed, Bug: bug, opts: o, checks: wiring.Checks, probes: map[string]int{}}
@@ -139,7 +145,7 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 	}
 	if h := s.healing(); h > 0 && h < minHealing {
 		return nil, fmt.Errorf("%s: healing %s is too short for %s to recover and be judged; use at least %s, or healing 0s to skip the end-of-run checks",
-			s.Name, clock.FormatDuration(h), p.Name, clock.FormatDuration(minHealing))
+			s.label(), clock.FormatDuration(h), p.Name, clock.FormatDuration(minHealing))
 	}
 	r.healAt = clock.Time(s.Duration)
 	r.End = r.healAt.Add(s.healing())
@@ -152,7 +158,7 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		Link:      s.Link,
 		Faults:    faults,
 		Monitors:  wiring.Checks.Monitors,
-		MaxEvents: o.MaxEvents,
+		MaxEvents: cmp.Or(o.MaxEvents, EventBudget(s, clients)),
 		DeepCopy:  o.DeepCopy,
 		Trace:     o.Trace,
 		Strategy: func(name string, args []string) (protocols.Wrapper, error) {
@@ -184,10 +190,10 @@ func scenarioError(s *Scenario, err error) error {
 	msg := err.Error()
 	for i, f := range s.Faults {
 		if strings.HasPrefix(msg, fmt.Sprintf("at %s %s: ", f.At, f)) {
-			return fmt.Errorf("%s:%d: %s", s.Name, s.Line(i), strings.SplitN(msg, ": ", 2)[1])
+			return fmt.Errorf("%s:%d: %s", s.label(), s.Line(i), strings.SplitN(msg, ": ", 2)[1])
 		}
 	}
-	return fmt.Errorf("%s: %w", s.Name, err)
+	return fmt.Errorf("%s: %w", s.label(), err)
 }
 
 func (r *Run) observe(_ *sim.World, ev *sim.Info) {
@@ -431,7 +437,7 @@ func checkRuleKinds(s *Scenario, p *protocols.Protocol) error {
 			continue
 		}
 		if k := f.Rule.Kind; k != "" && !slices.Contains(kinds, k) {
-			return fmt.Errorf("%s:%d: %s has no message kind %q (its kinds: %s)", s.Name, s.Line(i), p.Name, k, strings.Join(kinds, ", "))
+			return fmt.Errorf("%s:%d: %s has no message kind %q (its kinds: %s)", s.label(), s.Line(i), p.Name, k, strings.Join(kinds, ", "))
 		}
 	}
 	return nil

@@ -204,6 +204,7 @@ func (w *World) crash(n *node) {
 	n.inc++
 	n.store = n.store[:n.synced]
 	n.paused = false
+	w.parked -= len(n.held)
 	n.held = nil
 	n.pending = false
 	for i := range n.timers {

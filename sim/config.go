@@ -11,8 +11,24 @@ import (
 
 // DefaultMaxEvents is the event budget when Config.MaxEvents is zero: far
 // more than any sane scenario needs, few enough that a livelock is reported
-// within seconds.
+// within seconds. The scenarios runner sizes a tighter budget from each
+// scenario (scenarios.EventBudget).
 const DefaultMaxEvents = 20_000_000
+
+// DefaultMaxInstant is how many events may happen at one virtual instant
+// when Config.MaxInstant is zero. A sane run has a few per instant (at most
+// about every pair of nodes at once); one where time stops advancing
+// (zero latency, zero-length timers) piles up millions at one instant, and
+// is failed as a time stall instead of running until its event budget.
+const DefaultMaxInstant = 100_000
+
+// DefaultMaxInFlight is the bound on what a run may hold waiting at once
+// (messages on the wire, on held links and at paused nodes, armed timers)
+// when Config.MaxInFlight is zero. The queue is the kernel's one store
+// that grows with what nodes send rather than with what they do, so a
+// node sending faster than the network delivers fails the run here, in
+// a count of entries, long before it fills the machine's memory.
+const DefaultMaxInFlight = 1_000_000
 
 // MaxNodes bounds the size of a world: beyond this a scenario is almost
 // certainly a typo, and the dense link matrix would grow large.
@@ -30,6 +46,13 @@ type Config struct {
 	Faults    []Fault        // the fault schedule; applied in time order, ties in list order
 	Monitors  []protocols.Monitor
 	MaxEvents uint64    // event budget; 0 means DefaultMaxEvents
+	// MaxInstant fails the run as a time stall when this many events
+	// happen at one virtual instant; 0 means DefaultMaxInstant.
+	MaxInstant uint64
+	// MaxInFlight fails the run when this many events wait in the queue,
+	// on held links and at paused nodes at once; 0 means
+	// DefaultMaxInFlight.
+	MaxInFlight int
 	DeepCopy  bool      // copy every message and record, to catch nodes sharing memory through them
 	Trace     io.Writer // if set, receives every trace line
 	// Strategy resolves the byzantine strategies "byzantine" faults name;

@@ -35,6 +35,8 @@ type World struct {
 	linkHeld  [][]event    // per directed link: messages waiting on a clog or hold, in arrival order
 	flushAt   []clock.Time // per directed link: when a release of its held messages is queued
 	keys      *protocols.Keyring
+	instant   uint64 // events processed at the current virtual time, for the stall check
+	parked    int    // events held on links and at paused nodes, outside the queue
 }
 
 type node struct {
@@ -82,6 +84,12 @@ func New(cfg Config) (*World, error) {
 	}
 	if cfg.MaxEvents == 0 {
 		cfg.MaxEvents = DefaultMaxEvents
+	}
+	if cfg.MaxInstant == 0 {
+		cfg.MaxInstant = DefaultMaxInstant
+	}
+	if cfg.MaxInFlight == 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
 	}
 	all := slices.Concat(cfg.Servers, cfg.Clients)
 	w := &World{
@@ -192,6 +200,11 @@ type Stats struct {
 	Dropped   uint64 // copies lost, cut off, dropped by rule or addressed to a down node
 	Signed    uint64 // signatures made (protocols.Keys)
 	Verified  uint64 // signatures checked
+	// PeakInFlight is the most events ever waiting at once (Config.MaxInFlight).
+	PeakInFlight int
+	// PeakInstant is the most events ever processed at one virtual instant
+	// (Config.MaxInstant).
+	PeakInstant uint64
 }
 
 // Stats returns the message and signature counts so far.
@@ -311,6 +324,7 @@ func (w *World) process(ev *event) bool {
 		}
 		next := n.held[0]
 		n.held = n.held[1:]
+		w.parked--
 		if len(n.held) > 0 {
 			w.push(event{at: ev.at, kind: evDrain, node: ev.node, inc: n.inc})
 		}
@@ -356,8 +370,13 @@ func (w *World) process(ev *event) bool {
 			return false
 		}
 	}
+	if ev.at != w.now || w.events == 0 {
+		w.instant = 0
+	}
 	w.now = ev.at
 	w.events++
+	w.instant++
+	w.stats.PeakInstant = max(w.stats.PeakInstant, w.instant)
 	w.notes = w.notes[:0]
 	w.trace.begin(w.events, w.now)
 	w.info = Info{Seq: w.events, Time: w.now}
@@ -422,10 +441,28 @@ func (w *World) process(ev *event) bool {
 	for _, o := range w.observers {
 		o(w, info)
 	}
-	if w.failure == nil && w.events >= w.cfg.MaxEvents {
-		w.fail("event-budget", "", fmt.Sprintf("%d events processed by %s without finishing: a livelock, or a scenario that needs a larger budget", w.events, w.now))
+	if w.failure == nil {
+		w.checkBudgets()
 	}
 	return true
+}
+
+// checkBudgets fails a run that is running away: one that has used its
+// event budget, whose virtual time has stopped advancing, or that holds
+// more waiting events than it may. Each counts events, never wall time or
+// bytes of the Go heap, so the same seed fails the same way, at the same
+// event, on every machine.
+func (w *World) checkBudgets() {
+	inFlight := w.q.Len() + w.parked
+	w.stats.PeakInFlight = max(w.stats.PeakInFlight, inFlight)
+	switch {
+	case w.events >= w.cfg.MaxEvents:
+		w.fail("event-budget", "", fmt.Sprintf("%d events processed by %s without finishing: a livelock, or a scenario that needs a larger budget (--max-events)", w.events, w.now))
+	case w.instant >= w.cfg.MaxInstant:
+		w.fail("time-stall", "", fmt.Sprintf("%d events at virtual time %s without time advancing: the nodes keep reacting to each other at one instant (zero network latency, or a timer of zero length)", w.instant, w.now))
+	case inFlight >= w.cfg.MaxInFlight:
+		w.fail("memory-budget", "", fmt.Sprintf("%d messages and timers waiting at once by %s (the budget is %d): the nodes send faster than the network delivers, as with a timer far below the link latency", inFlight, w.now, w.cfg.MaxInFlight))
+	}
 }
 
 func (w *World) fail(kind string, id protocols.NodeID, detail string) {
@@ -514,6 +551,7 @@ func (w *World) holds(n *node, ev *event) bool {
 	}
 	ev.arrived = true
 	n.held = append(n.held, *ev)
+	w.parked++
 	return true
 }
 
@@ -522,6 +560,7 @@ func (w *World) holds(n *node, ev *event) bool {
 func (w *World) holdOnLink(ev *event, until clock.Time) {
 	l := int(ev.from)*len(w.nodes) + int(ev.node)
 	w.linkHeld[l] = append(w.linkHeld[l], *ev)
+	w.parked++
 	if until != clock.Never && w.flushAt[l] != until {
 		w.flushAt[l] = until
 		w.push(event{at: until, kind: evFlush, from: ev.from, node: ev.node})
@@ -545,6 +584,7 @@ func (w *World) flushLink(l int) {
 		return
 	}
 	w.linkHeld[l] = nil
+	w.parked -= len(held)
 	for _, ev := range held {
 		ev.at = w.now
 		w.push(ev)

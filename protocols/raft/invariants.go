@@ -28,6 +28,12 @@ const (
 	KindAckedWriteLost     = "acked-write-lost"     // a write acknowledged to a client is missing from a server's applied sequence
 )
 
+// Violations lists the kinds above, for Protocol.Violations.
+var Violations = []string{
+	KindElectionSafety, KindVoteOnce, KindTermMonotonic, KindLeaderAppendOnly, KindLogMatching,
+	KindNeedlessTruncation, KindCommitCurrentTerm, KindLeaderCompleteness, KindStateMachineSafety, KindAckedWriteLost,
+}
+
 // Monitors returns fresh instances of every Raft monitor, for one run.
 func Monitors() []protocols.Monitor {
 	l := &lookup{}

@@ -44,9 +44,11 @@ func (o Options) Validate() error {
 		return fmt.Errorf("%w: MaxAppendEntries %d is negative", ErrBadOptions, o.MaxAppendEntries)
 	case d.ElectionTimeoutMax < d.ElectionTimeoutMin:
 		return fmt.Errorf("%w: election timeout max %v is below min %v", ErrBadOptions, d.ElectionTimeoutMax, d.ElectionTimeoutMin)
-	case d.HeartbeatInterval >= d.ElectionTimeoutMin:
-		// Followers would time out between heartbeats of a healthy leader.
-		return fmt.Errorf("%w: heartbeat %v is not below the election timeout %v", ErrBadOptions, d.HeartbeatInterval, d.ElectionTimeoutMin)
+	case 2*d.HeartbeatInterval > d.ElectionTimeoutMin:
+		// Followers would time out between heartbeats of a healthy leader,
+		// or after one heartbeat lost or late.
+		return fmt.Errorf("%w: heartbeat %v is not well under the election timeout %v: a follower would start an election after one late heartbeat; use a heartbeat of at most half the election timeout",
+			ErrBadOptions, d.HeartbeatInterval, d.ElectionTimeoutMin)
 	}
 	if _, err := parseBug(o.Bug); err != nil {
 		return fmt.Errorf("%w: %w", ErrBadOptions, err)

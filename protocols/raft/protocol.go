@@ -22,6 +22,7 @@ var Protocol = &protocols.Protocol{
 	MinHealing:     clock.Second,
 	Bugs:           Bugs,
 	Probes:         slices.Concat(Probes, kv.Probes),
+	Violations:     Violations,
 	Messages: []protocols.Message{
 		RequestVote{}, RequestVoteReply{}, AppendEntries{}, AppendEntriesReply{}, kv.Request{}, kv.Reply{},
 	},

@@ -1,0 +1,173 @@
+package scenarios
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/dsimlab/dsim/clock"
+	"github.com/dsimlab/dsim/net"
+	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/sim"
+)
+
+// What a user types must not make a run run away: these limits turn a
+// scenario that cannot make sense into an error before it runs, and a run
+// that goes wrong anyway into that seed's failure within seconds. Every
+// limit that decides a verdict counts something deterministic (events,
+// lines, entries), never wall time or heap bytes, so a seed fails the same
+// way on every machine. docs/architecture.md ("Budgets") explains them.
+
+// Limits on a scenario file.
+const (
+	// MaxFileSize bounds a scenario file, in bytes.
+	MaxFileSize = 16 << 20
+	// MaxLineSize bounds one line of it.
+	MaxLineSize = 1 << 20
+	// MaxFaults bounds the faults a file lists (at and byzantine lines). A
+	// swarm's own draws are not counted: an hour of the harshest swarm
+	// draws about fifty thousand, and they cost nothing to parse.
+	MaxFaults = 10_000
+)
+
+// EventsPerNodeSecond sizes a run's default event budget: this many events
+// per node (servers and clients) per simulated second of the whole run.
+// Runs of the built-in protocols use at most about 250, chaos included; a
+// budget forty times that fails a livelock within seconds of wall time and
+// never a sane run.
+const EventsPerNodeSecond = 10_000
+
+// MinEventBudget is the smallest default event budget, for short runs of
+// few nodes, whose bursts (a held link released at once) weigh more.
+const MinEventBudget = 1_000_000
+
+// EventBudget returns the default event budget of a run of s with the given
+// number of clients: EventsPerNodeSecond per node per simulated second,
+// chaos and healing phases together, at least MinEventBudget.
+func EventBudget(s *Scenario, clients int) uint64 {
+	nodes := float64(s.Nodes + max(clients, 0))
+	secs := (s.Duration + s.healing()).Seconds()
+	budget := math.Ceil(nodes * secs * EventsPerNodeSecond)
+	if budget > math.MaxUint64/2 {
+		return math.MaxUint64 / 2
+	}
+	return max(uint64(budget), MinEventBudget)
+}
+
+// MinLatency is the smallest mean one-way latency a scenario may give a
+// link. With zero latency a message arrives the instant it is sent, so a
+// client and a server can trade requests forever without virtual time
+// moving; the kernel would stop such a run as a time stall, but a setting
+// that can only produce one is refused before the run.
+const MinLatency = clock.Microsecond
+
+// TimerFloorDivisor relates the shortest duration an option or workload
+// line may set to the network: a timer below the mean one-way latency
+// divided by this fires thousands of times per message on the wire, and a
+// run would spend its event budget on nothing else (a 1ns heartbeat over a
+// 1-10ms network sends millions of messages and delivers dozens).
+const TimerFloorDivisor = 1000
+
+// meanLatency is the mean one-way delay a latency distribution yields.
+func meanLatency(l net.Latency) clock.Duration {
+	switch l.Dist {
+	case net.Uniform:
+		return l.Min + (l.Max-l.Min)/2
+	case net.Exponential:
+		return l.Min + l.Mean
+	}
+	return l.Min
+}
+
+// checkLatency refuses a latency with which virtual time can stand still.
+func checkLatency(l net.Latency) error {
+	if meanLatency(l) < MinLatency {
+		return fmt.Errorf("net latency %s: a message would arrive the instant it is sent, and nodes could trade messages forever without virtual time moving; give links a mean latency of at least %s",
+			l, clock.FormatDuration(MinLatency))
+	}
+	return nil
+}
+
+// checkNetwork refuses link latencies, initial or scheduled, with which
+// virtual time can stand still.
+func checkNetwork(s *Scenario) error {
+	if err := checkLatency(s.Link.Latency); err != nil {
+		return fmt.Errorf("%s: %w", s.label(), err)
+	}
+	for i, f := range s.Faults {
+		if f.Kind == sim.NetSet && f.Field == sim.FieldLatency {
+			if err := checkLatency(f.Lat); err != nil {
+				return fmt.Errorf("%s:%d: %w", s.label(), s.Line(i), err)
+			}
+		}
+	}
+	return nil
+}
+
+// timerFloor is the shortest positive duration an option or workload line
+// may set in a scenario whose links start out as s.Link says.
+func timerFloor(s *Scenario) clock.Duration {
+	return meanLatency(s.Link.Latency) / TimerFloorDivisor
+}
+
+// GenericViolations are the violation kinds any run may report, whatever
+// its protocol declares: the runner's own checks (linearizability, client
+// liveness), the shared checks protocols build on (protocols.Convergence,
+// the kv service's exactly-once and stale-read) and the kernel's failures.
+var GenericViolations = []string{
+	"linearizability", "linearizability-unknown", "liveness", "convergence", "exactly-once", "stale-read",
+	"event-budget", "time-stall", "memory-budget", "panic", "bad-effect", "final-check", "violation",
+}
+
+// knownViolations returns the kinds an expect line may name for p, or nil
+// when p does not declare its own.
+func knownViolations(p *protocols.Protocol) []string {
+	if p.Violations == nil {
+		return nil
+	}
+	var kinds []string
+	for _, k := range slices.Concat(p.Violations, GenericViolations) {
+		if !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	return kinds
+}
+
+// checkExpect refuses an expect line that names a violation kind or a probe
+// the protocol can never report: such a scenario could never pass, and the
+// run's "expected ..., not found" would blame the protocol for a typo.
+func checkExpect(s *Scenario, p *protocols.Protocol) error {
+	e := s.Expect
+	where := s.label()
+	if s.expectLine > 0 {
+		where = fmt.Sprintf("%s:%d", where, s.expectLine)
+	}
+	switch e.Kind {
+	case "violation":
+		known := knownViolations(p)
+		if known != nil && !slices.Contains(known, e.Name) {
+			return fmt.Errorf("%s: expect violation %s: %s never reports it (its kinds: %s)", where, e.Name, p.Name, strings.Join(known, ", "))
+		}
+	case "probe":
+		if !slices.Contains(p.Probes, e.Name) {
+			if len(p.Probes) == 0 {
+				return fmt.Errorf("%s: expect probe %s: %s declares no probes", where, e.Name, p.Name)
+			}
+			return fmt.Errorf("%s: expect probe %s: %s has no such probe (its probes: %s)", where, e.Name, p.Name, strings.Join(p.Probes, ", "))
+		}
+	}
+	return nil
+}
+
+// label is how messages name the scenario: its name, or "stdin" for one
+// read from standard input (named "-" so that its repro reads it again).
+func (s *Scenario) label() string { return label(s.Name) }
+
+func label(name string) string {
+	if name == "-" {
+		return "stdin"
+	}
+	return name
+}
