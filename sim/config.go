@@ -45,7 +45,12 @@ type Config struct {
 	Link      net.LinkConfig // initial settings of every link
 	Faults    []Fault        // the fault schedule; applied in time order, ties in list order
 	Monitors  []protocols.Monitor
-	MaxEvents uint64 // event budget; 0 means DefaultMaxEvents
+	MaxEvents uint64    // event budget; 0 means DefaultMaxEvents
+	DeepCopy  bool      // copy every message and record, to catch nodes sharing memory through them
+	Trace     io.Writer // if set, receives every trace line
+	// Strategy resolves the byzantine strategies "byzantine" faults name;
+	// nil means the world knows none.
+	Strategy StrategyFunc
 	// MaxInstant fails the run as a time stall when this many events
 	// happen at one virtual instant; 0 means DefaultMaxInstant.
 	MaxInstant uint64
@@ -53,11 +58,6 @@ type Config struct {
 	// on held links and at paused nodes at once; 0 means
 	// DefaultMaxInFlight.
 	MaxInFlight int
-	DeepCopy    bool      // copy every message and record, to catch nodes sharing memory through them
-	Trace       io.Writer // if set, receives every trace line
-	// Strategy resolves the byzantine strategies "byzantine" faults name;
-	// nil means the world knows none.
-	Strategy StrategyFunc
 }
 
 // Validate reports a configuration that cannot run, naming the problem.
