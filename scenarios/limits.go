@@ -34,13 +34,26 @@ const (
 // EventsPerNodeSecond sizes a run's default event budget: this many events
 // per node (servers and clients) per simulated second of the whole run.
 // Runs of the built-in protocols use at most about 250, chaos included; a
-// budget forty times that fails a livelock within seconds of wall time and
+// budget twenty times that fails a livelock within seconds of wall time and
 // never a sane run.
-const EventsPerNodeSecond = 10_000
+const EventsPerNodeSecond = 5_000
 
-// MinEventBudget is the smallest default event budget, for short runs of
-// few nodes, whose bursts (a held link released at once) weigh more.
-const MinEventBudget = 1_000_000
+// MinEventBudget and MaxEventBudget bound the default event budget: short
+// runs of few nodes get more (their bursts, a held link released at once,
+// weigh more), and the longest runs of the most nodes get less, so that a
+// runaway fails within about ten seconds whatever the scenario. A scenario
+// that needs more takes --max-events (RunOptions.MaxEvents).
+const (
+	MinEventBudget = 1_000_000
+	MaxEventBudget = 10_000_000
+)
+
+// MaxHistory bounds the client operations a run records: a run with
+// clients keeps each one for the linearizability check, and a history
+// this long comes only from clients looping over a near-zero-latency
+// network. An hour of three clients at the canonical settings records
+// about 200,000.
+const MaxHistory = 1_000_000
 
 // EventBudget returns the default event budget of a run of s with the given
 // number of clients: EventsPerNodeSecond per node per simulated second,
@@ -49,10 +62,7 @@ func EventBudget(s *Scenario, clients int) uint64 {
 	nodes := float64(s.Nodes + max(clients, 0))
 	secs := (s.Duration + s.healing()).Seconds()
 	budget := math.Ceil(nodes * secs * EventsPerNodeSecond)
-	if budget > math.MaxUint64/2 {
-		return math.MaxUint64 / 2
-	}
-	return max(uint64(budget), MinEventBudget)
+	return uint64(min(max(budget, MinEventBudget), MaxEventBudget))
 }
 
 // MinLatency is the smallest mean one-way latency a scenario may give a

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -233,6 +234,21 @@ func (r *Run) Healing() bool { return r.World.Now() >= r.healAt && r.healAt < r.
 
 // Probes returns how often each coverage probe fired so far.
 func (r *Run) Probes() map[string]int { return r.probes }
+
+// FinishContext is Finish that stops early, returning ctx's error and no
+// result, when ctx is cancelled (Ctrl-C): it checks between batches of
+// events, which changes nothing about a run that is not interrupted.
+func (r *Run) FinishContext(ctx context.Context) (*Result, error) {
+	for more := r.result == nil; more; {
+		for i := 0; i < 4096 && more; i++ {
+			more = r.Step()
+		}
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
+	}
+	return r.Finish(), nil
+}
 
 // Finish runs the rest of the run and judges it. Calling it again returns
 // the same result.

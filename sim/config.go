@@ -28,7 +28,13 @@ const DefaultMaxInstant = 100_000
 // that grows with what nodes send rather than with what they do, so a
 // node sending faster than the network delivers fails the run here, in
 // a count of entries, long before it fills the machine's memory.
-const DefaultMaxInFlight = 1_000_000
+const DefaultMaxInFlight = 500_000
+
+// DefaultMaxRecords bounds the durable records one node may keep when
+// Config.MaxRecords is zero: a log that grows this long in a simulated run
+// is a runaway (a client loop over a near-zero-latency network), and the
+// run fails before its logs fill the machine's memory.
+const DefaultMaxRecords = 1_000_000
 
 // MaxNodes bounds the size of a world: beyond this a scenario is almost
 // certainly a typo, and the dense link matrix would grow large.
@@ -58,6 +64,9 @@ type Config struct {
 	// on held links and at paused nodes at once; 0 means
 	// DefaultMaxInFlight.
 	MaxInFlight int
+	// MaxRecords fails the run when one node keeps this many durable
+	// records; 0 means DefaultMaxRecords.
+	MaxRecords int
 }
 
 // Validate reports a configuration that cannot run, naming the problem.

@@ -91,6 +91,9 @@ func New(cfg Config) (*World, error) {
 	if cfg.MaxInFlight == 0 {
 		cfg.MaxInFlight = DefaultMaxInFlight
 	}
+	if cfg.MaxRecords == 0 {
+		cfg.MaxRecords = DefaultMaxRecords
+	}
 	all := slices.Concat(cfg.Servers, cfg.Clients)
 	w := &World{
 		cfg:      cfg,
@@ -465,6 +468,12 @@ func (w *World) checkBudgets() {
 	}
 }
 
+// Fail stops the run with a failure of the given kind, as a monitor's
+// violation would. It is for observers that keep budgets of their own (the
+// scenarios runner bounds the client history this way); the first failure
+// of a run is the one reported.
+func (w *World) Fail(kind, detail string) { w.fail(kind, w.trace.node, detail) }
+
 func (w *World) fail(kind string, id protocols.NodeID, detail string) {
 	if w.failure == nil {
 		w.failure = &Failure{Kind: kind, Seq: w.events, Time: w.now, Node: id, Detail: detail}
@@ -505,6 +514,9 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 	}
 	if len(fx.Records) > 0 && !fx.NoSync {
 		n.synced = len(n.store) // an fsync makes every earlier write durable too
+	}
+	if len(n.store) >= w.cfg.MaxRecords {
+		w.fail("memory-budget", n.id, fmt.Sprintf("%d durable records kept by one node (the budget is %d): its log grows without bound", len(n.store), w.cfg.MaxRecords))
 	}
 
 	for _, s := range fx.Sends {

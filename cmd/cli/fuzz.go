@@ -190,7 +190,7 @@ func neverReached(s *scenarios.Scenario, sum *scenarios.Summary) []string {
 
 // checkSample reruns the sweep's sample (one seed in ten) and reports any
 // divergence.
-func checkSample(w io.Writer, s *scenarios.Scenario, o scenarios.SweepOptions, sample []*scenarios.Result) (bool, error) {
+func checkSample(w io.Writer, s *scenarios.Scenario, o scenarios.SweepOptions, sample []scenarios.Sampled) (bool, error) {
 	bad := false
 	checked := 0
 	for _, r := range sample {
