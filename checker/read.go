@@ -94,23 +94,23 @@ type validator struct {
 type vstate uint8
 
 const (
-	vValue      vstate = iota // a value must come
-	vArrayFirst               // just after [: a value or ]
-	vObjectFirst              // just after {: a key or }
-	vKey                      // after a comma in an object: a key
-	vColon                    // after a key
-	vAfter                    // after a value: a comma, a closing bracket, or the end
+	vValue       vstate = iota // a value must come
+	vArrayFirst                // just after [: a value or ]
+	vObjectFirst               // just after {: a key or }
+	vKey                       // after a comma in an object: a key
+	vColon                     // after a key
+	vAfter                     // after a value: a comma, a closing bracket, or the end
 	vString
 	vEscape
 	vLiteral
-	vNumMinus   // after -
-	vNumZero    // after a leading 0
-	vNumInt     // in the integer digits
-	vNumDot     // after .
-	vNumFrac    // in the fraction digits
-	vNumE       // after e or E
-	vNumESign   // after the exponent's sign
-	vNumExp     // in the exponent digits
+	vNumMinus // after -
+	vNumZero  // after a leading 0
+	vNumInt   // in the integer digits
+	vNumDot   // after .
+	vNumFrac  // in the fraction digits
+	vNumE     // after e or E
+	vNumESign // after the exponent's sign
+	vNumExp   // in the exponent digits
 )
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
