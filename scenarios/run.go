@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 
@@ -390,7 +389,7 @@ func (r *Run) writeHTML(ops []checker.Op, lin checker.Result, violation func(kin
 		violation("html", err.Error())
 		return
 	}
-	if err := os.WriteFile(r.opts.HTML, buf.Bytes(), 0o644); err != nil {
+	if err := writeFileAtomic(r.opts.HTML, buf.Bytes()); err != nil {
 		violation("html", err.Error())
 	}
 }

@@ -1,17 +1,17 @@
 package cli
 
 import (
-	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/dsimlab/dsim/checker"
 	"io"
-	"os"
 	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/dsimlab/dsim/checker"
+	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/scenarios"
 )
 
@@ -39,7 +39,12 @@ The same scenario and seed always give the same run and the same trace hash.
   dsim run raft/leader-crash              the scenario's own seed
   dsim run raft/leader-crash --seed 7     another run of the same scenario
   dsim run my.scn --trace my.trace        an edited copy, with its full trace
-  dsim run --all                          every built-in scenario, summarised`,
+  dsim run - < my.scn                     a scenario on standard input
+  dsim run --all                          every built-in scenario, summarised
+
+Output files appear only when complete (a stopped run's trace is kept,
+marked incomplete). Ctrl-C stops the run at once, with what it ran so far,
+and exits 130.`,
 		Args: func(c *cobra.Command, args []string) error {
 			switch {
 			case f.all && len(args) > 0:
@@ -52,9 +57,9 @@ The same scenario and seed always give the same run and the same trace hash.
 		RunE: func(c *cobra.Command, args []string) error {
 			seedSet := c.Flags().Changed("seed")
 			if f.all {
-				return runAll(c.OutOrStdout(), f, seedSet)
+				return runAll(c.Context(), c.OutOrStdout(), c.ErrOrStderr(), f, seedSet)
 			}
-			return runOne(c.OutOrStdout(), c.ErrOrStderr(), args[0], f, seedSet)
+			return runOne(c.Context(), c.InOrStdin(), c.OutOrStdout(), c.ErrOrStderr(), args[0], f, seedSet)
 		},
 	}
 	fl := c.Flags()
@@ -66,34 +71,38 @@ The same scenario and seed always give the same run and the same trace hash.
 	fl.StringVar(&f.bug, "bug", "", "build in the bug variant `NAME` (see dsim list --bugs)")
 	fl.BoolVar(&f.all, "all", false, "run every built-in scenario and print a summary table")
 	fl.BoolVar(&f.deepCopy, "deep-copy", false, "copy every message and record (the trace hash must not change)")
-	fl.Uint64Var(&f.maxEvents, "max-events", 0, "event budget before the run is reported as a livelock (default 20000000)")
+	fl.Uint64Var(&f.maxEvents, "max-events", 0, "event budget before the run is reported as a livelock (default: 5000 per node per simulated second, from 1000000 to 10000000)")
 	return c
 }
 
-func runOne(out, errOut io.Writer, arg string, f runFlags, seedSet bool) error {
-	s, err := scenarios.Load(arg)
+func runOne(ctx context.Context, in io.Reader, out, errOut io.Writer, arg string, f runFlags, seedSet bool) error {
+	s, err := loadScenario(arg, in)
 	if err != nil {
 		return usageError{err}
+	}
+	if err := checkOutputs(map[string]string{"the scenario": scenarioFile(arg)},
+		[2]string{"--trace", f.trace}, [2]string{"--history", f.history}, [2]string{"--html", f.html}); err != nil {
+		return err
 	}
 	seed := s.Seed
 	if seedSet {
 		seed = f.seed
 	}
 	o := scenarios.RunOptions{Seed: seed, Bug: f.bug, HTML: f.html, DeepCopy: f.deepCopy, MaxEvents: f.maxEvents}
-	var flush func() error
-	if f.trace != "" {
-		file, err := os.Create(f.trace)
-		if err != nil {
-			return usageError{fmt.Errorf("--trace: %w", err)}
+	for _, p := range [][2]string{{"--html", f.html}, {"--history", f.history}} {
+		if p[1] != "" {
+			if err := checkWritable(p[0], p[1]); err != nil {
+				return err
+			}
 		}
-		defer file.Close()
-		bw := bufio.NewWriterSize(file, 1<<16)
-		o.Trace, flush = bw, bw.Flush
 	}
-	if f.html != "" {
-		if err := probeWritable(f.html); err != nil {
-			return usageError{fmt.Errorf("--html: %w", err)}
+	var trace *output
+	if f.trace != "" {
+		if trace, err = createOutput("--trace", f.trace); err != nil {
+			return err
 		}
+		defer trace.abort()
+		o.Trace = trace
 	}
 	start := time.Now()
 	r, err := scenarios.Start(s, o)
@@ -101,38 +110,27 @@ func runOne(out, errOut io.Writer, arg string, f runFlags, seedSet bool) error {
 		return usageError{err}
 	}
 	if f.html != "" && !r.HasHistory() {
-		os.Remove(f.html)
 		return usagef("--html: %s has no client history to draw (it needs a KV protocol such as raft)", s.Protocol)
 	}
-	if f.history != "" {
-		if !r.HasHistory() {
-			return usagef("--history: %s has no client history (it needs a KV protocol such as raft)", s.Protocol)
-		}
-		if err := probeWritable(f.history); err != nil {
-			return usageError{fmt.Errorf("--history: %w", err)}
-		}
+	if f.history != "" && !r.HasHistory() {
+		return usagef("--history: %s has no client history (it needs a KV protocol such as raft)", s.Protocol)
 	}
-	res := r.Finish()
+	res, err := r.FinishContext(ctx)
 	wall := time.Since(start)
+	if err != nil {
+		return stopped(r, trace, errOut, err)
+	}
 	if f.history != "" {
-		hf, err := os.Create(f.history)
-		if err != nil {
-			return usageError{fmt.Errorf("--history: %w", err)}
-		}
-		err = checker.WriteHistory(hf, r.History())
-		if cerr := hf.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("--history: %w", err)
+		if err := writeOutput("--history", f.history, func(w io.Writer) error { return checker.WriteHistory(w, r.History()) }); err != nil {
+			return err
 		}
 		if !f.asJSON {
-			fmt.Fprintf(errOut, "client history written to %s (check it with: dsim check %s)\n", f.history, f.history)
+			fmt.Fprintf(errOut, "client history written to %s (check it with: %s check %s)\n", f.history, scenarios.Command, scenarios.ShellQuote(f.history))
 		}
 	}
-	if flush != nil {
-		if err := flush(); err != nil {
-			return fmt.Errorf("--trace: %w", err)
+	if trace != nil {
+		if err := trace.commit(); err != nil {
+			return err
 		}
 	}
 	if f.asJSON {
@@ -154,13 +152,28 @@ func runOne(out, errOut io.Writer, arg string, f runFlags, seedSet bool) error {
 	return nil
 }
 
-// probeWritable fails early, before a long run, when a path cannot be written.
-func probeWritable(path string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
-	if err != nil {
-		return err
+// stopped reports a run stopped before its end (Ctrl-C): how far it got,
+// and its trace so far, marked as incomplete so that nobody takes it for a
+// whole run. It returns why it stopped.
+func stopped(r *scenarios.Run, trace *output, errOut io.Writer, why error) error {
+	w := r.World
+	state := "no check had failed"
+	if f := w.Failure(); f != nil {
+		state = "it had already failed: " + f.Error()
 	}
-	return f.Close()
+	name := r.Scenario.Name
+	if name == "-" {
+		name = "stdin"
+	}
+	fmt.Fprintf(errOut, "%s: stopped at event %d, %s of %s virtual; %s\n",
+		name, w.Events(), clock.FormatDuration(clock.Duration(w.Now())), clock.FormatDuration(clock.Duration(r.End)), state)
+	if trace != nil {
+		fmt.Fprintf(trace, "# incomplete: the run was stopped (%v) after event %d at %s; the trace ends here\n", why, w.Events(), w.Now())
+		if err := trace.commit(); err == nil {
+			fmt.Fprintf(errOut, "trace of the first %d events written to %s, marked incomplete\n", w.Events(), trace.name)
+		}
+	}
+	return why
 }
 
 func printResult(w io.Writer, r *scenarios.Result, wall time.Duration) error {
@@ -217,7 +230,7 @@ func bugSuffix(bug string) string {
 	return " (bug: " + bug + ")"
 }
 
-func runAll(out io.Writer, f runFlags, seedSet bool) error {
+func runAll(ctx context.Context, out, errOut io.Writer, f runFlags, seedSet bool) error {
 	if f.trace != "" || f.html != "" || f.bug != "" {
 		return usagef("run --all: --trace, --html and --bug apply to one scenario")
 	}
@@ -226,7 +239,7 @@ func runAll(out io.Writer, f runFlags, seedSet bool) error {
 		return err
 	}
 	var rows [][]string
-	failed := 0
+	failed, ran := 0, 0
 	start := time.Now()
 	var simMS int64
 	for _, s := range all {
@@ -234,11 +247,20 @@ func runAll(out io.Writer, f runFlags, seedSet bool) error {
 		if seedSet {
 			seed = f.seed
 		}
-		res, err := scenarios.RunScenario(s, scenarios.RunOptions{Seed: seed, DeepCopy: f.deepCopy, MaxEvents: f.maxEvents})
+		r, err := scenarios.Start(s, scenarios.RunOptions{Seed: seed, DeepCopy: f.deepCopy, MaxEvents: f.maxEvents})
 		if err != nil {
 			return err
 		}
+		res, err := r.FinishContext(ctx)
+		if err != nil {
+			if !f.asJSON {
+				table(out, []string{"scenario", "seed", "events", "virtual", "ops ok/indet", "linearizable", "result"}, rows)
+			}
+			fmt.Fprintf(errOut, "stopped in %s after %d of %d scenarios (%d failed)\n", s.Name, ran, len(all), failed)
+			return err
+		}
 		simMS += res.SimTimeMS
+		ran++
 		if !res.Pass {
 			failed++
 		}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/dsimlab/dsim/scenarios"
 	"github.com/dsimlab/dsim/tui"
 )
 
@@ -46,7 +45,7 @@ Press ? inside for every key.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			o := tui.Options{Seed: seed, SeedSet: c.Flags().Changed("seed"), Bug: bug, In: os.Stdin, Out: c.OutOrStdout()}
 			if len(args) == 1 {
-				s, err := scenarios.Load(args[0])
+				s, err := loadScenario(args[0], c.InOrStdin())
 				if err != nil {
 					return usageError{err}
 				}
