@@ -130,12 +130,12 @@ func Load(arg string) (*Scenario, error) {
 		return nil, fmt.Errorf("%s is a directory, not a scenario file", arg)
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) && !validName(arg) {
-		return nil, err // permission denied, a path through a file, ...
+		return nil, pathError(arg, err) // permission denied, a path through a file, ...
 	}
 	if err == nil && !st.IsDir() {
 		f, err := os.Open(arg)
 		if err != nil {
-			return nil, err
+			return nil, pathError(arg, err)
 		}
 		defer f.Close()
 		return Parse(arg, f)
@@ -144,6 +144,16 @@ func Load(arg string) (*Scenario, error) {
 		return nil, fmt.Errorf("%w: no such file %s", ErrUnknownScenario, arg)
 	}
 	return Builtin(arg)
+}
+
+// pathError says what went wrong with a path in the words of the path the
+// user typed ("x.scn: permission denied"), not the system call's.
+func pathError(arg string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", arg, pe.Err)
+	}
+	return err
 }
 
 // validName reports whether name could be a built-in scenario's name.

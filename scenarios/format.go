@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -257,6 +258,10 @@ func oneDuration(l directiveLine) (clock.Duration, error) {
 		return 0, fmt.Errorf("%s: want one duration, as in \"%s 10s\"", l.key, l.key)
 	}
 	d, err := clock.ParseDuration(l.args[0])
+	if err != nil && l.key != "duration" {
+		// clock's errors say "duration": name the setting instead.
+		err = errors.New(l.key + strings.TrimPrefix(err.Error(), "duration"))
+	}
 	if err == nil && d > MaxDuration {
 		err = fmt.Errorf("%s %s: at most %s", l.key, l.args[0], clock.FormatDuration(MaxDuration))
 	}

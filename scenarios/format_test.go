@@ -82,7 +82,7 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 		{"duration 0s\n", "x.scn:1: duration must be positive"},
 		{"duration 1000h\n", "x.scn:1: duration 1000h: at most 1h"},
 		{"duration soon\n", `x.scn:1: duration "soon": want a number with a unit`},
-		{"healing 2\n", `x.scn:1: duration "2": want a number with a unit`},
+		{"healing 2\n", `x.scn:1: healing "2": want a number with a unit`},
 		{"seed -1\n", `x.scn:1: seed "-1": want a non-negative whole number`},
 		{"net loss 150%\n", "x.scn:1: net loss: 150% is over 100%"},
 		{"net n1->n2 loss 5%\n", "x.scn:1: net: per-link settings go in the schedule"},

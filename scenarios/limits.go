@@ -46,7 +46,7 @@ const EventsPerNodeSecond = 5_000
 // runaway fails within about ten seconds whatever the scenario. A scenario
 // that needs more takes --max-events (RunOptions.MaxEvents).
 const (
-	MinEventBudget = 1_000_000
+	MinEventBudget = 500_000
 	MaxEventBudget = 10_000_000
 )
 
@@ -95,7 +95,7 @@ func meanLatency(l net.Latency) clock.Duration {
 // checkLatency refuses a latency with which virtual time can stand still.
 func checkLatency(l net.Latency) error {
 	if meanLatency(l) < MinLatency {
-		return fmt.Errorf("net latency %s: a message would arrive the instant it is sent, and nodes could trade messages forever without virtual time moving; give links a mean latency of at least %s",
+		return fmt.Errorf("net latency %s: with (almost) no latency nodes can trade messages forever while virtual time stands still; give links a mean latency of at least %s",
 			l, clock.FormatDuration(MinLatency))
 	}
 	return nil

@@ -39,7 +39,9 @@ func (l *lineReader) next() (string, error) {
 		if l.first {
 			frag = bytes.TrimPrefix(frag, utf8BOM)
 		}
-		if bad := badByte(frag); bad >= 0 {
+		if bad := badByte(frag); bad >= 0 && frag[bad] == '\r' {
+			return "", fmt.Errorf("a carriage return in column %d, inside the line: end lines with \\n (or \\r\\n), not \\r alone", len(l.buf)+bad+1)
+		} else if bad >= 0 {
 			return "", fmt.Errorf("byte %#02x in column %d: a scenario is a UTF-8 text file (is this a binary file?)", frag[bad], len(l.buf)+bad+1)
 		}
 		l.buf = append(l.buf, frag...)

@@ -228,6 +228,10 @@ func readHistoryFile(path string, stdin io.Reader) ([]checker.Op, error) {
 		}
 		f, err := os.Open(path)
 		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = fmt.Errorf("%s: %w", path, pe.Err)
+			}
 			return nil, usageError{err}
 		}
 		defer f.Close()

@@ -105,5 +105,8 @@ func flagError(c *cobra.Command, err error) error {
 		}
 		err = fmt.Errorf("invalid argument %q for \"--%s\": %s", bad.GetValue(), bad.GetFlag().Name, want)
 	}
+	if !c.HasParent() {
+		return usageError{fmt.Errorf("%w (see %s --help)", err, scenarios.Command)}
+	}
 	return usageError{fmt.Errorf("%s: %w (see %s %s --help)", c.Name(), err, scenarios.Command, c.Name())}
 }
