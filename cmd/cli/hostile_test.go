@@ -167,8 +167,8 @@ func heapBytes() uint64 {
 const hostileMemoryCap = 768 << 20
 
 var (
-	filePrefix    = regexp.MustCompile(`[^\s:]+:\d+: `)
-	leaks         = []string{"goroutine ", "panic:", "strconv.", "bufio.Scanner", "runtime error", "invalid memory", "json: cannot", "%!"}
+	filePrefix = regexp.MustCompile(`[^\s:]+:\d+: `)
+	leaks      = []string{"goroutine ", "panic:", "strconv.", "bufio.Scanner", "runtime error", "invalid memory", "json: cannot", "%!"}
 )
 
 func TestHostileInputs(t *testing.T) {
