@@ -119,3 +119,21 @@ func TestFormatDurationRoundTrips(t *testing.T) {
 		}
 	})
 }
+
+// FuzzParseDuration: whatever a user types as a duration either is refused
+// or formats back to a string that parses to the same duration.
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"250ms", "1.5s", "-2m", "+1us", "0", "1e9s", "9223372036854775807ns", "1.us", "3h0m0.000000001s", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseSignedDuration(s)
+		if err != nil {
+			return
+		}
+		back, err := ParseSignedDuration(FormatDuration(d))
+		if err != nil || back != d {
+			t.Fatalf("%q is %d, formats as %q, which parses as %d (%v)", s, d, FormatDuration(d), back, err)
+		}
+	})
+}

@@ -243,3 +243,57 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzStart: any scenario file that parses is either refused when its run
+// is wired (bad options, unknown nodes, settings that cannot make sense),
+// with an error naming the file, or yields a run with a budget; nothing
+// panics. The run itself is not played: that is the catalogue's and the
+// sweeps' job.
+func FuzzStart(f *testing.F) {
+	for _, n := range Names() {
+		src, _ := BuiltinSource(n)
+		f.Add(string(src), uint64(1))
+	}
+	f.Add("protocol raft\nnodes 3\nduration 1s\nnet latency fixed 0s\n", uint64(2))
+	f.Add("protocol raft\nnodes 3\nduration 1s\noption heartbeat 1ns\nexpect probe x\n", uint64(3))
+	f.Add("protocol 2pc\nnodes 3\nduration 1s\nhealing 3s\nexpect violation atomicity\nat 1s drop next 1 Vote n1->*\n", uint64(4))
+	f.Fuzz(func(t *testing.T, src string, seed uint64) {
+		s, err := Parse("fuzz.scn", strings.NewReader(src))
+		if err != nil {
+			return
+		}
+		r, err := Start(s, RunOptions{Seed: seed})
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.scn") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if r.World.Events() != 0 || r.End <= 0 {
+			t.Fatalf("a run that has not started: %d events, end %s", r.World.Events(), r.End)
+		}
+	})
+}
+
+// FuzzParseShard: --shard either is refused or names a shard of its sweep.
+func FuzzParseShard(f *testing.F) {
+	for _, s := range []string{"0/4", "3/8", "4/4", "-1/3", "a/b", "1/0", "9999999999999999999/1", "0/9223372036854775807", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		i, n, err := ParseShard(s)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "--shard ") {
+				t.Fatalf("error does not name the flag: %v", err)
+			}
+			return
+		}
+		if i < 0 || n < 1 || i >= n {
+			t.Fatalf("%q parsed as shard %d of %d", s, i, n)
+		}
+		o := SweepOptions{Seeds: 10, Start: 1, Shard: i, Shards: n}
+		if err := o.Validate(); err != nil {
+			t.Fatalf("%q parsed but does not validate: %v", s, err)
+		}
+	})
+}

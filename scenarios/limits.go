@@ -132,9 +132,10 @@ var GenericViolations = []string{
 	"event-budget", "time-stall", "memory-budget", "panic", "bad-effect", "final-check", "violation",
 }
 
-// knownViolations returns the kinds an expect line may name for p, or nil
-// when p does not declare its own.
-func knownViolations(p *protocols.Protocol) []string {
+// ViolationKinds returns the violation kinds a run of p may report (an
+// expect line may name): those p declares and the generic ones; nil when p
+// declares none (Protocol.Violations is nil), and any kind goes.
+func ViolationKinds(p *protocols.Protocol) []string {
 	if p.Violations == nil {
 		return nil
 	}
@@ -158,7 +159,7 @@ func checkExpect(s *Scenario, p *protocols.Protocol) error {
 	}
 	switch e.Kind {
 	case "violation":
-		known := knownViolations(p)
+		known := ViolationKinds(p)
 		if known != nil && !slices.Contains(known, e.Name) {
 			return fmt.Errorf("%s: expect violation %s: %s never reports it (its kinds: %s)", where, e.Name, p.Name, strings.Join(known, ", "))
 		}

@@ -226,3 +226,21 @@ func FuzzParseFault(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParsePercent: a percentage either is refused or renders back to
+// itself, in parts per million.
+func FuzzParsePercent(f *testing.F) {
+	for _, s := range []string{"10%", "0.5%", "-20%", "+500ppm", "100%", "1e3%", "0.00001%", "%", ""} {
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, s string, signed bool) {
+		v, err := ParsePercent(s, signed)
+		if err != nil {
+			return
+		}
+		back, err := ParsePercent(FormatPercent(v), true)
+		if err != nil || back != v {
+			t.Fatalf("%q is %d ppm, renders as %q, which parses as %d (%v)", s, v, FormatPercent(v), back, err)
+		}
+	})
+}

@@ -106,7 +106,7 @@ func RunIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 		return exitFail
 	case errors.As(err, &sig):
 		return sig.ExitCode()
-	case errors.Is(err, context.Canceled):
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		return exitInterrupted
 	default:
 		fmt.Fprintf(stderr, "%s: %s\n", scenarios.Command, strings.TrimSpace(err.Error()))

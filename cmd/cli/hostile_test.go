@@ -58,7 +58,7 @@ type hostileCase struct {
 	fromDir string   // the case file
 }
 
-func parseHostile(t *testing.T, path string) hostileCase {
+func parseHostile(t testing.TB, path string) hostileCase {
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	c := hostileCase{name: strings.TrimSuffix(filepath.Base(path), ".txt"), exit: -1, files: map[string][]byte{}, fromDir: path}
