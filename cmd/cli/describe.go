@@ -76,6 +76,9 @@ func describe(w io.Writer, p *protocols.Protocol) {
 		pf("- tolerates byzantine servers: %d of %d, %d of %d\n", p.MaxByzantine(4), 4, p.MaxByzantine(7), 7)
 	}
 	pf("- message kinds: %s\n", strings.Join(p.Kinds(), ", "))
+	if len(p.Violations) > 0 {
+		pf("- violations its own checks report (`expect violation KIND`, as can the generic ones): %s\n", strings.Join(p.Violations, ", "))
+	}
 	minHeal := p.MinHealing
 	if minHeal == 0 {
 		minHeal = clock.Second
