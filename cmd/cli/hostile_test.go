@@ -143,7 +143,17 @@ func generatedCases() []hostileCase {
 	deep := []byte(strings.Repeat("[", 100_000))
 	zeros := make([]byte, 8<<20)
 	ops := []byte(`{"format": "dsim-kv-history/1", "ops": [` + strings.Repeat(`{"client": "c1", "op": "put", "key": "k", "value": "v", "call": 1, "return": 2},`, 50_000) + `]}`)
+	var many strings.Builder
+	many.WriteString(`{"format": "dsim-kv-history/1", "ops": [`)
+	for i := range 30_001 {
+		if i > 0 {
+			many.WriteString(",")
+		}
+		fmt.Fprintf(&many, `{"client": "c1", "op": "put", "key": "k", "value": "v%d", "call": %d, "return": %d}`, i, 2*i, 2*i+1)
+	}
+	many.WriteString("]}")
 	return []hostileCase{
+		{name: "gen-html-too-large-to-draw", args: []string{"check", "$DIR/h.json", "--html", "$DIR/h.html"}, exit: 2, stderr: `--html: checker: WriteHTML: key "k" has more than 30000 ops to draw`, files: map[string][]byte{"h.json": []byte(many.String())}, absent: []string{"h.html"}},
 		{name: "gen-200k-faults", args: []string{"run", "$DIR/heal.scn"}, exit: 2, stderr: "heal.scn:10004: more than 10000 faults", files: map[string][]byte{"heal.scn": heal}},
 		{name: "gen-200k-faults-fuzz", args: []string{"fuzz", "$DIR/heal.scn"}, exit: 2, stderr: "heal.scn:10004: more than 10000 faults", files: map[string][]byte{"heal.scn": heal}},
 		{name: "gen-2mib-line", args: []string{"run", "$DIR/long.scn"}, exit: 2, stderr: "long.scn:3: the line is longer than 1 MiB", files: map[string][]byte{"long.scn": long}},
