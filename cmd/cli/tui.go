@@ -70,6 +70,9 @@ Press ? inside for every key.`,
 			if errors.Is(err, tui.ErrNoTerminal) {
 				return usageError{err}
 			}
+			if stop := interrupted(c.Context()); err != nil && stop != nil {
+				return stop // SIGTERM: the UI closed itself, restoring the terminal
+			}
 			return err
 		},
 	}
