@@ -63,7 +63,7 @@ once).`,
 	fl.StringVar(&f.shard, "shard", "", "run shard `I/N` of the sweep: the seeds whose index is I modulo N")
 	fl.BoolVar(&f.asJSON, "json", false, "print one JSON object per seed (JSON lines)")
 	fl.StringVar(&f.bug, "bug", "", "build in the bug variant `NAME` (see dsim list --bugs)")
-	fl.Uint64Var(&f.maxEvents, "max-events", 0, "event budget per run (default: 5000 per node per simulated second, from 1000000 to 10000000)")
+	fl.Uint64Var(&f.maxEvents, "max-events", 0, "event budget per run (default: 5000 per node per simulated second, from 500000 to 10000000)")
 	fl.BoolVar(&f.coverage, "require-coverage", false, "fail the sweep if a probe the protocol declares never fired")
 	fl.BoolVar(&f.determinism, "check-determinism", false, "rerun one seed in ten (at least one, at most 1000 spread over the sweep) and compare trace hashes")
 	fl.BoolVar(&f.shrink, "shrink", false, "shrink the first failing seed to a small scenario file that fails the same way")

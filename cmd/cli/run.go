@@ -71,7 +71,7 @@ and exits 130.`,
 	fl.StringVar(&f.bug, "bug", "", "build in the bug variant `NAME` (see dsim list --bugs)")
 	fl.BoolVar(&f.all, "all", false, "run every built-in scenario and print a summary table")
 	fl.BoolVar(&f.deepCopy, "deep-copy", false, "copy every message and record (the trace hash must not change)")
-	fl.Uint64Var(&f.maxEvents, "max-events", 0, "event budget before the run is reported as a livelock (default: 5000 per node per simulated second, from 1000000 to 10000000)")
+	fl.Uint64Var(&f.maxEvents, "max-events", 0, "event budget before the run is reported as a livelock (default: 5000 per node per simulated second, from 500000 to 10000000)")
 	return c
 }
 
