@@ -59,11 +59,11 @@ Press ? inside for every key.`,
 				if _, err := fmt.Sscanf(size, "%dx%d", &w, &h); err != nil || w < 20 || h < 8 || w > 1000 || h > 1000 {
 					return usagef("tui: --size %q: want WIDTHxHEIGHT, as in 100x30, from 20x8 to 1000x1000", size)
 				}
-				frames, err := tui.Frames(o, w, h, strings.Fields(keys)...)
+				frame, err := tui.LastFrame(o, w, h, strings.Fields(keys)...)
 				if err != nil {
 					return usageError{err}
 				}
-				_, err = fmt.Fprintln(c.OutOrStdout(), frames[len(frames)-1])
+				_, err = fmt.Fprintln(c.OutOrStdout(), frame)
 				return err
 			}
 			err := tui.Run(o)
