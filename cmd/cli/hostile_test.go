@@ -172,6 +172,21 @@ func heapBytes() uint64 {
 	return s[0].Value.Uint64()
 }
 
+// cpuSeconds is the CPU time the process has spent in Go code and its
+// collector: on a loaded machine wall time says little about a case.
+func cpuSeconds() float64 {
+	s := []metrics.Sample{{Name: "/cpu/classes/user:cpu-seconds"}, {Name: "/cpu/classes/gc/total:cpu-seconds"}}
+	metrics.Read(s)
+	return s[0].Value.Float64() + s[1].Value.Float64()
+}
+
+// A case may use this much CPU, and run this long on the clock (which
+// catches a case blocked on something), before it counts as runaway.
+const (
+	hostileCPU  = 20.0 // seconds
+	hostileWall = 3 * time.Minute
+)
+
 // hostileMemoryCap is the hard cap a case may reach above the heap it
 // started with; the test also runs under a soft GOMEMLIMIT of a quarter of it.
 const hostileMemoryCap = 768 << 20
@@ -233,13 +248,13 @@ func runHostile(t *testing.T, c hostileCase) time.Duration {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	runtime.GC()
-	base := heapBytes()
+	base, cpu0 := heapBytes(), cpuSeconds()
 	var peak atomic.Uint64
 	stop := make(chan struct{})
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
-		deadline := time.After(30 * time.Second)
+		deadline := time.After(hostileWall)
 		tick := time.NewTicker(5 * time.Millisecond)
 		defer tick.Stop()
 		for {
@@ -247,9 +262,13 @@ func runHostile(t *testing.T, c hostileCase) time.Duration {
 			case <-stop:
 				return
 			case <-deadline:
-				cancel(fmt.Errorf("hang: still running after 30s"))
+				cancel(fmt.Errorf("hang: still running after %s", hostileWall))
 				return
 			case <-tick.C:
+				if cpu := cpuSeconds() - cpu0; cpu > hostileCPU {
+					cancel(fmt.Errorf("runaway: %.0fs of CPU", cpu))
+					return
+				}
 				h := heapBytes()
 				if h > peak.Load() {
 					peak.Store(h)
@@ -273,6 +292,9 @@ func runHostile(t *testing.T, c hostileCase) time.Duration {
 		return RunIO(ctx, args, bytes.NewReader(c.stdin), &out, &errOut)
 	}()
 	took := time.Since(began)
+	if took > time.Second {
+		t.Logf("%s: %s on the clock, %.1fs of CPU", c.name, took.Round(time.Millisecond), cpuSeconds()-cpu0)
+	}
 	close(stop)
 	<-watched
 	if cause := context.Cause(ctx); cause != nil {
