@@ -188,7 +188,7 @@ const (
 )
 
 // hostileMemoryCap is the hard cap a case may reach above the heap it
-// started with; the test also runs under a soft GOMEMLIMIT of a quarter of it.
+// started with; the test also runs under a soft GOMEMLIMIT of half of it.
 const hostileMemoryCap = 768 << 20
 
 var (
@@ -215,7 +215,7 @@ func TestHostileInputs(t *testing.T) {
 	cases = append(cases, generatedCases()...)
 	require.GreaterOrEqual(t, len(cases), 150, "the corpus must hold at least 150 cases")
 
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(hostileMemoryCap / 4))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(hostileMemoryCap / 2))
 	start := time.Now()
 	slowest, slowestCase := time.Duration(0), ""
 	for _, c := range cases {
