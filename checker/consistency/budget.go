@@ -1,0 +1,61 @@
+package consistency
+
+import (
+	"fmt"
+	"time"
+)
+
+// Budget bounds the work of a check. Every search in this package counts
+// its elementary steps (an edge followed, an operation scheduled, a word of
+// a bit set merged) and stops when Steps are spent: the verdict is then
+// unknown, naming the key and the budget, never a pass. Counting, not
+// timing, makes the verdict a function of the history alone.
+type Budget struct {
+	// Steps is the most steps one check may take. Zero means DefaultSteps.
+	Steps int64
+	// Linearizability is the timeout handed to checker.CheckKV, which
+	// today bounds porcupine's search by the wall clock. It can only turn a
+	// verdict into unknown, never into a pass. Zero means
+	// DefaultLinearizabilityTimeout. When checker counts steps instead,
+	// this field becomes a step count; nothing else in the API changes.
+	Linearizability time.Duration
+}
+
+// The defaults. DefaultSteps is far above what a 10k-operation history of a
+// correct store needs (a few hundred thousand steps) and low enough that a
+// hopeless search gives up in about a second.
+const (
+	DefaultSteps                  int64         = 200_000_000
+	DefaultLinearizabilityTimeout time.Duration = 10 * time.Second
+)
+
+func (b Budget) steps() int64 {
+	if b.Steps > 0 {
+		return b.Steps
+	}
+	return DefaultSteps
+}
+
+func (b Budget) linearizability() time.Duration {
+	if b.Linearizability > 0 {
+		return b.Linearizability
+	}
+	return DefaultLinearizabilityTimeout
+}
+
+// meter counts steps against a budget.
+type meter struct {
+	limit, used int64
+}
+
+func newMeter(b Budget) *meter { return &meter{limit: b.steps()} }
+
+// spend charges n steps and reports whether the budget still holds.
+func (m *meter) spend(n int64) bool {
+	m.used += n
+	return m.used <= m.limit
+}
+
+func (m *meter) out() bool { return m.used > m.limit }
+
+func (m *meter) String() string { return fmt.Sprintf("budget of %d steps", m.limit) }
