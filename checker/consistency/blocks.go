@@ -32,8 +32,8 @@ type blocks struct {
 
 // buildBlocks groups the effective ops of the keys for which want is true.
 // It fails with a forked-reads anomaly when two reads disagree on what
-// followed one value, which no single copy allows. Sibling reads must have
-// been ruled out before.
+// followed one value, which no single copy allows. Sibling reads and keys
+// with invalid values (index.validityOf) must have been ruled out before.
 func buildBlocks(ix *index, want func(key int32) bool) (*blocks, *Anomaly) {
 	n := len(ix.h)
 	bl := &blocks{initOf: map[int32]int32{}, of: make([]int32, n), at: make([]int32, n)}

@@ -296,8 +296,11 @@ func (c *coGraph) checkProcess(p int, m *meter) (*Anomaly, bool) {
 // a write of the key it did not see, is in its causal past.
 func (c *coGraph) initReversal(g *graph, w, r int32, m *meter) *Anomaly {
 	ix, h := c.ix, c.ix.h
-	ab := newAnomaly(h, KindCausalReversal, h[r].Key,
-		fmt.Sprintf("ops[%d] returned %s without ops[%d], a write of %s in its causal past: it saw an effect without its cause", r, quoteShort(h[r].Values[0]), w, h[r].Key))
+	summary := fmt.Sprintf("ops[%d] returned %s without ops[%d], a write of %s in its causal past", r, quoteShort(h[r].Values[0]), w, h[r].Key)
+	if h[w].Client != h[r].Client {
+		summary += ": it saw an effect without its cause"
+	}
+	ab := newAnomaly(h, KindCausalReversal, h[r].Key, summary)
 	ab.step(int(w), "the cause, never seen by ops[%d]", r)
 	if p := g.path(w, r, 1<<30, m); p != nil {
 		(&explainer{ix: ix, g: g, n: int32(len(h)), m: m, ab: ab}).explainPath(p)
@@ -321,6 +324,11 @@ func (c *coGraph) explain(g *graph, cycle []int32, session string, m *meter) *An
 	}
 	if before == 1 && other == 0 {
 		kind = KindCausalReversal
+	}
+	if before > 1 && other == 0 {
+		// Only reads of this session forced the cycle: it saw values go
+		// back and forth.
+		kind = KindNonMonotonicRead
 	}
 	x.ab = newAnomaly(ix.h, kind, cycleKey(ix, g, cycle), "")
 	x.cycle(cycle)

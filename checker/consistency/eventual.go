@@ -12,8 +12,10 @@ import (
 // name → key → value; a missing key is ""; a key holding siblings is
 // written with EncodeSiblings). Eventual convergence holds when every
 // replica holds the same state, that state is one the writes can produce
-// (no phantom value, no failed write, no write applied twice), and every ok
-// read that began at or after quiescence returned it. Reads before
+// (no phantom value, no failed write, no write applied twice, and when no
+// put starts it, every acknowledged write of the key is in it: nothing
+// could have overwritten one), and every ok read that began at or after
+// quiescence returned it. Reads before
 // quiescence are not judged: eventual consistency promises nothing about
 // them. With no replicas given the verdict is unknown.
 func CheckEventual(h []Op, final map[string]map[string]string, quiescence int64) Result {
@@ -96,6 +98,21 @@ func checkEventual(ix *index, final map[string]map[string]string, quiescence int
 				}
 				seen[w] = true
 			}
+			if c.head < 0 && len(state[k]) == 1 {
+				// No put in the converged value: nothing overwrote any
+				// acknowledged write, so each must be in it.
+				var ws []int32
+				if ki := ix.keyIndex(k); ki >= 0 {
+					ws = ix.writes[ki]
+				}
+				for _, w := range ws {
+					if h[w].Outcome == checker.OutcomeOK && !seen[w] {
+						return illegal(Eventual, newAnomaly(h, KindLostUpdate, k,
+							fmt.Sprintf("every replica holds %s = %s, which lacks ops[%d], an acknowledged write no put overwrote: it was lost", k, quoteShort(v), w)).
+							step(int(w), "acknowledged, but missing from the final state").build())
+					}
+				}
+			}
 		}
 	}
 	// Reads after quiescence return the converged state.
@@ -136,4 +153,13 @@ func (ix *index) keyWritesAll() map[string]*keyWrites {
 		kw.putLens, kw.appLens = valueLens(kw.puts), valueLens(kw.apps)
 	}
 	return out
+}
+
+// keyIndex is the id of key k, -1 if no op uses it.
+func (ix *index) keyIndex(k string) int {
+	i, found := slices.BinarySearch(ix.keys, k)
+	if !found {
+		return -1
+	}
+	return i
 }

@@ -112,16 +112,33 @@ func (x *explainer) explain(l link) {
 	case edgeBlock:
 		q := l.why
 		x.ab.step(int(q), "")
-		x.ab.step(b, "every read of ops[%d]'s value must come before it, because ops[%d] precedes an op that needs ops[%d]'s value", q, q, b)
+		var path []int32
 		if tail := x.tailOf(l.to); tail >= 0 {
-			if p := x.g.path(q, tail, l.round-1, x.m); p != nil {
-				x.explainPath(p)
+			path = x.g.path(q, tail, l.round-1, x.m)
+		}
+		mbr := int32(-1)
+		for _, ei := range path {
+			if e := x.g.edges[ei]; e.to < x.n {
+				mbr = e.to
 			}
 		}
+		switch {
+		case mbr < 0 || mbr == l.to:
+			x.ab.step(b, "written after every read of ops[%d]'s value, since ops[%d] precedes it", q, q)
+		case h[mbr].Kind == "get":
+			x.ab.step(b, "written after every read of ops[%d]'s value, since ops[%d] precedes ops[%d], which reads ops[%d]'s value", q, q, mbr, b)
+		default:
+			x.ab.step(b, "written after every read of ops[%d]'s value, since ops[%d] precedes ops[%d], which was applied on top of ops[%d]", q, q, mbr, b)
+		}
+		if path != nil {
+			x.explainPath(path)
+		}
 	case edgeSession:
-		x.ab.step(b, "ordered after ops[%d] by the guarantee (see ops[%d])", a, l.why)
 		if l.why >= 0 {
+			x.ab.step(b, "must be ordered after ops[%d], which its session read (ops[%d]) before writing it", a, l.why)
 			x.ab.step(int(l.why), "")
+		} else {
+			x.ab.step(b, "must be ordered after ops[%d], the earlier write of session %s", a, h[b].Client)
 		}
 	default:
 		x.ab.step(b, "after ops[%d]", a)
@@ -145,7 +162,7 @@ func (x *explainer) reason(l link) string {
 	case edgeBefore:
 		return fmt.Sprintf("ops[%d] read a later value without it", l.why)
 	case edgeBlock:
-		return fmt.Sprintf("ops[%d] precedes a use of the later value", l.why)
+		return fmt.Sprintf("ops[%d]'s value must be over before this write", l.why)
 	case edgeSession:
 		return "session guarantee"
 	}

@@ -74,6 +74,8 @@ type index struct {
 	// (a phantom value, a failed write's value, a write applied twice);
 	// every safety model fails on it.
 	validity *Anomaly
+	// validityOf holds the first such anomaly of each key.
+	validityOf map[string]*Anomaly
 	// ambiguous holds, for each key whose values do not identify their
 	// writes, why. Those keys are left out: a verdict of illegal from the
 	// rest still stands (dropping a key's ops never breaks a history that
@@ -191,10 +193,15 @@ func buildIndex(h []Op) *index {
 		}
 		ix.reads[i] = cs
 	}
+	ix.validityOf = map[string]*Anomaly{}
 	for _, a := range invalid {
 		if _, bad := ix.ambiguous[a.Key]; !bad {
-			ix.validity = a
-			break
+			if ix.validity == nil {
+				ix.validity = a
+			}
+			if ix.validityOf[a.Key] == nil {
+				ix.validityOf[a.Key] = a
+			}
 		}
 	}
 	for i, o := range h {

@@ -95,8 +95,8 @@ func linAnomaly(ix *index, k int32, m *meter) *Anomaly {
 	if _, bad := ix.ambiguous[ix.keys[k]]; bad {
 		return nil
 	}
-	if ix.validity != nil && ix.validity.Key == ix.keys[k] {
-		return ix.validity
+	if a := ix.validityOf[ix.keys[k]]; a != nil {
+		return a
 	}
 	if a := linPatterns(ix, k); a != nil {
 		return a
@@ -159,10 +159,10 @@ func linPatterns(ix *index, k int32) *Anomaly {
 			case c.head < 0:
 				what := "the initial value"
 				if len(c.apps) > 0 {
-					what = "appends only, no put"
+					what = "a value that lacks it and starts with no put that could have overwritten it"
 				}
 				return newAnomaly(h, KindStaleRead, key,
-					fmt.Sprintf("ops[%d] began after ops[%d] completed, yet returned %s without it", r, w, what)).
+					fmt.Sprintf("ops[%d] began after ops[%d] completed, yet returned %s", r, w, what)).
 					step(int(w), "completed at %d", h[w].Return).
 					step(i, "began at %d, after ops[%d] completed, and returned %s", h[r].Call, w, quoteShort(h[r].Values[0])).build()
 			case h[c.head].Outcome == checker.OutcomeOK && h[c.head].Return < h[w].Call:

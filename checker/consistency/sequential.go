@@ -472,4 +472,3 @@ func (ss *seqSearch) stuck() *Anomaly {
 	}
 	return ab.build()
 }
-
