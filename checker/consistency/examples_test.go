@@ -41,9 +41,9 @@ var examples = []example{
 		// Sequential but not linearizable: the read starts after b
 		// completed yet returns a. Ordering the read before b explains
 		// it if real time does not count.
-		name: "stale read",
-		h:    []Op{put("c1", "x", "a", 0, 10), put("c2", "x", "b", 20, 30), get("c3", "x", 40, 50, "a")},
-		want: "0111111",
+		name:  "stale read",
+		h:     []Op{put("c1", "x", "a", 0, 10), put("c2", "x", "b", 20, 30), get("c3", "x", 40, 50, "a")},
+		want:  "0111111",
 		kinds: map[Model]AnomalyKind{Linearizable: KindStaleRead},
 		steps: map[Model][]int{Linearizable: {0, 1, 2}},
 	},

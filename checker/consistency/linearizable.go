@@ -112,11 +112,11 @@ func linAnomaly(ix *index, k int32, m *meter) *Anomaly {
 	return nil
 }
 
-// linPatterns finds the two- and three-operation proofs: a read that
+// linPatterns finds the two- to four-operation proofs: a read that
 // returned before a write it saw was invoked (future read), and a read that
-// began after a write w completed, yet lacks w although its value started
-// before w was invoked (stale read), or although it holds a write invoked
-// after w completed (lost update).
+// began after a write w completed yet lacks w, although no put in its value
+// could have overwritten w (stale read; a lost update when an append
+// invoked after w completed is in the value).
 func linPatterns(ix *index, k int32) *Anomaly {
 	h := ix.h
 	key := ix.keys[k]
@@ -145,33 +145,36 @@ func linPatterns(ix *index, k int32) *Anomaly {
 			if c.has(w) || h[w].Outcome != checker.OutcomeOK || h[w].Return >= h[r].Call {
 				continue
 			}
-			// w completed before r began and r lacks it.
+			// w completed before r began and r lacks it, so w must have
+			// been applied before the put r's value starts with. That is
+			// impossible when there is no such put, or when the put
+			// completed before w began.
+			if c.head >= 0 && (h[c.head].Outcome != checker.OutcomeOK || h[c.head].Return >= h[w].Call) {
+				continue
+			}
+			ab := newAnomaly(h, KindStaleRead, key, "")
+			if c.head >= 0 {
+				ab.step(int(c.head), "completed at %d", h[c.head].Return)
+				ab.step(int(w), "began at %d, after ops[%d] completed; completed at %d", h[w].Call, c.head, h[w].Return)
+				ab.a.Summary = fmt.Sprintf("ops[%d] returned a value that starts with ops[%d] and lacks ops[%d], which came after ops[%d] and completed before the read began", r, c.head, w, c.head)
+			} else {
+				ab.step(int(w), "completed at %d", h[w].Return)
+				ab.a.Summary = fmt.Sprintf("ops[%d] began after ops[%d] completed, yet returned a value without it that starts with no put that could have overwritten it", r, w)
+				if len(c.apps) == 0 {
+					ab.a.Summary = fmt.Sprintf("ops[%d] began after ops[%d] completed, yet returned the initial value", r, w)
+				}
+			}
 			for _, a := range c.apps {
-				if h[a].Call > h[w].Return {
-					return newAnomaly(h, KindLostUpdate, key,
-						fmt.Sprintf("ops[%d] completed before ops[%d] was invoked, and ops[%d] saw ops[%d] but not ops[%d]: the first write was lost", w, a, r, a, w)).
-						step(int(w), "completed at %d", h[w].Return).
-						step(int(a), "invoked at %d, after ops[%d] completed", h[a].Call, w).
-						step(i, "began at %d, after ops[%d] completed; its value has ops[%d] but not ops[%d]", h[r].Call, w, a, w).build()
+				if h[w].Kind == checker.OpAppend && h[a].Call > h[w].Return {
+					// A later append survived where w did not.
+					ab.a.Kind = KindLostUpdate
+					ab.step(int(a), "invoked at %d, after ops[%d] completed, and seen by the read", h[a].Call, w)
+					ab.a.Summary += fmt.Sprintf("; ops[%d], invoked after ops[%d] completed, is in the value: ops[%d] was lost", a, w, w)
+					break
 				}
 			}
-			switch {
-			case c.head < 0:
-				what := "the initial value"
-				if len(c.apps) > 0 {
-					what = "a value that lacks it and starts with no put that could have overwritten it"
-				}
-				return newAnomaly(h, KindStaleRead, key,
-					fmt.Sprintf("ops[%d] began after ops[%d] completed, yet returned %s", r, w, what)).
-					step(int(w), "completed at %d", h[w].Return).
-					step(i, "began at %d, after ops[%d] completed, and returned %s", h[r].Call, w, quoteShort(h[r].Values[0])).build()
-			case h[c.head].Outcome == checker.OutcomeOK && h[c.head].Return < h[w].Call:
-				return newAnomaly(h, KindStaleRead, key,
-					fmt.Sprintf("ops[%d] returned the value of ops[%d], which ops[%d] overwrote before the read began", r, c.head, w)).
-					step(int(c.head), "completed at %d", h[c.head].Return).
-					step(int(w), "began at %d, after ops[%d] completed; completed at %d", h[w].Call, c.head, h[w].Return).
-					step(i, "began at %d, after ops[%d] completed, and returned %s", h[r].Call, w, quoteShort(h[r].Values[0])).build()
-			}
+			ab.step(i, "began at %d, after ops[%d] completed, and returned %s", h[r].Call, w, quoteShort(h[r].Values[0]))
+			return ab.build()
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package consistency
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/dsimlab/dsim/checker"
@@ -92,4 +93,45 @@ func TestSessionGuaranteesAgreeWithBruteForce(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestSequentialPhasesAgreeWithBruteForce checks the slower paths of the
+// sequential checker on their own: saturation and the guessed total order
+// without the short searches, and the full search without the guess.
+func TestSequentialPhasesAgreeWithBruteForce(t *testing.T) {
+	for name, ph := range map[string]seqPhases{
+		"saturate+extend": {noShort: true},
+		"saturate+search": {noShort: true, noExtend: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rapid.Check(t, func(t *rapid.T) {
+				h := genStoreWith(t, 8, rapid.IntRange(1, 3).Draw(t, "min replicas"))
+				want := bruteSequential(h)
+				got := checkSequentialWith(buildIndex(h), newMeter(testBudget), ph)
+				if got.OK() != want {
+					t.Fatalf("checker says %s, brute force says %v\n%s\nhistory: %#v", got.Verdict, want, got, h)
+				}
+			})
+		})
+	}
+}
+
+// TestLinearizabilityProofsAreSound: whenever this package finds a proof
+// that a key is not linearizable (a pattern or a cycle of necessary
+// constraints), porcupine must agree that the key is illegal.
+func TestLinearizabilityProofsAreSound(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		h := genStoreWith(t, 10, rapid.IntRange(1, 3).Draw(t, "min replicas"))
+		ix := buildIndex(h)
+		if len(ix.siblings) > 0 {
+			return
+		}
+		res := checker.CheckKV(ToChecker(h), testBudget.Linearizability)
+		for k, key := range ix.keys {
+			a := linAnomaly(ix, int32(k), newMeter(testBudget))
+			if a != nil && !slices.Contains(res.IllegalKeys, key) {
+				t.Fatalf("proof on key %s that porcupine does not confirm (%s):\n%s", key, res.Verdict, a)
+			}
+		}
+	})
 }

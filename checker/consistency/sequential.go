@@ -20,7 +20,15 @@ func CheckSequential(h []Op, b Budget) Result {
 	return checkSequential(buildIndex(h), newMeter(b))
 }
 
-func checkSequential(ix *index, m *meter) Result {
+// seqPhases selects the phases of checkSequential, so that tests can check
+// each path on its own; the zero value runs them all.
+type seqPhases struct {
+	noShort, noExtend bool
+}
+
+func checkSequential(ix *index, m *meter) Result { return checkSequentialWith(ix, m, seqPhases{}) }
+
+func checkSequentialWith(ix *index, m *meter, ph seqPhases) Result {
 	if a := singleCopyPrecheck(ix); a != nil {
 		return illegal(Sequential, a)
 	}
@@ -28,35 +36,60 @@ func checkSequential(ix *index, m *meter) Result {
 	if fork != nil {
 		return illegal(Sequential, fork)
 	}
-	s := newSingleCopy(ix, bl, true, false)
+	short := func() *meter { return &meter{limit: min(m.limit-m.used, 32*int64(len(ix.h))+4096)} }
 
-	// 1. A short search guided by the reads: a history that is sequential
-	// usually gives its order away at once.
-	first := &meter{limit: min(m.limit-m.used, 64*int64(len(ix.h))+4096)}
-	ss1 := newSeqSearch(s, first)
-	found, exhausted := ss1.run()
+	// 1. A short search that also keeps writes in real-time order. The
+	// extra edges only narrow the search, so an order it finds is a
+	// sequential order; a store whose writes are linearizable among
+	// themselves (a single copy, a leader's log read from lagging
+	// replicas) has one, and writes that respect real time leave few
+	// choices.
+	hinted := newSingleCopy(ix, bl, true, false)
+	hinted.addRealTimeWrites()
+	first := short()
+	if ph.noShort {
+		first.limit = 0
+	}
+	found, _ := newSeqSearch(hinted, first, false).run()
 	m.used += first.used
 	if found {
 		return ix.okOrUnknown(Sequential)
 	}
-	if exhausted {
-		// The search proved there is no order; saturation finds the short
-		// proof if there is one.
-		if cycle, ok := s.saturate(m); ok && cycle != nil {
-			return illegal(Sequential, s.explainCycle(Sequential, cycle, m))
-		}
-		return illegal(Sequential, ss1.stuck())
+	// 2. A short search without hints, writes by invocation.
+	s := newSingleCopy(ix, bl, true, false)
+	second := short()
+	if ph.noShort {
+		second.limit = 0
 	}
-	// 2. Saturate: a cycle is a proof, and the new edges prune the search.
+	ss2 := newSeqSearch(s, second, false)
+	for i, o := range ix.h {
+		ss2.deadline[i] = o.Call
+	}
+	found, exhausted := ss2.run()
+	m.used += second.used
+	if found {
+		return ix.okOrUnknown(Sequential)
+	}
+	// 3. Saturate: a cycle is a proof that no order exists.
 	cycle, ok := s.saturate(m)
-	if !ok {
+	switch {
+	case cycle != nil:
+		return illegal(Sequential, s.explainCycle(Sequential, cycle, m))
+	case exhausted:
+		// The short search tried every schedule: there is no order,
+		// though no short cycle shows why.
+		return illegal(Sequential, ss2.stuck())
+	case !ok:
 		return unknown(Sequential, "%s exhausted while saturating the order constraints", m)
 	}
-	if cycle != nil {
-		return illegal(Sequential, s.explainCycle(Sequential, cycle, m))
+	// 4. Guess a total order of each key's values from the saturated
+	// constraints, ties by deadline: if the graph stays acyclic, any
+	// topological order of it is a sequential order.
+	if !ph.noExtend && s.extend(m) {
+		return ix.okOrUnknown(Sequential)
 	}
-	// 3. The full search.
-	ss := newSeqSearch(s, m)
+	// 5. The full search, pruned by the saturated graph.
+	ss := newSeqSearch(s, m, true)
 	found, exhausted = ss.run()
 	switch {
 	case found:
@@ -110,22 +143,30 @@ type keyState struct {
 // remembered, and the constraint graph's edges must be satisfied, so most
 // dead ends are cut at once.
 type seqSearch struct {
-	s       *singleCopy
-	m       *meter
-	need    []int32 // unscheduled predecessors of each node
-	done    []bool
-	front   []int32 // per client lane: ops scheduled
-	cur     []keyState
-	pendAt  [][]int32 // per block: unscheduled reads wanting each length
-	pend    []int32   // per block: unscheduled reads
-	left    int
-	trail   []trailEntry
-	failed  map[string]struct{}
-	stack   []int32
-	buf     []byte
-	best    int      // most ops scheduled at once
-	bestAt  []int32  // the next ops of each session at that point
-	bestKey []string // ... and the keys they were stuck on
+	s      *singleCopy
+	m      *meter
+	need   []int32 // unscheduled predecessors of each node
+	done   []bool
+	front  []int32 // per client lane: ops scheduled
+	cur    []keyState
+	pendAt [][]int32 // per block: unscheduled reads wanting each length
+	pend   []int32   // per block: unscheduled reads
+	left   int
+	trail  []trailEntry
+	failed map[string]struct{}
+	stack  []int32
+	buf    []byte
+	// deadline orders the candidate writes: the earliest completion among
+	// the write and every op that needs it in place (the reads of its
+	// value and the appends applied on top of it). In a history that
+	// respects real time this is close to the order the writes took
+	// effect in; a wrong guess costs a backtrack, never a wrong verdict.
+	deadline []int64
+	gate     *gate
+	wanted   []int32
+	best     int      // most ops scheduled at once
+	bestAt   []int32  // the next ops of each session at that point
+	bestKey  []string // ... and the keys they were stuck on
 }
 
 type trailEntry struct {
@@ -133,7 +174,9 @@ type trailEntry struct {
 	prev keyState
 }
 
-func newSeqSearch(s *singleCopy, m *meter) *seqSearch {
+// newSeqSearch prepares a search over s's graph. With gated, it first
+// computes the gate (one reachability pass per key).
+func newSeqSearch(s *singleCopy, m *meter, gated bool) *seqSearch {
 	ix, bl, g := s.ix, s.bl, s.g
 	g.freeze()
 	ss := &seqSearch{s: s, m: m, need: make([]int32, g.nodes), done: make([]bool, g.nodes),
@@ -160,6 +203,11 @@ func newSeqSearch(s *singleCopy, m *meter) *seqSearch {
 		if ix.eff[i] {
 			ss.left++
 		}
+	}
+	ss.deadline = deadlines(ix, bl)
+	ss.gate = &gate{off: true}
+	if gated {
+		ss.gate = newGate(s, m)
 	}
 	// Virtual nodes with nothing before them hold from the start.
 	for v := s.n; v < int32(g.nodes); v++ {
@@ -194,6 +242,7 @@ func (ss *seqSearch) exec(v int32) {
 			} else {
 				te.prev = ss.cur[k]
 				ss.cur[k] = ss.after(v, ss.cur[k])
+				ss.gate.done(v, true)
 			}
 		}
 		ss.trail = append(ss.trail, te)
@@ -231,6 +280,7 @@ func (ss *seqSearch) undoTo(mark int) {
 				ss.pendAt[b][s.bl.at[v]]++
 			} else {
 				ss.cur[ix.key[v]] = te.prev
+				ss.gate.done(v, false)
 			}
 		}
 	}
@@ -294,14 +344,17 @@ func (ss *seqSearch) closure() {
 	}
 }
 
-// candidates lists the writes that may go next, the ones a waiting read
-// needs first, then by invocation.
+// candidates lists the writes that may go next. A write some waiting read
+// needs next comes first; then writes no read ever sees (they hold no
+// interval, so they block nothing); then the rest by deadline. Starting a
+// value only when a reader waits for it keeps its interval short, and a
+// long interval is what blocks every other write of its key.
 func (ss *seqSearch) candidates() []int32 {
 	ix, bl := ss.s.ix, ss.s.bl
-	wanted := map[int32]bool{}
 	var cands []int32
+	wanted := ss.wanted[:0]
 	consider := func(v int32) {
-		if ss.need[v] == 0 && !ss.done[v] && ix.isWrite(v) && !ss.kills(v) {
+		if ss.need[v] == 0 && !ss.done[v] && ix.isWrite(v) && !ss.kills(v) && ss.gate.open(v) {
 			cands = append(cands, v)
 		}
 	}
@@ -311,32 +364,38 @@ func (ss *seqSearch) candidates() []int32 {
 			continue
 		}
 		v := lane[ss.front[c]]
-		if ix.isRead(v) {
-			b := bl.of[v]
-			st := ss.cur[ix.key[v]]
-			switch {
-			case st.blk != b && bl.list[b].head >= 0:
-				wanted[bl.list[b].head] = true
-			case st.blk == b && !st.dirty && st.l < bl.at[v]:
-				wanted[bl.list[b].chain[st.l]] = true
-			}
+		if !ix.isRead(v) {
+			consider(v)
 			continue
 		}
-		consider(v)
+		b := bl.of[v]
+		st := ss.cur[ix.key[v]]
+		switch {
+		case st.blk != b && bl.list[b].head >= 0:
+			wanted = append(wanted, bl.list[b].head)
+		case st.blk == b && !st.dirty && st.l < bl.at[v]:
+			wanted = append(wanted, bl.list[b].chain[st.l])
+		}
 	}
 	for _, lane := range ix.lanes[len(ix.clients):] {
 		consider(lane[0])
 	}
-	h := ix.h
-	slices.SortFunc(cands, func(a, b int32) int {
-		if wanted[a] != wanted[b] {
-			if wanted[a] {
-				return -1
-			}
+	ss.wanted = wanted
+	class := func(w int32) int {
+		switch {
+		case slices.Contains(wanted, w):
+			return 0
+		case ss.unread(w):
 			return 1
 		}
-		if h[a].Call != h[b].Call {
-			if h[a].Call < h[b].Call {
+		return 2
+	}
+	slices.SortFunc(cands, func(a, b int32) int {
+		if ca, cb := class(a), class(b); ca != cb {
+			return ca - cb
+		}
+		if da, db := ss.deadline[a], ss.deadline[b]; da != db {
+			if da < db {
 				return -1
 			}
 			return 1
@@ -344,6 +403,13 @@ func (ss *seqSearch) candidates() []int32 {
 		return int(a - b)
 	})
 	return cands
+}
+
+// unread reports whether no read sees w's effect directly: an append no
+// value shows, or a put whose value nobody read.
+func (ss *seqSearch) unread(w int32) bool {
+	blk := &ss.s.bl.list[ss.s.bl.of[w]]
+	return blk.point || blk.head == w && len(blk.reads) == 0 && len(blk.chain) == 0
 }
 
 // key is the configuration: what each lane has scheduled and where each key
@@ -471,4 +537,148 @@ func (ss *seqSearch) stuck() *Anomaly {
 		ab.step(int(v), "next in its session, could not go")
 	}
 	return ab.build()
+}
+
+// deadlines computes seqSearch.deadline.
+func deadlines(ix *index, bl *blocks) []int64 {
+	const never = int64(1) << 62
+	d := make([]int64, len(ix.h))
+	for i, o := range ix.h {
+		d[i] = never
+		if o.Outcome == checker.OutcomeOK {
+			d[i] = o.Return
+		}
+	}
+	for b := range bl.list {
+		blk := &bl.list[b]
+		// Walk the block backwards: each append is needed by the reads
+		// that saw it and by the appends after it; the head by all.
+		need := never
+		for j := len(blk.chain); j >= 0; j-- {
+			for k, r := range blk.reads {
+				if int(blk.length[k]) == j {
+					need = min(need, d[r])
+				}
+			}
+			if j > 0 {
+				a := blk.chain[j-1]
+				d[a] = min(d[a], need)
+				need = min(need, d[a])
+			}
+		}
+		if blk.head >= 0 {
+			d[blk.head] = min(d[blk.head], need)
+		}
+	}
+	return d
+}
+
+// gate holds, for each block, the blocks of its key that must be over
+// before its head may be applied: Q must end before P's head when Q's head
+// precedes some member of P in the constraint graph (the saturation rule,
+// applied lazily from one reachability pass). A head may go only when the
+// heads of all those blocks have.
+type gate struct {
+	bl      *blocks
+	local   []int32    // block -> its index among its key's blocks, -1 for initial blocks
+	words   []int      // key -> bitset words
+	pre     [][]uint64 // block -> must-precede set
+	pending [][]uint64 // key -> blocks whose head is not applied yet
+	off     bool       // the graph was cyclic: no gating (the search fails anyway)
+}
+
+func newGate(s *singleCopy, m *meter) *gate {
+	bl, g := s.bl, s.g
+	gt := &gate{bl: bl, local: make([]int32, len(bl.list)), pre: make([][]uint64, len(bl.list)),
+		words: make([]int, len(s.ix.keys)), pending: make([][]uint64, len(s.ix.keys))}
+	byKey := map[int32][]int32{}
+	for b := range bl.list {
+		blk := &bl.list[b]
+		gt.local[b] = -1
+		if bl.initOf[blk.key] != int32(b) {
+			gt.local[b] = int32(len(byKey[blk.key]))
+			byKey[blk.key] = append(byKey[blk.key], int32(b))
+		}
+	}
+	order, acyclic := g.topo(m)
+	if !acyclic {
+		gt.off = true
+		return gt
+	}
+	for _, k := range bl.keys {
+		bs := byKey[k]
+		words := (len(bs) + 63) / 64
+		gt.words[k] = words
+		gt.pending[k] = make([]uint64, words)
+		for i := range bs {
+			gt.pending[k][i/64] |= 1 << (i % 64)
+		}
+		if len(bs) < 2 {
+			continue
+		}
+		reach := make([]uint64, g.nodes*words)
+		for i := len(order) - 1; i >= 0; i-- {
+			v := order[i]
+			mine := reach[int(v)*words : int(v+1)*words]
+			out := g.out(v)
+			m.spend(int64(len(out)*words) + 1)
+			for _, ei := range out {
+				w := g.edges[ei].to
+				or(mine, reach[int(w)*words:int(w+1)*words])
+			}
+			if v >= s.n && (v-s.n)%2 == 1 && int((v-s.n)/2) < len(bl.list) {
+				if l := gt.local[(v-s.n)/2]; l >= 0 && bl.list[(v-s.n)/2].key == k {
+					mine[l/64] |= 1 << (l % 64)
+				}
+			}
+		}
+		for qi, q := range bs {
+			row := reach[int(bl.list[q].head)*words : int(bl.list[q].head+1)*words]
+			for p := range bs {
+				if p != qi && row[p/64]&(1<<(p%64)) != 0 {
+					if gt.pre[bs[p]] == nil {
+						gt.pre[bs[p]] = make([]uint64, words)
+					}
+					gt.pre[bs[p]][qi/64] |= 1 << (qi % 64)
+				}
+			}
+		}
+	}
+	return gt
+}
+
+// open reports whether write w may be applied as far as the gate knows.
+func (gt *gate) open(w int32) bool {
+	if gt.off {
+		return true
+	}
+	b := gt.bl.of[w]
+	if b < 0 || gt.bl.list[b].head != w || gt.pre[b] == nil {
+		return true
+	}
+	pend := gt.pending[gt.bl.list[b].key]
+	for i, x := range gt.pre[b] {
+		if x&pend[i] != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// done records that write w was applied (or undone).
+func (gt *gate) done(w int32, applied bool) {
+	if gt.off {
+		return
+	}
+	b := gt.bl.of[w]
+	if b < 0 || gt.bl.list[b].head != w || gt.local[b] < 0 {
+		return
+	}
+	l := gt.local[b]
+	pend := gt.pending[gt.bl.list[b].key]
+	if applied {
+		pend[l/64] &^= 1 << (l % 64)
+	} else {
+		pend[l/64] |= 1 << (l % 64)
+	}
 }

@@ -1,0 +1,181 @@
+package consistency
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/dsimlab/dsim/checker"
+)
+
+// logStore shapes a generated history: a log-replicated store driven by
+// closed-loop clients (one operation in flight each, no think time, as
+// dsim's clients run). Each op takes effect at a random moment inside its
+// interval; writes join a single log in that order; each replica applies a
+// prefix of the log, lagging by up to lag entries; a client sticks to one
+// replica and, after its own write, waits until its replica has applied it
+// (as ZooKeeper does). With lag 0 every read sees the whole log: a single
+// copy, linearizable. With lag > 0 reads are stale but each session sees a
+// growing prefix that includes its own writes: sequentially consistent,
+// not linearizable.
+type logStore struct {
+	ops, clients, keys, replicas, lag int
+	latency                           int64   // each half of an op (call to effect, effect to return) takes 1..latency
+	indeterminate                     float64 // share of writes whose outcome the client never learns
+	seed                              uint64
+}
+
+func genLog(cfg logStore) []Op {
+	rng := rand.New(rand.NewPCG(cfg.seed, 0xc0ffee))
+	lat := func() int64 { return 1 + rng.Int64N(max(cfg.latency, 1)) }
+	var log []Op
+	applied := make([]int, cfg.replicas)
+	state := make([]map[string]string, cfg.replicas)
+	for r := range state {
+		state[r] = map[string]string{}
+	}
+	catchUp := func(r, upto int) {
+		for ; applied[r] < upto; applied[r]++ {
+			apply(state[r], log[applied[r]])
+		}
+	}
+	home := make([]int, cfg.clients)
+	seq := make([]int, cfg.clients)
+	call := make([]int64, cfg.clients)
+	effect := make([]int64, cfg.clients)
+	for c := range home {
+		home[c] = c % cfg.replicas
+		call[c] = rng.Int64N(max(cfg.latency, 1))
+		effect[c] = call[c] + lat()
+	}
+	h := make([]Op, 0, cfg.ops)
+	for range cfg.ops {
+		c := 0
+		for d := range effect {
+			if effect[d] < effect[c] {
+				c = d
+			}
+		}
+		r := home[c]
+		if cfg.lag == 0 {
+			catchUp(r, len(log))
+		} else if behind := len(log) - applied[r]; behind > cfg.lag || rng.IntN(4) == 0 {
+			catchUp(r, len(log)-rng.IntN(min(behind, cfg.lag)+1))
+		}
+		seq[c]++
+		o := Op{Client: fmt.Sprintf("c%d", c+1), Key: fmt.Sprintf("k%d", rng.IntN(cfg.keys)+1), Outcome: checker.OutcomeOK,
+			Call: call[c], Return: effect[c] + lat()}
+		switch k := rng.IntN(3); {
+		case k == 0:
+			o.Kind = checker.OpGet
+			o.Values = []string{state[r][o.Key]}
+		default:
+			o.Kind, o.Value = checker.OpPut, fmt.Sprintf("%s.%d", o.Client, seq[c])
+			if k == 2 {
+				o.Kind = checker.OpAppend
+			}
+			if rng.Float64() < cfg.indeterminate {
+				o.Outcome = checker.OutcomeIndeterminate
+				if rng.IntN(2) == 0 {
+					break // never took effect
+				}
+			}
+			log = append(log, o)
+			if o.Outcome == checker.OutcomeOK {
+				catchUp(r, len(log))
+			}
+		}
+		call[c] = o.Return + 1
+		effect[c] = call[c] + lat()
+		if o.Outcome == checker.OutcomeIndeterminate {
+			o.Return = 0
+		}
+		h = append(h, o)
+	}
+	return h
+}
+
+var (
+	benchLinearizable = logStore{ops: 10_000, clients: 10, keys: 10, replicas: 1, latency: 10, indeterminate: 0.01, seed: 1}
+	benchStale        = logStore{ops: 10_000, clients: 10, keys: 10, replicas: 3, lag: 20, latency: 10, indeterminate: 0.01, seed: 1}
+)
+
+// benchCheck runs one checker over a 10k-op history, which it must find
+// ok, and reports the time per history.
+func benchCheck(b *testing.B, cfg logStore, check func([]Op) Result) {
+	h := genLog(cfg)
+	b.ReportAllocs()
+	for b.Loop() {
+		if r := check(h); !r.OK() {
+			b.Fatalf("%s", r)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/history")
+	b.ReportMetric(float64(len(h))*float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+}
+
+func BenchmarkLinearizable10k(b *testing.B) {
+	benchCheck(b, benchLinearizable, func(h []Op) Result { return CheckLinearizable(h, Budget{}) })
+}
+
+func BenchmarkSequential10k(b *testing.B) {
+	benchCheck(b, benchLinearizable, func(h []Op) Result { return CheckSequential(h, Budget{}) })
+}
+
+func BenchmarkSequential10kStale(b *testing.B) {
+	benchCheck(b, benchStale, func(h []Op) Result { return CheckSequential(h, Budget{}) })
+}
+
+func BenchmarkCausal10k(b *testing.B) {
+	benchCheck(b, benchStale, func(h []Op) Result { return CheckCausal(h, Budget{}) })
+}
+
+func BenchmarkReadYourWrites10k(b *testing.B) {
+	benchCheck(b, benchStale, func(h []Op) Result { return CheckReadYourWrites(h, Budget{}) })
+}
+
+func BenchmarkMonotonicReads10k(b *testing.B) {
+	benchCheck(b, benchStale, func(h []Op) Result { return CheckMonotonicReads(h, Budget{}) })
+}
+
+func BenchmarkMonotonicWrites10k(b *testing.B) {
+	benchCheck(b, benchStale, func(h []Op) Result { return CheckMonotonicWrites(h, Budget{}) })
+}
+
+func BenchmarkWritesFollowReads10k(b *testing.B) {
+	benchCheck(b, benchStale, func(h []Op) Result { return CheckWritesFollowReads(h, Budget{}) })
+}
+
+func BenchmarkEventual10k(b *testing.B) {
+	h := genLog(benchStale)
+	final := map[string]string{}
+	for _, o := range h {
+		if o.Outcome == checker.OutcomeOK {
+			apply(final, o)
+		}
+	}
+	_ = final
+	benchCheck(b, benchLinearizable, func(h []Op) Result {
+		state := map[string]string{}
+		for _, o := range h {
+			if o.IsWrite() && o.Outcome != checker.OutcomeFailed {
+				apply(state, o)
+			}
+		}
+		return CheckEventual(h, map[string]map[string]string{"n1": state, "n2": state}, 1<<62)
+	})
+}
+
+// BenchmarkLadder10kStale places a stale-but-sequential history: the
+// linearizability check fails (and finds its anomaly), sequential holds,
+// the rest are implied; eventual has no final state here.
+func BenchmarkLadder10kStale(b *testing.B) {
+	h := genLog(benchStale)
+	b.ReportAllocs()
+	for b.Loop() {
+		if l := Ladder(h, Options{}); l.Strongest != Sequential {
+			b.Fatalf("%s", l)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/history")
+}
