@@ -71,30 +71,36 @@ func newCoGraph(ix *index) *coGraph {
 }
 
 // clocks computes vector clocks of g (which must contain c's lanes as
-// chains) in the topological order given.
-func (c *coGraph) clocks(g *graph, order []int32, m *meter) []int32 {
+// chains) in the topological order given, pushing each node's clock to its
+// successors once it is final. buf is reused when large enough.
+func (c *coGraph) clocks(g *graph, order []int32, buf []int32, m *meter) []int32 {
 	L := c.lanes
-	vc := make([]int32, len(c.ix.h)*L)
+	n := len(c.ix.h)
+	if cap(buf) < n*L {
+		buf = make([]int32, n*L)
+	}
+	vc := buf[:n*L]
+	clear(vc)
 	g.freeze()
-	rev := g.reverse(1 << 30)
+	m.spend(int64(len(g.edges)*L + len(order)))
 	for _, v := range order {
-		if int(v) >= len(c.ix.h) || !c.ix.eff[v] {
+		if int(v) >= n || !c.ix.eff[v] {
 			continue
 		}
 		mine := vc[int(v)*L : int(v+1)*L]
-		in := rev.in(v)
-		m.spend(int64(len(in)*L) + 1)
-		for _, ei := range in {
-			u := g.edges[ei].from
-			if int(u) >= len(c.ix.h) {
+		mine[c.ix.lane[v]] = c.ix.pos[v] + 1
+		for _, ei := range g.adj[g.start[v]:g.start[v+1]] {
+			w := g.edges[ei].to
+			if int(w) >= n {
 				continue
 			}
-			theirs := vc[int(u)*L : int(u+1)*L]
-			for l := range L {
-				mine[l] = max(mine[l], theirs[l])
+			theirs := vc[int(w)*L : int(w+1)*L]
+			for l, x := range mine {
+				if x > theirs[l] {
+					theirs[l] = x
+				}
 			}
 		}
-		mine[c.ix.lane[v]] = c.ix.pos[v] + 1
 	}
 	return vc
 }
@@ -137,7 +143,7 @@ func checkCausal(ix *index, m *meter) Result {
 		a.Summary = x.summary("a read saw a write that causally follows it")
 		return illegal(Causal, a)
 	}
-	co.vc = co.clocks(co.g, order, m)
+	co.vc = co.clocks(co.g, order, nil, m)
 
 	var best *Anomaly
 	keep := func(a *Anomaly) {
@@ -251,6 +257,7 @@ func (c *coGraph) checkProcess(p int, m *meter) (*Anomaly, bool) {
 			prev = a
 		}
 	}
+	var vc []int32
 	for round := int32(1); ; round++ {
 		order, acyclic := g.topo(m)
 		if m.out() {
@@ -260,7 +267,7 @@ func (c *coGraph) checkProcess(p int, m *meter) (*Anomaly, bool) {
 			cycle := g.shortestCycle(m, 1<<30)
 			return c.explain(g, cycle, ix.clients[p], m), true
 		}
-		vc := c.clocks(g, order, m)
+		vc = c.clocks(g, order, vc, m)
 		changed := false
 		for _, r := range reads {
 			ch := ix.reads[r][0]

@@ -71,7 +71,7 @@ func checkSession(ix *index, model Model, m *meter) Result {
 	}
 	sc := &sessionCheck{ix: ix, co: co, model: model, m: m}
 	if acyclic {
-		co.vc = co.clocks(co.g, order, m)
+		co.vc = co.clocks(co.g, order, nil, m)
 	} else {
 		// Without a causal order there is no dominance among sibling
 		// versions; every sibling check then fails closed (see covered).
