@@ -43,9 +43,22 @@ func (b Budget) linearizability() time.Duration {
 	return DefaultLinearizabilityTimeout
 }
 
-// meter counts steps against a budget.
+// meter counts steps against a budget, and remembers what it was working
+// on, so that an overrun can name the key.
 type meter struct {
 	limit, used int64
+	key         string // the key being worked on, for the report
+}
+
+// at records the key being worked on.
+func (m *meter) at(key string) { m.key = key }
+
+// where names the key the budget ran out on, for an unknown's reason.
+func (m *meter) where() string {
+	if m.key == "" {
+		return ""
+	}
+	return " on key " + m.key
 }
 
 func newMeter(b Budget) *meter { return &meter{limit: b.steps()} }

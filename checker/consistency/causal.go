@@ -160,7 +160,7 @@ func checkCausal(ix *index, m *meter) Result {
 			if best != nil {
 				return illegal(Causal, best)
 			}
-			return unknown(Causal, "%s exhausted checking session %s", m, ix.clients[p])
+			return unknown(Causal, "%s exhausted checking session %s%s", m, ix.clients[p], m.where())
 		}
 		keep(a)
 	}
@@ -272,6 +272,7 @@ func (c *coGraph) checkProcess(p int, m *meter) (*Anomaly, bool) {
 		for _, r := range reads {
 			ch := ix.reads[r][0]
 			k := ix.key[r]
+			m.at(ix.keys[k])
 			for l := range ix.lanes {
 				w := c.lastUnseen(l, k, vc[int(r)*c.lanes+l], ch.has)
 				m.spend(1)

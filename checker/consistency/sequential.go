@@ -80,7 +80,7 @@ func checkSequentialWith(ix *index, m *meter, ph seqPhases) Result {
 		// though no short cycle shows why.
 		return illegal(Sequential, ss2.stuck())
 	case !ok:
-		return unknown(Sequential, "%s exhausted while saturating the order constraints", m)
+		return unknown(Sequential, "%s exhausted while saturating the order constraints%s", m, m.where())
 	}
 	// 4. Guess a total order of each key's values from the saturated
 	// constraints, ties by deadline: if the graph stays acyclic, any

@@ -96,7 +96,7 @@ func checkSession(ix *index, model Model, m *meter) Result {
 			if best != nil {
 				return illegal(model, best)
 			}
-			return unknown(model, "%s exhausted checking observer session %s", m, ix.clients[d])
+			return unknown(model, "%s exhausted checking observer session %s%s", m, ix.clients[d], m.where())
 		}
 		if a != nil && (best == nil || len(a.Steps) < len(best.Steps)) {
 			best = a
@@ -120,6 +120,7 @@ func (sc *sessionCheck) observer(d int) *Anomaly {
 	if len(reads) == 0 {
 		return nil
 	}
+	sc.m.at(ix.keys[ix.key[reads[0]]])
 	// The order inside each value d read is part of ar_d whatever the
 	// guarantee; if d's values disagree on it, no guarantee can hold.
 	flips := newGraph(len(ix.h))
@@ -239,6 +240,7 @@ func (sc *sessionCheck) readYourWrites(d int, reads []int32, g *graph) *Anomaly 
 	}
 	state := map[int32]*linked{} // by head
 	for _, r := range reads {
+		sc.m.at(ix.keys[ix.key[r]])
 		k := ix.key[r]
 		ps := sc.co.laneKeyWrites[d][k]
 		own := 0
@@ -304,6 +306,7 @@ func (sc *sessionCheck) monotonicReads(d int, reads []int32, g *graph) *Anomaly 
 	}
 	byKey := map[int32]*seen{}
 	for _, r := range reads {
+		sc.m.at(ix.keys[ix.key[r]])
 		k := ix.key[r]
 		s := byKey[k]
 		if s == nil {
@@ -379,6 +382,7 @@ func (sc *sessionCheck) monotonicWritesBase() {
 func (sc *sessionCheck) monotonicWrites(d int, reads []int32, g *graph) *Anomaly {
 	ix := sc.ix
 	for _, r := range reads {
+		sc.m.at(ix.keys[ix.key[r]])
 		cs := ix.reads[r]
 		if len(cs) > 1 {
 			continue // a writer's earlier writes precede its later ones causally: covered
@@ -529,6 +533,7 @@ func (sc *sessionCheck) writesFollowReads(d int, reads []int32, g *graph) *Anoma
 	ix := sc.ix
 	n := len(ix.h)
 	for _, r := range reads {
+		sc.m.at(ix.keys[ix.key[r]])
 		cs := ix.reads[r]
 		k := ix.key[r]
 		lo, hi := sc.keyRange[k][0], sc.keyRange[k][1]

@@ -280,6 +280,7 @@ func (s *singleCopy) saturate(m *meter) (cycle []int32, ok bool) {
 			if len(bs) < 2 {
 				continue
 			}
+			m.at(s.ix.keys[k])
 			words := (len(bs) + 63) / 64
 			var reach []uint64
 			reach, ok = s.reachTails(k, words, order, local, buf, m)
