@@ -30,7 +30,7 @@ type coGraph struct {
 	ix    *index
 	g     *graph
 	lanes int
-	vc    []int32 // n × lanes
+	vc    *clocks
 	// laneKeyWrites[l][k] are the positions in lane l of its effective
 	// writes of key k, ascending.
 	laneKeyWrites [][][]int32
@@ -70,35 +70,68 @@ func newCoGraph(ix *index) *coGraph {
 	return c
 }
 
+// clocks are vector clocks in two parts: a count per session lane, and
+// one bit per floating lane (an indeterminate write someone read, alone in
+// its lane), since a lane of one op needs no more. Histories with many
+// timed-out writes would otherwise multiply the cost of every merge.
+type clocks struct {
+	s, words int      // session lanes; words of floating bits
+	ints     []int32  // n × s
+	bits     []uint64 // n × words
+}
+
+// lim is how many ops of lane l precede or are v.
+func (vc *clocks) lim(v int32, l int) int32 {
+	if l < vc.s {
+		return vc.ints[int(v)*vc.s+l]
+	}
+	f := l - vc.s
+	if vc.bits[int(v)*vc.words+f/64]&(1<<(f%64)) != 0 {
+		return 1
+	}
+	return 0
+}
+
 // clocks computes vector clocks of g (which must contain c's lanes as
 // chains) in the topological order given, pushing each node's clock to its
-// successors once it is final. buf is reused when large enough.
-func (c *coGraph) clocks(g *graph, order []int32, buf []int32, m *meter) []int32 {
-	L := c.lanes
+// successors once it is final. buf is reused.
+func (c *coGraph) clocks(g *graph, order []int32, buf *clocks, m *meter) *clocks {
 	n := len(c.ix.h)
-	if cap(buf) < n*L {
-		buf = make([]int32, n*L)
+	S := len(c.ix.clients)
+	W := (c.lanes - S + 63) / 64
+	if buf == nil || cap(buf.ints) < n*S || cap(buf.bits) < n*W {
+		buf = &clocks{ints: make([]int32, n*S), bits: make([]uint64, n*W)}
 	}
-	vc := buf[:n*L]
-	clear(vc)
+	vc := &clocks{s: S, words: W, ints: buf.ints[:n*S], bits: buf.bits[:n*W]}
+	clear(vc.ints)
+	clear(vc.bits)
 	g.freeze()
-	m.spend(int64(len(g.edges)*L + len(order)))
+	m.spend(int64(len(g.edges)*(S+W) + len(order)))
 	for _, v := range order {
 		if int(v) >= n || !c.ix.eff[v] {
 			continue
 		}
-		mine := vc[int(v)*L : int(v+1)*L]
-		mine[c.ix.lane[v]] = c.ix.pos[v] + 1
+		ints := vc.ints[int(v)*S : int(v+1)*S]
+		bits := vc.bits[int(v)*W : int(v+1)*W]
+		if l := int(c.ix.lane[v]); l < S {
+			ints[l] = c.ix.pos[v] + 1
+		} else {
+			bits[(l-S)/64] |= 1 << ((l - S) % 64)
+		}
 		for _, ei := range g.adj[g.start[v]:g.start[v+1]] {
 			w := g.edges[ei].to
 			if int(w) >= n {
 				continue
 			}
-			theirs := vc[int(w)*L : int(w+1)*L]
-			for l, x := range mine {
+			theirs := vc.ints[int(w)*S : int(w+1)*S]
+			for l, x := range ints {
 				if x > theirs[l] {
 					theirs[l] = x
 				}
+			}
+			tb := vc.bits[int(w)*W : int(w+1)*W]
+			for i, x := range bits {
+				tb[i] |= x
 			}
 		}
 	}
@@ -106,8 +139,8 @@ func (c *coGraph) clocks(g *graph, order []int32, buf []int32, m *meter) []int32
 }
 
 // before reports whether w precedes or is v under clocks vc.
-func (c *coGraph) before(vc []int32, w, v int32) bool {
-	return vc[int(v)*c.lanes+int(c.ix.lane[w])] > c.ix.pos[w]
+func (c *coGraph) before(vc *clocks, w, v int32) bool {
+	return vc.lim(v, int(c.ix.lane[w])) > c.ix.pos[w]
 }
 
 // lastUnseen finds, in lane l, the last write of key k among the first lim
@@ -201,8 +234,7 @@ func (c *coGraph) checkSiblings(r int32, m *meter) *Anomaly {
 	}
 	k := ix.key[r]
 	for l := range ix.lanes {
-		lim := c.vc[int(r)*c.lanes+l]
-		w := c.lastUnseen(l, k, lim, func(int32) bool { return false })
+		w := c.lastUnseen(l, k, c.vc.lim(r, l), func(int32) bool { return false })
 		if w < 0 {
 			continue
 		}
@@ -257,7 +289,7 @@ func (c *coGraph) checkProcess(p int, m *meter) (*Anomaly, bool) {
 			prev = a
 		}
 	}
-	var vc []int32
+	var vc *clocks
 	for round := int32(1); ; round++ {
 		order, acyclic := g.topo(m)
 		if m.out() {
@@ -274,7 +306,7 @@ func (c *coGraph) checkProcess(p int, m *meter) (*Anomaly, bool) {
 			k := ix.key[r]
 			m.at(ix.keys[k])
 			for l := range ix.lanes {
-				w := c.lastUnseen(l, k, vc[int(r)*c.lanes+l], ch.has)
+				w := c.lastUnseen(l, k, vc.lim(r, l), ch.has)
 				m.spend(1)
 				switch {
 				case w < 0:
