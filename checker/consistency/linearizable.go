@@ -1,7 +1,9 @@
 package consistency
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dsimlab/dsim/checker"
@@ -151,14 +153,28 @@ func linPatterns(ix *index, k int32) *Anomaly {
 			}
 		}
 	}
+	// The ok writes by completion, so that each read walks only those
+	// that completed before it began; chain membership by stamp.
+	var done []int32
+	for _, w := range ix.writes[k] {
+		if h[w].Outcome == checker.OutcomeOK {
+			done = append(done, w)
+		}
+	}
+	slices.SortStableFunc(done, func(a, b int32) int { return cmp.Compare(h[a].Return, h[b].Return) })
+	stamp := make([]int32, len(h))
 	for i := range h {
 		r := int32(i)
 		if ix.key[r] != k || !ix.isRead(r) {
 			continue
 		}
 		c := ix.reads[r][0]
-		for _, w := range ix.writes[k] {
-			if c.has(w) || h[w].Outcome != checker.OutcomeOK || h[w].Return >= h[r].Call {
+		for _, w := range c.members() {
+			stamp[w] = r + 1
+		}
+		before, _ := slices.BinarySearchFunc(done, h[r].Call, func(w int32, t int64) int { return cmp.Compare(h[w].Return, t) })
+		for _, w := range done[:before] {
+			if stamp[w] == r+1 {
 				continue
 			}
 			// w completed before r began and r lacks it, so w must have

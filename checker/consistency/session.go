@@ -73,8 +73,9 @@ func checkSession(ix *index, model Model, m *meter) Result {
 	if acyclic {
 		co.vc = co.clocks(co.g, order, nil, m)
 	} else {
-		// Without a causal order there is no dominance among sibling
-		// versions; every sibling check then fails closed (see covered).
+		// A cycle (a read saw a write that depends on it) breaks causal
+		// consistency, not necessarily these guarantees; dominance among
+		// sibling versions then falls back to paths in the graph.
 		co.vc = nil
 	}
 	sc.base = newGraph(len(ix.h))
@@ -209,7 +210,14 @@ func (sc *sessionCheck) blame(d int, g *graph, cycle []int32) string {
 func (sc *sessionCheck) covered(w int32, cs []chain) bool {
 	for _, c := range cs {
 		for _, mbr := range c.members() {
-			if mbr == w || (sc.co.vc != nil && sc.co.before(sc.co.vc, w, mbr)) {
+			switch {
+			case mbr == w:
+				return true
+			case sc.co.vc != nil:
+				if sc.co.before(sc.co.vc, w, mbr) {
+					return true
+				}
+			case sc.co.g.path(w, mbr, 1<<30, sc.m) != nil:
 				return true
 			}
 		}
