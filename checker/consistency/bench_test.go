@@ -21,6 +21,7 @@ import (
 type logStore struct {
 	ops, clients, keys, replicas, lag int
 	latency                           int64   // each half of an op (call to effect, effect to return) takes 1..latency
+	hop                               bool    // clients pick a replica per op instead of sticking to one
 	indeterminate                     float64 // share of writes whose outcome the client never learns
 	seed                              uint64
 }
@@ -57,6 +58,9 @@ func genLog(cfg logStore) []Op {
 			}
 		}
 		r := home[c]
+		if cfg.hop {
+			r = rng.IntN(cfg.replicas)
+		}
 		if cfg.lag == 0 {
 			catchUp(r, len(log))
 		} else if behind := len(log) - applied[r]; behind > cfg.lag || rng.IntN(4) == 0 {

@@ -12,6 +12,7 @@ type link struct {
 	kind     edgeKind
 	why      int32
 	round    int32
+	aux      int32
 }
 
 // explainer turns paths of a constraint graph into anomaly steps. Nodes
@@ -24,6 +25,12 @@ type explainer struct {
 	ab    *anomalyBuilder
 	links []string // the cycle, as "ops[a] → ops[b] (reason)"
 	depth int
+	// visible, when set, says why a read must see a write (a session
+	// guarantee), for edgeBefore edges that no path justifies.
+	visible string
+	// auxNote describes an edge's second explaining op (with the
+	// edge's source op as argument).
+	auxNote string
 	// tailOfHead maps the head op of a value to the virtual node its
 	// interval ends in, so that an edgeBlock can be justified; -1 if none.
 	tailOfHead func(p int32) int32
@@ -32,18 +39,18 @@ type explainer struct {
 // ops turns a path of edges into links between consecutive ops.
 func (x *explainer) opLinks(path []int32) []link {
 	var out []link
-	prev, kind, why, round := int32(-1), edgeVia, int32(-1), int32(0)
+	prev, kind, why, round, aux := int32(-1), edgeVia, int32(-1), int32(0), int32(0)
 	for k, ei := range path {
 		e := x.g.edges[ei]
 		if k == 0 {
 			prev = e.from
 		}
 		if kind == edgeVia && e.kind != edgeVia {
-			kind, why, round = e.kind, e.why, e.round
+			kind, why, round, aux = e.kind, e.why, e.round, e.aux
 		}
 		if e.to < x.n {
-			out = append(out, link{from: prev, to: e.to, kind: kind, why: why, round: round})
-			prev, kind, why, round = e.to, edgeVia, -1, 0
+			out = append(out, link{from: prev, to: e.to, kind: kind, why: why, round: round, aux: aux})
+			prev, kind, why, round, aux = e.to, edgeVia, -1, 0, 0
 		}
 	}
 	return out
@@ -105,6 +112,13 @@ func (x *explainer) explain(l link) {
 	case edgeBefore:
 		r := l.why
 		x.ab.step(int(r), "read ops[%d]'s value without ops[%d]'s effect", b, a)
+		if x.visible != "" {
+			x.ab.step(a, "must be visible to ops[%d] (%s), so it was applied before ops[%d]", r, x.visible, b)
+			if l.aux > 0 {
+				x.ab.step(int(l.aux-1), x.auxNote, a)
+			}
+			break
+		}
 		x.ab.step(a, "precedes ops[%d], so it must have been applied before ops[%d]", r, b)
 		if p := x.g.path(l.from, r, l.round-1, x.m); p != nil {
 			x.explainPath(p)
@@ -160,6 +174,9 @@ func (x *explainer) reason(l link) string {
 	case edgeInit:
 		return "the initial value was read first"
 	case edgeBefore:
+		if x.visible != "" {
+			return fmt.Sprintf("ops[%d] must see it but read a later value without it", l.why)
+		}
 		return fmt.Sprintf("ops[%d] read a later value without it", l.why)
 	case edgeBlock:
 		return fmt.Sprintf("ops[%d]'s value must be over before this write", l.why)

@@ -27,6 +27,7 @@ type edge struct {
 	kind     edgeKind
 	why      int32
 	round    int32
+	aux      int32 // a second op that explains the edge, plus one (0: none)
 }
 
 // graph is a directed graph over ops (0..n-1) and virtual nodes (n..).
@@ -44,6 +45,12 @@ func newGraph(nodes int) *graph { return &graph{nodes: nodes, dirty: true} }
 
 func (g *graph) add(from, to int32, kind edgeKind, why int32, round int32) {
 	g.edges = append(g.edges, edge{from: from, to: to, kind: kind, why: why, round: round})
+	g.dirty = true
+}
+
+// addAux adds an edge with a second explaining op.
+func (g *graph) addAux(from, to int32, kind edgeKind, why, aux int32, round int32) {
+	g.edges = append(g.edges, edge{from: from, to: to, kind: kind, why: why, round: round, aux: aux + 1})
 	g.dirty = true
 }
 

@@ -3,6 +3,7 @@ package consistency
 import (
 	"fmt"
 	"math/bits"
+	"slices"
 
 	"github.com/dsimlab/dsim/checker"
 )
@@ -161,7 +162,8 @@ func (sc *sessionCheck) observer(d int) *Anomaly {
 		return nil
 	}
 	cycle := g.shortestCycle(sc.m, 1<<30)
-	x := &explainer{ix: ix, g: g, n: int32(len(ix.h)), m: sc.m}
+	visible, auxNote := sc.visibleBecause()
+	x := &explainer{ix: ix, g: g, n: int32(len(ix.h)), m: sc.m, visible: visible, auxNote: auxNote}
 	x.ab = newAnomaly(ix.h, sc.kind(), cycleKey(ix, g, cycle), "").session(sc.blame(d, g, cycle))
 	x.cycle(cycle)
 	a = x.ab.build()
@@ -177,6 +179,20 @@ func addChainEdges(g *graph, c chain, r int32) {
 		}
 		prev = a
 	}
+}
+
+// visibleBecause says, for an anomaly's notes, why the guarantee makes a
+// read see a write, and how to describe the op that shows it.
+func (sc *sessionCheck) visibleBecause() (visible, aux string) {
+	switch sc.model {
+	case ReadYourWrites:
+		return "the reading session wrote it earlier", ""
+	case MonotonicReads:
+		return "an earlier read of the session saw it", "saw ops[%d]"
+	case MonotonicWrites:
+		return "its session wrote it before a write the read saw", "written after ops[%d] by the same session, and seen"
+	}
+	return "a write the read saw was made after its session had read it", ""
 }
 
 func (sc *sessionCheck) kind() AnomalyKind {
@@ -251,10 +267,7 @@ func (sc *sessionCheck) readYourWrites(d int, reads []int32, g *graph) *Anomaly 
 		sc.m.at(ix.keys[ix.key[r]])
 		k := ix.key[r]
 		ps := sc.co.laneKeyWrites[d][k]
-		own := 0
-		for own < len(ps) && ps[own] < ix.pos[r] {
-			own++
-		}
+		own, _ := slices.BinarySearch(ps, ix.pos[r])
 		cs := ix.reads[r]
 		if len(cs) > 1 {
 			for _, p := range ps[:own] {
@@ -278,7 +291,8 @@ func (sc *sessionCheck) readYourWrites(d int, reads []int32, g *graph) *Anomaly 
 			st = &linked{}
 			state[c.head] = st
 		}
-		for _, p := range ps[st.upto:own] {
+		sc.m.spend(int64(max(0, own-st.upto)+len(st.skipped)) + 1)
+		for _, p := range ps[min(st.upto, own):own] {
 			w := ix.lanes[d][p]
 			if c.has(w) {
 				st.skipped = append(st.skipped, w)
@@ -296,7 +310,7 @@ func (sc *sessionCheck) readYourWrites(d int, reads []int32, g *graph) *Anomaly 
 			}
 		}
 		st.skipped = kept
-		sc.m.spend(int64(own) + 1)
+
 	}
 	return nil
 }
@@ -340,7 +354,7 @@ func (sc *sessionCheck) monotonicReads(d int, reads []int32, g *graph) *Anomaly 
 				case cs[0].head < 0:
 					return sc.missing(ix.clients[d], e, r, "an earlier read of the session saw", s.first[e])
 				default:
-					g.add(e, cs[0].head, edgeBefore, r, 1)
+					g.addAux(e, cs[0].head, edgeBefore, r, s.first[e], 1)
 				}
 			}
 		}
@@ -420,7 +434,7 @@ func (sc *sessionCheck) monotonicWrites(d int, reads []int32, g *graph) *Anomaly
 			case c.head < 0:
 				return sc.missing(ix.clients[wl], w, r, fmt.Sprintf("session %s wrote before ops[%d], which the read saw", ix.clients[wl], latest[wl]), latest[wl])
 			case w != c.head:
-				g.add(w, c.head, edgeBefore, r, 1)
+				g.addAux(w, c.head, edgeBefore, r, latest[wl], 1)
 			}
 		}
 	}
