@@ -79,6 +79,10 @@ const (
 	KindWritesFollowReads AnomalyKind = "writes-follow-reads"
 	// One session saw two appends in both orders.
 	KindOrderFlip AnomalyKind = "order-flip"
+	// Two reads saw different writes applied after the same value (or one
+	// append after two different values), which no single copy does. Only
+	// the single-order models (linearizable, sequential) forbid it.
+	KindForkedReads AnomalyKind = "forked-reads"
 	// No single order of the operations explains every result; the steps
 	// are a cycle of constraints.
 	KindNoOrder AnomalyKind = "no-order"
@@ -188,8 +192,3 @@ func unknown(m Model, format string, args ...any) Result {
 }
 
 func ok(m Model) Result { return Result{Model: m, Verdict: checker.VerdictOK} }
-
-// KindForkedReads: two reads saw different writes applied after the same
-// value (or one append after two different values), which no single copy
-// does. Only the single-order models (linearizable, sequential) forbid it.
-const KindForkedReads AnomalyKind = "forked-reads"
