@@ -49,7 +49,7 @@ type Scenario struct {
 	Workload []Setting      // client workload settings
 	Bug      string
 	Expect   Expectation
-	Model    string // the consistency model the client history must keep; "": the protocol's promise
+	Model    string      // the consistency model the client history must keep; "": the protocol's promise
 	Chaos    string      // "swarm": each seed draws its own random fault schedule on top of Faults
 	ChaosOf  []string    // the fault classes the swarm may draw from; empty: all of them
 	Faults   []sim.Fault // with At set, in file order
@@ -232,7 +232,7 @@ func init() {
 			return nil
 		}},
 		"expect": {parse: parseExpect},
-		"chaos": {once: true, parse: parseChaos},
+		"chaos":  {once: true, parse: parseChaos},
 		// "byzantine n4 silent" is "at 0s byzantine n4 silent".
 		"byzantine": {parse: func(s *Scenario, l directiveLine) error {
 			return s.addFault(append([]string{"0s", l.key}, l.args...), l.line)
