@@ -19,12 +19,13 @@ var Bugs = []protocols.Bug{
 		"catches it. Hadoop's FileOutputCommitter writes each attempt under _temporary and renames it on " +
 		"commit for this reason; on S3, where a rename is a copy, partially visible job output was a known " +
 		"problem until the S3A committers (HADOOP-13786) (scenario non-atomic-output)."},
-	{Name: BugNoReissue, Description: "The coordinator hands a task out once and never again: it has no task " +
-		"timeout and ignores a worker that comes back asking for work while holding a task. A task whose " +
-		"worker crashed is never finished (backup attempts, if on, rescue some), so the job never " +
-		"completes; the liveness check after the healing phase catches it. Forgetting to re-issue the " +
-		"tasks of dead workers is the classic first-version mistake the MIT 6.5840 MapReduce lab's crash " +
-		"test exists for (scenario no-reissue)."},
+	{Name: BugNoReissue, Description: "The coordinator notices that an attempt went silent, or that its worker " +
+		"came back asking for work, but never puts the task back in the pool: a task given out once is " +
+		"never given out again. A task whose worker crashed is never finished, so the job never " +
+		"completes (a backup attempt, given out before the silence was noticed, rescues it unless the " +
+		"backup's worker fails too); the liveness check after the healing phase catches it. Forgetting " +
+		"to re-issue the tasks of dead workers is the classic first-version mistake the MIT 6.5840 " +
+		"MapReduce lab's crash test exists for (scenario no-reissue)."},
 	{Name: BugCountCompletions, Description: "The coordinator moves to the next phase when it has counted as many " +
 		"completion messages as there are tasks, instead of tracking which tasks completed. A duplicate " +
 		"completion (a backup and its original both finishing, a late straggler, a duplicated message) is " +

@@ -35,7 +35,7 @@ type Options struct {
 	MapTime       clock.Duration // compute time of one map task; default 150ms
 	ReduceTime    clock.Duration // compute time of one reduce task; default 100ms
 	WorkerTimeout clock.Duration // the coordinator gives a task out again when its attempt has been silent this long; default 1s
-	Backup        bool           // run backup attempts of stragglers near the end of a phase
+	Backup        bool           // run backup attempts of stragglers near the end of a phase (zero: off; Build defaults to on)
 	BackupAfter   clock.Duration // a task becomes a straggler after running this long; default 300ms
 	PollEvery     clock.Duration // an idle worker asks for a task, a busy one sends a heartbeat, this often; default 100ms
 	RetryEvery    clock.Duration // unanswered store requests and completions are resent this often; default 100ms
