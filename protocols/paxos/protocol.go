@@ -37,7 +37,8 @@ var Paxos = &protocols.Protocol{
 		{Name: "learners", Default: "all", Help: "the servers that learn the outcome: all, or a list"},
 		{Name: "phase1-quorum", Default: "0", Help: "promises a proposer needs before phase 2; 0 means a majority of the acceptors"},
 		{Name: "phase2-quorum", Default: "0", Help: "acceptances that choose a value; 0 means a majority of the acceptors"},
-		{Name: "start-spread", Default: "0s", Help: "each proposer starts its first round at a random time up to this"},
+		{Name: "start-delay", Default: "0s", Help: "no proposer starts its first round before this"},
+		{Name: "start-spread", Default: "0s", Help: "each proposer starts its first round at a random time up to this after the start delay"},
 		{Name: "round-timeout", Default: "100ms", Help: "a round without a quorum by then is abandoned for a higher ballot"},
 		{Name: "backoff", Default: "20ms", Help: "a proposer waits a random time up to this, doubled after each failure in a row, before its next round; 0s retries at once"},
 		{Name: "ask-every", Default: "200ms", Help: "how often a learner that has not learned the value asks the others"},
@@ -74,6 +75,7 @@ func buildPaxos(s protocols.Setup) (protocols.Wiring, error) {
 		Acceptors:    readIDs(s.Options, "acceptors"),
 		Learners:     readIDs(s.Options, "learners"),
 		Quorums:      readQuorums(s.Options),
+		StartDelay:   s.Options.Duration("start-delay", 0),
 		StartSpread:  s.Options.Duration("start-spread", 0),
 		RoundTimeout: s.Options.Duration("round-timeout", 0),
 		AskEvery:     s.Options.Duration("ask-every", 0),
@@ -180,4 +182,3 @@ func readQuorums(s protocols.Settings) synod.Quorums {
 		Phase2: s.Int("phase2-quorum", 0, 0, 64),
 	}
 }
-

@@ -105,7 +105,7 @@ type node struct {
 
 	// Candidate and leader state.
 	ballot    Ballot
-	from      int      // phase 1 covers slots from here on
+	from      int // phase 1 covers slots from here on
 	promises  synod.Set
 	recovered []PValue // by slot-from: the highest-ballot proposal the promises reported
 

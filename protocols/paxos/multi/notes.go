@@ -88,17 +88,17 @@ type Applied = kv.Applied
 
 // The coverage probes a server reports with Effects.Probe.
 const (
-	ProbeLeaderElected    = "leader-elected"        // a candidate won phase 1
-	ProbeRecovered        = "recovered-accepted"    // a new leader re-proposed a value it found accepted in the promises
-	ProbeGapFilled        = "gap-filled-noop"       // a new leader filled a hole below a recovered slot with a no-op
-	ProbePreempted        = "preempted"             // a candidate or leader was refused because of a higher ballot
-	ProbeStepDown         = "leader-step-down"      // a leader saw a higher ballot and stopped leading
-	ProbeCandidateTimeout = "candidate-timeout"     // phase 1 got no quorum in time; a higher ballot follows
-	ProbeCatchUp          = "catch-up"              // a leader sent a lagging replica decisions it lacked
-	ProbeDuplicateRequest = "duplicate-request"     // a retried request was answered from the dedup table
-	ProbeRestartRecovered = "restart-recovered"     // a server restarted with durable state to recover
-	ProbeNotLeader        = "not-leader-redirect"   // a non-leader turned a client away
-	ProbeOutOfOrder       = "decided-out-of-order"  // a slot was decided before an earlier one
+	ProbeLeaderElected    = "leader-elected"          // a candidate won phase 1
+	ProbeRecovered        = "recovered-accepted"      // a new leader re-proposed a value it found accepted in the promises
+	ProbeGapFilled        = "gap-filled-noop"         // a new leader filled a hole below a recovered slot with a no-op
+	ProbePreempted        = "preempted"               // a candidate or leader was refused because of a higher ballot
+	ProbeStepDown         = "leader-step-down"        // a leader saw a higher ballot and stopped leading
+	ProbeCandidateTimeout = "candidate-timeout"       // phase 1 got no quorum in time; a higher ballot follows
+	ProbeCatchUp          = "catch-up"                // a leader sent a lagging replica decisions it lacked
+	ProbeDuplicateRequest = "duplicate-request"       // a retried request was answered from the dedup table
+	ProbeRestartRecovered = "restart-recovered"       // a server restarted with durable state to recover
+	ProbeNotLeader        = "not-leader-redirect"     // a non-leader turned a client away
+	ProbeOutOfOrder       = "decided-out-of-order"    // a slot was decided before an earlier one
 	ProbeCommitFromBallot = "decided-by-commit-point" // a replica learned a slot from the leader's commit point
 )
 

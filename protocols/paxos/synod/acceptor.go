@@ -27,6 +27,20 @@ func (n *node) handlePrepare(from protocols.NodeID, m Prepare) {
 	}
 	n.out.Note(Promised{Ballot: m.Ballot})
 	n.send(from, Promise{Ballot: m.Ballot, Accepted: n.accepted, Value: n.acceptedValue})
+	n.outbid(m.Ballot)
+}
+
+// outbid ends the round of a proposer whose own acceptor has just promised
+// a higher ballot: that acceptor will refuse the round's accept request, so
+// the proposer backs off and tries a higher ballot. With no backoff two
+// such proposers outbid each other for ever: the duel of Paxos Made Simple
+// §2.4.
+func (n *node) outbid(b Ballot) {
+	if n.proposer && (n.phase == preparing || n.phase == proposing) && b > n.ballot {
+		n.seen = max(n.seen, b.Round())
+		n.out.Probe(ProbePreempted)
+		n.fail()
+	}
 }
 
 // handleAccept accepts a proposal whose ballot is at least the promise, and

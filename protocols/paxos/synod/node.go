@@ -141,8 +141,8 @@ func (n *node) Step(in protocols.Input, out *protocols.Effects) {
 
 // start begins an incarnation. A learner that has not learned starts
 // asking around; a proposer that does not know the outcome schedules its
-// round at a time drawn from [0, StartSpread], or soon if that time has
-// passed (it restarted in the middle of things).
+// round at a time drawn from [StartDelay, StartDelay+StartSpread], or soon
+// if that time has passed (it restarted in the middle of things).
 func (n *node) start(now clock.Time) {
 	if n.restarted {
 		n.out.Probe(ProbeRestartRecover)
@@ -157,7 +157,7 @@ func (n *node) start(now clock.Time) {
 		n.phase = done
 		return
 	}
-	at := clock.Time(n.draw(n.opts.StartSpread))
+	at := clock.Time(n.opts.StartDelay + n.draw(n.opts.StartSpread))
 	d := clock.Duration(at - now)
 	if d < 0 {
 		d = n.draw(n.opts.Backoff)

@@ -20,9 +20,10 @@ type Options struct {
 	// Quorums are the phase-1 and phase-2 quorum sizes among the acceptors;
 	// zero means a majority.
 	Quorums Quorums
-	// StartSpread spreads the proposers' first rounds: each starts at a time
-	// drawn uniformly from [0, StartSpread]. Zero means all at once.
-	StartSpread clock.Duration
+	// StartDelay and StartSpread place the proposers' first rounds: each
+	// starts at a time drawn uniformly from [StartDelay,
+	// StartDelay+StartSpread]. Zeros mean all at once, at the start.
+	StartDelay, StartSpread clock.Duration
 	// RoundTimeout is how long a proposer waits for a round (both phases)
 	// to succeed before it gives up on it and tries a higher ballot. Zero
 	// means 100ms.
@@ -52,7 +53,7 @@ var ErrBadOptions = errors.New("paxos: bad options")
 func (o Options) Validate(servers []protocols.NodeID) error {
 	d := o.withDefaults(servers)
 	switch {
-	case o.StartSpread < 0 || o.RoundTimeout < 0 || o.Backoff < 0 || o.AskEvery < 0:
+	case o.StartDelay < 0 || o.StartSpread < 0 || o.RoundTimeout < 0 || o.Backoff < 0 || o.AskEvery < 0:
 		return fmt.Errorf("%w: negative duration", ErrBadOptions)
 	case len(d.Acceptors) == 0:
 		return fmt.Errorf("%w: no acceptors", ErrBadOptions)
