@@ -105,12 +105,12 @@ var MultiPaxos = &protocols.Protocol{
 	Bugs:           multi.Bugs,
 	Probes:         slices.Concat(multi.Probes, kv.Probes),
 	Messages: []protocols.Message{
-		multi.Prepare{}, multi.Promise{}, multi.Accept{}, multi.Accepted{}, multi.Nack{}, multi.Decide{}, kv.Request{}, kv.Reply{},
+		multi.Prepare{}, multi.Promise{}, multi.Accept{}, multi.Heartbeat{}, multi.Accepted{}, multi.Nack{}, multi.Decide{}, kv.Request{}, kv.Reply{},
 	},
 	Options: []protocols.Option{
 		{Name: "phase1-quorum", Default: "0", Help: "promises a candidate needs to lead (Flexible Paxos's Q1); 0 means a majority"},
 		{Name: "phase2-quorum", Default: "0", Help: "acceptances that decide a slot (Flexible Paxos's Q2); 0 means a majority; safe only if Q1 + Q2 > nodes"},
-		{Name: "heartbeat", Default: "50ms", Help: "how often a leader sends every replica an Accept, with or without proposals"},
+		{Name: "heartbeat", Default: "50ms", Help: "how often a leader sends every replica a Heartbeat, or an Accept with the proposals it lacks"},
 		{Name: "election-timeout-min", Default: "150ms", Help: "the shortest wait without a leader before running phase 1, drawn anew each time"},
 		{Name: "election-timeout-max", Default: "300ms", Help: "the longest such wait; failed candidacies widen it (backoff)"},
 		{Name: "max-batch", Default: "64", Help: "proposals in one Accept, and decisions in one Decide, at most"},

@@ -60,8 +60,8 @@ func (n *node) accept(p Proposal, b Ballot) {
 	n.out.Note(Voted{Slot: p.Slot, Ballot: b, Cmd: p.Cmd})
 }
 
-// handleAccept accepts the leader's proposals if its ballot is at least the
-// promise (accepting a ballot promises it), learns the slots the leader's
+// handleAccept accepts the leader's proposals (none for a Heartbeat) if its
+// ballot is at least the promise (accepting a ballot promises it), learns the slots the leader's
 // commit point covers, and answers with what it accepted and how far it
 // has seen decided. A lower ballot is refused: its leader has been
 // superseded.

@@ -1,6 +1,7 @@
 package multi
 
 import (
+	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/kv"
 )
@@ -45,12 +46,15 @@ func (n *node) becomeLeader() {
 	n.next = top + 1
 	for i := range n.prs {
 		n.prs[i] = progress{sent: n.from - 1}
-		n.sendAccepts(i, n.from)
+		n.sendAccepts(i, n.from, never, true)
 	}
 	n.out.SetTimer(timerHeartbeat, n.opts.HeartbeatInterval)
 	n.advanceDecided() // a leader with a phase-2 quorum of one decides alone
 	n.execute()
 }
+
+// never is a resend time before every proposal: resend nothing.
+const never = clock.Time(-1 << 62)
 
 // propose proposes cmd for slot s in the leader's ballot and accepts it
 // itself. The Accepts to the others are sent by the caller.
@@ -58,7 +62,7 @@ func (n *node) propose(s int, cmd kv.Request) {
 	n.out.Note(Proposed{Slot: s, Ballot: n.ballot, Cmd: cmd})
 	n.accept(Proposal{Slot: s, Cmd: cmd}, n.ballot)
 	st := n.slot(s)
-	st.propBal, st.acks = n.ballot, 0
+	st.propBal, st.acks, st.proposedAt = n.ballot, 0, n.now
 	if cmd.Client != "" {
 		n.pending[reqKey{cmd.Client, cmd.Seq}] = s
 	}
@@ -79,34 +83,40 @@ func (n *node) ack(s, i int) {
 }
 
 // sendAccepts sends peer i an Accept carrying the proposals from slot s on
-// that it has not acknowledged (at most MaxBatch of them, possibly none:
-// then it is a heartbeat), with the commit point.
-func (n *node) sendAccepts(i, s int) {
+// that it has not acknowledged (at most MaxBatch of them), with the commit
+// point: those never sent to it, and those proposed at or before resend
+// (a lost Accept or reply). With none to carry it sends nothing, or a
+// Heartbeat if beat is set.
+func (n *node) sendAccepts(i, s int, resend clock.Time, beat bool) {
+	pos := n.serverIndex(n.peers[i])
+	pr := &n.prs[i]
 	var props []Proposal
-	last := 0
 	for ; s < n.next && len(props) < n.opts.MaxBatch; s++ {
 		st := &n.log[s]
-		if st.propBal != n.ballot || st.acks.Has(n.serverIndex(n.peers[i])) {
-			continue
+		if st.propBal == n.ballot && !st.acks.Has(pos) && (s > pr.sent || st.proposedAt <= resend) {
+			props = append(props, Proposal{Slot: s, Cmd: st.accCmd})
 		}
-		props = append(props, Proposal{Slot: s, Cmd: st.accCmd})
-		last = s
 	}
-	pr := &n.prs[i]
-	pr.sent = max(pr.sent, last)
-	n.out.Send(n.peers[i], Accept{Ballot: n.ballot, Proposals: props, Commit: n.decided})
+	pr.sent = max(pr.sent, s-1)
+	switch {
+	case len(props) > 0:
+		n.out.Send(n.peers[i], Accept{Ballot: n.ballot, Proposals: props, Commit: n.decided})
+	case beat:
+		n.out.Send(n.peers[i], Heartbeat{Ballot: n.ballot, Commit: n.decided})
+	}
 }
 
-// heartbeat sends every replica an Accept with whatever proposals it has
-// not acknowledged since the commit point (retransmitting lost ones) and
-// the commit point, which lets replicas learn decisions; and lets a
+// heartbeat sends every replica an Accept with the proposals it has not
+// acknowledged though they were sent a heartbeat interval ago or more
+// (retransmitting lost ones), or a Heartbeat if there are none, either
+// carrying the commit point, which lets replicas learn decisions; and lets a
 // lagging replica's catch-up start over, in case a Decide was lost.
 func (n *node) heartbeat() {
 	if n.role != leader {
 		return
 	}
 	for i := range n.peers {
-		n.sendAccepts(i, n.decided+1)
+		n.sendAccepts(i, n.decided+1, n.now.Add(-n.opts.HeartbeatInterval), true)
 		n.prs[i].catchUp = 0
 		n.catchUp(i)
 	}
@@ -132,7 +142,7 @@ func (n *node) handleAccepted(from protocols.NodeID, m Accepted) {
 	n.advanceDecided()
 	n.execute()
 	if pr.sent < n.next-1 {
-		n.sendAccepts(i, pr.sent+1)
+		n.sendAccepts(i, pr.sent+1, never, false)
 	}
 	n.catchUp(i)
 }
@@ -188,7 +198,7 @@ func (n *node) handleRequest(from protocols.NodeID, r kv.Request) {
 	n.propose(s, r)
 	for i := range n.peers {
 		if n.prs[i].sent == s-1 { // caught-up replicas get it now; the others in their next batch
-			n.sendAccepts(i, s)
+			n.sendAccepts(i, s, never, false)
 		}
 	}
 	n.advanceDecided() // a phase-2 quorum of one decides alone

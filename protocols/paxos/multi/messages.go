@@ -109,10 +109,9 @@ func (m Promise) append(b []byte) []byte {
 }
 
 // Accept is the leader's phase 2a for the slots of Proposals, in its
-// Ballot, and its heartbeat when there are none. Commit is the leader's
-// commit point: it knows every slot up to there is decided. A replica that
-// accepted a slot up to Commit in this same Ballot knows its proposal is
-// the decided one.
+// Ballot. Commit is the leader's commit point: it knows every slot up to
+// there is decided. A replica that accepted a slot up to Commit in this
+// same Ballot knows its proposal is the decided one.
 type Accept struct {
 	Ballot    Ballot
 	Proposals []Proposal // owned by the message, never mutated
@@ -146,7 +145,32 @@ func (m Accept) append(b []byte) []byte {
 	return append(b, '}')
 }
 
-// Accepted answers an Accept or a Decide (phase 2b): the sender accepted
+// Heartbeat is what a leader sends a replica that has no proposal to
+// accept: it says the leader of Ballot is alive (the replica's election
+// timer starts over) and carries the commit point, like an Accept.
+type Heartbeat struct {
+	Ballot Ballot
+	Commit int
+}
+
+// Kind implements protocols.Message.
+func (Heartbeat) Kind() string { return "Heartbeat" }
+
+// String renders the message as Heartbeat{ballot=302 commit=6}.
+func (m Heartbeat) String() string { return string(m.append(nil)) }
+
+// AppendText appends the String form to b (encoding.TextAppender).
+func (m Heartbeat) AppendText(b []byte) ([]byte, error) { return m.append(b), nil }
+
+func (m Heartbeat) append(b []byte) []byte {
+	b = append(b, "Heartbeat{ballot="...)
+	b = m.Ballot.AppendTo(b)
+	b = append(b, " commit="...)
+	b = strconv.AppendInt(b, int64(m.Commit), 10)
+	return append(b, '}')
+}
+
+// Accepted answers an Accept, a Heartbeat or a Decide (phase 2b): the sender accepted
 // the proposals for Slots in Ballot, and has seen every slot up to Decided
 // decided (the leader sends it the decisions it lacks).
 type Accepted struct {

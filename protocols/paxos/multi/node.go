@@ -82,6 +82,7 @@ type node struct {
 	bugs      bugs
 	rand      *rand.Rand
 	out       *protocols.Effects // set during Step only
+	now       clock.Time         // the local time of the current step
 	q1, q2    int
 	restarted bool
 
@@ -117,13 +118,14 @@ type node struct {
 
 // slotState is one slot as a server knows it.
 type slotState struct {
-	accBallot Ballot     // the acceptor accepted accCmd in accBallot (0: nothing)
-	accCmd    kv.Request //
-	decided   bool       // the replica knows cmd is decided here
-	cmd       kv.Request //
-	ballot    Ballot     // the ballot under which it learned the decision
-	propBal   Ballot     // a leader: it proposed accCmd here in this ballot
-	acks      synod.Set  // a leader: servers that accepted its proposal, by position
+	accBallot  Ballot     // the acceptor accepted accCmd in accBallot (0: nothing)
+	accCmd     kv.Request //
+	decided    bool       // the replica knows cmd is decided here
+	cmd        kv.Request //
+	ballot     Ballot     // the ballot under which it learned the decision
+	propBal    Ballot     // a leader: it proposed accCmd here in this ballot
+	acks       synod.Set  // a leader: servers that accepted its proposal, by position
+	proposedAt clock.Time // a leader: when it proposed it (local time)
 }
 
 // progress is what a leader knows of one replica.
@@ -140,7 +142,7 @@ type reqKey struct {
 
 // Step implements protocols.Node.
 func (n *node) Step(in protocols.Input, out *protocols.Effects) {
-	n.out = out
+	n.out, n.now = out, in.Now
 	switch in.Kind {
 	case protocols.Start:
 		n.start()
@@ -177,6 +179,8 @@ func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
 		n.handlePromise(from, m)
 	case Accept:
 		n.handleAccept(from, m)
+	case Heartbeat:
+		n.handleAccept(from, Accept{Ballot: m.Ballot, Commit: m.Commit})
 	case Accepted:
 		n.handleAccepted(from, m)
 	case Nack:
