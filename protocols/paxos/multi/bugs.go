@@ -37,8 +37,8 @@ var Bugs = []protocols.Bug{
 		"point marks each such slot decided with whatever it accepted there, in any ballot. Only a proposal " +
 		"accepted in the leader's own ballot is the one the leader decided; an older ballot's proposal may never " +
 		"have been chosen (the old leader was cut off) and a newer leader may have filled the slot with something " +
-		"else. learn-chosen catches the replica learning a value that was not chosen; agreement and " +
-		"log-agreement the divergence (scenario multipaxos/commit-any-ballot). Raft's version of the mistake is a " +
+		"else. agreement catches the replica learning another command than the others did in that slot, " +
+		"learn-chosen one learning a command nobody chose (scenario multipaxos/commit-any-ballot). Raft's version of the mistake is a " +
 		"follower applying up to the leader's commit index without the log-matching check (copycat#265)."},
 }
 
