@@ -45,7 +45,7 @@ var Paxos = &protocols.Protocol{
 	},
 	Display: protocols.Display{
 		Term:   "ballot",
-		Commit: "learned",
+		Commit: "learnt",
 		Log:    "status",
 		Progress: func(n int) string {
 			if n == 0 {
@@ -54,7 +54,7 @@ var Paxos = &protocols.Protocol{
 			return "the chosen value is learned"
 		},
 		Help: "ballot: a proposer's current ballot, or an acceptor's promise (302 is round 3 of n2). " +
-			"learned: 1 once the node knows the chosen value.",
+			"learnt: 1 once the node knows the chosen value.",
 		Roles: []protocols.Role{
 			{Name: "proposer", Kind: protocols.RoleOther, Help: "a proposer waiting for its first round"},
 			{Name: "preparing", Kind: protocols.RoleSeeks, Help: "a proposer in phase 1: it asked the acceptors to promise its ballot"},
@@ -124,7 +124,8 @@ var MultiPaxos = &protocols.Protocol{
 			return "executed up to slot " + strconv.Itoa(n)
 		},
 		Help: "ballot: the ballot the server promised (302 is round 3 of n2; a leader's is its own). " +
-			"slot: the last slot it executed; the log shows each slot with the ballot it was accepted or learned in.",
+			"slot: the last slot it executed; the log shows each slot with the ballot it was accepted or learned in " +
+			"(ballot 0: nothing accepted there yet, a hole).",
 		Roles: []protocols.Role{
 			{Name: "leader", Kind: protocols.RoleLeads, Help: "won phase 1 for its ballot: proposes a command per slot and answers clients"},
 			{Name: "candidate", Kind: protocols.RoleSeeks, Help: "heard from no leader: runs phase 1 for every undecided slot with a higher ballot"},
