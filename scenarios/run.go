@@ -46,6 +46,10 @@ type RunOptions struct {
 	// Observer, if set, sees every event of the run (dsimtest's checklist
 	// watches the messages, roles and probes a protocol produces).
 	Observer sim.Observer
+
+	// KeepGoing runs on past monitor violations, recording each (the first
+	// of each kind), so the harm a broken rule does shows (keepgoing.go).
+	KeepGoing bool
 }
 
 // Run is one scenario being run with one seed. Its World may be stepped by
@@ -66,6 +70,9 @@ type Run struct {
 	healAt  clock.Time // the healing phase starts here (== End when there is none)
 	End     clock.Time // the run stops here
 	result  *Result
+
+	kept        []sim.Failure // KeepGoing: the violations recorded so far
+	keptRepeats []int
 }
 
 // Healing returns the scenario's healing phase length, after defaults.
@@ -143,6 +150,10 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 	}
 	r.healAt = clock.Time(s.Duration)
 	r.End = r.healAt.Add(s.healing())
+	monitors := wiring.Checks.Monitors
+	if o.KeepGoing {
+		monitors = r.keepGoingMonitors(monitors)
+	}
 	cfg := sim.Config{
 		Seed:      o.Seed,
 		Servers:   setup.Servers,
@@ -151,7 +162,7 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		Client:    client,
 		Link:      s.Link,
 		Faults:    faults,
-		Monitors:  wiring.Checks.Monitors,
+		Monitors:  monitors,
 		MaxEvents: o.MaxEvents,
 		DeepCopy:  o.DeepCopy,
 		Trace:     o.Trace,
@@ -264,6 +275,7 @@ func (r *Run) Finish() *Result {
 	violation := func(kind, detail string) {
 		res.Violations = append(res.Violations, Violation{Kind: kind, Event: w.Events(), TimeMS: ms(w.Now()), Detail: detail, AtEnd: true})
 	}
+	res.Violations = append(res.Violations, r.keptViolations()...)
 	if f := w.Failure(); f != nil {
 		res.Violations = append(res.Violations, Violation{Kind: f.Kind, Event: f.Seq, TimeMS: ms(f.Time), Detail: nodePrefix(f) + f.Detail})
 	} else if r.healAt < r.End {

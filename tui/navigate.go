@@ -112,8 +112,12 @@ func describeChange(s *session, cols columns, before, after []signature) string 
 	if s.lastFaultN == s.event() && s.lastFault != nil {
 		out = append(out, "fault "+s.lastFaultT)
 	}
-	if f := s.world().Failure(); f != nil {
-		out = append(out, "violation "+f.Kind)
+	if s.atViolation() {
+		vs := s.violations()
+		out = append(out, "✗ violation "+vs[len(vs)-1].Kind)
+	}
+	for _, mo := range s.moments {
+		out = append(out, "★ "+mo.Text)
 	}
 	for i := range before {
 		if i >= len(after) {

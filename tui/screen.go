@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -67,6 +68,15 @@ func (m *runView) View() string {
 			bottom = append(bottom, style.Render(l))
 		}
 	}
+	maxTell := 2
+	switch {
+	case h < 20:
+		maxTell = 1
+	case h >= 30:
+		maxTell = 3
+	}
+	tell := m.narration(w, maxTell)
+	top = lipgloss.JoinVertical(lipgloss.Left, append([]string{top}, tell...)...)
 	bodyH := h - strings.Count(top, "\n") - 1 - len(bottom) - 1
 	var body string
 	timeline := true
@@ -240,4 +250,51 @@ func (m *runView) detailView(f frame) string {
 	}
 	i := min(m.nodeSel, len(f.nodes)-1)
 	return m.detail.nodeView(m.st, m.cols, f.nodes[i], f.part, m.sess.nodes, now)
+}
+
+// current is the record of the event shown, if it is recorded.
+func (s *session) current() *eventRec {
+	if n := len(s.recent); n > 0 && s.recent[n-1].seq == s.event() {
+		return &s.recent[n-1]
+	}
+	return nil
+}
+
+// narration is the always-visible account of the event shown: what
+// happened, in words, with its teaching moments and any rule it broke,
+// wrapped to at most n lines of width w.
+func (m *runView) narration(w, n int) []string {
+	s := m.sess
+	rec := s.current()
+	var text string
+	switch {
+	case s.event() == 0:
+		text = "event 0: nothing has happened yet. n steps one event and tells it here; N jumps to the next change; space runs."
+	case rec == nil:
+		text = fmt.Sprintf("event %d", s.event())
+	default:
+		text = fmt.Sprintf("event %d: %s", rec.seq, rec.text)
+		if len(rec.moments) > 0 {
+			// A teaching moment: N stops here. A protocol that narrates
+			// names the moment in its own words; otherwise say it.
+			text = "★ " + text
+			if s.disp.Narrate == nil {
+				for _, mo := range rec.moments {
+					text += " ★ " + mo.Text
+				}
+			}
+		}
+		if rec.violation != "" {
+			text += " ✗ this event breaks " + rec.violation
+		}
+	}
+	lines := wrapAtMost(text, w, n)
+	for i, l := range lines {
+		if rec != nil && rec.violation != "" {
+			lines[i] = m.st.errFlash.Render(l)
+		} else {
+			lines[i] = m.st.tell.Render(l)
+		}
+	}
+	return lines
 }
