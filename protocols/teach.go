@@ -68,23 +68,23 @@ type Step struct {
 	// Records is, for a restart, how many durable records the node
 	// recovers from.
 	Records int
-	From    NodeID     // Receive, or a dropped message: the sender
-	Msg     Message    // Receive, or a dropped message
-	Timer   string     // Timer: its name
-	Command []string   // Admin: the operator's words
-	Dropped string     // a dropped message: why ("lost", "partitioned", "receiver down", ...)
-	Notes   []Note     // what the node noted
-	Sends   []Send     // what it sent, in order
-	Server  bool       // the node is a server (not a client)
-	Before  *Status    // its status before the event; nil if it was down or not started
-	After   *Status    // its status after; nil if it is down
-	Moments []Moment   // the event's teaching moments, already gathered
-	Byz     bool       // the node is byzantine: it may lie
+	From    NodeID   // Receive, or a dropped message: the sender
+	Msg     Message  // Receive, or a dropped message
+	Timer   string   // Timer: its name
+	Command []string // Admin: the operator's words
+	Dropped string   // a dropped message: why ("lost", "partitioned", "receiver down", ...)
+	Notes   []Note   // what the node noted
+	Sends   []Send   // what it sent, in order
+	Server  bool     // the node is a server (not a client)
+	Before  *Status  // its status before the event; nil if it was down or not started
+	After   *Status  // its status after; nil if it is down
+	Moments []Moment // the event's teaching moments, already gathered
+	Byz     bool     // the node is byzantine: it may lie
 	// Self is the node after the event (nil while down), for a protocol's
 	// own Narrate to read what its status does not show (a candidate's
 	// vote count). Read it only; never step it.
-	Self Node
-	Cluster []NodeID   // every server, for "a majority of 5"
+	Self    Node
+	Cluster []NodeID // every server, for "a majority of 5"
 }
 
 // Tell is the one line that narrates s: the protocol's own words
