@@ -194,7 +194,9 @@ func droppedWhy(reason string) string {
 	case "receiver down":
 		return "the receiver is down"
 	case "dropped by rule":
-		return "a drop rule or a drop by hand took it"
+		return "a drop rule of the scenario took it"
+	case "dropped by hand":
+		return "it was dropped by hand"
 	}
 	return reason
 }

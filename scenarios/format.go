@@ -51,6 +51,9 @@ type Scenario struct {
 	Chaos    string      // "swarm": each seed draws its own random fault schedule on top of Faults
 	ChaosOf  []string    // the fault classes the swarm may draw from; empty: all of them
 	Faults   []sim.Fault // with At set, in file order
+	// Lesson is the scenario's place in its protocol's learning path
+	// ("lesson 3"); 0 comes after every numbered one. See Lessons.
+	Lesson int
 
 	faultLines []int // line of each fault, for errors found after parsing
 }
@@ -162,7 +165,7 @@ var directives map[string]directive
 
 // directiveOrder is the order directiveNames lists them in.
 var directiveOrder = []string{"title", "text", "protocol", "nodes", "clients", "duration", "healing", "seed", "net",
-	"option", "workload", "bug", "expect", "chaos", "byzantine", "at"}
+	"option", "workload", "bug", "expect", "chaos", "byzantine", "at", "lesson"}
 
 func directiveNames() string {
 	return strings.Join(directiveOrder[:len(directiveOrder)-1], ", ") + " or " + directiveOrder[len(directiveOrder)-1]
@@ -242,6 +245,14 @@ func init() {
 			return s.addFault(append([]string{"0s", l.key}, l.args...), l.line)
 		}},
 		"at": {parse: func(s *Scenario, l directiveLine) error { return s.addFault(l.args, l.line) }},
+		"lesson": {once: true, parse: func(s *Scenario, l directiveLine) error {
+			n, err := oneInt(l.key, l.args)
+			if err == nil && (n < 1 || n > 999) {
+				err = fmt.Errorf("lesson %d: want 1 to 999 (its place in the protocol's learning path)", n)
+			}
+			s.Lesson = n
+			return err
+		}},
 	}
 }
 
@@ -371,6 +382,9 @@ func Format(s *Scenario) string {
 		p("title    %s", s.Title)
 	}
 	p("protocol %s", s.Protocol)
+	if s.Lesson > 0 {
+		p("lesson   %d", s.Lesson)
+	}
 	p("nodes    %d", s.Nodes)
 	if s.Clients >= 0 {
 		p("clients  %d", s.Clients)

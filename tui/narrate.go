@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/dsimlab/dsim/clock"
+	"github.com/dsimlab/dsim/net"
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/sim"
 )
@@ -65,6 +66,9 @@ func (s *session) narrate(w *sim.World, ev *sim.Info, rec *eventRec) {
 	}
 	if ev.Drop != 0 {
 		step.Dropped = ev.Drop.String()
+		if ev.Drop == net.Targeted && ev.Msg != nil && s.droppedByHand(ev.From, ev.Node, ev.Msg.Kind(), ev.Sent) {
+			step.Dropped, rec.byHand = "dropped by hand", true
+		}
 		step.After = step.Before
 	} else {
 		step.After = statusOf(w, ev.Node)
@@ -163,4 +167,24 @@ func countOf(n int, noun string) string {
 		return noun
 	}
 	return count(n, noun)
+}
+
+// droppedByHand reports whether the schedule drops this message by hand: a
+// drop inflight fault (what d injects and s saves) names its kind, link
+// and send time.
+func (s *session) droppedByHand(from, to protocols.NodeID, kind string, sent clock.Time) bool {
+	match := func(f sim.Fault) bool {
+		return f.Kind == sim.DropInFlight && f.Rule.From == from && f.Rule.To == to && f.Rule.Kind == kind && f.Sent == sent
+	}
+	for _, f := range s.base.Faults {
+		if match(f) {
+			return true
+		}
+	}
+	for _, in := range s.injected {
+		if match(in.fault) {
+			return true
+		}
+	}
+	return false
 }

@@ -64,10 +64,12 @@ type runView struct {
 	flash      string
 	flashErr   bool
 	saveDir    string
-	fromPicker bool
 	// escArmed is set by an esc that would discard injected faults: the
-	// next key, if it is esc again, goes back to the catalogue.
-	escArmed bool
+	// next key, if it is esc again, goes back to the catalogue. quitArmed
+	// is the same for q.
+	escArmed  bool
+	quitArmed bool
+	explain   bool // the detail pane explains every field of the selection
 	savedAt  int // sess.injections when last saved
 }
 
@@ -127,6 +129,13 @@ func (m *runView) Update(msg tea.Msg) (*runView, tea.Cmd) {
 			if !m.sess.step() {
 				break
 			}
+			if m.sess.atViolation() {
+				// A broken rule is worth stopping for; n (or space) goes
+				// on from here to show what harm it does.
+				m.pause()
+				m.setFlash("stopped at a violation: the banner says which rule broke; n or space goes on, to show the harm", false)
+				return m, nil
+			}
 		}
 		if m.sess.over() {
 			m.pause()
@@ -149,23 +158,28 @@ func (m *runView) key(msg tea.KeyMsg) tea.Cmd {
 		// refusal or a warning is answered by the next key, whatever it is.
 		m.flash, m.flashErr = "", false
 	}
-	armed := m.escArmed
-	m.escArmed = false
+	armed, quitArmed := m.escArmed, m.quitArmed
+	m.escArmed, m.quitArmed = false, false
 	switch {
-	case key.Matches(msg, k.Quit, k.ForceQuit):
+	case key.Matches(msg, k.ForceQuit):
+		return tea.Quit
+	case key.Matches(msg, k.Quit):
+		if m.unsaved() && !quitArmed {
+			m.quitArmed = true
+			m.setFlash(m.discardWarning("q again quits and"), true)
+			return nil
+		}
 		return tea.Quit
 	case key.Matches(msg, k.Picker):
 		switch {
 		case m.showHelp:
 			m.showHelp = false
-		case m.fromPicker:
-			if n := len(m.sess.injected); n > 0 && m.sess.injections != m.savedAt && !armed {
+		case m.explain:
+			m.explain = false
+		default:
+			if m.unsaved() && !armed {
 				m.escArmed = true
-				them := "them"
-				if n == 1 {
-					them = "it"
-				}
-				m.setFlash(fmt.Sprintf("esc again discards %s; s saves %s first", count(n, "injected fault"), them), true)
+				m.setFlash(m.discardWarning("esc again goes to the catalogue and"), true)
 				return nil
 			}
 			m.pause()
@@ -179,6 +193,8 @@ func (m *runView) key(msg tea.KeyMsg) tea.Cmd {
 		m.pause()
 		if !m.sess.step() {
 			m.setFlash(m.endText(), false)
+		} else if m.sess.atViolation() {
+			m.setFlash("this event broke a rule (the banner says which): n goes on, to show the harm", false)
 		}
 	case key.Matches(msg, k.Next):
 		m.pause()
@@ -262,4 +278,19 @@ func lookupProtocol(name string) *protocols.Protocol {
 		return nil
 	}
 	return p
+}
+
+// unsaved reports whether faults were injected since the last save.
+func (m *runView) unsaved() bool {
+	return len(m.sess.injected) > 0 && m.sess.injections != m.savedAt
+}
+
+// discardWarning says what a second key press would lose.
+func (m *runView) discardWarning(what string) string {
+	n := len(m.sess.injected)
+	them := "them"
+	if n == 1 {
+		them = "it"
+	}
+	return fmt.Sprintf("%s discards %s not saved; s saves %s first", what, count(n, "injected fault"), them)
 }

@@ -47,7 +47,11 @@ func (m *runView) frame() frame {
 	}
 	f.msgs = w.InFlight()
 	for _, msg := range f.msgs {
-		f.fates = append(f.fates, fate(msg, f.part, down, heldSet))
+		ft := fate(msg, f.part, down, heldSet)
+		if ft == "drop" && m.sess.droppedByHand(msg.From, msg.To, msg.Msg.Kind(), msg.Sent) {
+			ft = "hand"
+		}
+		f.fates = append(f.fates, ft)
 	}
 	return f
 }

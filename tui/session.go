@@ -55,6 +55,10 @@ type session struct {
 	moments []protocols.Moment  // the teaching moments of the last event
 	nviol   int                 // violations recorded so far (the run keeps going past them)
 	violAt  uint64              // the event that recorded the last new violation
+	// discarded are the faults the last injection dropped from the old
+	// future: injected by hand after the current event, before stepping
+	// back (a branch). The UI says so.
+	discarded []sim.Fault
 }
 
 // injected is a fault added by a key press, and the event that applied it.
@@ -406,9 +410,12 @@ func (s *session) inject(f sim.Fault) error {
 	n := s.event()
 	keep := slices.Clone(s.injected)
 	kept := keep[:0]
+	s.discarded = s.discarded[:0]
 	for _, in := range keep {
 		if in.applied <= n {
 			kept = append(kept, in)
+		} else {
+			s.discarded = append(s.discarded, in.fault)
 		}
 	}
 	prev := s.injected

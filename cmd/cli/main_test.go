@@ -55,13 +55,14 @@ func TestList(t *testing.T) {
 
 	out, _, code = dsim(t, "list", "--json")
 	require.Equal(t, 0, code)
-	var entries []map[string]string
+	var entries []map[string]any
 	require.NoError(t, json.Unmarshal([]byte(out), &entries))
 	require.Len(t, entries, len(scenarios.Names()))
-	for _, e := range entries {
+	for i, e := range entries {
 		assert.NotEmpty(t, e["name"])
 		assert.NotEmpty(t, e["protocol"])
 		assert.NotEmpty(t, e["title"])
+		assert.Equal(t, float64(i+1), e["lesson"], "the learning path's order")
 	}
 }
 

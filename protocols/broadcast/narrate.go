@@ -12,6 +12,7 @@ import (
 // every field and message on screen means.
 
 func init() {
+	Protocol.Course = 10 // its place in the learning path (docs/scenarios.md)
 	d := &Protocol.Display
 	d.Narrate = narrate
 	d.Moments = moments

@@ -15,6 +15,7 @@ import (
 // server does.
 
 func init() {
+	Protocol.Course = 20 // its place in the learning path (docs/scenarios.md)
 	d := &Protocol.Display
 	d.Narrate = narrate
 	d.Moments = moments

@@ -15,6 +15,7 @@ import (
 // field and message on screen means.
 
 func init() {
+	Protocol.Course = 40 // its place in the learning path (docs/scenarios.md)
 	d := &Protocol.Display
 	d.Narrate = narrate
 	d.Moments = moments

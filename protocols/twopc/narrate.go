@@ -15,6 +15,7 @@ import (
 // sends and statuses a step already produces.
 
 func init() {
+	Protocol.Course = 30 // its place in the learning path (docs/scenarios.md)
 	d := &Protocol.Display
 	d.Narrate = narrate
 	d.Moments = moments
