@@ -69,7 +69,9 @@ type runView struct {
 	// is the same for q.
 	escArmed  bool
 	quitArmed bool
-	explain   bool // the detail pane explains every field of the selection
+	explain   bool // the body explains every field of the selection (e)
+	pageTop   int  // the first line shown of the help or the explanation
+	textTop   int  // the first line shown of the teaching text
 	savedAt  int // sess.injections when last saved
 }
 
@@ -153,7 +155,7 @@ func (m *runView) Update(msg tea.Msg) (*runView, tea.Cmd) {
 
 func (m *runView) key(msg tea.KeyMsg) tea.Cmd {
 	k := m.keys
-	if m.flashErr || !key.Matches(msg, k.Play, k.Faster, k.Slower, k.Help, k.Text, k.Focus, k.Up, k.Down) {
+	if m.flashErr || !key.Matches(msg, k.Play, k.Faster, k.Slower, k.Help, k.Text, k.Focus, k.Up, k.Down, k.Explain, k.PageDown, k.PageUp) {
 		// The last action's result stays while the user looks around; a
 		// refusal or a warning is answered by the next key, whatever it is.
 		m.flash, m.flashErr = "", false
@@ -186,7 +188,22 @@ func (m *runView) key(msg tea.KeyMsg) tea.Cmd {
 			return func() tea.Msg { return pickMsg{} }
 		}
 	case key.Matches(msg, k.Help):
-		m.showHelp = !m.showHelp
+		m.showHelp, m.explain, m.pageTop = !m.showHelp, false, 0
+	case key.Matches(msg, k.Explain):
+		m.explain, m.showHelp, m.pageTop = !m.explain, false, 0
+	case key.Matches(msg, k.PageDown, k.PageUp):
+		d := max(m.h/2, 1)
+		if key.Matches(msg, k.PageUp) {
+			d = -d
+		}
+		switch {
+		case m.showHelp || m.explain:
+			m.pageTop = max(m.pageTop+d, 0) // the view clamps the bottom
+		case m.showText:
+			m.textTop = max(m.textTop+d, 0)
+		default:
+			m.setFlash("] and [ scroll the teaching text (t shows it), the keys and words (?) and an explanation (e)", false)
+		}
 	case key.Matches(msg, k.Text):
 		m.showText = !m.showText
 	case key.Matches(msg, k.Step):
