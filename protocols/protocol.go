@@ -223,6 +223,10 @@ type Display struct {
 	// called for the events the UI and reports show, never in sweeps; ""
 	// or nil falls back to the generic line (see GenericNarration).
 	Narrate func(s Step) string
+	// Heartbeat reports whether a message is routine traffic (a heartbeat
+	// with nothing in it) that a space-time diagram may hide; the reply a
+	// node sends straight back to one counts as routine too. Nil: none is.
+	Heartbeat func(m Message) bool
 	// Moments names the teaching moments of an event from the notes its
 	// node emitted (a participant blocked, a leader elected). It is called
 	// after every event that has notes, by the runner too, so it must be

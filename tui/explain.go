@@ -84,12 +84,12 @@ func (m *runView) explainLines(f frame, w int) []string {
 	}
 	if rec := m.sess.current(); rec != nil {
 		lines = append(lines, "", rule(m.st.section, fmt.Sprintf("the event shown: %d", rec.seq), w))
-		add(rec.text)
+		add(rec.tape.Text)
 		add(m.st.dim.Render(rec.line))
 		if i := strings.LastIndex(rec.line, " ["); i >= 0 && strings.HasSuffix(rec.line, "]") {
 			add("The part in brackets is what the step did: send N messages, persist N durable records, and the timers it set (a - cancels one).")
 		}
-		for _, mo := range rec.moments {
+		for _, mo := range rec.tape.Moments {
 			add("★ teaching moment (" + mo.Kind + "): " + mo.Text)
 		}
 	}

@@ -330,24 +330,24 @@ func (m *runView) narration(w, n int) []string {
 	case rec == nil:
 		text = fmt.Sprintf("event %d", s.event())
 	default:
-		text = fmt.Sprintf("event %d: %s", rec.seq, rec.text)
-		if len(rec.moments) > 0 {
+		text = fmt.Sprintf("event %d: %s", rec.seq, rec.tape.Text)
+		if len(rec.tape.Moments) > 0 {
 			// A teaching moment: N stops here. A protocol that narrates
 			// names the moment in its own words; otherwise say it.
 			text = "★ " + text
 			if s.disp.Narrate == nil {
-				for _, mo := range rec.moments {
+				for _, mo := range rec.tape.Moments {
 					text += " ★ " + mo.Text
 				}
 			}
 		}
-		if rec.violation != "" {
-			text += " ✗ this event breaks " + rec.violation
+		if rec.tape.Violation != "" {
+			text += " ✗ this event breaks " + rec.tape.Violation
 		}
 	}
 	lines := wrapAtMost(text, w, n)
 	for i, l := range lines {
-		if rec != nil && rec.violation != "" {
+		if rec != nil && rec.tape.Violation != "" {
 			lines[i] = m.st.errFlash.Render(l)
 		} else {
 			lines[i] = m.st.tell.Render(l)

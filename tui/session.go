@@ -51,7 +51,7 @@ type session struct {
 	cutGroups [][]protocols.NodeID
 
 	disp    protocols.Display   // the protocol's display hints: narration, moments, glossary
-	status  []*protocols.Status // by node index: the status after its last event, for narration
+	narr    *scenarios.Narrator // tells the events of the current world
 	moments []protocols.Moment  // the teaching moments of the last event
 	nviol   int                 // violations recorded so far (the run keeps going past them)
 	violAt  uint64              // the event that recorded the last new violation
@@ -122,7 +122,8 @@ func (s *session) rebuild(n uint64) error {
 	for i, id := range s.nodes {
 		s.nodeIndex[id] = i
 	}
-	s.status = make([]*protocols.Status, len(s.nodes))
+	s.narr = scenarios.NewNarrator(r.Protocol, r.World, s.schedule().Faults)
+	s.narr.ByHand = s.injectedAt
 	s.keepFrom = 0
 	if n > keepEvents {
 		s.keepFrom = n - keepEvents + 1
@@ -155,7 +156,7 @@ func (s *session) observe(w *sim.World, ev *sim.Info) {
 			s.started[i] = true
 		}
 	}
-	s.moments = s.disp.MomentsOf(protocols.Event{Seq: ev.Seq, Time: ev.Time, Node: ev.Node, Input: ev.Input, Notes: ev.Notes})
+	s.moments = s.narr.Moments(ev)
 	var newViol *sim.Failure
 	if v := s.run.Violations(); len(v) > s.nviol {
 		s.nviol, s.violAt = len(v), ev.Seq
@@ -163,7 +164,7 @@ func (s *session) observe(w *sim.World, ev *sim.Info) {
 	}
 	if ev.Seq < s.keepFrom {
 		if ev.Seq+1 == s.keepFrom {
-			s.snapshot(w) // narration needs each node's status before its next event
+			s.narr.Snapshot(w) // narration needs each node's status before its next event
 		}
 		return
 	}
@@ -173,9 +174,9 @@ func (s *session) observe(w *sim.World, ev *sim.Info) {
 			rec.up |= 1 << uint(i)
 		}
 	}
-	s.narrate(w, ev, &rec)
+	rec.tape = s.narr.Record(w, ev, s.moments)
 	if newViol != nil {
-		rec.violation = newViol.Kind
+		rec.tape.Violation = newViol.Kind
 	}
 	if len(s.recent) >= 2*keepEvents {
 		s.recent = append(s.recent[:0], s.recent[len(s.recent)-keepEvents:]...)
@@ -538,21 +539,9 @@ type eventRec struct {
 	all   bool   // a fault that touches every node (heal, recover, partition shapes)
 	up    uint64 // bit i: node i was up after the event
 
-	text      string             // the narration: what happened, in words
-	moments   []protocols.Moment // its teaching moments
-	violation string             // the kind of a violation first seen here
-	sent      clock.Time         // deliveries and drops: when the message was sent
-	msg       string             // deliveries and drops: the message
-	msgKind   string             // deliveries and drops: the message's kind
-	sends     []sendRec          // what the node sent
-	byHand    bool               // a fault injected by hand
-}
-
-// sendRec is one message an event sent.
-type sendRec struct {
-	to   int
-	kind string
-	msg  string
+	// tape is the event told for people: its narration, moments, the
+	// message it consumed and those it sent (for the space-time diagram).
+	tape scenarios.TapeEvent
 }
 
 type recKind uint8

@@ -19,6 +19,10 @@ func init() {
 	d := &Protocol.Display
 	d.Narrate = narrate
 	d.Moments = moments
+	d.Heartbeat = func(m protocols.Message) bool {
+		ae, ok := m.(AppendEntries)
+		return ok && len(ae.Entries) == 0
+	}
 	d.Fields = append(fields, kv.ClientFields...)
 	d.Glossary = append(glossary, kv.ClientGlossary...)
 }
