@@ -70,6 +70,10 @@ type runView struct {
 	escArmed  bool
 	quitArmed bool
 	explain   bool // the body explains every field of the selection (e)
+	// showDiagram draws the space-time diagram in the body (v), with
+	// the filters of filt.
+	showDiagram bool
+	filt        diagramFilter
 	pageTop   int  // the first line shown of the help or the explanation
 	textTop   int  // the first line shown of the teaching text
 	savedAt  int // sess.injections when last saved
@@ -155,7 +159,7 @@ func (m *runView) Update(msg tea.Msg) (*runView, tea.Cmd) {
 
 func (m *runView) key(msg tea.KeyMsg) tea.Cmd {
 	k := m.keys
-	if m.flashErr || !key.Matches(msg, k.Play, k.Faster, k.Slower, k.Help, k.Text, k.Focus, k.Up, k.Down, k.Explain, k.PageDown, k.PageUp) {
+	if m.flashErr || !key.Matches(msg, k.Play, k.Faster, k.Slower, k.Help, k.Text, k.Focus, k.Up, k.Down, k.Explain, k.PageDown, k.PageUp, k.Diagram, k.Beats, k.Clients, k.Only) {
 		// The last action's result stays while the user looks around; a
 		// refusal or a warning is answered by the next key, whatever it is.
 		m.flash, m.flashErr = "", false
@@ -189,6 +193,21 @@ func (m *runView) key(msg tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Help):
 		m.showHelp, m.explain, m.pageTop = !m.showHelp, false, 0
+	case key.Matches(msg, k.Diagram):
+		m.showDiagram = !m.showDiagram
+		m.showHelp, m.explain = false, false
+	case key.Matches(msg, k.Beats, k.Clients, k.Only):
+		switch {
+		case key.Matches(msg, k.Beats):
+			m.filt.hideBeats = !m.filt.hideBeats
+		case key.Matches(msg, k.Clients):
+			m.filt.hideClients = !m.filt.hideClients
+		default:
+			m.filt.only = !m.filt.only
+		}
+		if !m.showDiagram {
+			m.showDiagram = true // the filters are the diagram's
+		}
 	case key.Matches(msg, k.Explain):
 		m.explain, m.showHelp, m.pageTop = !m.explain, false, 0
 	case key.Matches(msg, k.PageDown, k.PageUp):

@@ -90,6 +90,8 @@ func (m *runView) View() string {
 		body = m.page(m.helpLines(w), w, bodyH)
 	case m.explain:
 		body = m.page(m.explainLines(f, w), w, bodyH)
+	case m.showDiagram:
+		body = m.diagramView(w, bodyH)
 	case w >= 150:
 		body = m.wideBody(f, w, bodyH)
 	default:
