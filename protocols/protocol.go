@@ -37,6 +37,9 @@ type Protocol struct {
 	// Kind()s are the kinds targeted fault rules may name; a node sending
 	// a kind not declared here is a mistake the checklist test catches.
 	Messages []Message
+	// MessageSize, if set, is the size in bytes a message would take on a
+	// real wire; results then report the bytes sent. Nil: no bytes metric.
+	MessageSize func(m Message) int
 	// Options and Workload document the option and workload lines Build
 	// reads, for `dsim show` and the docs; the checklist test holds them
 	// to what Build actually reads.

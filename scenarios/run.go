@@ -73,6 +73,7 @@ type Run struct {
 
 	kept        []sim.Failure // KeepGoing: the violations recorded so far
 	keptRepeats []int
+	metrics     *metrics
 }
 
 // Healing returns the scenario's healing phase length, after defaults.
@@ -183,6 +184,8 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		world.Observe(r.history.observe)
 	}
 	world.Observe(r.observe)
+	r.metrics = newMetrics(p, world)
+	world.Observe(r.metrics.observe)
 	if o.Observer != nil {
 		world.Observe(o.Observer)
 	}
@@ -269,6 +272,7 @@ func (r *Run) Finish() *Result {
 	}
 	st := w.Stats()
 	res.Messages = MsgCounts{Sent: st.Sent, Delivered: st.Delivered, Dropped: st.Dropped}
+	r.metrics.fill(res)
 	if st.Signed > 0 || st.Verified > 0 {
 		res.Signatures = &SigCounts{Signed: st.Signed, Verified: st.Verified}
 	}
@@ -295,7 +299,9 @@ func (r *Run) Finish() *Result {
 		ok, open := h.counts()
 		res.Ops = OpCounts{OK: ok, Indeterminate: open}
 		p50, p99 := h.latencies()
-		res.LatencyMS = Latency{P50: float64(p50) / 1e6, P99: float64(p99) / 1e6}
+		maxL, mean := latencyStats(h.ops)
+		res.LatencyMS = Latency{P50: float64(p50) / 1e6, P99: float64(p99) / 1e6, Max: float64(maxL) / 1e6, Mean: round2(float64(mean) / 1e6)}
+		res.Throughput = throughput(h.ops, w.Now())
 		if ok > 0 {
 			res.MsgsPerOp = round2(float64(st.Sent) / float64(ok))
 		}

@@ -2,12 +2,15 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"github.com/dsimlab/dsim/checker"
 	"io"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -182,14 +185,23 @@ func printResult(w io.Writer, r *scenarios.Result, wall time.Duration) error {
 		rows = append(rows,
 			[]string{"operations", fmt.Sprintf("%d ok, %d failed, %d indeterminate", r.Ops.OK, r.Ops.Failed, r.Ops.Indeterminate)},
 			[]string{"linearizable", r.Linearizable},
-			[]string{"latency", fmt.Sprintf("p50 %.1fms, p99 %.1fms (virtual)", r.LatencyMS.P50, r.LatencyMS.P99)},
+			[]string{"latency", fmt.Sprintf("p50 %.1fms, p99 %.1fms, mean %.1fms, max %.1fms (virtual)", r.LatencyMS.P50, r.LatencyMS.P99, r.LatencyMS.Mean, r.LatencyMS.Max)},
 		)
+	}
+	if r.Elections > 0 && r.FirstLeaderMS != nil {
+		rows = append(rows, []string{"elections", fmt.Sprintf("%d (first leader at %.3fs)", r.Elections, *r.FirstLeaderMS/1000)})
 	}
 	msgs := fmt.Sprintf("%d sent, %d delivered, %d dropped", r.Messages.Sent, r.Messages.Delivered, r.Messages.Dropped)
 	if r.MsgsPerOp > 0 {
 		msgs += fmt.Sprintf(" (%.1f per op)", r.MsgsPerOp)
 	}
 	rows = append(rows, []string{"messages", msgs})
+	if len(r.MessagesByKind) > 0 {
+		rows = append(rows, []string{"by kind", wrap(byKind(r.MessagesByKind), 80)})
+	}
+	if r.Bytes != nil {
+		rows = append(rows, []string{"bytes", fmt.Sprintf("%d sent", *r.Bytes)})
+	}
 	if r.Mix != "" {
 		rows = append(rows, []string{"fault mix", r.Mix + " (class/mean gap between episodes)"})
 	}
@@ -270,4 +282,19 @@ func runAll(out io.Writer, f runFlags, seedSet bool) error {
 		return errCheckFailed
 	}
 	return nil
+}
+
+// byKind lists message counts by kind, most first: "AppendEntries 8455,
+// AppendEntriesReply 8038, ...".
+func byKind(m map[string]uint64) string {
+	kinds := make([]string, 0, len(m))
+	for k := range m {
+		kinds = append(kinds, k)
+	}
+	slices.SortFunc(kinds, func(a, b string) int { return cmp.Or(cmp.Compare(m[b], m[a]), cmp.Compare(a, b)) })
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
 }
