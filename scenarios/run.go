@@ -50,6 +50,8 @@ type RunOptions struct {
 	// KeepGoing runs on past monitor violations, recording each (the first
 	// of each kind), so the harm a broken rule does shows (keepgoing.go).
 	KeepGoing bool
+	// Report writes the run's HTML report to this path, if set (report.go).
+	Report string
 }
 
 // Run is one scenario being run with one seed. Its World may be stepped by
@@ -74,6 +76,8 @@ type Run struct {
 	kept        []sim.Failure // KeepGoing: the violations recorded so far
 	keptRepeats []int
 	metrics     *metrics
+	report      *reportRecorder // Report: the whole run, told
+	lin         *checker.Result // the linearizability verdict, once judged
 }
 
 // Healing returns the scenario's healing phase length, after defaults.
@@ -186,6 +190,10 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 	world.Observe(r.observe)
 	r.metrics = newMetrics(p, world)
 	world.Observe(r.metrics.observe)
+	if o.Report != "" {
+		r.report = newReportRecorder(p, world, faults)
+		world.Observe(r.report.observe(r))
+	}
 	if o.Observer != nil {
 		world.Observe(o.Observer)
 	}
@@ -308,6 +316,12 @@ func (r *Run) Finish() *Result {
 		r.judgeHistory(res, violation)
 	}
 	res.Pass = r.pass(res)
+	if r.report != nil {
+		if err := r.writeReport(res, r.History(), r.lin); err != nil {
+			violation("report", err.Error())
+			res.Pass = r.pass(res)
+		}
+	}
 	r.result = res
 	return res
 }
@@ -325,6 +339,7 @@ func (r *Run) judgeHistory(res *Result, violation func(kind, detail string)) {
 	h := r.history
 	ops := h.sorted()
 	lin := checker.CheckKV(ops, r.opts.CheckBudget)
+	r.lin = &lin
 	res.Linearizable = string(lin.Verdict)
 	res.IllegalKeys = lin.IllegalKeys
 	promised := r.Protocol.Consistency == "" || r.Protocol.Consistency == "linearizable"

@@ -38,7 +38,7 @@ type TapeEvent struct {
 	Heartbeat bool
 	Sends     []TapeSend
 	Moments   []protocols.Moment
-	Violation string           // the kind of a violation first seen here
+	Violation string             // the kind of a violation first seen here
 	Acted     []protocols.NodeID // a fault's nodes, as resolved
 	Role      string             // the node's role after the event ("" when down)
 }

@@ -23,6 +23,8 @@ type runFlags struct {
 	asJSON    bool
 	trace     string
 	html      string
+	report    string
+	keepGoing bool
 	history   string
 	bug       string
 	all       bool
@@ -65,6 +67,8 @@ The same scenario and seed always give the same run and the same trace hash.
 	fl.BoolVar(&f.asJSON, "json", false, "print the result as JSON (one object; one per line with --all)")
 	fl.StringVar(&f.trace, "trace", "", "write every trace line to `FILE`")
 	fl.StringVar(&f.html, "html", "", "write porcupine's visualization of the client history to `FILE`")
+	fl.StringVar(&f.report, "report", "", "write a self-contained HTML report of the run to `FILE`: space-time diagram, faults, roles, metrics, violation, history")
+	fl.BoolVar(&f.keepGoing, "keep-going", false, "run on past a violation (recording each) to show the harm it does")
 	fl.StringVar(&f.history, "history", "", "write the client history to `FILE` in the format dsim check reads")
 	fl.StringVar(&f.bug, "bug", "", "build in the bug variant `NAME` (see dsim list --bugs)")
 	fl.BoolVar(&f.all, "all", false, "run every built-in scenario and print a summary table")
@@ -82,7 +86,12 @@ func runOne(out, errOut io.Writer, arg string, f runFlags, seedSet bool) error {
 	if seedSet {
 		seed = f.seed
 	}
-	o := scenarios.RunOptions{Seed: seed, Bug: f.bug, HTML: f.html, DeepCopy: f.deepCopy, MaxEvents: f.maxEvents}
+	o := scenarios.RunOptions{Seed: seed, Bug: f.bug, HTML: f.html, DeepCopy: f.deepCopy, MaxEvents: f.maxEvents, Report: f.report, KeepGoing: f.keepGoing}
+	if f.report != "" {
+		if err := probeWritable(f.report); err != nil {
+			return usageError{fmt.Errorf("--report: %w", err)}
+		}
+	}
 	var flush func() error
 	if f.trace != "" {
 		file, err := os.Create(f.trace)
@@ -150,6 +159,9 @@ func runOne(out, errOut io.Writer, arg string, f runFlags, seedSet bool) error {
 	}
 	if f.html != "" && !f.asJSON && res.Linearizable != "skipped" {
 		fmt.Fprintf(errOut, "history visualization written to %s\n", f.html)
+	}
+	if f.report != "" && !f.asJSON {
+		fmt.Fprintf(errOut, "report written to %s\n", f.report)
 	}
 	if !res.Pass {
 		return errCheckFailed
@@ -230,8 +242,8 @@ func bugSuffix(bug string) string {
 }
 
 func runAll(out io.Writer, f runFlags, seedSet bool) error {
-	if f.trace != "" || f.html != "" || f.bug != "" {
-		return usagef("run --all: --trace, --html and --bug apply to one scenario")
+	if f.trace != "" || f.html != "" || f.bug != "" || f.report != "" {
+		return usagef("run --all: --trace, --html, --report and --bug apply to one scenario")
 	}
 	all, err := scenarios.All()
 	if err != nil {
