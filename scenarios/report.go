@@ -159,8 +159,13 @@ func writeEventTable(w io.Writer, events []TapeEvent) {
 			cls = " class=\"moment\""
 		}
 		text := e.Text
-		for _, m := range e.Moments {
-			text += " ★ " + m.Text
+		if len(e.Moments) > 0 {
+			text = "★ " + text
+			for _, m := range e.Moments {
+				if !strings.Contains(e.Text, m.Text) {
+					text += " (" + m.Text + ")"
+				}
+			}
 		}
 		if e.Violation != "" {
 			text += " ✗ breaks " + e.Violation
@@ -241,21 +246,35 @@ func (r *Run) reportFaults(w io.Writer) {
 			faults = append(faults, e)
 		}
 	}
-	height := 70 + 18*min(len(faults), 3)
-	fmt.Fprintf(w, "<section id=\"faults\"><h2>Fault timeline</h2>\n<svg width=\"%.0f\" height=\"%d\" xmlns=\"http://www.w3.org/2000/svg\">\n", width, height)
+	// One tick per instant that has faults, numbered; the list below says
+	// what each was (labels on the axis would overlap).
+	var times []clock.Time
+	for _, e := range faults {
+		if len(times) == 0 || times[len(times)-1] != e.Time {
+			times = append(times, e.Time)
+		}
+	}
+	fmt.Fprintf(w, "<section id=\"faults\"><h2>Fault timeline</h2>\n<svg width=\"%.0f\" height=\"80\" xmlns=\"http://www.w3.org/2000/svg\">\n", width)
 	heal := r.timeX(r.healAt, width)
 	fmt.Fprintf(w, "<rect class=\"chaos\" x=\"60\" y=\"20\" width=\"%.1f\" height=\"20\"><title>the fault phase: faults happen until %s</title></rect>\n", heal-60, clock.FormatDuration(r.healAt.Since0()))
 	if r.healAt < r.End {
 		fmt.Fprintf(w, "<rect class=\"healing\" x=\"%.1f\" y=\"20\" width=\"%.1f\" height=\"20\"><title>the healing phase: every fault off, progress judged</title></rect>\n", heal, r.timeX(r.World.Now(), width)-heal)
 	}
 	fmt.Fprintf(w, "<text x=\"62\" y=\"34\">faults</text><text x=\"%.1f\" y=\"34\">healing</text>\n", heal+2)
-	for i, e := range faults {
-		x := r.timeX(e.Time, width)
-		y := 56 + 18*(i%3)
-		fmt.Fprintf(w, "<line class=\"tick\" x1=\"%.1f\" y1=\"16\" x2=\"%.1f\" y2=\"%d\"/><text x=\"%.1f\" y=\"%d\"><title>event %d at %s: %s</title>%s</text>\n",
-			x, x, y-10, x+2, y, e.Seq, esc(fmtTime(e.Time)), esc(e.Text), esc(clipText(e.Fault, 40)))
+	for i, t := range times {
+		x := r.timeX(t, width)
+		fmt.Fprintf(w, "<line class=\"tick\" x1=\"%.1f\" y1=\"16\" x2=\"%.1f\" y2=\"%d\"/><text x=\"%.1f\" y=\"%d\">%d</text>\n", x, x, 48+12*(i%2), x-3, 60+12*(i%2), i+1)
 	}
-	fmt.Fprintf(w, "<text x=\"0\" y=\"34\">0s</text><text x=\"%.0f\" y=\"14\">%s</text></svg></section>\n", width-80, esc(fmtTime(r.World.Now())))
+	fmt.Fprintf(w, "<text x=\"0\" y=\"34\">0s</text><text x=\"%.0f\" y=\"14\">%s</text></svg>\n", width-80, esc(fmtTime(r.World.Now())))
+	fmt.Fprintf(w, "<table class=\"events\"><tr><th>#</th><th>time</th><th>event</th><th>fault</th></tr>\n")
+	k := 0
+	for _, e := range faults {
+		if k < len(times) && times[k] == e.Time {
+			k++
+		}
+		fmt.Fprintf(w, "<tr><td>%d</td><td>%s</td><td><a href=\"#e%d\">%d</a></td><td>%s</td></tr>\n", k, esc(fmtTime(e.Time)), e.Seq, e.Seq, esc(e.Text))
+	}
+	fmt.Fprintf(w, "</table></section>\n")
 }
 
 func clipText(s string, n int) string {
