@@ -54,6 +54,9 @@ type Scenario struct {
 	// Lesson is the scenario's place in its protocol's learning path
 	// ("lesson 3"); 0 comes after every numbered one. See Lessons.
 	Lesson int
+	// Expects are what must happen during the run (expect.go): stalls,
+	// leaders at given times, commits by a time, bounds on metrics.
+	Expects []Expect
 
 	faultLines []int // line of each fault, for errors found after parsing
 }
@@ -232,19 +235,20 @@ func init() {
 			s.Bug = l.args[0]
 			return nil
 		}},
-		"expect": {once: true, parse: func(s *Scenario, l directiveLine) error {
-			if len(l.args) != 2 || (l.args[0] != "violation" && l.args[0] != "probe") {
-				return fmt.Errorf("expect: want \"expect violation KIND\" or \"expect probe NAME\"")
-			}
-			s.Expect = Expectation{Kind: l.args[0], Name: l.args[1]}
-			return nil
-		}},
+		// expect violation KIND, expect probe NAME (once), and the
+		// expectations of expect.go (as many as wanted).
+		"expect": {parse: func(s *Scenario, l directiveLine) error { return s.parseExpect(l.args, l.line) }},
 		"chaos": {once: true, parse: parseChaos},
 		// "byzantine n4 silent" is "at 0s byzantine n4 silent".
 		"byzantine": {parse: func(s *Scenario, l directiveLine) error {
 			return s.addFault(append([]string{"0s", l.key}, l.args...), l.line)
 		}},
-		"at": {parse: func(s *Scenario, l directiveLine) error { return s.addFault(l.args, l.line) }},
+		"at": {parse: func(s *Scenario, l directiveLine) error {
+			if len(l.args) >= 2 && l.args[1] == "expect" {
+				return s.parseTimedExpect(l.args, l.line)
+			}
+			return s.addFault(l.args, l.line)
+		}},
 		"lesson": {once: true, parse: func(s *Scenario, l directiveLine) error {
 			n, err := oneInt(l.key, l.args)
 			if err == nil && (n < 1 || n > 999) {
@@ -413,6 +417,11 @@ func Format(s *Scenario) string {
 	if s.Expect.Kind != "" {
 		p("expect   %s", s.Expect)
 	}
+	for _, e := range s.Expects {
+		if !e.timed() || e.What == "committed" {
+			p("%s", e)
+		}
+	}
 	if s.Chaos != "" {
 		p("chaos    %s", strings.Join(append([]string{s.Chaos}, s.ChaosOf...), " "))
 	}
@@ -425,6 +434,11 @@ func Format(s *Scenario) string {
 	}
 	for _, f := range s.Faults {
 		p("at %s %s", clock.FormatDuration(clock.Duration(f.At)), f)
+	}
+	for _, e := range s.Expects {
+		if e.timed() && e.What != "committed" {
+			p("%s", e)
+		}
 	}
 	return b.String()
 }

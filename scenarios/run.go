@@ -76,7 +76,8 @@ type Run struct {
 	kept        []sim.Failure // KeepGoing: the violations recorded so far
 	keptRepeats []int
 	metrics     *metrics
-	report      *reportRecorder // Report: the whole run, told
+	report      *reportRecorder  // Report: the whole run, told
+	expect      *expecter        // the scenario's expectations, if any
 	lin         *checker.Result // the linearizability verdict, once judged
 }
 
@@ -155,6 +156,9 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 	}
 	r.healAt = clock.Time(s.Duration)
 	r.End = r.healAt.Add(s.healing())
+	if err := checkExpects(s, setup.Servers, setup.Clients, wiring.Checks.History, r.End); err != nil {
+		return nil, err
+	}
 	monitors := wiring.Checks.Monitors
 	if o.KeepGoing {
 		monitors = r.keepGoingMonitors(monitors)
@@ -190,6 +194,12 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 	world.Observe(r.observe)
 	r.metrics = newMetrics(p, world)
 	world.Observe(r.metrics.observe)
+	if len(s.Expects) > 0 {
+		r.expect = newExpecter(r)
+		if len(r.expect.stalls) > 0 {
+			world.Observe(r.expect.observe)
+		}
+	}
 	if o.Report != "" {
 		r.report = newReportRecorder(p, world, faults)
 		world.Observe(r.report.observe(r))
@@ -223,8 +233,31 @@ func (r *Run) observe(_ *sim.World, ev *sim.Info) {
 	}
 }
 
-// Step processes the next event of the run, if the run is not over.
-func (r *Run) Step() bool { return r.World.StepBefore(r.End) }
+// Step processes the next event of the run, if the run is not over. A
+// timed expectation is judged when no event is left at or before its time.
+func (r *Run) Step() bool {
+	for {
+		t, ok := r.expect.due()
+		if !ok {
+			return r.World.StepBefore(r.End)
+		}
+		if r.World.StepBefore(t) {
+			return true
+		}
+		if r.World.Failure() != nil {
+			return false
+		}
+		r.expect.judge(t)
+	}
+}
+
+// RunToEvent steps until n events have been processed in all, or the run
+// ends: how the terminal UI rebuilds a world to step back in time.
+func (r *Run) RunToEvent(n uint64) bool {
+	for r.World.Events() < n && r.Step() {
+	}
+	return r.World.Events() == n
+}
 
 // Done reports whether the run has reached its end or failed.
 func (r *Run) Done() bool {
@@ -257,6 +290,8 @@ func (r *Run) Finish() *Result {
 		return r.result
 	}
 	w := r.World
+	for r.Step() {
+	}
 	w.RunUntil(r.End)
 	s := r.Scenario
 	res := &Result{
@@ -314,6 +349,9 @@ func (r *Run) Finish() *Result {
 			res.MsgsPerOp = round2(float64(st.Sent) / float64(ok))
 		}
 		r.judgeHistory(res, violation)
+	}
+	if r.expect != nil {
+		r.expect.bounds(res, violation)
 	}
 	res.Pass = r.pass(res)
 	if r.report != nil {

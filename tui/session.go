@@ -129,7 +129,7 @@ func (s *session) rebuild(n uint64) error {
 		s.keepFrom = n - keepEvents + 1
 	}
 	r.World.Observe(s.observe)
-	r.World.RunToEvent(n)
+	r.RunToEvent(n)
 	s.keepFrom = 0
 	s.settle()
 	return nil
