@@ -238,7 +238,7 @@ func init() {
 		// expect violation KIND, expect probe NAME (once), and the
 		// expectations of expect.go (as many as wanted).
 		"expect": {parse: func(s *Scenario, l directiveLine) error { return s.parseExpect(l.args, l.line) }},
-		"chaos": {once: true, parse: parseChaos},
+		"chaos":  {once: true, parse: parseChaos},
 		// "byzantine n4 silent" is "at 0s byzantine n4 silent".
 		"byzantine": {parse: func(s *Scenario, l directiveLine) error {
 			return s.addFault(append([]string{"0s", l.key}, l.args...), l.line)

@@ -76,8 +76,8 @@ type Run struct {
 	kept        []sim.Failure // KeepGoing: the violations recorded so far
 	keptRepeats []int
 	metrics     *metrics
-	report      *reportRecorder  // Report: the whole run, told
-	expect      *expecter        // the scenario's expectations, if any
+	report      *reportRecorder // Report: the whole run, told
+	expect      *expecter       // the scenario's expectations, if any
 	lin         *checker.Result // the linearizability verdict, once judged
 }
 

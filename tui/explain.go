@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-
 )
 
 // The explain page (e): every field the screen shows for the selected
@@ -119,4 +118,3 @@ func firstOf(vs ...string) string {
 	}
 	return ""
 }
-

@@ -57,13 +57,13 @@ type runView struct {
 
 	cols columns // what the nodes table's columns mean for this protocol
 
-	showText   bool
-	showHelp   bool
-	gotoMode   bool
-	gotoBuf    string
-	flash      string
-	flashErr   bool
-	saveDir    string
+	showText bool
+	showHelp bool
+	gotoMode bool
+	gotoBuf  string
+	flash    string
+	flashErr bool
+	saveDir  string
 	// escArmed is set by an esc that would discard injected faults: the
 	// next key, if it is esc again, goes back to the catalogue. quitArmed
 	// is the same for q.
@@ -74,9 +74,9 @@ type runView struct {
 	// the filters of filt.
 	showDiagram bool
 	filt        diagramFilter
-	pageTop   int  // the first line shown of the help or the explanation
-	textTop   int  // the first line shown of the teaching text
-	savedAt  int // sess.injections when last saved
+	pageTop     int // the first line shown of the help or the explanation
+	textTop     int // the first line shown of the teaching text
+	savedAt     int // sess.injections when last saved
 }
 
 func newRunView(s *session, saveDir string) *runView {
