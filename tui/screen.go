@@ -216,16 +216,22 @@ type narrowLayout struct {
 // whether the timeline has room.
 func (m *runView) narrowLayout(f frame, w, h int) (narrowLayout, bool) {
 	var l narrowLayout
-	l.nodes = min(1+len(f.nodes), max(h-6, 2))
+	l.nodes = max(min(1+len(f.nodes), max(h-6, 3), h), 0)
 	rest := h - l.nodes
-	l.flight = 1 + max(2, rest/5)
+	l.flight = max(min(1+max(2, rest/5), rest), 0)
 	rest -= l.flight
 	if m.showText {
-		// A short terminal gives the text the whole bottom; a tall one
-		// shares it with the timeline and the detail pane.
-		l.text = rest
-		if rest >= 20 {
-			l.text = min(m.teach.height(m.sess.base.Text, w), rest/2)
+		// A short terminal gives the text the whole bottom (it scrolls);
+		// a tall one shares it with the timeline and the detail pane.
+		// Rows the text does not need go to the timeline.
+		need := m.teach.height(m.sess.base.Text, w)
+		switch {
+		case rest >= 20:
+			l.text = min(need, rest/2)
+		case rest-need >= 5:
+			l.text = need
+		default:
+			l.text = rest
 		}
 		rest -= l.text
 	}
@@ -245,10 +251,13 @@ func (m *runView) narrowBody(f frame, w int, l narrowLayout) string {
 	m.nodes.setSize(w, l.nodes)
 	m.flight.setSize(w, l.flight)
 	parts := []string{m.nodesView(f), m.flightView(f)}
-	if l.timeline+l.detail > 0 {
+	if l.timeline > 0 {
 		m.tl.setSize(w, l.timeline)
+		parts = append(parts, m.tl.view(m.st, m.sess.nodes, m.sess.recent, m.sess.event()))
+	}
+	if l.detail > 0 {
 		m.detail.setSize(w, l.detail)
-		parts = append(parts, m.tl.view(m.st, m.sess.nodes, m.sess.recent, m.sess.event()), m.detailView(f))
+		parts = append(parts, m.detailView(f))
 	}
 	if l.text > 0 {
 		m.teach.setSize(w, l.text)

@@ -326,7 +326,7 @@ func TestDropSelectedMessage(t *testing.T) {
 	assert.Contains(t, r.sess.injected[0].fault.String(), "drop inflight RequestVote n2->")
 	assert.Contains(t, h.view(), "DROP")
 	h.keys("d")
-	assert.Contains(t, r.flash, "already doomed")
+	assert.Contains(t, r.flash, "will already never arrive")
 }
 
 func TestEveryFrameFitsItsSize(t *testing.T) {
@@ -347,6 +347,30 @@ func TestEveryFrameFitsItsSize(t *testing.T) {
 	}
 }
 
+// The catalogue is the learning path: numbered, in order, open on the
+// first lesson; a filter starts at its first match, whatever was selected.
+func TestPickerIsTheLearningPath(t *testing.T) {
+	h := newHarness(t, Options{}, 100, 30)
+	lessons, err := scenarios.Lessons()
+	require.NoError(t, err)
+	assert.Regexp(t, `▸ +1 `+strings.TrimPrefix(lessons[0].Name, lessons[0].Protocol+"/")+` `, h.view(), "opens on the first lesson")
+	assert.Contains(t, h.view(), lessons[0].Name+" · enter opens it")
+	h.keys("down", "/", "e", "l", "e", "c", "enter", "enter")
+	require.NotNil(t, h.a.run)
+	assert.Equal(t, "raft/election", h.run().sess.base.Name, "the filter's first match, not the old row number")
+	// esc goes back to the catalogue, on the scenario just left.
+	h.keys("esc")
+	require.Nil(t, h.a.run)
+	assert.Regexp(t, `▸ +\d+ election `, h.view())
+	// From a scenario given on the command line too.
+	s, err := scenarios.Load("raft/figure8")
+	require.NoError(t, err)
+	h = newHarness(t, Options{Scenario: s}, 100, 30)
+	h.keys("esc")
+	require.Nil(t, h.a.run, "esc reaches the catalogue")
+	assert.Regexp(t, `▸ +\d+ figure8 `, h.view())
+}
+
 func TestPicker(t *testing.T) {
 	h := newHarness(t, Options{}, 100, 60)
 	frame := h.view()
@@ -357,7 +381,7 @@ func TestPicker(t *testing.T) {
 	assert.Contains(t, h.view(), "filter: elec")
 	assert.NotContains(t, h.view(), "partition-heal")
 	h.keys("enter") // keeps the filter; the first match is selected
-	assert.Regexp(t, `▸ election +Leader election`, h.view())
+	assert.Regexp(t, `▸ +\d+ election +Leader election`, h.view())
 	assert.Contains(t, h.view(), "raft/election · enter opens it")
 	assert.Contains(t, h.view(), "Three servers start as followers", "the selected scenario's teaching text")
 	h.keys("enter")
@@ -482,12 +506,18 @@ func TestNextFaultStopsAtAViolation(t *testing.T) {
 	r := h.run()
 	for range 10 {
 		h.keys("f")
-		if r.sess.over() {
+		if r.sess.atViolation() {
 			break
 		}
 	}
-	require.NotNil(t, r.sess.world().Failure())
-	assert.Contains(t, r.flash, "no fault before the violation")
+	require.True(t, r.sess.atViolation())
+	assert.Contains(t, r.flash, "no fault before the violation at event")
+	assert.Contains(t, h.view(), "VIOLATION atomicity")
+	assert.False(t, r.sess.over(), "the run goes on past the violation")
+	// n shows the harm: the run continues, and the banner stays.
+	at := r.sess.event()
+	h.keys("n")
+	assert.Equal(t, at+1, r.sess.event())
 	assert.Contains(t, h.view(), "VIOLATION atomicity")
 }
 
@@ -574,7 +604,8 @@ func TestEscAsksBeforeDiscardingFaults(t *testing.T) {
 	require.Len(t, r.sess.injected, 1)
 	h.keys("esc")
 	require.NotNil(t, h.a.run, "one esc keeps the run")
-	assert.Contains(t, h.view(), "esc again discards 1 injected fault; s saves it first")
+	assert.Equal(t, "esc again goes to the catalogue and discards 1 injected fault not saved; s saves it first", h.run().flash)
+	assert.Contains(t, h.view(), "esc again goes to the catalogue")
 	h.keys("n", "esc") // any other key disarms it
 	require.NotNil(t, h.a.run)
 	h.keys("esc")
@@ -588,7 +619,17 @@ func TestEscAsksBeforeDiscardingFaults(t *testing.T) {
 	// Injecting after the save asks again, in the plural.
 	h.keys("enter", "g", "4", "0", "enter", "c", "s", "down", "c", "esc")
 	require.NotNil(t, h.a.run)
-	assert.Contains(t, h.view(), "esc again discards 2 injected faults; s saves them first")
+	assert.Equal(t, "esc again goes to the catalogue and discards 2 injected faults not saved; s saves them first", h.run().flash)
+
+	// q asks the same way; a second q quits.
+	h.keys("n")
+	cmd := h.keys("q")
+	assert.Nil(t, cmd, "one q keeps the run")
+	assert.Contains(t, h.run().flash, "q again quits and discards 2 injected faults not saved")
+	cmd = h.keys("q")
+	require.NotNil(t, cmd)
+	_, quit := cmd().(tea.QuitMsg)
+	assert.True(t, quit)
 }
 
 // d acts on the message list only when it has the focus, and the list shows
@@ -623,7 +664,7 @@ func TestLogTailsCutAtEntries(t *testing.T) {
 	h := open(t, "raft/election", 60, 16)
 	h.keys("t", "g", "4", "0", "0", "enter")
 	tail := regexp.MustCompile(`… (\S+)`)
-	for _, l := range strings.Split(h.view(), "\n")[3:6] {
+	for _, l := range strings.Split(h.view(), "\n")[4:7] { // under the header and the narration
 		m := tail.FindStringSubmatch(l)
 		require.NotNil(t, m, l)
 		assert.Regexp(t, `^(\d+/\d+|\|)$`, m[1], "the first entry after … is whole: %q", l)
@@ -750,8 +791,8 @@ func TestTimelineColumnsStayPut(t *testing.T) {
 	for _, a := range at {
 		assert.Equal(t, at[0], a, "every time starts in the same column")
 	}
-	assert.Contains(t, h.view(), "    99 0.362730s n3 recv")
 	assert.Contains(t, h.view(), "   100 0.363189s n1 recv")
+	assert.Contains(t, h.view(), "   101 0.365062s n2 recv")
 
 	assert.Equal(t, "1.004000s", showTime(1_004_000_000))
 	assert.Equal(t, "0.151000s", showTime(151*clock.Time(clock.Millisecond)))
@@ -760,14 +801,18 @@ func TestTimelineColumnsStayPut(t *testing.T) {
 	assert.Equal(t, "-1s", signedDuration(-clock.Second))
 	assert.Equal(t, "+0s", signedDuration(0))
 
-	// When the teaching text takes the timeline's place, the help bar says
-	// how to get it back.
+	// When the teaching text takes the timeline's place, its title says t
+	// brings the timeline back; t is "teaching text" wherever it is named.
 	h = open(t, "raft/election", 80, 24)
 	assert.NotContains(t, h.view(), "── timeline")
-	assert.Contains(t, h.view(), "t timeline")
+	assert.Contains(t, h.view(), "── teaching text · t shows the timeline instead")
+	assert.Contains(t, h.view(), " t text ")
 	h.keys("t")
 	assert.Contains(t, h.view(), "── timeline")
-	assert.NotContains(t, h.view(), "t timeline")
+	h.send(tea.WindowSizeMsg{Width: 160, Height: 45})
+	assert.Contains(t, h.view(), "── teaching text · t hides it")
+	h.keys("?")
+	assert.Contains(t, h.view(), "t     teaching text")
 }
 
 // A saved branch says what it is: its title names the scenario and seed it

@@ -158,8 +158,18 @@ func tellReceive(s protocols.Step, self *node) string {
 			return prefix + fmt.Sprintf("%s receives %s's RequestVote", id, from)
 		}
 		if r.Granted {
-			return prefix + fmt.Sprintf("%s grants its vote to %s for term %d: it has not voted for anyone else in this term, and %s's log (last %d/%d) is at least as up to date as its own",
-				id, from, m.Term, from, m.LastIndex, m.LastTerm)
+			why := "at least as up to date as its own"
+			if s.After != nil && len(s.After.Log) > 0 {
+				e := s.After.Log[len(s.After.Log)-1]
+				switch {
+				case m.LastTerm > e.Term:
+					why = fmt.Sprintf("more up to date than its own, which ends at %d/%d: a later last term wins, whatever the length", e.Index, e.Term)
+				case m.LastTerm == e.Term && m.LastIndex >= e.Index:
+					why = fmt.Sprintf("at least as up to date as its own (%d/%d): same last term, at least as long", e.Index, e.Term)
+				}
+			}
+			return prefix + fmt.Sprintf("%s grants its vote to %s for term %d: it has not voted for anyone else in this term, and %s's log, ending at %d/%d, is %s",
+				id, from, m.Term, from, m.LastIndex, m.LastTerm, why)
 		}
 		switch {
 		case m.Term < r.Term:
