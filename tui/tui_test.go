@@ -411,18 +411,36 @@ func TestGoldenFrames(t *testing.T) {
 		name, scenario string
 		w, h           int
 		keys           []string
+		bug            string
 	}{
-		{"start-80x24", "raft/election", 80, 24, nil},
-		{"election-80x24", "raft/election", 80, 24, []string{"t", "g", "4", "0", "enter"}},
-		{"partition-80x24", "broadcast/partition-heal", 80, 24, []string{"t", "g", "4", "4", "0", "enter", "down", "down", "c"}},
-		{"messages-80x24", "raft/election", 80, 24, []string{"t", "g", "1", "5", "enter", "tab"}},
-		{"help-80x24", "raft/election", 80, 24, []string{"?"}},
-		{"end-80x24", "broadcast/partition-heal", 80, 24, []string{"t", "g", "9", "9", "9", "9", "9", "enter"}},
-		{"partition-160x40", "broadcast/partition-heal", 160, 40, []string{"g", "4", "4", "0", "enter", "down", "c"}},
-		{"election-120x36", "raft/election", 120, 36, []string{"g", "6", "0", "enter"}},
+		// The teaching views, at the size the issue tried: the harm of
+		// Figure 8's bug, a blocked 2PC participant, the space-time
+		// diagram with heartbeats hidden, a node explained, the words of
+		// a protocol, the catalogue in learning order.
+		{name: "figure8-harm-100x30", scenario: "raft/figure8", w: 100, h: 30, keys: []string{"g", "2608", "enter", "t"}, bug: "commit-old-term"},
+		{name: "blocked-100x30", scenario: "2pc/coordinator-crash-blocks", w: 100, h: 30, keys: []string{"f", "f", "N"}},
+		{name: "diagram-100x30", scenario: "raft/leader-crash", w: 100, h: 30, keys: []string{"g", "3319", "enter", "v", "H", "C"}},
+		{name: "explain-100x30", scenario: "raft/election", w: 100, h: 30, keys: []string{"g", "60", "enter", "e"}},
+		{name: "words-100x30", scenario: "3pc/partition-unsafe", w: 100, h: 30, keys: []string{"?", "]"}},
+		{name: "catalogue-100x30", w: 100, h: 30},
+		{name: "start-80x24", scenario: "raft/election", w: 80, h: 24},
+		{name: "election-80x24", scenario: "raft/election", w: 80, h: 24, keys: []string{"t", "g", "4", "0", "enter"}},
+		{name: "partition-80x24", scenario: "broadcast/partition-heal", w: 80, h: 24, keys: []string{"t", "g", "4", "4", "0", "enter", "down", "down", "c"}},
+		{name: "messages-80x24", scenario: "raft/election", w: 80, h: 24, keys: []string{"t", "g", "1", "5", "enter", "tab"}},
+		{name: "help-80x24", scenario: "raft/election", w: 80, h: 24, keys: []string{"?"}},
+		{name: "end-80x24", scenario: "broadcast/partition-heal", w: 80, h: 24, keys: []string{"t", "g", "9", "9", "9", "9", "9", "enter"}},
+		{name: "partition-160x40", scenario: "broadcast/partition-heal", w: 160, h: 40, keys: []string{"g", "4", "4", "0", "enter", "down", "c"}},
+		{name: "election-120x36", scenario: "raft/election", w: 120, h: 36, keys: []string{"g", "6", "0", "enter"}},
+		{name: "figure8-160x45", scenario: "raft/figure8", w: 160, h: 45, keys: []string{"g", "1", "s", "enter"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := open(t, tc.scenario, tc.w, tc.h)
+			var o Options
+			if tc.scenario != "" {
+				s, err := scenarios.Load(tc.scenario)
+				require.NoError(t, err)
+				o = Options{Scenario: s, Bug: tc.bug}
+			}
+			h := newHarness(t, o, tc.w, tc.h)
 			h.keys(tc.keys...)
 			golden(t, tc.name, h.view())
 		})
@@ -810,9 +828,10 @@ func TestTimelineColumnsStayPut(t *testing.T) {
 	h.keys("t")
 	assert.Contains(t, h.view(), "── timeline")
 	h.send(tea.WindowSizeMsg{Width: 160, Height: 45})
+	h.keys("t")
 	assert.Contains(t, h.view(), "── teaching text · t hides it")
 	h.keys("?")
-	assert.Contains(t, h.view(), "t     teaching text")
+	assert.Contains(t, h.view(), "t   teaching text")
 }
 
 // A saved branch says what it is: its title names the scenario and seed it

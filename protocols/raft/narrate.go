@@ -146,9 +146,9 @@ func tellReceive(s protocols.Step, self *node) string {
 	id, from := s.Node, s.From
 	prefix := ""
 	if s.Before != nil && s.After != nil && s.After.Term > s.Before.Term {
-		prefix = fmt.Sprintf("%s sees term %d in %s's %s and moves to it (a higher term always wins); ", id, s.After.Term, from, s.Msg.Kind())
+		prefix = fmt.Sprintf("%s adopts the higher term %d from %s's %s; ", id, s.After.Term, from, s.Msg.Kind())
 		if s.Before.Role == "leader" {
-			prefix = fmt.Sprintf("leader %s sees term %d in %s's %s: it steps down to follower; ", id, s.After.Term, from, s.Msg.Kind())
+			prefix = fmt.Sprintf("leader %s sees the higher term %d in %s's %s and steps down; ", id, s.After.Term, from, s.Msg.Kind())
 		}
 	}
 	switch m := s.Msg.(type) {
@@ -158,17 +158,17 @@ func tellReceive(s protocols.Step, self *node) string {
 			return prefix + fmt.Sprintf("%s receives %s's RequestVote", id, from)
 		}
 		if r.Granted {
-			why := "at least as up to date as its own"
+			why := "is at least as up to date as its own"
 			if s.After != nil && len(s.After.Log) > 0 {
 				e := s.After.Log[len(s.After.Log)-1]
 				switch {
 				case m.LastTerm > e.Term:
-					why = fmt.Sprintf("more up to date than its own, which ends at %d/%d: a later last term wins, whatever the length", e.Index, e.Term)
+					why = fmt.Sprintf("beats its own %d/%d: a later last term wins, whatever the length", e.Index, e.Term)
 				case m.LastTerm == e.Term && m.LastIndex >= e.Index:
-					why = fmt.Sprintf("at least as up to date as its own (%d/%d): same last term, at least as long", e.Index, e.Term)
+					why = fmt.Sprintf("is at least as long as its own %d/%d, in the same last term", e.Index, e.Term)
 				}
 			}
-			return prefix + fmt.Sprintf("%s grants its vote to %s for term %d: it has not voted for anyone else in this term, and %s's log, ending at %d/%d, is %s",
+			return prefix + fmt.Sprintf("%s votes for %s in term %d: its first vote in this term, and %s's log, ending at %d/%d, %s",
 				id, from, m.Term, from, m.LastIndex, m.LastTerm, why)
 		}
 		switch {
