@@ -891,3 +891,82 @@ func TestFramesHeadless(t *testing.T) {
 	_, err = Frames(Options{Scenario: s, Bug: "no-such"}, 100, 30)
 	assert.Error(t, err)
 }
+
+// The small bugs of the teaching issue, each pinned.
+func TestTeachingIssueBugs(t *testing.T) {
+	// c before a node has started says so, rather than "already down".
+	h := open(t, "raft/election", 100, 30)
+	h.keys("c")
+	assert.Equal(t, "n1 has not started yet: every node starts at time 0, one event each; n steps to its start", h.run().flash)
+
+	// A message dropped by hand is labelled so, in the detail pane and on
+	// the timeline.
+	h = open(t, "raft/election", 100, 30)
+	h.keys("t", "g", "1", "3", "enter", "tab", "d", "e")
+	assert.Contains(t, h.view(), "dropped by hand (d, saved as drop inflight)")
+	h.keys("e")
+	for range 10 {
+		h.keys("n")
+	}
+	assert.Contains(t, h.view(), "(dropped by hand)")
+	assert.NotContains(t, h.view(), "(dropped by rule)")
+
+	// A branch says what it discards.
+	h = open(t, "raft/election", 100, 30)
+	h.keys("g", "1", "0", "0", "enter", "c", "g", "5", "0", "enter", "down", "c")
+	assert.Contains(t, h.run().flash, "this is a new branch: it discards 1 fault you injected later on the old one (crash n1 at ")
+
+	// The speed shows while paused.
+	assert.Contains(t, h.view(), "paused (space: 10 ev/s)")
+
+	// A calm scenario does not speak of chaos.
+	assert.NotContains(t, open(t, "raft/election", 100, 30).view(), "chaos")
+	assert.Contains(t, open(t, "raft/election", 100, 30).view(), "no faults scheduled · checks at 4s")
+}
+
+// ? lists the protocol's words; e explains each field of the selected
+// node or message; ] and [ scroll; the teaching text scrolls too.
+func TestGlossaryExplainAndScroll(t *testing.T) {
+	h := open(t, "3pc/partition-unsafe", 100, 30)
+	h.keys("?")
+	for range 5 {
+		h.keys("]")
+	}
+	screen := strings.Join(strings.Fields(h.view()), " ")
+	assert.Contains(t, screen, "term/TX: a participant's termination timer for a transaction (not a Raft term)")
+	h.keys("?", "g", "2", "0", "enter", "down", "down", "e")
+	screen = strings.Join(strings.Fields(h.view()), " ")
+	assert.Contains(t, screen, "explain node n3")
+	assert.Contains(t, screen, "in-doubt c1.1:uncertain")
+	assert.Contains(t, screen, "timer term/c1.1")
+	assert.Contains(t, screen, "(not a Raft term)")
+	h.keys("esc", "tab", "e")
+	screen = strings.Join(strings.Fields(h.view()), " ")
+	assert.Contains(t, screen, "explain the selected message")
+
+	// The teaching text scrolls when it does not fit.
+	h = open(t, "raft/figure8", 100, 30)
+	assert.Contains(t, h.view(), "lines 1–")
+	h.keys("]")
+	assert.NotContains(t, h.view(), "lines 1–")
+	h.keys("[")
+	assert.Contains(t, h.view(), "lines 1–")
+}
+
+// The space-time diagram draws a message from its send to its receive;
+// C hides the clients' columns, o one node's messages only.
+func TestSpaceTimeDiagram(t *testing.T) {
+	h := open(t, "raft/election", 100, 30)
+	h.keys("g", "1", "6", "enter", "v")
+	view := h.view()
+	assert.Contains(t, view, "── space-time diagram")
+	assert.Regexp(t, `\n +n1 +n2 +n3 +c1 +event`, view)
+	assert.Contains(t, view, "o sent  > < received")
+	h.keys("C")
+	assert.NotRegexp(t, `\n +n1 +n2 +n3 +c1 `, h.view())
+	assert.Contains(t, h.view(), "clients hidden (C)")
+	h.keys("o")
+	assert.Contains(t, h.view(), "only n1's messages")
+	h.keys("v")
+	assert.NotContains(t, h.view(), "space-time diagram")
+}
