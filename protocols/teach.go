@@ -89,7 +89,7 @@ type Step struct {
 
 // Tell is the one line that narrates s: the protocol's own words
 // (Narrate), or the generic line built from the event's structure.
-func (d Display) Tell(s Step) string {
+func (d *Display) Tell(s Step) string {
 	if d.Narrate != nil && s.Input != 0 {
 		if t := d.Narrate(s); t != "" {
 			return t
@@ -101,7 +101,7 @@ func (d Display) Tell(s Step) string {
 // MomentsOf gathers the teaching moments of one event: the Moment notes its
 // node emitted and those Display.Moments derives from its notes. Events
 // without notes have none, so this costs nothing on most events.
-func (d Display) MomentsOf(ev Event) []Moment {
+func (d *Display) MomentsOf(ev Event) []Moment {
 	if len(ev.Notes) == 0 {
 		return nil
 	}

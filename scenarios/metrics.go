@@ -24,7 +24,7 @@ type NodeMsgs struct {
 
 // metrics is the observer that gathers them.
 type metrics struct {
-	disp      protocols.Display
+	disp      *protocols.Display
 	size      func(protocols.Message) int
 	kinds     []string
 	byKind    []uint64
@@ -39,7 +39,7 @@ type metrics struct {
 }
 
 func newMetrics(p *protocols.Protocol, w *sim.World) *metrics {
-	m := &metrics{disp: p.Display, size: p.MessageSize, kinds: p.Kinds(), index: map[protocols.NodeID]int{}, first: -1}
+	m := &metrics{disp: &p.Display, size: p.MessageSize, kinds: p.Kinds(), index: map[protocols.NodeID]int{}, first: -1}
 	m.byKind = make([]uint64, len(m.kinds))
 	m.nodes = append(append(m.nodes, w.Servers()...), w.Clients()...)
 	for i, id := range m.nodes {
@@ -70,7 +70,7 @@ func (m *metrics) observe(_ *sim.World, ev *sim.Info) {
 	if ev.Input == protocols.Receive {
 		m.recv[m.index[ev.Node]]++
 	}
-	if len(ev.Notes) > 0 {
+	if len(ev.Notes) > 0 && (m.disp.Moments != nil || hasMomentNote(ev.Notes)) {
 		for _, mo := range m.disp.MomentsOf(protocols.Event{Seq: ev.Seq, Time: ev.Time, Node: ev.Node, Input: ev.Input, Notes: ev.Notes}) {
 			if m.moments == nil {
 				m.moments = map[string]int{}
@@ -144,4 +144,13 @@ func latencyStats(ops []checker.Op) (maxL, mean clock.Duration) {
 		return 0, 0
 	}
 	return maxL, sum / clock.Duration(n)
+}
+
+func hasMomentNote(notes []protocols.Note) bool {
+	for _, n := range notes {
+		if _, ok := n.(protocols.Moment); ok {
+			return true
+		}
+	}
+	return false
 }
