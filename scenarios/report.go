@@ -272,7 +272,7 @@ func (r *Run) reportFaults(w io.Writer) {
 		if k < len(times) && times[k] == e.Time {
 			k++
 		}
-		fmt.Fprintf(w, "<tr><td>%d</td><td>%s</td><td><a href=\"#e%d\">%d</a></td><td>%s</td></tr>\n", k, esc(fmtTime(e.Time)), e.Seq, e.Seq, esc(e.Text))
+		fmt.Fprintf(w, "<tr><td>%d</td><td>%s</td><td>%d</td><td>%s</td></tr>\n", k, esc(fmtTime(e.Time)), e.Seq, esc(e.Text))
 	}
 	fmt.Fprintf(w, "</table></section>\n")
 }
