@@ -29,8 +29,8 @@ func TestRunReportAndKeepGoing(t *testing.T) {
 	require.Equal(t, 1, code)
 	var res struct {
 		Violations []struct{ Kind string } `json:"violations"`
-		Elections  int                      `json:"elections"`
-		ByKind     map[string]uint64        `json:"messages_by_kind"`
+		Elections  int                     `json:"elections"`
+		ByKind     map[string]uint64       `json:"messages_by_kind"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(out), &res))
 	var kinds []string
