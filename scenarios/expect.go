@@ -120,7 +120,7 @@ func metricList() string {
 	return strings.Join(names, ", ")
 }
 
-const expectUsage = `want "expect violation KIND", "expect probe NAME", "expect stall CLIENT... from T to T", "expect committed N by T", or a bound such as "expect msgs-per-op <= 20"`
+const expectUsage = `want "expect violation KIND", "expect probe NAME", "expect model MODEL", "expect stall CLIENT... from T to T", "expect committed N by T", or a bound such as "expect msgs-per-op <= 20"`
 
 // parseExpect parses an expect line's words after "expect".
 func (s *Scenario) parseExpect(args []string, line int) error {
@@ -137,15 +137,6 @@ func (s *Scenario) parseExpectWords(args []string, line int) error {
 		return fmt.Errorf("expect: %s", expectUsage)
 	}
 	switch args[0] {
-	case "violation", "probe":
-		if len(args) != 2 {
-			return fmt.Errorf("expect: want \"expect violation KIND\" or \"expect probe NAME\"")
-		}
-		if s.Expect.Kind != "" {
-			return fmt.Errorf("expect %s: the scenario already expects %s (one violation or probe per scenario)", strings.Join(args, " "), s.Expect)
-		}
-		s.Expect = Expectation{Kind: args[0], Name: args[1]}
-		return nil
 	case "stall":
 		// expect stall c2 c3 from 1s to 3s
 		i := slices.Index(args, "from")

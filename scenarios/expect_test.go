@@ -55,7 +55,7 @@ func TestExpectationErrorsNameTheLine(t *testing.T) {
 		"expect committed 0 by 1s":           "whole number from 1",
 		"expect leader":                      "say when",
 		"at 1s expect president":             "at T expect leader",
-		"expect violation x\nexpect probe y": "already expects",
+		"expect violation x\nexpect probe y": "one expect violation or probe per scenario",
 		"at 1s drop every 2 of 1 Request":    "1 <= K <= M",
 		"at 1s partition all | n1":           "not in partitions",
 	} {
