@@ -95,7 +95,27 @@ func (d *Display) Tell(s Step) string {
 			return t
 		}
 	}
-	return GenericNarration(s)
+	return d.generic(s)
+}
+
+// generic is GenericNarration in the display's own words for the term and
+// commit columns ("moves to ballot 101", "learnt 0 → 1").
+func (d *Display) generic(s Step) string {
+	text := GenericNarration(s)
+	if d.Term == "" && d.Commit == "" {
+		return text
+	}
+	if ch := Changes(s.Before, s.After); ch != "" {
+		text = strings.TrimSuffix(text, "; "+ch) + "; " + changes(s.Before, s.After, cmpOr(d.Term, "term"), cmpOr(d.Commit, "commit"))
+	}
+	return text
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // MomentsOf gathers the teaching moments of one event: the Moment notes its
@@ -234,7 +254,9 @@ func SendSummary(sends []Send) string {
 // Changes says how a node's status changed, in words: "becomes leader (was
 // candidate); moves to term 2; commit 5 → 7"; "" when nothing the table
 // shows changed.
-func Changes(before, after *Status) string {
+func Changes(before, after *Status) string { return changes(before, after, "term", "commit") }
+
+func changes(before, after *Status, termWord, commitWord string) string {
 	switch {
 	case before == nil || after == nil:
 		return ""
@@ -244,10 +266,10 @@ func Changes(before, after *Status) string {
 		out = append(out, "becomes "+after.Role+" (was "+before.Role+")")
 	}
 	if before.Term != after.Term {
-		out = append(out, "moves to term "+strconv.FormatUint(after.Term, 10))
+		out = append(out, "moves to "+termWord+" "+strconv.FormatUint(after.Term, 10))
 	}
 	if before.Commit != after.Commit {
-		out = append(out, fmt.Sprintf("commit %d → %d", before.Commit, after.Commit))
+		out = append(out, fmt.Sprintf("%s %d → %d", commitWord, before.Commit, after.Commit))
 	}
 	return strings.Join(out, "; ")
 }
