@@ -246,7 +246,7 @@ func init() {
 			}
 			return s.parseExpect(l.args, l.line)
 		}},
-		"chaos":  {once: true, parse: parseChaos},
+		"chaos": {once: true, parse: parseChaos},
 		// "byzantine n4 silent" is "at 0s byzantine n4 silent".
 		"byzantine": {parse: func(s *Scenario, l directiveLine) error {
 			return s.addFault(append([]string{"0s", l.key}, l.args...), l.line)
