@@ -76,7 +76,9 @@ func (m *runView) explainLines(f frame, w int) []string {
 				term("timer "+t.Name, "at "+showTime(t.Due), d.Explain(t.Name))
 			}
 		}
-		term("state", upWord(n.state), "up: running; DOWN: crashed; paused: stalled, its inputs queue up; BYZ: byzantine, it may lie")
+		if n.started {
+			term("state", upWord(n.state), "up: running; DOWN: crashed; paused: stalled, its inputs queue up; BYZ: byzantine, it may lie")
+		}
 		if side := f.part.label[n.id]; side != "" {
 			term("side", side, "which side of a cut network it is on: nodes on one side can talk; A+B reaches both sides; * a one-way cut")
 		}

@@ -69,9 +69,11 @@ func (m *runView) diagramView(w, h int) string {
 		return block(lines, w, h)
 	}
 	// Events kept by the filters, oldest first.
-	keep := func(e scenarios.TapeEvent) bool {
+	selIdx := s.nodeIndex[sel]
+	keep := func(r eventRec) bool {
+		e := r.tape
 		if e.What == "fault" {
-			return !filt.only || slices.Contains(e.Acted, sel)
+			return !filt.only || r.all || len(r.fault) == 0 || slices.Contains(r.fault, selIdx)
 		}
 		if _, ok := colOf[e.Node]; !ok {
 			return false
@@ -86,7 +88,7 @@ func (m *runView) diagramView(w, h int) string {
 	}
 	var recs []eventRec
 	for _, r := range s.recent {
-		if keep(r.tape) {
+		if keep(r) {
 			recs = append(recs, r)
 		}
 	}
@@ -255,7 +257,7 @@ func (m *runView) diagramView(w, h int) string {
 		case "admin":
 			put(i, x(t.Node), 'a', &st.value)
 		case "fault":
-			if len(t.Acted) == 0 || r.all {
+			if len(r.fault) == 0 || r.all {
 				for c := range cols {
 					put(i, c*cw+cw/2, '*', &st.fault)
 				}
