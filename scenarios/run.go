@@ -48,6 +48,12 @@ type RunOptions struct {
 	// Observer, if set, sees every event of the run (dsimtest's checklist
 	// watches the messages, roles and probes a protocol produces).
 	Observer sim.Observer
+
+	// KeepGoing runs on past monitor violations, recording each (the first
+	// of each kind), so the harm a broken rule does shows (keepgoing.go).
+	KeepGoing bool
+	// Report writes the run's HTML report to this path, if set (report.go).
+	Report string
 }
 
 // Run is one scenario being run with one seed. Its World may be stepped by
@@ -68,6 +74,13 @@ type Run struct {
 	healAt  clock.Time // the healing phase starts here (== End when there is none)
 	End     clock.Time // the run stops here
 	result  *Result
+
+	kept        []sim.Failure // KeepGoing: the violations recorded so far
+	keptRepeats []int
+	metrics     *metrics
+	report      *reportRecorder // Report: the whole run, told
+	expect      *expecter       // the scenario's expectations, if any
+	lin         *checker.Result // the linearizability verdict, once judged
 }
 
 // Healing returns the scenario's healing phase length, after defaults.
@@ -145,6 +158,13 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 	}
 	r.healAt = clock.Time(s.Duration)
 	r.End = r.healAt.Add(s.healing())
+	if err := checkExpects(s, setup.Servers, setup.Clients, wiring.Checks.History, r.End); err != nil {
+		return nil, err
+	}
+	monitors := wiring.Checks.Monitors
+	if o.KeepGoing {
+		monitors = r.keepGoingMonitors(monitors)
+	}
 	cfg := sim.Config{
 		Seed:      o.Seed,
 		Servers:   setup.Servers,
@@ -153,7 +173,7 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		Client:    client,
 		Link:      s.Link,
 		Faults:    faults,
-		Monitors:  wiring.Checks.Monitors,
+		Monitors:  monitors,
 		MaxEvents: o.MaxEvents,
 		DeepCopy:  o.DeepCopy,
 		Trace:     o.Trace,
@@ -174,6 +194,18 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		world.Observe(r.history.observe)
 	}
 	world.Observe(r.observe)
+	r.metrics = newMetrics(p, world)
+	world.Observe(r.metrics.observe)
+	if len(s.Expects) > 0 {
+		r.expect = newExpecter(r)
+		if len(r.expect.stalls) > 0 {
+			world.Observe(r.expect.observe)
+		}
+	}
+	if o.Report != "" {
+		r.report = newReportRecorder(p, world, faults)
+		world.Observe(r.report.observe(r))
+	}
 	if o.Observer != nil {
 		world.Observe(o.Observer)
 	}
@@ -203,8 +235,31 @@ func (r *Run) observe(_ *sim.World, ev *sim.Info) {
 	}
 }
 
-// Step processes the next event of the run, if the run is not over.
-func (r *Run) Step() bool { return r.World.StepBefore(r.End) }
+// Step processes the next event of the run, if the run is not over. A
+// timed expectation is judged when no event is left at or before its time.
+func (r *Run) Step() bool {
+	for {
+		t, ok := r.expect.due()
+		if !ok {
+			return r.World.StepBefore(r.End)
+		}
+		if r.World.StepBefore(t) {
+			return true
+		}
+		if r.World.Failure() != nil {
+			return false
+		}
+		r.expect.judge(t)
+	}
+}
+
+// RunToEvent steps until n events have been processed in all, or the run
+// ends: how the terminal UI rebuilds a world to step back in time.
+func (r *Run) RunToEvent(n uint64) bool {
+	for r.World.Events() < n && r.Step() {
+	}
+	return r.World.Events() == n
+}
 
 // Done reports whether the run has reached its end or failed.
 func (r *Run) Done() bool {
@@ -237,6 +292,8 @@ func (r *Run) Finish() *Result {
 		return r.result
 	}
 	w := r.World
+	for r.Step() {
+	}
 	w.RunUntil(r.End)
 	s := r.Scenario
 	res := &Result{
@@ -260,12 +317,14 @@ func (r *Run) Finish() *Result {
 	}
 	st := w.Stats()
 	res.Messages = MsgCounts{Sent: st.Sent, Delivered: st.Delivered, Dropped: st.Dropped}
+	r.metrics.fill(res)
 	if st.Signed > 0 || st.Verified > 0 {
 		res.Signatures = &SigCounts{Signed: st.Signed, Verified: st.Verified}
 	}
 	violation := func(kind, detail string) {
 		res.Violations = append(res.Violations, Violation{Kind: kind, Event: w.Events(), TimeMS: ms(w.Now()), Detail: detail, AtEnd: true})
 	}
+	res.Violations = append(res.Violations, r.keptViolations()...)
 	if f := w.Failure(); f != nil {
 		res.Violations = append(res.Violations, Violation{Kind: f.Kind, Event: f.Seq, TimeMS: ms(f.Time), Detail: nodePrefix(f) + f.Detail})
 	} else if r.healAt < r.End {
@@ -285,13 +344,24 @@ func (r *Run) Finish() *Result {
 		ok, open := h.counts()
 		res.Ops = OpCounts{OK: ok, Indeterminate: open}
 		p50, p99 := h.latencies()
-		res.LatencyMS = Latency{P50: float64(p50) / 1e6, P99: float64(p99) / 1e6}
+		maxL, mean := latencyStats(h.ops)
+		res.LatencyMS = Latency{P50: float64(p50) / 1e6, P99: float64(p99) / 1e6, Max: float64(maxL) / 1e6, Mean: round2(float64(mean) / 1e6)}
+		res.Throughput = throughput(h.ops, w.Now())
 		if ok > 0 {
 			res.MsgsPerOp = round2(float64(st.Sent) / float64(ok))
 		}
 		r.judgeHistory(res, violation)
 	}
+	if r.expect != nil {
+		r.expect.bounds(res, violation)
+	}
 	res.Pass = r.pass(res)
+	if r.report != nil {
+		if err := r.writeReport(res, r.History(), r.lin); err != nil {
+			violation("report", err.Error())
+			res.Pass = r.pass(res)
+		}
+	}
 	r.result = res
 	return res
 }
@@ -309,6 +379,7 @@ func (r *Run) judgeHistory(res *Result, violation func(kind, detail string)) {
 	h := r.history
 	ops := h.sorted()
 	lin := checker.CheckKV(ops, r.opts.CheckBudget)
+	r.lin = &lin
 	res.Linearizable = string(lin.Verdict)
 	res.IllegalKeys = lin.IllegalKeys
 	res.Consistency = r.judgeConsistency(ops, lin, violation)

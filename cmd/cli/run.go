@@ -2,12 +2,15 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"github.com/dsimlab/dsim/checker"
 	"io"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,6 +23,8 @@ type runFlags struct {
 	asJSON    bool
 	trace     string
 	html      string
+	report    string
+	keepGoing bool
 	history   string
 	bug       string
 	all       bool
@@ -62,6 +67,8 @@ The same scenario and seed always give the same run and the same trace hash.
 	fl.BoolVar(&f.asJSON, "json", false, "print the result as JSON (one object; one per line with --all)")
 	fl.StringVar(&f.trace, "trace", "", "write every trace line to `FILE`")
 	fl.StringVar(&f.html, "html", "", "write porcupine's visualization of the client history to `FILE`")
+	fl.StringVar(&f.report, "report", "", "write a self-contained HTML report of the run to `FILE`: space-time diagram, faults, roles, metrics, violation, history")
+	fl.BoolVar(&f.keepGoing, "keep-going", false, "run on past a violation (recording each) to show the harm it does")
 	fl.StringVar(&f.history, "history", "", "write the client history to `FILE` in the format dsim check reads")
 	fl.StringVar(&f.bug, "bug", "", "build in the bug variant `NAME` (see dsim list --bugs)")
 	fl.BoolVar(&f.all, "all", false, "run every built-in scenario and print a summary table")
@@ -79,7 +86,12 @@ func runOne(out, errOut io.Writer, arg string, f runFlags, seedSet bool) error {
 	if seedSet {
 		seed = f.seed
 	}
-	o := scenarios.RunOptions{Seed: seed, Bug: f.bug, HTML: f.html, DeepCopy: f.deepCopy, MaxEvents: f.maxEvents}
+	o := scenarios.RunOptions{Seed: seed, Bug: f.bug, HTML: f.html, DeepCopy: f.deepCopy, MaxEvents: f.maxEvents, Report: f.report, KeepGoing: f.keepGoing}
+	if f.report != "" {
+		if err := probeWritable(f.report); err != nil {
+			return usageError{fmt.Errorf("--report: %w", err)}
+		}
+	}
 	var flush func() error
 	if f.trace != "" {
 		file, err := os.Create(f.trace)
@@ -148,6 +160,9 @@ func runOne(out, errOut io.Writer, arg string, f runFlags, seedSet bool) error {
 	if f.html != "" && !f.asJSON && res.Linearizable != "skipped" {
 		fmt.Fprintf(errOut, "history visualization written to %s\n", f.html)
 	}
+	if f.report != "" && !f.asJSON {
+		fmt.Fprintf(errOut, "report written to %s\n", f.report)
+	}
 	if !res.Pass {
 		return errCheckFailed
 	}
@@ -190,14 +205,23 @@ func printResult(w io.Writer, r *scenarios.Result, wall time.Duration) error {
 			}
 		}
 		rows = append(rows,
-			[]string{"latency", fmt.Sprintf("p50 %.1fms, p99 %.1fms (virtual)", r.LatencyMS.P50, r.LatencyMS.P99)},
+			[]string{"latency", fmt.Sprintf("p50 %.1fms, p99 %.1fms, mean %.1fms, max %.1fms (virtual)", r.LatencyMS.P50, r.LatencyMS.P99, r.LatencyMS.Mean, r.LatencyMS.Max)},
 		)
+	}
+	if r.Elections > 0 && r.FirstLeaderMS != nil {
+		rows = append(rows, []string{"elections", fmt.Sprintf("%d (first leader at %.3fs)", r.Elections, *r.FirstLeaderMS/1000)})
 	}
 	msgs := fmt.Sprintf("%d sent, %d delivered, %d dropped", r.Messages.Sent, r.Messages.Delivered, r.Messages.Dropped)
 	if r.MsgsPerOp > 0 {
 		msgs += fmt.Sprintf(" (%.1f per op)", r.MsgsPerOp)
 	}
 	rows = append(rows, []string{"messages", msgs})
+	if len(r.MessagesByKind) > 0 {
+		rows = append(rows, []string{"by kind", wrap(byKind(r.MessagesByKind), 80)})
+	}
+	if r.Bytes != nil {
+		rows = append(rows, []string{"bytes", fmt.Sprintf("%d sent", *r.Bytes)})
+	}
 	if r.Mix != "" {
 		rows = append(rows, []string{"fault mix", r.Mix + " (class/mean gap between episodes)"})
 	}
@@ -236,8 +260,8 @@ func bugSuffix(bug string) string {
 }
 
 func runAll(out io.Writer, f runFlags, seedSet bool) error {
-	if f.trace != "" || f.html != "" || f.bug != "" {
-		return usagef("run --all: --trace, --html and --bug apply to one scenario")
+	if f.trace != "" || f.html != "" || f.bug != "" || f.report != "" {
+		return usagef("run --all: --trace, --html, --report and --bug apply to one scenario")
 	}
 	all, err := scenarios.All()
 	if err != nil {
@@ -294,4 +318,19 @@ func runAll(out io.Writer, f runFlags, seedSet bool) error {
 		return errCheckFailed
 	}
 	return nil
+}
+
+// byKind lists message counts by kind, most first: "AppendEntries 8455,
+// AppendEntriesReply 8038, ...".
+func byKind(m map[string]uint64) string {
+	kinds := make([]string, 0, len(m))
+	for k := range m {
+		kinds = append(kinds, k)
+	}
+	slices.SortFunc(kinds, func(a, b string) int { return cmp.Or(cmp.Compare(m[b], m[a]), cmp.Compare(a, b)) })
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
 }
