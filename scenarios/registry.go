@@ -10,6 +10,7 @@ import (
 
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/broadcast"
+	"github.com/dsimlab/dsim/protocols/pbft"
 	"github.com/dsimlab/dsim/protocols/raft"
 	"github.com/dsimlab/dsim/protocols/threepc"
 	"github.com/dsimlab/dsim/protocols/twopc"
@@ -23,6 +24,7 @@ var BuiltinProtocols = []*protocols.Protocol{
 	twopc.Protocol,
 	threepc.Protocol,
 	broadcast.Protocol,
+	pbft.Protocol,
 }
 
 func init() {
