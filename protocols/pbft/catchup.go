@@ -32,6 +32,15 @@ func (r *replica) onStatus(from protocols.NodeID, m Status) {
 	case !r.active && m.View <= r.view:
 		r.out.Send(from, r.myVC) // it may join, or count this replica's vote
 	}
+	if !m.Active && m.View < r.view {
+		// It waits for a quorum in a view this replica already asked for and
+		// left: its old view-change message may be the one missing.
+		for _, vc := range r.sentVCs {
+			if vc.View == m.View {
+				r.out.Send(from, vc)
+			}
+		}
+	}
 	if m.Exec < r.h && r.hasSnap && r.exec >= r.h {
 		r.out.Send(from, State{Seq: r.h, Snapshot: r.hSnap, Proof: r.hProof})
 		return

@@ -37,13 +37,17 @@ func NewClient(opts kv.ClientOptions, trustFirstReply bool) protocols.Factory {
 		if trustFirstReply {
 			o.ReplyQuorum = 1 // BUG trust-first-reply: one replica's word is the service's
 		}
-		o.Adapter = signer{keys: cfg.Keys}
+		o.Adapter = signer{id: cfg.ID, keys: cfg.Keys}
 		return &client{inner: kv.NewClient(o)(cfg), servers: cfg.Peers, f: f, views: make([]uint64, n)}
 	}
 }
 
-// signer is the client's Adapter: it signs requests and unwraps replies.
-type signer struct{ keys protocols.Keys }
+// signer is the client's Adapter: it signs requests and unwraps the replies
+// addressed to it.
+type signer struct {
+	id   protocols.NodeID
+	keys protocols.Keys
+}
 
 func (s signer) WrapRequest(r kv.Request) protocols.Message {
 	return Request{Req: r, Sig: s.keys.Sign(requestDigest(r))}
@@ -51,7 +55,7 @@ func (s signer) WrapRequest(r kv.Request) protocols.Message {
 
 func (s signer) UnwrapReply(m protocols.Message) (kv.Reply, bool) {
 	r, ok := m.(Reply)
-	if !ok {
+	if !ok || r.Client != s.id {
 		return kv.Reply{}, false
 	}
 	return kv.Reply{Seq: r.Seq, Status: kv.OK, Value: r.Value}, true

@@ -43,19 +43,20 @@ func (m Request) appendTo(b []byte) []byte {
 	return append(b, '}')
 }
 
-// Reply answers a client: the result of its request Seq, as executed by the
-// sending replica in View. A client accepts a result once f+1 replicas sent
-// the same one, so at least one of them is correct.
+// Reply answers client Client: the result of its request Seq, as executed
+// by the sending replica in View. A client accepts a result once f+1
+// replicas sent the same one, so at least one of them is correct.
 type Reply struct {
-	View  uint64
-	Seq   uint64 // the client's sequence number
-	Value string // a get's result; "" for a write
+	View   uint64
+	Client protocols.NodeID
+	Seq    uint64 // the client's sequence number
+	Value  string // a get's result; "" for a write
 }
 
 // Kind implements protocols.Message.
 func (Reply) Kind() string { return "Reply" }
 
-// String renders the message as Reply{v=0 #7 "c2.3"}.
+// String renders the message as Reply{v=0 c1#7 "c2.3"}.
 func (m Reply) String() string { return string(m.appendTo(nil)) }
 
 // AppendText appends the String form to b (encoding.TextAppender).
@@ -64,7 +65,9 @@ func (m Reply) AppendText(b []byte) ([]byte, error) { return m.appendTo(b), nil 
 func (m Reply) appendTo(b []byte) []byte {
 	b = append(b, "Reply{v="...)
 	b = strconv.AppendUint(b, m.View, 10)
-	b = append(b, " #"...)
+	b = append(b, ' ')
+	b = append(b, m.Client...)
+	b = append(b, '#')
 	b = strconv.AppendUint(b, m.Seq, 10)
 	b = append(b, ' ')
 	b = strconv.AppendQuote(b, m.Value)

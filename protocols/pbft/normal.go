@@ -30,7 +30,7 @@ func (r *replica) onRequest(from protocols.NodeID, m Request) {
 		// Executed already: a retry whose reply was lost, or a late copy.
 		if res, ok := r.sm.Cached(req.Client, req.Seq); ok && from == req.Client {
 			r.out.Probe(ProbeReplyResent)
-			r.out.Send(req.Client, Reply{View: r.view, Seq: req.Seq, Value: res})
+			r.out.Send(req.Client, Reply{View: r.view, Client: req.Client, Seq: req.Seq, Value: res})
 		}
 		return
 	}
@@ -350,7 +350,7 @@ func (r *replica) apply(n uint64, cc CommitCert) {
 	res, outcome := r.sm.Apply(req)
 	r.out.Note(Applied{Index: int(n), Term: cc.View(), Req: req, Outcome: outcome})
 	if outcome != kv.Stale {
-		r.out.Send(req.Client, Reply{View: r.view, Seq: req.Seq, Value: res})
+		r.out.Send(req.Client, Reply{View: r.view, Client: req.Client, Seq: req.Seq, Value: res})
 	}
 	r.dropExecuted()
 }

@@ -90,6 +90,7 @@ type replica struct {
 
 	vcs      []ViewChange // valid view-change messages for views above the last installed one
 	myVC     ViewChange   // the view-change message this replica sent for view, while !active
+	sentVCs  []ViewChange // the last view-change messages it sent, for replicas stuck in those views
 	attempts int          // view changes since a request last executed: the view-change timeout doubles with each
 	future   []protocols.Message
 

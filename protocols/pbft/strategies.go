@@ -28,7 +28,7 @@ const (
 // Strategies lists PBFT's byzantine strategies.
 var Strategies = []protocols.Strategy{
 	{Name: StrategyEquivocate, New: noArgs(StrategyEquivocate, (*byzantine).equivocate),
-		Help: "as primary, proposes a different request for one sequence number to some backups (and to some of the others too); as a backup, votes for the null request to some replicas"},
+		Help: "as primary, proposes two requests for one sequence number: one to some backups and the other to the rest, or both to every backup in different orders; as a backup, votes for nothing to some replicas"},
 	{Name: StrategyLieToClients, New: noArgs(StrategyLieToClients, (*byzantine).lie),
 		Help: "answers every request it sees at once, and every one it executes, with a wrong result"},
 	{Name: StrategyDoubleVote, New: noArgs(StrategyDoubleVote, (*byzantine).doubleVote),
@@ -101,35 +101,44 @@ func otherDigest(d uint64) uint64 {
 }
 
 // twin is an equivocating primary's second proposal for a (view, seq) and
-// who gets it.
+// who gets which.
 type twin struct {
 	pp    PrePrepare
-	to    []protocols.NodeID // the backups that get only the second proposal
-	alsoB bool               // the others get the second after the first
+	to    []protocols.NodeID // split: the backups that get only the second proposal
+	both  bool               // every backup gets both proposals, in an order of its own
+	first []protocols.NodeID // both: the backups that get the second proposal first
 }
 
 // equivocate: as primary, every pre-prepare gets a twin with another
 // request (another client's pending one, or the null request) for the same
-// sequence number; a random part of the backups gets the twin instead, and
-// sometimes the rest gets it after the original. Its commits follow the
-// proposal each backup got. As a backup, each vote goes out as cast to some
-// replicas and for the null request to the others.
+// sequence number. Either the backups are split, a random part getting the
+// twin instead of the original, or every backup gets both, some the twin
+// first: each correct backup accepts the first it gets, so they disagree.
+// The primary's commits follow the proposal each backup got (both, when
+// it got both). As a backup, each vote goes out as cast to some replicas
+// and for a digest that supports nothing to the others.
 func (b *byzantine) equivocate(_ protocols.Input, out *protocols.Effects) {
 	for _, s := range b.fx.Sends {
 		switch m := s.Msg.(type) {
 		case PrePrepare:
 			t := b.twin(m)
 			switch {
+			case t.both && slices.Contains(t.first, s.To):
+				out.Send(s.To, t.pp)
+				out.Send(s.To, m)
+			case t.both:
+				out.Send(s.To, m)
+				out.Send(s.To, t.pp)
 			case slices.Contains(t.to, s.To):
 				out.Send(s.To, t.pp)
 			default:
 				out.Send(s.To, m)
-				if t.alsoB {
-					out.Send(s.To, t.pp)
-				}
 			}
 		case Commit:
-			if t, ok := b.twinOf(m.View, m.Seq); ok && slices.Contains(t.to, s.To) {
+			if t, ok := b.twinOf(m.View, m.Seq); ok && (t.both || slices.Contains(t.to, s.To)) {
+				if t.both {
+					out.Send(s.To, m)
+				}
 				out.Send(s.To, Commit{View: m.View, Seq: m.Seq, Digest: t.pp.Digest, Sig: b.keys.Sign(commitDigest(m.View, m.Seq, t.pp.Digest))})
 				continue
 			}
@@ -179,8 +188,12 @@ func (b *byzantine) twin(pp PrePrepare) twin {
 	t.pp.Sig = b.keys.Sign(ppDigest(pp.View, pp.Seq, t.pp.Digest))
 	backups := b.r.others()
 	b.rand.Shuffle(len(backups), func(i, j int) { backups[i], backups[j] = backups[j], backups[i] })
-	t.to = backups[:1+b.rand.IntN(len(backups)-1)]
-	t.alsoB = b.rand.IntN(2) == 0
+	split := backups[:1+b.rand.IntN(len(backups)-1)]
+	if t.both = b.rand.IntN(2) == 0; t.both {
+		t.first = split
+	} else {
+		t.to = split
+	}
 	b.twins = append(b.twins, t)
 	return t
 }
@@ -258,7 +271,7 @@ func (b *byzantine) lieAbout(req kv.Request, out *protocols.Effects) {
 		b.lied = b.lied[32:]
 	}
 	b.lied = append(b.lied, req)
-	out.Send(req.Client, Reply{View: b.r.view, Seq: req.Seq, Value: b.wrong(req.Op)})
+	out.Send(req.Client, Reply{View: b.r.view, Client: req.Client, Seq: req.Seq, Value: b.wrong(req.Op)})
 }
 
 // lieFor returns the lie for the reply to the client's request seq, if it

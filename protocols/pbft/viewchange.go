@@ -40,6 +40,10 @@ func (r *replica) startViewChange(v uint64) {
 	r.attempts++
 	r.out.Probe(ProbeViewChange)
 	r.myVC = r.viewChange(v)
+	r.sentVCs = append(r.sentVCs, r.myVC)
+	if len(r.sentVCs) > 4 {
+		r.sentVCs = r.sentVCs[1:]
+	}
 	r.broadcast(r.myVC)
 	r.storeVC(r.myVC)
 	r.pruneFuture()
