@@ -27,38 +27,38 @@ const (
 
 // Strategies lists PBFT's byzantine strategies.
 var Strategies = []protocols.Strategy{
-	{Name: StrategyEquivocate, New: noArgs(StrategyEquivocate, (*byzantine).equivocate),
+	{Name: StrategyEquivocate, New: noArgs(StrategyEquivocate, (*faulty).equivocate),
 		Help: "as primary, proposes two requests for one sequence number: one to some backups and the other to the rest, or both to every backup in different orders; as a backup, votes for nothing to some replicas"},
-	{Name: StrategyLieToClients, New: noArgs(StrategyLieToClients, (*byzantine).lie),
+	{Name: StrategyLieToClients, New: noArgs(StrategyLieToClients, (*faulty).lie),
 		Help: "answers every request it sees at once, and every one it executes, with a wrong result"},
-	{Name: StrategyDoubleVote, New: noArgs(StrategyDoubleVote, (*byzantine).doubleVote),
+	{Name: StrategyDoubleVote, New: noArgs(StrategyDoubleVote, (*faulty).doubleVote),
 		Help: "sends a prepare and a commit, twice each, for every digest it sees proposed or voted for at a sequence number"},
-	{Name: StrategyForgeCertificate, New: noArgs(StrategyForgeCertificate, (*byzantine).forge),
+	{Name: StrategyForgeCertificate, New: noArgs(StrategyForgeCertificate, (*faulty).forge),
 		Help: "claims in its view changes requests prepared that it cannot prove, and answers replicas behind with a made-up state under a forged checkpoint proof"},
 }
 
 // noArgs makes a strategy's New, which takes no arguments.
-func noArgs(name string, act func(*byzantine, protocols.Input, *protocols.Effects)) func([]string) (protocols.Wrapper, error) {
+func noArgs(name string, act func(*faulty, protocols.Input, *protocols.Effects)) func([]string) (protocols.Wrapper, error) {
 	return func(args []string) (protocols.Wrapper, error) {
 		if len(args) > 0 {
 			return nil, fmt.Errorf("strategy %s takes no arguments, got %q", name, strings.Join(args, " "))
 		}
 		return func(honest protocols.Node, cfg protocols.Config) protocols.Node {
 			r, _ := honest.(*replica)
-			return &byzantine{honest: honest, r: r, name: name, keys: cfg.Keys, rand: cfg.Rand, act: act}
+			return &faulty{honest: honest, r: r, name: name, keys: cfg.Keys, rand: cfg.Rand, act: act}
 		}, nil
 	}
 }
 
-// byzantine is a replica running a strategy.
-type byzantine struct {
+// faulty is a replica running a byzantine strategy.
+type faulty struct {
 	honest protocols.Node
 	r      *replica // the honest replica; nil if honest is not a PBFT replica (the strategy then does nothing)
 	name   string
 	keys   protocols.Keys
 	rand   *rand.Rand
 	fx     protocols.Effects
-	act    func(b *byzantine, in protocols.Input, out *protocols.Effects)
+	act    func(b *faulty, in protocols.Input, out *protocols.Effects)
 
 	twins  []twin    // equivocate: the second proposal of each (view, seq)
 	voted  []voteKey // double-vote: the statements voted for
@@ -68,7 +68,7 @@ type byzantine struct {
 
 // Step implements protocols.Node: the honest replica steps, its records,
 // timers and notes pass through, and the strategy decides what is sent.
-func (b *byzantine) Step(in protocols.Input, out *protocols.Effects) {
+func (b *faulty) Step(in protocols.Input, out *protocols.Effects) {
 	b.fx.Reset()
 	b.honest.Step(in, &b.fx)
 	out.Records = append(out.Records, b.fx.Records...)
@@ -83,14 +83,14 @@ func (b *byzantine) Step(in protocols.Input, out *protocols.Effects) {
 }
 
 // Status implements protocols.Node: the honest replica's, with the strategy.
-func (b *byzantine) Status() protocols.Status {
+func (b *faulty) Status() protocols.Status {
 	st := b.honest.Status()
 	st.Fields = append(slices.Clone(st.Fields), protocols.Field{Name: "byzantine", Value: b.name})
 	return st
 }
 
 // Unwrap implements protocols.Unwrapper.
-func (b *byzantine) Unwrap() protocols.Node { return b.honest }
+func (b *faulty) Unwrap() protocols.Node { return b.honest }
 
 // otherDigest is a digest no request has, for votes that support nothing.
 func otherDigest(d uint64) uint64 {
@@ -117,7 +117,7 @@ type twin struct {
 // The primary's commits follow the proposal each backup got (both, when
 // it got both). As a backup, each vote goes out as cast to some replicas
 // and for a digest that supports nothing to the others.
-func (b *byzantine) equivocate(_ protocols.Input, out *protocols.Effects) {
+func (b *faulty) equivocate(_ protocols.Input, out *protocols.Effects) {
 	for _, s := range b.fx.Sends {
 		switch m := s.Msg.(type) {
 		case PrePrepare:
@@ -161,7 +161,7 @@ func (b *byzantine) equivocate(_ protocols.Input, out *protocols.Effects) {
 	}
 }
 
-func (b *byzantine) twinOf(v, n uint64) (twin, bool) {
+func (b *faulty) twinOf(v, n uint64) (twin, bool) {
 	for _, t := range b.twins {
 		if t.pp.View == v && t.pp.Seq == n {
 			return t, true
@@ -171,7 +171,7 @@ func (b *byzantine) twinOf(v, n uint64) (twin, bool) {
 }
 
 // twin returns the twin of pp, making it the first time.
-func (b *byzantine) twin(pp PrePrepare) twin {
+func (b *faulty) twin(pp PrePrepare) twin {
 	if t, ok := b.twinOf(pp.View, pp.Seq); ok {
 		return t
 	}
@@ -204,7 +204,7 @@ type voteKey struct{ v, n, d uint64 }
 // doubleVote: every digest seen at a (view, seq), in a pre-prepare or a
 // vote, gets this replica's prepare and commit, twice each; its honest
 // votes go out twice too.
-func (b *byzantine) doubleVote(in protocols.Input, out *protocols.Effects) {
+func (b *faulty) doubleVote(in protocols.Input, out *protocols.Effects) {
 	for _, s := range b.fx.Sends {
 		out.Send(s.To, s.Msg)
 		switch s.Msg.(type) {
@@ -243,7 +243,7 @@ func (b *byzantine) doubleVote(in protocols.Input, out *protocols.Effects) {
 // executes. A get's lie is "" where the key holds a value, or a value
 // nobody wrote; a write's is the ack a write gets, sent before the write
 // is ordered.
-func (b *byzantine) lie(in protocols.Input, out *protocols.Effects) {
+func (b *faulty) lie(in protocols.Input, out *protocols.Effects) {
 	switch m := in.Msg.(type) {
 	case Request:
 		b.lieAbout(m.Req, out)
@@ -263,7 +263,7 @@ func (b *byzantine) lie(in protocols.Input, out *protocols.Effects) {
 }
 
 // lieAbout answers a request with a lie, once.
-func (b *byzantine) lieAbout(req kv.Request, out *protocols.Effects) {
+func (b *faulty) lieAbout(req kv.Request, out *protocols.Effects) {
 	if req.Client == "" || slices.Contains(b.lied, req) || req.Seq <= b.r.sm.LastSeq(req.Client) {
 		return
 	}
@@ -276,7 +276,7 @@ func (b *byzantine) lieAbout(req kv.Request, out *protocols.Effects) {
 
 // lieFor returns the lie for the reply to the client's request seq, if it
 // is a get this replica saw.
-func (b *byzantine) lieFor(client protocols.NodeID, seq uint64) (string, bool) {
+func (b *faulty) lieFor(client protocols.NodeID, seq uint64) (string, bool) {
 	for _, req := range b.lied {
 		if req.Client == client && req.Seq == seq {
 			return b.wrong(req.Op), req.Op.Kind == kv.Get
@@ -285,7 +285,7 @@ func (b *byzantine) lieFor(client protocols.NodeID, seq uint64) (string, bool) {
 	return "", false
 }
 
-func (b *byzantine) wrong(op kv.Op) string {
+func (b *faulty) wrong(op kv.Op) string {
 	if op.Kind != kv.Get {
 		return ""
 	}
@@ -302,7 +302,7 @@ func (b *byzantine) wrong(op kv.Op) string {
 // with a made-up state for a checkpoint ahead of it, under a proof of 2f+1
 // checkpoint signatures: its own repeated, or its own and others' it made
 // up, alternately.
-func (b *byzantine) forge(in protocols.Input, out *protocols.Effects) {
+func (b *faulty) forge(in protocols.Input, out *protocols.Effects) {
 	for _, s := range b.fx.Sends {
 		if vc, ok := s.Msg.(ViewChange); ok {
 			out.Send(s.To, b.forgeVC(vc))
@@ -316,19 +316,19 @@ func (b *byzantine) forge(in protocols.Input, out *protocols.Effects) {
 }
 
 // madeUp is a signature by signer that signer never made.
-func (b *byzantine) madeUp(signer protocols.NodeID, digest uint64) protocols.Signature {
+func (b *faulty) madeUp(signer protocols.NodeID, digest uint64) protocols.Signature {
 	return protocols.Signature{Signer: signer, Digest: digest, Tag: b.rand.Uint64()}
 }
 
 // sign signs digest as signer: really if signer is this replica.
-func (b *byzantine) sign(signer protocols.NodeID, digest uint64) protocols.Signature {
+func (b *faulty) sign(signer protocols.NodeID, digest uint64) protocols.Signature {
 	if signer == b.r.id {
 		return b.keys.Sign(digest)
 	}
 	return b.madeUp(signer, digest)
 }
 
-func (b *byzantine) forgeVC(vc ViewChange) ViewChange {
+func (b *faulty) forgeVC(vc ViewChange) ViewChange {
 	r := b.r
 	w := vc.View - 1
 	primary := r.primaryOf(w)
@@ -352,7 +352,7 @@ func (b *byzantine) forgeVC(vc ViewChange) ViewChange {
 	return forged
 }
 
-func (b *byzantine) forgeState(m Status) State {
+func (b *faulty) forgeState(m Status) State {
 	r := b.r
 	k := uint64(r.opts.CheckpointInterval)
 	seq := (max(m.Exec, r.exec, r.h)/k + 1) * k

@@ -140,8 +140,8 @@ func (r *replica) joinTarget() uint64 {
 }
 
 // afterVC acts on the view-change messages for the view being changed to:
-// with 2f+1, the replica starts its timer, and the new primary sends the
-// new view.
+// with 2f+1, a backup starts its timer, and the new primary sends the new
+// view.
 func (r *replica) afterVC() {
 	if r.active {
 		return
@@ -155,11 +155,11 @@ func (r *replica) afterVC() {
 	if len(chosen) < r.q {
 		return
 	}
-	if !r.vcTimer {
-		r.vcTimer = true
-		r.out.SetTimer(timerViewChange, r.opts.ViewChangeTimeout<<min(max(r.attempts-1, 0), 3))
-	}
 	if r.primaryOf(r.view) != r.id {
+		if !r.vcTimer {
+			r.vcTimer = true
+			r.out.SetTimer(timerViewChange, r.opts.ViewChangeTimeout<<min(max(r.attempts-1, 0), 3))
+		}
 		return
 	}
 	// The new primary: its own message and the others', by sender, a quorum.
