@@ -50,9 +50,9 @@ type world struct {
 	h    *prototest.Harness
 	ids  []protocols.NodeID
 	f    int
-	seq  uint64            // the test client's last sequence number
-	open map[uint64]kv.Op  // its operations not yet completed
-	acks map[uint64][]ack2 // replies so far, per operation
+	seq  uint64             // the test client's last sequence number
+	open map[uint64]kv.Op   // its operations not yet completed
+	acks map[uint64][]ack2  // replies so far, per operation
 	cut  []protocols.NodeID // isolated replicas
 }
 
