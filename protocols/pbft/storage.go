@@ -18,11 +18,13 @@ import (
 // from the last stable checkpoint's snapshot and the committed requests
 // above it are executed again. See design.md.
 
-// ViewRecord records that the replica started a view change to View.
-type ViewRecord struct{ View uint64 }
+// ViewRecord records that the replica started a view change, with the
+// view-change message it sent: after a restart it sends the same one, and
+// resends it to replicas still waiting for a quorum in that view.
+type ViewRecord struct{ VC ViewChange }
 
 // String renders the record as view 2 (changing).
-func (r ViewRecord) String() string { return "view " + strconv.FormatUint(r.View, 10) + " (changing)" }
+func (r ViewRecord) String() string { return "view " + strconv.FormatUint(r.VC.View, 10) + " (changing)" }
 
 // NewViewRecord records the new-view message that installed a view, with
 // the pre-prepares it carries; the replica resends it to replicas behind.
@@ -97,7 +99,12 @@ func (r *replica) recoverState(store []protocols.Record) {
 	for _, rec := range store {
 		switch rec := rec.(type) {
 		case ViewRecord:
-			r.view, r.active, r.hasNV = rec.View, false, false
+			r.view, r.active, r.hasNV = rec.VC.View, false, false
+			r.myVC = rec.VC
+			r.sentVCs = append(r.sentVCs, rec.VC)
+			if len(r.sentVCs) > 4 {
+				r.sentVCs = r.sentVCs[1:]
+			}
 		case NewViewRecord:
 			r.view, r.active, r.nv, r.hasNV = rec.NV.View, true, rec.NV, true
 			for _, pp := range rec.NV.PPs {
@@ -153,8 +160,8 @@ func (r *replica) recoverState(store []protocols.Record) {
 }
 
 // start begins an incarnation: it executes again what committed above the
-// last stable checkpoint, resends its view-change message if it was
-// changing views, and tells the others where it is.
+// last stable checkpoint, resends the view-change message it sent if it
+// was changing views, and tells the others where it is.
 func (r *replica) start() {
 	if r.recovered {
 		r.out.Probe(ProbeRestartRecovered)
@@ -165,7 +172,6 @@ func (r *replica) start() {
 	r.out.Note(Restored{Seq: r.h, State: r.hState})
 	r.execute()
 	if !r.active {
-		r.myVC = r.viewChange(r.view)
 		r.broadcast(r.myVC)
 		r.storeVC(r.myVC)
 	}

@@ -27,7 +27,6 @@ func (r *replica) startViewChange(v uint64) {
 		return
 	}
 	r.view, r.active, r.hasNV = v, false, false
-	r.persist(ViewRecord{View: v})
 	if r.reqTimer {
 		r.reqTimer = false
 		r.out.CancelTimer(timerRequest)
@@ -40,6 +39,7 @@ func (r *replica) startViewChange(v uint64) {
 	r.attempts++
 	r.out.Probe(ProbeViewChange)
 	r.myVC = r.viewChange(v)
+	r.persist(ViewRecord{VC: r.myVC})
 	r.sentVCs = append(r.sentVCs, r.myVC)
 	if len(r.sentVCs) > 4 {
 		r.sentVCs = r.sentVCs[1:]
