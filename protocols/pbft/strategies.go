@@ -63,7 +63,8 @@ type faulty struct {
 	twins  []twin    // equivocate: the second proposal of each (view, seq)
 	voted  []voteKey // double-vote: the statements voted for
 	lied   []kv.Request
-	forged int // forge-certificate: forgeries made, alternating styles
+	forged int        // forge-certificate: forgeries made, alternating styles
+	fakeVC ViewChange // forge-certificate: the forgery of the last view-change message
 }
 
 // Step implements protocols.Node: the honest replica steps, its records,
@@ -305,7 +306,10 @@ func (b *faulty) wrong(op kv.Op) string {
 func (b *faulty) forge(in protocols.Input, out *protocols.Effects) {
 	for _, s := range b.fx.Sends {
 		if vc, ok := s.Msg.(ViewChange); ok {
-			out.Send(s.To, b.forgeVC(vc))
+			if b.fakeVC.View != vc.View || b.fakeVC.Stable != vc.Stable {
+				b.fakeVC = b.forgeVC(vc)
+			}
+			out.Send(s.To, b.fakeVC)
 			continue
 		}
 		out.Send(s.To, s.Msg)
