@@ -24,7 +24,9 @@ import (
 type ViewRecord struct{ VC ViewChange }
 
 // String renders the record as view 2 (changing).
-func (r ViewRecord) String() string { return "view " + strconv.FormatUint(r.VC.View, 10) + " (changing)" }
+func (r ViewRecord) String() string {
+	return "view " + strconv.FormatUint(r.VC.View, 10) + " (changing)"
+}
 
 // NewViewRecord records the new-view message that installed a view, with
 // the pre-prepares it carries; the replica resends it to replicas behind.
