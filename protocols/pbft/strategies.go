@@ -34,7 +34,7 @@ var Strategies = []protocols.Strategy{
 	{Name: StrategyDoubleVote, New: noArgs(StrategyDoubleVote, (*faulty).doubleVote),
 		Help: "sends a prepare and a commit, twice each, for every digest it sees proposed or voted for at a sequence number"},
 	{Name: StrategyForgeCertificate, New: noArgs(StrategyForgeCertificate, (*faulty).forge),
-		Help: "claims in its view changes requests prepared that it cannot prove, and answers replicas behind with a made-up state under a forged checkpoint proof"},
+		Help: "claims in its view changes requests prepared that it cannot prove, proposes in its new views what its view changes do not imply, and answers replicas behind with a made-up state under a forged checkpoint proof"},
 }
 
 // noArgs makes a strategy's New, which takes no arguments.
@@ -65,6 +65,7 @@ type faulty struct {
 	lied   []kv.Request
 	forged int        // forge-certificate: forgeries made, alternating styles
 	fakeVC ViewChange // forge-certificate: the forgery of the last view-change message
+	fakeNV NewView    // forge-certificate: the forgery of the last new-view message
 }
 
 // Step implements protocols.Node: the honest replica steps, its records,
@@ -185,6 +186,12 @@ func (b *faulty) twin(pp PrePrepare) twin {
 			break
 		}
 	}
+	if req.Client == "" && pp.Req.Client != "" && b.rand.IntN(4) == 0 {
+		// No other request to propose: one time in four, make one up, in
+		// the client's name, with a signature the client never made.
+		req = kv.Request{Client: pp.Req.Client, Seq: pp.Req.Seq, Op: kv.PutOp(pp.Req.Op.Key, "forged-by-"+string(b.r.id))}
+		sig = b.madeUp(req.Client, requestDigest(req))
+	}
 	t := twin{pp: PrePrepare{View: pp.View, Seq: pp.Seq, Digest: digestOf(req), Req: req, ReqSig: sig}}
 	t.pp.Sig = b.keys.Sign(ppDigest(pp.View, pp.Seq, t.pp.Digest))
 	backups := b.r.others()
@@ -299,20 +306,28 @@ func (b *faulty) wrong(op kv.Op) string {
 // forge: its view-change messages claim, for every sequence number above
 // its checkpoint up to one past the highest it knows, the null request
 // prepared in the view just before the new one, with signatures it made up
-// (for the primary and the backups); and it answers each replica's status
-// with a made-up state for a checkpoint ahead of it, under a proof of 2f+1
-// checkpoint signatures: its own repeated, or its own and others' it made
-// up, alternately.
+// (for the primary and the backups); as a new primary, its new-view
+// proposes the null request everywhere, whatever the view changes it
+// carries imply; and it answers each replica's status with a made-up state
+// for a checkpoint ahead of it, under a proof of 2f+1 checkpoint
+// signatures: its own repeated, or its own and others' it made up,
+// alternately.
 func (b *faulty) forge(in protocols.Input, out *protocols.Effects) {
 	for _, s := range b.fx.Sends {
-		if vc, ok := s.Msg.(ViewChange); ok {
-			if b.fakeVC.View != vc.View || b.fakeVC.Stable != vc.Stable {
-				b.fakeVC = b.forgeVC(vc)
+		switch m := s.Msg.(type) {
+		case ViewChange:
+			if b.fakeVC.View != m.View || b.fakeVC.Stable != m.Stable {
+				b.fakeVC = b.forgeVC(m)
 			}
 			out.Send(s.To, b.fakeVC)
-			continue
+		case NewView:
+			if b.fakeNV.View != m.View {
+				b.fakeNV = b.forgeNV(m)
+			}
+			out.Send(s.To, b.fakeNV)
+		default:
+			out.Send(s.To, s.Msg)
 		}
-		out.Send(s.To, s.Msg)
 	}
 	if st, ok := in.Msg.(Status); ok && in.From != b.r.id && b.r.isReplica(in.From) {
 		out.Send(in.From, b.forgeState(st))
@@ -353,6 +368,19 @@ func (b *faulty) forgeVC(vc ViewChange) ViewChange {
 		forged.Prepared = append(forged.Prepared, c)
 	}
 	forged.Sig = b.keys.Sign(vcDigest(forged))
+	return forged
+}
+
+// forgeNV proposes the null request at every number of the new view, so
+// that committed requests would lose their numbers: signed properly, by
+// the new primary, but not what its view changes imply.
+func (b *faulty) forgeNV(nv NewView) NewView {
+	forged := nv
+	forged.PPs = make([]PrePrepare, len(nv.PPs))
+	for i, pp := range nv.PPs {
+		forged.PPs[i] = PrePrepare{View: pp.View, Seq: pp.Seq, Digest: nullDigest, Sig: b.keys.Sign(ppDigest(pp.View, pp.Seq, nullDigest))}
+	}
+	forged.Sig = b.keys.Sign(nvDigest(forged))
 	return forged
 }
 
