@@ -34,7 +34,7 @@ var Protocol = &protocols.Protocol{
 		{Name: "view-change-timeout", Default: "400ms", Help: "how long a replica waits for the new view once 2f+1 asked for it; doubles with each failed view change, up to 8 times"},
 		{Name: "status-interval", Default: "100ms", Help: "how often a replica tells the others where it is, so they resend what it missed"},
 	},
-	Workload:     kv.Workload,
+	Workload:     workload(),
 	MaxByzantine: func(n int) int { return (n - 1) / 3 },
 	Strategies:   Strategies,
 	Display: protocols.Display{
@@ -51,6 +51,23 @@ var Protocol = &protocols.Protocol{
 	},
 	Catalog: protocols.CatalogDir(catalog, "catalog"),
 	Build:   build,
+}
+
+// workload is the generic client's workload lines, with what they mean for
+// a PBFT client.
+func workload() []protocols.Option {
+	out := slices.Clone(kv.Workload)
+	for i, o := range out {
+		switch o.Name {
+		case "timeout":
+			out[i].Help = "send the request to every replica after this long without f+1 matching replies"
+		case "backoff":
+			out[i].Help = "unused: PBFT replicas never answer not-leader"
+		case "target":
+			out[i].Help = "unused: a new request goes to the primary of the highest view f+1 replicas reported, a retry to every replica"
+		}
+	}
+	return out
 }
 
 func build(s protocols.Setup) (protocols.Wiring, error) {
