@@ -9,7 +9,8 @@ import "github.com/dsimlab/dsim/protocols"
 // needs, each piece carrying its own proof, as in the status-driven
 // retransmission of Castro's thesis: the new-view message of a later view,
 // its own view-change message, the state of a stable checkpoint the other
-// has not reached, or commit certificates for what it has not executed.
+// has not reached, the checkpoint messages of one it reached but does not
+// know is stable, or commit certificates for what it has not executed.
 // Nothing is taken on the sender's word.
 
 // maxCertsPerStatus bounds the commit certificates sent for one status.
@@ -44,6 +45,13 @@ func (r *replica) onStatus(from protocols.NodeID, m Status) {
 	if m.Exec < r.h && r.hasSnap && r.exec >= r.h {
 		r.out.Send(from, State{Seq: r.h, Snapshot: r.hSnap, Proof: r.hProof})
 		return
+	}
+	if m.Stable < r.h {
+		// It executed that far but missed the checkpoint messages that make
+		// the checkpoint stable: its window would stop moving.
+		for _, c := range r.hProof {
+			r.out.Send(from, c)
+		}
 	}
 	sent := 0
 	for n := max(m.Exec, r.h) + 1; n <= r.top && sent < maxCertsPerStatus; n++ {
