@@ -36,50 +36,27 @@ func protocolRows() []protocolRow {
 		}
 		rows = append(rows, protocolRow{
 			Name: p.Name, Summary: p.Summary, MinServers: max(p.MinServers, 1), Clients: p.DefaultClients,
-			Consistency: consistency(p), Bugs: len(p.Bugs), Scenarios: n, Byzantine: p.MaxByzantine != nil,
+			Consistency: historyModel(p), Bugs: len(p.Bugs), Scenarios: n, Byzantine: p.MaxByzantine != nil,
 		})
 	}
 	return rows
 }
 
-// consistency is the model a protocol's client history is judged against,
+// historyModel is the model a protocol's client history is judged against,
 // or "" for a protocol without clients' history.
-func consistency(p *protocols.Protocol) string {
+func historyModel(p *protocols.Protocol) string {
 	if p.Consistency != "" {
 		return p.Consistency
 	}
 	if p.Build == nil {
 		return ""
 	}
-	w, err := p.Build(defaultSetup(p))
+	w, err := p.Build(p.DefaultSetup())
 	if err != nil || !w.Checks.History {
 		return ""
 	}
 	return "linearizable"
 }
-
-// defaultSetup is a Setup with every option at its default.
-func defaultSetup(p *protocols.Protocol) protocols.Setup {
-	return protocols.Setup{
-		Servers:  protocols.Servers(max(p.MinServers, 3)),
-		Clients:  protocols.Clients(p.DefaultClients),
-		Options:  noSettings{},
-		Workload: noSettings{},
-		Chaos:    5 * clock.Second,
-		Healing:  5 * clock.Second,
-	}
-}
-
-// noSettings answers every getter with its default.
-type noSettings struct{}
-
-func (noSettings) Duration(_ string, d clock.Duration) clock.Duration { return d }
-func (noSettings) Int(_ string, d, _, _ int) int                      { return d }
-func (noSettings) Bool(_ string, d bool) bool                         { return d }
-func (noSettings) Percent(_ string, d float64) float64                { return d }
-func (noSettings) Word(_, d string, _ ...string) string               { return d }
-func (noSettings) Raw(string) (string, bool)                          { return "", false }
-func (noSettings) Fail(string, string, ...any)                        {}
 
 var roleKinds = map[protocols.RoleKind]string{
 	protocols.RoleOther: "other", protocols.RoleLeads: "leads", protocols.RoleSeeks: "seeks to lead",
@@ -92,7 +69,7 @@ func describe(w io.Writer, p *protocols.Protocol) {
 	pf := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	pf("## %s\n\n%s.\n\n", p.Name, p.Summary)
 	pf("- servers: at least %d; clients by default: %d\n", max(p.MinServers, 1), p.DefaultClients)
-	if c := consistency(p); c != "" {
+	if c := historyModel(p); c != "" {
 		pf("- client history judged as: %s\n", c)
 	}
 	if p.MaxByzantine != nil {

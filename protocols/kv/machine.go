@@ -150,3 +150,6 @@ func (s Snapshot) Restore() *Machine {
 	}
 	return m
 }
+
+// State returns a copy of the machine's keys and values.
+func (m *Machine) State() map[string]string { return maps.Clone(m.data) }

@@ -288,3 +288,7 @@ func writeReq(b *strings.Builder, r kv.Request) {
 	b.WriteByte(' ')
 	b.WriteString(r.Op.String())
 }
+
+// KVState implements kv.Replica: the replica's copy of the KV state, as far
+// as it has executed, for the end-of-run eventual-convergence check.
+func (r *replica) KVState() map[string]string { return r.sm.State() }

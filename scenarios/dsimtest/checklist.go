@@ -110,14 +110,8 @@ func checkDescription(t *testing.T, p *protocols.Protocol) {
 // asks for, and compares that with what the description documents.
 func checkOptionDocs(t *testing.T, p *protocols.Protocol) {
 	opts, work := &optionRecorder{}, &optionRecorder{}
-	s := protocols.Setup{
-		Servers:  protocols.Servers(max(p.MinServers, 3)),
-		Clients:  protocols.Clients(p.DefaultClients),
-		Options:  opts,
-		Workload: work,
-		Chaos:    5 * clock.Second,
-		Healing:  5 * clock.Second,
-	}
+	s := p.DefaultSetup()
+	s.Options, s.Workload = opts, work
 	if _, err := p.Build(s); err != nil {
 		t.Fatalf("%s: Build with every option at its default: %v", p.Name, err)
 	}
