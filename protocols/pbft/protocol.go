@@ -22,7 +22,7 @@ var Protocol = &protocols.Protocol{
 	DefaultClients: 3,
 	MinHealing:     3 * clock.Second,
 	Bugs:           Bugs,
-	Probes:         slices.Concat(Probes, kv.Probes),
+	Probes:         slices.Concat(Probes, []string{kv.ProbeTimeout, kv.ProbeGiveUp}), // replicas never answer not-leader: no redirects, no backoff
 	Messages: []protocols.Message{
 		Request{}, PrePrepare{}, Prepare{}, Commit{}, Reply{}, Checkpoint{}, ViewChange{}, NewView{},
 		Status{}, CommitCert{}, State{},
