@@ -10,6 +10,8 @@ import (
 
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/broadcast"
+	"github.com/dsimlab/dsim/protocols/mapreduce"
+	"github.com/dsimlab/dsim/protocols/paxos"
 	"github.com/dsimlab/dsim/protocols/pbft"
 	"github.com/dsimlab/dsim/protocols/raft"
 	"github.com/dsimlab/dsim/protocols/threepc"
@@ -24,6 +26,9 @@ var BuiltinProtocols = []*protocols.Protocol{
 	twopc.Protocol,
 	threepc.Protocol,
 	broadcast.Protocol,
+	paxos.Paxos,
+	paxos.MultiPaxos,
+	mapreduce.Protocol,
 	pbft.Protocol,
 }
 
