@@ -12,6 +12,7 @@ import (
 	"github.com/dsimlab/dsim/protocols/broadcast"
 	"github.com/dsimlab/dsim/protocols/mapreduce"
 	"github.com/dsimlab/dsim/protocols/paxos"
+	"github.com/dsimlab/dsim/protocols/pbft"
 	"github.com/dsimlab/dsim/protocols/raft"
 	"github.com/dsimlab/dsim/protocols/threepc"
 	"github.com/dsimlab/dsim/protocols/twopc"
@@ -28,6 +29,7 @@ var BuiltinProtocols = []*protocols.Protocol{
 	paxos.Paxos,
 	paxos.MultiPaxos,
 	mapreduce.Protocol,
+	pbft.Protocol,
 }
 
 func init() {

@@ -110,7 +110,7 @@ func describe(w io.Writer, p *protocols.Protocol) {
 	if len(p.Strategies) > 0 {
 		pf("Byzantine strategies of its own (besides the generic ones):\n\n")
 		for _, s := range p.Strategies {
-			pf("- `%s %s`: %s\n", s.Name, s.Args, s.Help)
+			pf("- `%s`: %s\n", strings.TrimSpace(s.Name+" "+s.Args), s.Help)
 		}
 		pf("\n")
 	}

@@ -352,7 +352,7 @@ func TestFuzzShrink(t *testing.T) {
 func TestFuzzBadInput(t *testing.T) {
 	for args, want := range map[string]string{
 		"fuzz":                   "want one protocol or scenario",
-		"fuzz zookeeper":         `unknown protocol or scenario "zookeeper" (protocols: 2pc, 3pc, broadcast, mapreduce, multipaxos, paxos, raft`,
+		"fuzz zookeeper":         `unknown protocol or scenario "zookeeper" (protocols: ` + strings.Join(scenarios.ProtocolNames(), ", "),
 		"fuzz raf":               "did you mean raft?",
 		"fuzz no/such":           `unknown scenario "no/such"`,
 		"fuzz raft --seeds 0":    "--seeds must be at least 1",
