@@ -33,20 +33,28 @@ const (
 	MaxFaults = 10_000
 )
 
-// EventsPerNodeSecond sizes a run's default event budget: this many events
-// per node (servers and clients) per simulated second of the whole run.
-// Runs of the built-in protocols use at most about 250, chaos included; a
-// budget twenty times that fails a livelock within seconds of wall time and
-// never a sane run.
-const EventsPerNodeSecond = 5_000
+// The default event budget is a line in (virtual time, events): a run
+// may have processed at most EventSlack(s) + EventRate(s) × t events by
+// virtual time t, and at most EventBudget(s) in all. A run that outruns
+// the line fails at once with event-budget, so a runaway (a client loop
+// over a 1us network, a storm of messages) fails within a second or two of
+// wall time wherever in the run it starts, and a sane run never does.
 
-// MinEventBudget and MaxEventBudget bound the default event budget: short
-// runs of few nodes get more (their bursts, a held link released at once,
-// weigh more), and the longest runs of the most nodes get less, so that a
-// runaway fails within about ten seconds whatever the scenario. A scenario
-// that needs more takes --max-events (RunOptions.MaxEvents).
+// EventsPerNodeSquaredSecond sets EventRate: this many events per virtual
+// second for each pair of nodes (servers and clients), since the chattiest
+// protocols (PBFT: every replica hears every other) grow with the square
+// of the cluster. The built-in protocols reach at most about 210 (PBFT
+// with two byzantine replicas 171, Raft under swarm chaos 30).
+const EventsPerNodeSquaredSecond = 1_000
+
+// MinEventSlack is the least slack: short runs of few nodes get this much
+// for their bursts (a held link released at once, a restart catching up).
+// MaxEventBudget caps the whole budget, so that even the longest run of
+// the most nodes fails a runaway within seconds. A scenario that needs
+// more takes --max-events (RunOptions.MaxEvents), which sets the whole
+// budget and lifts the line.
 const (
-	MinEventBudget = 500_000
+	MinEventSlack  = 200_000
 	MaxEventBudget = 10_000_000
 )
 
@@ -57,14 +65,27 @@ const (
 // about 200,000.
 const MaxHistory = 1_000_000
 
+// EventRate is how many events per virtual second a run of s with the
+// given number of clients may average: EventsPerNodeSquaredSecond per pair
+// of nodes.
+func EventRate(s *Scenario, clients int) uint64 {
+	n := uint64(s.Nodes + max(clients, 0))
+	return EventsPerNodeSquaredSecond * n * n
+}
+
+// EventSlack is how far ahead of EventRate a run may be: a second's worth,
+// at least MinEventSlack.
+func EventSlack(s *Scenario, clients int) uint64 {
+	return max(EventRate(s, clients), MinEventSlack)
+}
+
 // EventBudget returns the default event budget of a run of s with the given
-// number of clients: EventsPerNodeSecond per node per simulated second,
-// chaos and healing phases together, at least MinEventBudget.
+// number of clients: the line at the end of the run (chaos and healing
+// phases), at most MaxEventBudget.
 func EventBudget(s *Scenario, clients int) uint64 {
-	nodes := float64(s.Nodes + max(clients, 0))
 	secs := (s.Duration + s.healing()).Seconds()
-	budget := math.Ceil(nodes * secs * EventsPerNodeSecond)
-	return uint64(min(max(budget, MinEventBudget), MaxEventBudget))
+	budget := float64(EventSlack(s, clients)) + math.Ceil(float64(EventRate(s, clients))*secs)
+	return uint64(min(budget, MaxEventBudget))
 }
 
 // MinLatency is the smallest mean one-way latency a scenario may give a

@@ -72,3 +72,22 @@ func TestParkedEventsAreCounted(t *testing.T) {
 	}
 	assert.Greater(t, w.Stats().PeakInFlight, 0)
 }
+
+// With an event rate, a run fails as soon as it outruns the line
+// EventSlack + EventRate × (virtual seconds), not at the end of its budget.
+func TestEventRateFailsARunawayEarly(t *testing.T) {
+	cfg := config(1, 4, bouncerOpts{allPeers: true})
+	cfg.EventRate, cfg.EventSlack = 1000, 2000
+	w, _ := run(t, cfg, time(60_000))
+	f := w.Failure()
+	require.NotNil(t, f)
+	assert.Equal(t, "event-budget", f.Kind)
+	assert.Equal(t, uint64(2000)+1000*uint64(f.Time.Millis())/1000+1, f.Seq)
+	assert.Contains(t, f.Detail, "more than 2000 plus 1000 a simulated second")
+
+	// A calm run stays under the same line.
+	cfg = config(1, 4, bouncerOpts{})
+	cfg.EventRate, cfg.EventSlack = 1000, 2000
+	w, _ = run(t, cfg, time(60_000))
+	assert.Nil(t, w.Failure())
+}

@@ -67,6 +67,12 @@ type Config struct {
 	// MaxRecords fails the run when one node keeps this many durable
 	// records; 0 means DefaultMaxRecords.
 	MaxRecords int
+	// EventRate, when set, fails the run with event-budget as soon as it
+	// has processed more than EventSlack + EventRate × (virtual seconds so
+	// far) events: a runaway fails when it starts running away, not at
+	// the end of its whole budget.
+	EventRate  uint64
+	EventSlack uint64
 }
 
 // Validate reports a configuration that cannot run, naming the problem.

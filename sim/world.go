@@ -248,6 +248,18 @@ type Info struct {
 	Line  []byte
 	Notes []protocols.Note
 	Sends []protocols.Send // what the node sent in this step
+
+	// What the node consumed, for observers that tell events in words
+	// (the UI's narration, reports): the sender, message and send time of
+	// a delivery or drop, a timer's name, an admin command, and whether a
+	// start is a restart (and from how many synced records).
+	From    protocols.NodeID
+	Msg     protocols.Message
+	Sent    clock.Time
+	Timer   string
+	Command []string
+	Restart bool
+	Records int
 }
 
 // Observe registers an observer.
@@ -394,22 +406,23 @@ func (w *World) process(ev *event) bool {
 	case evStart:
 		n := w.nodes[ev.node]
 		info.Node, info.Input = n.id, protocols.Start
+		info.Restart, info.Records = n.started, n.synced
 		w.trace.start(n.id, n.synced, n.started)
 		w.start(n)
 	case evAdmin:
 		n := w.nodes[ev.node]
-		info.Node, info.Input = n.id, protocols.Admin
+		info.Node, info.Input, info.Command = n.id, protocols.Admin, ev.fault.Words
 		w.trace.admin(n.id, ev.fault.Words)
 		w.stepNode(n, protocols.Input{Kind: protocols.Admin, Now: n.clock.Now(w.now), Command: ev.fault.Words})
 	case evTimer:
 		n := w.nodes[ev.node]
-		info.Node, info.Input = n.id, protocols.Timer
+		info.Node, info.Input, info.Timer = n.id, protocols.Timer, ev.timer
 		w.trace.timer(n.id, ev.timer)
 		w.stepNode(n, protocols.Input{Kind: protocols.Timer, Now: n.clock.Now(w.now), Timer: ev.timer})
 	case evDeliver:
 		n := w.nodes[ev.node]
 		from := w.nodes[ev.from].id
-		info.Node = n.id
+		info.Node, info.From, info.Msg, info.Sent = n.id, from, ev.msg, ev.sent
 		if ev.fate != net.Delivered {
 			info.Drop = ev.fate
 			w.stats.Dropped++
@@ -461,6 +474,9 @@ func (w *World) checkBudgets() {
 	switch {
 	case w.events >= w.cfg.MaxEvents:
 		w.fail("event-budget", "", fmt.Sprintf("%d events processed by %s without finishing: a livelock, or a scenario that needs a larger budget (--max-events)", w.events, w.now))
+	case w.cfg.EventRate > 0 && w.events > w.cfg.EventSlack+w.cfg.EventRate*uint64(w.now.Millis())/1000:
+		w.fail("event-budget", "", fmt.Sprintf("%d events by %s: more than %d plus %d a simulated second; the nodes are running away (a livelock, a storm of messages, clients looping over a network with almost no latency), or the scenario needs a larger budget (--max-events)",
+			w.events, w.now, w.cfg.EventSlack, w.cfg.EventRate))
 	case w.instant >= w.cfg.MaxInstant:
 		w.fail("time-stall", "", fmt.Sprintf("%d events at virtual time %s without time advancing: the nodes keep reacting to each other at one instant (zero network latency, or a timer of zero length)", w.instant, w.now))
 	case inFlight >= w.cfg.MaxInFlight:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -29,6 +30,7 @@ type fuzzFlags struct {
 	determinism  bool
 	shrink       bool
 	shrinkOut    string
+	reportDir    string
 }
 
 func newFuzz() *cobra.Command {
@@ -63,10 +65,11 @@ once).`,
 	fl.StringVar(&f.shard, "shard", "", "run shard `I/N` of the sweep: the seeds whose index is I modulo N")
 	fl.BoolVar(&f.asJSON, "json", false, "print one JSON object per seed (JSON lines)")
 	fl.StringVar(&f.bug, "bug", "", "build in the bug variant `NAME` (see dsim list --bugs)")
-	fl.Uint64Var(&f.maxEvents, "max-events", 0, "event budget per run (default: 5000 per node per simulated second, from 500000 to 10000000)")
+	fl.Uint64Var(&f.maxEvents, "max-events", 0, "event budget per run (default: sized from the scenario; see docs/scenarios.md, Budgets)")
 	fl.BoolVar(&f.coverage, "require-coverage", false, "fail the sweep if a probe the protocol declares never fired")
 	fl.BoolVar(&f.determinism, "check-determinism", false, "rerun one seed in ten (at least one, at most 1000 spread over the sweep) and compare trace hashes")
 	fl.BoolVar(&f.shrink, "shrink", false, "shrink the first failing seed to a small scenario file that fails the same way")
+	fl.StringVar(&f.reportDir, "report", "", "write an HTML report of each failing seed (the first 10) into `DIR`")
 	fl.StringVar(&f.shrinkOut, "shrink-out", "", "write the shrunk scenario to `FILE` (default: NAME-seedN-shrunk.scn here)")
 	return c
 }
@@ -172,6 +175,15 @@ func runFuzz(ctx context.Context, in io.Reader, out, errOut io.Writer, arg strin
 			return err
 		}
 		failed = failed || bad
+	}
+	if f.reportDir != "" && len(sum.Failed) > 0 {
+		info := out
+		if f.asJSON {
+			info = errOut
+		}
+		if err := reportFailures(info, s, o, sum.Failed, f.reportDir); err != nil {
+			return usageError{fmt.Errorf("--report: %w", err)}
+		}
 	}
 	if f.shrink && len(sum.Failed) > 0 {
 		// With --json, stdout is JSON lines only: the shrinker reports on stderr.
@@ -349,4 +361,25 @@ func (p *progress) clear() {
 	if p.written {
 		fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", 79))
 	}
+}
+
+// reportFailures reruns the first failing seeds with a report each, into
+// dir: NAME-seedN.html.
+func reportFailures(w io.Writer, s *scenarios.Scenario, o scenarios.SweepOptions, failed []*scenarios.Result, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	name := shrunkBase(s.Name) // never a name that reads as a flag or hides itself
+	for i, r := range failed {
+		if i == 10 {
+			fmt.Fprintf(w, "reports written for the first 10 of %d failing seeds\n", len(failed))
+			break
+		}
+		path := filepath.Join(dir, fmt.Sprintf("%s-seed%d.html", name, r.Seed))
+		if _, err := scenarios.RunScenario(s, scenarios.RunOptions{Seed: r.Seed, Bug: o.Bug, MaxEvents: o.MaxEvents, Report: path, Repro: r.Repro}); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "report of seed %d written to %s\n", r.Seed, path)
+	}
+	return nil
 }

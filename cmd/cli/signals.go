@@ -103,7 +103,7 @@ func flagError(c *cobra.Command, err error) error {
 		case "duration":
 			want = "want a duration such as 30s"
 		}
-		err = fmt.Errorf("invalid argument %q for \"--%s\": %s", bad.GetValue(), bad.GetFlag().Name, want)
+		err = fmt.Errorf("--%s %q: %s", bad.GetFlag().Name, bad.GetValue(), want)
 	}
 	if !c.HasParent() {
 		return usageError{fmt.Errorf("%w (see %s --help)", err, scenarios.Command)}

@@ -1,0 +1,29 @@
+package raft
+
+import (
+	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/protocols/kv"
+)
+
+// Message sizes for the bytes metric: a compact binary encoding (8-byte
+// terms and indexes, a byte for flags), entries with their requests.
+func init() { Protocol.MessageSize = messageSize }
+
+func messageSize(m protocols.Message) int {
+	switch m := m.(type) {
+	case RequestVote:
+		return 8 + 8 + 8
+	case RequestVoteReply:
+		return 8 + 1
+	case AppendEntries:
+		n := 8 + 8 + 8 + 8
+		for _, e := range m.Entries {
+			n += 8 + kv.RequestSize(e.Req)
+		}
+		return n
+	case AppendEntriesReply:
+		return 8 + 1 + 8 + 8 + 8 + 8
+	}
+	n, _ := kv.Size(m)
+	return n
+}
