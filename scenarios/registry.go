@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/protocols/abd"
 	"github.com/dsimlab/dsim/protocols/broadcast"
 	"github.com/dsimlab/dsim/protocols/raft"
 	"github.com/dsimlab/dsim/protocols/threepc"
@@ -20,6 +21,7 @@ import (
 // command line, the terminal UI, sweeps, shrinking and dsimtest.
 var BuiltinProtocols = []*protocols.Protocol{
 	raft.Protocol,
+	abd.Protocol,
 	twopc.Protocol,
 	threepc.Protocol,
 	broadcast.Protocol,

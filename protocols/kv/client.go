@@ -56,6 +56,15 @@ type ClientOptions struct {
 	// client cut off with a stale server go on to read from it, which is how
 	// a linearizability bug shows.
 	GiveUpAfter int
+	// RetrySame resends a timed-out operation to the same server instead
+	// of the next one, and moves on to another server only when it gives
+	// up on the operation (GiveUpAfter). It is for leaderless stores with
+	// no at-most-once layer across servers (ABD, Dynamo-style quorums):
+	// there an operation retried at a second server is executed a second
+	// time, and a write executed late overwrites later ones. The server
+	// deduplicates retries of its own operations. False: retry at the next
+	// server, as leader-based protocols want.
+	RetrySame bool
 }
 
 // Target says which server a client sends a new operation to first.
@@ -202,6 +211,8 @@ type client struct {
 	tries   int   // attempts of the outstanding operation that timed out
 	backoff bool  // the retry timer is armed
 	acks    []ack // OK replies so far, when ReplyQuorum > 1
+
+	contexts contexts // the latest causal context per key (siblings.go)
 }
 
 type ack struct {
@@ -233,9 +244,12 @@ func (c *client) Step(in protocols.Input, out *protocols.Effects) {
 					return
 				}
 				// Whatever was lost, the request or the reply, try the next
-				// server; if the old one still leads, its followers say so.
+				// server (or the same one, RetrySame); if the old one still
+				// leads, its followers say so.
 				c.out.Probe(ProbeTimeout)
-				c.target = c.after(c.target)
+				if !c.opts.RetrySame {
+					c.target = c.after(c.target)
+				}
 				c.hops = 0
 				c.send()
 			}
@@ -271,6 +285,9 @@ func (c *client) issue() {
 		c.out.Persist(SeqBlock{Upto: c.reserved})
 	}
 	c.req = Request{Client: c.id, Seq: c.seq, Op: c.draw()}
+	if c.req.Op.IsWrite() {
+		c.req.Context = c.contexts.get(c.req.Op.Key)
+	}
 	c.busy, c.hops, c.tries, c.acks = true, 0, 0, c.acks[:0]
 	switch c.mode {
 	case TargetRandom:
@@ -331,10 +348,17 @@ func (c *client) reply(from protocols.NodeID, r Reply) {
 	}
 	switch r.Status {
 	case OK:
-		if c.opts.ReplyQuorum > 1 && !c.quorum(from, r.Value) {
+		value := r.Value
+		if len(r.Siblings) > 1 {
+			value = EncodeSiblings(r.Siblings)
+		}
+		if c.opts.ReplyQuorum > 1 && !c.quorum(from, value) {
 			return
 		}
-		c.complete(from, r.Value)
+		if r.Context != "" {
+			c.contexts.set(c.req.Op.Key, r.Context)
+		}
+		c.complete(from, value)
 	case NotLeader:
 		if c.opts.Broadcast || from != c.target {
 			return // another server may still answer; the timeout covers it

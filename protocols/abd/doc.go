@@ -1,0 +1,33 @@
+// Package abd is the ABD multi-writer atomic register (Attiya, Bar-Noy and
+// Dolev, JACM 1995; Lynch and Shvartsman's multi-writer extension) serving
+// dsim's KV service: each key is a register replicated on every server, and
+// every operation needs only a majority of them. There is no leader: any
+// server coordinates the operations the clients send it.
+//
+// A write queries a majority for the highest tag (seq, writer), picks
+// (seq+1, this write's ID) and stores the value under it at a majority. A
+// read queries a majority, picks the value with the highest tag and writes
+// it back to a majority before returning it: the write-back is what turns a
+// regular register into an atomic one (it prevents the new-old inversion,
+// PROTOCOLS.md SC-A1). Servers keep a value only if its tag is higher than
+// the one they hold, and always acknowledge. The register is linearizable
+// and wait-free for any client whose coordinator reaches a live majority;
+// operations sent to a minority block (and the client gives up).
+//
+// Append is a read-modify-write over two phases (the query's value plus the
+// suffix, stored under a new tag): it is NOT atomic. Two concurrent appends
+// can read the same value and one overwrites the other, which the
+// linearizability check catches (scenario abd/append-not-atomic); so the
+// default workload mix is 1:1:0, gets and puts only.
+//
+// Clients give up after one timeout (workload give-up 1, the default, and
+// the only value accepted): ABD has no at-most-once layer across
+// coordinators, so a write retried at a second coordinator would be a
+// second write with its own tag, which could land after the first attempt
+// completed and overwrite later writes. An abandoned operation stays
+// indeterminate, which is exactly what it is. Each coordinator executes a
+// (client, seq) at most once, remembering the latest it served durably.
+//
+// abd imports protocols, protocols/kv and clock, never sim, net or
+// scenarios.
+package abd
