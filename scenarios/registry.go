@@ -11,6 +11,7 @@ import (
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/abd"
 	"github.com/dsimlab/dsim/protocols/broadcast"
+	"github.com/dsimlab/dsim/protocols/dynamo"
 	"github.com/dsimlab/dsim/protocols/raft"
 	"github.com/dsimlab/dsim/protocols/threepc"
 	"github.com/dsimlab/dsim/protocols/twopc"
@@ -22,6 +23,7 @@ import (
 var BuiltinProtocols = []*protocols.Protocol{
 	raft.Protocol,
 	abd.Protocol,
+	dynamo.Protocol,
 	twopc.Protocol,
 	threepc.Protocol,
 	broadcast.Protocol,
