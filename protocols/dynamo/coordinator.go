@@ -35,7 +35,8 @@ type op struct {
 	kv      kv.Op
 	phase   uint8 // 1 read, 2 write, 3 decided read collecting late answers to repair
 	id      uint64
-	ticks   int
+	ticks   int // resend ticks since the operation began
+	waited  int // resend ticks since the current phase began
 	pref    []protocols.NodeID
 	targets []target
 	// answered lists the targets that answered the current phase.
@@ -100,7 +101,7 @@ func (n *node) nextPhase() uint64 {
 }
 
 func (n *node) beginRead(o *op) {
-	o.phase, o.id, o.answered, o.versions = 1, n.nextPhase(), o.answered[:0], o.versions[:0]
+	o.phase, o.id, o.answered, o.versions, o.waited = 1, n.nextPhase(), o.answered[:0], o.versions[:0], 0
 	o.best, o.bestVal = Version{}, ""
 	n.sendPhase(o, o.targets)
 }
@@ -108,7 +109,7 @@ func (n *node) beginRead(o *op) {
 func (n *node) beginWrite(o *op, v Version, value string) {
 	n.storing[o.client] = o.seq
 	n.out.Persist(Storing{Client: o.client, Seq: o.seq})
-	o.phase, o.id, o.answered = 2, n.nextPhase(), o.answered[:0]
+	o.phase, o.id, o.answered, o.waited = 2, n.nextPhase(), o.answered[:0], 0
 	o.version, o.value = v, value
 	n.sendPhase(o, o.targets)
 }
@@ -273,6 +274,7 @@ func (n *node) tick() {
 	sloppy := max(1, int(n.opts.SloppyAfter/n.opts.Resend))
 	for _, o := range slices.Clone(n.ops) {
 		o.ticks++
+		o.waited++
 		switch {
 		case o.ticks > limit || o.phase == 3 && o.ticks > abort:
 			if o.phase != 3 {
@@ -280,7 +282,7 @@ func (n *node) tick() {
 			}
 			n.remove(o)
 			continue
-		case o.phase == 1 && o.ticks >= abort:
+		case o.phase == 1 && o.waited >= abort:
 			n.out.Probe(ProbeAbort)
 			n.refuse(o.client, o.seq)
 			n.remove(o)
@@ -290,7 +292,7 @@ func (n *node) tick() {
 		}
 		n.out.Probe(ProbeResend)
 		n.sendPhase(o, o.targets)
-		if !n.opts.Strict && o.ticks >= sloppy {
+		if !n.opts.Strict && o.waited >= sloppy {
 			n.standIn(o)
 		}
 	}
