@@ -12,6 +12,7 @@ import (
 	"github.com/dsimlab/dsim/protocols/abd"
 	"github.com/dsimlab/dsim/protocols/broadcast"
 	"github.com/dsimlab/dsim/protocols/dynamo"
+	"github.com/dsimlab/dsim/protocols/multiprimary"
 	"github.com/dsimlab/dsim/protocols/raft"
 	"github.com/dsimlab/dsim/protocols/threepc"
 	"github.com/dsimlab/dsim/protocols/twopc"
@@ -24,6 +25,7 @@ var BuiltinProtocols = []*protocols.Protocol{
 	raft.Protocol,
 	abd.Protocol,
 	dynamo.Protocol,
+	multiprimary.Protocol,
 	twopc.Protocol,
 	threepc.Protocol,
 	broadcast.Protocol,
