@@ -134,8 +134,11 @@ func (g *ghost) Check(c protocols.Cluster, ev protocols.Event) error {
 
 func (g *ghost) mark(key string, at clock.Time, v Version, acked string) {
 	ms := g.marks[key]
-	if len(ms) == 0 || ms[len(ms)-1].version.Less(v) {
+	switch {
+	case len(ms) == 0 || ms[len(ms)-1].version.Less(v):
 		g.marks[key] = append(ms, mark{at: at, version: v, acked: acked})
+	case ms[len(ms)-1].version == v && acked != "":
+		ms[len(ms)-1].acked = acked // the newest version, now acknowledged too
 	}
 }
 
