@@ -15,8 +15,10 @@
 //     later in real time silently loses to an earlier one (scenario
 //     multi-primary/clock-skew). Cassandra resolves this way.
 //   - version vectors (VV): a write gets a version vector, the causal
-//     context the client last read for the key (kv Request.Context) plus a
-//     fresh counter of the accepting server. A server keeps every version
+//     context the client last read for the key (kv Request.Context) plus the
+//     writing client's own entry (its request's sequence number: clients are
+//     the vectors' actors, as in Riak's original vclocks, so two clients'
+//     blind writes at one server stay concurrent). A server keeps every version
 //     no other version dominates: concurrent writes become siblings, all
 //     returned by a get (kv Reply.Siblings) with their merged context, and
 //     the client's next write of the key, carrying that context, replaces

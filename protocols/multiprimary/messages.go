@@ -25,10 +25,10 @@ func (Update) Kind() string { return "Update" }
 // Kind implements protocols.Message.
 func (State) Kind() string { return "State" }
 
-// String renders the message as Update{k1 [n1:3]="c1.7"}.
+// String renders the message as Update{k1 [c1:7]="c1.7"}.
 func (m Update) String() string { return "Update{" + m.Key + " " + m.Version.String() + "}" }
 
-// String renders the message as State{k1=[n1:3]="c1.7"|[n2:1]="c2.4" k2=... reply}.
+// String renders the message as State{k1=[c1:7]="c1.7"|[c2:4]="c2.4" k2=... reply}.
 func (m State) String() string {
 	var b strings.Builder
 	b.WriteString("State{")

@@ -22,9 +22,8 @@ type node struct {
 	rand  *rand.Rand
 	out   *protocols.Effects
 
-	keys    []keyState // sorted by key
-	counter uint64     // the last counter this server put in a version vector
-	writes  int        // client writes accepted, this incarnation
+	keys   []keyState // sorted by key
+	writes int        // client writes accepted, this incarnation
 
 	served  map[protocols.NodeID]uint64
 	replies map[protocols.NodeID]kv.Reply
@@ -52,8 +51,6 @@ func New(opts Options) protocols.Factory {
 			switch r := r.(type) {
 			case KeyRecord:
 				n.state(r.Key).versions = r.Versions
-			case Counter:
-				n.counter = max(n.counter, r.N)
 			}
 		}
 		return n
@@ -167,15 +164,18 @@ func (n *node) get(key string) kv.Reply {
 }
 
 // put makes the write's version (a stamp from this server's clock, or the
-// client's context plus a fresh counter), merges it, and pushes it.
+// client's context plus the client's own entry), merges it, and pushes it.
 func (n *node) put(now clock.Time, r kv.Request) kv.Reply {
 	w := r.ID()
 	v := Version{Value: r.Op.Value}
 	var reply kv.Reply
 	if n.opts.usesVV(r.Op.Key) {
-		n.counter++
-		n.out.Persist(Counter{N: n.counter})
-		v.VV = ParseVV(r.Context).With(n.id, n.counter)
+		// The writing client is the vector's actor and its sequence
+		// number the count: unique per write, growing in the client's
+		// session, and independent of the server (a per-server count
+		// would make two clients' blind writes at one server look
+		// ordered, and the second would silently replace the first).
+		v.VV = ParseVV(r.Context).With(r.Client, r.Seq)
 		reply.Context = v.VV.String()
 		if before := len(n.lookup(r.Op.Key)); before > 1 && len(ParseVV(r.Context)) > 0 {
 			n.out.Probe(ProbeMerge)

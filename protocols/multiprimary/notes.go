@@ -16,7 +16,7 @@ type Wrote struct {
 	Version Version
 }
 
-// String renders the note as wrote c1#7 k1 [n1:3]="c1.7".
+// String renders the note as wrote c1#7 k1 [c1:7]="c1.7".
 func (n Wrote) String() string {
 	return "wrote " + string(n.Client) + "#" + strconv.FormatUint(n.Seq, 10) + " " + n.Key + " " + n.Version.String()
 }
@@ -28,7 +28,7 @@ type Merged struct {
 	Version Version
 }
 
-// String renders the note as merged k1 [n1:3]="c1.7".
+// String renders the note as merged k1 [c1:7]="c1.7".
 func (n Merged) String() string { return "merged " + n.Key + " " + n.Version.String() }
 
 // The probes, emitted with Effects.Probe.

@@ -34,7 +34,7 @@ var Protocol = &protocols.Protocol{
 	Display: protocols.Display{
 		Commit: "writes",
 		Log:    "versions per key (stamp or [version vector] = value; | between siblings)",
-		Help:   "writes: client writes this server accepted this incarnation. LWW stamps are the accepting server's clock in ms and the writer; version vectors count each server's writes. No leader, no terms.",
+		Help:   "writes: client writes this server accepted this incarnation. LWW stamps are the accepting server's clock in ms and the writer; version vectors count each client's writes (by its sequence numbers). No leader, no terms.",
 		Roles: []protocols.Role{
 			{Name: "primary", Kind: protocols.RoleLeads, Help: "accepts reads and writes for every key on its own and replicates them to the others asynchronously; every server is one"},
 			kv.ClientRole,

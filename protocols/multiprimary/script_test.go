@@ -18,15 +18,15 @@ import (
 // TestScripts -rewrite. Commands besides prototest's:
 //
 //	cluster n=3 [resolve=vv] [lost-updates] [bug=...]
-//	    build servers n1..n3 and the test client cx, with all monitors
-//	request to=n1 op=put key=k1 [value=v] [ctx=n1:1,n2:1] [seq=3]
-//	    cx sends a request (seq counts up unless given); ctx=last sends
-//	    the context of cx's latest reply
+//	    build servers n1..n3 and the test clients cx and cy, with all monitors
+//	request [from=cy] to=n1 op=put key=k1 [value=v] [ctx=cx:1,cy:1] [seq=3]
+//	    cx (or cy) sends a request (seq counts up unless given); ctx=last
+//	    sends the context of that client's latest reply
 //	data [n1 ...]
 //	    print the servers' versions
 func TestScripts(t *testing.T) {
 	prototest.Run(t, "testdata", func(t *testing.T) *prototest.Harness {
-		w := &world{h: prototest.New(1), open: map[uint64]kv.Op{}}
+		w := &world{h: prototest.New(1), open: map[opKey]kv.Op{}, seq: map[protocols.NodeID]uint64{}, lastCtx: map[protocols.NodeID]string{}}
 		worlds[w.h] = w
 		t.Cleanup(func() { delete(worlds, w.h) })
 		return w.h
@@ -35,17 +35,25 @@ func TestScripts(t *testing.T) {
 
 type world struct {
 	h       *prototest.Harness
-	seq     uint64
-	open    map[uint64]kv.Op
+	seq     map[protocols.NodeID]uint64
+	open    map[opKey]kv.Op
 	ids     []protocols.NodeID
-	lastCtx string
+	lastCtx map[protocols.NodeID]string
+}
+
+type opKey struct {
+	client protocols.NodeID
+	seq    uint64
 }
 
 var worlds = map[*prototest.Harness]*world{}
 
-// sink is the test client cx: it notes completions as the kv client does
-// (sibling reads encoded) and keeps the latest context.
-type sink struct{ w *world }
+// sink is a test client (cx or cy): it notes completions as the kv client
+// does (sibling reads encoded) and keeps its latest context.
+type sink struct {
+	w  *world
+	id protocols.NodeID
+}
 
 func (s sink) Step(in protocols.Input, out *protocols.Effects) {
 	r, ok := in.Msg.(kv.Reply)
@@ -53,10 +61,10 @@ func (s sink) Step(in protocols.Input, out *protocols.Effects) {
 		return
 	}
 	if r.Context != "" {
-		s.w.lastCtx = r.Context
+		s.w.lastCtx[s.id] = r.Context
 	}
-	if op, open := s.w.open[r.Seq]; open {
-		delete(s.w.open, r.Seq)
+	if op, open := s.w.open[opKey{s.id, r.Seq}]; open {
+		delete(s.w.open, opKey{s.id, r.Seq})
 		value := ""
 		if op.Kind == kv.Get {
 			value = r.Value
@@ -64,7 +72,7 @@ func (s sink) Step(in protocols.Input, out *protocols.Effects) {
 				value = kv.EncodeSiblings(r.Siblings)
 			}
 		}
-		out.Note(kv.Completed{Client: "cx", Seq: r.Seq, Op: op, Output: value, Server: in.From})
+		out.Note(kv.Completed{Client: s.id, Seq: r.Seq, Op: op, Output: value, Server: in.From})
 	}
 }
 
@@ -84,7 +92,7 @@ var scriptCommands = map[string]prototest.Command{
 		}
 		w.ids = protocols.Servers(n)
 		h.AddServers(New(opts), w.ids...)
-		h.AddClients(func(protocols.Config) protocols.Node { return sink{w} }, "cx")
+		h.AddClients(func(cfg protocols.Config) protocols.Node { return sink{w, cfg.ID} }, "cx", "cy")
 		for _, m := range Checks(opts, d.HasArg("lost-updates"), clock.Second).Monitors {
 			h.AddMonitor(m)
 		}
@@ -93,18 +101,21 @@ var scriptCommands = map[string]prototest.Command{
 	"request": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
 		w := worlds[h]
 		var op, key, value, to, ctx string
+		from := "cx"
+		d.MaybeScanArgs(t, "from", &from)
+		c := protocols.NodeID(from)
 		d.ScanArgs(t, "to", &to)
 		d.ScanArgs(t, "op", &op)
 		d.ScanArgs(t, "key", &key)
 		d.MaybeScanArgs(t, "value", &value)
 		d.MaybeScanArgs(t, "ctx", &ctx)
 		if ctx == "last" {
-			ctx = w.lastCtx
+			ctx = w.lastCtx[c]
 		}
-		seq := w.seq + 1
+		seq := w.seq[c] + 1
 		d.MaybeScanArgs(t, "seq", &seq)
-		w.seq = max(w.seq, seq)
-		r := kv.Request{Client: "cx", Seq: seq, Context: ctx}
+		w.seq[c] = max(w.seq[c], seq)
+		r := kv.Request{Client: c, Seq: seq, Context: ctx}
 		switch op {
 		case "get":
 			r.Op = kv.GetOp(key)
@@ -113,11 +124,11 @@ var scriptCommands = map[string]prototest.Command{
 		default:
 			d.Fatalf(t, "request: unknown op %q", op)
 		}
-		if _, again := w.open[seq]; !again {
-			w.open[seq] = r.Op
-			h.Observe("cx", kv.Invoked{Client: "cx", Seq: seq, Op: r.Op})
+		if _, again := w.open[opKey{c, seq}]; !again {
+			w.open[opKey{c, seq}] = r.Op
+			h.Observe(c, kv.Invoked{Client: c, Seq: seq, Op: r.Op})
 		}
-		h.Inject("cx", protocols.NodeID(to), r)
+		h.Inject(c, protocols.NodeID(to), r)
 		return ""
 	},
 	"data": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {

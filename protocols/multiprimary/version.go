@@ -80,7 +80,7 @@ func (v VV) Merge(u VV) VV {
 // With returns v with node's entry set to n.
 func (v VV) With(node protocols.NodeID, n uint64) VV { return v.Merge(VV{{Node: node, N: n}}) }
 
-// String renders the vector as n1:3,n2:5 (empty for the empty vector).
+// String renders the vector as c1:3,c2:5 (empty for the empty vector).
 // It is also the context string clients carry.
 func (v VV) String() string {
 	var b strings.Builder
@@ -121,7 +121,7 @@ type Version struct {
 	Value string
 }
 
-// String renders the version as 1234ms:c1#7="c1.7" or [n1:3,n2:1]="c1.7".
+// String renders the version as 1234ms:c1#7="c1.7" or [c1:7,c2:1]="c1.7".
 func (v Version) String() string {
 	if v.VV != nil {
 		return "[" + v.VV.String() + "]=" + strconv.Quote(v.Value)
