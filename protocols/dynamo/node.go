@@ -202,3 +202,19 @@ func (n *node) Status() protocols.Status {
 	fields = append(fields, protocols.Field{Name: "hints", Value: itoa(len(n.hints))}, protocols.Field{Name: "ops", Value: itoa(len(n.ops))})
 	return protocols.Status{Role: role, Commit: n.writes, Fields: fields}
 }
+
+// KVState returns this server's own store for the keys it is a home
+// replica of, as the consistency ladder's eventual rung reads replicas
+// after healing (checker/consistency.CheckEventual). A key this server is
+// not a home replica of is absent: replicas are per key here, so a runner
+// building the ladder's replica → key → value map should take each key
+// from its home replicas only.
+func (n *node) KVState() map[string]string {
+	out := map[string]string{}
+	for _, e := range n.entries {
+		if n.isHome(e.key) {
+			out[e.key] = e.value
+		}
+	}
+	return out
+}

@@ -284,3 +284,19 @@ func (n *node) Status() protocols.Status {
 	}
 	return protocols.Status{Role: "primary", Commit: n.writes, Fields: fields}
 }
+
+// KVState returns this server's state per key, as the consistency
+// ladder's eventual rung reads replicas after healing
+// (checker/consistency.CheckEventual): the value, or the siblings' values
+// encoded with kv.EncodeSiblings.
+func (n *node) KVState() map[string]string {
+	out := make(map[string]string, len(n.keys))
+	for _, k := range n.keys {
+		values := make([]string, len(k.versions))
+		for i, v := range k.versions {
+			values[i] = v.Value
+		}
+		out[k.key] = kv.EncodeSiblings(values)
+	}
+	return out
+}
