@@ -20,17 +20,17 @@ var Bugs = []protocols.Bug{
 		"versions: the repair carries the newest version the read saw, but by the time it arrives " +
 		"the replica may hold a newer write, which the repair then overwrites with an older " +
 		"version. version-monotonic catches the replica's version going down; the newer write can " +
-		"be lost for good. Read repair racing concurrent writes is a known source of resurrected " +
-		"or lost data in Dynamo-style stores (Cassandra CASSANDRA-10726 and related tickets made " +
-		"read repair blocking and version-checked). Scenario dynamo/repair-race."},
+		"be lost for good. A repair must be an ordinary versioned write, merged like any other " +
+		"(Dynamo reconciles by version; Cassandra merges repairs by timestamp); one that is not " +
+		"races the writes it was meant to help. Scenario dynamo/repair-race."},
 	{Name: BugHintsNeverDelivered, Description: "A server standing in for a home replica (sloppy " +
 		"quorum) stores the hinted write but never hands it off. A write acknowledged only by " +
 		"stand-ins never reaches its home replicas: once the partition heals, reads miss it and it " +
 		"is lost. The hinted-handoff check catches hints still held long after healing, " +
-		"acked-write-lost the write gone. Cassandra's hint delivery has stalled in production for " +
-		"this class of reason (paused or failed hint dispatch, CASSANDRA-13255 and others); " +
-		"Dynamo itself warns that hinted handoff is not enough without anti-entropy. Scenario " +
-		"dynamo/sloppy-quorum."},
+		"acked-write-lost the write gone. Hints that stay undelivered (a stalled or disabled hint " +
+		"dispatcher) are a known operational failure of Dynamo-style stores, and why Dynamo " +
+		"(§4.7) adds Merkle-tree anti-entropy on top of hinted handoff. Scenarios " +
+		"dynamo/lost-hints and dynamo/sloppy-quorum."},
 }
 
 // ErrUnknownBug is returned (wrapped) for a bug name not in Bugs.

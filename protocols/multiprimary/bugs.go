@@ -20,8 +20,9 @@ var Bugs = []protocols.Bug{
 		"tie-break: of two writes stamped in the same millisecond at two servers, each server keeps " +
 		"whichever reached it first, and the replicas disagree for good (until a later write). " +
 		"merge catches a server whose value is not the highest stamp it has seen; convergence the " +
-		"divergence. Cassandra breaks equal-timestamp ties by comparing values for exactly this " +
-		"reason (CASSANDRA-6123 and the LWW tie discussions). Scenario multi-primary/lww-tie."},
+		"divergence. Every LWW store needs a deterministic tie-break for exactly this reason " +
+		"(Cassandra documents that of two writes with one timestamp the greater value wins). " +
+		"Scenario multi-primary/lww-tie."},
 	{Name: BugDropSibling, Description: "On merging a version from a peer that is concurrent with the " +
 		"siblings held, a server replaces them instead of keeping both: a version vector store " +
 		"that silently turns into last-arrival-wins. An acknowledged write vanishes without any " +
