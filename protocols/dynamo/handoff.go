@@ -9,13 +9,21 @@ import (
 // Hinted handoff and anti-entropy: how replicas that missed writes catch
 // up without any client reading the key.
 
-// keepHint stores a write for its home replica, durably, unless the same
-// hint is already held.
+// keepHint stores a write for its home replica, durably. One hint per
+// (home, key) is enough: a newer version supersedes an older one (which is
+// dropped as if delivered), and one not newer than the hint held adds
+// nothing.
 func (n *node) keepHint(h hint) {
-	for _, x := range n.hints {
-		if x == h {
+	for i, x := range n.hints {
+		if x.home != h.home || x.key != h.key {
+			continue
+		}
+		if !x.version.Less(h.version) {
 			return
 		}
+		n.dropHint(x)
+		n.hints = slices.Delete(n.hints, i, i+1)
+		break
 	}
 	n.hints = append(n.hints, h)
 	n.out.Persist(HintRecord{Home: h.home, Key: h.key, Version: h.version, Value: h.value})
@@ -43,11 +51,17 @@ func (n *node) handoffAck(from protocols.NodeID, m HandoffAck) {
 		if h.home != from || h.key != m.Key || m.Version.Less(h.version) {
 			return false
 		}
-		n.out.Persist(HintDone{Home: h.home, Key: h.key, Version: h.version})
-		n.out.Note(Delivered{Home: h.home, Key: h.key, Version: h.version})
+		n.dropHint(h)
 		n.out.Probe(ProbeHandoff)
 		return true
 	})
+}
+
+// dropHint records that a hint is no longer needed: its home replica has
+// it, or a newer hint for the same home and key replaced it.
+func (n *node) dropHint(h hint) {
+	n.out.Persist(HintDone{Home: h.home, Key: h.key, Version: h.version})
+	n.out.Note(Delivered{Home: h.home, Key: h.key, Version: h.version})
 }
 
 // sync starts an anti-entropy round with one other home replica of some

@@ -34,8 +34,9 @@ func (n Hinted) String() string {
 	return string(n.Version.appendText(b))
 }
 
-// Delivered is the Note a server emits when it drops a hint its home
-// replica acknowledged.
+// Delivered is the Note a server emits when it drops a hint: its home
+// replica acknowledged it, or a newer hint for the same home and key
+// replaced it.
 type Delivered struct {
 	Home    protocols.NodeID
 	Key     string
