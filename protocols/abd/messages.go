@@ -54,37 +54,50 @@ func (Store) Kind() string { return "Store" }
 func (StoreAck) Kind() string { return "StoreAck" }
 
 // String renders the message as Query{#1.1 k1}.
-func (m Query) String() string {
-	b := appendHead(nil, "Query", m.ID, m.Key)
-	return string(append(b, '}'))
+func (m Query) String() string { return text(m) }
+
+// AppendText appends the String form to b (encoding.TextAppender), which
+// the simulator's trace uses without allocating.
+func (m Query) AppendText(b []byte) ([]byte, error) {
+	return append(appendHead(b, "Query", m.ID, m.Key), '}'), nil
 }
 
 // String renders the message as QueryReply{#1.1 k1 6:c1#7 "c1.7"}.
-func (m QueryReply) String() string {
-	b := appendHead(nil, "QueryReply", m.ID, m.Key)
-	b = append(b, ' ')
-	b = m.Tag.appendText(b)
-	b = append(b, ' ')
-	b = strconv.AppendQuote(b, m.Value)
-	return string(append(b, '}'))
+func (m QueryReply) String() string { return text(m) }
+
+// AppendText appends the String form to b (encoding.TextAppender).
+func (m QueryReply) AppendText(b []byte) ([]byte, error) {
+	b = append(appendHead(b, "QueryReply", m.ID, m.Key), ' ')
+	b = append(m.Tag.appendText(b), ' ')
+	return append(strconv.AppendQuote(b, m.Value), '}'), nil
 }
 
 // String renders the message as Store{#1.2 k1 6:c1#7 "c1.7"}.
-func (m Store) String() string {
-	b := appendHead(nil, "Store", m.ID, m.Key)
-	b = append(b, ' ')
-	b = m.Tag.appendText(b)
-	b = append(b, ' ')
-	b = strconv.AppendQuote(b, m.Value)
-	return string(append(b, '}'))
+func (m Store) String() string { return text(m) }
+
+// AppendText appends the String form to b (encoding.TextAppender).
+func (m Store) AppendText(b []byte) ([]byte, error) {
+	b = append(appendHead(b, "Store", m.ID, m.Key), ' ')
+	b = append(m.Tag.appendText(b), ' ')
+	return append(strconv.AppendQuote(b, m.Value), '}'), nil
 }
 
 // String renders the message as StoreAck{#1.2 k1 6:c1#7}.
-func (m StoreAck) String() string {
-	b := appendHead(nil, "StoreAck", m.ID, m.Key)
-	b = append(b, ' ')
-	b = m.Tag.appendText(b)
-	return string(append(b, '}'))
+func (m StoreAck) String() string { return text(m) }
+
+// AppendText appends the String form to b (encoding.TextAppender).
+func (m StoreAck) AppendText(b []byte) ([]byte, error) {
+	b = append(appendHead(b, "StoreAck", m.ID, m.Key), ' ')
+	return append(m.Tag.appendText(b), '}'), nil
+}
+
+// text renders a message through its AppendText.
+func text(m interface {
+	AppendText([]byte) ([]byte, error)
+}) string {
+	var buf [96]byte
+	b, _ := m.AppendText(buf[:0])
+	return string(b)
 }
 
 // appendHead writes KIND{#ID KEY. A phase ID prints as incarnation.count.

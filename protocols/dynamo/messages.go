@@ -101,16 +101,28 @@ func (Digest) Kind() string { return "Digest" }
 func (Sync) Kind() string { return "Sync" }
 
 // String renders the message as Read{#1.4 k1}.
-func (m Read) String() string { return string(append(head(nil, "Read", m.ID, m.Key), '}')) }
+func (m Read) String() string { return text(m) }
+
+// AppendText appends the String form to b (encoding.TextAppender), which
+// the simulator's trace uses without allocating.
+func (m Read) AppendText(b []byte) ([]byte, error) {
+	return append(head(b, "Read", m.ID, m.Key), '}'), nil
+}
 
 // String renders the message as ReadReply{#1.4 k1 6:c1#7 "c1.7"}.
-func (m ReadReply) String() string {
-	return string(append(versioned(head(nil, "ReadReply", m.ID, m.Key), m.Version, m.Value), '}'))
+func (m ReadReply) String() string { return text(m) }
+
+// AppendText appends the String form to b (encoding.TextAppender).
+func (m ReadReply) AppendText(b []byte) ([]byte, error) {
+	return append(versioned(head(b, "ReadReply", m.ID, m.Key), m.Version, m.Value), '}'), nil
 }
 
 // String renders the message as Write{#1.5 k1 6:c1#7 "c1.7" hint=n2 repair}.
-func (m Write) String() string {
-	b := versioned(head(nil, "Write", m.ID, m.Key), m.Version, m.Value)
+func (m Write) String() string { return text(m) }
+
+// AppendText appends the String form to b (encoding.TextAppender).
+func (m Write) AppendText(b []byte) ([]byte, error) {
+	b = versioned(head(b, "Write", m.ID, m.Key), m.Version, m.Value)
 	if m.Hint != "" {
 		b = append(b, " hint="...)
 		b = append(b, m.Hint...)
@@ -118,13 +130,25 @@ func (m Write) String() string {
 	if m.Repair {
 		b = append(b, " repair"...)
 	}
-	return string(append(b, '}'))
+	return append(b, '}'), nil
 }
 
 // String renders the message as WriteAck{#1.5 k1 6:c1#7}.
-func (m WriteAck) String() string {
-	b := append(head(nil, "WriteAck", m.ID, m.Key), ' ')
-	return string(append(m.Version.appendText(b), '}'))
+func (m WriteAck) String() string { return text(m) }
+
+// AppendText appends the String form to b (encoding.TextAppender).
+func (m WriteAck) AppendText(b []byte) ([]byte, error) {
+	b = append(head(b, "WriteAck", m.ID, m.Key), ' ')
+	return append(m.Version.appendText(b), '}'), nil
+}
+
+// text renders a message through its AppendText.
+func text(m interface {
+	AppendText([]byte) ([]byte, error)
+}) string {
+	var buf [96]byte
+	b, _ := m.AppendText(buf[:0])
+	return string(b)
 }
 
 // String renders the message as Handoff{k1 6:c1#7 "c1.7"}.

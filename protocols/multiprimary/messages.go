@@ -1,7 +1,5 @@
 package multiprimary
 
-import "strings"
-
 // Update pushes one new version of a key to a peer, as soon as a server
 // accepts a write. It is sent once; anti-entropy repairs what is lost.
 type Update struct {
@@ -26,28 +24,44 @@ func (Update) Kind() string { return "Update" }
 func (State) Kind() string { return "State" }
 
 // String renders the message as Update{k1 [c1:7]="c1.7"}.
-func (m Update) String() string { return "Update{" + m.Key + " " + m.Version.String() + "}" }
+func (m Update) String() string { return text(m) }
+
+// AppendText appends the String form to b (encoding.TextAppender), which
+// the simulator's trace uses without allocating.
+func (m Update) AppendText(b []byte) ([]byte, error) {
+	b = append(append(append(b, "Update{"...), m.Key...), ' ')
+	return append(m.Version.appendText(b), '}'), nil
+}
 
 // String renders the message as State{k1=[c1:7]="c1.7"|[c2:4]="c2.4" k2=... reply}.
-func (m State) String() string {
-	var b strings.Builder
-	b.WriteString("State{")
+func (m State) String() string { return text(m) }
+
+// AppendText appends the String form to b (encoding.TextAppender).
+func (m State) AppendText(b []byte) ([]byte, error) {
+	b = append(b, "State{"...)
 	for i, k := range m.Keys {
 		if i > 0 {
-			b.WriteByte(' ')
+			b = append(b, ' ')
 		}
-		b.WriteString(k)
-		b.WriteByte('=')
+		b = append(append(b, k...), '=')
 		for j, v := range m.Versions[i] {
 			if j > 0 {
-				b.WriteByte('|')
+				b = append(b, '|')
 			}
-			b.WriteString(v.String())
+			b = v.appendText(b)
 		}
 	}
 	if m.Reply {
-		b.WriteString(" reply")
+		b = append(b, " reply"...)
 	}
-	b.WriteByte('}')
-	return b.String()
+	return append(b, '}'), nil
+}
+
+// text renders a message through its AppendText.
+func text(m interface {
+	AppendText([]byte) ([]byte, error)
+}) string {
+	var buf [128]byte
+	b, _ := m.AppendText(buf[:0])
+	return string(b)
 }

@@ -25,8 +25,12 @@ func (s Stamp) Compare(t Stamp) int {
 }
 
 // String renders the stamp as 1234ms:c1#7.
-func (s Stamp) String() string {
-	return strconv.FormatInt(s.Millis, 10) + "ms:" + s.Writer
+func (s Stamp) String() string { return string(s.appendText(nil)) }
+
+func (s Stamp) appendText(b []byte) []byte {
+	b = strconv.AppendInt(b, s.Millis, 10)
+	b = append(b, "ms:"...)
+	return append(b, s.Writer...)
 }
 
 // Dot is one server's entry in a version vector.
@@ -82,17 +86,18 @@ func (v VV) With(node protocols.NodeID, n uint64) VV { return v.Merge(VV{{Node: 
 
 // String renders the vector as c1:3,c2:5 (empty for the empty vector).
 // It is also the context string clients carry.
-func (v VV) String() string {
-	var b strings.Builder
+func (v VV) String() string { return string(v.appendText(nil)) }
+
+func (v VV) appendText(b []byte) []byte {
 	for i, d := range v {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.WriteString(string(d.Node))
-		b.WriteByte(':')
-		b.WriteString(strconv.FormatUint(d.N, 10))
+		b = append(b, d.Node...)
+		b = append(b, ':')
+		b = strconv.AppendUint(b, d.N, 10)
 	}
-	return b.String()
+	return b
 }
 
 // ParseVV reads a vector written by String; anything malformed reads as
@@ -122,11 +127,17 @@ type Version struct {
 }
 
 // String renders the version as 1234ms:c1#7="c1.7" or [c1:7,c2:1]="c1.7".
-func (v Version) String() string {
+func (v Version) String() string { return string(v.appendText(nil)) }
+
+func (v Version) appendText(b []byte) []byte {
 	if v.VV != nil {
-		return "[" + v.VV.String() + "]=" + strconv.Quote(v.Value)
+		b = append(b, '[')
+		b = append(v.VV.appendText(b), ']')
+	} else {
+		b = v.Stamp.appendText(b)
 	}
-	return v.Stamp.String() + "=" + strconv.Quote(v.Value)
+	b = append(b, '=')
+	return strconv.AppendQuote(b, v.Value)
 }
 
 // same reports whether a and b are the same version (same stamp or vector;
