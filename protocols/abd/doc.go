@@ -20,13 +20,17 @@
 // linearizability check catches (scenario abd/append-not-atomic); so the
 // default workload mix is 1:1:0, gets and puts only.
 //
-// Clients give up after one timeout (workload give-up 1, the default, and
-// the only value accepted): ABD has no at-most-once layer across
-// coordinators, so a write retried at a second coordinator would be a
-// second write with its own tag, which could land after the first attempt
-// completed and overwrite later writes. An abandoned operation stays
-// indeterminate, which is exactly what it is. Each coordinator executes a
-// (client, seq) at most once, remembering the latest it served durably.
+// ABD has no at-most-once layer shared by its servers, so a write retried
+// at a second coordinator would be a second write with its own tag, which
+// could land after the first attempt completed and overwrite later writes.
+// Clients therefore retry at the same coordinator (kv.ClientOptions.
+// RetrySame), which executes a (client, seq) at most once, remembering the
+// latest it took on durably, and answers a retry of a decided operation
+// with its cached reply. A coordinator whose query phase gets no majority
+// within abort-after gives up and sends the client elsewhere (kv's
+// NotLeader without a hint): nothing was stored, so the retry elsewhere is
+// safe. A client gives up on an operation after give-up timeouts (default
+// 10); it then stays indeterminate, which is exactly what it is.
 //
 // abd imports protocols, protocols/kv and clock, never sim, net or
 // scenarios.
