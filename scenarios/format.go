@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dsimlab/dsim/checker/consistency"
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/net"
 	"github.com/dsimlab/dsim/sim"
@@ -48,6 +49,7 @@ type Scenario struct {
 	Workload []Setting      // client workload settings
 	Bug      string
 	Expect   Expectation
+	Model    string      // the consistency model the client history must keep; "": the protocol's promise
 	Chaos    string      // "swarm": each seed draws its own random fault schedule on top of Faults
 	ChaosOf  []string    // the fault classes the swarm may draw from; empty: all of them
 	Faults   []sim.Fault // with At set, in file order
@@ -229,14 +231,8 @@ func init() {
 			s.Bug = l.args[0]
 			return nil
 		}},
-		"expect": {once: true, parse: func(s *Scenario, l directiveLine) error {
-			if len(l.args) != 2 || (l.args[0] != "violation" && l.args[0] != "probe") {
-				return fmt.Errorf("expect: want \"expect violation KIND\" or \"expect probe NAME\"")
-			}
-			s.Expect = Expectation{Kind: l.args[0], Name: l.args[1]}
-			return nil
-		}},
-		"chaos": {once: true, parse: parseChaos},
+		"expect": {parse: parseExpect},
+		"chaos":  {once: true, parse: parseChaos},
 		// "byzantine n4 silent" is "at 0s byzantine n4 silent".
 		"byzantine": {parse: func(s *Scenario, l directiveLine) error {
 			return s.addFault(append([]string{"0s", l.key}, l.args...), l.line)
@@ -268,6 +264,35 @@ func addSetting(list *[]Setting, l directiveLine) error {
 		}
 	}
 	*list = append(*list, st)
+	return nil
+}
+
+// parseExpect reads "expect violation KIND", "expect probe NAME" (one of
+// the two per file) and "expect model MODEL" (the consistency the
+// scenario's client history must keep).
+func parseExpect(s *Scenario, l directiveLine) error {
+	usage := fmt.Errorf("expect: want \"expect violation KIND\", \"expect probe NAME\" or \"expect model MODEL\"")
+	if len(l.args) != 2 {
+		return usage
+	}
+	switch l.args[0] {
+	case "violation", "probe":
+		if s.Expect.Kind != "" {
+			return fmt.Errorf("expect: one expect violation or probe per scenario (already %s)", s.Expect)
+		}
+		s.Expect = Expectation{Kind: l.args[0], Name: l.args[1]}
+	case "model":
+		if s.Model != "" {
+			return fmt.Errorf("expect model is set twice")
+		}
+		m, err := consistency.ParseModel(l.args[1])
+		if err != nil {
+			return fmt.Errorf("expect model: %w", err)
+		}
+		s.Model = string(m)
+	default:
+		return usage
+	}
 	return nil
 }
 
@@ -398,6 +423,9 @@ func Format(s *Scenario) string {
 	}
 	if s.Expect.Kind != "" {
 		p("expect   %s", s.Expect)
+	}
+	if s.Model != "" {
+		p("expect   model %s", s.Model)
 	}
 	if s.Chaos != "" {
 		p("chaos    %s", strings.Join(append([]string{s.Chaos}, s.ChaosOf...), " "))

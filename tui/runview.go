@@ -246,7 +246,7 @@ func (m *runView) key(msg tea.KeyMsg) tea.Cmd {
 		} else {
 			m.savedAt = m.sess.injections
 			path = showPath(path)
-			m.setFlash(fmt.Sprintf("saved %s · dsim run %s replays this run exactly", path, path), false)
+			m.setFlash(fmt.Sprintf("saved %s · %s run %s replays this run exactly", path, scenarios.Command, scenarios.ShellQuote(path)), false)
 		}
 	case key.Matches(msg, k.Goto):
 		m.pause()
