@@ -122,17 +122,3 @@ func (n *node) Status() protocols.Status {
 	fields = append(fields, protocols.Field{Name: "ops", Value: strconv.Itoa(len(n.ops))})
 	return protocols.Status{Role: role, Commit: n.stores, Fields: fields}
 }
-
-// KVState returns the value this server holds for every key it has a
-// register for: its replica state, as the consistency ladder's eventual
-// rung reads replicas after healing (checker/consistency.CheckEventual).
-// ABD does not converge replicas by itself (a server that missed a store
-// catches up only when a later operation stores to it), so states may
-// differ; what every majority read returns is the same.
-func (n *node) KVState() map[string]string {
-	out := make(map[string]string, len(n.regs))
-	for _, r := range n.regs {
-		out[r.key] = r.value
-	}
-	return out
-}

@@ -41,6 +41,8 @@ type node struct {
 	phases  uint64
 	ops     []*op
 	ticking bool
+
+	registry *registry // the run's servers, for KVState only
 }
 
 type entry struct {
@@ -64,10 +66,11 @@ func New(opts Options, servers int) protocols.Factory {
 	}
 	opts = opts.withDefaults(servers)
 	b, _ := parseBug(opts.Bug)
+	reg := &registry{nodes: map[protocols.NodeID]*node{}}
 	return func(cfg protocols.Config) protocols.Node {
 		n := &node{
 			id: cfg.ID, servers: protocols.SortIDs(append([]protocols.NodeID{cfg.ID}, cfg.Peers...)),
-			opts: opts, bugs: b, rand: cfg.Rand,
+			opts: opts, bugs: b, rand: cfg.Rand, registry: reg,
 			served: map[protocols.NodeID]uint64{}, replies: map[protocols.NodeID]kv.Reply{}, storing: map[protocols.NodeID]uint64{},
 		}
 		for _, r := range cfg.Store {
@@ -89,6 +92,7 @@ func New(opts Options, servers int) protocols.Factory {
 				n.inc = max(n.inc, r.N)
 			}
 		}
+		reg.nodes[cfg.ID] = n
 		return n
 	}
 }
@@ -203,18 +207,53 @@ func (n *node) Status() protocols.Status {
 	return protocols.Status{Role: role, Commit: n.writes, Fields: fields}
 }
 
-// KVState returns this server's own store for the keys it is a home
-// replica of, as the consistency ladder's eventual rung reads replicas
-// after healing (checker/consistency.CheckEventual). A key this server is
-// not a home replica of is absent: replicas are per key here, so a runner
-// building the ladder's replica → key → value map should take each key
-// from its home replicas only.
+// HoldsKey reports whether this server is one of key's N home replicas:
+// Dynamo's replicas are per key.
+func (n *node) HoldsKey(key string) bool { return n.isHome(key) }
+
+// KVState implements kv.Replica, for the eventual-convergence check after
+// healing, which compares every server's copy of every key. Dynamo
+// replicates each key on its N home replicas only, so a server reports its
+// own store for the keys it is home for, and for every other key the copy
+// of that key's first home replica (the cluster's registry, a checker-side
+// view that Step never reads): the check then compares each key across its
+// home replicas, which is what Dynamo promises. A runner that knows of
+// partial replicas (HoldsKey) can compare holders directly.
 func (n *node) KVState() map[string]string {
 	out := map[string]string{}
-	for _, e := range n.entries {
-		if n.isHome(e.key) {
-			out[e.key] = e.value
+	keys := map[string]bool{}
+	for _, peer := range n.registry.nodes {
+		for _, e := range peer.entries {
+			keys[e.key] = true
+		}
+	}
+	for k := range keys {
+		holder := n
+		if !n.isHome(k) {
+			holder = n.registry.firstHome(k, n.servers, n.opts.N)
+		}
+		if holder == nil {
+			continue
+		}
+		if e := holder.lookup(k); e != nil && e.value != "" {
+			out[k] = e.value
 		}
 	}
 	return out
+}
+
+// registry is one run's servers, for KVState only: a checker-facing view,
+// never read by Step. A restarted server replaces its entry.
+type registry struct {
+	nodes map[protocols.NodeID]*node
+}
+
+// firstHome returns the first registered home replica of key.
+func (r *registry) firstHome(key string, servers []protocols.NodeID, n int) *node {
+	for _, id := range Preference(servers, key)[:n] {
+		if x := r.nodes[id]; x != nil {
+			return x
+		}
+	}
+	return nil
 }

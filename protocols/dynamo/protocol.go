@@ -100,6 +100,7 @@ func build(s protocols.Setup) (protocols.Wiring, error) {
 		return protocols.Wiring{}, fmt.Errorf("%w: workload give-up 0: clients retry at the same coordinator, so they must give up on it some time", ErrBadOptions)
 	}
 	co.RetrySame = true
+	co.StopAt = quiescence(s)
 	if err := o.Validate(n); err != nil {
 		return protocols.Wiring{}, err
 	}
@@ -110,4 +111,16 @@ func build(s protocols.Setup) (protocols.Wiring, error) {
 	fresh := check == "on" || check == "auto" && d.R+d.W > d.N && d.Strict
 	checks := Checks(o, s.Servers, fresh, min(2*clock.Second, s.Healing/2))
 	return protocols.Wiring{Server: New(o, n), Client: kv.NewClient(co), Checks: checks}, nil
+}
+
+// quiescence is when clients stop issuing operations: the middle of the
+// healing phase, the time from which the eventual-convergence check wants
+// every read to return the final state. The store then has half the
+// healing phase to settle (anti-entropy, hinted handoff). Zero without a
+// healing phase: nothing is judged then.
+func quiescence(s protocols.Setup) clock.Time {
+	if s.Healing <= 0 {
+		return 0
+	}
+	return s.HealingStart().Add(s.Healing / 2)
 }

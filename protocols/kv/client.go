@@ -65,6 +65,13 @@ type ClientOptions struct {
 	// deduplicates retries of its own operations. False: retry at the next
 	// server, as leader-based protocols want.
 	RetrySame bool
+	// StopAt, if set, is the time of the client's local clock from which it
+	// issues no new operation (the one outstanding still completes). A
+	// protocol that promises only eventual convergence sets it to the
+	// run's quiescence (the middle of the healing phase), after which the
+	// replicas must settle and every read return the final state. Zero
+	// means never stop.
+	StopAt clock.Time
 }
 
 // Target says which server a client sends a new operation to first.
@@ -116,6 +123,8 @@ func (o ClientOptions) Validate() error {
 		return fmt.Errorf("%w: MaxOps %d is negative", ErrBadClientOptions, o.MaxOps)
 	case o.ReplyQuorum < 0:
 		return fmt.Errorf("%w: ReplyQuorum %d is negative", ErrBadClientOptions, o.ReplyQuorum)
+	case o.StopAt < 0:
+		return fmt.Errorf("%w: StopAt %d is negative", ErrBadClientOptions, o.StopAt)
 	case o.GiveUpAfter < 0:
 		return fmt.Errorf("%w: GiveUpAfter %d is negative", ErrBadClientOptions, o.GiveUpAfter)
 	case o.Target != "" && !slices.Contains(targets, o.Target):
@@ -200,9 +209,10 @@ type client struct {
 	home    protocols.NodeID   // the sticky mode's home server
 	out     *protocols.Effects // set during Step only
 
-	seq      uint64 // the latest sequence number used
-	reserved uint64 // sequence numbers up to here are covered by a SeqBlock record
-	done     int    // operations completed by this incarnation
+	seq      uint64     // the latest sequence number used
+	reserved uint64     // sequence numbers up to here are covered by a SeqBlock record
+	done     int        // operations completed by this incarnation
+	now      clock.Time // the local clock at the input being handled
 
 	busy    bool    // an operation is outstanding
 	req     Request // the outstanding operation
@@ -223,6 +233,7 @@ type ack struct {
 // Step implements protocols.Node.
 func (c *client) Step(in protocols.Input, out *protocols.Effects) {
 	c.out = out
+	c.now = in.Now
 	defer func() { c.out = nil }()
 	switch in.Kind {
 	case protocols.Start:
@@ -276,7 +287,7 @@ func (c *client) next() {
 }
 
 func (c *client) issue() {
-	if c.busy || (c.opts.MaxOps > 0 && c.done >= c.opts.MaxOps) {
+	if c.busy || (c.opts.MaxOps > 0 && c.done >= c.opts.MaxOps) || (c.opts.StopAt > 0 && c.now >= c.opts.StopAt) {
 		return
 	}
 	c.seq++

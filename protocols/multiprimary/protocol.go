@@ -69,6 +69,7 @@ func build(s protocols.Setup) (protocols.Wiring, error) {
 	} else if co.Mix.Append > 0 {
 		return protocols.Wiring{}, fmt.Errorf("%w: workload mix %d:%d:%d: multi-primary serves gets and puts only (append must be 0)", ErrBadOptions, co.Mix.Get, co.Mix.Put, co.Mix.Append)
 	}
+	co.StopAt = quiescence(s)
 	if err := o.Validate(); err != nil {
 		return protocols.Wiring{}, err
 	}
@@ -77,4 +78,15 @@ func build(s protocols.Setup) (protocols.Wiring, error) {
 	}
 	checks := Checks(o, lost, min(clock.Second, s.Healing/2))
 	return protocols.Wiring{Server: New(o), Client: kv.NewClient(co), Checks: checks}, nil
+}
+
+// quiescence is when clients stop issuing operations: the middle of the
+// healing phase, the time from which the eventual-convergence check wants
+// every read to return the final state. The replicas then have half the
+// healing phase to settle. Zero without a healing phase.
+func quiescence(s protocols.Setup) clock.Time {
+	if s.Healing <= 0 {
+		return 0
+	}
+	return s.HealingStart().Add(s.Healing / 2)
 }
