@@ -41,7 +41,9 @@
 // latest context per key and sends it with its next write of that key
 // (Request.Context), and records a sibling read with EncodeSiblings, the
 // encoding the consistency ladder (checker/consistency) reads. See
-// siblings.go.
+// siblings.go. Stores that promise only eventual convergence stop their
+// clients at the run's quiescence point (ClientOptions.StopAt), after which
+// the replicas must settle.
 //
 // kv imports only protocols, clock and the standard library.
 package kv
