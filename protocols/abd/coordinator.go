@@ -21,12 +21,13 @@ import (
 
 // op is one client operation in flight at its coordinator.
 type op struct {
-	client protocols.NodeID
-	seq    uint64
-	kv     kv.Op
-	phase  uint8  // 1 query, 2 store
-	id     uint64 // the current phase's ID
-	ticks  int    // resend ticks since the operation began
+	client  protocols.NodeID
+	seq     uint64
+	kv      kv.Op
+	phase   uint8  // 1 query, 2 store
+	attempt uint32 // the client's send that started it (kv Request.Attempt)
+	id      uint64 // the current phase's ID
+	ticks   int    // resend ticks since the operation began
 	// Phase 1: the servers that answered, and the highest tag and its value.
 	answered []protocols.NodeID
 	best     Tag
@@ -37,42 +38,66 @@ type op struct {
 	value string
 }
 
-// request starts a client's operation, unless this server already took it
-// on (a retry, or a duplicated or late copy: executing it again could apply
-// a put after later writes). Clients retry at the same server
-// (kv.ClientOptions.RetrySame), so a lost request or reply costs a retry,
-// not an abandoned operation.
+// request starts a client's operation, or answers a retry of one this
+// server took on. Executing an operation twice could apply a put after
+// later writes, so a retry is run again only when every earlier attempt is
+// certainly dead:
+//
+//   - a newer operation of the client: take it on;
+//   - an older one, or the latest while it is in flight: ignore it;
+//   - the latest, decided: send the answer again (it was lost);
+//   - the latest, past its query phase (a Storing record) but forgotten in
+//     a crash: finish its store phase again, with the same tag and value
+//     (idempotent);
+//   - the latest, given up in its query phase or forgotten in a crash
+//     before storing anything: a fresh retry (a higher Attempt than any
+//     copy this server saw) runs it again, since the client leaves a
+//     server only when told to (kv NotLeader, after an abort) and so no
+//     other attempt is alive; a late copy of an earlier send is refused.
+//
+// Clients retry at the same server (kv.ClientOptions.RetrySame), so a lost
+// request or reply costs a retry, not an abandoned operation.
 func (n *node) request(r kv.Request) {
-	if last := n.served[r.Client]; r.Seq <= last {
-		rep, answered := n.replies[r.Client]
-		answered = answered && rep.Seq == r.Seq
-		switch {
-		case r.Seq < last:
+	last := n.served[r.Client]
+	switch {
+	case r.Seq < last:
+		n.out.Probe(ProbeDuplicateReq)
+		return
+	case r.Seq == last:
+		if n.inFlight(r.Client, r.Seq) {
 			n.out.Probe(ProbeDuplicateReq)
-		case answered && rep.Status == kv.OK:
-			// A retry of a decided operation: its answer was lost.
+			return
+		}
+		if rep, ok := n.replies[r.Client]; ok && rep.Seq == r.Seq && rep.Status == kv.OK {
 			n.out.Probe(ProbeReplyResent)
 			n.out.Send(r.Client, rep)
-		case answered:
-			// Refused once already: say nothing, so that a client every
-			// server refused times out and gives up rather than circling
-			// the servers for ever.
-			n.out.Probe(ProbeDuplicateReq)
-		case n.lost(r):
-			// Taken on by an earlier incarnation, forgotten in a crash,
-			// and certainly without effect: send the client elsewhere.
-			n.refuse(r.Client, r.Seq)
-		default:
-			n.out.Probe(ProbeDuplicateReq) // in flight, or a write that may still land
+			return
 		}
-		return
+		if st := n.storing[r.Client]; st.Seq == r.Seq {
+			n.out.Probe(ProbeResume)
+			o := &op{client: r.Client, seq: r.Seq, kv: r.Op, attempt: r.Attempt}
+			n.ops = append(n.ops, o)
+			n.beginStore(o, st.Tag, st.Value)
+			n.arm()
+			return
+		}
+		if r.Attempt <= n.attempts[r.Client] {
+			n.refuse(r.Client, r.Seq, r.Attempt) // a late copy of a send this server already gave up on
+			return
+		}
+		n.out.Probe(ProbeRestart)
 	}
-	n.served[r.Client] = r.Seq
-	n.out.Persist(Served{Client: r.Client, Seq: r.Seq})
-	o := &op{client: r.Client, seq: r.Seq, kv: r.Op}
+	n.served[r.Client], n.attempts[r.Client] = r.Seq, r.Attempt
+	n.out.Persist(Served{Client: r.Client, Seq: r.Seq, Attempt: r.Attempt})
+	o := &op{client: r.Client, seq: r.Seq, kv: r.Op, attempt: r.Attempt}
 	n.ops = append(n.ops, o)
 	n.beginQuery(o)
 	n.arm()
+}
+
+// inFlight reports whether the client's operation seq is in flight here.
+func (n *node) inFlight(client protocols.NodeID, seq uint64) bool {
+	return slices.ContainsFunc(n.ops, func(o *op) bool { return o.client == client && o.seq == seq })
 }
 
 func (n *node) nextPhase() uint64 {
@@ -87,23 +112,11 @@ func (n *node) beginQuery(o *op) {
 	n.queryReply(n.id, n.query(Query{ID: o.id, Key: o.kv.Key}))
 }
 
-// lost reports whether the retried request r was taken on by an earlier
-// incarnation of this server (which forgot it in a crash) and certainly
-// had no effect: it is not in flight now, and it is a read or a write that
-// never reached its store phase.
-func (n *node) lost(r kv.Request) bool {
-	for _, o := range n.ops {
-		if o.client == r.Client && o.seq == r.Seq {
-			return false
-		}
-	}
-	return !r.Op.IsWrite() || n.storing[r.Client] < r.Seq
-}
-
 func (n *node) beginStore(o *op, tag Tag, value string) {
 	if o.kv.IsWrite() {
-		n.storing[o.client] = o.seq
-		n.out.Persist(Storing{Client: o.client, Seq: o.seq})
+		st := Storing{Client: o.client, Seq: o.seq, Tag: tag, Value: value}
+		n.storing[o.client] = st
+		n.out.Persist(st)
 	}
 	o.phase, o.id, o.answered = 2, n.nextPhase(), o.answered[:0]
 	o.tag, o.value = tag, value
@@ -224,19 +237,14 @@ func (n *node) arm() {
 }
 
 // tick resends every phase's message to the servers that have not answered
-// it, gives up on operations that have not heard from a majority in their
-// query phase for AbortAfter, and forgets operations older than OpTimeout.
+// it, and gives up on operations that have not heard from a majority in
+// their query phase for AbortAfter. A store phase is never given up: its
+// tag may already be on some server, and the client waits for its answer.
 func (n *node) tick() {
-	limit := int(n.opts.OpTimeout / n.opts.Resend)
 	abort := max(1, int(n.opts.AbortAfter/n.opts.Resend))
 	for _, o := range slices.Clone(n.ops) {
 		o.ticks++
-		switch {
-		case o.ticks > limit:
-			n.out.Probe(ProbeOpExpired)
-			n.remove(o)
-			continue
-		case o.phase == 1 && o.ticks >= abort:
+		if o.phase == 1 && o.ticks >= abort {
 			n.abort(o)
 			continue
 		}
@@ -253,18 +261,19 @@ func (n *node) tick() {
 // certainly not taken effect and the client may safely retry it at
 // another server. The answer saying so is kv's NotLeader without a hint
 // ("this server cannot serve it; try another"), which moves the generic
-// client on to the next server after its backoff. It is kept and sent
-// again if the client retries here.
+// client on to the next server after its backoff. A later fresh retry
+// here runs the operation again.
 func (n *node) abort(o *op) {
 	n.out.Probe(ProbeAbort)
-	n.refuse(o.client, o.seq)
+	n.attempts[o.client] = max(n.attempts[o.client], o.attempt)
+	n.refuse(o.client, o.seq, o.attempt)
 	n.remove(o)
 }
 
-// refuse tells a client that its operation seq had no effect here and
-// should go to another server.
-func (n *node) refuse(client protocols.NodeID, seq uint64) {
-	reply := kv.Reply{Seq: seq, Status: kv.NotLeader}
-	n.out.Send(client, reply)
-	n.replies[client] = reply
+// refuse tells a client that its send attempt of operation seq had no
+// effect here and should go to another server. Naming the send matters: a
+// refusal that arrives after the client sent a fresh retry here, which
+// this server may be running, must not move the client on.
+func (n *node) refuse(client protocols.NodeID, seq uint64, attempt uint32) {
+	n.out.Send(client, kv.Reply{Seq: seq, Status: kv.NotLeader, Attempt: attempt})
 }

@@ -22,15 +22,16 @@ type node struct {
 	bugs    bugs
 	out     *protocols.Effects // set during Step only
 
-	regs    []register                    // the registers, sorted by key
-	stores  int                           // values replaced, this incarnation
-	served  map[protocols.NodeID]uint64   // the latest request served per client
-	replies map[protocols.NodeID]kv.Reply // the answer to it, once decided (lost on a crash)
-	storing map[protocols.NodeID]uint64   // the latest write per client that reached its store phase
-	inc     uint64                        // this incarnation's number
-	phases  uint64                        // phase IDs issued this incarnation
-	ops     []*op                         // operations in flight, oldest first
-	ticking bool                          // the resend timer is armed
+	regs     []register                    // the registers, sorted by key
+	stores   int                           // values replaced, this incarnation
+	served   map[protocols.NodeID]uint64   // the latest request served per client
+	replies  map[protocols.NodeID]kv.Reply // the answer to it, once decided (lost on a crash)
+	attempts map[protocols.NodeID]uint32   // the latest send of it taken on or given up on
+	storing  map[protocols.NodeID]Storing  // the latest write per client that reached its store phase
+	inc      uint64                        // this incarnation's number
+	phases   uint64                        // phase IDs issued this incarnation
+	ops      []*op                         // operations in flight, oldest first
+	ticking  bool                          // the resend timer is armed
 }
 
 // register is one key's replica: the highest-tagged value this server
@@ -51,7 +52,7 @@ func New(opts Options) protocols.Factory {
 	b, _ := parseBug(opts.Bug)
 	return func(cfg protocols.Config) protocols.Node {
 		all := protocols.SortIDs(append([]protocols.NodeID{cfg.ID}, cfg.Peers...))
-		n := &node{id: cfg.ID, servers: all, quorum: protocols.Quorum(len(all)), opts: opts, bugs: b, served: map[protocols.NodeID]uint64{}, replies: map[protocols.NodeID]kv.Reply{}, storing: map[protocols.NodeID]uint64{}}
+		n := &node{id: cfg.ID, servers: all, quorum: protocols.Quorum(len(all)), opts: opts, bugs: b, served: map[protocols.NodeID]uint64{}, replies: map[protocols.NodeID]kv.Reply{}, attempts: map[protocols.NodeID]uint32{}, storing: map[protocols.NodeID]Storing{}}
 		for _, r := range cfg.Store {
 			switch r := r.(type) {
 			case StoredRecord:
@@ -60,9 +61,13 @@ func New(opts Options) protocols.Factory {
 				reg := n.register(r.Key)
 				reg.tag, reg.value = r.Tag, r.Value
 			case Served:
-				n.served[r.Client] = max(n.served[r.Client], r.Seq)
+				if r.Seq >= n.served[r.Client] {
+					n.served[r.Client], n.attempts[r.Client] = r.Seq, max(n.attempts[r.Client], r.Attempt)
+				}
 			case Storing:
-				n.storing[r.Client] = max(n.storing[r.Client], r.Seq)
+				if r.Seq >= n.storing[r.Client].Seq {
+					n.storing[r.Client] = r
+				}
 			case Incarnation:
 				n.inc = max(n.inc, r.N)
 			}

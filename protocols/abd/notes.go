@@ -53,12 +53,13 @@ const (
 	ProbeNoWriteBack  = "read-one-phase"    // a read's query showed its value on a majority: no write-back needed
 	ProbeTieBreak     = "tag-tie"           // a server held a tag with the same seq as an incoming store's, from another writer
 	ProbeResend       = "resend"            // a coordinator resent a phase's message to servers that had not answered
-	ProbeOpExpired    = "op-expired"        // a coordinator forgot an operation it could not finish in time
 	ProbeDuplicateReq = "duplicate-request" // a coordinator ignored a request it had already served
 	ProbeAppend       = "append-rmw"        // an append was executed as a read-modify-write
 	ProbeReplyResent  = "reply-resent"      // a coordinator answered a retry of a decided operation again
 	ProbeAbort        = "abort"             // a coordinator gave up on a query phase no majority answered and sent the client elsewhere
+	ProbeResume       = "resume"            // a restarted coordinator finished a write's store phase again for a retry
+	ProbeRestart      = "restart"           // a coordinator ran again, for a fresh retry, an operation it had given up on or lost in a crash
 )
 
 // Probes lists the probe names the servers report.
-var Probes = []string{ProbeWriteBack, ProbeNoWriteBack, ProbeTieBreak, ProbeResend, ProbeOpExpired, ProbeDuplicateReq, ProbeAppend, ProbeReplyResent, ProbeAbort}
+var Probes = []string{ProbeWriteBack, ProbeNoWriteBack, ProbeTieBreak, ProbeResend, ProbeDuplicateReq, ProbeAppend, ProbeReplyResent, ProbeAbort, ProbeResume, ProbeRestart}

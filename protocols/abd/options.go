@@ -15,12 +15,6 @@ type Options struct {
 	// servers that have not answered it (messages get lost). Zero means
 	// 20ms, a few round trips.
 	Resend clock.Duration
-	// OpTimeout is how long a coordinator keeps working on an operation
-	// before it forgets it, counted in resend ticks so that a clock jump
-	// does not change it. Zero means 500ms: by then the client has given
-	// up (its timeout is 100ms), and the operation is indeterminate
-	// whether or not it completes.
-	OpTimeout clock.Duration
 	// AbortAfter is how long an operation may wait for a majority to
 	// answer its query phase before the coordinator gives up on it and
 	// tells the client to try another server. Nothing is stored before
@@ -38,12 +32,9 @@ var ErrBadOptions = errors.New("abd: bad options")
 
 // Validate reports options that cannot work.
 func (o Options) Validate() error {
-	d := o.withDefaults()
 	switch {
-	case o.Resend < 0 || o.OpTimeout < 0 || o.AbortAfter < 0:
+	case o.Resend < 0 || o.AbortAfter < 0:
 		return fmt.Errorf("%w: negative duration", ErrBadOptions)
-	case d.OpTimeout < d.Resend:
-		return fmt.Errorf("%w: op timeout %v is below the resend interval %v", ErrBadOptions, d.OpTimeout, d.Resend)
 	}
 	if _, err := parseBug(o.Bug); err != nil {
 		return fmt.Errorf("%w: %w", ErrBadOptions, err)
@@ -57,9 +48,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.AbortAfter == 0 {
 		o.AbortAfter = 60 * clock.Millisecond
-	}
-	if o.OpTimeout == 0 {
-		o.OpTimeout = 500 * clock.Millisecond
 	}
 	return o
 }

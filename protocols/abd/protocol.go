@@ -2,7 +2,6 @@ package abd
 
 import (
 	"embed"
-	"fmt"
 	"slices"
 
 	"github.com/dsimlab/dsim/clock"
@@ -27,7 +26,6 @@ var Protocol = &protocols.Protocol{
 	Options: []protocols.Option{
 		{Name: "resend", Default: "20ms", Help: "how often a coordinator resends a phase's message to the servers that have not answered"},
 		{Name: "abort-after", Default: "60ms", Help: "how long a query phase may wait for a majority before the coordinator gives up and sends the client elsewhere (nothing was stored yet)"},
-		{Name: "op-timeout", Default: "500ms", Help: "how long a coordinator works on an operation before forgetting it (the client gave up long before)"},
 	},
 	Workload:    workload,
 	Consistency: "linearizable",
@@ -56,8 +54,7 @@ var workload = func() []protocols.Option {
 			w[i].Default = "1:1:0"
 			w[i].Help = "get:put:append weights; an append is a read-modify-write over two phases, not atomic"
 		case "give-up":
-			w[i].Default = "10"
-			w[i].Help = "abandon an operation (it stays indeterminate) after this many timeouts at its coordinator, then go to the next server; at least 1, as clients retry at the same coordinator"
+			w[i].Help = "abandon an operation (it stays indeterminate) after this many timeouts at its coordinator, then go to the next server (0: never; a coordinator answers every retry once it is back)"
 		}
 	}
 	return w
@@ -66,18 +63,12 @@ var workload = func() []protocols.Option {
 func build(s protocols.Setup) (protocols.Wiring, error) {
 	o := Options{
 		Resend:     s.Options.Duration("resend", 0),
-		OpTimeout:  s.Options.Duration("op-timeout", 0),
 		AbortAfter: s.Options.Duration("abort-after", 0),
 		Bug:        s.Bug,
 	}
 	co := kv.ReadClientOptions(s.Workload)
 	if _, ok := s.Workload.Raw("mix"); !ok {
 		co.Mix = kv.Mix{Get: 1, Put: 1}
-	}
-	if _, ok := s.Workload.Raw("give-up"); !ok {
-		co.GiveUpAfter = 10
-	} else if co.GiveUpAfter == 0 {
-		return protocols.Wiring{}, fmt.Errorf("%w: workload give-up 0: ABD clients retry at the same coordinator, so they must give up on it some time (a coordinator that crashed forgets operations in flight)", ErrBadOptions)
 	}
 	// A write retried at another coordinator would be a second write, with
 	// its own tag, that may land after the first completed: retry at the

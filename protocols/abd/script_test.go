@@ -20,8 +20,8 @@ import (
 //
 //	cluster n=5 [bug=no-write-back]
 //	    build servers n1..n5 and the test client cx, with all monitors
-//	request to=n1 op=put key=k1 [value=v] [seq=3]
-//	    cx sends a request (seq counts up unless given)
+//	request to=n1 op=put key=k1 [value=v] [seq=3] [attempt=2]
+//	    cx sends a request (seq counts up unless given; attempt 1 unless given)
 //	regs [n1 ...]
 //	    print the servers' registers
 func TestScripts(t *testing.T) {
@@ -126,7 +126,9 @@ func scanRequest(t *testing.T, d *datadriven.TestData, last *uint64) kv.Request 
 	seq := *last + 1
 	d.MaybeScanArgs(t, "seq", &seq)
 	*last = max(*last, seq)
-	r := kv.Request{Client: "cx", Seq: seq}
+	attempt := uint32(1)
+	d.MaybeScanArgs(t, "attempt", &attempt)
+	r := kv.Request{Client: "cx", Seq: seq, Attempt: attempt}
 	switch op {
 	case "get":
 		r.Op = kv.GetOp(key)

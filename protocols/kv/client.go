@@ -217,10 +217,11 @@ type client struct {
 	busy    bool    // an operation is outstanding
 	req     Request // the outstanding operation
 	target  protocols.NodeID
-	hops    int   // redirects followed without waiting
-	tries   int   // attempts of the outstanding operation that timed out
-	backoff bool  // the retry timer is armed
-	acks    []ack // OK replies so far, when ReplyQuorum > 1
+	hops    int    // redirects followed without waiting
+	tries   int    // attempts of the outstanding operation that timed out
+	sends   uint32 // sends of the outstanding operation (Request.Attempt)
+	backoff bool   // the retry timer is armed
+	acks    []ack  // OK replies so far, when ReplyQuorum > 1
 
 	contexts contexts // the latest causal context per key (siblings.go)
 }
@@ -299,7 +300,7 @@ func (c *client) issue() {
 	if c.req.Op.IsWrite() {
 		c.req.Context = c.contexts.get(c.req.Op.Key)
 	}
-	c.busy, c.hops, c.tries, c.acks = true, 0, 0, c.acks[:0]
+	c.busy, c.hops, c.tries, c.sends, c.acks = true, 0, 0, 0, c.acks[:0]
 	switch c.mode {
 	case TargetRandom:
 		c.target = c.servers[c.rand.IntN(len(c.servers))]
@@ -333,6 +334,8 @@ func (c *client) value() string {
 
 // send makes one attempt at the outstanding operation and arms its timeout.
 func (c *client) send() {
+	c.sends++
+	c.req.Attempt = c.sends
 	var m protocols.Message = c.req
 	if c.opts.Adapter != nil {
 		m = c.opts.Adapter.WrapRequest(c.req)
@@ -373,6 +376,9 @@ func (c *client) reply(from protocols.NodeID, r Reply) {
 	case NotLeader:
 		if c.opts.Broadcast || from != c.target {
 			return // another server may still answer; the timeout covers it
+		}
+		if r.Attempt != 0 && r.Attempt != c.sends {
+			return // about an earlier send: the server may be running a later one
 		}
 		if h := r.LeaderHint; h != "" && h != from && c.hops < len(c.servers) && slices.Contains(c.servers, h) {
 			c.out.Probe(ProbeRedirect)

@@ -20,6 +20,12 @@ type Request struct {
 	// siblings can tell which versions the write supersedes. Empty for
 	// gets and for protocols that never return one; opaque to the client.
 	Context string
+	// Attempt counts the sends of this operation by the client, from 1. A
+	// retry has a higher Attempt than every copy sent before it, so a
+	// server can tell a fresh retry from a late duplicate of an earlier
+	// copy (leaderless stores restart an operation they gave up on only
+	// for a fresh retry). Not shown in traces.
+	Attempt uint32
 }
 
 // Kind implements protocols.Message.
@@ -103,6 +109,11 @@ type Reply struct {
 	// keeps the latest per key and sends it with its next write of that
 	// key (Request.Context). Empty for protocols that do not use one.
 	Context string
+	// Attempt is the Request.Attempt this reply answers, or 0 when the
+	// server does not say. A client ignores a not-leader reply to a send
+	// other than its latest: a server that gave up on one send may be
+	// running a later one. Not shown in traces.
+	Attempt uint32
 }
 
 // Kind implements protocols.Message.
