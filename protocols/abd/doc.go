@@ -23,14 +23,14 @@
 // ABD has no at-most-once layer shared by its servers, so a write retried
 // at a second coordinator would be a second write with its own tag, which
 // could land after the first attempt completed and overwrite later writes.
-// Clients therefore retry at the same coordinator (kv.ClientOptions.
-// RetrySame), which executes a (client, seq) at most once, remembering the
-// latest it took on durably, and answers a retry of a decided operation
-// with its cached reply. A coordinator whose query phase gets no majority
-// within abort-after gives up and sends the client elsewhere (kv's
-// NotLeader without a hint): nothing was stored, so the retry elsewhere is
-// safe. A client gives up on an operation after give-up timeouts (default
-// 10); it then stays indeterminate, which is exactly what it is.
+// At most one attempt of an operation is alive at a time: clients retry at
+// the same coordinator (kv.ClientOptions.RetrySame), which executes a
+// (client, seq) once and answers retries; a coordinator whose query phase
+// gets no majority within abort-after gives up and sends the client
+// elsewhere (kv NotLeader naming the send: nothing was stored, so the
+// retry elsewhere is safe); a coordinator runs an operation again only for
+// a fresh retry (kv Request.Attempt); a store phase is never given up, and
+// is finished with the same tag after a restart. See design.md.
 //
 // abd imports protocols, protocols/kv and clock, never sim, net or
 // scenarios.
