@@ -41,8 +41,6 @@ type node struct {
 	phases  uint64
 	ops     []*op
 	ticking bool
-
-	registry *registry // the run's servers, for KVState only
 }
 
 type entry struct {
@@ -66,11 +64,10 @@ func New(opts Options, servers int) protocols.Factory {
 	}
 	opts = opts.withDefaults(servers)
 	b, _ := parseBug(opts.Bug)
-	reg := &registry{nodes: map[protocols.NodeID]*node{}}
 	return func(cfg protocols.Config) protocols.Node {
 		n := &node{
 			id: cfg.ID, servers: protocols.SortIDs(append([]protocols.NodeID{cfg.ID}, cfg.Peers...)),
-			opts: opts, bugs: b, rand: cfg.Rand, registry: reg,
+			opts: opts, bugs: b, rand: cfg.Rand,
 			served: map[protocols.NodeID]uint64{}, replies: map[protocols.NodeID]kv.Reply{}, storing: map[protocols.NodeID]uint64{},
 		}
 		for _, r := range cfg.Store {
@@ -92,7 +89,6 @@ func New(opts Options, servers int) protocols.Factory {
 				n.inc = max(n.inc, r.N)
 			}
 		}
-		reg.nodes[cfg.ID] = n
 		return n
 	}
 }
@@ -211,49 +207,16 @@ func (n *node) Status() protocols.Status {
 // Dynamo's replicas are per key.
 func (n *node) HoldsKey(key string) bool { return n.isHome(key) }
 
-// KVState implements kv.Replica, for the eventual-convergence check after
-// healing, which compares every server's copy of every key. Dynamo
-// replicates each key on its N home replicas only, so a server reports its
-// own store for the keys it is home for, and for every other key the copy
-// of that key's first home replica (the cluster's registry, a checker-side
-// view that Step never reads): the check then compares each key across its
-// home replicas, which is what Dynamo promises. A runner that knows of
-// partial replicas (HoldsKey) can compare holders directly.
+// KVState implements kv.PartialReplica, for the eventual-convergence check
+// after healing: the keys this server is a home replica of, with their
+// values. The runner compares each key across its home replicas, which is
+// what Dynamo promises.
 func (n *node) KVState() map[string]string {
 	out := map[string]string{}
-	keys := map[string]bool{}
-	for _, peer := range n.registry.nodes {
-		for _, e := range peer.entries {
-			keys[e.key] = true
-		}
-	}
-	for k := range keys {
-		holder := n
-		if !n.isHome(k) {
-			holder = n.registry.firstHome(k, n.servers, n.opts.N)
-		}
-		if holder == nil {
-			continue
-		}
-		if e := holder.lookup(k); e != nil && e.value != "" {
-			out[k] = e.value
+	for _, e := range n.entries {
+		if n.isHome(e.key) && e.value != "" {
+			out[e.key] = e.value
 		}
 	}
 	return out
-}
-
-// registry is one run's servers, for KVState only: a checker-facing view,
-// never read by Step. A restarted server replaces its entry.
-type registry struct {
-	nodes map[protocols.NodeID]*node
-}
-
-// firstHome returns the first registered home replica of key.
-func (r *registry) firstHome(key string, servers []protocols.NodeID, n int) *node {
-	for _, id := range Preference(servers, key)[:n] {
-		if x := r.nodes[id]; x != nil {
-			return x
-		}
-	}
-	return nil
 }
