@@ -9,8 +9,11 @@ import (
 	"sync"
 
 	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/protocols/abd"
 	"github.com/dsimlab/dsim/protocols/broadcast"
+	"github.com/dsimlab/dsim/protocols/dynamo"
 	"github.com/dsimlab/dsim/protocols/mapreduce"
+	"github.com/dsimlab/dsim/protocols/multiprimary"
 	"github.com/dsimlab/dsim/protocols/paxos"
 	"github.com/dsimlab/dsim/protocols/pbft"
 	"github.com/dsimlab/dsim/protocols/raft"
@@ -23,6 +26,9 @@ import (
 // command line, the terminal UI, sweeps, shrinking and dsimtest.
 var BuiltinProtocols = []*protocols.Protocol{
 	raft.Protocol,
+	abd.Protocol,
+	dynamo.Protocol,
+	multiprimary.Protocol,
 	twopc.Protocol,
 	threepc.Protocol,
 	broadcast.Protocol,

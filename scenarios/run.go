@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -531,6 +532,9 @@ func (r *Run) judgeConsistency(ops []checker.Op, lin checker.Result, violation f
 	case checker.VerdictIllegal:
 		violation("consistency", fmt.Sprintf("the history is not %s (it reaches %s): %s", promised, orNone(c.Strongest), oneLine(res)))
 	case checker.VerdictUnknown:
+		if promised == consistency.Eventual && r.World.Failure() != nil {
+			break // the run stopped early, so convergence was never to be judged
+		}
 		violation("consistency-unknown", fmt.Sprintf("whether the history is %s is unknown: %s", promised, oneLine(res)))
 	}
 	return c
@@ -585,9 +589,13 @@ func anomalyOf(res consistency.Result) Anomaly {
 }
 
 // finalStates are the KV states of the live, correct servers that hold a
-// copy (kv.Replica), for the eventual rung; nil when none does.
+// copy (kv.Replica), for the eventual rung; nil when none does. A server
+// that holds only some keys (kv.PartialReplica) is compared on those only:
+// for any other key it is given the first holder's value.
 func (r *Run) finalStates() map[string]map[string]string {
 	var out map[string]map[string]string
+	var order []protocols.NodeID
+	partial := map[protocols.NodeID]kv.PartialReplica{}
 	for _, id := range r.World.Servers() {
 		n := r.World.Node(id)
 		rep, ok := n.(kv.Replica)
@@ -598,6 +606,42 @@ func (r *Run) finalStates() map[string]map[string]string {
 			out = map[string]map[string]string{}
 		}
 		out[string(id)] = rep.KVState()
+		order = append(order, id)
+		if p, ok := n.(kv.PartialReplica); ok {
+			partial[id] = p
+		}
+	}
+	if len(partial) == 0 {
+		return out
+	}
+	keys := map[string]bool{}
+	for _, st := range out {
+		for k := range st {
+			keys[k] = true
+		}
+	}
+	holds := func(id protocols.NodeID, k string) bool {
+		p, ok := partial[id]
+		return !ok || p.HoldsKey(k)
+	}
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		var holder protocols.NodeID
+		for _, id := range order {
+			if holds(id, k) {
+				holder = id
+				break
+			}
+		}
+		for _, id := range order {
+			if holds(id, k) {
+				continue
+			}
+			if v, ok := out[string(holder)][k]; holder != "" && ok {
+				out[string(id)][k] = v
+			} else {
+				delete(out[string(id)], k)
+			}
+		}
 	}
 	return out
 }
