@@ -1,6 +1,9 @@
 package scenarios
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -122,4 +125,24 @@ func TestCatalogueRunsStayFarBelowTheirBudgets(t *testing.T) {
 		assert.Less(t, res.Ops.OK+res.Ops.Indeterminate, MaxHistory/10, name)
 	}
 	t.Logf("closest to its event budget's line: %s, at %.0f%% of it", worstName, 100*worst)
+}
+
+// A report keeps at most MaxReportEvents events of its run's tape, and says
+// so: a long run's report used to keep every event (a gigabyte for 150
+// simulated seconds of Raft).
+func TestReportKeepsABoundedTape(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a long run")
+	}
+	s, err := Parse("x.scn", strings.NewReader("protocol raft\nnodes 5\nduration 80s\n"))
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "r.html")
+	r, err := Start(s, RunOptions{Seed: 1, Report: path})
+	require.NoError(t, err)
+	res := r.Finish()
+	require.Greater(t, res.Events, uint64(MaxReportEvents))
+	assert.Len(t, r.report.events, MaxReportEvents)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), fmt.Sprintf("This report shows the first %d of the run's %d events", MaxReportEvents, res.Events))
 }

@@ -25,10 +25,17 @@ import (
 // history, and the last events told in words. The page is well-formed XML,
 // so tests parse it with encoding/xml.
 
+// MaxReportEvents bounds the events a report keeps and draws: a run's tape
+// is kept whole for its report, and a report of more would be hundreds of
+// megabytes that no browser draws. Past it, the report says it shows only
+// the first MaxReportEvents.
+const MaxReportEvents = 100_000
+
 // reportRecorder keeps the whole tape of a run, for its report.
 type reportRecorder struct {
 	narr   *Narrator
 	events []TapeEvent
+	cut    bool // more than MaxReportEvents: the tape stops there
 	nodes  []protocols.NodeID
 	server map[protocols.NodeID]bool
 	// up[i] is whether each node was up after events[i], kept only at
@@ -53,6 +60,10 @@ func newReportRecorder(p *protocols.Protocol, w *sim.World, faults []sim.Fault) 
 func (rec *reportRecorder) observe(r *Run) sim.Observer {
 	seen := 0
 	return func(w *sim.World, ev *sim.Info) {
+		if len(rec.events) >= MaxReportEvents {
+			rec.cut = true
+			return
+		}
 		te := rec.narr.Record(w, ev, rec.narr.Moments(ev))
 		if v := r.Violations(); len(v) > seen {
 			te.Violation = v[len(v)-1].Kind
@@ -107,6 +118,9 @@ func (r *Run) renderReport(w io.Writer, res *Result, ops []checker.Op, lin *chec
 	}
 	p("<p class=\"verdict %s\">%s · %d events in %.3fs virtual · trace hash %s</p>\n", verdict, esc(res.Verdict()), res.Events, float64(res.SimTimeMS)/1000, esc(res.TraceHash))
 	p("<p>Reproduce: <code>%s</code></p>\n", esc(res.Repro))
+	if rec.cut {
+		p("<p class=\"verdict fail\">This report shows the first %d of the run's %d events: a report of more would be too large to draw.</p>\n", len(rec.events), res.Events)
+	}
 	p("<nav><a href=\"#violations\">violations</a> · <a href=\"#metrics\">metrics</a> · <a href=\"#faults\">faults</a> · <a href=\"#roles\">roles</a> · <a href=\"#spacetime\">space-time diagram</a> · <a href=\"#history\">client history</a> · <a href=\"#events\">last events</a></nav>\n")
 	if len(r.Scenario.Text) > 0 {
 		p("<details><summary>What this scenario teaches</summary><p>%s</p></details>\n", esc(strings.Join(r.Scenario.Text, " ")))
