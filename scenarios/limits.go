@@ -58,6 +58,14 @@ const (
 	MaxEventBudget = 10_000_000
 )
 
+// TraceBytesPerEvent sizes a run's budget of trace text (the bytes its
+// events rendered, the kernel's measure of what its messages carried):
+// this many per event of its event budget, at least
+// sim.DefaultMaxTraceBytes. Lines average about 100 bytes; a run whose
+// messages grow without bound (a leader resending its whole log) passes
+// the budget long before its count of events does.
+const TraceBytesPerEvent = 256
+
 // MaxHistory bounds the client operations a run records: a run with
 // clients keeps each one for the linearizability check, and a history
 // this long comes only from clients looping over a near-zero-latency

@@ -194,6 +194,7 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 	if o.MaxEvents == 0 {
 		cfg.EventRate, cfg.EventSlack = EventRate(s, clients), EventSlack(s, clients)
 	}
+	cfg.MaxTraceBytes = max(sim.DefaultMaxTraceBytes, TraceBytesPerEvent*cfg.MaxEvents)
 	world, err := sim.New(cfg)
 	if err != nil {
 		return nil, scenarioError(s, err)

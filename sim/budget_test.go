@@ -91,3 +91,23 @@ func TestEventRateFailsARunawayEarly(t *testing.T) {
 	w, _ = run(t, cfg, time(60_000))
 	assert.Nil(t, w.Failure())
 }
+
+// The run fails when its trace text reaches the budget: the measure of
+// the bytes it moved, which catches messages that grow without bound
+// though their count looks sane. The text is counted whether or not a
+// trace is written.
+func TestTraceBytesBudget(t *testing.T) {
+	cfg := config(1, 3, bouncerOpts{noTick: true})
+	cfg.MaxTraceBytes = 64 << 10
+	w, lines := run(t, cfg, time(600_000))
+	f := w.Failure()
+	require.NotNil(t, f)
+	assert.Equal(t, "memory-budget", f.Kind)
+	assert.Contains(t, f.Detail, "bytes of trace text")
+	total := 0
+	for _, l := range lines {
+		total += len(l) + 1
+	}
+	assert.GreaterOrEqual(t, total, 64<<10)
+	assert.Less(t, total, 64<<10+200, "it fails at the first line past the budget")
+}

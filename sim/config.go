@@ -30,6 +30,14 @@ const DefaultMaxInstant = 100_000
 // a count of entries, long before it fills the machine's memory.
 const DefaultMaxInFlight = 500_000
 
+// DefaultMaxTraceBytes bounds the text of a run's trace lines, all told,
+// when Config.MaxTraceBytes is zero. A line renders its event's message,
+// so this is the kernel's measure of the bytes the run moved: a node whose
+// messages grow without bound (a leader resending its whole log on every
+// heartbeat) fails here, though the count of its messages looks sane.
+// Runs of the built-in protocols come to tens of megabytes.
+const DefaultMaxTraceBytes = 1 << 30
+
 // DefaultMaxRecords bounds the durable records one node may keep when
 // Config.MaxRecords is zero: a log that grows this long in a simulated run
 // is a runaway (a client loop over a near-zero-latency network), and the
@@ -73,6 +81,10 @@ type Config struct {
 	// the end of its whole budget.
 	EventRate  uint64
 	EventSlack uint64
+	// MaxTraceBytes fails the run when its trace lines come to this many
+	// bytes in all (whether or not a Trace writer is set); 0 means
+	// DefaultMaxTraceBytes.
+	MaxTraceBytes uint64
 }
 
 // Validate reports a configuration that cannot run, naming the problem.

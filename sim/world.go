@@ -37,6 +37,7 @@ type World struct {
 	keys      *protocols.Keyring
 	instant   uint64 // events processed at the current virtual time, for the stall check
 	parked    int    // events held on links and at paused nodes, outside the queue
+	traced    uint64 // bytes of trace lines so far
 }
 
 type node struct {
@@ -93,6 +94,9 @@ func New(cfg Config) (*World, error) {
 	}
 	if cfg.MaxRecords == 0 {
 		cfg.MaxRecords = DefaultMaxRecords
+	}
+	if cfg.MaxTraceBytes == 0 {
+		cfg.MaxTraceBytes = DefaultMaxTraceBytes
 	}
 	all := slices.Concat(cfg.Servers, cfg.Clients)
 	w := &World{
@@ -439,6 +443,7 @@ func (w *World) process(ev *event) bool {
 		info.Sends = w.fx.Sends
 	}
 	info.Line = w.trace.end()
+	w.traced += uint64(len(info.Line)) + 1
 	if w.failure != nil {
 		return true
 	}
@@ -479,6 +484,8 @@ func (w *World) checkBudgets() {
 			w.events, w.now, w.cfg.EventSlack, w.cfg.EventRate))
 	case w.instant >= w.cfg.MaxInstant:
 		w.fail("time-stall", "", fmt.Sprintf("%d events at virtual time %s without time advancing: the nodes keep reacting to each other at one instant (zero network latency, or a timer of zero length)", w.instant, w.now))
+	case w.traced >= w.cfg.MaxTraceBytes:
+		w.fail("memory-budget", "", fmt.Sprintf("the run's events came to %d bytes of trace text by %s (the budget is %d): its messages grow without bound, as a leader resending its whole log would", w.traced, w.now, w.cfg.MaxTraceBytes))
 	case inFlight >= w.cfg.MaxInFlight:
 		w.fail("memory-budget", "", fmt.Sprintf("%d messages and timers waiting at once by %s (the budget is %d): the nodes send faster than the network delivers, as with a timer far below the link latency", inFlight, w.now, w.cfg.MaxInFlight))
 	}
