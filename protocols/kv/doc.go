@@ -30,5 +30,13 @@
 // broadcasts and needs f+1 matching replies) plug in through ClientOptions:
 // an Adapter to wrap and unwrap messages, Broadcast and ReplyQuorum.
 //
+// # Snapshots
+//
+// A protocol that compacts its log snapshots the Machine (Snapshot, with
+// the sessions: a replica restored without them would execute a retry
+// twice) and restores one with DecodeMachine; a server that replaces its
+// Machine with a snapshot's emits Restored. The monitors keep bounded
+// memory, so runs of hours of simulated time stay small.
+//
 // kv imports only protocols, clock and the standard library.
 package kv
