@@ -15,6 +15,12 @@ const (
 	BugStaleAppendTruncates = "stale-append-truncates"
 	BugIgnoreHigherTerm     = "ignore-higher-term"
 	BugLocalReads           = "local-reads"
+
+	BugReadIndexBeforeNoop     = "read-index-before-noop"
+	BugLeaseNoGuard            = "lease-no-guard"
+	BugSnapshotWithoutSessions = "snapshot-without-sessions"
+	BugStaleSnapshotInstall    = "stale-snapshot-install"
+	BugEarlyConfigChange       = "early-config-change"
 )
 
 // Bugs lists Raft's bug variants. Each is a switch read at the one or two
@@ -47,6 +53,36 @@ var Bugs = []protocols.Bug{
 		"newer leader committed; only the linearizability check sees it. Jepsen found this in etcd 0.4 and " +
 		"Consul 0.1 (Kingsbury, \"Call me maybe: etcd and Consul\", 2014); etcd answered with quorum reads, " +
 		"later ReadIndex (scenario local-reads)."},
+	{Name: BugReadIndexBeforeNoop, Description: "A new leader serves reads without the log (ReadIndex, or under its lease) " +
+		"before it has committed an entry of its own term. Its commit index may then lag what an earlier " +
+		"leader committed, so a read at it misses a completed write: thesis §6.4 step 1 exists for this. " +
+		"etcd raft shipped it (etcd-io/etcd#7331, \"ReadIndex may read stale value\", fixed by refusing " +
+		"reads until the no-op commits); TiKV's raftstore had it again (tikv#6340, tikv#9208). stale-read " +
+		"and linearizability catch it (scenario read-index-before-noop)."},
+	{Name: BugLeaseNoGuard, Description: "A leader serves reads under a lease, but voters do not keep their side of " +
+		"it: a server that heard from a leader within an election timeout (or just restarted) still grants " +
+		"pre-votes and votes, so a new leader can be elected, and commit writes, while the old one still " +
+		"answers reads from its lease. Thesis §6.4.1 and §9.6; NebulaGraph served pure lease reads without " +
+		"the rule (vesoft-inc/nebula#5352), and etcd requires CheckQuorum for lease-based reads for this " +
+		"reason. stale-read and linearizability catch it (scenario lease-no-guard)."},
+	{Name: BugSnapshotWithoutSessions, Description: "A snapshot holds the key-value data but not the dedup table " +
+		"(each client's last request and result). A server restarted from it, or a follower that installs " +
+		"it, executes a retried request a second time. MIT 6.824's key-value lab warns that the duplicate " +
+		"detection state must be in the snapshot; exactly-once catches it (scenario snapshot-without-sessions)."},
+	{Name: BugStaleSnapshotInstall, Description: "A follower installs every snapshot a leader sends, even one that " +
+		"ends at or before its commit index (a duplicated or delayed InstallSnapshot): its state machine goes " +
+		"back to the snapshot's index and its log is cut there. openraft fixed this (databendlabs/openraft#543, " +
+		"\"snapshot with smaller last_log_id than last_applied should not be installed\"), as did dragonboat " +
+		"(lni/dragonboat#79). state-machine-safety catches the state machine going backwards (scenario " +
+		"stale-snapshot-install)."},
+	{Name: BugEarlyConfigChange, Description: "A leader starts a configuration change without first committing an entry " +
+		"of its own term. A change an earlier leader appended but never committed may then survive in some " +
+		"logs, and the new change, made on top of the committed configuration, can differ from it by two " +
+		"servers: their majorities can be disjoint, and two leaders can commit different entries. This is the " +
+		"bug Ongaro found in single-server membership changes (raft-dev, \"bug in single-server membership changes\", 2015); copycat (atomix/copycat#23) " +
+		"and Axon Server (AxonIQ/axon-server-se#120) shipped the fix. config-change-rule catches the rule " +
+		"broken; disjoint-majorities, leader-completeness and state-machine-safety the harm (scenario " +
+		"membership-early-change)."},
 }
 
 // ErrUnknownBug is returned (wrapped) for a bug name not in Bugs.
@@ -60,6 +96,12 @@ type bugs struct {
 	staleAppendTruncates bool
 	ignoreHigherTerm     bool
 	localReads           bool
+
+	readIndexBeforeNoop     bool
+	leaseNoGuard            bool
+	snapshotWithoutSessions bool
+	staleSnapshotInstall    bool
+	earlyConfigChange       bool
 }
 
 func parseBug(name string) (bugs, error) {
@@ -78,6 +120,16 @@ func parseBug(name string) (bugs, error) {
 		b.ignoreHigherTerm = true
 	case BugLocalReads:
 		b.localReads = true
+	case BugReadIndexBeforeNoop:
+		b.readIndexBeforeNoop = true
+	case BugLeaseNoGuard:
+		b.leaseNoGuard = true
+	case BugSnapshotWithoutSessions:
+		b.snapshotWithoutSessions = true
+	case BugStaleSnapshotInstall:
+		b.staleSnapshotInstall = true
+	case BugEarlyConfigChange:
+		b.earlyConfigChange = true
 	default:
 		return b, fmt.Errorf("%w %q", ErrUnknownBug, name)
 	}
