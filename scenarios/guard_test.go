@@ -18,7 +18,7 @@ import (
 
 const module = "github.com/dsimlab/dsim"
 
-// The import table of DESIGN.md, as a test so that it cannot rot. For each
+// The import table of docs/architecture.md, as a test so that it cannot rot. For each
 // package (by its path in the module), which module packages and which
 // third-party modules it may import; the standard library is always allowed.
 func allowedImports(pkg string) (internal func(string) bool, thirdParty []string, ok bool) {
@@ -64,7 +64,7 @@ func TestImportGraph(t *testing.T) {
 		pkg := strings.TrimPrefix(strings.TrimPrefix(fields[0], module), "/")
 		internal, third, ok := allowedImports(pkg)
 		if !ok {
-			t.Errorf("package %s has no row in the import table: add one here and in DESIGN.md", pkg)
+			t.Errorf("package %s has no row in the import table: add one here and in docs/architecture.md", pkg)
 			continue
 		}
 		for _, imp := range fields[1:] {

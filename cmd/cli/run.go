@@ -263,7 +263,7 @@ func runAll(out io.Writer, f runFlags, seedSet bool) error {
 		fmt.Fprintf(out, "%d scenarios, %d passed, %d failed; %.0fs of virtual time in %s\n",
 			len(all), len(all)-failed, failed, float64(simMS)/1000, wall.Round(time.Millisecond))
 		if failed > 0 {
-			fmt.Fprintln(out, "reproduce a failure with: dsim run SCENARIO --seed N")
+			fmt.Fprintln(out, "reproduce a failure with: "+scenarios.Command+" run SCENARIO --seed N")
 		}
 	}
 	if failed > 0 {
