@@ -17,7 +17,7 @@ const (
 	BugLocalReads           = "local-reads"
 
 	BugReadIndexBeforeNoop     = "read-index-before-noop"
-	BugLeaseNoGuard            = "lease-no-guard"
+	BugLeaseWithoutCheckQuorum = "lease-without-check-quorum"
 	BugSnapshotWithoutSessions = "snapshot-without-sessions"
 	BugStaleSnapshotInstall    = "stale-snapshot-install"
 	BugEarlyConfigChange       = "early-config-change"
@@ -59,12 +59,14 @@ var Bugs = []protocols.Bug{
 		"etcd raft shipped it (etcd-io/etcd#7331, \"ReadIndex may read stale value\", fixed by refusing " +
 		"reads until the no-op commits); TiKV's raftstore had it again (tikv#6340, tikv#9208). stale-read " +
 		"and linearizability catch it (scenario read-index-before-noop)."},
-	{Name: BugLeaseNoGuard, Description: "A leader serves reads under a lease, but voters do not keep their side of " +
-		"it: a server that heard from a leader within an election timeout (or just restarted) still grants " +
-		"pre-votes and votes, so a new leader can be elected, and commit writes, while the old one still " +
-		"answers reads from its lease. Thesis §6.4.1 and §9.6; NebulaGraph served pure lease reads without " +
-		"the rule (vesoft-inc/nebula#5352), and etcd requires CheckQuorum for lease-based reads for this " +
-		"reason. stale-read and linearizability catch it (scenario lease-no-guard)."},
+	{Name: BugLeaseWithoutCheckQuorum, Description: "A leader serving reads under a lease treats the lease as " +
+		"valid for as long as it believes it leads, as etcd raft's lease-based reads do, but never steps " +
+		"down when it stops hearing from a majority: CheckQuorum's step-down is missing. A leader cut off " +
+		"from the majority, which clients can still reach, goes on answering reads from its lease while the " +
+		"others elect a new leader and commit writes, until it happens to hear of a later term. etcd raft " +
+		"refuses ReadOnlyLeaseBased without CheckQuorum for this reason; NebulaGraph served lease reads " +
+		"without it (vesoft-inc/nebula#5352), and sofa-jraft's lease outlived the majority for two seconds " +
+		"(sofastack/sofa-jraft#34). stale-read and linearizability catch it (scenario lease-without-check-quorum)."},
 	{Name: BugSnapshotWithoutSessions, Description: "A snapshot holds the key-value data but not the dedup table " +
 		"(each client's last request and result). A server restarted from it, or a follower that installs " +
 		"it, executes a retried request a second time. MIT 6.824's key-value lab warns that the duplicate " +
@@ -98,7 +100,7 @@ type bugs struct {
 	localReads           bool
 
 	readIndexBeforeNoop     bool
-	leaseNoGuard            bool
+	leaseWithoutCheckQuorum bool
 	snapshotWithoutSessions bool
 	staleSnapshotInstall    bool
 	earlyConfigChange       bool
@@ -122,8 +124,8 @@ func parseBug(name string) (bugs, error) {
 		b.localReads = true
 	case BugReadIndexBeforeNoop:
 		b.readIndexBeforeNoop = true
-	case BugLeaseNoGuard:
-		b.leaseNoGuard = true
+	case BugLeaseWithoutCheckQuorum:
+		b.leaseWithoutCheckQuorum = true
 	case BugSnapshotWithoutSessions:
 		b.snapshotWithoutSessions = true
 	case BugStaleSnapshotInstall:

@@ -15,14 +15,17 @@ func (n *node) electionTimeout() {
 		return // a stale timer; leaders do not time out
 	}
 	if n.contact {
+		// An election timeout without a word from the leader: it may be
+		// gone, so stop sending clients to it.
 		n.contact = false
+		n.leader = ""
 		if rest := n.electionRest; rest > 0 {
 			n.electionRest = 0
 			n.out.SetTimer(timerElection, rest)
 			return
 		}
 	}
-	if n.selfSuffrage != Voter {
+	if !n.promotable() {
 		n.idle = true // a learner or a spare never campaigns
 		return
 	}
@@ -86,13 +89,18 @@ func (n *node) campaign() {
 	}
 }
 
-// resetVotes starts counting votes afresh, with this server's own.
+// resetVotes starts counting votes afresh, with this server's own if it
+// votes in its latest configuration (thesis §4.2.2: a server removing
+// itself campaigns without counting itself).
 func (n *node) resetVotes() {
 	if len(n.granted) != len(n.peers) {
 		n.granted = make([]bool, len(n.peers))
 	}
 	clear(n.granted)
-	n.votes = 1
+	n.votes = 0
+	if n.selfSuffrage == Voter {
+		n.votes = 1
+	}
 }
 
 // handleVoteReply counts a granted vote for the current election; a

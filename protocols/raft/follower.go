@@ -111,6 +111,9 @@ func (n *node) handleAppendEntries(from protocols.NodeID, m AppendEntries) {
 	lastNew := prev + len(entries)
 	if c := min(m.Commit, lastNew); c > n.commit {
 		n.commit = c
+		if n.pendingConf && n.commit >= n.log.lastConfIndex() {
+			n.refreshTargets()
+		}
 		n.applyCommitted()
 	}
 	n.out.Send(from, AppendEntriesReply{Term: n.term, Success: true, Index: lastNew, Round: m.Round})

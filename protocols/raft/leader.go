@@ -91,7 +91,8 @@ func (n *node) heartbeat() {
 	if n.lead.ticks == stableTicks {
 		n.out.Probe(ProbeLeaderStable)
 	}
-	if n.opts.CheckQuorum && n.lead.ticks%n.checkQuorumTicks() == 0 && !n.quorumActive() {
+	if n.opts.CheckQuorum && n.lead.ticks%n.checkQuorumTicks() == 0 && !n.quorumActive() &&
+		!n.bugs.leaseWithoutCheckQuorum { // BUG lease-without-check-quorum: no step-down
 		n.out.Probe(ProbeCheckQuorumStepDown)
 		n.becomeFollower(n.term, "")
 		return
@@ -293,7 +294,6 @@ func (n *node) maybeCommit() {
 	if n.selfSuffrage != Voter && !n.pendingConf {
 		n.out.Probe(ProbeLeaderRemoved)
 		n.becomeFollower(n.term, "")
-		n.idle = n.selfSuffrage != Voter
 		return
 	}
 	if n.staging {
@@ -311,7 +311,14 @@ func (n *node) maybeCommit() {
 func (n *node) handleClientRequest(from protocols.NodeID, r kv.Request) {
 	if n.role != leader {
 		n.out.Probe(ProbeNotLeaderRedirect)
-		n.out.Send(from, kv.Reply{Seq: r.Seq, Status: kv.NotLeader, LeaderHint: n.leader})
+		hint := n.leader
+		if n.selfSuffrage == 0 {
+			// Outside its configuration (removed, or never added): whatever
+			// leader it knew may be long gone, and a client sent round in a
+			// circle of stale hints would never reach the real one.
+			hint = ""
+		}
+		n.out.Send(from, kv.Reply{Seq: r.Seq, Status: kv.NotLeader, LeaderHint: hint})
 		return
 	}
 	if v, ok := n.sm.Cached(r.Client, r.Seq); ok {

@@ -35,7 +35,6 @@ func (n *node) refreshConfig() {
 	}
 	n.confGen = n.log.confGen
 	c := n.log.config()
-	wasVoter := n.selfSuffrage == Voter
 	n.selfSuffrage = c.Suffrage(n.id)
 	n.nVoters, n.staging = 0, false
 	if n.selfSuffrage == Voter {
@@ -50,14 +49,19 @@ func (n *node) refreshConfig() {
 		n.staging = n.staging || s == Staging
 	}
 	n.refreshTargets()
-	if n.out != nil && !wasVoter && n.selfSuffrage == Voter && n.idle && n.role == follower {
-		n.armElection() // promoted: it may campaign from now on
-	}
 }
+
+// promotable reports whether this server may campaign: it votes in its
+// latest configuration, or it did in the one before and the change is not
+// committed yet. A leader removing itself may need to be elected again to
+// commit its removal (thesis §4.2.2): the others may lack the entry.
+func (n *node) promotable() bool { return n.selfSuffrage == Voter || n.voterBefore }
 
 // refreshTargets works out whom a leader replicates to: the members of the
 // latest configuration, and while its change is not committed the members
 // of the one before, so that a server being removed still learns of it.
+// It runs whenever the configuration changes or the commit index passes a
+// change.
 func (n *node) refreshTargets() {
 	latest := n.log.config()
 	n.pendingConf = n.log.lastConfIndex() > n.commit
@@ -71,6 +75,11 @@ func (n *node) refreshTargets() {
 			n.prs[i] = progress{next: n.log.lastIndex() + 1}
 		}
 		n.target[i] = t
+	}
+	could := n.promotable()
+	n.voterBefore = n.pendingConf && before.Suffrage(n.id) == Voter
+	if n.out != nil && !could && n.promotable() && n.idle && n.role == follower {
+		n.armElection() // promoted: it may campaign from now on
 	}
 }
 
@@ -145,7 +154,7 @@ func (n *node) proposeConf(cc ConfChange) bool {
 }
 
 // promoteStaging promotes a staging server that has caught up: its log
-// matches the leader's up to the commit index.
+// matches the whole of the leader's.
 func (n *node) promoteStaging() {
 	if n.role != leader || n.pendingConf {
 		return
@@ -154,7 +163,7 @@ func (n *node) promoteStaging() {
 		if m.Suffrage != Staging {
 			continue
 		}
-		if i := n.peerIndex(m.ID); i >= 0 && n.prs[i].match >= n.commit {
+		if i := n.peerIndex(m.ID); i >= 0 && n.prs[i].match >= n.log.lastIndex() {
 			if n.proposeConf(ConfChange{Op: ConfPromote, Node: m.ID}) {
 				n.out.Probe(ProbeLearnerPromoted)
 			}
@@ -166,20 +175,23 @@ func (n *node) promoteStaging() {
 // Admin draws one operator command for the swarm's admin class: a
 // membership change of a random server, or a snapshot. The leader ignores
 // a change that does not apply to its configuration (adding a member,
-// removing a stranger), so about half of them do nothing.
+// removing a stranger), so many do nothing. Adds are drawn more often than
+// removals so that configurations hover around three or four members
+// rather than shrinking to one: a removal takes effect in proportion to the
+// members there are, an add to the servers outside.
 func Admin(r interface{ IntN(int) int }, servers []protocols.NodeID) []string {
 	if len(servers) == 0 {
 		return []string{"snapshot"}
 	}
 	id := string(servers[r.IntN(len(servers))])
-	switch k := r.IntN(10); {
+	switch k := r.IntN(20); {
 	case k < 4:
 		return []string{"remove-server", id}
-	case k < 7:
+	case k < 13:
 		return []string{"add-server", id}
-	case k < 8:
+	case k < 15:
 		return []string{"add-learner", id}
-	case k < 9:
+	case k < 17:
 		return []string{"promote", id}
 	}
 	return []string{"snapshot"}

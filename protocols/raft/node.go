@@ -117,6 +117,7 @@ type node struct {
 	target       []bool   // by peer position: the leader replicates to it
 	nVoters      int      // voters, this server included if it is one
 	pendingConf  bool     // the latest configuration change is not yet committed
+	voterBefore  bool     // this server votes in the configuration before that uncommitted change
 	staging      bool     // the configuration has staging servers to promote
 
 	// Snapshots.
@@ -186,7 +187,7 @@ func (n *node) start() {
 	if n.snap.Index > 0 {
 		n.out.Note(Restored{Index: n.snap.Index, Term: n.snap.Term})
 	}
-	if n.selfSuffrage != Voter {
+	if !n.promotable() {
 		n.idle = true // a spare or a learner never campaigns
 		return
 	}
@@ -240,12 +241,7 @@ func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
 
 // inLease reports whether this server heard from a leader (or is one, or
 // started) within an election timeout: it must not help elect another.
-func (n *node) inLease() bool {
-	if n.bugs.leaseNoGuard {
-		return false // BUG lease-no-guard: voters ignore the leader's lease
-	}
-	return n.role == leader || n.contact
-}
+func (n *node) inLease() bool { return n.role == leader || n.contact }
 
 func termOf(msg protocols.Message) uint64 {
 	switch m := msg.(type) {
