@@ -19,7 +19,7 @@ const (
 	BugReadIndexBeforeNoop     = "read-index-before-noop"
 	BugLeaseWithoutCheckQuorum = "lease-without-check-quorum"
 	BugSnapshotWithoutSessions = "snapshot-without-sessions"
-	BugStaleSnapshotInstall    = "stale-snapshot-install"
+	BugSnapshotWithoutConfig   = "snapshot-without-config"
 	BugEarlyConfigChange       = "early-config-change"
 )
 
@@ -71,12 +71,16 @@ var Bugs = []protocols.Bug{
 		"(each client's last request and result). A server restarted from it, or a follower that installs " +
 		"it, executes a retried request a second time. MIT 6.824's key-value lab warns that the duplicate " +
 		"detection state must be in the snapshot; exactly-once catches it (scenario snapshot-without-sessions)."},
-	{Name: BugStaleSnapshotInstall, Description: "A follower installs every snapshot a leader sends, even one that " +
-		"ends at or before its commit index (a duplicated or delayed InstallSnapshot): its state machine goes " +
-		"back to the snapshot's index and its log is cut there. openraft fixed this (databendlabs/openraft#543, " +
-		"\"snapshot with smaller last_log_id than last_applied should not be installed\"), as did dragonboat " +
-		"(lni/dragonboat#79). state-machine-safety catches the state machine going backwards (scenario " +
-		"stale-snapshot-install)."},
+	{Name: BugSnapshotWithoutConfig, Description: "A snapshot leaves out the configuration in force at its index: " +
+		"a server restored from it (after a restart, or by installing it) goes back to the configuration the " +
+		"cluster was started with, though changes since were compacted into the snapshot. It then counts votes " +
+		"and majorities in a configuration that no longer exists: it can win an election with a majority of " +
+		"it that is disjoint from the majority of the real one, and overwrite committed entries. Figure 13's " +
+		"step 8 loads the snapshot's configuration for this reason; swarmkit learned it (moby/swarmkit#238, " +
+		"\"Include cluster member list ... in snapshots\"), openraft's snapshot install kept a stale membership " +
+		"with this result (databendlabs/openraft#1808), and d-engine rebuilt membership from its config file " +
+		"on restart (deventlab/d-engine#431). disjoint-majorities, leader-completeness or election-safety catch " +
+		"it (scenario snapshot-without-config)."},
 	{Name: BugEarlyConfigChange, Description: "A leader starts a configuration change without first committing an entry " +
 		"of its own term. A change an earlier leader appended but never committed may then survive in some " +
 		"logs, and the new change, made on top of the committed configuration, can differ from it by two " +
@@ -102,7 +106,7 @@ type bugs struct {
 	readIndexBeforeNoop     bool
 	leaseWithoutCheckQuorum bool
 	snapshotWithoutSessions bool
-	staleSnapshotInstall    bool
+	snapshotWithoutConfig   bool
 	earlyConfigChange       bool
 }
 
@@ -128,8 +132,8 @@ func parseBug(name string) (bugs, error) {
 		b.leaseWithoutCheckQuorum = true
 	case BugSnapshotWithoutSessions:
 		b.snapshotWithoutSessions = true
-	case BugStaleSnapshotInstall:
-		b.staleSnapshotInstall = true
+	case BugSnapshotWithoutConfig:
+		b.snapshotWithoutConfig = true
 	case BugEarlyConfigChange:
 		b.earlyConfigChange = true
 	default:

@@ -32,7 +32,8 @@ func (n *node) handleRequestVote(from protocols.NodeID, m RequestVote) {
 // heard from a leader within an election timeout. It changes neither its
 // term nor its vote, and persists nothing.
 func (n *node) handlePreVote(from protocols.NodeID, m PreVote) {
-	grant := m.Term > n.term && (n.log.isUpToDate(m.LastIndex, m.LastTerm) || n.bugs.voteWithoutLogCheck)
+	grant := m.Term > n.term && (n.log.isUpToDate(m.LastIndex, m.LastTerm) || n.bugs.voteWithoutLogCheck) &&
+		n.log.config().Suffrage(from) != 0
 	if grant && n.inLease() {
 		n.out.Probe(ProbePreVoteDeniedLeader)
 		grant = false

@@ -91,9 +91,11 @@ var adminOps = map[string]ConfOp{
 	"remove-server": ConfRemove,
 }
 
-// admin carries out an operator's command: a configuration change (which
-// only a leader takes), or "snapshot" (any server snapshots now). Commands
-// that cannot be carried out are ignored, with a probe saying why.
+// admin carries out an operator's command: add-server, add-learner,
+// promote or remove-server with a server's ID (or self, the server given
+// the command), which only a leader takes; or snapshot, which any server
+// does at once. Commands that cannot be carried out are ignored, with a
+// probe saying why.
 func (n *node) admin(words []string) {
 	if len(words) == 1 && words[0] == "snapshot" {
 		if n.applied > n.log.base {
@@ -107,6 +109,9 @@ func (n *node) admin(words []string) {
 		return
 	}
 	id := protocols.NodeID(words[1])
+	if id == "self" {
+		id = n.id // "admin leader remove-server self" removes whoever leads
+	}
 	if id != n.id && !slices.Contains(n.peers, id) {
 		n.out.Probe(ProbeAdminIgnored)
 		return

@@ -56,6 +56,7 @@ func New(opts Options) protocols.Factory {
 			opts:        opts,
 			bugs:        b,
 			rand:        cfg.Rand,
+			initial:     initial,
 			log:         newLog(initial),
 			sm:          kv.NewMachine(),
 			prs:         make([]progress, len(cfg.Peers)),
@@ -83,6 +84,8 @@ type node struct {
 	bugs  bugs
 	rand  *rand.Rand
 	out   *protocols.Effects // set during Step only
+
+	initial Config // the configuration the cluster was started with (Options.Members)
 
 	// Persistent state (Figure 2), rebuilt from the store on restart.
 	term      uint64
@@ -143,8 +146,8 @@ type progress struct {
 	next  int // the next index to send
 	match int // the highest index known to match the leader's log
 
-	snapIndex  int    // the snapshot being sent, when next is compacted
-	snapOffset int    // how much of it the follower holds
+	snap       Snapshot // the snapshot being sent, when next is compacted: kept until sent, though newer ones are taken
+	snapOffset int      // how much of it the follower holds
 	round      uint64 // the last heartbeat round it acknowledged
 	active     bool   // it answered since the last check-quorum tick
 }
@@ -197,14 +200,24 @@ func (n *node) start() {
 // receive dispatches a message, after the rule every server follows first
 // (Figure 2, "Rules for Servers"): a message from a later term means this
 // server is out of date, and whatever its role it becomes a follower in
-// that term. Two exceptions: pre-votes and granted pre-vote replies carry a
-// term nobody has reached yet; and with CheckQuorum a request for votes
-// that comes within an election timeout of hearing from a leader is
-// ignored outright, neither adopting its term nor answering (thesis §6.2).
+// that term. The exceptions: pre-votes and granted pre-vote replies carry a
+// term nobody has reached yet; with CheckQuorum a request for votes that
+// comes within an election timeout of hearing from a leader is ignored
+// outright, neither adopting its term nor answering (thesis §6.2); and so
+// is one from a server outside the configuration.
 func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
-	if rv, ok := msg.(RequestVote); ok && rv.Term > n.term && n.opts.CheckQuorum && n.inLease() {
-		n.out.Probe(ProbeVoteIgnoredInLease)
-		return
+	if rv, ok := msg.(RequestVote); ok && rv.Term > n.term {
+		switch {
+		case n.opts.CheckQuorum && n.inLease():
+			n.out.Probe(ProbeVoteIgnoredInLease)
+			return
+		case n.log.config().Suffrage(from) == 0:
+			// A server outside the configuration (removed, perhaps without
+			// knowing it) must not disrupt the cluster by raising terms, as
+			// hashicorp raft refuses votes to non-members (thesis §4.2.3).
+			n.out.Probe(ProbeVoteIgnoredNonMember)
+			return
+		}
 	}
 	if t := termOf(msg); t > n.term {
 		switch {

@@ -244,7 +244,11 @@ var scriptCommands = map[string]prototest.StateCommand[*world]{
 				fmt.Fprintf(&b, "%s: down\n", id)
 				continue
 			}
-			fmt.Fprintf(&b, "%s: %s term=%d commit=%d applied=%d log=%s\n", id, n.role, n.term, n.commit, n.applied, logTerms(n))
+			snap := ""
+			if n.snap.Index > 0 {
+				snap = fmt.Sprintf(" snapshot=%d/%d", n.snap.Index, n.snap.Term)
+			}
+			fmt.Fprintf(&b, "%s: %s term=%d commit=%d applied=%d%s log=%s\n", id, n.role, n.term, n.commit, n.applied, snap, logTerms(n))
 		}
 		return b.String()
 	},
@@ -273,12 +277,12 @@ func figureEntry(index int, term uint64) Entry {
 }
 
 // logTerms renders a log as its terms, like the paper's figures: [1 1 4 4].
-// A compacted log starts with its snapshot: [snap=6/2 | 2 3].
+// A compacted log starts with the index it was compacted to: [6/2 | 2 3].
 func logTerms(n *node) string {
 	var b strings.Builder
 	b.WriteByte('[')
 	if n.log.base > 0 {
-		fmt.Fprintf(&b, "snap=%d/%d |", n.log.base, n.log.entries[0].Term)
+		fmt.Fprintf(&b, "%d/%d |", n.log.base, n.log.entries[0].Term)
 	}
 	for i := n.log.base + 1; i <= n.log.lastIndex(); i++ {
 		if i > 1 {

@@ -18,7 +18,8 @@ import (
 // up to Index (whose entry has term Term), and the configuration there. It
 // is also the durable record that holds it. Chain is the digest of the log
 // prefix up to Index, which only the monitors read. Data is never changed
-// once taken: messages share it.
+// once taken: messages share it. The log may go on holding entries before
+// Index (since the previous snapshot); LogBase records where it starts.
 type Snapshot struct {
 	Index  int
 	Term   uint64
@@ -32,6 +33,21 @@ func (s Snapshot) String() string {
 	return fmt.Sprintf("Snapshot{index=%d term=%d config=%s bytes=%d}", s.Index, s.Term, s.Config, len(s.Data))
 }
 
+// LogBase is the durable record of where a compacted log starts when that
+// is before the snapshot's index: the log holds the entries after Index,
+// whose entry had term Term, prefix digest Chain, and configuration Config.
+type LogBase struct {
+	Index  int
+	Term   uint64
+	Chain  uint64
+	Config Config
+}
+
+// String renders the record as LogBase{index=100 term=2}.
+func (b LogBase) String() string {
+	return fmt.Sprintf("LogBase{index=%d term=%d}", b.Index, b.Term)
+}
+
 // snapshotRecv is a snapshot arriving in chunks: the bytes so far.
 type snapshotRecv struct {
 	index int
@@ -40,10 +56,14 @@ type snapshotRecv struct {
 }
 
 // takeSnapshot snapshots the state machine at the applied index, compacts
-// the log up to there and replaces the store with what recovery needs.
+// the log up to the previous snapshot, and replaces the store with what
+// recovery needs. Keeping the entries since the previous snapshot lets a
+// follower a little behind (a reordered AppendEntries, a short outage) go
+// on with entries rather than a whole snapshot; the log stays within two
+// thresholds.
 func (n *node) takeSnapshot() {
 	idx := n.applied
-	if idx <= n.log.base {
+	if idx <= n.snap.Index || idx <= n.log.base {
 		return
 	}
 	term, _ := n.log.term(idx)
@@ -52,29 +72,38 @@ func (n *node) takeSnapshot() {
 	if n.bugs.snapshotWithoutSessions {
 		data = n.sm.SnapshotWithoutSessions() // BUG snapshot-without-sessions
 	}
-	n.snap = Snapshot{Index: idx, Term: term, Config: n.log.configAt(idx), Data: data, Chain: chain}
-	n.log.compact(idx)
+	conf := n.log.configAt(idx)
+	if n.bugs.snapshotWithoutConfig {
+		conf = n.initial // BUG snapshot-without-config: the bootstrap configuration stands in
+	}
+	prev := n.snap.Index
+	n.snap = Snapshot{Index: idx, Term: term, Config: conf, Data: data, Chain: chain}
+	if prev > n.log.base {
+		n.log.compact(prev)
+	}
 	n.persistAll()
 	n.out.Note(SnapshotTaken{Index: idx, Term: term})
 	n.out.Probe(ProbeSnapshotTaken)
 }
 
-// sendSnapshot sends peer i the chunk of the leader's snapshot it needs
-// next. One chunk is in flight at a time: the reply asks for the next one,
-// and heartbeats send the same chunk again when one is lost.
+// sendSnapshot sends peer i the chunk of a snapshot it needs next. One
+// chunk is in flight at a time: the reply asks for the next one, and
+// heartbeats send the same chunk again when one is lost. A transfer goes on
+// with the snapshot it began with, though the leader takes newer ones
+// meanwhile: restarting it with each would never finish under load.
 func (n *node) sendSnapshot(i int) {
 	pr := &n.prs[i]
-	if pr.snapIndex != n.snap.Index {
-		pr.snapIndex, pr.snapOffset = n.snap.Index, 0
+	if pr.snap.Index <= pr.match {
+		pr.snap, pr.snapOffset = n.snap, 0
 		n.out.Probe(ProbeSnapshotSent)
 	}
-	data := n.snap.Data
-	off := min(pr.snapOffset, len(data))
-	end := min(len(data), off+n.opts.SnapshotChunk)
+	s := &pr.snap
+	off := min(pr.snapOffset, len(s.Data))
+	end := min(len(s.Data), off+n.opts.SnapshotChunk)
 	n.out.Send(n.peers[i], InstallSnapshot{
-		Term: n.term, Index: n.snap.Index, SnapTerm: n.snap.Term,
-		Offset: off, Data: data[off:end:end], Done: end == len(data),
-		Config: n.snap.Config, Chain: n.snap.Chain, Round: n.lead.round,
+		Term: n.term, Index: s.Index, SnapTerm: s.Term,
+		Offset: off, Data: s.Data[off:end:end], Done: end == len(s.Data),
+		Config: s.Config, Chain: s.Chain, Round: n.lead.round,
 	})
 }
 
@@ -107,7 +136,7 @@ func (n *node) handleSnapshotReply(from protocols.NodeID, m InstallSnapshotReply
 		}
 		return
 	}
-	if m.Index == pr.snapIndex && m.Index == n.snap.Index && m.Offset != pr.snapOffset {
+	if m.Index == pr.snap.Index && m.Index > pr.match && m.Offset != pr.snapOffset {
 		pr.snapOffset = m.Offset
 		n.sendSnapshot(i)
 	}
@@ -131,7 +160,7 @@ func (n *node) handleInstallSnapshot(from protocols.NodeID, m InstallSnapshot) {
 	}
 	n.heardFromLeader()
 	reply := InstallSnapshotReply{Term: n.term, Index: m.Index, Round: m.Round}
-	if m.Index <= n.commit && !n.bugs.staleSnapshotInstall { // BUG stale-snapshot-install installs it anyway
+	if m.Index <= n.commit {
 		n.out.Probe(ProbeSnapshotStale)
 		reply.Done = true
 		n.out.Send(from, reply)
@@ -180,9 +209,6 @@ func (n *node) installSnapshot(s Snapshot) {
 	n.sm = sm
 	n.applied = s.Index
 	n.commit = max(n.commit, s.Index)
-	if n.bugs.staleSnapshotInstall {
-		n.commit = s.Index // the rolled-back machine applies again from here
-	}
 	n.persistAll()
 	n.refreshConfig()
 	n.out.Note(Restored{Index: s.Index, Term: s.Term})

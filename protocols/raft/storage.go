@@ -48,9 +48,10 @@ func (r LogRecord) String() string {
 
 // recoverState rebuilds term, vote, snapshot and log from a store
 // (Config.Store). A store that holds a snapshot begins with it (the step
-// that took or installed it replaced the store), and the log records after
-// it continue the log from the snapshot's index; the state machine is the
-// snapshot's, and the snapshot's entries count as committed and applied.
+// that took or installed it replaced the store), then a LogBase when the
+// log starts before the snapshot's index, and the log records after it
+// continue the log from there; the state machine is the snapshot's, and
+// the snapshot's entries count as committed and applied.
 func (n *node) recoverState(store []protocols.Record) {
 	for _, r := range store {
 		switch r := r.(type) {
@@ -59,6 +60,8 @@ func (n *node) recoverState(store []protocols.Record) {
 		case Snapshot:
 			n.log.restore(r.Index, r.Term, r.Chain, r.Config)
 			n.snap = r
+		case LogBase:
+			n.log.restore(r.Index, r.Term, r.Chain, r.Config)
 		case LogRecord:
 			if r.From <= n.log.base || r.From > n.log.lastIndex()+1 {
 				panic(fmt.Sprintf("raft: %s: %v does not continue a log of %d..%d", n.id, r, n.log.base+1, n.log.lastIndex()))
@@ -90,6 +93,11 @@ func (n *node) persistAll() {
 	}
 	if n.snap.Index > 0 {
 		recs = append(recs, n.snap)
+	}
+	if b := n.log.base; b < n.snap.Index {
+		t, _ := n.log.term(b)
+		c, _ := n.log.chainAt(b)
+		recs = append(recs, LogBase{Index: b, Term: t, Chain: c, Config: n.log.configAt(b)})
 	}
 	if last := n.log.lastIndex(); last > n.log.base {
 		recs = append(recs, LogRecord{From: n.log.base + 1, Entries: n.log.slice(n.log.base+1, last)})
