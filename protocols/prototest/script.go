@@ -67,6 +67,14 @@ func RunWith[S any](t *testing.T, path string, setup func(t *testing.T) (*Harnes
 	})
 }
 
+// Exec runs one of the commands Run understands on h and returns what it
+// printed, for tests that drive scripts themselves (say, to run a script
+// again with a mutation and see its output change).
+func (h *Harness) Exec(d *datadriven.TestData) (string, error) {
+	out, err := h.builtin(d)
+	return out + h.Output(), err
+}
+
 func (h *Harness) builtin(d *datadriven.TestData) (string, error) {
 	switch d.Cmd {
 	case "start":

@@ -148,8 +148,8 @@ type progress struct {
 
 	snap       Snapshot // the snapshot being sent, when next is compacted: kept until sent, though newer ones are taken
 	snapOffset int      // how much of it the follower holds
-	round      uint64 // the last heartbeat round it acknowledged
-	active     bool   // it answered since the last check-quorum tick
+	round      uint64   // the last heartbeat round it acknowledged
+	active     bool     // it answered since the last check-quorum tick
 }
 
 // Step implements protocols.Node.
