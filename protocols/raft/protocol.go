@@ -41,7 +41,7 @@ var Protocol = &protocols.Protocol{
 		{Name: "lease-margin", Default: "50%", Help: "the lease is election-timeout-min less this share of it, for clocks that run at different rates"},
 		{Name: "snapshot-every", Default: "0", Help: "snapshot and compact the log after this many applied entries (0: never); a range such as 20-200 makes each server draw its own"},
 		{Name: "snapshot-chunk", Default: "1024", Help: "bytes of a snapshot in one InstallSnapshot"},
-		{Name: "members", Default: "0", Help: "servers in the initial configuration, n1..nK, as voters; the rest wait to be added by an admin command (0: every server)"},
+		{Name: "members", Default: "0", Help: "servers in the initial configuration, n1..nK, as voters; the rest wait to be added (0: every server). Admin commands to the leader: add-server N (staging, promoted once caught up), add-learner N, promote N, remove-server N (or self); to any server: snapshot"},
 	},
 	Workload: kv.Workload,
 	Admin:    func(r *rand.Rand, servers []protocols.NodeID) []string { return Admin(r, servers) },
