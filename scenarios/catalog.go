@@ -65,11 +65,17 @@ func unknownScenario(name string) error {
 	return fmt.Errorf("%w %q: not a built-in scenario or a file (%s)", ErrUnknownScenario, name, hint)
 }
 
-// suggest returns the built-in name closest to name, if any is close.
+// suggest returns the built-in name closest to name, if any is close. A
+// name without its protocol ("leader-crash") is compared with each
+// scenario's name within its protocol too, so it finds raft/leader-crash.
 func suggest(name string) string {
 	best, bestD := "", 4
 	for _, n := range Names() {
-		if d := distance(name, n); d < bestD {
+		d := distance(name, n)
+		if _, short, ok := strings.Cut(n, "/"); ok && !strings.Contains(name, "/") {
+			d = min(d, distance(name, short))
+		}
+		if d < bestD {
 			best, bestD = n, d
 		}
 	}

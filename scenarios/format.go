@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dsimlab/dsim/checker/consistency"
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/net"
 	"github.com/dsimlab/dsim/sim"
@@ -48,9 +49,16 @@ type Scenario struct {
 	Workload []Setting      // client workload settings
 	Bug      string
 	Expect   Expectation
+	Model    string      // the consistency model the client history must keep; "": the protocol's promise
 	Chaos    string      // "swarm": each seed draws its own random fault schedule on top of Faults
 	ChaosOf  []string    // the fault classes the swarm may draw from; empty: all of them
 	Faults   []sim.Fault // with At set, in file order
+	// Lesson is the scenario's place in its protocol's learning path
+	// ("lesson 3"); 0 comes after every numbered one. See Lessons.
+	Lesson int
+	// Expects are what must happen during the run (expect.go): stalls,
+	// leaders at given times, commits by a time, bounds on metrics.
+	Expects []Expect
 
 	faultLines []int // line of each fault, for errors found after parsing
 }
@@ -162,7 +170,7 @@ var directives map[string]directive
 
 // directiveOrder is the order directiveNames lists them in.
 var directiveOrder = []string{"title", "text", "protocol", "nodes", "clients", "duration", "healing", "seed", "net",
-	"option", "workload", "bug", "expect", "chaos", "byzantine", "at"}
+	"option", "workload", "bug", "expect", "chaos", "byzantine", "at", "lesson"}
 
 func directiveNames() string {
 	return strings.Join(directiveOrder[:len(directiveOrder)-1], ", ") + " or " + directiveOrder[len(directiveOrder)-1]
@@ -229,19 +237,34 @@ func init() {
 			s.Bug = l.args[0]
 			return nil
 		}},
-		"expect": {once: true, parse: func(s *Scenario, l directiveLine) error {
-			if len(l.args) != 2 || (l.args[0] != "violation" && l.args[0] != "probe") {
-				return fmt.Errorf("expect: want \"expect violation KIND\" or \"expect probe NAME\"")
+		// expect violation KIND, expect probe NAME, expect model MODEL
+		// (parseExpect), and the expectations of expect.go (as many as
+		// wanted).
+		"expect": {parse: func(s *Scenario, l directiveLine) error {
+			if len(l.args) > 0 && (l.args[0] == "violation" || l.args[0] == "probe" || l.args[0] == "model") {
+				return parseExpect(s, l)
 			}
-			s.Expect = Expectation{Kind: l.args[0], Name: l.args[1]}
-			return nil
+			return s.parseExpect(l.args, l.line)
 		}},
 		"chaos": {once: true, parse: parseChaos},
 		// "byzantine n4 silent" is "at 0s byzantine n4 silent".
 		"byzantine": {parse: func(s *Scenario, l directiveLine) error {
 			return s.addFault(append([]string{"0s", l.key}, l.args...), l.line)
 		}},
-		"at": {parse: func(s *Scenario, l directiveLine) error { return s.addFault(l.args, l.line) }},
+		"at": {parse: func(s *Scenario, l directiveLine) error {
+			if len(l.args) >= 2 && l.args[1] == "expect" {
+				return s.parseTimedExpect(l.args, l.line)
+			}
+			return s.addFault(l.args, l.line)
+		}},
+		"lesson": {once: true, parse: func(s *Scenario, l directiveLine) error {
+			n, err := oneInt(l.key, l.args)
+			if err == nil && (n < 1 || n > 999) {
+				err = fmt.Errorf("lesson %d: want 1 to 999 (its place in the protocol's learning path)", n)
+			}
+			s.Lesson = n
+			return err
+		}},
 	}
 }
 
@@ -268,6 +291,35 @@ func addSetting(list *[]Setting, l directiveLine) error {
 		}
 	}
 	*list = append(*list, st)
+	return nil
+}
+
+// parseExpect reads "expect violation KIND", "expect probe NAME" (one of
+// the two per file) and "expect model MODEL" (the consistency the
+// scenario's client history must keep).
+func parseExpect(s *Scenario, l directiveLine) error {
+	usage := fmt.Errorf("expect: want \"expect violation KIND\", \"expect probe NAME\" or \"expect model MODEL\"")
+	if len(l.args) != 2 {
+		return usage
+	}
+	switch l.args[0] {
+	case "violation", "probe":
+		if s.Expect.Kind != "" {
+			return fmt.Errorf("expect: one expect violation or probe per scenario (already %s)", s.Expect)
+		}
+		s.Expect = Expectation{Kind: l.args[0], Name: l.args[1]}
+	case "model":
+		if s.Model != "" {
+			return fmt.Errorf("expect model is set twice")
+		}
+		m, err := consistency.ParseModel(l.args[1])
+		if err != nil {
+			return fmt.Errorf("expect model: %w", err)
+		}
+		s.Model = string(m)
+	default:
+		return usage
+	}
 	return nil
 }
 
@@ -371,6 +423,9 @@ func Format(s *Scenario) string {
 		p("title    %s", s.Title)
 	}
 	p("protocol %s", s.Protocol)
+	if s.Lesson > 0 {
+		p("lesson   %d", s.Lesson)
+	}
 	p("nodes    %d", s.Nodes)
 	if s.Clients >= 0 {
 		p("clients  %d", s.Clients)
@@ -399,6 +454,14 @@ func Format(s *Scenario) string {
 	if s.Expect.Kind != "" {
 		p("expect   %s", s.Expect)
 	}
+	if s.Model != "" {
+		p("expect   model %s", s.Model)
+	}
+	for _, e := range s.Expects {
+		if !e.timed() || e.What == "committed" {
+			p("%s", e)
+		}
+	}
 	if s.Chaos != "" {
 		p("chaos    %s", strings.Join(append([]string{s.Chaos}, s.ChaosOf...), " "))
 	}
@@ -411,6 +474,11 @@ func Format(s *Scenario) string {
 	}
 	for _, f := range s.Faults {
 		p("at %s %s", clock.FormatDuration(clock.Duration(f.At)), f)
+	}
+	for _, e := range s.Expects {
+		if e.timed() && e.What != "committed" {
+			p("%s", e)
+		}
 	}
 	return b.String()
 }

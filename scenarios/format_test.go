@@ -88,7 +88,7 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 		{"net n1->n2 loss 5%\n", "x.scn:1: net: per-link settings go in the schedule"},
 		{"option values\n", "x.scn:1: option: want a name and a value"},
 		{"option a 1\noption a 2\n", "x.scn:2: option a is set twice (first on line 1)"},
-		{"expect something\n", `x.scn:1: expect: want "expect violation KIND"`},
+		{"expect something\n", `x.scn:1: expect something: unknown expectation; want "expect violation KIND"`},
 		{"at 2s\n", `x.scn:1: at: want "at TIME FAULT"`},
 		{"at soon crash n1\n", "x.scn:1: at soon: duration"},
 		{"at 1s explode n1\n", `x.scn:1: unknown fault "explode"`},

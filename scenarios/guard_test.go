@@ -46,6 +46,8 @@ func allowedImports(pkg string) (internal func(string) bool, thirdParty []string
 		return is("clock", "net", "protocols"), nil, true
 	case pkg == "checker":
 		return is(), []string{"github.com/anishathalye/porcupine"}, true
+	case pkg == "checker/consistency":
+		return is("checker"), []string{"github.com/anishathalye/porcupine"}, true
 	case pkg == "scenarios" || strings.HasPrefix(pkg, "scenarios/"):
 		return func(p string) bool { return !strings.HasPrefix(p, "tui") && !strings.HasPrefix(p, "cmd") }, []string{"*"}, true
 	case pkg == "tui" || strings.HasPrefix(pkg, "tui/"):

@@ -10,6 +10,9 @@ import (
 
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/broadcast"
+	"github.com/dsimlab/dsim/protocols/mapreduce"
+	"github.com/dsimlab/dsim/protocols/paxos"
+	"github.com/dsimlab/dsim/protocols/pbft"
 	"github.com/dsimlab/dsim/protocols/raft"
 	"github.com/dsimlab/dsim/protocols/threepc"
 	"github.com/dsimlab/dsim/protocols/twopc"
@@ -23,6 +26,10 @@ var BuiltinProtocols = []*protocols.Protocol{
 	twopc.Protocol,
 	threepc.Protocol,
 	broadcast.Protocol,
+	paxos.Paxos,
+	paxos.MultiPaxos,
+	mapreduce.Protocol,
+	pbft.Protocol,
 }
 
 func init() {

@@ -19,6 +19,7 @@ type Result struct {
 	Ops          OpCounts       `json:"ops"`
 	Linearizable string         `json:"linearizable"`           // ok, illegal, unknown or skipped
 	IllegalKeys  []string       `json:"illegal_keys,omitempty"` // the keys whose operations have no linearization
+	Consistency  *Consistency   `json:"consistency,omitempty"`  // the history's place on the consistency ladder
 	Messages     MsgCounts      `json:"messages"`
 	Signatures   *SigCounts     `json:"signatures,omitempty"` // for protocols that sign (PBFT)
 	MsgsPerOp    float64        `json:"msgs_per_op"`
@@ -29,6 +30,37 @@ type Result struct {
 	Probes       map[string]int `json:"probes,omitempty"`
 	Pass         bool           `json:"pass"`
 	Repro        string         `json:"repro"`
+
+	// The richer metrics (metrics.go): messages sent by kind, and sent
+	// and received by node; bytes sent when the protocol sizes its
+	// messages; elections (leader moments) and the time of the first;
+	// operations completed in each second of virtual time; teaching
+	// moments by kind.
+	MessagesByKind map[string]uint64   `json:"messages_by_kind,omitempty"`
+	MessagesByNode map[string]NodeMsgs `json:"messages_by_node,omitempty"`
+	Bytes          *uint64             `json:"bytes,omitempty"`
+	Elections      int                 `json:"elections"`
+	FirstLeaderMS  *float64            `json:"first_leader_ms,omitempty"`
+	Throughput     []float64           `json:"throughput,omitempty"` // ops completed per second of virtual time
+	Moments        map[string]int      `json:"moments,omitempty"`
+}
+
+// Consistency is a client history's place on the consistency ladder:
+// the model the scenario promised, the strongest rung the history reached,
+// and for each rung it missed the smallest anomaly found.
+type Consistency struct {
+	Promised  string    `json:"promised"`
+	Strongest string    `json:"strongest"` // "" when no rung holds
+	Missed    []Anomaly `json:"missed,omitempty"`
+}
+
+// Anomaly is the proof that a history misses one rung.
+type Anomaly struct {
+	Model   string   `json:"model"`
+	Verdict string   `json:"verdict"` // illegal, or unknown (with Detail saying why)
+	Kind    string   `json:"kind,omitempty"`
+	Detail  string   `json:"detail"`
+	Ops     []string `json:"ops,omitempty"` // the operations that prove it, in order, each with its part
 }
 
 // OpCounts counts client operations by outcome.
@@ -53,8 +85,10 @@ type SigCounts struct {
 
 // Latency is the client operation latency in virtual milliseconds.
 type Latency struct {
-	P50 float64 `json:"p50"`
-	P99 float64 `json:"p99"`
+	P50  float64 `json:"p50"`
+	P99  float64 `json:"p99"`
+	Max  float64 `json:"max"`
+	Mean float64 `json:"mean"`
 }
 
 // Violation is one failed check.

@@ -11,9 +11,11 @@ import (
 	"strings"
 
 	"github.com/dsimlab/dsim/checker"
+	"github.com/dsimlab/dsim/checker/consistency"
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/byzantine"
+	"github.com/dsimlab/dsim/protocols/kv"
 	"github.com/dsimlab/dsim/sim"
 )
 
@@ -46,6 +48,12 @@ type RunOptions struct {
 	// Observer, if set, sees every event of the run (dsimtest's checklist
 	// watches the messages, roles and probes a protocol produces).
 	Observer sim.Observer
+
+	// KeepGoing runs on past monitor violations, recording each (the first
+	// of each kind), so the harm a broken rule does shows (keepgoing.go).
+	KeepGoing bool
+	// Report writes the run's HTML report to this path, if set (report.go).
+	Report string
 }
 
 // Run is one scenario being run with one seed. Its World may be stepped by
@@ -66,6 +74,13 @@ type Run struct {
 	healAt  clock.Time // the healing phase starts here (== End when there is none)
 	End     clock.Time // the run stops here
 	result  *Result
+
+	kept        []sim.Failure // KeepGoing: the violations recorded so far
+	keptRepeats []int
+	metrics     *metrics
+	report      *reportRecorder // Report: the whole run, told
+	expect      *expecter       // the scenario's expectations, if any
+	lin         *checker.Result // the linearizability verdict, once judged
 }
 
 // Healing returns the scenario's healing phase length, after defaults.
@@ -143,6 +158,13 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 	}
 	r.healAt = clock.Time(s.Duration)
 	r.End = r.healAt.Add(s.healing())
+	if err := checkExpects(s, setup.Servers, setup.Clients, wiring.Checks.History, r.End); err != nil {
+		return nil, err
+	}
+	monitors := wiring.Checks.Monitors
+	if o.KeepGoing {
+		monitors = r.keepGoingMonitors(monitors)
+	}
 	cfg := sim.Config{
 		Seed:      o.Seed,
 		Servers:   setup.Servers,
@@ -151,7 +173,7 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		Client:    client,
 		Link:      s.Link,
 		Faults:    faults,
-		Monitors:  wiring.Checks.Monitors,
+		Monitors:  monitors,
 		MaxEvents: o.MaxEvents,
 		DeepCopy:  o.DeepCopy,
 		Trace:     o.Trace,
@@ -172,6 +194,18 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		world.Observe(r.history.observe)
 	}
 	world.Observe(r.observe)
+	r.metrics = newMetrics(p, world)
+	world.Observe(r.metrics.observe)
+	if len(s.Expects) > 0 {
+		r.expect = newExpecter(r)
+		if len(r.expect.stalls) > 0 {
+			world.Observe(r.expect.observe)
+		}
+	}
+	if o.Report != "" {
+		r.report = newReportRecorder(p, world, faults)
+		world.Observe(r.report.observe(r))
+	}
 	if o.Observer != nil {
 		world.Observe(o.Observer)
 	}
@@ -201,8 +235,31 @@ func (r *Run) observe(_ *sim.World, ev *sim.Info) {
 	}
 }
 
-// Step processes the next event of the run, if the run is not over.
-func (r *Run) Step() bool { return r.World.StepBefore(r.End) }
+// Step processes the next event of the run, if the run is not over. A
+// timed expectation is judged when no event is left at or before its time.
+func (r *Run) Step() bool {
+	for {
+		t, ok := r.expect.due()
+		if !ok {
+			return r.World.StepBefore(r.End)
+		}
+		if r.World.StepBefore(t) {
+			return true
+		}
+		if r.World.Failure() != nil {
+			return false
+		}
+		r.expect.judge(t)
+	}
+}
+
+// RunToEvent steps until n events have been processed in all, or the run
+// ends: how the terminal UI rebuilds a world to step back in time.
+func (r *Run) RunToEvent(n uint64) bool {
+	for r.World.Events() < n && r.Step() {
+	}
+	return r.World.Events() == n
+}
 
 // Done reports whether the run has reached its end or failed.
 func (r *Run) Done() bool {
@@ -235,6 +292,8 @@ func (r *Run) Finish() *Result {
 		return r.result
 	}
 	w := r.World
+	for r.Step() {
+	}
 	w.RunUntil(r.End)
 	s := r.Scenario
 	res := &Result{
@@ -258,12 +317,14 @@ func (r *Run) Finish() *Result {
 	}
 	st := w.Stats()
 	res.Messages = MsgCounts{Sent: st.Sent, Delivered: st.Delivered, Dropped: st.Dropped}
+	r.metrics.fill(res)
 	if st.Signed > 0 || st.Verified > 0 {
 		res.Signatures = &SigCounts{Signed: st.Signed, Verified: st.Verified}
 	}
 	violation := func(kind, detail string) {
 		res.Violations = append(res.Violations, Violation{Kind: kind, Event: w.Events(), TimeMS: ms(w.Now()), Detail: detail, AtEnd: true})
 	}
+	res.Violations = append(res.Violations, r.keptViolations()...)
 	if f := w.Failure(); f != nil {
 		res.Violations = append(res.Violations, Violation{Kind: f.Kind, Event: f.Seq, TimeMS: ms(f.Time), Detail: nodePrefix(f) + f.Detail})
 	} else if r.healAt < r.End {
@@ -283,13 +344,24 @@ func (r *Run) Finish() *Result {
 		ok, open := h.counts()
 		res.Ops = OpCounts{OK: ok, Indeterminate: open}
 		p50, p99 := h.latencies()
-		res.LatencyMS = Latency{P50: float64(p50) / 1e6, P99: float64(p99) / 1e6}
+		maxL, mean := latencyStats(h.ops)
+		res.LatencyMS = Latency{P50: float64(p50) / 1e6, P99: float64(p99) / 1e6, Max: float64(maxL) / 1e6, Mean: round2(float64(mean) / 1e6)}
+		res.Throughput = throughput(h.ops, w.Now())
 		if ok > 0 {
 			res.MsgsPerOp = round2(float64(st.Sent) / float64(ok))
 		}
 		r.judgeHistory(res, violation)
 	}
+	if r.expect != nil {
+		r.expect.bounds(res, violation)
+	}
 	res.Pass = r.pass(res)
+	if r.report != nil {
+		if err := r.writeReport(res, r.History(), r.lin); err != nil {
+			violation("report", err.Error())
+			res.Pass = r.pass(res)
+		}
+	}
 	r.result = res
 	return res
 }
@@ -307,13 +379,34 @@ func (r *Run) judgeHistory(res *Result, violation func(kind, detail string)) {
 	h := r.history
 	ops := h.sorted()
 	lin := checker.CheckKV(ops, r.opts.CheckBudget)
+	r.lin = &lin
 	res.Linearizable = string(lin.Verdict)
 	res.IllegalKeys = lin.IllegalKeys
-	promised := r.Protocol.Consistency == "" || r.Protocol.Consistency == "linearizable"
-	switch {
-	case !promised:
-		// The protocol promises less: the verdict is reported, not judged.
-	case lin.Verdict == checker.VerdictIllegal:
+	res.Consistency = r.judgeConsistency(ops, lin, violation)
+	if r.opts.HTML != "" {
+		r.writeHTML(ops, lin, violation)
+	}
+	w := r.World
+	if w.Failure() != nil || r.healAt >= r.End {
+		return
+	}
+	bound := r.Scenario.healing() / 2
+	if op, wait, stuck := h.stuck(r.healAt, w.Now(), bound); stuck {
+		state := "is still waiting"
+		if op.Outcome == checker.OutcomeOK {
+			state = "completed only"
+		}
+		violation("liveness", fmt.Sprintf("%s's %s(%s) %s %s after the healing phase began (bound %s)",
+			op.Client, op.Kind, op.Key, state, clock.FormatDuration(wait.Truncate(clock.Millisecond)), clock.FormatDuration(bound)))
+	}
+}
+
+// judgeLinearizability fails the run on an illegal history, naming each
+// broken key with its witness: the few ops that alone have no
+// linearization; and on one the search could not decide within its budget.
+func (r *Run) judgeLinearizability(ops []checker.Op, lin checker.Result, violation func(kind, detail string)) {
+	switch lin.Verdict {
+	case checker.VerdictIllegal:
 		// Name each broken key with its witness: the few ops that alone
 		// have no linearization.
 		var b strings.Builder
@@ -335,7 +428,7 @@ func (r *Run) judgeHistory(res *Result, violation func(kind, detail string)) {
 			}
 		}
 		violation("linearizability", b.String())
-	case lin.Verdict == checker.VerdictUnknown:
+	case checker.VerdictUnknown:
 		detail := fmt.Sprintf("the linearizability search on keys %s ran out of its budget of %d steps per key: not a pass; "+
 			"to decide it, save the history (dsim run --history FILE) and run dsim check FILE --budget N with N above %d",
 			strings.Join(lin.UnknownKeys, " "), lin.Budget, lin.Budget)
@@ -343,23 +436,146 @@ func (r *Run) judgeHistory(res *Result, violation func(kind, detail string)) {
 			detail = lin.Err.Error()
 		}
 		violation("linearizability-unknown", detail)
+
 	}
-	if r.opts.HTML != "" {
-		r.writeHTML(ops, lin, violation)
+}
+
+// promised is the consistency model the client history must keep: the
+// scenario's expect model line, else the protocol's promise, else
+// linearizability.
+func (r *Run) promised() consistency.Model {
+	switch {
+	case r.Scenario.Model != "":
+		return consistency.Model(r.Scenario.Model)
+	case r.Protocol.Consistency != "":
+		return consistency.Model(r.Protocol.Consistency)
 	}
-	w := r.World
-	if w.Failure() != nil || r.healAt >= r.End {
-		return
+	return consistency.Linearizable
+}
+
+// judgeConsistency places the history on the consistency ladder and fails
+// the run when it falls below the promised model. A linearizable history
+// holds every rung (eventual convergence, which is about the replicas'
+// final states, is checked on its own when it is the promise); any other
+// is judged rung by rung, with the smallest anomaly of each rung it misses.
+func (r *Run) judgeConsistency(ops []checker.Op, lin checker.Result, violation func(kind, detail string)) *Consistency {
+	promised := r.promised()
+	c := &Consistency{Promised: string(promised)}
+	if promised == consistency.Linearizable {
+		r.judgeLinearizability(ops, lin, violation)
 	}
-	bound := r.Scenario.healing() / 2
-	if op, wait, stuck := h.stuck(r.healAt, w.Now(), bound); stuck {
-		state := "is still waiting"
-		if op.Outcome == checker.OutcomeOK {
-			state = "completed only"
+	var ladder consistency.LadderResult
+	switch {
+	case lin.Verdict == checker.VerdictOK && promised != consistency.Eventual:
+		c.Strongest = string(consistency.Linearizable)
+		return c
+	default:
+		h, err := consistency.FromChecker(ops)
+		if err != nil {
+			violation("consistency-unknown", err.Error())
+			return c
 		}
-		violation("liveness", fmt.Sprintf("%s's %s(%s) %s %s after the healing phase began (bound %s)",
-			op.Client, op.Kind, op.Key, state, clock.FormatDuration(wait.Truncate(clock.Millisecond)), clock.FormatDuration(bound)))
+		var finals map[string]map[string]string
+		if r.World.Failure() == nil && r.healAt < r.End {
+			// Convergence is judged only after a whole healing phase.
+			finals = r.finalStates()
+		}
+		ladder = consistency.Ladder(h, consistency.Options{
+			Budget:     consistency.Budget{Linearizability: r.opts.CheckBudget},
+			Final:      finals,
+			Quiescence: int64(r.healAt.Add(r.Scenario.healing() / 2)),
+		})
 	}
+	c.Strongest = string(ladder.Strongest)
+	if lin.Verdict == checker.VerdictOK {
+		c.Strongest = string(consistency.Linearizable)
+	}
+	for _, m := range consistency.Models() {
+		res := ladder.Result(m)
+		if res.OK() || (m == consistency.Linearizable && lin.Verdict == checker.VerdictOK) {
+			continue
+		}
+		if m == consistency.Eventual && res.Verdict == checker.VerdictUnknown && r.World.Failure() != nil {
+			continue // the run stopped early: convergence was never to be judged
+		}
+		c.Missed = append(c.Missed, anomalyOf(res))
+	}
+	if promised == consistency.Linearizable {
+		return c
+	}
+	switch res := ladder.Result(promised); res.Verdict {
+	case checker.VerdictIllegal:
+		violation("consistency", fmt.Sprintf("the history is not %s (it reaches %s): %s", promised, orNone(c.Strongest), oneLine(res)))
+	case checker.VerdictUnknown:
+		violation("consistency-unknown", fmt.Sprintf("whether the history is %s is unknown: %s", promised, oneLine(res)))
+	}
+	return c
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no rung"
+	}
+	return s
+}
+
+// oneLine is a result's anomaly or reason on one line.
+func oneLine(res consistency.Result) string {
+	if res.Anomaly != nil {
+		a := res.Anomaly
+		s := string(a.Kind)
+		if a.Key != "" {
+			s += " on " + a.Key
+		}
+		if a.Session != "" {
+			s += " in session " + a.Session
+		}
+		return s + ": " + a.Summary
+	}
+	if res.Err != nil {
+		return res.Err.Error()
+	}
+	return res.Reason
+}
+
+func anomalyOf(res consistency.Result) Anomaly {
+	a := Anomaly{Model: string(res.Model), Verdict: string(res.Verdict), Detail: oneLine(res)}
+	if res.Anomaly != nil {
+		a.Kind = string(res.Anomaly.Kind)
+		for _, st := range res.Anomaly.Steps {
+			op := checker.Op{Client: st.Op.Client, Kind: st.Op.Kind, Key: st.Op.Key, Value: st.Op.Value,
+				Call: st.Op.Call, Return: st.Op.Return, Outcome: st.Op.Outcome}
+			if len(st.Op.Values) == 1 {
+				op.Output = st.Op.Values[0]
+			} else if len(st.Op.Values) > 1 {
+				op.Output = consistency.EncodeSiblings(st.Op.Values)
+			}
+			line := op.String()
+			if st.Note != "" {
+				line += ": " + st.Note
+			}
+			a.Ops = append(a.Ops, line)
+		}
+	}
+	return a
+}
+
+// finalStates are the KV states of the live, correct servers that hold a
+// copy (kv.Replica), for the eventual rung; nil when none does.
+func (r *Run) finalStates() map[string]map[string]string {
+	var out map[string]map[string]string
+	for _, id := range r.World.Servers() {
+		n := r.World.Node(id)
+		rep, ok := n.(kv.Replica)
+		if n == nil || !ok || r.World.Byzantine(id) {
+			continue
+		}
+		if out == nil {
+			out = map[string]map[string]string{}
+		}
+		out[string(id)] = rep.KVState()
+	}
+	return out
 }
 
 func (r *Run) writeHTML(ops []checker.Op, lin checker.Result, violation func(kind, detail string)) {

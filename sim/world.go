@@ -232,6 +232,18 @@ type Info struct {
 	Line  []byte
 	Notes []protocols.Note
 	Sends []protocols.Send // what the node sent in this step
+
+	// What the node consumed, for observers that tell events in words
+	// (the UI's narration, reports): the sender, message and send time of
+	// a delivery or drop, a timer's name, an admin command, and whether a
+	// start is a restart (and from how many synced records).
+	From    protocols.NodeID
+	Msg     protocols.Message
+	Sent    clock.Time
+	Timer   string
+	Command []string
+	Restart bool
+	Records int
 }
 
 // Observe registers an observer.
@@ -372,22 +384,23 @@ func (w *World) process(ev *event) bool {
 	case evStart:
 		n := w.nodes[ev.node]
 		info.Node, info.Input = n.id, protocols.Start
+		info.Restart, info.Records = n.started, n.synced
 		w.trace.start(n.id, n.synced, n.started)
 		w.start(n)
 	case evAdmin:
 		n := w.nodes[ev.node]
-		info.Node, info.Input = n.id, protocols.Admin
+		info.Node, info.Input, info.Command = n.id, protocols.Admin, ev.fault.Words
 		w.trace.admin(n.id, ev.fault.Words)
 		w.stepNode(n, protocols.Input{Kind: protocols.Admin, Now: n.clock.Now(w.now), Command: ev.fault.Words})
 	case evTimer:
 		n := w.nodes[ev.node]
-		info.Node, info.Input = n.id, protocols.Timer
+		info.Node, info.Input, info.Timer = n.id, protocols.Timer, ev.timer
 		w.trace.timer(n.id, ev.timer)
 		w.stepNode(n, protocols.Input{Kind: protocols.Timer, Now: n.clock.Now(w.now), Timer: ev.timer})
 	case evDeliver:
 		n := w.nodes[ev.node]
 		from := w.nodes[ev.from].id
-		info.Node = n.id
+		info.Node, info.From, info.Msg, info.Sent = n.id, from, ev.msg, ev.sent
 		if ev.fate != net.Delivered {
 			info.Drop = ev.fate
 			w.stats.Dropped++

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"strings"
 
@@ -106,7 +107,7 @@ Exit codes: 0 every check passed (or the expected violation was found),
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError{fmt.Errorf("%s: %w (see dsim %s --help)", c.Name(), err, c.Name())}
+		return usageError{fmt.Errorf("%s: %s (see dsim %s --help)", c.Name(), plainFlagError(err), c.Name())}
 	})
 	root.SuggestionsMinimumDistance = 2
 	root.Args = cobra.ArbitraryArgs
@@ -132,4 +133,20 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// badNumber matches pflag's message for a flag value that does not parse,
+// which names Go's parser: invalid argument "x" for "--seed" flag:
+// strconv.ParseUint: parsing "x": invalid syntax.
+var badNumber = regexp.MustCompile(`^invalid argument "(.*)" for "(.*)" flag: strconv\.Parse(Uint|Int|Float)(?:\d+)?: parsing ".*": (.*)$`)
+
+// plainFlagError says what is wrong with a flag's value in the user's
+// terms, not the parser's.
+func plainFlagError(err error) string {
+	m := badNumber.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err.Error()
+	}
+	want := map[string]string{"Uint": "a whole number from 0 to 18446744073709551615", "Int": "a whole number", "Float": "a number"}[m[3]]
+	return fmt.Sprintf("%s %q: want %s", m[2], m[1], want)
 }

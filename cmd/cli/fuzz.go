@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -30,6 +31,7 @@ type fuzzFlags struct {
 	determinism  bool
 	shrink       bool
 	shrinkOut    string
+	reportDir    string
 }
 
 func newFuzz() *cobra.Command {
@@ -65,6 +67,7 @@ Exit codes: 0 every seed passed, 1 some seed failed, 2 bad usage.`,
 	fl.BoolVar(&f.coverage, "require-coverage", false, "fail the sweep if a probe the protocol declares never fired")
 	fl.BoolVar(&f.determinism, "check-determinism", false, "rerun one seed in ten (at least one) and compare trace hashes")
 	fl.BoolVar(&f.shrink, "shrink", false, "shrink the first failing seed to a small scenario file that fails the same way")
+	fl.StringVar(&f.reportDir, "report", "", "write an HTML report of each failing seed (the first 10) into `DIR`")
 	fl.StringVar(&f.shrinkOut, "shrink-out", "", "write the shrunk scenario to `FILE` (default: NAME-seedN-shrunk.scn here)")
 	return c
 }
@@ -159,6 +162,15 @@ func runFuzz(ctx context.Context, out, errOut io.Writer, arg string, f fuzzFlags
 			return err
 		}
 		failed = failed || bad
+	}
+	if f.reportDir != "" && len(sum.Failed) > 0 {
+		info := out
+		if f.asJSON {
+			info = errOut
+		}
+		if err := reportFailures(info, s, o, sum.Failed, f.reportDir); err != nil {
+			return usageError{fmt.Errorf("--report: %w", err)}
+		}
 	}
 	if f.shrink && len(sum.Failed) > 0 {
 		// With --json, stdout is JSON lines only: the shrinker reports on stderr.
@@ -328,4 +340,25 @@ func (p *progress) clear() {
 	if p.written {
 		fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", 79))
 	}
+}
+
+// reportFailures reruns the first failing seeds with a report each, into
+// dir: NAME-seedN.html.
+func reportFailures(w io.Writer, s *scenarios.Scenario, o scenarios.SweepOptions, failed []*scenarios.Result, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	name := strings.NewReplacer("/", "-", string(os.PathSeparator), "-").Replace(strings.TrimSuffix(s.Name, ".scn"))
+	for i, r := range failed {
+		if i == 10 {
+			fmt.Fprintf(w, "reports written for the first 10 of %d failing seeds\n", len(failed))
+			break
+		}
+		path := filepath.Join(dir, fmt.Sprintf("%s-seed%d.html", name, r.Seed))
+		if _, err := scenarios.RunScenario(s, scenarios.RunOptions{Seed: r.Seed, Bug: o.Bug, MaxEvents: o.MaxEvents, Report: path, Repro: r.Repro}); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "report of seed %d written to %s\n", r.Seed, path)
+	}
+	return nil
 }

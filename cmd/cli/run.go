@@ -2,12 +2,15 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"github.com/dsimlab/dsim/checker"
 	"io"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,6 +23,8 @@ type runFlags struct {
 	asJSON    bool
 	trace     string
 	html      string
+	report    string
+	keepGoing bool
 	history   string
 	bug       string
 	all       bool
@@ -62,6 +67,8 @@ The same scenario and seed always give the same run and the same trace hash.
 	fl.BoolVar(&f.asJSON, "json", false, "print the result as JSON (one object; one per line with --all)")
 	fl.StringVar(&f.trace, "trace", "", "write every trace line to `FILE`")
 	fl.StringVar(&f.html, "html", "", "write porcupine's visualization of the client history to `FILE`")
+	fl.StringVar(&f.report, "report", "", "write a self-contained HTML report of the run to `FILE`: space-time diagram, faults, roles, metrics, violation, history")
+	fl.BoolVar(&f.keepGoing, "keep-going", false, "run on past a violation (recording each) to show the harm it does")
 	fl.StringVar(&f.history, "history", "", "write the client history to `FILE` in the format dsim check reads")
 	fl.StringVar(&f.bug, "bug", "", "build in the bug variant `NAME` (see dsim list --bugs)")
 	fl.BoolVar(&f.all, "all", false, "run every built-in scenario and print a summary table")
@@ -79,7 +86,12 @@ func runOne(out, errOut io.Writer, arg string, f runFlags, seedSet bool) error {
 	if seedSet {
 		seed = f.seed
 	}
-	o := scenarios.RunOptions{Seed: seed, Bug: f.bug, HTML: f.html, DeepCopy: f.deepCopy, MaxEvents: f.maxEvents}
+	o := scenarios.RunOptions{Seed: seed, Bug: f.bug, HTML: f.html, DeepCopy: f.deepCopy, MaxEvents: f.maxEvents, Report: f.report, KeepGoing: f.keepGoing}
+	if f.report != "" {
+		if err := probeWritable(f.report); err != nil {
+			return usageError{fmt.Errorf("--report: %w", err)}
+		}
+	}
 	var flush func() error
 	if f.trace != "" {
 		file, err := os.Create(f.trace)
@@ -148,6 +160,9 @@ func runOne(out, errOut io.Writer, arg string, f runFlags, seedSet bool) error {
 	if f.html != "" && !f.asJSON && res.Linearizable != "skipped" {
 		fmt.Fprintf(errOut, "history visualization written to %s\n", f.html)
 	}
+	if f.report != "" && !f.asJSON {
+		fmt.Fprintf(errOut, "report written to %s\n", f.report)
+	}
 	if !res.Pass {
 		return errCheckFailed
 	}
@@ -182,14 +197,31 @@ func printResult(w io.Writer, r *scenarios.Result, wall time.Duration) error {
 		rows = append(rows,
 			[]string{"operations", fmt.Sprintf("%d ok, %d failed, %d indeterminate", r.Ops.OK, r.Ops.Failed, r.Ops.Indeterminate)},
 			[]string{"linearizable", r.Linearizable},
-			[]string{"latency", fmt.Sprintf("p50 %.1fms, p99 %.1fms (virtual)", r.LatencyMS.P50, r.LatencyMS.P99)},
 		)
+		if c := r.Consistency; c != nil {
+			rows = append(rows, []string{"consistency", rungText(c)})
+			for _, a := range c.Missed {
+				rows = append(rows, []string{"", wrap(fmt.Sprintf("not %s: %s", a.Model, a.Detail), 100)})
+			}
+		}
+		rows = append(rows,
+			[]string{"latency", fmt.Sprintf("p50 %.1fms, p99 %.1fms, mean %.1fms, max %.1fms (virtual)", r.LatencyMS.P50, r.LatencyMS.P99, r.LatencyMS.Mean, r.LatencyMS.Max)},
+		)
+	}
+	if r.Elections > 0 && r.FirstLeaderMS != nil {
+		rows = append(rows, []string{"elections", fmt.Sprintf("%d (first leader at %.3fs)", r.Elections, *r.FirstLeaderMS/1000)})
 	}
 	msgs := fmt.Sprintf("%d sent, %d delivered, %d dropped", r.Messages.Sent, r.Messages.Delivered, r.Messages.Dropped)
 	if r.MsgsPerOp > 0 {
 		msgs += fmt.Sprintf(" (%.1f per op)", r.MsgsPerOp)
 	}
 	rows = append(rows, []string{"messages", msgs})
+	if len(r.MessagesByKind) > 0 {
+		rows = append(rows, []string{"by kind", wrap(byKind(r.MessagesByKind), 80)})
+	}
+	if r.Bytes != nil {
+		rows = append(rows, []string{"bytes", fmt.Sprintf("%d sent", *r.Bytes)})
+	}
 	if r.Mix != "" {
 		rows = append(rows, []string{"fault mix", r.Mix + " (class/mean gap between episodes)"})
 	}
@@ -204,10 +236,20 @@ func printResult(w io.Writer, r *scenarios.Result, wall time.Duration) error {
 		if i == 0 {
 			label = "violations"
 		}
-		rows = append(rows, []string{label, v.String()})
+		rows = append(rows, []string{label, wrap(v.String(), 100)})
 	}
 	rows = append(rows, []string{"result", r.Verdict()}, []string{"repro", r.Repro})
 	return table(w, nil, rows)
+}
+
+// rungText says where a history stands on the consistency ladder:
+// "linearizable (promised linearizable)".
+func rungText(c *scenarios.Consistency) string {
+	strongest := c.Strongest
+	if strongest == "" {
+		strongest = "no rung"
+	}
+	return fmt.Sprintf("%s (promised %s)", strongest, c.Promised)
 }
 
 func bugSuffix(bug string) string {
@@ -218,8 +260,8 @@ func bugSuffix(bug string) string {
 }
 
 func runAll(out io.Writer, f runFlags, seedSet bool) error {
-	if f.trace != "" || f.html != "" || f.bug != "" {
-		return usagef("run --all: --trace, --html and --bug apply to one scenario")
+	if f.trace != "" || f.html != "" || f.bug != "" || f.report != "" {
+		return usagef("run --all: --trace, --html, --report and --bug apply to one scenario")
 	}
 	all, err := scenarios.All()
 	if err != nil {
@@ -248,15 +290,21 @@ func runAll(out io.Writer, f runFlags, seedSet bool) error {
 			}
 			continue
 		}
-		ops := "-"
+		ops, rung := "-", "-"
 		if res.Linearizable != "skipped" {
 			ops = fmt.Sprintf("%d/%d", res.Ops.OK, res.Ops.Indeterminate)
 		}
+		if c := res.Consistency; c != nil {
+			rung = c.Strongest
+			if rung == "" {
+				rung = "none"
+			}
+		}
 		rows = append(rows, []string{res.Scenario, strconv.FormatUint(res.Seed, 10), strconv.FormatUint(res.Events, 10),
-			fmt.Sprintf("%.1fs", float64(res.SimTimeMS)/1000), ops, res.Linearizable, res.Verdict()})
+			fmt.Sprintf("%.1fs", float64(res.SimTimeMS)/1000), ops, rung, res.Verdict()})
 	}
 	if !f.asJSON {
-		if err := table(out, []string{"scenario", "seed", "events", "virtual", "ops ok/indet", "linearizable", "result"}, rows); err != nil {
+		if err := table(out, []string{"scenario", "seed", "events", "virtual", "ops ok/indet", "history reaches", "result"}, rows); err != nil {
 			return err
 		}
 		wall := time.Since(start)
@@ -270,4 +318,19 @@ func runAll(out io.Writer, f runFlags, seedSet bool) error {
 		return errCheckFailed
 	}
 	return nil
+}
+
+// byKind lists message counts by kind, most first: "AppendEntries 8455,
+// AppendEntriesReply 8038, ...".
+func byKind(m map[string]uint64) string {
+	kinds := make([]string, 0, len(m))
+	for k := range m {
+		kinds = append(kinds, k)
+	}
+	slices.SortFunc(kinds, func(a, b string) int { return cmp.Or(cmp.Compare(m[b], m[a]), cmp.Compare(a, b)) })
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
 }

@@ -36,7 +36,10 @@ dsim run replays exactly. Without a scenario, pick one from the catalogue.
                                     no terminal: press those keys and print
                                     the last frame (for scripts and CI)
 
-Press ? inside for every key.`,
+Inside, the line under the header tells each event in words; N stops at the
+next change or teaching moment; v draws the space-time diagram; e explains
+the selected node or message; after a violation, n goes on to show the harm.
+Press ? inside for every key and the protocol's words.`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return usagef("tui: want at most one scenario name or file (see dsim tui --help)")

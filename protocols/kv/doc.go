@@ -32,10 +32,11 @@
 //
 // # Snapshots
 //
-// A protocol that compacts its log snapshots the Machine (Snapshot, with
+// A protocol that compacts its log encodes the Machine's Snapshot (with
 // the sessions: a replica restored without them would execute a retry
-// twice) and restores one with DecodeMachine; a server that replaces its
-// Machine with a snapshot's emits Restored. The monitors keep bounded
+// twice) as bytes (Snapshot.Encode) and restores one with DecodeSnapshot
+// and Restore; a server that replaces its Machine with a snapshot's emits
+// Restored. The monitors keep bounded
 // memory, so runs of hours of simulated time stay small.
 //
 // kv imports only protocols, clock and the standard library.

@@ -4,53 +4,39 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strconv"
 
 	"github.com/dsimlab/dsim/protocols"
 )
 
-// Snapshots of the state machine, for protocols that compact their logs:
-// a server encodes its Machine at an applied position, keeps the bytes
-// (and sends them to a lagging replica), and a replica that restores from
-// them is where the encoding server was at that position.
+// Snapshots as bytes, for protocols that compact their logs: a server
+// encodes its Machine's Snapshot at an applied position, keeps the bytes
+// (and sends them, in chunks, to a lagging replica), and a replica that
+// decodes and restores them is where the encoding server was at that
+// position.
 
 // snapshotMagic starts every encoding, so bytes of another kind are refused.
 const snapshotMagic = "kv1"
 
-// ErrBadSnapshot is wrapped by DecodeMachine errors.
+// ErrBadSnapshot is wrapped by DecodeSnapshot errors.
 var ErrBadSnapshot = errors.New("kv: bad snapshot")
 
-// Snapshot encodes the whole state: every key's value and every client's
-// session (its latest executed request and result). Keys and clients are
-// sorted, so equal machines encode to equal bytes. The sessions are part of
-// the state: a replica restored without them would execute a retried
-// request a second time.
-func (m *Machine) Snapshot() []byte { return m.encode(true) }
-
-// SnapshotWithoutSessions encodes the values alone, forgetting the dedup
-// table: what a snapshot that leaves out the at-most-once state holds. It
-// exists for bug variants that show why a snapshot must include it (MIT
-// 6.824's key-value lab warns about exactly this).
-func (m *Machine) SnapshotWithoutSessions() []byte { return m.encode(false) }
-
-func (m *Machine) encode(sessions bool) []byte {
-	b := append(make([]byte, 0, 64+16*len(m.data)), snapshotMagic...)
-	b = binary.AppendUvarint(b, uint64(len(m.data)))
-	for _, k := range slices.Sorted(maps.Keys(m.data)) {
-		b = appendString(b, k)
-		b = appendString(b, m.data[k])
+// Encode renders the snapshot as bytes: every key's value and every
+// client's session, in the snapshot's sorted order, so equal states encode
+// to equal bytes. The sessions are part of the state: a replica restored
+// without them would execute a retried request a second time.
+func (s Snapshot) Encode() []byte {
+	b := append(make([]byte, 0, 64+16*len(s.Data)), snapshotMagic...)
+	b = binary.AppendUvarint(b, uint64(len(s.Data)))
+	for _, p := range s.Data {
+		b = appendString(b, p.Key)
+		b = appendString(b, p.Value)
 	}
-	if !sessions {
-		return binary.AppendUvarint(b, 0)
-	}
-	b = binary.AppendUvarint(b, uint64(len(m.sessions)))
-	for _, c := range slices.Sorted(maps.Keys(m.sessions)) {
-		s := m.sessions[c]
-		b = appendString(b, string(c))
-		b = binary.AppendUvarint(b, s.seq)
-		b = appendString(b, s.result)
+	b = binary.AppendUvarint(b, uint64(len(s.Sessions)))
+	for _, c := range s.Sessions {
+		b = appendString(b, string(c.Client))
+		b = binary.AppendUvarint(b, c.Seq)
+		b = appendString(b, c.Result)
 	}
 	return b
 }
@@ -60,30 +46,29 @@ func appendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-// DecodeMachine rebuilds a Machine from Snapshot's bytes.
-func DecodeMachine(b []byte) (*Machine, error) {
-	d := decoder{b: b}
+// DecodeSnapshot reads Encode's bytes back.
+func DecodeSnapshot(b []byte) (Snapshot, error) {
+	var s Snapshot
 	if len(b) < len(snapshotMagic) || string(b[:len(snapshotMagic)]) != snapshotMagic {
-		return nil, fmt.Errorf("%w: not a kv snapshot", ErrBadSnapshot)
+		return s, fmt.Errorf("%w: not a kv snapshot", ErrBadSnapshot)
 	}
-	d.b = d.b[len(snapshotMagic):]
-	m := NewMachine()
+	d := decoder{b: b[len(snapshotMagic):]}
 	for n := d.uvarint(); n > 0 && d.err == nil; n-- {
 		k := d.str()
-		m.data[k] = d.str()
+		s.Data = append(s.Data, Pair{Key: k, Value: d.str()})
 	}
 	for n := d.uvarint(); n > 0 && d.err == nil; n-- {
 		c := protocols.NodeID(d.str())
 		seq := d.uvarint()
-		m.sessions[c] = session{seq: seq, result: d.str()}
+		s.Sessions = append(s.Sessions, ClientSession{Client: c, Seq: seq, Result: d.str()})
 	}
 	if d.err == nil && len(d.b) > 0 {
 		d.err = fmt.Errorf("%d bytes left over", len(d.b))
 	}
 	if d.err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadSnapshot, d.err)
+		return Snapshot{}, fmt.Errorf("%w: %w", ErrBadSnapshot, d.err)
 	}
-	return m, nil
+	return s, nil
 }
 
 type decoder struct {

@@ -8,16 +8,17 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestSnapshotRoundTrips(t *testing.T) {
+func TestSnapshotEncodingRoundTrips(t *testing.T) {
 	m := NewMachine()
 	m.Apply(put("c1", 1, "k1", "a"))
 	m.Apply(Request{Client: "c2", Seq: 4, Op: AppendOp("k2", "b")})
 	m.Apply(Request{Client: "c1", Seq: 2, Op: GetOp("k1")})
-	b := m.Snapshot()
-	back, err := DecodeMachine(b)
+	b := m.Snapshot().Encode()
+	s, err := DecodeSnapshot(b)
 	require.NoError(t, err)
+	back := s.Restore()
 	assert.Equal(t, m, back)
-	assert.Equal(t, b, back.Snapshot(), "equal machines encode to equal bytes")
+	assert.Equal(t, b, back.Snapshot().Encode(), "equal machines encode to equal bytes")
 
 	v, ok := back.Cached("c1", 2)
 	assert.True(t, ok, "the sessions come back too")
@@ -25,20 +26,23 @@ func TestSnapshotRoundTrips(t *testing.T) {
 	_, outcome := back.Apply(Request{Client: "c2", Seq: 4, Op: AppendOp("k2", "b")})
 	assert.Equal(t, Duplicate, outcome, "so a retried request is not executed twice")
 
-	bare, err := DecodeMachine(m.SnapshotWithoutSessions())
+	bare := m.Snapshot()
+	bare.Sessions = nil
+	s, err = DecodeSnapshot(bare.Encode())
 	require.NoError(t, err)
-	assert.Equal(t, "b", bare.Value("k2"))
-	_, outcome = bare.Apply(Request{Client: "c2", Seq: 4, Op: AppendOp("k2", "b")})
+	forgetful := s.Restore()
+	assert.Equal(t, "b", forgetful.Value("k2"))
+	_, outcome = forgetful.Apply(Request{Client: "c2", Seq: 4, Op: AppendOp("k2", "b")})
 	assert.Equal(t, Executed, outcome, "without sessions the retry runs again")
-	assert.Equal(t, "bb", bare.Value("k2"))
+	assert.Equal(t, "bb", forgetful.Value("k2"))
 }
 
-func TestDecodeMachineRefusesGarbage(t *testing.T) {
-	for _, b := range [][]byte{nil, []byte("xyz"), []byte("kv1"), append(NewMachine().Snapshot(), 7)} {
-		_, err := DecodeMachine(b)
+func TestDecodeSnapshotRefusesGarbage(t *testing.T) {
+	for _, b := range [][]byte{nil, []byte("xyz"), []byte("kv1"), append(NewMachine().Snapshot().Encode(), 7)} {
+		_, err := DecodeSnapshot(b)
 		assert.ErrorIs(t, err, ErrBadSnapshot, "%q", b)
 	}
-	_, err := DecodeMachine(NewMachine().Snapshot())
+	_, err := DecodeSnapshot(NewMachine().Snapshot().Encode())
 	assert.NoError(t, err)
 }
 

@@ -68,10 +68,11 @@ func (n *node) takeSnapshot() {
 	}
 	term, _ := n.log.term(idx)
 	chain, _ := n.log.chainAt(idx)
-	data := n.sm.Snapshot()
+	state := n.sm.Snapshot()
 	if n.bugs.snapshotWithoutSessions {
-		data = n.sm.SnapshotWithoutSessions() // BUG snapshot-without-sessions
+		state.Sessions = nil // BUG snapshot-without-sessions
 	}
+	data := state.Encode()
 	conf := n.log.configAt(idx)
 	if n.bugs.snapshotWithoutConfig {
 		conf = n.initial // BUG snapshot-without-config: the bootstrap configuration stands in
@@ -196,10 +197,11 @@ func (n *node) handleInstallSnapshot(from protocols.NodeID, m InstallSnapshot) {
 // otherwise it discards the whole log (step 7); the state machine and the
 // configuration become the snapshot's (step 8).
 func (n *node) installSnapshot(s Snapshot) {
-	sm, err := kv.DecodeMachine(s.Data)
+	state, err := kv.DecodeSnapshot(s.Data)
 	if err != nil {
 		panic(fmt.Sprintf("raft: %s: snapshot %d/%d: %v", n.id, s.Index, s.Term, err))
 	}
+	sm := state.Restore()
 	if t, ok := n.log.term(s.Index); ok && t == s.Term && s.Index > n.log.base {
 		n.log.compact(s.Index)
 	} else {

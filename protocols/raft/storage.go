@@ -73,11 +73,11 @@ func (n *node) recoverState(store []protocols.Record) {
 		}
 	}
 	if n.snap.Index > 0 {
-		sm, err := kv.DecodeMachine(n.snap.Data)
+		state, err := kv.DecodeSnapshot(n.snap.Data)
 		if err != nil {
 			panic(fmt.Sprintf("raft: %s: %v: %v", n.id, n.snap, err))
 		}
-		n.sm, n.commit, n.applied = sm, n.snap.Index, n.snap.Index
+		n.sm, n.commit, n.applied = state.Restore(), n.snap.Index, n.snap.Index
 	}
 }
 
