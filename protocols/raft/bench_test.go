@@ -35,9 +35,10 @@ type loop struct {
 	trace    uint64 // a running FNV-1a hash of every event and its effects, when tracing
 	tracing  bool
 
-	// stores keeps every server's durable records as the simulator does
-	// (a replacement drops the earlier ones), so memory measurements count
-	// them; nothing reads them back (the loop has no crashes).
+	// stores, when set, keeps every server's durable records as the
+	// simulator does (a replacement drops the earlier ones), so memory
+	// measurements count them; nothing reads them back (the loop has no
+	// crashes).
 	stores map[protocols.NodeID][]protocols.Record
 }
 
@@ -76,7 +77,6 @@ func newLoop(seed uint64, servers, clients int, opts Options) *loop {
 		servers: protocols.Servers(servers),
 		timers:  map[timerKey]uint64{},
 		rng:     rand.New(rand.NewPCG(seed, 1)),
-		stores:  map[protocols.NodeID][]protocols.Record{},
 	}
 	w.monitors = Monitors()
 	f := New(opts)
@@ -127,10 +127,10 @@ func (w *loop) step(id protocols.NodeID, in protocols.Input) {
 			w.hash(n.(interface{ String() string }).String())
 		}
 	}
-	if w.fx.Replace {
-		w.stores[id] = nil
-	}
-	if len(w.fx.Records) > 0 {
+	if w.stores != nil {
+		if w.fx.Replace {
+			w.stores[id] = nil
+		}
 		w.stores[id] = append(w.stores[id], w.fx.Records...)
 	}
 	for _, s := range w.fx.Sends {
@@ -292,6 +292,7 @@ func BenchmarkRaftHourMemory(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
 				w := newLoop(1, 5, 3, c.opts)
+				w.stores = map[protocols.NodeID][]protocols.Record{}
 				var at10, at60 float64
 				for m := 10; m <= 60; m += 10 {
 					w.run(clock.Time(clock.Duration(m) * clock.Minute))

@@ -705,7 +705,7 @@ func (m *configSafety) Check(c protocols.Cluster, ev protocols.Event) error {
 	v, ok := m.seen.get(n.id)
 	if ok && v.inst == n && v.term == n.term && last > v.last && last > n.log.base {
 		if e := n.log.entry(last); e.Term == n.term {
-			if err := m.rule(n, last, e.Conf); err != nil {
+			if err := m.rule(n, last, *e.Conf); err != nil {
 				m.seen.set(n.id, confView{inst: n, term: n.term, last: last})
 				return err
 			}

@@ -141,7 +141,7 @@ func (n *node) appendEntry(e Entry) {
 	n.log.append(e)
 	idx := n.log.lastIndex()
 	n.out.Persist(LogRecord{From: idx, Entries: n.log.slice(idx, idx)})
-	if e.Conf.Op != 0 {
+	if e.Conf != nil {
 		n.refreshConfig()
 	}
 }

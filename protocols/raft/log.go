@@ -69,9 +69,9 @@ func (l *raftLog) append(es ...Entry) {
 	for _, e := range es {
 		l.chain = append(l.chain, chainHash(l.chain[len(l.chain)-1], e))
 		l.entries = append(l.entries, e)
-		if e.Conf.Op != 0 {
+		if e.Conf != nil {
 			l.confIdx = append(l.confIdx, l.lastIndex())
-			l.confs = append(l.confs, l.config().apply(e.Conf))
+			l.confs = append(l.confs, l.config().apply(*e.Conf))
 			l.confGen++
 		}
 	}
@@ -314,7 +314,7 @@ func chainHash(prev uint64, e Entry) uint64 {
 	str(string(e.Req.Client))
 	str(e.Req.Op.Key)
 	str(e.Req.Op.Value)
-	if e.Conf.Op != 0 {
+	if e.Conf != nil {
 		mix(uint64(e.Conf.Op))
 		str(string(e.Conf.Node))
 	}

@@ -145,7 +145,7 @@ func (n *node) proposeConf(cc ConfChange) bool {
 		n.out.Probe(ProbeConfigChangeRefused)
 		return false
 	}
-	n.appendEntry(Entry{Term: n.term, Conf: cc})
+	n.appendEntry(Entry{Term: n.term, Conf: &cc})
 	n.out.Probe(ProbeConfigChange)
 	idx := n.log.lastIndex()
 	for i := range n.prs {

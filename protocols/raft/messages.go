@@ -13,16 +13,19 @@ import (
 type Entry struct {
 	Term uint64
 	Req  kv.Request
-	Conf ConfChange // a configuration change (thesis §4.1); zero for requests and no-ops
+	// Conf is a configuration change (thesis §4.1), nil for requests and
+	// no-ops: a pointer, so the entries of the common case stay small. It
+	// is never changed once made, so logs, messages and records share it.
+	Conf *ConfChange
 }
 
 // IsNoop reports whether the entry is a leader's no-op.
-func (e Entry) IsNoop() bool { return e.Req.Client == "" && e.Conf.Op == 0 }
+func (e Entry) IsNoop() bool { return e.Req.Client == "" && e.Conf == nil }
 
 // text renders the entry's command for the status pane.
 func (e Entry) text() string {
 	switch {
-	case e.Conf.Op != 0:
+	case e.Conf != nil:
 		return e.Conf.String()
 	case e.IsNoop():
 		return "noop"

@@ -19,7 +19,7 @@ func messageSize(m protocols.Message) int {
 		n := 8 + 8 + 8 + 8
 		for _, e := range m.Entries {
 			n += 8 + kv.RequestSize(e.Req)
-			if e.Conf.Op != 0 {
+			if e.Conf != nil {
 				n += 1 + len(e.Conf.Node)
 			}
 		}
