@@ -65,7 +65,9 @@ func tellFeatureTimer(s protocols.Step) string {
 	return ""
 }
 
-func hasTimerSet(s protocols.Step) bool { return s.After != nil && (s.After.Role == "follower" || s.After.Role == "learner") }
+func hasTimerSet(s protocols.Step) bool {
+	return s.After != nil && (s.After.Role == "follower" || s.After.Role == "learner")
+}
 
 // tellFeatureReceive tells the messages only the features send, and the
 // requests for votes a server ignores.
