@@ -529,13 +529,19 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 	fx := &w.fx
 	from := n.idx
 
+	if fx.Replace {
+		// A new store, synced and swapped in at once: the old one's records
+		// (synced or not) are gone.
+		clear(n.store)
+		n.store = n.store[:0]
+	}
 	for _, r := range fx.Records {
 		if w.cfg.DeepCopy {
 			r = deepCopy(r)
 		}
 		n.store = append(n.store, r)
 	}
-	if len(fx.Records) > 0 && !fx.NoSync {
+	if fx.Replace || (len(fx.Records) > 0 && !fx.NoSync) {
 		n.synced = len(n.store) // an fsync makes every earlier write durable too
 	}
 	if len(n.store) >= w.cfg.MaxRecords {

@@ -111,6 +111,19 @@ func TestCrashLosesUnsyncedRecordsAndRestartRecovers(t *testing.T) {
 	assert.NotEmpty(t, grep(lines, "fault crash n1"))
 }
 
+// A step that replaces the store leaves only its own records, synced, even
+// when earlier ones were not; a restart recovers from them alone.
+func TestReplaceStoreKeepsOnlyTheNewRecords(t *testing.T) {
+	cfg := config(1, 2, bouncerOpts{lazy: true, replace: 4}, "550ms crash n1", "560ms restart n1")
+	w, lines := run(t, cfg, time(450))
+	recs, synced := w.Store("n1")
+	assert.Equal(t, []protocols.Record{tickRecord{4}}, recs, "ticks 1-3 were replaced at tick 4")
+	assert.Equal(t, 1, synced, "a replacement is synced even in a lazy step")
+	assert.NotEmpty(t, grep(lines, "replacing the store"))
+	w.RunUntil(clock.Time(time(570)))
+	assert.Equal(t, 4, w.Node("n1").Status().Commit, "tick 5 was never synced; the replacement was")
+}
+
 func TestCrashDropsMessagesAndTimers(t *testing.T) {
 	_, lines := run(t, config(1, 2, bouncerOpts{}, "0s crash n2"), time(500))
 	assert.NotEmpty(t, grep(lines, "n2 drop n1 Ball{n=1 hops=1} (receiver down)"))

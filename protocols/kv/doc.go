@@ -45,5 +45,14 @@
 // clients at the run's quiescence point (ClientOptions.StopAt), after which
 // the replicas must settle.
 //
+// # Snapshots
+//
+// A protocol that compacts its log encodes the Machine's Snapshot (with
+// the sessions: a replica restored without them would execute a retry
+// twice) as bytes (Snapshot.Encode) and restores one with DecodeSnapshot
+// and Restore; a server that replaces its Machine with a snapshot's emits
+// Restored. The monitors keep bounded
+// memory, so runs of hours of simulated time stay small.
+//
 // kv imports only protocols, clock and the standard library.
 package kv

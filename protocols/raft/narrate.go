@@ -23,8 +23,8 @@ func init() {
 		ae, ok := m.(AppendEntries)
 		return ok && len(ae.Entries) == 0
 	}
-	d.Fields = append(fields, kv.ClientFields...)
-	d.Glossary = append(glossary, kv.ClientGlossary...)
+	d.Fields = append(append(fields, featureFields...), kv.ClientFields...)
+	d.Glossary = append(append(glossary, featureGlossary...), kv.ClientGlossary...)
 }
 
 // fields explains a server's status fields.
@@ -75,6 +75,10 @@ func moments(ev protocols.Event) []protocols.Moment {
 				out = append(out, protocols.Moment{Kind: "step-down", Text: fmt.Sprintf("%s sees a higher term and steps down", ev.Node)})
 			case ProbeCommitByNoop:
 				out = append(out, protocols.Moment{Kind: "commit-by-noop", Text: "an entry of the leader's own term commits, and every earlier entry with it"})
+			default:
+				if m, ok := featureMoment(ev.Node, string(n)); ok {
+					out = append(out, m)
+				}
 			}
 		}
 	}
@@ -95,6 +99,8 @@ func narrate(s protocols.Step) string {
 		b.WriteString(tellTimer(s, self))
 	case protocols.Receive:
 		b.WriteString(tellReceive(s, self))
+	case protocols.Admin:
+		b.WriteString(tellAdmin(s))
 	default:
 		return ""
 	}
@@ -118,6 +124,9 @@ func tellStart(s protocols.Step) string {
 
 func tellTimer(s protocols.Step, self *node) string {
 	id := s.Node
+	if line := tellFeatureTimer(s); line != "" {
+		return line
+	}
 	switch s.Timer {
 	case timerElection:
 		a := s.After
@@ -150,6 +159,9 @@ func tellReceive(s protocols.Step, self *node) string {
 		if s.Before.Role == "leader" {
 			prefix = fmt.Sprintf("leader %s sees the higher term %d in %s's %s and steps down; ", id, s.After.Term, from, s.Msg.Kind())
 		}
+	}
+	if line := tellFeatureReceive(s); line != "" {
+		return prefix + line
 	}
 	switch m := s.Msg.(type) {
 	case RequestVote:
@@ -298,6 +310,9 @@ func tellAppendReply(s protocols.Step, m AppendEntriesReply, self *node) string 
 
 func tellRequest(s protocols.Step, r kv.Request) string {
 	id, from := s.Node, s.From
+	if line := tellRead(s, r); line != "" {
+		return line
+	}
 	if len(s.Sends) > 0 {
 		if rep, ok := s.Sends[0].Msg.(kv.Reply); ok && s.Sends[0].To == from {
 			switch {

@@ -19,10 +19,28 @@ func messageSize(m protocols.Message) int {
 		n := 8 + 8 + 8 + 8
 		for _, e := range m.Entries {
 			n += 8 + kv.RequestSize(e.Req)
+			if e.Conf != nil {
+				n += 1 + len(e.Conf.Node)
+			}
+		}
+		if m.Round != 0 {
+			n += 8
 		}
 		return n
 	case AppendEntriesReply:
 		return 8 + 1 + 8 + 8 + 8 + 8
+	case PreVote:
+		return 8 + 8 + 8
+	case PreVoteReply:
+		return 8 + 1
+	case InstallSnapshot:
+		n := 8 + 8 + 8 + 8 + 1 + 8 + len(m.Data)
+		for _, mb := range m.Config.Members {
+			n += len(mb.ID) + 1
+		}
+		return n
+	case InstallSnapshotReply:
+		return 8 + 8 + 8 + 1
 	}
 	n, _ := kv.Size(m)
 	return n
