@@ -162,13 +162,25 @@ func (c *controller) Apply(index int, e raft.Entry) (kv.Request, kv.Outcome) {
 			break
 		}
 		// Step k of the cycle toggles group k mod G + 1: it leaves if it is
-		// in (and not the last), else joins.
+		// in (and not the last), else joins; when it is the last, the
+		// first group out joins instead.
 		g := cur.Num%len(c.layout.Groups) + 1
-		if cur.Has(g) && len(groups) > 1 {
+		switch {
+		case cur.Has(g) && len(groups) > 1:
 			groups = slices.DeleteFunc(slices.Clone(groups), func(x int) bool { return x == g })
-		} else if !cur.Has(g) {
-			groups = append(slices.Clone(groups), g)
-			slices.Sort(groups)
+		case cur.Has(g):
+			for x := 1; x <= len(c.layout.Groups); x++ {
+				if !cur.Has(x) {
+					g = x
+					break
+				}
+			}
+			fallthrough
+		default:
+			if !cur.Has(g) {
+				groups = append(slices.Clone(groups), g)
+				slices.Sort(groups)
+			}
 		}
 		if c.h.Leads() {
 			c.h.Out().Probe(ProbeChurn)
