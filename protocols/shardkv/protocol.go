@@ -62,6 +62,7 @@ func workload() []protocols.Option {
 
 func display() protocols.Display {
 	d := raft.Protocol.Display
+	d.Narrate = narrate
 	d.Help = "Servers n1..n3 replicate the shard controller, the others form replica groups g1, g2, ... (see the service field). " + d.Help
 	d.Fields = append(slices.Clone(d.Fields),
 		protocols.FieldHelp{Name: "service", Help: "what the server's Raft group replicates: the controller, or replica group gN"},
