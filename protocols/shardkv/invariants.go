@@ -152,31 +152,34 @@ func (m *ghost) Check(c protocols.Cluster, ev protocols.Event) error {
 	if ev.Input == protocols.Start {
 		m.applied[ev.Node] = 0
 	}
+	// Every note is taken in, even after a violation, so that a run that
+	// keeps going (--keep-going) keeps an accurate ghost; the first
+	// violation is reported.
+	var first error
 	for _, note := range ev.Notes {
+		var err error
 		switch n := note.(type) {
 		case ConfigMade:
 			if n.Config.Num == len(m.configs) {
 				m.configs = append(m.configs, n.Config)
 			}
 		case ConfigApplied:
-			if err := m.configApplied(ev.Node, n); err != nil {
-				return err
-			}
+			err = m.configApplied(ev.Node, n)
 		case Served:
-			if err := m.served(ev.Node, n); err != nil {
-				return err
-			}
+			err = m.served(ev.Node, n)
 		case Installed:
-			if err := m.installed(ev.Node, n); err != nil {
-				return err
-			}
+			err = m.installed(ev.Node, n)
+		}
+		if first == nil {
+			first = err
 		}
 	}
-	return nil
+	return first
 }
 
 func (m *ghost) configApplied(id protocols.NodeID, n ConfigApplied) error {
 	if prev := m.applied[id]; n.Num != prev+1 {
+		m.applied[id] = n.Num
 		return protocols.Violationf(KindConfigOrder, "%s (%s) applied configuration %d after %d: configurations must be applied one at a time, in order",
 			id, gname(n.Gid), n.Num, prev)
 	}
@@ -241,12 +244,12 @@ func (m *ghost) installed(id protocols.NodeID, n Installed) error {
 		return protocols.Violationf(KindHandoffState, "%s (%s) installed shard %d of configuration %d, which its old owner has not handed off",
 			id, gname(n.Gid), n.Shard, n.Num)
 	}
+	if m.first(n.Gid, n.Index) {
+		m.ready[n.Gid][n.Shard] = true // the data arrived, right or wrong: judged next
+	}
 	if d := diffState(want, n.State); d != "" {
 		return protocols.Violationf(KindHandoffState, "%s (%s) installed shard %d of configuration %d, but %s",
 			id, gname(n.Gid), n.Shard, n.Num, d)
-	}
-	if m.first(n.Gid, n.Index) {
-		m.ready[n.Gid][n.Shard] = true
 	}
 	return nil
 }
