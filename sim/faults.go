@@ -39,11 +39,11 @@ type StrategyFunc func(name string, args []string) (protocols.Wrapper, error)
 
 // faultSpecs is indexed by FaultKind. It is filled in by init because its
 // entries refer to code that consults it.
-var faultSpecs [Byzantine + 1]faultSpec
+var faultSpecs [Service + 1]faultSpec
 
 func init() { faultSpecs = specs() }
 
-func specs() [Byzantine + 1]faultSpec {
+func specs() [Service + 1]faultSpec {
 	return [...]faultSpec{
 		Partition: {
 			verb:    "partition",
@@ -350,6 +350,7 @@ func specs() [Byzantine + 1]faultSpec {
 			apply:  (*World).makeByzantine,
 			render: func(f Fault) string { return "byzantine " + f.node() + " " + strings.Join(f.Words, " ") },
 		},
+		Service: serviceSpec, // service.go
 	}
 }
 
