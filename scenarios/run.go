@@ -64,6 +64,7 @@ type Run struct {
 	checks  protocols.Checks
 	history *history
 	probes  map[string]int
+	load    *timeline
 	faults  []checker.Annotation
 	healAt  clock.Time // the healing phase starts here (== End when there is none)
 	End     clock.Time // the run stops here
@@ -173,6 +174,9 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		r.history = newHistory()
 		world.Observe(r.history.observe)
 	}
+	if err := r.startLoad(); err != nil {
+		return nil, err
+	}
 	world.Observe(r.observe)
 	if o.Observer != nil {
 		world.Observe(o.Observer)
@@ -281,6 +285,7 @@ func (r *Run) Finish() *Result {
 			}
 		}
 	}
+	r.finishLoad(res, violation)
 	if h := r.history; h != nil {
 		ok, open := h.counts()
 		res.Ops = OpCounts{OK: ok, Indeterminate: open}

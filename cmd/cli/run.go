@@ -198,6 +198,7 @@ func printResult(w io.Writer, r *scenarios.Result, wall time.Duration) error {
 		msgs += fmt.Sprintf(" (%.1f per op)", r.MsgsPerOp)
 	}
 	rows = append(rows, []string{"messages", msgs})
+	rows = append(rows, loadRows(r)...) // load.go
 	if r.Mix != "" {
 		rows = append(rows, []string{"fault mix", r.Mix + " (class/mean gap between episodes)"})
 	}

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
 )
 
@@ -15,10 +16,22 @@ type Request struct {
 	Client protocols.NodeID
 	Seq    uint64
 	Op     Op
+	// Deadline is when the client stops waiting for the operation, on its
+	// own clock; every retry carries the same one (ClientOptions.Deadline).
+	// A server with a service model drops a request past it unprocessed.
+	// Zero means none.
+	Deadline clock.Time
 }
 
 // Kind implements protocols.Message.
 func (Request) Kind() string { return "Request" }
+
+// Expires implements protocols.Expiring: the request's deadline.
+func (r Request) Expires() clock.Time { return r.Deadline }
+
+// Rejection implements protocols.Rejectable: a server whose queue is full
+// answers Overloaded.
+func (r Request) Rejection() protocols.Message { return Reply{Seq: r.Seq, Status: Overloaded} }
 
 // String renders the request as Request{c1#7 put(k1,c1.7)}.
 func (r Request) String() string {
@@ -36,6 +49,10 @@ func (r Request) AppendText(b []byte) ([]byte, error) {
 	b = strconv.AppendUint(b, r.Seq, 10)
 	b = append(b, ' ')
 	b = r.Op.appendBytes(b)
+	if r.Deadline > 0 {
+		b = append(b, " deadline="...)
+		b = r.Deadline.AppendTo(b)
+	}
 	return append(b, '}'), nil
 }
 
@@ -65,6 +82,10 @@ const (
 	// server it believes can, or is empty when it does not know. The
 	// operation may still take effect through another server.
 	NotLeader
+	// Overloaded: the server's queue was full and it refused the request
+	// unread (protocols.Rejectable); the operation did not take effect
+	// through this attempt.
+	Overloaded
 )
 
 // String names the status as traces show it: ok or not-leader.
@@ -74,6 +95,8 @@ func (s Status) String() string {
 		return "ok"
 	case NotLeader:
 		return "not-leader"
+	case Overloaded:
+		return "overloaded"
 	}
 	return "status?"
 }

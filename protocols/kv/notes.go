@@ -75,8 +75,16 @@ const (
 	ProbeRedirect = "client-redirect" // a not-leader reply's hint was followed
 	ProbeBackoff  = "client-backoff"  // a not-leader reply without a usable hint made the client wait
 	ProbeGiveUp   = "client-give-up"  // an operation was abandoned after GiveUpAfter timeouts
+
+	// The load options' probes (load.go).
+	ProbeOverloaded  = "client-overloaded"   // a server refused a request at its full queue
+	ProbeDeadline    = "client-deadline"     // an operation was given up at its deadline
+	ProbeBudget      = "client-budget"       // a retry found the retry budget empty: the operation was given up
+	ProbeBreakerOpen = "client-breaker-open" // the circuit breaker opened, or failed an operation fast
+	ProbeBacklog     = "client-backlog-full" // an open-loop arrival found too many waiting and was given up
 )
 
 // Probes lists the client's probe names. client-give-up fires only when
-// GiveUpAfter is set.
-var Probes = []string{ProbeTimeout, ProbeRedirect, ProbeBackoff, ProbeGiveUp}
+// GiveUpAfter is set, and the load options' probes only when those are.
+var Probes = []string{ProbeTimeout, ProbeRedirect, ProbeBackoff, ProbeGiveUp,
+	ProbeOverloaded, ProbeDeadline, ProbeBudget, ProbeBreakerOpen, ProbeBacklog}
