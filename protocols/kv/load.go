@@ -388,7 +388,9 @@ func (c *client) stamp() {
 // drop invokes nothing more for an operation that never got (or will not
 // get) an answer: it stays indeterminate, and nobody waits for it.
 func (c *client) drop(r Request, probe string) {
-	c.out.Probe(probe)
+	if probe != "" {
+		c.out.Probe(probe)
+	}
 	c.out.Note(Abandoned{Client: c.id, Seq: r.Seq, Op: r.Op})
 }
 
@@ -509,10 +511,10 @@ func (c *client) openBreaker() {
 	l.failures, l.wasOpen = 0, true
 	c.out.Probe(ProbeBreakerOpen)
 	for _, r := range l.arrivals {
-		c.drop(r, ProbeBreakerOpen)
+		c.drop(r, "")
 	}
 	l.arrivals = nil
-	c.giveUp(ProbeBreakerOpen)
+	c.giveUp("")
 }
 
 // breakerWait holds a closed-loop client's next operation while the
