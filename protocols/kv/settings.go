@@ -21,7 +21,7 @@ var Workload = []protocols.Option{
 	{Name: "target", Default: "leader", Help: "which server a new operation goes to first: leader (the last that answered), random, key (each key pinned to a server), sticky (a home server, kept across timeouts) or mixed (clients take the modes in turn)"},
 	{Name: "rate", Default: "closed", Help: "open loop: operations arrive at N/s per client (Poisson; N/s fixed for even gaps) whatever completes, and wait their turn; latency counts from arrival"},
 	{Name: "backlog", Default: "100", Help: "open loop: arrivals waiting at a client at most; one more is given up at once"},
-	{Name: "retry", Default: "immediate", Help: "after a timeout or an overloaded answer: immediate, or backoff BASE CAP [none|full|equal|decorrelated] (exponential, capped, with that jitter; full by default)"},
+	{Name: "retry", Default: "immediate", Help: "after a timeout or an overloaded answer: immediate, or backoff BASE CAP [JITTER] (exponential, capped; JITTER none, full, equal or decorrelated, full by default)"},
 	{Name: "retry-budget", Default: "off", Help: "P% [TOKENS]: each completed operation earns P% of a retry, each retry spends one, the bucket holds TOKENS (10); a failed attempt with none left gives its operation up"},
 	{Name: "deadline", Default: "off", Help: "D [propagate]: the client gives an operation up D after it arrives; with propagate every attempt carries the deadline, and servers with a service model drop it unprocessed once past"},
 	{Name: "breaker", Default: "off", Help: "N D: a circuit breaker opens after N failed attempts in a row and fails operations fast for D, then lets one through (half-open)"},
