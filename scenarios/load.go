@@ -389,3 +389,30 @@ func FormatRate(v float64) string {
 	}
 	return strconv.FormatFloat(v, 'f', 1, 64) + "/s"
 }
+
+// slow is the swarm's "slow" class (opt-in: "chaos swarm ... slow"): a
+// server turns slow for a while, every step costing 5ms to 50ms (a gray
+// failure: a GC storm, a failing disk), then gets its scenario's service
+// model back.
+func (g *chaosGen) slow(t clock.Time) []sim.Fault {
+	id := g.node()
+	cost := clock.Duration(5+g.r.IntN(46)) * clock.Millisecond
+	until := g.span(t, 200*clock.Millisecond, 3*clock.Second)
+	on := sim.Fault{At: t, Kind: sim.Service, Nodes: []protocols.NodeID{id}, Service: g.serviceAt(id, t)}
+	on.Service.Time = max(on.Service.Time, cost)
+	off := sim.Fault{At: until, Kind: sim.Service, Nodes: []protocols.NodeID{id}, Service: g.serviceAt(id, until)}
+	return []sim.Fault{on, off}
+}
+
+// serviceAt is the service model the scenario's own faults give a server
+// at t: the last service line naming it (or all) at or before t.
+func (g *chaosGen) serviceAt(id protocols.NodeID, t clock.Time) sim.ServiceModel {
+	var m sim.ServiceModel
+	at := clock.Time(-1)
+	for _, f := range g.s.Faults {
+		if f.Kind == sim.Service && f.At <= t && f.At >= at && (f.Nodes[0] == id || f.Nodes[0] == sim.All) {
+			m, at = f.Service, f.At
+		}
+	}
+	return m
+}
