@@ -187,22 +187,25 @@ func (t *timeline) observe(w *sim.World, ev *sim.Info) {
 		win.Queue = max(win.Queue, w.Backlog(id))
 	}
 	for _, n := range ev.Notes {
-		if isAbandoned(n) {
+		switch n.(type) {
+		case kv.Invoked:
+			win.Offered++
+		case kv.Completed:
+			win.Goodput++
+		case kv.Abandoned:
 			win.GaveUp++
 		}
 	}
 }
 
-// fill adds the history's operations and returns the timeline up to end.
+// fill adds the latencies of the history's operations and returns the
+// timeline up to end.
 func (t *timeline) fill(ops []checker.Op, end clock.Time) *Timeline {
 	if end > 0 {
 		t.at(end - 1)
 	}
 	lat := make([][]clock.Duration, len(t.wins))
 	for _, op := range ops {
-		if i := int(op.Call / int64(t.window)); i < len(t.wins) {
-			t.wins[i].Offered++
-		}
 		if op.Outcome != checker.OutcomeOK {
 			continue
 		}
@@ -327,9 +330,19 @@ func (r *Run) finishLoad(res *Result, violation func(kind, detail string)) {
 	}
 }
 
-func isAbandoned(n protocols.Note) bool {
-	_, ok := n.(kv.Abandoned)
-	return ok
+// LoadNow is the run's load for a live display: the last whole window of
+// its timeline (operations offered and completed, attempts, and so on) and
+// the window's length; false when the run records no timeline.
+func (r *Run) LoadNow() (Window, clock.Duration, bool) {
+	t := r.load
+	if t == nil {
+		return Window{}, 0, false
+	}
+	i := int(r.World.Now()/clock.Time(t.window)) - 1
+	if i < 0 || i >= len(t.wins) {
+		return Window{}, t.window, true
+	}
+	return t.wins[i], t.window, true
 }
 
 // Sparkline draws values as a line of block characters, lowest to

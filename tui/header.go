@@ -75,6 +75,9 @@ func (p *header) view(st styles, s *session, hs headerState) string {
 		parts = append(parts, st.label.Render("chaos until "+clock.FormatDuration(healAt.Since0())))
 	}
 	parts = append(parts, p.checks(st, s))
+	if l := loadPart(st, s); l != "" {
+		parts = append(parts, l) // load.go
+	}
 	lines := append(firsts, strings.Join(parts, st.label.Render(" · ")))
 	return block(lines, p.w, len(lines))
 }
