@@ -111,7 +111,10 @@ func parseGoodput(s *Scenario, l directiveLine) error {
 // parseTimeline reads "timeline WINDOW".
 func parseTimeline(s *Scenario, l directiveLine) error {
 	d, err := oneDuration(l)
-	if err == nil && (d < clock.Millisecond || d > clock.Minute) {
+	switch {
+	case err != nil && len(l.args) == 1:
+		err = fmt.Errorf("timeline: %w", err)
+	case err == nil && (d < clock.Millisecond || d > clock.Minute):
 		err = fmt.Errorf("timeline %s: want a window from 1ms to 1m", l.args[0])
 	}
 	s.Timeline = d
