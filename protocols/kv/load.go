@@ -3,6 +3,7 @@ package kv
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -140,7 +141,7 @@ func (p RetryPolicy) validate() error {
 		return nil
 	case p.Base <= 0 || p.Cap < p.Base:
 		return fmt.Errorf("backoff %s %s: want 0 < BASE <= CAP", clock.FormatDuration(p.Base), clock.FormatDuration(p.Cap))
-	case p.Jitter != "" && !contains(jitters, p.Jitter):
+	case p.Jitter != "" && !slices.Contains(jitters, p.Jitter):
 		return fmt.Errorf("unknown jitter %q (want none, full, equal or decorrelated)", p.Jitter)
 	}
 	return nil
@@ -525,15 +526,6 @@ func (c *client) breakerWait() bool {
 	}
 	c.out.SetTimer(timerBreaker, c.load.openUntil.Sub(c.load.now))
 	return true
-}
-
-func contains[T comparable](list []T, v T) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // parsePercent parses "10%" or "0.5%" into parts per million of one

@@ -85,6 +85,10 @@ const (
 )
 
 // Probes lists the client's probe names. client-give-up fires only when
-// GiveUpAfter is set, and the load options' probes only when those are.
-var Probes = []string{ProbeTimeout, ProbeRedirect, ProbeBackoff, ProbeGiveUp,
-	ProbeOverloaded, ProbeDeadline, ProbeBudget, ProbeBreakerOpen, ProbeBacklog}
+// GiveUpAfter is set.
+var Probes = []string{ProbeTimeout, ProbeRedirect, ProbeBackoff, ProbeGiveUp}
+
+// LoadProbes lists the probes of the load options (load.go), which fire
+// only when those are set: a protocol whose chaos scenario sets them
+// declares these too, so that --require-coverage asks for them.
+var LoadProbes = []string{ProbeOverloaded, ProbeDeadline, ProbeBudget, ProbeBreakerOpen, ProbeBacklog}
