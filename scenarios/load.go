@@ -213,7 +213,6 @@ func (t *timeline) fill(ops []checker.Op, end clock.Time) *Timeline {
 			continue
 		}
 		if i := int(op.Return / int64(t.window)); i < len(t.wins) {
-			t.wins[i].Goodput++
 			lat[i] = append(lat[i], clock.Duration(op.Return-op.Call))
 		}
 	}

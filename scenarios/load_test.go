@@ -80,6 +80,13 @@ func TestRetryStormAndItsMitigations(t *testing.T) {
 		require.NotNil(t, res.Timeline, name)
 		assert.Len(t, res.Timeline.Windows, 25, "%s: one window per second of the run", name)
 		assert.Equal(t, "linearizable", res.Consistency.Strongest, name)
+		offered, goodput := 0, 0
+		for _, w := range res.Timeline.Windows {
+			offered += w.Offered
+			goodput += w.Goodput
+		}
+		assert.Equal(t, res.Ops.OK, goodput, "%s: the timeline counts what the history holds", name)
+		assert.Equal(t, res.Ops.OK+res.Ops.Indeterminate, offered, name)
 		return res
 	}
 	storm := run("raft/retry-storm")
