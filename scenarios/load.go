@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -244,16 +245,9 @@ func (r *Run) startLoad() error {
 	if s.Timeline == 0 && s.Goodput == nil {
 		return nil
 	}
-	r.load = newTimeline(r.World, cmp0(s.Timeline, DefaultWindow))
+	r.load = newTimeline(r.World, cmp.Or(s.Timeline, DefaultWindow))
 	r.World.Observe(r.load.observe)
 	return nil
-}
-
-func cmp0(d, def clock.Duration) clock.Duration {
-	if d == 0 {
-		return def
-	}
-	return d
 }
 
 // finishLoad adds the timeline to the result and judges expect goodput.
