@@ -252,6 +252,8 @@ func (r *Run) startLoad() error {
 
 // finishLoad adds the timeline to the result and judges expect goodput.
 func (r *Run) finishLoad(res *Result, violation func(kind, detail string)) {
+	st := r.World.Stats()
+	res.Messages.Shed, res.Messages.Expired = st.Shed, st.Expired
 	if r.load == nil {
 		return
 	}

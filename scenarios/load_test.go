@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -8,6 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dsimlab/dsim/clock"
+	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/sim"
 )
 
 const kvMinimal = "protocol raft\nnodes 3\nduration 10s\n"
@@ -120,4 +123,36 @@ func TestSparkline(t *testing.T) {
 	assert.Equal(t, "▁▁", Sparkline([]float64{0, 0}))
 	assert.Equal(t, "152/s", FormatRate(152.4))
 	assert.Equal(t, "3.5/s", FormatRate(3.5))
+}
+
+// The slow class is drawn only where a scenario lists it, from a stream of
+// its own: listing it adds its episodes and changes no other fault.
+func TestSlowClassIsOptIn(t *testing.T) {
+	base, err := Builtin("raft/chaos")
+	require.NoError(t, err)
+	with := *base
+	with.ChaosOf = append(slices.Clone(FaultClasses()[:10]), "slow")
+	with.Faults = []sim.Fault{{Kind: sim.Service, Nodes: []protocols.NodeID{sim.All}, Service: sim.ServiceModel{Time: clock.Millisecond, Queue: 7}}}
+	without := with
+	without.ChaosOf = FaultClasses()[:10]
+	slow := 0
+	for seed := uint64(1); seed <= 40; seed++ {
+		all, mix := DrawChaos(base, seed)
+		assert.NotContains(t, mix.Classes, "slow", "a swarm that lists no classes never draws slow")
+		plain, _ := DrawChaos(&without, seed)
+		assert.Equal(t, all, plain)
+		got, _ := DrawChaos(&with, seed)
+		var others []sim.Fault
+		for _, f := range got {
+			if f.Kind != sim.Service {
+				others = append(others, f)
+				continue
+			}
+			slow++
+			assert.Equal(t, 7, f.Service.Queue, "an episode keeps the scenario's queue bound")
+			assert.True(t, f.Service.Time == clock.Millisecond || f.Service.Time >= 5*clock.Millisecond, f.String())
+		}
+		assert.Equal(t, plain, others, "seed %d", seed)
+	}
+	assert.Greater(t, slow, 10)
 }

@@ -64,6 +64,8 @@ type MsgCounts struct {
 	Sent      uint64 `json:"sent"`
 	Delivered uint64 `json:"delivered"`
 	Dropped   uint64 `json:"dropped"`
+	Shed      uint64 `json:"shed,omitempty"`    // of dropped: at full queues (service models)
+	Expired   uint64 `json:"expired,omitempty"` // of dropped: past their deadline
 }
 
 // SigCounts counts signatures made and checked over a run.

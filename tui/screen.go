@@ -48,6 +48,7 @@ func (m *runView) frame() frame {
 	for _, msg := range f.msgs {
 		f.fates = append(f.fates, fate(msg, f.part, down, heldSet))
 	}
+	shedFates(w, &f) // load.go
 	return f
 }
 

@@ -11,12 +11,16 @@ import (
 // loadRows are the result table's rows for a run with a timeline: one
 // sparkline per series, and the goodput around the trigger.
 func loadRows(r *scenarios.Result) [][]string {
+	var rows [][]string
+	if m := r.Messages; m.Shed+m.Expired > 0 {
+		rows = append(rows, []string{"", fmt.Sprintf("of the dropped: %d shed at full queues, %d expired", m.Shed, m.Expired)})
+	}
 	t := r.Timeline
 	if t == nil || len(t.Windows) == 0 {
-		return nil
+		return rows
 	}
 	end := t.Windows[len(t.Windows)-1].StartMS + t.WindowMS
-	rows := [][]string{{"timeline", fmt.Sprintf("%d windows of %s, from 0s to %s", len(t.Windows), msText(t.WindowMS), msText(end))}}
+	rows = append(rows, []string{"timeline", fmt.Sprintf("%d windows of %s, from 0s to %s", len(t.Windows), msText(t.WindowMS), msText(end))})
 	for _, s := range []struct{ name, label string }{
 		{"offered", "offered"}, {"goodput", "goodput"}, {"attempts", "attempts"}, {"gave-up", "gave up"},
 		{"shed", "shed"}, {"expired", "expired"}, {"queue", "queue"}, {"p99", "latency p99"},
