@@ -51,6 +51,8 @@ type GoodputExpect struct {
 	Line     int
 }
 
+// String renders the expectation as its scenario line writes it, after
+// "expect".
 func (g GoodputExpect) String() string {
 	of := "before"
 	if !g.Before {

@@ -51,6 +51,8 @@ type Rate struct {
 	Fixed     bool // evenly spaced; false: a Poisson process (exponential gaps)
 }
 
+// String renders the rate as its workload line writes it: 50/s, 50/s fixed,
+// or closed.
 func (r Rate) String() string {
 	if r.PerSecond == 0 {
 		return "closed"
@@ -100,6 +102,7 @@ type RetryPolicy struct {
 	Jitter    Jitter // "" means full
 }
 
+// String renders the policy as its workload line writes it.
 func (p RetryPolicy) String() string {
 	if !p.Backoff {
 		return "immediate"
@@ -154,6 +157,7 @@ type RetryBudget struct {
 	Tokens int   // the bucket's size, and what it starts with; zero means 10
 }
 
+// String renders the budget as its workload line writes it: 10% 10, or off.
 func (b RetryBudget) String() string {
 	if b.PPM == 0 {
 		return "off"
@@ -200,6 +204,8 @@ type Deadline struct {
 	Propagate bool
 }
 
+// String renders the deadline as its workload line writes it: 1s propagate,
+// or off.
 func (d Deadline) String() string {
 	if d.After == 0 {
 		return "off"
@@ -240,6 +246,7 @@ type Breaker struct {
 	Open     clock.Duration // how long it stays open before a trial
 }
 
+// String renders the breaker as its workload line writes it: 5 1s, or off.
 func (b Breaker) String() string {
 	if b.Failures == 0 {
 		return "off"
