@@ -113,11 +113,8 @@ func parseGoodput(s *Scenario, l directiveLine) error {
 
 // parseTimeline reads "timeline WINDOW".
 func parseTimeline(s *Scenario, l directiveLine) error {
-	d, err := oneDuration(l)
-	switch {
-	case err != nil && len(l.args) == 1:
-		err = fmt.Errorf("timeline: %w", err)
-	case err == nil && (d < clock.Millisecond || d > clock.Minute):
+	d, err := oneDuration(l) // its errors name the line's key
+	if err == nil && (d < clock.Millisecond || d > clock.Minute) {
 		err = fmt.Errorf("timeline %s: want a window from 1ms to 1m", l.args[0])
 	}
 	s.Timeline = d
@@ -164,10 +161,20 @@ type timeline struct {
 	clients []protocols.NodeID
 	wins    []Window
 	gaveUp  []clock.Time
+
+	// For a live display (LoadNow): when each outstanding operation was
+	// invoked, and the latencies of the operations completed in the last
+	// window and the one before it. The result's latencies come from the
+	// history instead (fill).
+	invoked map[opID]clock.Time
+	lat     []clock.Duration // completed in window latWin
+	latWin  int
+	prevLat []clock.Duration // completed in window latWin-1
+	prevWin int
 }
 
 func newTimeline(w *sim.World, window clock.Duration) *timeline {
-	return &timeline{window: window, servers: w.Servers(), clients: w.Clients()}
+	return &timeline{window: window, servers: w.Servers(), clients: w.Clients(), invoked: map[opID]clock.Time{}, prevWin: -1}
 }
 
 func (t *timeline) at(now clock.Time) *Window {
@@ -192,16 +199,64 @@ func (t *timeline) observe(w *sim.World, ev *sim.Info) {
 	for _, id := range t.servers {
 		win.Queue = max(win.Queue, w.Backlog(id))
 	}
-	for _, n := range ev.Notes {
-		switch n.(type) {
-		case kv.Invoked:
-			win.Offered++
-		case kv.Completed:
-			win.Goodput++
-		case kv.Abandoned:
-			win.GaveUp++
+	if ev.Input == protocols.Start {
+		for id := range t.invoked {
+			if id.client == ev.Node {
+				delete(t.invoked, id) // a new incarnation: those stay indeterminate
+			}
 		}
 	}
+	for _, n := range ev.Notes {
+		switch n := n.(type) {
+		case kv.Invoked:
+			win.Offered++
+			t.invoked[opID{n.Client, n.Seq}] = ev.Time
+		case kv.Completed:
+			win.Goodput++
+			id := opID{n.Client, n.Seq}
+			if at, ok := t.invoked[id]; ok {
+				delete(t.invoked, id)
+				t.latency(ev.Time, ev.Time.Sub(at))
+			}
+		case kv.Abandoned:
+			win.GaveUp++
+			delete(t.invoked, opID{n.Client, n.Seq})
+		}
+	}
+}
+
+// latency records a completed operation's latency for the live display,
+// keeping the current window's and the one before.
+func (t *timeline) latency(now clock.Time, d clock.Duration) {
+	i := int(now / clock.Time(t.window))
+	if i != t.latWin {
+		if i == t.latWin+1 {
+			t.prevLat, t.prevWin = append(t.prevLat[:0], t.lat...), t.latWin
+		} else {
+			t.prevLat, t.prevWin = t.prevLat[:0], -1
+		}
+		t.lat, t.latWin = t.lat[:0], i
+	}
+	t.lat = append(t.lat, d)
+}
+
+// liveLatency returns p50 and p99 of the operations completed in window i,
+// if the live display still has them.
+func (t *timeline) liveLatency(i int) (p50, p99 float64) {
+	var ls []clock.Duration
+	switch i {
+	case t.latWin:
+		ls = t.lat
+	case t.prevWin:
+		ls = t.prevLat
+	}
+	if len(ls) == 0 {
+		return 0, 0
+	}
+	ls = slices.Clone(ls)
+	slices.Sort(ls)
+	at := func(q float64) float64 { return ms(clock.Time(ls[min(len(ls)-1, int(q*float64(len(ls))))])) }
+	return at(0.50), at(0.99)
 }
 
 // fill adds the latencies of the history's operations and returns the
@@ -238,10 +293,10 @@ func (t *timeline) fill(ops []checker.Op, end clock.Time) *Timeline {
 func (r *Run) startLoad() error {
 	s := r.Scenario
 	if s.Goodput != nil && r.history == nil {
-		return fmt.Errorf("%s:%d: expect goodput needs a client history, and %s has none", s.Name, s.Goodput.Line, r.Protocol.Name)
+		return fmt.Errorf("%s:%d: expect goodput needs a client history, and %s has none", s.label(), s.Goodput.Line, r.Protocol.Name)
 	}
 	if g := s.Goodput; g != nil && g.Trigger.Add(g.Within) > r.End {
-		return fmt.Errorf("%s:%d: expect goodput: by %s after %s is past the end of the run (%s)", s.Name, g.Line,
+		return fmt.Errorf("%s:%d: expect goodput: by %s after %s is past the end of the run (%s)", s.label(), g.Line,
 			clock.FormatDuration(g.Within), clock.FormatDuration(g.Trigger.Since0()), clock.FormatDuration(r.End.Since0()))
 	}
 	if s.Timeline == 0 && s.Goodput == nil {
@@ -331,8 +386,9 @@ func (r *Run) finishLoad(res *Result, violation func(kind, detail string)) {
 }
 
 // LoadNow is the run's load for a live display: the last whole window of
-// its timeline (operations offered and completed, attempts, and so on) and
-// the window's length; false when the run records no timeline.
+// its timeline (operations offered and completed, attempts, latencies of
+// the operations completed in it, and so on) and the window's length;
+// false when the run records no timeline.
 func (r *Run) LoadNow() (Window, clock.Duration, bool) {
 	t := r.load
 	if t == nil {
@@ -342,7 +398,21 @@ func (r *Run) LoadNow() (Window, clock.Duration, bool) {
 	if i < 0 || i >= len(t.wins) {
 		return Window{}, t.window, true
 	}
-	return t.wins[i], t.window, true
+	win := t.wins[i]
+	win.P50MS, win.P99MS = t.liveLatency(i)
+	return win, t.window, true
+}
+
+// LoadSoFar returns the whole windows of the run's timeline so far, oldest
+// first, for a live display (latencies are not filled in); nil when the
+// run records no timeline. The slice is the run's: do not change it.
+func (r *Run) LoadSoFar() []Window {
+	t := r.load
+	if t == nil {
+		return nil
+	}
+	n := min(int(r.World.Now()/clock.Time(t.window)), len(t.wins))
+	return t.wins[:n:n]
 }
 
 // Sparkline draws values as a line of block characters, lowest to

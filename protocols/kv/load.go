@@ -285,7 +285,6 @@ func (o ClientOptions) loaded() bool {
 
 // load is a client's state for the load options; nil when none is set.
 type load struct {
-	now       clock.Time     // the local clock at the input being handled
 	arrivals  []Request      // open loop: arrived, waiting their turn, oldest first
 	tokens    int64          // retry budget, in millionths of a retry
 	failures  int            // breaker: failed attempts in a row
@@ -302,7 +301,7 @@ func newLoad(o ClientOptions) *load {
 // its turn (or fails at once when the breaker is open or too many wait).
 func (c *client) arrive() {
 	l := c.load
-	if c.opts.MaxOps > 0 && c.done >= c.opts.MaxOps {
+	if (c.opts.MaxOps > 0 && c.done >= c.opts.MaxOps) || (c.opts.StopAt > 0 && c.now >= c.opts.StopAt) {
 		return // no more arrivals
 	}
 	c.out.SetTimer(timerArrive, c.gap())
@@ -313,7 +312,7 @@ func (c *client) arrive() {
 	}
 	r := Request{Client: c.id, Seq: c.seq, Op: c.draw()}
 	if c.opts.Deadline.After > 0 {
-		r.Deadline = l.now.Add(c.opts.Deadline.After)
+		r.Deadline = c.now.Add(c.opts.Deadline.After)
 	}
 	c.out.Note(Invoked{Client: c.id, Seq: r.Seq, Op: r.Op})
 	switch {
@@ -352,12 +351,15 @@ func (c *client) serveNext() {
 	for len(l.arrivals) > 0 && !c.busy {
 		r := l.arrivals[0]
 		l.arrivals = l.arrivals[1:]
-		if r.Deadline > 0 && l.now >= r.Deadline {
+		if r.Deadline > 0 && c.now >= r.Deadline {
 			c.drop(r, ProbeDeadline)
 			continue
 		}
 		c.req = r
-		c.busy, c.hops, c.tries, c.acks = true, 0, 0, c.acks[:0]
+		if r.Op.IsWrite() {
+			c.req.Context = c.contexts.get(r.Op.Key)
+		}
+		c.busy, c.hops, c.tries, c.sends, c.acks = true, 0, 0, 0, c.acks[:0]
 		switch c.mode {
 		case TargetRandom:
 			c.target = c.servers[c.rand.IntN(len(c.servers))]
@@ -378,7 +380,7 @@ func (c *client) serveNext() {
 // half-open trial.
 func (c *client) started() {
 	if c.req.Deadline > 0 {
-		c.out.SetTimer(timerDeadline, max(c.req.Deadline.Sub(c.load.now), 0))
+		c.out.SetTimer(timerDeadline, max(c.req.Deadline.Sub(c.now), 0))
 	}
 }
 
@@ -388,7 +390,7 @@ func (c *client) stamp() {
 		return
 	}
 	if c.opts.Deadline.After > 0 {
-		c.req.Deadline = c.load.now.Add(c.opts.Deadline.After)
+		c.req.Deadline = c.now.Add(c.opts.Deadline.After)
 	}
 	c.started()
 }
@@ -431,7 +433,7 @@ func (c *client) failed(overloaded bool) bool {
 			return true
 		}
 	}
-	if c.req.Deadline > 0 && l.now >= c.req.Deadline {
+	if c.req.Deadline > 0 && c.now >= c.req.Deadline {
 		c.giveUp(ProbeDeadline)
 		return true
 	}
@@ -446,9 +448,12 @@ func (c *client) failed(overloaded bool) bool {
 		return false
 	}
 	if !overloaded {
-		// As without load options: whatever was lost, try the next server.
+		// As without load options: whatever was lost, try the next server
+		// (or the same one, RetrySame).
 		c.out.Probe(ProbeTimeout)
-		c.target = c.after(c.target)
+		if !c.opts.RetrySame {
+			c.target = c.after(c.target)
+		}
 	}
 	c.hops = 0
 	wait := c.wait()
@@ -508,14 +513,14 @@ func (c *client) succeeded() {
 
 // breakerOpen reports whether the breaker fails operations fast now.
 func (c *client) breakerOpen() bool {
-	return c.load != nil && c.opts.Breaker.Failures > 0 && c.load.now < c.load.openUntil
+	return c.load != nil && c.opts.Breaker.Failures > 0 && c.now < c.load.openUntil
 }
 
 // openBreaker opens the breaker: the outstanding operation and every
 // waiting arrival fail at once, and nothing is sent until it half-opens.
 func (c *client) openBreaker() {
 	l := c.load
-	l.openUntil = l.now.Add(c.opts.Breaker.Open)
+	l.openUntil = c.now.Add(c.opts.Breaker.Open)
 	l.failures, l.wasOpen = 0, true
 	c.out.Probe(ProbeBreakerOpen)
 	for _, r := range l.arrivals {
@@ -531,7 +536,7 @@ func (c *client) breakerWait() bool {
 	if !c.breakerOpen() {
 		return false
 	}
-	c.out.SetTimer(timerBreaker, c.load.openUntil.Sub(c.load.now))
+	c.out.SetTimer(timerBreaker, c.load.openUntil.Sub(c.now))
 	return true
 }
 
@@ -592,7 +597,7 @@ func (c *client) loadStatus(st protocols.Status) protocols.Status {
 	if c.opts.Breaker.Failures > 0 {
 		state := "closed"
 		switch {
-		case l.now < l.openUntil:
+		case c.now < l.openUntil:
 			state = "open"
 		case l.wasOpen:
 			state = "half-open"

@@ -21,6 +21,17 @@ type Request struct {
 	// A server with a service model drops a request past it unprocessed.
 	// Zero means none.
 	Deadline clock.Time
+	// Context is the causal context the client last read for the key of a
+	// write (see Reply.Context), sent back so that a store keeping
+	// siblings can tell which versions the write supersedes. Empty for
+	// gets and for protocols that never return one; opaque to the client.
+	Context string
+	// Attempt counts the sends of this operation by the client, from 1. A
+	// retry has a higher Attempt than every copy sent before it, so a
+	// server can tell a fresh retry from a late duplicate of an earlier
+	// copy (leaderless stores restart an operation they gave up on only
+	// for a fresh retry). Not shown in traces.
+	Attempt uint32
 }
 
 // Kind implements protocols.Message.
@@ -31,7 +42,9 @@ func (r Request) Expires() clock.Time { return r.Deadline }
 
 // Rejection implements protocols.Rejectable: a server whose queue is full
 // answers Overloaded.
-func (r Request) Rejection() protocols.Message { return Reply{Seq: r.Seq, Status: Overloaded} }
+func (r Request) Rejection() protocols.Message {
+	return Reply{Seq: r.Seq, Status: Overloaded, Attempt: r.Attempt}
+}
 
 // String renders the request as Request{c1#7 put(k1,c1.7)}.
 func (r Request) String() string {
@@ -49,6 +62,10 @@ func (r Request) AppendText(b []byte) ([]byte, error) {
 	b = strconv.AppendUint(b, r.Seq, 10)
 	b = append(b, ' ')
 	b = r.Op.appendBytes(b)
+	if r.Context != "" {
+		b = append(b, " ctx="...)
+		b = append(b, r.Context...)
+	}
 	if r.Deadline > 0 {
 		b = append(b, " deadline="...)
 		b = r.Deadline.AppendTo(b)
@@ -107,6 +124,21 @@ type Reply struct {
 	Status     Status
 	Value      string           // the result: a get's value; "" for writes
 	LeaderHint protocols.NodeID // NotLeader: the likely leader, or ""
+	// Siblings, when it holds two or more values, is a get's result from
+	// a store that keeps concurrent versions (version vectors): the
+	// client records it as a sibling read (see EncodeSiblings) and Value
+	// is ignored. Nil for every other reply.
+	Siblings []string
+	// Context is an opaque causal context (a version vector) for the
+	// key, returned with OK by stores that keep siblings. The client
+	// keeps the latest per key and sends it with its next write of that
+	// key (Request.Context). Empty for protocols that do not use one.
+	Context string
+	// Attempt is the Request.Attempt this reply answers, or 0 when the
+	// server does not say. A client ignores a not-leader reply to a send
+	// other than its latest: a server that gave up on one send may be
+	// running a later one. Not shown in traces.
+	Attempt uint32
 }
 
 // Kind implements protocols.Message.
@@ -127,8 +159,22 @@ func (r Reply) AppendText(b []byte) ([]byte, error) {
 	b = append(b, ' ')
 	b = append(b, r.Status.String()...)
 	if r.Status == OK {
-		b = append(b, " value="...)
-		b = strconv.AppendQuote(b, r.Value)
+		if len(r.Siblings) > 1 {
+			b = append(b, " siblings="...)
+			for i, v := range r.Siblings {
+				if i > 0 {
+					b = append(b, '|')
+				}
+				b = strconv.AppendQuote(b, v)
+			}
+		} else {
+			b = append(b, " value="...)
+			b = strconv.AppendQuote(b, r.Value)
+		}
+	}
+	if r.Context != "" {
+		b = append(b, " ctx="...)
+		b = append(b, r.Context...)
 	}
 	if r.LeaderHint != "" {
 		b = append(b, " hint="...)
