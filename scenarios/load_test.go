@@ -103,7 +103,53 @@ func TestRetryStormAndItsMitigations(t *testing.T) {
 		res := run(name)
 		assert.True(t, res.Pass, "%s: %v", name, res.Violations)
 		assert.Greater(t, res.Recovery.AfterPerS, 0.8*res.Recovery.BeforePerS, name)
+		// Each mitigation works the way its text says.
+		w := res.Timeline.Windows
+		switch name {
+		case "raft/retry-storm-backoff", "raft/retry-storm-breaker":
+			// The retries stop doubling the load within a second or two.
+			assert.Less(t, w[6].Attempts, 2*w[6].Offered, "%s: %+v", name, w[6])
+		case "raft/retry-storm-budget":
+			// Tokens spent, retries stop: about one request per operation.
+			assert.Less(t, w[7].Attempts, 3*w[7].Offered/2, "%s: %+v", name, w[7])
+		case "raft/retry-storm-deadline":
+			// Still a storm, but the leader drops what nobody waits for.
+			expired := 0
+			for _, x := range w {
+				expired += x.Expired
+			}
+			assert.Greater(t, expired, 100, name)
+			assert.Greater(t, w[7].Attempts, 3*w[7].Offered, "%s: the clients still retry at once", name)
+		}
 	}
+	assert.Zero(t, sumExpired(storm), "without propagated deadlines nothing expires")
+}
+
+// Each jitter of the backoff policy ends the storm: raft/retry-storm-backoff
+// with none, equal and decorrelated jitter in place of full.
+func TestRetryStormRecoversWithEveryJitter(t *testing.T) {
+	base, err := Load("raft/retry-storm-backoff")
+	require.NoError(t, err)
+	for _, j := range []string{"none", "full", "equal", "decorrelated"} {
+		s := *base
+		s.Workload = slices.Clone(base.Workload)
+		i := slices.IndexFunc(s.Workload, func(st Setting) bool { return st.Key == "retry" })
+		require.GreaterOrEqual(t, i, 0)
+		s.Workload[i].Value = "backoff 100ms 2s " + j
+		res, err := RunScenario(&s, RunOptions{Seed: 1})
+		require.NoError(t, err)
+		assert.True(t, res.Pass, "%s: %v", j, res.Violations)
+		require.NotNil(t, res.Recovery.RecoveredMS, j)
+		assert.Less(t, *res.Recovery.RecoveredMS, 7000.0, "%s: back within 2s of the pause", j)
+	}
+}
+
+func sumExpired(r *Result) int {
+	n := 0
+	for _, w := range r.Timeline.Windows {
+		n += w.Expired
+	}
+	return n
 }
 
 func TestTimelineOfAProtocolWithoutHistory(t *testing.T) {
