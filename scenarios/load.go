@@ -289,6 +289,28 @@ func (t *timeline) fill(ops []checker.Op, end clock.Time) *Timeline {
 	return &Timeline{WindowMS: ms(clock.Time(t.window)), Windows: wins}
 }
 
+// checkOfferedLoad refuses an open-loop rate whose arrivals alone would
+// outgrow the client history's budget (MaxHistory): such a run could only
+// fill memory and then fail at memory-budget. A rate that does not parse
+// is left to the protocol's reading of the workload, which names it.
+func checkOfferedLoad(s *Scenario, clients int) error {
+	i := slices.IndexFunc(s.Workload, func(st Setting) bool { return st.Key == "rate" })
+	if i < 0 || clients <= 0 {
+		return nil
+	}
+	st := s.Workload[i]
+	rate, err := kv.ParseRate(st.Value)
+	if err != nil {
+		return nil
+	}
+	run := s.Duration + s.healing()
+	if offered := float64(rate.PerSecond) * float64(clients) * run.Seconds(); offered > MaxHistory {
+		return fmt.Errorf("%s:%d: workload rate %s: %d clients would offer %.0f operations in the run's %s, more than the %d a run may record; lower the rate, the clients or the duration",
+			s.label(), st.Line, st.Value, clients, offered, clock.FormatDuration(run), MaxHistory)
+	}
+	return nil
+}
+
 // startLoad records the run's timeline when the scenario asks for one.
 func (r *Run) startLoad() error {
 	s := r.Scenario

@@ -143,6 +143,9 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.label(), err)
 	}
+	if err := checkOfferedLoad(s, clients); err != nil {
+		return nil, err // load.go
+	}
 	if wiring.Server == nil {
 		return nil, fmt.Errorf("%s: protocol %s built no server factory", s.label(), p.Name)
 	}
