@@ -56,6 +56,14 @@ type ClientOptions struct {
 	// client cut off with a stale server go on to read from it, which is how
 	// a linearizability bug shows.
 	GiveUpAfter int
+	// SplitReads keeps two guesses at where a new operation goes first, one
+	// for gets and one for writes, for protocols in which different servers
+	// take them (chain replication: writes at the head, reads at the tail,
+	// and the tail answers writes). After a get the guess for gets is the
+	// server that answered it; after a write the guess for writes is the
+	// server the write was last sent to. It applies to TargetLeader only.
+	// False means one guess for both: the server that answered last.
+	SplitReads bool
 }
 
 // Target says which server a client sends a new operation to first.
@@ -198,7 +206,9 @@ type client struct {
 	busy    bool    // an operation is outstanding
 	req     Request // the outstanding operation
 	target  protocols.NodeID
-	hops    int   // redirects followed without waiting
+	readAt  protocols.NodeID // SplitReads: where the next get goes first
+	writeAt protocols.NodeID // SplitReads: where the next write goes first
+	hops    int              // redirects followed without waiting
 	tries   int   // attempts of the outstanding operation that timed out
 	backoff bool  // the retry timer is armed
 	acks    []ack // OK replies so far, when ReplyQuorum > 1
@@ -219,7 +229,7 @@ func (c *client) Step(in protocols.Input, out *protocols.Effects) {
 			return
 		}
 		c.target = c.servers[c.rand.IntN(len(c.servers))]
-		c.home = c.target
+		c.home, c.readAt, c.writeAt = c.target, c.target, c.target
 		c.next()
 	case protocols.Timer:
 		switch in.Timer {
@@ -279,6 +289,13 @@ func (c *client) issue() {
 		c.target = c.servers[protocols.Digest([]byte(c.req.Op.Key))%uint64(len(c.servers))]
 	case TargetSticky:
 		c.target = c.home
+	case TargetLeader:
+		if c.opts.SplitReads {
+			c.target = c.writeAt
+			if c.req.Op.Kind == Get {
+				c.target = c.readAt
+			}
+		}
 	}
 	c.out.Note(Invoked{Client: c.id, Seq: c.seq, Op: c.req.Op})
 	c.send()
@@ -386,6 +403,7 @@ func (c *client) complete(from protocols.NodeID, value string) {
 		output = value
 	}
 	c.out.Note(Completed{Client: c.id, Seq: c.req.Seq, Op: c.req.Op, Output: output, Server: from})
+	c.split(from, c.target)
 	// The server that answered is the best guess at the leader.
 	c.target, c.hops = from, 0
 	c.next()
@@ -402,7 +420,21 @@ func (c *client) abandon() {
 	c.out.Probe(ProbeGiveUp)
 	c.out.Note(Abandoned{Client: c.id, Seq: c.req.Seq, Op: c.req.Op})
 	c.target, c.hops = c.after(c.target), 0
+	c.split(c.target, c.target)
 	c.next()
+}
+
+// split updates the SplitReads guesses after the outstanding operation
+// ended: a get's guess becomes read, a write's becomes write.
+func (c *client) split(read, write protocols.NodeID) {
+	if !c.opts.SplitReads {
+		return
+	}
+	if c.req.Op.Kind == Get {
+		c.readAt = read
+	} else {
+		c.writeAt = write
+	}
 }
 
 // modeOf resolves the mixed mode for one client: clients take the other
