@@ -10,6 +10,7 @@ import (
 
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/broadcast"
+	"github.com/dsimlab/dsim/protocols/primarybackup"
 	"github.com/dsimlab/dsim/protocols/raft"
 	"github.com/dsimlab/dsim/protocols/threepc"
 	"github.com/dsimlab/dsim/protocols/twopc"
@@ -23,6 +24,8 @@ var BuiltinProtocols = []*protocols.Protocol{
 	twopc.Protocol,
 	threepc.Protocol,
 	broadcast.Protocol,
+	primarybackup.Protocol,
+	primarybackup.AsyncProtocol,
 }
 
 func init() {
