@@ -209,9 +209,9 @@ type client struct {
 	readAt  protocols.NodeID // SplitReads: where the next get goes first
 	writeAt protocols.NodeID // SplitReads: where the next write goes first
 	hops    int              // redirects followed without waiting
-	tries   int   // attempts of the outstanding operation that timed out
-	backoff bool  // the retry timer is armed
-	acks    []ack // OK replies so far, when ReplyQuorum > 1
+	tries   int              // attempts of the outstanding operation that timed out
+	backoff bool             // the retry timer is armed
+	acks    []ack            // OK replies so far, when ReplyQuorum > 1
 }
 
 type ack struct {

@@ -71,24 +71,24 @@ type Applied = kv.Applied
 
 // The coverage probes nodes report with Effects.Probe.
 const (
-	ProbeViewChange        = "view-change"             // the view service created a view
-	ProbeFailover          = "primary-failover"        // the view service promoted the backup
-	ProbeBackupReplaced    = "backup-replaced"         // the view service replaced a dead backup
-	ProbeBackupAdded       = "backup-added"            // the view service gave a backup-less primary a backup
-	ProbeStuckUnacked      = "view-stuck-unacked"      // a change was due, but the primary had not acknowledged the view (rule 5)
-	ProbeStuckNoBackup     = "view-stuck-no-backup"    // the primary died with no backup to promote
-	ProbeStateTransfer     = "state-transfer"          // a primary sent its whole state to a new backup
-	ProbeTransferReset     = "transfer-reset"          // a state transfer replaced state the backup had applied
-	ProbeStaleFenced       = "stale-primary-fenced"    // a primary learned from its backup that a later view exists
-	ProbeStaleRejected     = "stale-forward-rejected"  // a server refused a transfer or forward of an earlier view
-	ProbeForwardGap        = "forward-gap"             // a forward arrived past the end of the backup's log
-	ProbeNotPrimary        = "not-primary-redirect"    // a server that is not primary turned a client away
-	ProbeNotReady          = "primary-not-ready"       // a primary turned a client away until its backup has the state
-	ProbeDuplicateRequest  = "duplicate-request"       // a retried request was answered from the dedup table
-	ProbeRestartRecovered  = "restart-recovered"       // a server restarted with a log to recover
-	ProbeViewServiceReboot = "view-service-restarted"  // the view service restarted with a view to recover
-	ProbeViewFromMessage   = "view-learned-from-peer"  // a server took up a later view from a primary's message
-	ProbeAsyncBackupBehind = "async-backup-behind"     // an asynchronous primary answered with its backup behind
+	ProbeViewChange        = "view-change"            // the view service created a view
+	ProbeFailover          = "primary-failover"       // the view service promoted the backup
+	ProbeBackupReplaced    = "backup-replaced"        // the view service replaced a dead backup
+	ProbeBackupAdded       = "backup-added"           // the view service gave a backup-less primary a backup
+	ProbeStuckUnacked      = "view-stuck-unacked"     // a change was due, but the primary had not acknowledged the view (rule 5)
+	ProbeStuckNoBackup     = "view-stuck-no-backup"   // the primary died with no backup to promote
+	ProbeStateTransfer     = "state-transfer"         // a primary sent its whole state to a new backup
+	ProbeTransferReset     = "transfer-reset"         // a state transfer replaced state the backup had applied
+	ProbeStaleFenced       = "stale-primary-fenced"   // a primary learned from its backup that a later view exists
+	ProbeStaleRejected     = "stale-forward-rejected" // a server refused a transfer or forward of an earlier view
+	ProbeForwardGap        = "forward-gap"            // a forward arrived past the end of the backup's log
+	ProbeNotPrimary        = "not-primary-redirect"   // a server that is not primary turned a client away
+	ProbeNotReady          = "primary-not-ready"      // a primary turned a client away until its backup has the state
+	ProbeDuplicateRequest  = "duplicate-request"      // a retried request was answered from the dedup table
+	ProbeRestartRecovered  = "restart-recovered"      // a server restarted with a log to recover
+	ProbeViewServiceReboot = "view-service-restarted" // the view service restarted with a view to recover
+	ProbeViewFromMessage   = "view-learned-from-peer" // a server took up a later view from a primary's message
+	ProbeAsyncBackupBehind = "async-backup-behind"    // an asynchronous primary answered with its backup behind
 )
 
 // Probes lists every probe a node can report.
