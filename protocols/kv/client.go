@@ -206,12 +206,13 @@ type client struct {
 	busy    bool    // an operation is outstanding
 	req     Request // the outstanding operation
 	target  protocols.NodeID
+	hops    int   // redirects followed without waiting
+	tries   int   // attempts of the outstanding operation that timed out
+	backoff bool  // the retry timer is armed
+	acks    []ack // OK replies so far, when ReplyQuorum > 1
+
 	readAt  protocols.NodeID // SplitReads: where the next get goes first
 	writeAt protocols.NodeID // SplitReads: where the next write goes first
-	hops    int              // redirects followed without waiting
-	tries   int              // attempts of the outstanding operation that timed out
-	backoff bool             // the retry timer is armed
-	acks    []ack            // OK replies so far, when ReplyQuorum > 1
 }
 
 type ack struct {
