@@ -130,7 +130,7 @@ func TestHistoryFormatDocExample(t *testing.T) {
 	ops, err := ParseHistory(strings.NewReader(example))
 	require.NoError(t, err)
 	assert.Len(t, ops, 6)
-	assert.Equal(t, VerdictOK, CheckKV(ops, timeout).Verdict)
+	assert.Equal(t, VerdictOK, CheckKV(ops, 0).Verdict)
 }
 
 func TestWriteHistoryLayout(t *testing.T) {

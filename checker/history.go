@@ -3,6 +3,7 @@ package checker
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // OpKind names a key-value operation.
@@ -103,4 +104,21 @@ func validateHistory(history []Op) error {
 		}
 	}
 	return nil
+}
+
+// String describes the op in one line for messages, with its times as
+// durations since time zero: `c2 get(k1) -> "c1.5" 1.2s..1.21s`, or
+// `c3 put(k1, "c3.4") from 1.5s, indeterminate`.
+func (op Op) String() string {
+	s := op.Client + " " + describeCall(&kvInput{kind: op.Kind, key: op.Key, value: op.Value})
+	if op.Kind == OpGet && op.Outcome == OutcomeOK {
+		s += " -> " + quoteShort(op.Output)
+	}
+	switch op.Outcome {
+	case OutcomeIndeterminate:
+		return s + " from " + time.Duration(op.Call).String() + ", indeterminate"
+	case OutcomeFailed:
+		s += " (failed)"
+	}
+	return s + " " + time.Duration(op.Call).String() + ".." + time.Duration(op.Return).String()
 }

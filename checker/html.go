@@ -2,12 +2,12 @@ package checker
 
 import (
 	"cmp"
+	"fmt"
 	"io"
 	"maps"
 	"math"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/anishathalye/porcupine"
 )
@@ -27,40 +27,135 @@ type Annotation struct {
 // failedColor greys out failed ops, which are drawn for context only.
 const failedColor = "#d8d8d8"
 
-// WriteHTML checks history like [CheckKV] and writes porcupine's interactive
-// visualization to w: one row per client (more when a client has overlapping
-// ops, as after a time-out), one partition per key in sorted order, the
-// linearization found or the longest partial ones, failed ops in grey, and
-// notes in their lanes. Porcupine numbers the rows; hovering over an op
-// shows its client and its index in history. It returns the verdict of
-// that check.
+// WriteHTML writes porcupine's interactive visualization of res, the
+// Result of [CheckKV] on history, to w: one row per client (more when a
+// client has overlapping ops, as after a time-out), one partition per key in
+// sorted order, failed ops in grey, and notes in their lanes. Porcupine
+// numbers the rows; hovering over an op shows its client and its index in
+// history.
 //
-// It is slower than CheckKV (it records partial linearizations, and checks
-// every key to the end even when one is illegal), and its output grows fast
-// with the history (a 3k-op history has produced a 1.5 GB file): write it
-// for small or failing histories, e.g. for the ops on Result.IllegalKeys
-// only. A timed-out search still writes what it found.
-func WriteHTML(w io.Writer, history []Op, notes []Annotation, timeout time.Duration) (Verdict, error) {
-	if err := validateHistory(history); err != nil {
-		return VerdictUnknown, err
+// It draws what the check found and searches nothing again: for an ok key,
+// the linearization CheckKV found; for an illegal key, only the ops of its
+// witness, with the longest partial linearization of them, since a witness
+// is what a person can read; for an unknown key, the longest partial
+// linearization the search reached. When res is illegal only the illegal
+// keys are drawn. Porcupine lays the drawing out by replaying those orders
+// through a model that accepts exactly the next op of the order, so its own
+// search never branches.
+//
+// The output grows with the ops drawn, about 250 bytes each (8 MB for the
+// 33k ops of raft/canonical with 30 clients), and porcupine's layout keeps
+// a bitset per op, so memory grows with the square of the ops on one key:
+// draw histories of at most tens of thousands of ops, or illegal ones.
+func WriteHTML(w io.Writer, history []Op, res Result, notes []Annotation) error {
+	if res.Err != nil {
+		return res.Err
 	}
-	lanes, clientLane := assignLanes(history)
-	ops := toPorcupine(history, lanes)
-	res, info := porcupine.CheckOperationsVerbose(kvModel, ops, timeout)
+	if err := validateHistory(history); err != nil {
+		return err
+	}
+	if res.historyLen != len(history) {
+		return fmt.Errorf("checker: WriteHTML: the result is of a history of %d ops, not this one of %d", res.historyLen, len(history))
+	}
 
+	// What to draw, key by key: positions in history, and each one's place
+	// in the order to replay.
+	var drawn []int
+	place := make(map[int]int)
+	whole := make(map[string]bool) // keys drawn with all their ops
 	var extra []porcupine.Annotation
-	for i, op := range history {
-		if op.Outcome != OutcomeFailed {
+	for _, k := range res.Keys {
+		if res.Verdict == VerdictIllegal && k.Verdict != VerdictIllegal {
 			continue
 		}
-		extra = append(extra, porcupine.Annotation{
-			ClientId:        lanes[i],
-			Start:           op.Call,
-			End:             op.Return,
-			Description:     describeCall(&kvInput{kind: op.Kind, key: op.Key, value: op.Value}) + " failed",
-			Details:         "client " + op.Client + ": failed, so not applied; left out of the check",
-			BackgroundColor: failedColor,
-		})
+		for i, h := range k.lin {
+			place[int(h)] = i
+		}
+		if k.Verdict == VerdictIllegal {
+			drawn = append(drawn, k.Witness...)
+		} else {
+			whole[k.Key] = true
+		}
+	}
+	for i := range history {
+		if whole[history[i].Key] {
+			drawn = append(drawn, i)
+		}
+	}
+	slices.Sort(drawn)
+	ops := make([]Op, len(drawn))
+	for j, i := range drawn {
+		ops[j] = history[i]
+	}
+	lanes, clientLane := assignLanes(ops)
+
+	// The last op of each key's order that had to take effect: ops ordered
+	// after it never needed to.
+	lastNeeded := make(map[string]int)
+	for _, k := range res.Keys {
+		lastNeeded[k.Key] = -1
+		for i, h := range k.lin {
+			if history[h].Outcome == OutcomeOK {
+				lastNeeded[k.Key] = i
+			}
+		}
+	}
+	var pops []porcupine.Operation
+	for j, i := range drawn {
+		op := history[i]
+		if op.Outcome == OutcomeFailed {
+			extra = append(extra, porcupine.Annotation{
+				ClientId:        lanes[j],
+				Start:           op.Call,
+				End:             op.Return,
+				Description:     describeCall(&kvInput{kind: op.Kind, key: op.Key, value: op.Value}) + " failed",
+				Details:         "client " + op.Client + ": failed, so not applied; left out of the check",
+				BackgroundColor: failedColor,
+			})
+			continue
+		}
+		in := &replayInput{kvInput: kvInput{kind: op.Kind, key: op.Key, value: op.Value}, pos: -1}
+		if p, ok := place[i]; ok {
+			in.pos = p
+			in.never = p > lastNeeded[op.Key]
+		}
+		out := &kvOutput{value: op.Output}
+		p := porcupine.Operation{
+			ClientId: lanes[j],
+			Input:    in,
+			Call:     op.Call,
+			Output:   out,
+			Return:   op.Return,
+			Metadata: fmt.Sprintf("client %s, ops[%d]", op.Client, i),
+		}
+		if op.Outcome == OutcomeIndeterminate {
+			out.unknown = true
+			p.Return = math.MaxInt64
+			meta := fmt.Sprintf("client %s, ops[%d], indeterminate: never returned", op.Client, i)
+			if in.never {
+				meta += "; ordered after every completed op, so it need not have taken effect"
+			}
+			p.Metadata = meta
+		}
+		pops = append(pops, p)
+	}
+	for _, k := range res.Keys {
+		if res.Verdict == VerdictIllegal && k.Verdict != VerdictIllegal {
+			continue
+		}
+		switch k.Verdict {
+		case VerdictIllegal:
+			start, end := int64(math.MaxInt64), int64(0)
+			for _, i := range k.Witness {
+				start = min(start, history[i].Call)
+				end = max(end, history[i].Call, history[i].Return)
+			}
+			text := fmt.Sprintf("%s: these %d of its %d ops have no linearization", k.Key, len(k.Witness), k.Ops)
+			extra = append(extra, porcupine.Annotation{Tag: "checker", Start: start, End: end, Description: text, Details: text, BackgroundColor: "#fcc"})
+		case VerdictUnknown:
+			text := fmt.Sprintf("%s: undecided within the budget of %d steps; drawn: the longest partial linearization found", k.Key, res.Budget)
+			extra = append(extra, porcupine.Annotation{Tag: "checker", Description: text, Details: text})
+		}
 	}
 	for _, n := range notes {
 		a := porcupine.Annotation{Start: n.Start, End: n.End, Description: n.Text, Details: n.Text}
@@ -73,9 +168,12 @@ func WriteHTML(w io.Writer, history []Op, notes []Annotation, timeout time.Durat
 		}
 		extra = append(extra, a)
 	}
+	replayed, info := porcupine.CheckOperationsVerbose(replayModel, pops, 0)
+	if (replayed == porcupine.Ok) != (res.Verdict == VerdictOK) {
+		return fmt.Errorf("checker: bug: drawing a %s result, porcupine replayed its orders as %s", res.Verdict, replayed)
+	}
 	info.AddAnnotations(extra)
-	err := porcupine.Visualize(kvModel, info, w)
-	return fromPorcupine(res), err
+	return porcupine.Visualize(replayModel, info, w)
 }
 
 // assignLanes gives each op a row in the HTML. A client's ops share a row

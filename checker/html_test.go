@@ -3,10 +3,10 @@ package checker
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -32,9 +32,9 @@ func TestWriteHTML(t *testing.T) {
 		{Lane: "c2", Start: 28, Text: "retry"},
 	}
 	var b bytes.Buffer
-	v, err := WriteHTML(&b, h, notes, timeout)
-	require.NoError(t, err)
-	assert.Equal(t, VerdictOK, v)
+	res := CheckKV(h, 0)
+	require.Equal(t, VerdictOK, res.Verdict)
+	require.NoError(t, WriteHTML(&b, h, res, notes))
 	html := b.String()
 	assert.True(t, strings.HasPrefix(strings.ToLower(html), "<!doctype html"), "starts with %q", html[:min(len(html), 40)])
 	for _, want := range []string{
@@ -55,30 +55,64 @@ func TestWriteHTML(t *testing.T) {
 func TestWriteHTMLVerdicts(t *testing.T) {
 	t.Run("illegal", func(t *testing.T) {
 		var b bytes.Buffer
-		v, err := WriteHTML(&b, readFixture(t, "testdata/illegal/stale-read-after-write.json"), nil, timeout)
-		require.NoError(t, err)
-		assert.Equal(t, VerdictIllegal, v)
+		h := readFixture(t, "testdata/illegal/stale-read-after-write.json")
+		res := CheckKV(h, 0)
+		require.Equal(t, VerdictIllegal, res.Verdict)
+		require.NoError(t, WriteHTML(&b, h, res, nil))
 		assert.Contains(t, b.String(), jsonText(t, `get(x) -> ""`))
+		assert.Contains(t, b.String(), "have no linearization")
 	})
-	t.Run("timed out still draws", func(t *testing.T) {
+	t.Run("illegal draws only the witnesses", func(t *testing.T) {
 		var b bytes.Buffer
-		v, err := WriteHTML(&b, hardHistory("x", 20), nil, 5*time.Millisecond)
-		require.NoError(t, err)
-		assert.Equal(t, VerdictUnknown, v)
+		h := readFixture(t, "testdata/illegal/one-bad-key-among-good.json")
+		res := CheckKV(h, 0)
+		require.Equal(t, []string{"b"}, res.IllegalKeys)
+		require.NoError(t, WriteHTML(&b, h, res, nil))
+		html := b.String()
+		for i, o := range h {
+			desc := describeCall(&kvInput{kind: o.Kind, key: o.Key, value: o.Value})
+			if slices.Contains(res.Keys[1].Witness, i) {
+				assert.Contains(t, html, jsonText(t, desc), "witness op %d", i)
+			} else if o.Key != "b" {
+				assert.NotContains(t, html, jsonText(t, desc), "op %d of an ok key", i)
+			}
+		}
+		assert.Contains(t, html, fmt.Sprintf("b: these %d of its", len(res.Keys[1].Witness)))
+	})
+	t.Run("unknown still draws", func(t *testing.T) {
+		var b bytes.Buffer
+		h := hardHistory("x", 20)
+		res := CheckKV(h, 1000)
+		require.Equal(t, VerdictUnknown, res.Verdict)
+		require.NoError(t, WriteHTML(&b, h, res, nil))
 		assert.Contains(t, b.String(), jsonText(t, `get(x) -> "!"`))
+		assert.Contains(t, b.String(), "undecided within the budget of 1000 steps")
+	})
+	t.Run("a dsim history, replayed as found", func(t *testing.T) {
+		var b bytes.Buffer
+		h := genDsim(dsimConfig{ops: 600, clients: 10, keys: 3, indeterminate: 0.02, seed: 9})
+		res := CheckKV(h, 0)
+		require.Equal(t, VerdictOK, res.Verdict)
+		require.NoError(t, WriteHTML(&b, h, res, nil), "porcupine follows every order to the end")
 	})
 	t.Run("empty history, notes only", func(t *testing.T) {
 		var b bytes.Buffer
-		v, err := WriteHTML(&b, nil, []Annotation{{Start: 1, Text: "nothing happened"}}, timeout)
-		require.NoError(t, err)
-		assert.Equal(t, VerdictOK, v)
+		res := CheckKV(nil, 0)
+		require.NoError(t, WriteHTML(&b, nil, res, []Annotation{{Start: 1, Text: "nothing happened"}}))
 		assert.Contains(t, b.String(), "nothing happened")
 	})
 	t.Run("malformed", func(t *testing.T) {
 		var b bytes.Buffer
-		v, err := WriteHTML(&b, []Op{op("", OpGet, "x", "", 0, 1)}, nil, timeout)
+		h := []Op{op("", OpGet, "x", "", 0, 1)}
+		err := WriteHTML(&b, h, CheckKV(h, 0), nil)
 		require.ErrorIs(t, err, ErrInvalidHistory)
-		assert.Equal(t, VerdictUnknown, v)
+		assert.Zero(t, b.Len())
+	})
+	t.Run("result of another history", func(t *testing.T) {
+		var b bytes.Buffer
+		h := []Op{op("c1", OpGet, "x", "", 0, 1)}
+		err := WriteHTML(&b, append(h, h...), CheckKV(h, 0), nil)
+		require.ErrorContains(t, err, "not this one of 2")
 		assert.Zero(t, b.Len())
 	})
 }

@@ -3,144 +3,88 @@ package checker
 import (
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"unicode/utf8"
 
 	"github.com/anishathalye/porcupine"
 )
 
-// kvInput is what a client asked for. Inputs and outputs travel through
-// porcupine as pointers into one slice each: boxing a struct into an
-// interface would allocate once per op, and a check sees each op many times.
+// kvInput is what a client asked for, as porcupine's visualization shows it.
 type kvInput struct {
 	kind  OpKind
 	key   string
 	value string
-	boxed any // value, boxed once, so that a put's new state costs nothing
 }
 
-// kvOutput is what the client saw. unknown marks an indeterminate op: the
-// model must accept it in any state, because the client never observed it.
+// kvOutput is what the client saw. unknown marks an indeterminate op.
 type kvOutput struct {
 	value   string
 	unknown bool
 }
 
-// kvModel is the sequential specification of one key (state: its string
-// value). The partition by key is what keeps the NP-complete search
-// tractable: cost is exponential in concurrency within a partition only.
-var kvModel = porcupine.Model{
-	Partition: partitionByKey,
-	Init:      func() any { return "" },
-	Step:      kvStep,
-	// Porcupine memoizes (linearized set, state) pairs. Without Hash, every
-	// state reached with the same set lands in one bucket and is compared
-	// one by one; Equal is spelled out so a change of state type cannot
-	// fall back to == on something uncomparable.
-	Equal:                     func(a, b any) bool { return a.(string) == b.(string) },
-	Hash:                      func(s any) uint64 { return fnv64(s.(string)) },
-	DescribeOperation:         describeOperation,
-	DescribeState:             func(s any) string { return quoteShort(s.(string)) },
+// replayInput is an op drawn by WriteHTML, with its place in the order the
+// check found.
+type replayInput struct {
+	kvInput
+	pos   int  // its place in the key's order; -1: not in it
+	never bool // ordered after every op that had to take effect
+}
+
+// replayState is the place reached in a key's order and the key's value
+// there.
+type replayState struct {
+	pos   int
+	value string
+}
+
+// replayModel lets porcupine lay out an order the check already found: it
+// accepts exactly the next op of the order, so porcupine's search follows
+// that order and never branches. An op that never needed to take effect is
+// drawn at the end of the order without changing the value.
+var replayModel = porcupine.Model{
+	Partition: partitionDrawn,
+	Init:      func() any { return replayState{} },
+	Step: func(state, input, _ any) (bool, any) {
+		st, in := state.(replayState), input.(*replayInput)
+		if in.pos != st.pos {
+			return false, state
+		}
+		v := st.value
+		if !in.never {
+			switch in.kind {
+			case OpPut:
+				v = in.value
+			case OpAppend:
+				v += in.value
+			}
+		}
+		return true, replayState{pos: st.pos + 1, value: v}
+	},
+	Equal: func(a, b any) bool { return a.(replayState).pos == b.(replayState).pos },
+	Hash:  func(s any) uint64 { return uint64(s.(replayState).pos) },
+	DescribeOperation: func(input, output any) string {
+		return describeOperation(&input.(*replayInput).kvInput, output.(*kvOutput))
+	},
+	DescribeState:             func(s any) string { return quoteShort(s.(replayState).value) },
 	DescribeOperationMetadata: func(m any) string { s, _ := m.(string); return s },
 }
 
-// kvModelOneKey is for histories already split by key, so that porcupine
-// does not split each one again.
-var kvModelOneKey = func() porcupine.Model {
-	m := kvModel
-	m.Partition = nil
-	return m
-}()
-
-func kvStep(state, input, output any) (bool, any) {
-	in, out := input.(*kvInput), output.(*kvOutput)
-	switch in.kind {
-	case OpGet:
-		return out.unknown || out.value == state.(string), state
-	case OpPut:
-		// An indeterminate put is accepted too. Porcupine tries it at
-		// every point after its call; linearizing it after everything
-		// else (its return is at +inf) is the case where it never
-		// took effect.
-		return true, in.boxed
-	case OpAppend:
-		return true, state.(string) + in.value
-	}
-	panic(fmt.Sprintf("checker: op kind %q passed validation", in.kind))
-}
-
-// partitionByKey splits a history into one sub-history per key, in sorted
-// key order so that the HTML (and anything else that lists partitions) is the
-// same on every run.
-func partitionByKey(history []porcupine.Operation) [][]porcupine.Operation {
-	count := make(map[string]int)
+// partitionDrawn splits the drawn ops by key, in sorted key order so that
+// the HTML is the same on every run.
+func partitionDrawn(history []porcupine.Operation) [][]porcupine.Operation {
+	byKey := make(map[string][]porcupine.Operation)
 	for _, op := range history {
-		count[op.Input.(*kvInput).key]++
+		k := op.Input.(*replayInput).key
+		byKey[k] = append(byKey[k], op)
 	}
-	keys := slices.Sorted(maps.Keys(count))
-	index := make(map[string]int, len(keys))
-	out := make([][]porcupine.Operation, len(keys))
-	for i, k := range keys {
-		index[k] = i
-		out[i] = make([]porcupine.Operation, 0, count[k])
-	}
-	for _, op := range history {
-		i := index[op.Input.(*kvInput).key]
-		out[i] = append(out[i], op)
+	out := make([][]porcupine.Operation, 0, len(byKey))
+	for _, k := range slices.Sorted(maps.Keys(byKey)) {
+		out = append(out, byKey[k])
 	}
 	return out
 }
 
-// toPorcupine converts the ops that take part in the check (failed ones do
-// not: the system did not apply them). lanes, when given, places each op on
-// a row of the HTML and adds the descriptions only the HTML shows.
-func toPorcupine(history []Op, lanes []int) []porcupine.Operation {
-	n := 0
-	for _, op := range history {
-		if op.Outcome != OutcomeFailed {
-			n++
-		}
-	}
-	ops := make([]porcupine.Operation, 0, n)
-	inputs := make([]kvInput, 0, n)
-	outputs := make([]kvOutput, 0, n)
-	for i, op := range history {
-		if op.Outcome == OutcomeFailed {
-			continue
-		}
-		in := kvInput{kind: op.Kind, key: op.Key, value: op.Value}
-		if op.Kind == OpPut {
-			in.boxed = op.Value
-		}
-		inputs = append(inputs, in)
-		outputs = append(outputs, kvOutput{value: op.Output})
-		p := porcupine.Operation{
-			Input:  &inputs[len(inputs)-1],
-			Call:   op.Call,
-			Output: &outputs[len(outputs)-1],
-			Return: op.Return,
-		}
-		if op.Outcome == OutcomeIndeterminate {
-			// Never returning makes the op concurrent with everything
-			// after its call, which is exactly "may have happened".
-			outputs[len(outputs)-1] = kvOutput{unknown: true}
-			p.Return = math.MaxInt64
-		}
-		if lanes != nil {
-			p.ClientId = lanes[i]
-			p.Metadata = fmt.Sprintf("client %s, ops[%d]", op.Client, i)
-			if op.Outcome == OutcomeIndeterminate {
-				p.Metadata = fmt.Sprintf("client %s, ops[%d], indeterminate: never returned", op.Client, i)
-			}
-		}
-		ops = append(ops, p)
-	}
-	return ops
-}
-
-func describeOperation(input, output any) string {
-	in, out := input.(*kvInput), output.(*kvOutput)
+func describeOperation(in *kvInput, out *kvOutput) string {
 	call := describeCall(in)
 	switch {
 	case out.unknown:
@@ -166,14 +110,4 @@ func quoteShort(s string) string {
 	}
 	r := []rune(s)
 	return fmt.Sprintf("%q…(%d bytes)", string(r[:limit]), len(s))
-}
-
-// fnv64 is FNV-1a, inlined so that hashing a state does not allocate.
-func fnv64(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
 }

@@ -1,10 +1,12 @@
 package checker
 
 import (
+	"fmt"
+	"maps"
+	"runtime"
+	"slices"
 	"sync"
-	"time"
-
-	"github.com/anishathalye/porcupine"
+	"sync/atomic"
 )
 
 // Verdict is the answer of a linearizability check.
@@ -16,23 +18,90 @@ const (
 	VerdictOK Verdict = "ok"
 	// VerdictIllegal: no linearization exists; the history shows a bug.
 	VerdictIllegal Verdict = "illegal"
-	// VerdictUnknown: the search ran out of time (or the history was not
-	// checked at all, see Result.Err). It is not a pass.
+	// VerdictUnknown: the general search ran out of its [Budget] (or the
+	// history was not checked at all, see Result.Err). It is not a pass.
 	VerdictUnknown Verdict = "unknown"
 )
 
-// Result is the outcome of [CheckKV].
+// Budget bounds the general search on one key, in steps: a step is one
+// operation tried at one point of a candidate linearization (one call of the
+// KV model). It is counted, never timed, so a verdict is a function of the
+// history and the budget alone: the same on every machine, however loaded.
+//
+// Keys whose histories the unique-values path decides (every dsim history,
+// see the package doc) take no steps at all; the budget matters only for
+// histories with repeated or ambiguous values, which go to the search. A key
+// whose search needs more steps than the budget is unknown, and the Result
+// names it. The zero Budget means [DefaultBudget].
+type Budget int64
+
+// DefaultBudget is the budget of the zero [Budget]: a search of this many
+// steps takes about a second and tens of megabytes.
+const DefaultBudget Budget = 2_000_000
+
+func (b Budget) orDefault() Budget {
+	if b <= 0 {
+		return DefaultBudget
+	}
+	return b
+}
+
+// The ways a key is decided, as KeyResult.Method reports them.
+const (
+	// MethodUniqueValues: every value written to the key is distinct and
+	// every read parses one way into the writes it saw; the verdict comes
+	// from ordering those writes, in O(n log n), with no search.
+	MethodUniqueValues = "unique-values"
+	// MethodSearch: the general search, bounded by the Budget.
+	MethodSearch = "search"
+)
+
+// Result is the outcome of [CheckKV]. [WriteHTML] draws it.
 type Result struct {
 	Verdict Verdict
 	// IllegalKeys lists, sorted, every key whose operations admit no
-	// linearization. To keep the HTML small, visualize only the ops on
-	// these keys.
+	// linearization.
 	IllegalKeys []string
-	// UnknownKeys lists, sorted, the keys whose search timed out.
+	// UnknownKeys lists, sorted, the keys whose search ran out of Budget.
 	UnknownKeys []string
 	// Err is non-nil (matching ErrInvalidHistory) when the history is
 	// malformed; nothing was checked and Verdict is VerdictUnknown.
 	Err error
+	// Budget is the per-key search budget the check ran with (after the
+	// default was applied).
+	Budget Budget
+	// Keys has one entry per key, sorted by key.
+	Keys []KeyResult
+
+	historyLen int // to refuse drawing this result over another history
+}
+
+// KeyResult is the verdict on one key and what it took.
+type KeyResult struct {
+	Key     string
+	Verdict Verdict
+	// Method is MethodUniqueValues or MethodSearch.
+	Method string
+	// Ops counts the key's operations that took part (failed ones do not).
+	Ops int
+	// Steps is what the search spent deciding the key (zero on the
+	// unique-values path); it equals the Budget when the key is unknown.
+	Steps int64
+	// Witness, for an illegal key, lists the indices into the history
+	// (ascending) of a small set of this key's operations that has no
+	// linearization on its own. Each read in it comes with the writes it
+	// saw, so it is a self-contained counterexample.
+	Witness []int
+	// WitnessMinimal reports that leaving out any one op of the Witness
+	// (with the reads whose value the writes left can no longer produce)
+	// makes it linearizable. It is false only when shrinking the witness
+	// ran out of budget.
+	WitnessMinimal bool
+
+	// lin is what WriteHTML draws, as indices into the history: a full
+	// linearization of the key (ok), the longest partial linearization of
+	// the witness (illegal) or the longest the search reached (unknown).
+	lin []int32
 }
 
 // CheckKV checks that history is linearizable with respect to a single-copy
@@ -40,33 +109,50 @@ type Result struct {
 // out; indeterminate ops may take effect at any time after their call, or
 // never.
 //
-// Each key is checked on its own, all keys concurrently, each search
-// stopped after timeout (zero or negative: no limit, which may mean
-// forever: the problem is NP-complete). All keys are checked to the end
-// rather than stopping at the first illegal one, so that every broken key
-// is reported.
-func CheckKV(history []Op, timeout time.Duration) Result {
+// Each key is checked on its own, to the end, so every broken key is
+// reported with a witness. Keys whose written values are unique are decided
+// without search; the others are searched with at most budget steps each
+// (zero: DefaultBudget). Keys are checked on several goroutines, but each
+// key's verdict, witness and step count depend on its operations alone, so
+// the Result is the same on every run, machine and GOMAXPROCS.
+func CheckKV(history []Op, budget Budget) Result {
+	budget = budget.orDefault()
 	if err := validateHistory(history); err != nil {
-		return Result{Verdict: VerdictUnknown, Err: err}
+		return Result{Verdict: VerdictUnknown, Err: err, Budget: budget}
 	}
-	parts := partitionByKey(toPorcupine(history, nil))
-	verdicts := make([]porcupine.CheckResult, len(parts))
+	byKey := groupByKey(history)
+	keys := slices.Sorted(maps.Keys(byKey))
+	groups := make([][]int32, len(keys))
+	for i, k := range keys {
+		groups[i] = byKey[k]
+	}
+	byKey = nil
+	res := Result{Verdict: VerdictOK, Budget: budget, Keys: make([]KeyResult, len(keys)), historyLen: len(history)}
+
+	// Workers take keys in order and write each result into its own slot;
+	// nothing one key computes is seen by another.
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for i, part := range parts {
+	for range min(runtime.GOMAXPROCS(0), len(keys)) {
 		wg.Go(func() {
-			verdicts[i] = porcupine.CheckOperationsTimeout(kvModelOneKey, part, timeout)
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(keys) {
+					return
+				}
+				res.Keys[i] = checkKey(history, keys[i], groups[i], int64(budget))
+				groups[i] = nil // the key's working set is garbage from here
+			}
 		})
 	}
 	wg.Wait()
 
-	res := Result{Verdict: VerdictOK}
-	for i, v := range verdicts {
-		key := parts[i][0].Input.(*kvInput).key
-		switch v {
-		case porcupine.Illegal:
-			res.IllegalKeys = append(res.IllegalKeys, key)
-		case porcupine.Unknown:
-			res.UnknownKeys = append(res.UnknownKeys, key)
+	for _, k := range res.Keys {
+		switch k.Verdict {
+		case VerdictIllegal:
+			res.IllegalKeys = append(res.IllegalKeys, k.Key)
+		case VerdictUnknown:
+			res.UnknownKeys = append(res.UnknownKeys, k.Key)
 		}
 	}
 	res.Verdict = combine(len(res.IllegalKeys), len(res.UnknownKeys))
@@ -74,7 +160,7 @@ func CheckKV(history []Op, timeout time.Duration) Result {
 }
 
 // combine gives porcupine's precedence: one illegal key makes the history
-// illegal even if another timed out; a time-out anywhere else forbids ok.
+// illegal even if another is unknown; an unknown key anywhere forbids ok.
 func combine(illegal, unknown int) Verdict {
 	switch {
 	case illegal > 0:
@@ -85,12 +171,46 @@ func combine(illegal, unknown int) Verdict {
 	return VerdictOK
 }
 
-func fromPorcupine(r porcupine.CheckResult) Verdict {
-	switch r {
-	case porcupine.Ok:
-		return VerdictOK
-	case porcupine.Illegal:
-		return VerdictIllegal
+// groupByKey lists each key's ops as indices into history, in history order.
+func groupByKey(history []Op) map[string][]int32 {
+	byKey := make(map[string][]int32)
+	for i, op := range history {
+		byKey[op.Key] = append(byKey[op.Key], int32(i))
 	}
-	return VerdictUnknown
+	return byKey
+}
+
+// checkKey decides one key and, when it is illegal, shrinks a witness.
+func checkKey(history []Op, key string, idx []int32, budget int64) KeyResult {
+	ops := keyOps(history, idx)
+	kr := KeyResult{Key: key, Ops: len(ops)}
+	d := decide(ops, budget, true)
+	kr.Verdict, kr.Method, kr.Steps = d.verdict, d.method, d.steps
+	switch d.verdict {
+	case VerdictOK:
+		if err := replay(ops, d.order); err != nil {
+			panic(fmt.Sprintf("checker: bug: key %q: the linearization the %s path found does not replay: %v", key, d.method, err))
+		}
+		kr.lin = toHistoryIndices(ops, d.order)
+	case VerdictUnknown:
+		kr.lin = toHistoryIndices(ops, d.order)
+	case VerdictIllegal:
+		w := shrink(ops, d.method, budget)
+		kr.WitnessMinimal = w.minimal
+		kr.Witness = make([]int, len(w.ops))
+		for i, p := range w.ops {
+			kr.Witness[i] = int(ops[p].idx)
+		}
+		slices.Sort(kr.Witness)
+		kr.lin = toHistoryIndices(ops, w.partial)
+	}
+	return kr
+}
+
+func toHistoryIndices(ops []kop, order []int32) []int32 {
+	out := make([]int32, len(order))
+	for i, p := range order {
+		out[i] = ops[p].idx
+	}
+	return out
 }

@@ -252,3 +252,31 @@ func CatalogDir(files fs.FS, dir string) fs.FS {
 	}
 	return sub
 }
+
+// Defaults is the Settings of a run with no option or workload lines:
+// every getter returns its default.
+var Defaults Settings = defaults{}
+
+type defaults struct{}
+
+func (defaults) Duration(_ string, d clock.Duration) clock.Duration { return d }
+func (defaults) Int(_ string, d, _, _ int) int                      { return d }
+func (defaults) Bool(_ string, d bool) bool                         { return d }
+func (defaults) Percent(_ string, d float64) float64                { return d }
+func (defaults) Word(_, d string, _ ...string) string               { return d }
+func (defaults) Raw(string) (string, bool)                          { return "", false }
+func (defaults) Fail(string, string, ...any)                        {}
+
+// DefaultSetup is a Setup for p with every option at its default: its
+// smallest cluster of at least three servers, its default clients, and
+// five seconds each of chaos and healing.
+func (p *Protocol) DefaultSetup() Setup {
+	return Setup{
+		Servers:  Servers(max(p.MinServers, 3)),
+		Clients:  Clients(p.DefaultClients),
+		Options:  Defaults,
+		Workload: Defaults,
+		Chaos:    5 * clock.Second,
+		Healing:  5 * clock.Second,
+	}
+}

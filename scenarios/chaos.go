@@ -9,6 +9,7 @@ import (
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/net"
 	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/protocols/byzantine"
 	"github.com/dsimlab/dsim/sim"
 )
 
@@ -30,19 +31,31 @@ type faultClass struct {
 	strike func(g *chaosGen, t clock.Time) []sim.Fault
 	// minGap and maxGap bound the mean time between episodes.
 	minGap, maxGap clock.Duration
+	// own classes draw from a stream of their own ("chaos/NAME"), so that
+	// adding one leaves every other class's draws, and so every existing
+	// seed's schedule, as they were. The first ten classes share "chaos".
+	own bool
+	// applies says whether the class makes sense for a protocol; nil: always.
+	applies func(p *protocols.Protocol) bool
+	// once: the class strikes once per seed, not in recurring episodes.
+	once bool
 }
 
 var faultClasses = []faultClass{
-	{"partition", (*chaosGen).partition, 1 * clock.Second, 8 * clock.Second},
-	{"crash", (*chaosGen).crash, 1 * clock.Second, 8 * clock.Second},
-	{"pause", (*chaosGen).pause, 2 * clock.Second, 10 * clock.Second},
-	{"loss", (*chaosGen).loss, 2 * clock.Second, 10 * clock.Second},
-	{"dup", (*chaosGen).dup, 3 * clock.Second, 10 * clock.Second},
-	{"latency", (*chaosGen).latency, 3 * clock.Second, 10 * clock.Second},
-	{"clock", (*chaosGen).clockFault, 2 * clock.Second, 10 * clock.Second},
-	{"clog", (*chaosGen).clog, 1 * clock.Second, 6 * clock.Second},
-	{"drop", (*chaosGen).drop, 1 * clock.Second, 5 * clock.Second},
-	{"outage", (*chaosGen).outage, 5 * clock.Second, 15 * clock.Second},
+	{name: "partition", strike: (*chaosGen).partition, minGap: 1 * clock.Second, maxGap: 8 * clock.Second},
+	{name: "crash", strike: (*chaosGen).crash, minGap: 1 * clock.Second, maxGap: 8 * clock.Second},
+	{name: "pause", strike: (*chaosGen).pause, minGap: 2 * clock.Second, maxGap: 10 * clock.Second},
+	{name: "loss", strike: (*chaosGen).loss, minGap: 2 * clock.Second, maxGap: 10 * clock.Second},
+	{name: "dup", strike: (*chaosGen).dup, minGap: 3 * clock.Second, maxGap: 10 * clock.Second},
+	{name: "latency", strike: (*chaosGen).latency, minGap: 3 * clock.Second, maxGap: 10 * clock.Second},
+	{name: "clock", strike: (*chaosGen).clockFault, minGap: 2 * clock.Second, maxGap: 10 * clock.Second},
+	{name: "clog", strike: (*chaosGen).clog, minGap: 1 * clock.Second, maxGap: 6 * clock.Second},
+	{name: "drop", strike: (*chaosGen).drop, minGap: 1 * clock.Second, maxGap: 5 * clock.Second},
+	{name: "outage", strike: (*chaosGen).outage, minGap: 5 * clock.Second, maxGap: 15 * clock.Second},
+	{name: "admin", strike: (*chaosGen).admin, minGap: 1 * clock.Second, maxGap: 6 * clock.Second, own: true,
+		applies: func(p *protocols.Protocol) bool { return p != nil && p.Admin != nil }},
+	{name: "byzantine", strike: (*chaosGen).byzantine, minGap: 1 * clock.Second, maxGap: 10 * clock.Second, own: true, once: true,
+		applies: func(p *protocols.Protocol) bool { return p != nil && p.MaxByzantine != nil }},
 }
 
 // FaultClasses lists the kinds of fault the swarm draws from.
@@ -57,6 +70,7 @@ func FaultClasses() []string {
 type chaosGen struct {
 	r       *rand.Rand
 	s       *Scenario
+	p       *protocols.Protocol // nil if the scenario's protocol is unknown
 	servers []protocols.NodeID
 	clients []protocols.NodeID
 	// down and paused track, per server, until when it is out, so that at any
@@ -87,15 +101,22 @@ func (m Mix) String() string {
 	return s
 }
 
-// DrawChaos draws a seed's fault mix and schedule for a scenario. The faults
-// fall within the chaos phase, sorted by time.
+// DrawChaos draws a seed's fault mix and schedule for a scenario of the
+// registered protocol it names. The faults fall within the chaos phase,
+// sorted by time.
 func DrawChaos(s *Scenario, seed uint64) ([]sim.Fault, Mix) {
+	p, _ := Lookup(s.Protocol)
+	return drawChaos(s, p, seed)
+}
+
+func drawChaos(s *Scenario, p *protocols.Protocol, seed uint64) ([]sim.Fault, Mix) {
 	clients := s.Clients
-	if p, err := Lookup(s.Protocol); err == nil && clients < 0 {
+	if p != nil && clients < 0 {
 		clients = p.DefaultClients
 	}
 	g := &chaosGen{
 		r:        sim.Stream(seed, "chaos"),
+		p:        p,
 		s:        s,
 		servers:  protocols.Servers(s.Nodes),
 		clients:  protocols.Clients(max(clients, 0)),
@@ -105,24 +126,34 @@ func DrawChaos(s *Scenario, seed uint64) ([]sim.Fault, Mix) {
 	var mix Mix
 	type episode struct {
 		class *faultClass
+		gen   *chaosGen
 		gap   clock.Duration
 		next  clock.Time
 	}
 	var eps []*episode
 	for i := range faultClasses {
 		c := &faultClasses[i]
+		cg := g
+		if c.own {
+			if c.applies != nil && !c.applies(p) {
+				continue
+			}
+			own := *g
+			own.r = sim.Stream(seed, "chaos/"+c.name)
+			cg = &own
+		}
 		// Each class is on for about half the seeds; a seed with nothing on
 		// is a useful control too. Both draws happen for every class, allowed
 		// or not, so that restricting the classes does not reshuffle the rest.
-		on := g.r.IntN(2) == 1
-		gap := c.minGap + clock.Duration(g.r.Int64N(int64(c.maxGap-c.minGap)))
-		first := clock.Time(g.exp(gap))
+		on := cg.r.IntN(2) == 1
+		gap := c.minGap + clock.Duration(cg.r.Int64N(int64(c.maxGap-c.minGap)))
+		first := clock.Time(cg.exp(gap))
 		if !on || (len(s.ChaosOf) > 0 && !slices.Contains(s.ChaosOf, c.name)) {
 			continue
 		}
 		mix.Classes = append(mix.Classes, c.name)
 		mix.Gaps = append(mix.Gaps, gap)
-		eps = append(eps, &episode{class: c, gap: gap, next: first})
+		eps = append(eps, &episode{class: c, gen: cg, gap: gap, next: first})
 	}
 	var faults []sim.Fault
 	// Episodes are drawn in time order across classes, so that the
@@ -137,8 +168,11 @@ func DrawChaos(s *Scenario, seed uint64) ([]sim.Fault, Mix) {
 		if e == nil {
 			break
 		}
-		faults = append(faults, e.class.strike(g, e.next)...)
-		e.next = e.next.Add(g.exp(e.gap))
+		faults = append(faults, e.class.strike(e.gen, e.next)...)
+		e.next = e.next.Add(e.gen.exp(e.gap))
+		if e.class.once {
+			e.next = clock.Never
+		}
 	}
 	slices.SortStableFunc(faults, func(a, b sim.Fault) int { return cmp.Compare(a.At, b.At) })
 	return faults, mix
@@ -334,4 +368,34 @@ func (g *chaosGen) drop(t clock.Time) []sim.Fault {
 	}
 	l := g.link()
 	return []sim.Fault{{At: t, Kind: sim.DropNext, Rule: net.Rule{Action: net.DropRule, From: l.From, To: l.To, Count: 1 + g.r.IntN(10)}}}
+}
+
+// admin sends the current leader an operator command the protocol draws:
+// a membership change, a snapshot.
+func (g *chaosGen) admin(t clock.Time) []sim.Fault {
+	cmd := g.p.Admin(g.r, g.servers)
+	if len(cmd) == 0 {
+		return nil
+	}
+	return []sim.Fault{{At: t, Kind: sim.Admin, Nodes: []protocols.NodeID{sim.Leader}, Words: cmd}}
+}
+
+// byzantine makes up to the protocol's tolerated number of servers
+// byzantine, each with a strategy drawn from the protocol's own and the
+// generic ones: half the seeds from the start, the others from a drawn time.
+func (g *chaosGen) byzantine(t clock.Time) []sim.Fault {
+	most := g.p.MaxByzantine(len(g.servers))
+	if most < 1 {
+		return nil
+	}
+	if g.r.IntN(2) == 0 {
+		t = 0
+	}
+	strategies := slices.Concat(g.p.Strategies, byzantine.Generic)
+	var out []sim.Fault
+	for _, id := range sorted(g.perm()[:1+g.r.IntN(most)]) {
+		st := strategies[g.r.IntN(len(strategies))]
+		out = append(out, sim.Fault{At: t, Kind: sim.Byzantine, Nodes: []protocols.NodeID{id}, Words: []string{st.Name}})
+	}
+	return out
 }

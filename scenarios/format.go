@@ -221,6 +221,14 @@ func Parse(name string, r io.Reader) (*Scenario, error) {
 					}
 				}
 			}
+		case "byzantine":
+			// "byzantine n4 silent" is "at 0s byzantine n4 silent".
+			var f sim.Fault
+			f, err = parseAt(append([]string{"0s", key}, args...))
+			if err == nil {
+				s.Faults = append(s.Faults, f)
+				s.faultLines = append(s.faultLines, line)
+			}
 		case "at":
 			var f sim.Fault
 			f, err = parseAt(args)
@@ -229,7 +237,7 @@ func Parse(name string, r io.Reader) (*Scenario, error) {
 				s.faultLines = append(s.faultLines, line)
 			}
 		default:
-			err = fmt.Errorf("unknown setting %q (want title, text, protocol, nodes, clients, duration, healing, seed, net, option, workload, bug, expect, chaos or at)", key)
+			err = fmt.Errorf("unknown setting %q (want title, text, protocol, nodes, clients, duration, healing, seed, net, option, workload, bug, expect, chaos, byzantine or at)", key)
 		}
 		if err != nil {
 			return nil, fail("%v", err)

@@ -17,8 +17,10 @@ type Result struct {
 	SimTimeMS    int64          `json:"sim_time_ms"`
 	TraceHash    string         `json:"trace_hash"`
 	Ops          OpCounts       `json:"ops"`
-	Linearizable string         `json:"linearizable"` // ok, illegal, unknown or skipped
+	Linearizable string         `json:"linearizable"`           // ok, illegal, unknown or skipped
+	IllegalKeys  []string       `json:"illegal_keys,omitempty"` // the keys whose operations have no linearization
 	Messages     MsgCounts      `json:"messages"`
+	Signatures   *SigCounts     `json:"signatures,omitempty"` // for protocols that sign (PBFT)
 	MsgsPerOp    float64        `json:"msgs_per_op"`
 	LatencyMS    Latency        `json:"latency_ms"`
 	Violations   []Violation    `json:"violations"`
@@ -41,6 +43,12 @@ type MsgCounts struct {
 	Sent      uint64 `json:"sent"`
 	Delivered uint64 `json:"delivered"`
 	Dropped   uint64 `json:"dropped"`
+}
+
+// SigCounts counts signatures made and checked over a run.
+type SigCounts struct {
+	Signed   uint64 `json:"signed"`
+	Verified uint64 `json:"verified"`
 }
 
 // Latency is the client operation latency in virtual milliseconds.

@@ -9,11 +9,11 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/dsimlab/dsim/checker"
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/protocols/byzantine"
 	"github.com/dsimlab/dsim/sim"
 )
 
@@ -31,9 +31,10 @@ type RunOptions struct {
 	HTML      string    // write porcupine's visualization of the history to this path, if set
 	DeepCopy  bool      // copy every message and record (determinism test mode)
 	MaxEvents uint64    // event budget; 0: the kernel's default
-	// CheckTimeout bounds the linearizability search; zero means 10s. A
+	// CheckBudget bounds the linearizability search per key, in counted
+	// steps (never the wall clock); zero means checker.DefaultBudget. A
 	// search cut short is reported as unknown, never as ok.
-	CheckTimeout time.Duration
+	CheckBudget checker.Budget
 	// Repro is the command that reproduces the run, if the caller knows
 	// better than "dsim run SCENARIO --seed N" (a file path, extra flags).
 	Repro string
@@ -42,9 +43,9 @@ type RunOptions struct {
 	// built from factories this way).
 	Protocol *protocols.Protocol
 
-	// wrap, if set, wraps the node factories (the checklist test uses it
-	// to see every message a node sends).
-	wrap func(protocols.Factory) protocols.Factory
+	// Observer, if set, sees every event of the run (dsimtest's checklist
+	// watches the messages, roles and probes a protocol produces).
+	Observer sim.Observer
 }
 
 // Run is one scenario being run with one seed. Its World may be stepped by
@@ -126,14 +127,8 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		return nil, fmt.Errorf("%s: protocol %s has no clients; remove the clients line", s.Name, p.Name)
 	}
 	server, client := wiring.Server, wiring.Client
-	if o.wrap != nil {
-		server = o.wrap(server)
-		if client != nil {
-			client = o.wrap(client)
-		}
-	}
 	r := &Run{Scenario: s, Protocol: p, Seed: o.Seed, Bug: bug, opts: o, checks: wiring.Checks, probes: map[string]int{}}
-	faults, mix := schedule(s, o.Seed)
+	faults, mix := schedule(s, p, o.Seed)
 	r.Mix = mix
 	if err := checkRuleKinds(s, p); err != nil {
 		return nil, err
@@ -160,6 +155,9 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		MaxEvents: o.MaxEvents,
 		DeepCopy:  o.DeepCopy,
 		Trace:     o.Trace,
+		Strategy: func(name string, args []string) (protocols.Wrapper, error) {
+			return byzantine.Lookup(p.Strategies, name, args)
+		},
 	}
 	if s.healing() > 0 {
 		cfg.Faults = append(cfg.Faults, sim.Fault{At: r.healAt, Kind: sim.Recover})
@@ -174,6 +172,9 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		world.Observe(r.history.observe)
 	}
 	world.Observe(r.observe)
+	if o.Observer != nil {
+		world.Observe(o.Observer)
+	}
 	return r, nil
 }
 
@@ -257,6 +258,9 @@ func (r *Run) Finish() *Result {
 	}
 	st := w.Stats()
 	res.Messages = MsgCounts{Sent: st.Sent, Delivered: st.Delivered, Dropped: st.Dropped}
+	if st.Signed > 0 || st.Verified > 0 {
+		res.Signatures = &SigCounts{Signed: st.Signed, Verified: st.Verified}
+	}
 	violation := func(kind, detail string) {
 		res.Violations = append(res.Violations, Violation{Kind: kind, Event: w.Events(), TimeMS: ms(w.Now()), Detail: detail, AtEnd: true})
 	}
@@ -301,21 +305,40 @@ func nodePrefix(f *sim.Failure) string {
 // the run got through its healing phase, that clients made progress.
 func (r *Run) judgeHistory(res *Result, violation func(kind, detail string)) {
 	h := r.history
-	timeout := r.opts.CheckTimeout
-	if timeout == 0 {
-		timeout = 10 * time.Second
-	}
 	ops := h.sorted()
-	lin := checker.CheckKV(ops, timeout)
+	lin := checker.CheckKV(ops, r.opts.CheckBudget)
 	res.Linearizable = string(lin.Verdict)
+	res.IllegalKeys = lin.IllegalKeys
 	promised := r.Protocol.Consistency == "" || r.Protocol.Consistency == "linearizable"
 	switch {
 	case !promised:
 		// The protocol promises less: the verdict is reported, not judged.
 	case lin.Verdict == checker.VerdictIllegal:
-		violation("linearizability", "no linearization of the client history on keys "+strings.Join(lin.IllegalKeys, " "))
+		// Name each broken key with its witness: the few ops that alone
+		// have no linearization.
+		var b strings.Builder
+		b.WriteString("no linearization of the client history on keys " + strings.Join(lin.IllegalKeys, " "))
+		for _, k := range lin.Keys {
+			if k.Verdict != checker.VerdictIllegal {
+				continue
+			}
+			fmt.Fprintf(&b, "; on %s these %d ops have none:", k.Key, len(k.Witness))
+			for j, i := range k.Witness {
+				if j == 8 {
+					fmt.Fprintf(&b, " and %d more", len(k.Witness)-j)
+					break
+				}
+				if j > 0 {
+					b.WriteString(",")
+				}
+				b.WriteString(" " + ops[i].String())
+			}
+		}
+		violation("linearizability", b.String())
 	case lin.Verdict == checker.VerdictUnknown:
-		detail := fmt.Sprintf("the search timed out after %s on keys %s: not a pass", timeout, strings.Join(lin.UnknownKeys, " "))
+		detail := fmt.Sprintf("the linearizability search on keys %s ran out of its budget of %d steps per key: not a pass; "+
+			"to decide it, save the history (dsim run --history FILE) and run dsim check FILE --budget N with N above %d",
+			strings.Join(lin.UnknownKeys, " "), lin.Budget, lin.Budget)
 		if lin.Err != nil {
 			detail = lin.Err.Error()
 		}
@@ -340,17 +363,8 @@ func (r *Run) judgeHistory(res *Result, violation func(kind, detail string)) {
 }
 
 func (r *Run) writeHTML(ops []checker.Op, lin checker.Result, violation func(kind, detail string)) {
-	if lin.Verdict == checker.VerdictIllegal {
-		var only []checker.Op
-		for _, op := range ops {
-			if slices.Contains(lin.IllegalKeys, op.Key) {
-				only = append(only, op)
-			}
-		}
-		ops = only
-	}
 	var buf bytes.Buffer
-	if _, err := checker.WriteHTML(&buf, ops, r.faults, 30*time.Second); err != nil {
+	if err := checker.WriteHTML(&buf, ops, lin, r.faults); err != nil {
 		violation("html", err.Error())
 		return
 	}
@@ -393,12 +407,12 @@ func RunScenario(s *Scenario, o RunOptions) (*Result, error) {
 // schedule returns the faults a seed of s runs: the scenario's own, and for
 // a swarm scenario the seed's drawn ones, in the order the kernel applies
 // them (by time, the scenario's first at equal times).
-func schedule(s *Scenario, seed uint64) ([]sim.Fault, Mix) {
+func schedule(s *Scenario, p *protocols.Protocol, seed uint64) ([]sim.Fault, Mix) {
 	faults := slices.Clone(s.Faults)
 	var mix Mix
 	if s.Chaos == "swarm" {
 		var drawn []sim.Fault
-		drawn, mix = DrawChaos(s, seed)
+		drawn, mix = drawChaos(s, p, seed)
 		faults = append(faults, drawn...)
 	}
 	slices.SortStableFunc(faults, func(a, b sim.Fault) int { return cmp.Compare(a.At, b.At) })

@@ -38,7 +38,7 @@ func Explicit(s *Scenario, seed uint64, bug string) (*Scenario, error) {
 		return nil, err
 	}
 	e := *s
-	e.Faults, _ = schedule(s, seed)
+	e.Faults, _ = schedule(s, p, seed)
 	e.Chaos, e.ChaosOf, e.Seed = "", nil, seed
 	if bug != "" {
 		e.Bug = bug

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -148,7 +149,56 @@ func checkChaos(t *testing.T, s *Scenario) {
 			}
 		}
 	}
-	assert.Len(t, kinds, len(FaultClasses()), "every class of fault shows up in some seed")
+	p, _ := Lookup(s.Protocol)
+	want := 0
+	for _, c := range faultClasses {
+		if c.applies == nil || c.applies(p) {
+			want++
+		}
+	}
+	assert.Len(t, kinds, want, "every class of fault that applies to %s shows up in some seed", s.Protocol)
+}
+
+// The admin and byzantine classes draw from streams of their own: a
+// protocol that has them gets exactly the other classes' faults that one
+// without them gets, plus its own; byzantine nodes stay within the
+// protocol's bound.
+func TestOwnStreamClassesLeaveTheOthersAlone(t *testing.T) {
+	s, err := Builtin("raft/chaos")
+	require.NoError(t, err)
+	plain := &protocols.Protocol{Name: "plain"}
+	hooked := &protocols.Protocol{
+		Name: "hooked",
+		Admin: func(r *rand.Rand, servers []protocols.NodeID) []string {
+			return []string{"add", string(servers[r.IntN(len(servers))])}
+		},
+		MaxByzantine: func(n int) int { return (n - 1) / 3 },
+		Strategies:   []protocols.Strategy{{Name: "equivocate"}},
+	}
+	sawAdmin, sawByzantine := false, false
+	for seed := uint64(1); seed <= 100; seed++ {
+		a, _ := drawChaos(s, plain, seed)
+		b, mix := drawChaos(s, hooked, seed)
+		var rest []sim.Fault
+		byz := 0
+		for _, f := range b {
+			switch f.Kind {
+			case sim.Admin:
+				sawAdmin = true
+				assert.Equal(t, sim.Leader, f.Nodes[0])
+				assert.Equal(t, "add", f.Words[0])
+			case sim.Byzantine:
+				sawByzantine = true
+				byz++
+				assert.Contains(t, []string{"equivocate", "silent", "crash-like", "selective", "replay"}, f.Words[0])
+			default:
+				rest = append(rest, f)
+			}
+		}
+		assert.Equal(t, a, rest, "seed %d (%s)", seed, mix)
+		assert.LessOrEqual(t, byz, 1, "5 servers tolerate one byzantine")
+	}
+	assert.True(t, sawAdmin && sawByzantine)
 }
 
 // Restricting the swarm to some classes leaves those classes' episodes as

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/net"
 	"github.com/dsimlab/dsim/protocols"
 )
@@ -18,7 +17,7 @@ func (w *World) Apply(f Fault) error {
 	for id := range w.index {
 		known[id] = true
 	}
-	if err := f.check(known, w.cfg.Servers); err != nil {
+	if err := f.check(&faultEnv{known: known, servers: w.cfg.Servers, strategy: w.cfg.Strategy}); err != nil {
 		return fmt.Errorf("%s: %w", f, err)
 	}
 	w.push(event{at: w.now, kind: evFault, fault: &f})
@@ -46,119 +45,118 @@ func (w *World) applyFault(f *Fault) error {
 		}
 		return w.applyFault(&resolved)
 	}
-	switch f.Kind {
-	case Partition:
-		return w.cut(net.Split(f.Groups...))
-	case Isolate:
-		return w.cut(net.Isolate(f.Nodes[0], w.cfg.Servers))
-	case OneWay:
-		return w.cut(net.OneWay(f.Groups[0], f.Groups[1]))
-	case Bridge:
-		return w.cut(net.Bridge(f.Groups[0], f.Nodes[0], f.Groups[1]))
-	case PartitionBy:
-		var a, b []protocols.NodeID
-		switch f.Shape {
-		case ShapeRing:
-			return w.net.Cut(net.Ring(w.cfg.Servers))
-		case ShapeHalves:
-			a, b = net.RandomHalves(w.cfg.Servers, w.faults)
-		case ShapeMajority:
-			a, b = net.MajorityMinority(w.cfg.Servers, w.faults)
-		default:
-			return fmt.Errorf("unknown shape %q", f.Shape)
-		}
-		w.trace.note(fmt.Sprintf("drew %v | %v", a, b))
-		return w.cut(net.Split(a, b))
-	case Heal:
-		w.net.Heal()
-		w.flushAll()
-	case Recover:
-		w.recoverAll()
-	case Crash:
-		var errs []string
-		for _, id := range f.Nodes {
-			switch n := w.nodeByID(id); {
-			case n.n != nil:
-				w.crash(n)
-			case n.pending:
-				// Its start is queued (a restart at this same instant, or the
-				// first start of the run): the crash wins, it stays down.
-				n.inc++
-				n.pending = false
-				errs = append(errs, string(id)+"'s pending start is cancelled")
-			default:
-				errs = append(errs, string(id)+" is already down")
-			}
-		}
-		return joinNotes(errs)
-	case Restart:
-		var errs []string
-		for _, id := range f.Nodes {
-			switch n := w.nodeByID(id); {
-			case n.n != nil:
-				errs = append(errs, string(id)+" is already up")
-			case n.pending:
-				errs = append(errs, string(id)+" is already starting")
-			default:
-				n.pending = true
-				w.push(event{at: w.now, kind: evStart, node: n.idx, inc: n.inc})
-			}
-		}
-		return joinNotes(errs)
-	case Pause:
-		var errs []string
-		for _, id := range f.Nodes {
-			switch n := w.nodeByID(id); {
-			case n.n == nil:
-				errs = append(errs, string(id)+" is down")
-			case n.paused:
-				errs = append(errs, string(id)+" is already paused")
-			default:
-				n.paused = true
-			}
-		}
-		return joinNotes(errs)
-	case Resume:
-		var errs []string
-		for _, id := range f.Nodes {
-			n := w.nodeByID(id)
-			if !n.paused {
-				errs = append(errs, string(id)+" is not paused")
-				continue
-			}
-			n.paused = false
-			if len(n.held) > 0 {
-				// The held inputs run one event each, in arrival order; what
-				// arrives meanwhile queues behind them.
-				w.push(event{at: w.now, kind: evDrain, node: n.idx, inc: n.inc})
-			}
-		}
-		return joinNotes(errs)
-	case ClockOffset:
-		w.nodeByID(f.Nodes[0]).clock.SetOffset(w.now, f.Span)
-	case ClockJump:
-		w.nodeByID(f.Nodes[0]).clock.Jump(w.now, f.Span)
-	case ClockDrift:
-		return w.nodeByID(f.Nodes[0]).clock.SetDrift(w.now, f.PPM)
-	case NetSet:
-		return w.setNet(f)
-	case DropNext, DelayNext:
-		return w.net.AddRule(f.Rule)
-	case Clog:
-		return w.net.Clog(f.Link, w.now.Add(f.Span))
-	case Hold:
-		return w.net.Clog(f.Link, clock.Never)
-	case Release:
-		if err := w.net.Release(f.Link); err != nil {
-			return err
-		}
-		w.flushLink(w.lookup(f.Link.From)*len(w.nodes) + w.lookup(f.Link.To))
-	case DropInFlight:
-		if !w.dropInFlight(f) {
-			return errors.New("no such message in flight")
-		}
+	return faultSpecs[f.Kind].apply(w, f)
+}
+
+func (w *World) partitionBy(f *Fault) error {
+	var a, b []protocols.NodeID
+	switch f.Shape {
+	case ShapeRing:
+		return w.net.Cut(net.Ring(w.cfg.Servers))
+	case ShapeHalves:
+		a, b = net.RandomHalves(w.cfg.Servers, w.faults)
+	case ShapeMajority:
+		a, b = net.MajorityMinority(w.cfg.Servers, w.faults)
 	default:
-		return fmt.Errorf("unknown fault kind %d", f.Kind)
+		return fmt.Errorf("unknown shape %q", f.Shape)
+	}
+	w.trace.note(fmt.Sprintf("drew %v | %v", a, b))
+	return w.cut(net.Split(a, b))
+}
+
+func (w *World) crashNodes(f *Fault) error {
+	var errs []string
+	for _, id := range f.Nodes {
+		switch n := w.nodeByID(id); {
+		case n.n != nil:
+			w.crash(n)
+		case n.pending:
+			// Its start is queued (a restart at this same instant, or the
+			// first start of the run): the crash wins, it stays down.
+			n.inc++
+			n.pending = false
+			errs = append(errs, string(id)+"'s pending start is cancelled")
+		default:
+			errs = append(errs, string(id)+" is already down")
+		}
+	}
+	return joinNotes(errs)
+}
+
+func (w *World) restartNodes(f *Fault) error {
+	var errs []string
+	for _, id := range f.Nodes {
+		switch n := w.nodeByID(id); {
+		case n.n != nil:
+			errs = append(errs, string(id)+" is already up")
+		case n.pending:
+			errs = append(errs, string(id)+" is already starting")
+		default:
+			n.pending = true
+			w.push(event{at: w.now, kind: evStart, node: n.idx, inc: n.inc})
+		}
+	}
+	return joinNotes(errs)
+}
+
+func (w *World) pauseNodes(f *Fault) error {
+	var errs []string
+	for _, id := range f.Nodes {
+		switch n := w.nodeByID(id); {
+		case n.n == nil:
+			errs = append(errs, string(id)+" is down")
+		case n.paused:
+			errs = append(errs, string(id)+" is already paused")
+		default:
+			n.paused = true
+		}
+	}
+	return joinNotes(errs)
+}
+
+func (w *World) resumeNodes(f *Fault) error {
+	var errs []string
+	for _, id := range f.Nodes {
+		n := w.nodeByID(id)
+		if !n.paused {
+			errs = append(errs, string(id)+" is not paused")
+			continue
+		}
+		n.paused = false
+		if len(n.held) > 0 {
+			// The held inputs run one event each, in arrival order; what
+			// arrives meanwhile queues behind them.
+			w.push(event{at: w.now, kind: evDrain, node: n.idx, inc: n.inc})
+		}
+	}
+	return joinNotes(errs)
+}
+
+// admin queues the operator's command as the node's next input: an event
+// of its own, so the node's step shows in the trace like any other.
+func (w *World) admin(f *Fault) error {
+	n := w.nodeByID(f.Nodes[0])
+	if n.n == nil {
+		return errors.New(string(n.id) + " is down: the command is lost")
+	}
+	w.push(event{at: w.now, kind: evAdmin, node: n.idx, inc: n.inc, fault: f})
+	return nil
+}
+
+// makeByzantine turns a server byzantine: its current incarnation, if up,
+// and every later one run wrapped by the strategy.
+func (w *World) makeByzantine(f *Fault) error {
+	n := w.nodeByID(f.Nodes[0])
+	wrap, err := w.cfg.Strategy(f.Words[0], f.Words[1:])
+	if err != nil {
+		return err
+	}
+	if n.byz != nil {
+		return errors.New(string(n.id) + " is already byzantine")
+	}
+	n.byz = wrap
+	if n.n != nil {
+		n.n = wrap(n.n, w.byzantineConfig(n))
 	}
 	return nil
 }
@@ -235,7 +233,7 @@ func (w *World) recoverAll() {
 		}
 	}
 	if len(resume.Nodes) > 0 {
-		w.applyFault(&resume)
+		w.resumeNodes(&resume)
 	}
 }
 

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -37,6 +38,8 @@ const (
 	Release                           // release n1->n2
 	Recover                           // recover   (every fault off: heal, no loss, no rules, clocks true, everyone up)
 	DropInFlight                      // drop inflight AppendEntries n1->n2 sent 1.234567s   (one message already on the wire)
+	Admin                             // admin leader add-server n6     (an operator's command to a node)
+	Byzantine                         // byzantine n4 equivocate [ARGS]  (the node misbehaves from now on)
 )
 
 // Shape names a partition drawn over all servers when it is applied.
@@ -75,93 +78,39 @@ type Fault struct {
 	Lat    net.Latency          // NetSet latency
 	Rule   net.Rule             // DropNext, DelayNext; DropInFlight (Kind, From, To)
 	Sent   clock.Time           // DropInFlight: when the message was sent
+	Words  []string             // Admin: the command; Byzantine: the strategy and its arguments
 }
 
 // String renders the fault in scenario-file syntax, without its time.
 func (f Fault) String() string {
-	ids := func(ns []protocols.NodeID) string {
-		s := make([]string, len(ns))
-		for i, n := range ns {
-			s[i] = string(n)
-		}
-		return strings.Join(s, " ")
-	}
-	groups := func(sep string, gs ...[]protocols.NodeID) string {
-		s := make([]string, len(gs))
-		for i, g := range gs {
-			s[i] = ids(g)
-		}
-		return strings.Join(s, sep)
-	}
-	node := func() string {
-		if len(f.Nodes) == 0 {
-			return "?"
-		}
-		return string(f.Nodes[0])
-	}
-	switch f.Kind {
-	case Partition:
-		return "partition " + groups(" | ", f.Groups...)
-	case PartitionBy:
-		return "partition " + string(f.Shape)
-	case Isolate:
-		return "isolate " + node()
-	case OneWay:
-		if len(f.Groups) != 2 {
-			return "oneway ?"
-		}
-		return "oneway " + groups(" -> ", f.Groups...)
-	case Bridge:
-		if len(f.Groups) != 2 {
-			return "bridge ?"
-		}
-		return "bridge " + ids(f.Groups[0]) + " | " + node() + " | " + ids(f.Groups[1])
-	case Heal:
-		return "heal"
-	case Crash, Restart, Pause, Resume:
-		return [...]string{Crash: "crash", Restart: "restart", Pause: "pause", Resume: "resume"}[f.Kind] + " " + ids(f.Nodes)
-	case ClockOffset:
-		return "clock " + node() + " offset " + signed(f.Span)
-	case ClockJump:
-		return "clock " + node() + " jump " + signed(f.Span)
-	case ClockDrift:
-		p := FormatPercent(f.PPM)
-		if f.PPM >= 0 {
-			p = "+" + p
-		}
-		return "clock " + node() + " drift " + p
-	case NetSet:
-		s := "net "
-		if f.Link != (net.Link{}) {
-			s += f.Link.String() + " "
-		}
-		if f.Field == FieldLatency {
-			return s + "latency " + f.Lat.String()
-		}
-		return s + string(f.Field) + " " + FormatPercent(f.PPM)
-	case DropNext, DelayNext:
-		r := f.Rule
-		verb := "drop"
-		if f.Kind == DelayNext {
-			verb = "delay"
-		}
-		s := fmt.Sprintf("%s next %d %s %s->%s", verb, r.Count, star(r.Kind), star(string(r.From)), star(string(r.To)))
-		if f.Kind == DelayNext {
-			s += " " + clock.FormatDuration(r.Delay)
-		}
-		return s
-	case Clog:
-		return "clog " + f.Link.String() + " " + clock.FormatDuration(f.Span)
-	case Hold:
-		return "hold " + f.Link.String()
-	case Release:
-		return "release " + f.Link.String()
-	case Recover:
-		return "recover"
-	case DropInFlight:
-		return fmt.Sprintf("drop inflight %s %s->%s sent %s", f.Rule.Kind, f.Rule.From, f.Rule.To, f.Sent)
+	if int(f.Kind) < len(faultSpecs) && faultSpecs[f.Kind].render != nil {
+		return faultSpecs[f.Kind].render(f)
 	}
 	return fmt.Sprintf("fault?%d", f.Kind)
+}
+
+func ids(ns []protocols.NodeID) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = string(n)
+	}
+	return strings.Join(s, " ")
+}
+
+func groups(sep string, gs ...[]protocols.NodeID) string {
+	s := make([]string, len(gs))
+	for i, g := range gs {
+		s[i] = ids(g)
+	}
+	return strings.Join(s, sep)
+}
+
+// node is the fault's first node, or "?" for a malformed fault.
+func (f Fault) node() string {
+	if len(f.Nodes) == 0 {
+		return "?"
+	}
+	return string(f.Nodes[0])
 }
 
 func star(s string) string {
@@ -203,72 +152,28 @@ func ParseFault(s string) (Fault, error) {
 		return Fault{}, fmt.Errorf("empty fault")
 	}
 	verb, args := w[0], w[1:]
-	var f Fault
-	var err error
-	switch verb {
-	case "partition":
-		if len(args) == 1 && (Shape(args[0]) == ShapeHalves || Shape(args[0]) == ShapeMajority || Shape(args[0]) == ShapeRing) {
-			return Fault{Kind: PartitionBy, Shape: Shape(args[0])}, nil
+	for k, spec := range faultSpecs {
+		if spec.verb != verb || (spec.accepts != nil && !spec.accepts(args)) {
+			continue
 		}
-		f.Kind = Partition
-		f.Groups, err = splitGroups(args, "|")
-		if err == nil && len(f.Groups) < 2 {
-			err = fmt.Errorf("partition: want groups separated by |, as in \"partition n1 | n2 n3\", or one of halves, majority, ring")
+		f, err := spec.parse(args)
+		if f.Kind == 0 {
+			f.Kind = FaultKind(k)
 		}
-	case "isolate":
-		f.Kind = Isolate
-		f.Nodes, err = nodeArgs(verb, args, 1)
-	case "oneway":
-		f.Kind = OneWay
-		f.Groups, err = splitGroups(args, "->")
-		if err == nil && len(f.Groups) != 2 {
-			err = fmt.Errorf("oneway: want \"oneway n1 -> n2 n3\"")
-		}
-	case "bridge":
-		f.Kind = Bridge
-		var g [][]protocols.NodeID
-		g, err = splitGroups(args, "|")
-		if err == nil && (len(g) != 3 || len(g[1]) != 1) {
-			err = fmt.Errorf("bridge: want \"bridge n1 n2 | n3 | n4 n5\" with one node in the middle")
-		}
-		if err == nil {
-			f.Groups, f.Nodes = [][]protocols.NodeID{g[0], g[2]}, g[1]
-		}
-	case "heal", "recover":
-		f.Kind = map[string]FaultKind{"heal": Heal, "recover": Recover}[verb]
-		if len(args) > 0 {
-			err = fmt.Errorf("%s takes no arguments", verb)
-		}
-	case "crash", "restart", "pause", "resume":
-		f.Kind = map[string]FaultKind{"crash": Crash, "restart": Restart, "pause": Pause, "resume": Resume}[verb]
-		f.Nodes, err = nodeArgs(verb, args, -1)
-	case "clock":
-		f, err = parseClock(args)
-	case "net":
-		f, err = parseNet(args)
-	case "drop", "delay":
-		f, err = parseRule(verb, args)
-	case "clog":
-		f.Kind = Clog
-		if len(args) != 2 {
-			return f, fmt.Errorf("clog: want \"clog n1->n2 500ms\"")
-		}
-		if f.Link, err = parseLink(args[0], false); err == nil {
-			f.Span, err = clock.ParseDuration(args[1])
-			if err == nil && f.Span <= 0 {
-				err = fmt.Errorf("clog: duration must be positive")
-			}
-		}
-	case "hold", "release":
-		f.Kind = map[string]FaultKind{"hold": Hold, "release": Release}[verb]
-		if len(args) != 1 {
-			return f, fmt.Errorf("%s: want \"%s n1->n2\"", verb, verb)
-		}
-		f.Link, err = parseLink(args[0], false)
-	default:
-		return f, fmt.Errorf("unknown fault %q (want partition, isolate, oneway, bridge, heal, recover, crash, restart, pause, resume, clock, net, drop, delay, clog, hold or release)", verb)
+		return f, err
 	}
-	return f, err
+	return Fault{}, fmt.Errorf("unknown fault %q (want %s)", verb, verbList())
+}
+
+// verbList names the fault verbs, for messages: "partition, isolate, ... or byzantine".
+func verbList() string {
+	var verbs []string
+	for _, spec := range faultSpecs {
+		if spec.verb != "" && !slices.Contains(verbs, spec.verb) {
+			verbs = append(verbs, spec.verb)
+		}
+	}
+	return strings.Join(verbs[:len(verbs)-1], ", ") + " or " + verbs[len(verbs)-1]
 }
 
 func nodeArgs(verb string, args []string, want int) ([]protocols.NodeID, error) {

@@ -74,6 +74,8 @@ func (b *bouncer) Step(in protocols.Input, out *protocols.Effects) {
 		out.Persist(tickRecord{b.ticks})
 		out.NoSync = b.opts.lazy
 		out.SetTimer("tick", 100*ms)
+	case protocols.Admin:
+		out.Note("admin " + strings.Join(in.Command, " "))
 	case protocols.Receive:
 		m := in.Msg.(ball)
 		b.received++

@@ -72,16 +72,17 @@ func (w *World) DropInFlight(id uint64) bool {
 
 // NodeState is a node's lifecycle state and clock, for display.
 type NodeState struct {
-	ID       protocols.NodeID
-	Server   bool
-	Up       bool
-	Paused   bool
-	Queued   int            // inputs held while paused
-	Offset   clock.Duration // local clock minus global time
-	DriftPPM int64
-	Records  int // durable records, synced or not
-	Synced   int
-	Timers   []ArmedTimer
+	ID        protocols.NodeID
+	Server    bool
+	Up        bool
+	Paused    bool
+	Byzantine bool           // made byzantine: it runs wrapped by a strategy
+	Queued    int            // inputs held while paused
+	Offset    clock.Duration // local clock minus global time
+	DriftPPM  int64
+	Records   int // durable records, synced or not
+	Synced    int
+	Timers    []ArmedTimer
 }
 
 // ArmedTimer is a timer that will fire unless cancelled.
@@ -98,7 +99,7 @@ func (w *World) State(id protocols.NodeID) NodeState {
 	}
 	n := w.nodes[i]
 	s := NodeState{
-		ID: id, Server: n.server, Up: n.n != nil, Paused: n.paused, Queued: len(n.held),
+		ID: id, Server: n.server, Up: n.n != nil, Paused: n.paused, Byzantine: n.byz != nil, Queued: len(n.held),
 		Offset: n.clock.Offset(w.now), DriftPPM: n.clock.Drift(), Records: len(n.store), Synced: n.synced,
 	}
 	for _, t := range n.timers {

@@ -15,6 +15,7 @@ const (
 	evFault
 	evDrain // run the next input a resumed node held while paused
 	evFlush // release a clogged link's messages when its clog ends
+	evAdmin // an operator's command to a node (fault carries it)
 )
 
 // event is one entry of the queue. Deliveries and timers carry the target

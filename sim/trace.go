@@ -68,6 +68,15 @@ func (t *tracer) timer(id protocols.NodeID, name string) {
 	t.str(name)
 }
 
+func (t *tracer) admin(id protocols.NodeID, words []string) {
+	t.str(string(id))
+	t.str(" admin")
+	for _, w := range words {
+		t.buf = append(t.buf, ' ')
+		t.str(w)
+	}
+}
+
 func (t *tracer) recv(to, from protocols.NodeID, m protocols.Message) {
 	t.str(string(to))
 	t.str(" recv ")

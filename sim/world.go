@@ -231,6 +231,7 @@ type Info struct {
 	Drop  net.Reason
 	Line  []byte
 	Notes []protocols.Note
+	Sends []protocols.Send // what the node sent in this step
 }
 
 // Observe registers an observer.
@@ -333,6 +334,11 @@ func (w *World) process(ev *event) bool {
 			return false
 		}
 		n.pending = false
+	case evAdmin:
+		n := w.nodes[ev.node]
+		if n.n == nil || ev.inc != n.inc || w.holds(n, ev) {
+			return false // lost with a crash, or held by a paused node
+		}
 	case evDeliver:
 		n := w.nodes[ev.node]
 		if ev.fate == net.Delivered && n.n != nil && !ev.arrived {
@@ -368,6 +374,11 @@ func (w *World) process(ev *event) bool {
 		info.Node, info.Input = n.id, protocols.Start
 		w.trace.start(n.id, n.synced, n.started)
 		w.start(n)
+	case evAdmin:
+		n := w.nodes[ev.node]
+		info.Node, info.Input = n.id, protocols.Admin
+		w.trace.admin(n.id, ev.fault.Words)
+		w.stepNode(n, protocols.Input{Kind: protocols.Admin, Now: n.clock.Now(w.now), Command: ev.fault.Words})
 	case evTimer:
 		n := w.nodes[ev.node]
 		info.Node, info.Input = n.id, protocols.Timer
@@ -389,6 +400,9 @@ func (w *World) process(ev *event) bool {
 		w.stepNode(n, protocols.Input{Kind: protocols.Receive, Now: n.clock.Now(w.now), From: from, Msg: ev.msg})
 	}
 	info.Notes = w.notes
+	if info.Node != "" && info.Input != 0 {
+		info.Sends = w.fx.Sends
+	}
 	info.Line = w.trace.end()
 	if w.failure != nil {
 		return true
@@ -485,6 +499,9 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 
 	w.notes = append(w.notes, fx.Notes...)
 	w.trace.effects(fx)
+	if n.byz != nil {
+		w.trace.note("byzantine")
+	}
 	w.trace.node = ""
 }
 

@@ -124,6 +124,8 @@ func upWord(s sim.NodeState) string {
 		return "DOWN"
 	case s.Paused:
 		return "paused"
+	case s.Byzantine:
+		return "up, BYZANTINE (its messages may lie; the checks ignore it)"
 	}
 	return "up"
 }

@@ -59,6 +59,11 @@ func columnsFor(p *protocols.Protocol) columns {
 	}
 	d := p.Display
 	c := columns{term: d.Term, commit: d.Commit, clients: d.ClientCommit, log: d.Log, grew: d.Progress, help: d.Help}
+	for _, r := range d.Roles {
+		if r.Help != "" {
+			c.help += "\n" + r.Name + ": " + r.Help + "."
+		}
+	}
 	if c.commit == "" {
 		c.commit = "commit"
 	}
@@ -123,6 +128,8 @@ func (p *nodesPanel) row(st styles, cols columns, n nodeInfo, part partition, se
 		state = st.down.Render(padRight("DOWN", colState))
 	case n.state.Paused:
 		state = st.pause.Render(padRight("paused", colState))
+	case n.state.Byzantine:
+		state = st.roles[protocols.RoleFaulty].Render(padRight("BYZ", colState))
 	default:
 		state = st.up.Render(padRight("up", colState))
 	}

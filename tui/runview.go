@@ -603,7 +603,8 @@ const helpProse = "Fault keys act a microsecond after the current event, so the 
 	"number (120) or a time (2s, 250ms).\n" +
 	"side: which side of a cut network a node is on. A partition fault's groups are A, B, … in " +
 	"its order; other cuts make the largest side A. A+B reaches both sides, * marks a one-way " +
-	"cut, and a client has a side only when its own links are cut."
+	"cut, and a client has a side only when its own links are cut.\n" +
+	"state: up, DOWN (crashed), paused, or BYZ: made byzantine, so it may lie; the checks judge the other nodes."
 
 // helpLine is the key hint bar: the fullest wording that fits the width.
 // When the teaching text takes the timeline's place, it says how to get

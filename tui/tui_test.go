@@ -34,34 +34,7 @@ func TestMain(m *testing.M) {
 }
 
 // press turns key names into the messages Bubble Tea would send.
-func press(keys ...string) []tea.Msg {
-	var out []tea.Msg
-	for _, k := range keys {
-		switch k {
-		case "tab":
-			out = append(out, tea.KeyMsg{Type: tea.KeyTab})
-		case "enter":
-			out = append(out, tea.KeyMsg{Type: tea.KeyEnter})
-		case "esc":
-			out = append(out, tea.KeyMsg{Type: tea.KeyEsc})
-		case "up":
-			out = append(out, tea.KeyMsg{Type: tea.KeyUp})
-		case "down":
-			out = append(out, tea.KeyMsg{Type: tea.KeyDown})
-		case "left":
-			out = append(out, tea.KeyMsg{Type: tea.KeyLeft})
-		case "right":
-			out = append(out, tea.KeyMsg{Type: tea.KeyRight})
-		case "space":
-			out = append(out, tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}})
-		case "backspace":
-			out = append(out, tea.KeyMsg{Type: tea.KeyBackspace})
-		default:
-			out = append(out, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
-		}
-	}
-	return out
-}
+func press(keys ...string) []tea.Msg { return keyMsgs(keys...) }
 
 // harness drives the app with messages, as the Bubble Tea runtime would,
 // and runs the commands it returns that produce app messages (open, pick);
@@ -839,4 +812,18 @@ func TestPlurals(t *testing.T) {
 	h.keys("g", "1", "2", "enter", "N")
 	assert.Regexp(t, `^1 event on, at event 13: `, r.flash)
 	assert.NotContains(t, h.view(), "(s)")
+}
+
+// Frames drives the UI headless, as a user's CI would: the frames follow
+// the keys.
+func TestFramesHeadless(t *testing.T) {
+	s, err := scenarios.Load("raft/election")
+	require.NoError(t, err)
+	frames, err := Frames(Options{Scenario: s}, 100, 30, "n", "n", "n")
+	require.NoError(t, err)
+	require.Len(t, frames, 4)
+	assert.Contains(t, frames[0], "event 0")
+	assert.Contains(t, frames[3], "event 3")
+	_, err = Frames(Options{Scenario: s, Bug: "no-such"}, 100, 30)
+	assert.Error(t, err)
 }

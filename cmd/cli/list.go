@@ -20,13 +20,31 @@ type listEntry struct {
 }
 
 func newList() *cobra.Command {
-	var asJSON, bugs bool
+	var asJSON, bugs, protos bool
 	c := &cobra.Command{
-		Use:   "list [--json] [--bugs]",
-		Short: "List the built-in scenarios (or, with --bugs, the bug variants)",
+		Use:   "list [--json] [--bugs | --protocols]",
+		Short: "List the built-in scenarios (or, with --bugs, the bug variants; with --protocols, the protocols)",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
 			out := c.OutOrStdout()
+			if bugs && protos {
+				return usagef("list: --bugs and --protocols are two different lists: ask for one")
+			}
+			if protos {
+				rows := protocolRows()
+				if asJSON {
+					return writeJSON(out, rows)
+				}
+				var cells [][]string
+				for _, r := range rows {
+					c := r.Consistency
+					if c == "" {
+						c = "-"
+					}
+					cells = append(cells, []string{r.Name, wrap(r.Summary, 56), c, fmt.Sprint(r.Bugs), fmt.Sprint(r.Scenarios)})
+				}
+				return table(out, []string{"protocol", "what it is", "history", "bugs", "scenarios"}, cells)
+			}
 			if bugs {
 				all := scenarios.AllBugs()
 				if asJSON {
@@ -56,17 +74,26 @@ func newList() *cobra.Command {
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a table")
 	c.Flags().BoolVar(&bugs, "bugs", false, "list the bug variants that --bug can switch on")
+	c.Flags().BoolVar(&protos, "protocols", false, "list the protocols (dsim show PROTOCOL describes one)")
 	return c
 }
 
 func newShow() *cobra.Command {
 	return &cobra.Command{
 		Use:   "show NAME",
-		Short: "Print a built-in scenario file, to copy and edit",
+		Short: "Print a built-in scenario file to copy and edit, or describe a protocol",
 		Long: `Print a built-in scenario file, comments and all. Save it, edit it, and run
-the copy with: dsim run FILE`,
-		Args: exactArgs(1, "one scenario name"),
+the copy with: dsim run FILE
+
+Given a protocol's name (dsim list --protocols), describe the protocol: its
+options and workload lines with their defaults, roles, bug variants, message
+kinds and scenarios.`,
+		Args: exactArgs(1, "one scenario or protocol name"),
 		RunE: func(c *cobra.Command, args []string) error {
+			if p, err := scenarios.Lookup(args[0]); err == nil {
+				describe(c.OutOrStdout(), p)
+				return nil
+			}
 			src, err := scenarios.BuiltinSource(args[0])
 			if err != nil {
 				return usageError{err}

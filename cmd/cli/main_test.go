@@ -210,7 +210,7 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{[]string{"run", "--all", "broadcast/basic"}, "--all takes no scenario"},
 		{[]string{"run", "--all", "--trace", "x"}, "apply to one scenario"},
 		{[]string{"run", "broadcast/basic", "--trace", "/no/such/dir/t"}, "--trace:"},
-		{[]string{"show"}, "want one scenario name"},
+		{[]string{"show"}, "want one scenario or protocol name"},
 		{[]string{"show", "nope"}, `unknown scenario "nope"`},
 		{[]string{"list", "extra"}, "list: want no arguments"},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
@@ -244,6 +244,9 @@ func TestCheckHistory(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Contains(t, out, "linearizable: illegal")
 	assert.Contains(t, out, "keys with no linearization: x")
+	assert.Contains(t, out, "x: a smallest set of 2 of its 2 ops with no linearization:\n"+
+		"  ops[0] c1 put(x, \"1\") 10ns..25ns\n"+
+		"  ops[1] c2 get(x) -> \"\" 30ns..35ns\n")
 	page, err := os.ReadFile(html)
 	require.NoError(t, err)
 	assert.Contains(t, strings.ToLower(string(page[:20])), "<!doctype html")
@@ -251,6 +254,28 @@ func TestCheckHistory(t *testing.T) {
 	_, errOut, code := dsim(t, "check", broken)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "line 3")
+
+	// --timeout no longer decides anything; scripts that pass it still run.
+	out, errOut, code = dsim(t, "check", ok, "--timeout", "1ns")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "linearizable: ok")
+	assert.Contains(t, errOut, "use --budget")
+}
+
+// A key whose values repeat goes to the search; one the budget cannot
+// decide is unknown, exits 1 and says how to raise the budget.
+func TestCheckBudget(t *testing.T) {
+	var ops []string
+	for i := range 20 {
+		ops = append(ops, fmt.Sprintf(`{"client": "c%d", "op": "append", "key": "x", "value": "%c", "call": 0, "return": 1000}`, i+1, 'a'+i%2))
+	}
+	ops = append(ops, `{"client": "c1", "op": "get", "key": "x", "output": "!", "call": 2000, "return": 2010}`)
+	hard := writeFile(t, "hard.json", `{"format": "dsim-kv-history/1", "ops": [`+strings.Join(ops, ",\n")+`]}`)
+	out, _, code := dsim(t, "check", hard, "--budget", "5000")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "linearizable: unknown")
+	assert.Contains(t, out, "keys: 0 decided by their unique values, 1 by search (at most 5000 of 5000 steps per key)")
+	assert.Contains(t, out, "keys undecided within the budget of 5000 steps: x (raise it with --budget)")
 }
 
 func TestFuzz(t *testing.T) {
@@ -374,7 +399,7 @@ func TestMoreBadInput(t *testing.T) {
 		"run broadcast/basic --html /tmp/x.html":             "--html: broadcast has no client history to draw",
 		"fuzz raft --workers 0":                              "--workers 0: want at least 1",
 		"fuzz raft --shrink --shrink-out /no/such/dir/x.scn": "--shrink-out:",
-		"check x.json --timeout -1s":                         "--timeout -1s is negative",
+		"check x.json --budget 0":                            "--budget 0: want at least 1 step",
 	} {
 		_, errOut, code := dsim(t, strings.Fields(args)...)
 		assert.Equal(t, 2, code, args)

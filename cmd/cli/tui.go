@@ -2,7 +2,9 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +18,8 @@ func newTui() *cobra.Command {
 	var (
 		seed uint64
 		bug  string
+		keys string
+		size string
 	)
 	c := &cobra.Command{
 		Use:   "tui [SCENARIO|FILE] [--seed N] [--bug NAME]",
@@ -28,6 +32,9 @@ dsim run replays exactly. Without a scenario, pick one from the catalogue.
   dsim tui                          the catalogue
   dsim tui raft/election            one scenario, with its own seed
   dsim tui my.scn --seed 7          a file, with another seed
+  dsim tui raft/election --keys "n n N" --size 100x30
+                                    no terminal: press those keys and print
+                                    the last frame (for scripts and CI)
 
 Press ? inside for every key.`,
 		Args: func(c *cobra.Command, args []string) error {
@@ -48,6 +55,18 @@ Press ? inside for every key.`,
 			if err := tui.Validate(o); err != nil {
 				return usageError{err}
 			}
+			if c.Flags().Changed("keys") || c.Flags().Changed("size") {
+				var w, h int
+				if _, err := fmt.Sscanf(size, "%dx%d", &w, &h); err != nil || w < 20 || h < 8 || w > 1000 || h > 1000 {
+					return usagef("tui: --size %q: want WIDTHxHEIGHT, as in 100x30, from 20x8 to 1000x1000", size)
+				}
+				frames, err := tui.Frames(o, w, h, strings.Fields(keys)...)
+				if err != nil {
+					return usageError{err}
+				}
+				_, err = fmt.Fprintln(c.OutOrStdout(), frames[len(frames)-1])
+				return err
+			}
 			err := tui.Run(o)
 			if errors.Is(err, tui.ErrNoTerminal) {
 				return usageError{err}
@@ -57,5 +76,7 @@ Press ? inside for every key.`,
 	}
 	c.Flags().Uint64Var(&seed, "seed", 0, "the run's seed (default: the scenario's own)")
 	c.Flags().StringVar(&bug, "bug", "", "build in the bug variant `NAME` (see dsim list --bugs)")
+	c.Flags().StringVar(&keys, "keys", "", "without a terminal: press these `KEYS` (space-separated: n b N g enter ...) and print the last frame")
+	c.Flags().StringVar(&size, "size", "100x30", "the frame size for --keys, `WxH`")
 	return c
 }

@@ -46,3 +46,14 @@ func countLines(s string) int {
 	}
 	return n
 }
+
+// With --keys the UI runs without a terminal and prints the last frame.
+func TestTuiKeysPrintsTheFrame(t *testing.T) {
+	out, errOut, code := dsim(t, "tui", "raft/election", "--keys", "n n n", "--size", "90x24")
+	assert.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "event 3")
+	assert.Contains(t, out, "follower")
+	_, errOut, code = dsim(t, "tui", "raft/election", "--size", "9x9")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "want WIDTHxHEIGHT")
+}

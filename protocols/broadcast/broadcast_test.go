@@ -1,7 +1,12 @@
 package broadcast
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/cockroachdb/datadriven"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -19,11 +24,45 @@ func harness(t *testing.T, o Options) (*prototest.Harness, *Checker) {
 	return h, c
 }
 
+// TestScripts runs the scripts in testdata, each a gossip run step by step
+// with the validity monitor on. Regenerate with -rewrite. Commands besides
+// prototest's:
+//
+//	cluster n=3 [values=2] [bug=no-retry]
+//	    build n1..n3 gossiping values each; must come first
+//	converged
+//	    the end-of-run check: does every live node hold every value?
 func TestScripts(t *testing.T) {
-	prototest.Run(t, "testdata", func(t *testing.T) *prototest.Harness {
-		h, _ := harness(t, Options{Values: 2, OriginateEvery: 300 * clock.Millisecond, GossipEvery: 100 * clock.Millisecond})
-		return h
-	}, nil)
+	prototest.RunWith(t, "testdata", func(t *testing.T) (*prototest.Harness, *script) {
+		return prototest.New(1), &script{}
+	}, scriptCommands)
+}
+
+// script is what one script's commands share.
+type script struct{ checker *Checker }
+
+var scriptCommands = map[string]prototest.StateCommand[*script]{
+	"cluster": func(t *testing.T, h *prototest.Harness, s *script, d *datadriven.TestData) string {
+		n, values := 3, 2
+		var bug string
+		d.MaybeScanArgs(t, "n", &n)
+		d.MaybeScanArgs(t, "values", &values)
+		d.MaybeScanArgs(t, "bug", &bug)
+		o := Options{Values: values, OriginateEvery: 300 * clock.Millisecond, GossipEvery: 100 * clock.Millisecond, Bug: bug}
+		if err := o.Validate(); err != nil {
+			d.Fatalf(t, "%v", err)
+		}
+		h.AddServers(New(o), protocols.Servers(n)...)
+		s.checker = NewChecker()
+		h.AddMonitor(s.checker)
+		return ""
+	},
+	"converged": func(t *testing.T, h *prototest.Harness, s *script, d *datadriven.TestData) string {
+		if err := s.checker.Converged(h); err != nil {
+			return "not converged: " + err.Error() + "\n"
+		}
+		return "every live node holds every value\n"
+	},
 }
 
 func TestConvergesAfterLossAndCrash(t *testing.T) {
@@ -71,3 +110,29 @@ func TestOptionsValidate(t *testing.T) {
 }
 
 var _ protocols.Cluster = (*prototest.Harness)(nil)
+
+// The scripts double as checks of the convergence check: each bug's script
+// ends unconverged and every other script ends converged, and every bug
+// has its script.
+func TestScriptsEndAsTheirBugsSay(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.txt")
+	require.NoError(t, err)
+	shown := map[string]bool{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		last := strings.LastIndex(string(b), "\nconverged\n----\n")
+		require.GreaterOrEqual(t, last, 0, "%s ends with a converged check", f)
+		verdict := strings.SplitN(string(b)[last+len("\nconverged\n----\n"):], "\n", 2)[0]
+		bug, isBug := strings.CutPrefix(strings.TrimSuffix(filepath.Base(f), ".txt"), "bug-")
+		if isBug {
+			shown[bug] = true
+			assert.True(t, strings.HasPrefix(verdict, "not converged"), "%s: the %s bug should leave a node without a value", f, bug)
+		} else {
+			assert.Equal(t, "every live node holds every value", verdict, f)
+		}
+	}
+	for _, b := range Bugs {
+		assert.True(t, shown[b.Name], "no script shows bug %s", b.Name)
+	}
+}

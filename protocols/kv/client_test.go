@@ -54,25 +54,21 @@ func (s *fakeServer) Status() protocols.Status { return protocols.Status{Role: "
 //	leader n2 [hint=n3]   make n2 the leader; the others hint n3 (default: the leader; hint=none for no hint)
 //	reply to=c1 seq=3 status=ok|not-leader [value=v] [hint=n2] [from=n1]   inject a reply
 func TestClientScripts(t *testing.T) {
-	prototest.Run(t, "testdata/client.txt", func(t *testing.T) *prototest.Harness {
-		return clientHarness(t, &world{}, ClientOptions{MaxOps: 4})
+	prototest.RunWith(t, "testdata/client.txt", func(t *testing.T) (*prototest.Harness, *world) {
+		w := &world{}
+		return clientHarness(w, ClientOptions{MaxOps: 4}), w
 	}, clientCommands)
 }
 
-func clientHarness(t *testing.T, w *world, opts ClientOptions) *prototest.Harness {
+func clientHarness(w *world, opts ClientOptions) *prototest.Harness {
 	h := prototest.New(7)
 	h.AddServers(newFakeServer(w), "n1", "n2", "n3")
 	h.AddClients(NewClient(opts), "c1")
-	worlds[h] = w
-	t.Cleanup(func() { delete(worlds, h) })
 	return h
 }
 
-var worlds = map[*prototest.Harness]*world{}
-
-var clientCommands = map[string]prototest.Command{
-	"leader": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+var clientCommands = map[string]prototest.StateCommand[*world]{
+	"leader": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		w.leader = protocols.NodeID(d.CmdArgs[0].Key)
 		w.hint = w.leader
 		if d.HasArg("hint") {
@@ -85,7 +81,7 @@ var clientCommands = map[string]prototest.Command{
 		}
 		return ""
 	},
-	"reply": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+	"reply": func(t *testing.T, h *prototest.Harness, _ *world, d *datadriven.TestData) string {
 		var to, from, status, value, hint string
 		var seq uint64
 		from = "n1"
@@ -108,7 +104,7 @@ var clientCommands = map[string]prototest.Command{
 // numbers, so no server mistakes its new operations for old ones.
 func TestClientRestartSkipsUsedSeqs(t *testing.T) {
 	w := &world{leader: "n1", hint: "n1"}
-	h := clientHarness(t, w, ClientOptions{MaxOps: 3})
+	h := clientHarness(w, ClientOptions{MaxOps: 3})
 	h.Start()
 	h.Stabilize(100)
 	assert.Equal(t, 3, h.Node("c1").Status().Commit)

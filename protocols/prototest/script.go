@@ -35,11 +35,27 @@ type Command func(t *testing.T, h *Harness, d *datadriven.TestData) string
 //
 // Regenerate expected output with: go test -run TestName -rewrite
 func Run(t *testing.T, path string, setup func(t *testing.T) *Harness, cmds map[string]Command) {
+	typed := make(map[string]StateCommand[struct{}], len(cmds))
+	for name, c := range cmds {
+		typed[name] = func(t *testing.T, h *Harness, _ struct{}, d *datadriven.TestData) string { return c(t, h, d) }
+	}
+	RunWith(t, path, func(t *testing.T) (*Harness, struct{}) { return setup(t), struct{}{} }, typed)
+}
+
+// StateCommand is a Command that also gets the script's own state: what
+// the protocol's commands share within one script file (preloaded disks, a
+// test client's open operations), typed, instead of a side table keyed by
+// harness.
+type StateCommand[S any] func(t *testing.T, h *Harness, state S, d *datadriven.TestData) string
+
+// RunWith is Run for commands that share per-script state: setup returns a
+// fresh harness and state for each file, and every command gets both.
+func RunWith[S any](t *testing.T, path string, setup func(t *testing.T) (*Harness, S), cmds map[string]StateCommand[S]) {
 	datadriven.Walk(t, path, func(t *testing.T, path string) {
-		h := setup(t)
+		h, state := setup(t)
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			if c, ok := cmds[d.Cmd]; ok {
-				return c(t, h, d) + h.Output()
+				return c(t, h, state, d) + h.Output()
 			}
 			out, err := h.builtin(d)
 			if err != nil {

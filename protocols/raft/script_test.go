@@ -35,11 +35,9 @@ import (
 //	inject-vote from=n2 to=n3 term=3
 //	    deliver a RequestVote for term 3 from n2, with n2's current log
 func TestScripts(t *testing.T) {
-	prototest.Run(t, "testdata", func(t *testing.T) *prototest.Harness {
+	prototest.RunWith(t, "testdata", func(t *testing.T) (*prototest.Harness, *world) {
 		w := &world{h: prototest.New(1), disks: map[protocols.NodeID][]protocols.Record{}, open: map[uint64]kv.Op{}}
-		worlds[w.h] = w
-		t.Cleanup(func() { delete(worlds, w.h) })
-		return w.h
+		return w.h, w
 	}, scriptCommands)
 }
 
@@ -51,8 +49,6 @@ type world struct {
 	open  map[uint64]kv.Op                        // the test client's operations not yet answered
 	ids   []protocols.NodeID
 }
-
-var worlds = map[*prototest.Harness]*world{}
 
 // sink is the test client cx: it sends what the script injects, and notes
 // each operation's invocation (when injected) and completion (its first OK
@@ -87,9 +83,8 @@ func (w *world) withDisks(f protocols.Factory) protocols.Factory {
 	}
 }
 
-var scriptCommands = map[string]prototest.Command{
-	"cluster": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+var scriptCommands = map[string]prototest.StateCommand[*world]{
+	"cluster": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		var n, clients, ops, maxAppend int
 		var bug string
 		d.ScanArgs(t, "n", &n)
@@ -112,8 +107,7 @@ var scriptCommands = map[string]prototest.Command{
 		}
 		return ""
 	},
-	"disk": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+	"disk": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		id := protocols.NodeID(d.CmdArgs[0].Key)
 		var term uint64
 		var vote, terms string
@@ -135,8 +129,7 @@ var scriptCommands = map[string]prototest.Command{
 		w.disks[id] = recs
 		return ""
 	},
-	"request": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+	"request": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		var to, op, key, value string
 		d.ScanArgs(t, "to", &to)
 		d.ScanArgs(t, "op", &op)
@@ -165,13 +158,13 @@ var scriptCommands = map[string]prototest.Command{
 		h.Inject("cx", protocols.NodeID(to), r)
 		return ""
 	},
-	"elect": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+	"elect": func(t *testing.T, h *prototest.Harness, _ *world, d *datadriven.TestData) string {
 		id := protocols.NodeID(d.CmdArgs[0].Key)
 		h.Fire(id, timerElection)
 		h.Stabilize(10000)
 		return ""
 	},
-	"inject-vote": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+	"inject-vote": func(t *testing.T, h *prototest.Harness, _ *world, d *datadriven.TestData) string {
 		var from, to string
 		var term uint64
 		d.ScanArgs(t, "from", &from)
@@ -181,8 +174,7 @@ var scriptCommands = map[string]prototest.Command{
 		h.Inject(n.id, protocols.NodeID(to), RequestVote{Term: term, LastIndex: n.log.lastIndex(), LastTerm: n.log.lastTerm()})
 		return ""
 	},
-	"log": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+	"log": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		ids := prototest.IDs(d)
 		if len(ids) == 0 {
 			ids = w.ids

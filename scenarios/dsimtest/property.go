@@ -50,7 +50,7 @@ func (s schedule) GoString() string {
 func property(w World, observe func(*Report)) func(*rapid.T) {
 	var gen *rapid.Generator[schedule]
 	if rw, err := w.resolved(); err == nil {
-		gen = rapid.Map(Schedule(rw.servers(), rw.Chaos, rw.Faults), func(f []sim.Fault) schedule { return f })
+		gen = rapid.Map(Schedule(rw.servers(), rw.Chaos, rw.faultOptions()), func(f []sim.Fault) schedule { return f })
 	}
 	examined := false // the first failure is run again: nondeterminism shows there
 	return func(t *rapid.T) {

@@ -1,8 +1,8 @@
 package dsimtest
 
 import (
+	"bytes"
 	"cmp"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,8 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dsimlab/dsim/checker"
 	"github.com/dsimlab/dsim/clock"
-	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/scenarios"
 	"github.com/dsimlab/dsim/sim"
 )
@@ -36,10 +36,12 @@ type Report struct {
 	// operations) and every failed check, in Result.Violations.
 	Result *scenarios.Result
 
-	world string         // what ran: "world", or the scenario's name
-	chaos clock.Duration // where the healing phase begins
-	file  string         // for a world from a scenario: a scenario file that replays the run
-	trace string         // where the failing run's trace was written, if anywhere
+	world   string         // what ran: "world", or the scenario's name
+	history []checker.Op   // the client history, if the world records one
+	lin     string         // where the illegal keys' operations and their HTML were written
+	chaos   clock.Duration // where the healing phase begins
+	file    string         // for a world from a scenario: a scenario file that replays the run
+	trace   string         // where the failing run's trace was written, if anywhere
 	// nondeterministic explains a run that did not repeat itself.
 	nondeterministic string
 }
@@ -64,6 +66,7 @@ func (r *Report) String() string {
 		b.WriteString("  no faults\n")
 	}
 	b.WriteString(formatSchedule(r.Faults, "  "))
+	b.WriteString(r.badOperations())
 	switch {
 	case r.nondeterministic != "":
 		fmt.Fprintf(&b, "NOT DETERMINISTIC: %s\n", r.nondeterministic)
@@ -72,13 +75,70 @@ func (r *Report) String() string {
 	case r.Failed():
 		fmt.Fprintf(&b, "trace: set %s=DIR to have the trace of a failing run written to DIR\n", TraceEnv)
 	}
+	if r.lin != "" {
+		fmt.Fprintf(&b, "history: the operations on the keys with no linearization, and porcupine's view of them, are in %s.json and %s.html\n", r.lin, r.lin)
+	}
 	if r.file != "" {
-		b.WriteString("replay: save this scenario as repro.scn, then run `dsim run repro.scn`\n")
+		fmt.Fprintf(&b, "replay: save this scenario as repro.scn, then run `%s run repro.scn`", scenarios.Command)
+		if !builtin(r.Result.Protocol) {
+			fmt.Fprintf(&b, " with a command built with cli.Main(yourpkg.Protocol) (docs/testing-your-protocol.md)")
+		}
+		b.WriteString("\n")
 		b.WriteString(indent(r.file, "  "))
 	} else {
 		fmt.Fprintf(&b, "replay: dsimtest.Run(t, world, %d, faults), with faults from dsimtest.ParseSchedule of the schedule lines\n", r.Seed)
 	}
 	return b.String()
+}
+
+// quoted is how many operations of an illegal key a report quotes.
+const quoted = 12
+
+// badOperations quotes, for the first key whose history has no
+// linearization, the checker's witness: a smallest set of its operations
+// that alone have none, in call order. A failure message then shows what
+// went wrong without opening a file.
+func (r *Report) badOperations() string {
+	if len(r.Result.IllegalKeys) == 0 || len(r.history) == 0 {
+		return ""
+	}
+	res := checker.CheckKV(r.history, 0)
+	for _, k := range res.Keys {
+		if k.Verdict != checker.VerdictIllegal {
+			continue
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "operations on %s that have no linearization (%d of its %d, by call time):\n", k.Key, len(k.Witness), k.Ops)
+		for n, i := range k.Witness {
+			if n == quoted {
+				fmt.Fprintf(&b, "  ... %d more\n", len(k.Witness)-quoted)
+				break
+			}
+			b.WriteString("  " + r.history[i].String() + "\n")
+		}
+		return b.String()
+	}
+	return ""
+}
+
+// builtin reports whether dsim's own binary knows the protocol.
+func builtin(name string) bool {
+	for _, p := range scenarios.BuiltinProtocols {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Trace runs the reported run again and returns its trace, one line per
+// event as `dsim run --trace` writes them: for reading a passing run too.
+func (r *Report) Trace(w World) (string, error) {
+	var trace strings.Builder
+	if _, err := executeTraced(w, r.Seed, r.Faults, &trace); err != nil {
+		return "", err
+	}
+	return trace.String(), nil
 }
 
 func indent(text, prefix string) string {
@@ -134,10 +194,42 @@ func (r *Report) examine(w World) {
 	if dir == "" {
 		return
 	}
-	path := filepath.Join(dir, fmt.Sprintf("%s-seed%d.trace", strings.NewReplacer("/", "-", " ", "-").Replace(r.world), r.Seed))
-	if err := os.MkdirAll(dir, 0o755); err == nil && os.WriteFile(path, []byte(trace.String()), 0o644) == nil {
-		r.trace = path
+	base := filepath.Join(dir, fmt.Sprintf("%s-seed%d", strings.NewReplacer("/", "-", " ", "-").Replace(r.world), r.Seed))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return
 	}
+	if os.WriteFile(base+".trace", []byte(trace.String()), 0o644) == nil {
+		r.trace = base + ".trace"
+	}
+	if r.writeIllegal(base) == nil && len(r.Result.IllegalKeys) > 0 {
+		r.lin = base
+	}
+}
+
+// writeIllegal writes the operations of the keys with no linearization, in
+// the format dsim check reads, and porcupine's view of them, beside the
+// trace: BASE.json and BASE.html.
+func (r *Report) writeIllegal(base string) error {
+	if len(r.Result.IllegalKeys) == 0 {
+		return nil
+	}
+	var ops []checker.Op
+	for _, op := range r.history {
+		if slices.Contains(r.Result.IllegalKeys, op.Key) {
+			ops = append(ops, op)
+		}
+	}
+	var js, html bytes.Buffer
+	if err := checker.WriteHistory(&js, ops); err != nil {
+		return err
+	}
+	if err := checker.WriteHTML(&html, ops, checker.CheckKV(ops, 0), nil); err != nil {
+		return err
+	}
+	if err := os.WriteFile(base+".json", js.Bytes(), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(base+".html", html.Bytes(), 0o644)
 }
 
 // execute runs a world and reports what happened; the error is for a world
@@ -156,9 +248,9 @@ func executeTraced(w World, seed uint64, faults []sim.Fault, trace io.Writer) (*
 	slices.SortStableFunc(faults, func(a, b sim.Fault) int { return cmp.Compare(a.At, b.At) })
 	r := &Report{Seed: seed, Faults: faults, world: w.name(), chaos: w.Chaos}
 	if w.scenario != nil {
-		r.Result, r.file, err = runScenario(w, seed, faults, trace)
+		r.Result, r.history, r.file, err = runScenario(w, seed, faults, trace)
 	} else {
-		r.Result, err = runOwn(w, seed, faults, trace)
+		r.Result, r.history, err = runOwn(w, seed, faults, trace)
 	}
 	if err != nil {
 		return nil, err
@@ -166,9 +258,20 @@ func executeTraced(w World, seed uint64, faults []sim.Fault, trace io.Writer) (*
 	return r, nil
 }
 
+// runVia runs a scenario through the runner dsim uses and returns its
+// result and client history.
+func runVia(s *scenarios.Scenario, o scenarios.RunOptions) (*scenarios.Result, []checker.Op, error) {
+	run, err := scenarios.Start(s, o)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", errWorld, err)
+	}
+	res := run.Finish()
+	return res, run.History(), nil
+}
+
 // runScenario writes the run as a scenario file, parses it back and runs
 // that, so the file in the report replays exactly what ran.
-func runScenario(w World, seed uint64, faults []sim.Fault, trace io.Writer) (*scenarios.Result, string, error) {
+func runScenario(w World, seed uint64, faults []sim.Fault, trace io.Writer) (*scenarios.Result, []checker.Op, string, error) {
 	s := *w.scenario
 	s.Title = "dsimtest repro of " + w.scenario.Name
 	s.Text = nil
@@ -183,84 +286,28 @@ func runScenario(w World, seed uint64, faults []sim.Fault, trace io.Writer) (*sc
 	file := scenarios.Format(&s)
 	parsed, err := scenarios.Parse(w.scenario.Name, strings.NewReader(file))
 	if err != nil {
-		return nil, "", fmt.Errorf("%w: %v", errWorld, err)
+		return nil, nil, "", fmt.Errorf("%w: %v", errWorld, err)
 	}
-	res, err := scenarios.RunScenario(parsed, scenarios.RunOptions{Seed: seed, MaxEvents: w.MaxEvents, Repro: "dsim run repro.scn", Trace: trace})
-	if err != nil {
-		return nil, "", fmt.Errorf("%w: %v", errWorld, err)
-	}
-	return res, file, nil
+	res, history, err := runVia(parsed, scenarios.RunOptions{Seed: seed, MaxEvents: w.MaxEvents, Repro: scenarios.Command + " run repro.scn", Trace: trace})
+	return res, history, file, err
 }
 
-// runOwn runs a world built from factories, the way scenarios runs a
-// scenario: chaos, recover, healing, final checks.
-func runOwn(w World, seed uint64, faults []sim.Fault, trace io.Writer) (*scenarios.Result, error) {
+// runOwn runs a world built from factories or a description the way
+// scenarios runs a scenario, through the same runner: chaos, recover,
+// healing, final checks, and the client history when Checks.History says.
+func runOwn(w World, seed uint64, faults []sim.Fault, trace io.Writer) (*scenarios.Result, []checker.Op, error) {
 	for _, f := range faults {
 		if f.At > clock.Time(w.Chaos) {
-			return nil, fmt.Errorf("%w: at %s %s: after the chaos phase (%s)", errWorld, f.At, f, clock.FormatDuration(w.Chaos))
+			return nil, nil, fmt.Errorf("%w: at %s %s: after the chaos phase (%s)", errWorld, f.At, f, clock.FormatDuration(w.Chaos))
 		}
 	}
-	var checks Checks
-	if w.Checks != nil {
-		checks = w.Checks()
+	p := w.description()
+	s := &scenarios.Scenario{
+		Name: w.name(), Protocol: p.Name, Bug: w.Bug, Nodes: w.Servers, Clients: w.Clients,
+		Duration: w.Chaos, Healing: w.Healing, Seed: seed, Link: w.Link, Faults: faults,
 	}
-	heal := clock.Time(w.Chaos)
-	cfg := sim.Config{
-		Seed:      seed,
-		Servers:   w.servers(),
-		Server:    w.Server,
-		Clients:   protocols.Clients(w.Clients),
-		Client:    w.Client,
-		Link:      w.Link,
-		Faults:    append(slices.Clone(faults), sim.Fault{At: heal, Kind: sim.Recover}),
-		Monitors:  checks.Monitors,
-		MaxEvents: w.MaxEvents,
-		Trace:     trace,
-	}
-	world, err := sim.New(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errWorld, err)
-	}
-	probes := map[string]int{}
-	world.Observe(func(_ *sim.World, ev *sim.Info) {
-		for _, n := range ev.Notes {
-			if p, ok := n.(protocols.Probe); ok {
-				probes[string(p)]++
-			}
-		}
+	return runVia(s, scenarios.RunOptions{
+		Seed: seed, MaxEvents: w.MaxEvents, Trace: trace, Protocol: p,
+		Repro: fmt.Sprintf("dsimtest.Run(t, world, %d, faults)", seed),
 	})
-	world.RunUntil(heal.Add(w.Healing))
-	st := world.Stats()
-	res := &scenarios.Result{
-		Seed:         seed,
-		Events:       world.Events(),
-		SimTimeMS:    world.Now().Millis(),
-		TraceHash:    fmt.Sprintf("%016x", world.Hash()),
-		Linearizable: "skipped",
-		Messages:     scenarios.MsgCounts{Sent: st.Sent, Delivered: st.Delivered, Dropped: st.Dropped},
-		Violations:   []scenarios.Violation{},
-	}
-	if len(probes) > 0 {
-		res.Probes = probes
-	}
-	ms := func(t clock.Time) float64 { return float64(t) / 1e6 }
-	if f := world.Failure(); f != nil {
-		detail := f.Detail
-		if f.Node != "" {
-			detail = string(f.Node) + ": " + detail
-		}
-		res.Violations = append(res.Violations, scenarios.Violation{Kind: f.Kind, Event: f.Seq, TimeMS: ms(f.Time), Detail: detail})
-	} else {
-		for _, check := range checks.Final {
-			if err := check(world); err != nil {
-				kind, detail := "final-check", err.Error()
-				if v := (*protocols.Violation)(nil); errors.As(err, &v) {
-					kind, detail = v.Kind, v.Detail
-				}
-				res.Violations = append(res.Violations, scenarios.Violation{Kind: kind, Event: world.Events(), TimeMS: ms(world.Now()), Detail: detail})
-			}
-		}
-	}
-	res.Pass = len(res.Violations) == 0
-	return res, nil
 }

@@ -3,6 +3,7 @@ package dsimtest
 import (
 	"cmp"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 
@@ -24,8 +25,19 @@ type FaultOptions struct {
 	// Classes lists the fault classes to draw from, by name. Empty means all
 	// of them: clog, dup, drop, loss, pause, clock, partition, crash (the
 	// names `chaos swarm` uses in scenario files, but for latency: a
-	// latency change outlives recover, so it would spill into healing).
+	// latency change outlives recover, so it would spill into healing),
+	// plus admin and byzantine when the options below allow them.
 	Classes []string
+	// Byzantine lists the strategies the byzantine class may give a server,
+	// and MaxByzantine bounds how many servers one schedule makes
+	// byzantine. No strategies: no byzantine class. A World with a
+	// Protocol (or from a scenario) fills both from the description.
+	Byzantine    []string
+	MaxByzantine int
+	// Admin draws an operator command for the admin class (sent to the
+	// current leader); nil: no admin class. Filled from the description
+	// like Byzantine.
+	Admin func(r *rand.Rand, servers []protocols.NodeID) []string
 }
 
 const defaultMaxEpisodes = 8
@@ -36,6 +48,8 @@ type class struct {
 	name  string
 	links bool // needs two servers: it acts on links between them
 	draw  func(e *episode) []sim.Fault
+	// allowed says whether the options allow the class; nil: always.
+	allowed func(o FaultOptions) bool
 }
 
 // classes, simplest first. rapid shrinks every draw towards zero, so a fault
@@ -44,14 +58,16 @@ type class struct {
 // repeat or lose them (dup, drop, loss), stall a node (pause), skew its
 // clock, cut the network (partition), to the one that loses state (crash).
 var classes = []class{
-	{"clog", true, (*episode).clog},
-	{"dup", false, (*episode).dup},
-	{"drop", true, (*episode).drop},
-	{"loss", false, (*episode).loss},
-	{"pause", false, (*episode).pause},
-	{"clock", false, (*episode).clock},
-	{"partition", true, (*episode).partition},
-	{"crash", false, (*episode).crash},
+	{"clog", true, (*episode).clog, nil},
+	{"dup", false, (*episode).dup, nil},
+	{"drop", true, (*episode).drop, nil},
+	{"loss", false, (*episode).loss, nil},
+	{"pause", false, (*episode).pause, nil},
+	{"clock", false, (*episode).clock, nil},
+	{"partition", true, (*episode).partition, nil},
+	{"crash", false, (*episode).crash, nil},
+	{"admin", false, (*episode).admin, func(o FaultOptions) bool { return o.Admin != nil }},
+	{"byzantine", false, (*episode).byzantine, func(o FaultOptions) bool { return len(o.Byzantine) > 0 && o.MaxByzantine > 0 }},
 }
 
 // Schedule returns a rapid generator of fault schedules over the given
@@ -79,11 +95,11 @@ func Schedule(servers []protocols.NodeID, horizon clock.Duration, o FaultOptions
 	if most < 0 {
 		panic(fmt.Sprintf("dsimtest.Schedule: MaxEpisodes %d is negative", most))
 	}
-	use := pick(o.Classes, len(servers))
+	use := pick(o.Classes, len(servers), o)
 	servers = protocols.SortIDs(slices.Clone(servers))
 	ms := int(horizon / clock.Millisecond)
 	one := rapid.Custom(func(t *rapid.T) []sim.Fault {
-		e := &episode{t: t, servers: servers, horizon: clock.Time(horizon), ms: ms}
+		e := &episode{t: t, servers: servers, horizon: clock.Time(horizon), ms: ms, opts: &o}
 		c := use[rapid.IntRange(0, len(use)-1).Draw(t, "class")]
 		e.at = clock.Time(rapid.IntRange(0, ms-1).Draw(t, "at_ms")) * clock.Time(clock.Millisecond)
 		return c.draw(e)
@@ -96,13 +112,31 @@ func Schedule(servers []protocols.NodeID, horizon clock.Duration, o FaultOptions
 		// Sorted after drawing, stably: an episode's end never precedes its
 		// start, and faults at one instant keep their drawn order.
 		slices.SortStableFunc(faults, func(a, b sim.Fault) int { return cmp.Compare(a.At, b.At) })
-		return faults
+		return capByzantine(faults, o.MaxByzantine)
 	})
 }
 
+// capByzantine keeps the byzantine faults of the first most servers made
+// byzantine, and drops a second one for the same server.
+func capByzantine(faults []sim.Fault, most int) []sim.Fault {
+	var byz []protocols.NodeID
+	out := faults[:0]
+	for _, f := range faults {
+		if f.Kind == sim.Byzantine {
+			if slices.Contains(byz, f.Nodes[0]) || len(byz) >= most {
+				continue
+			}
+			byz = append(byz, f.Nodes[0])
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
 // pick resolves the class names of FaultOptions, keeping the canonical
-// order. With one server, classes that act on links are left out.
-func pick(names []string, servers int) []class {
+// order. With one server, classes that act on links are left out, and so
+// are classes the options do not allow.
+func pick(names []string, servers int, o FaultOptions) []class {
 	for _, n := range names {
 		if !slices.ContainsFunc(classes, func(c class) bool { return c.name == n }) {
 			panic(fmt.Sprintf("dsimtest.Schedule: unknown fault class %q (want %s)", n, strings.Join(classNames(), ", ")))
@@ -110,7 +144,7 @@ func pick(names []string, servers int) []class {
 	}
 	var use []class
 	for _, c := range classes {
-		if (len(names) == 0 || slices.Contains(names, c.name)) && (servers > 1 || !c.links) {
+		if (len(names) == 0 || slices.Contains(names, c.name)) && (servers > 1 || !c.links) && (c.allowed == nil || c.allowed(o)) {
 			use = append(use, c)
 		}
 	}
@@ -130,6 +164,7 @@ func classNames() []string {
 
 // episode is one episode being drawn.
 type episode struct {
+	opts    *FaultOptions
 	t       *rapid.T
 	servers []protocols.NodeID
 	horizon clock.Time
@@ -261,6 +296,24 @@ func (e *episode) partition() []sim.Fault {
 func (e *episode) crash() []sim.Fault {
 	n := []protocols.NodeID{e.node()}
 	return e.span(sim.Fault{Kind: sim.Crash, Nodes: n}, sim.Fault{Kind: sim.Restart, Nodes: n}, e.lasts())
+}
+
+// admin sends the current leader an operator command drawn by the
+// options' Admin from a seed rapid draws (so it shrinks towards seed 0).
+func (e *episode) admin() []sim.Fault {
+	r := rand.New(rand.NewPCG(uint64(e.intn("admin_seed", 0, 1<<20)), 0))
+	cmd := e.opts.Admin(r, e.servers)
+	if len(cmd) == 0 {
+		return nil
+	}
+	return []sim.Fault{{At: e.at, Kind: sim.Admin, Nodes: []protocols.NodeID{sim.Leader}, Words: cmd}}
+}
+
+// byzantine makes a server byzantine with one of the allowed strategies;
+// shrinking moves it to the start and to the first strategy.
+func (e *episode) byzantine() []sim.Fault {
+	st := e.opts.Byzantine[e.intn("strategy", 0, len(e.opts.Byzantine)-1)]
+	return []sim.Fault{{At: e.at, Kind: sim.Byzantine, Nodes: []protocols.NodeID{e.node()}, Words: []string{st}}}
 }
 
 // ParseSchedule reads a schedule written as scenario-file lines, "at TIME

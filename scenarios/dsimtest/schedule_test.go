@@ -2,6 +2,7 @@ package dsimtest
 
 import (
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -75,7 +76,7 @@ func TestScheduleClasses(t *testing.T) {
 	}
 	assert.True(t, alone[sim.Crash])
 
-	assert.PanicsWithValue(t, `dsimtest.Schedule: unknown fault class "latency" (want clog, dup, drop, loss, pause, clock, partition, crash)`,
+	assert.PanicsWithValue(t, `dsimtest.Schedule: unknown fault class "latency" (want clog, dup, drop, loss, pause, clock, partition, crash, admin, byzantine)`,
 		func() { Schedule(protocols.Servers(3), clock.Second, FaultOptions{Classes: []string{"latency"}}) })
 	assert.Panics(t, func() { Schedule(protocols.Servers(1), clock.Second, FaultOptions{Classes: []string{"clog"}}) })
 	assert.Panics(t, func() { Schedule(nil, clock.Second, FaultOptions{}) })
@@ -115,4 +116,50 @@ func TestScheduleSimplestEpisodes(t *testing.T) {
 			assert.Equal(t, line, formatSchedule(last, ""))
 		})
 	}
+}
+
+// The byzantine and admin classes appear only when the options allow them,
+// and a schedule never makes more servers byzantine than allowed.
+func TestScheduleByzantineAndAdmin(t *testing.T) {
+	o := FaultOptions{
+		Byzantine: []string{"silent", "replay"}, MaxByzantine: 1,
+		Admin:       func(r *rand.Rand, servers []protocols.NodeID) []string { return []string{"add-learner", "n9"} },
+		MaxEpisodes: 12,
+	}
+	sawByz, sawAdmin := false, false
+	rapid.Check(t, func(t *rapid.T) {
+		faults := Schedule(protocols.Servers(4), 5*clock.Second, o).Draw(t, "faults")
+		byz := map[protocols.NodeID]bool{}
+		for _, f := range faults {
+			switch f.Kind {
+			case sim.Byzantine:
+				sawByz = true
+				byz[f.Nodes[0]] = true
+				if f.Words[0] != "silent" && f.Words[0] != "replay" {
+					t.Fatalf("strategy %v", f.Words)
+				}
+			case sim.Admin:
+				sawAdmin = true
+				if f.Nodes[0] != sim.Leader || f.Words[0] != "add-learner" {
+					t.Fatalf("admin %v", f)
+				}
+			}
+		}
+		if len(byz) > 1 {
+			t.Fatalf("%d servers byzantine, at most 1 allowed", len(byz))
+		}
+	})
+	assert.True(t, sawByz && sawAdmin)
+	plain := kindsOf(Schedule(protocols.Servers(4), 5*clock.Second, FaultOptions{MaxEpisodes: 12}))
+	assert.False(t, plain[sim.Byzantine] || plain[sim.Admin], "not without options that allow them")
+}
+
+func kindsOf(g *rapid.Generator[[]sim.Fault]) map[sim.FaultKind]bool {
+	kinds := map[sim.FaultKind]bool{}
+	for i := range 200 {
+		for _, f := range g.Example(i) {
+			kinds[f.Kind] = true
+		}
+	}
+	return kinds
 }

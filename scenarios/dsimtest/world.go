@@ -3,10 +3,12 @@ package dsimtest
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/net"
 	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/protocols/byzantine"
 	"github.com/dsimlab/dsim/scenarios"
 )
 
@@ -25,8 +27,19 @@ type World struct {
 	Client protocols.Factory
 	// Checks builds one run's checks. It is called afresh for every run,
 	// because monitors keep ghost state. Nil means only the kernel's own
-	// checks: a node panic, a bad effect, the event budget.
+	// checks: a node panic, a bad effect, the event budget. Set
+	// Checks.History when the clients are protocols/kv clients: the run's
+	// client history is then checked for linearizability, every operation
+	// must complete after healing, and the report counts operations.
 	Checks func() Checks
+	// Protocol builds the world from a protocol's description instead of
+	// Server, Client and Checks: its Build with every option at its
+	// default, its checks, its byzantine strategies and admin commands for
+	// the schedules. It need not be registered.
+	Protocol *protocols.Protocol
+	// Bug is the bug variant a Protocol world is built with; "" for
+	// correct code.
+	Bug string
 	// Link is every link's initial settings. The zero value means
 	// net.DefaultLink (1-10ms, no loss).
 	Link net.LinkConfig
@@ -46,16 +59,10 @@ type World struct {
 	scenario *scenarios.Scenario // set by FromScenario
 }
 
-// Checks are the checks of one run.
-type Checks struct {
-	// Monitors are called after every event and fail the run at the first
-	// violation of a safety property.
-	Monitors []protocols.Monitor
-	// Final run once, after the healing phase, if no monitor failed:
-	// convergence, durability, liveness. Return a *protocols.Violation to
-	// name the property; any other error is reported as "final-check".
-	Final []func(protocols.Cluster) error
-}
+// Checks are the checks of one run: monitors after every event, final
+// checks after the healing phase, and whether to check the client history.
+// It is the same type a protocol's description builds (protocols.Checks).
+type Checks = protocols.Checks
 
 // Defaults for zero World fields.
 const (
@@ -129,11 +136,11 @@ func (w World) resolved() (World, error) {
 		return bad("chaos %s and healing %s: want at least 1ms of chaos and no negative healing", clock.FormatDuration(w.Chaos), clock.FormatDuration(w.Healing))
 	case w.Chaos+w.Healing > scenarios.MaxDuration:
 		return bad("chaos and healing add up to over %s", clock.FormatDuration(scenarios.MaxDuration))
-	case w.scenario != nil && (w.Server != nil || w.Client != nil || w.Checks != nil):
-		return bad("a world from scenario %s builds its own nodes and checks: leave Server, Client and Checks nil", w.scenario.Name)
-	case w.scenario == nil && w.Server == nil:
-		return bad("no Server factory")
-	case w.scenario == nil && w.Clients > 0 && w.Client == nil:
+	case (w.scenario != nil || w.Protocol != nil) && (w.Server != nil || w.Client != nil || w.Checks != nil):
+		return bad("a world from %s builds its own nodes and checks: leave Server, Client and Checks nil", w.name())
+	case w.scenario == nil && w.Protocol == nil && w.Server == nil:
+		return bad("no Server factory (or Protocol)")
+	case w.scenario == nil && w.Protocol == nil && w.Clients > 0 && w.Client == nil:
 		return bad("%d clients but no Client factory", w.Clients)
 	}
 	if err := w.Link.Validate(); err != nil {
@@ -146,8 +153,54 @@ func (w World) servers() []protocols.NodeID { return protocols.Servers(w.Servers
 
 // name says which world a report is about.
 func (w World) name() string {
-	if w.scenario != nil {
+	switch {
+	case w.scenario != nil:
 		return w.scenario.Name
+	case w.Protocol != nil:
+		return w.Protocol.Name + " world"
 	}
 	return "world"
+}
+
+// description is the protocol a world of factories runs as: one built on
+// the spot, whose Build returns the factories and a fresh Checks.
+func (w World) description() *protocols.Protocol {
+	if w.Protocol != nil {
+		return w.Protocol
+	}
+	return &protocols.Protocol{
+		Name:       "world",
+		MinHealing: max(w.Healing, clock.Nanosecond),
+		Build: func(protocols.Setup) (protocols.Wiring, error) {
+			var checks Checks
+			if w.Checks != nil {
+				checks = w.Checks()
+			}
+			return protocols.Wiring{Server: w.Server, Client: w.Client, Checks: checks}, nil
+		},
+	}
+}
+
+// faultOptions are w.Faults with what a world's protocol adds: its
+// byzantine strategies (and the generic ones) up to its bound, and its
+// admin commands, unless the options already say.
+func (w World) faultOptions() FaultOptions {
+	o := w.Faults
+	p := w.Protocol
+	if w.scenario != nil {
+		p, _ = scenarios.Lookup(w.scenario.Protocol)
+	}
+	if p == nil {
+		return o
+	}
+	if p.MaxByzantine != nil && o.Byzantine == nil {
+		o.MaxByzantine = p.MaxByzantine(w.Servers)
+		for _, st := range slices.Concat(p.Strategies, byzantine.Generic) {
+			o.Byzantine = append(o.Byzantine, st.Name)
+		}
+	}
+	if p.Admin != nil && o.Admin == nil {
+		o.Admin = p.Admin
+	}
+	return o
 }

@@ -1,90 +1,18 @@
 package broadcast
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
 )
 
-// Options configure the protocol. The zero value is usable: every field has
-// a default.
-type Options struct {
-	Values         int            // values each node originates; default 5
-	OriginateEvery clock.Duration // mean gap between a node's originations; default 300ms
-	GossipEvery    clock.Duration // how often unacknowledged values are resent; default 100ms
-	Batch          int            // values per gossip message at most; default 16
-	Bug            string         // a bug variant from Bugs, or ""
-}
-
-// Bugs lists the defects this package can be built with.
-var Bugs = []protocols.Bug{
-	{Name: "no-retry", Description: "gossip each value once and never retransmit: any lost message loses the value for that peer"},
-	{Name: "forget-on-restart", Description: "keep learned values in memory only: a restarted node has lost them, and nobody resends them because they were acknowledged"},
-}
-
-// Probes lists the coverage probes this protocol declares.
-var Probes = []string{"retransmit", "recovered-values"}
-
-func (o Options) withDefaults() Options {
-	if o.Values == 0 {
-		o.Values = 5
-	}
-	if o.OriginateEvery == 0 {
-		o.OriginateEvery = 300 * clock.Millisecond
-	}
-	if o.GossipEvery == 0 {
-		o.GossipEvery = 100 * clock.Millisecond
-	}
-	if o.Batch == 0 {
-		o.Batch = 16
-	}
-	return o
-}
-
-// Validate reports options that make no sense.
-func (o Options) Validate() error {
-	switch {
-	case o.Values < 0 || o.Values > 100_000:
-		return fmt.Errorf("values %d: want 0 to 100000", o.Values)
-	case o.OriginateEvery < 0 || o.GossipEvery < 0:
-		return fmt.Errorf("intervals must not be negative")
-	case o.Batch < 0:
-		return fmt.Errorf("batch %d: must not be negative", o.Batch)
-	}
-	if o.Bug != "" && !slices.ContainsFunc(Bugs, func(b protocols.Bug) bool { return b.Name == o.Bug }) {
-		return fmt.Errorf("unknown bug %q", o.Bug)
-	}
-	return nil
-}
-
-// Gossip carries values to a peer.
-type Gossip struct{ Values []string }
-
-// Ack acknowledges values received.
-type Ack struct{ Values []string }
-
-// Kind implements protocols.Message.
-func (Gossip) Kind() string { return "Gossip" }
-
-// Kind implements protocols.Message.
-func (Ack) Kind() string { return "Ack" }
-
-func (m Gossip) String() string { return "Gossip{" + strings.Join(m.Values, " ") + "}" }
-func (m Ack) String() string    { return "Ack{" + strings.Join(m.Values, " ") + "}" }
-
-// Learned is the durable record of a value, and also the note a node emits
-// when it originates one (Origin set) so checkers know every value that must
-// spread.
-type Learned struct {
-	Value  string
-	Origin bool
-}
-
-func (l Learned) String() string { return "learned " + l.Value }
+// The node's timers.
+const (
+	timerGossip    = "gossip"    // resend every peer what it has not acknowledged
+	timerOriginate = "originate" // make up the next value
+)
 
 // Node is one gossiping node.
 type Node struct {
@@ -101,7 +29,7 @@ func New(opts Options) protocols.Factory {
 	opts = opts.withDefaults()
 	return func(cfg protocols.Config) protocols.Node {
 		n := &Node{cfg: cfg, opts: opts, values: map[string]bool{}, pending: map[protocols.NodeID][]string{}}
-		if opts.Bug == "forget-on-restart" {
+		if opts.Bug == BugForgetOnRestart {
 			return n
 		}
 		for _, r := range cfg.Store {
@@ -120,15 +48,15 @@ func (n *Node) Step(in protocols.Input, out *protocols.Effects) {
 	switch in.Kind {
 	case protocols.Start:
 		if len(n.values) > 0 {
-			out.Probe("recovered-values")
+			out.Probe(ProbeRecoveredValues)
 		}
-		out.SetTimer("gossip", n.opts.GossipEvery)
+		out.SetTimer(timerGossip, n.opts.GossipEvery)
 		if n.originated < n.opts.Values {
-			out.SetTimer("originate", n.nextOrigination())
+			out.SetTimer(timerOriginate, n.nextOrigination())
 		}
 	case protocols.Timer:
 		switch in.Timer {
-		case "originate":
+		case timerOriginate:
 			n.originated++
 			v := string(n.cfg.ID) + "." + strconv.Itoa(n.originated)
 			n.learn(v, "")
@@ -136,11 +64,11 @@ func (n *Node) Step(in protocols.Input, out *protocols.Effects) {
 			out.Note(Learned{Value: v, Origin: true})
 			n.gossip(out, false)
 			if n.originated < n.opts.Values {
-				out.SetTimer("originate", n.nextOrigination())
+				out.SetTimer(timerOriginate, n.nextOrigination())
 			}
-		case "gossip":
+		case timerGossip:
 			n.gossip(out, true)
-			out.SetTimer("gossip", n.opts.GossipEvery)
+			out.SetTimer(timerGossip, n.opts.GossipEvery)
 		}
 	case protocols.Receive:
 		switch m := in.Msg.(type) {
@@ -189,9 +117,9 @@ func (n *Node) gossip(out *protocols.Effects, periodic bool) {
 		batch := vs[:min(len(vs), n.opts.Batch)]
 		out.Send(p, Gossip{Values: slices.Clone(batch)})
 		if periodic {
-			out.Probe("retransmit")
+			out.Probe(ProbeRetransmit)
 		}
-		if n.opts.Bug == "no-retry" {
+		if n.opts.Bug == BugNoRetry {
 			n.pending[p] = vs[len(batch):]
 		}
 	}

@@ -1,0 +1,361 @@
+package checker
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"sort"
+)
+
+// The unique-values path. dsim's clients write values unique per (client,
+// seq), like "c1.7". When every value written to a key is distinct and
+// non-empty, a read's output names the writes it saw: it is the value of
+// the last put before it (or nothing, if no put came first) followed by the
+// appends since, in order. When that parse is unambiguous for every read,
+// the check needs no search. See design.md for the argument; in short:
+//
+//   - A read that parses as put p, then appends a1..ak, says that in the
+//     order of writes p, a1, ..., ak are consecutive and the read sits right
+//     after ak. A read that starts with an append (or reads "") sits in the
+//     stretch before any put, which therefore comes first of all.
+//   - Together the reads give chains: for each observed put (and for the
+//     initial state), the appends that followed it. A chain with its reads
+//     is a job that must run as one block, its order fixed but for the
+//     order of reads at one version, where earliest deadline first is best.
+//   - Writes no read saw are blocks of their own. If indeterminate they are
+//     dropped (see unobservable); if ok they fit between any two blocks.
+//   - A block, started when the latest call so far is T, fits iff T <= L
+//     (the smallest return in it, given it fits at all internally) and
+//     leaves the latest call at max(T, C). Blocks with L < C (Gibbons and
+//     Korach's forward zones) must come in order of L with C_i <= L_i+1;
+//     every other block fits in some gap between them, or no order exists.
+//
+// That is O(n log n) in the key's ops.
+
+// uniqueKey is a key whose reads all parse one way.
+type uniqueKey struct {
+	ops []kop
+	// parse holds, for each read, its span in arena: the put it starts
+	// with (bottom: none), then the appends after it, as positions in ops.
+	start, end []int32
+	arena      []int32
+	// impossible lists reads no order of the writes can explain: their
+	// output is no concatenation of the written values, or uses one write
+	// twice.
+	impossible []int32
+}
+
+// bottom stands for the initial state (no put yet) where a put would be.
+const bottom = -1
+
+// parseUnique returns nil unless the key's written values are distinct and
+// non-empty and every read parses at most one way; then the search decides
+// it instead.
+func parseUnique(ops []kop) *uniqueKey {
+	vi := newValueIndex(ops)
+	writes := 0
+	for p := range ops {
+		if ops[p].isWrite() {
+			if ops[p].value == "" {
+				return nil
+			}
+			writes++
+		}
+	}
+	if len(vi.byValue) != writes {
+		return nil // a value written twice
+	}
+	u := &uniqueKey{ops: ops, start: make([]int32, len(ops)), end: make([]int32, len(ops))}
+	var count []uint8 // parses of output[i:], capped at 2
+	stamp := make([]int32, len(ops))
+	for p := range ops {
+		if !ops[p].isRead() {
+			continue
+		}
+		out := ops[p].output
+		count = slices.Grow(count[:0], len(out)+1)[:len(out)+1]
+		count[len(out)] = 1
+		for i := len(out) - 1; i >= 0; i-- {
+			c := uint8(0)
+			for _, l := range vi.lengths {
+				if i+l > len(out) {
+					break
+				}
+				if count[i+l] == 0 {
+					continue
+				}
+				w, ok := vi.byValue[out[i:i+l]]
+				if ok && (i == 0 || ops[w[0]].kind == OpAppend) {
+					c = min(c+count[i+l], 2)
+				}
+			}
+			count[i] = c
+		}
+		switch count[0] {
+		case 0:
+			u.start[p], u.end[p] = int32(len(u.arena)), int32(len(u.arena))
+			u.impossible = append(u.impossible, int32(p))
+			continue
+		case 2:
+			return nil
+		}
+		u.start[p] = int32(len(u.arena))
+		repeated := false
+		for i := 0; i < len(out); {
+			found := false
+			for _, l := range vi.lengths {
+				if i+l > len(out) || count[i+l] == 0 {
+					continue
+				}
+				w, ok := vi.byValue[out[i:i+l]]
+				if !ok || (i > 0 && ops[w[0]].kind != OpAppend) {
+					continue
+				}
+				if i == 0 && ops[w[0]].kind == OpAppend {
+					u.arena = append(u.arena, bottom)
+				}
+				if stamp[w[0]] == int32(p)+1 {
+					repeated = true
+				}
+				stamp[w[0]] = int32(p) + 1
+				u.arena = append(u.arena, w[0])
+				i += l
+				found = true
+				break
+			}
+			if !found {
+				panic("checker: a read with one parse has no token to follow")
+			}
+		}
+		if len(out) == 0 {
+			u.arena = append(u.arena, bottom)
+		}
+		u.end[p] = int32(len(u.arena))
+		if repeated {
+			u.impossible = append(u.impossible, int32(p))
+		}
+	}
+	return u
+}
+
+// deps returns the writes read p saw: its parse without the bottom.
+func (u *uniqueKey) deps(p int32) []int32 {
+	d := u.arena[u.start[p]:u.end[p]]
+	if len(d) > 0 && d[0] == bottom {
+		d = d[1:]
+	}
+	return d
+}
+
+// block is a run of ops that must be linearized together: a chain (a put or
+// the initial state, the appends after it, each with the reads that saw
+// it) or one write nobody read.
+type block struct {
+	l, c int64 // smallest return, largest call
+	head int32 // the chain's put, bottom for the initial state, or the write
+}
+
+const unset = -2
+
+// decide orders the writes and returns the verdict and, if wanted and ok, a
+// linearization (positions in ops).
+func (u *uniqueKey) decide(wantOrder bool) (Verdict, []int32) {
+	if len(u.impossible) > 0 {
+		return VerdictIllegal, nil
+	}
+	ops := u.ops
+	n := len(ops)
+	pred := make([]int32, n)
+	succ := make([]int32, n+1) // succ[n]: after the initial state
+	for i := range pred {
+		pred[i] = unset
+	}
+	for i := range succ {
+		succ[i] = unset
+	}
+	observed := make([]bool, n+1) // observed[n]: the initial state was read
+	version := make([]int32, n)   // for reads: the write they read, n for the initial state
+	slot := func(p int32) int32 {
+		if p == bottom {
+			return int32(n)
+		}
+		return p
+	}
+	for p := range ops {
+		if !ops[p].isRead() {
+			continue
+		}
+		parse := u.arena[u.start[p]:u.end[p]]
+		prev := slot(parse[0])
+		observed[prev] = true
+		for _, a := range parse[1:] {
+			observed[a] = true
+			switch pred[a] {
+			case unset:
+				pred[a] = prev
+			case prev:
+			default:
+				return VerdictIllegal, nil // a follows two different writes
+			}
+			switch succ[prev] {
+			case unset:
+				succ[prev] = a
+			case a:
+			default:
+				return VerdictIllegal, nil // two different appends follow prev
+			}
+			prev = a
+		}
+		version[p] = prev
+	}
+
+	// The reads at each version, earliest deadline first.
+	readsAt := make([]int32, n+2) // CSR offsets by version slot
+	var reads []int32
+	for p := range ops {
+		if ops[p].isRead() {
+			readsAt[version[p]+1]++
+			reads = append(reads, int32(p))
+		}
+	}
+	for v := 1; v < len(readsAt); v++ {
+		readsAt[v] += readsAt[v-1]
+	}
+	slices.SortFunc(reads, func(a, b int32) int {
+		return cmp.Or(cmp.Compare(version[a], version[b]),
+			cmp.Compare(ops[a].ret, ops[b].ret), cmp.Compare(a, b))
+	})
+	at := func(v int32) []int32 { return reads[readsAt[v]:readsAt[v+1]] }
+
+	// Each chain is one block; so is each write nobody read.
+	var first *block
+	var blocks []block
+	var dropped []int32
+	fold := func(head int32) (block, bool) {
+		b := block{l: math.MaxInt64, c: math.MinInt64, head: head}
+		ok := true
+		visit := func(p int32) {
+			if b.c > ops[p].ret {
+				ok = false
+			}
+			b.l, b.c = min(b.l, ops[p].ret), max(b.c, ops[p].call)
+		}
+		v := slot(head)
+		if head != bottom {
+			visit(head)
+		}
+		for {
+			for _, r := range at(v) {
+				visit(r)
+			}
+			if succ[v] == unset {
+				return b, ok
+			}
+			v = succ[v]
+			visit(v)
+		}
+	}
+	if observed[n] {
+		b, ok := fold(bottom)
+		if !ok {
+			return VerdictIllegal, nil
+		}
+		first = &b
+	}
+	for p := range ops {
+		o := &ops[p]
+		switch {
+		case !o.isWrite():
+			if o.indet {
+				dropped = append(dropped, int32(p))
+			}
+		case o.kind == OpPut && observed[p]:
+			b, ok := fold(int32(p))
+			if !ok {
+				return VerdictIllegal, nil
+			}
+			blocks = append(blocks, b)
+		case observed[p]:
+			// An append in a chain; its block is its put's.
+		case o.indet:
+			dropped = append(dropped, int32(p))
+		default:
+			blocks = append(blocks, block{l: o.ret, c: o.call, head: int32(p)})
+		}
+	}
+
+	// Forward blocks (l < c) in order of l, each ending before the next
+	// starts; the rest in the gaps between them.
+	var forward, backward []block
+	for _, b := range blocks {
+		if b.l < b.c {
+			forward = append(forward, b)
+		} else {
+			backward = append(backward, b)
+		}
+	}
+	slices.SortFunc(forward, func(a, b block) int { return cmp.Or(cmp.Compare(a.l, b.l), cmp.Compare(a.head, b.head)) })
+	lo := make([]int64, len(forward)+1) // gap i: from lo[i] to hi[i]
+	hi := make([]int64, len(forward)+1)
+	lo[0] = math.MinInt64
+	if first != nil {
+		lo[0] = first.c
+	}
+	for i, f := range forward {
+		if lo[i] > f.l {
+			return VerdictIllegal, nil
+		}
+		hi[i], lo[i+1] = f.l, f.c
+	}
+	hi[len(forward)] = math.MaxInt64
+	gap := make([]int, len(backward))
+	for j, b := range backward {
+		i := sort.Search(len(lo), func(i int) bool { return lo[i] > b.l }) - 1
+		if i < 0 || hi[i] < b.c {
+			return VerdictIllegal, nil
+		}
+		gap[j] = i
+	}
+	if !wantOrder {
+		return VerdictOK, nil
+	}
+
+	order := make([]int32, 0, n)
+	emit := func(b block) {
+		if b.head != bottom {
+			order = append(order, b.head)
+		}
+		if b.head != bottom && !observed[b.head] {
+			return
+		}
+		v := slot(b.head)
+		for {
+			order = append(order, at(v)...)
+			if succ[v] == unset {
+				return
+			}
+			v = succ[v]
+			order = append(order, v)
+		}
+	}
+	if first != nil {
+		emit(*first)
+	}
+	byGap := make([]int, len(backward))
+	for j := range byGap {
+		byGap[j] = j
+	}
+	slices.SortFunc(byGap, func(a, b int) int {
+		return cmp.Or(cmp.Compare(gap[a], gap[b]), cmp.Compare(backward[a].c, backward[b].c), cmp.Compare(backward[a].head, backward[b].head))
+	})
+	j := 0
+	for i := range lo {
+		for ; j < len(byGap) && gap[byGap[j]] == i; j++ {
+			emit(backward[byGap[j]])
+		}
+		if i < len(forward) {
+			emit(forward[i])
+		}
+	}
+	return VerdictOK, append(order, dropped...)
+}
