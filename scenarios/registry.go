@@ -10,6 +10,7 @@ import (
 
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/broadcast"
+	"github.com/dsimlab/dsim/protocols/chain"
 	"github.com/dsimlab/dsim/protocols/primarybackup"
 	"github.com/dsimlab/dsim/protocols/raft"
 	"github.com/dsimlab/dsim/protocols/threepc"
@@ -26,6 +27,8 @@ var BuiltinProtocols = []*protocols.Protocol{
 	broadcast.Protocol,
 	primarybackup.Protocol,
 	primarybackup.AsyncProtocol,
+	chain.Protocol,
+	chain.CRAQProtocol,
 }
 
 func init() {

@@ -1,0 +1,220 @@
+package chain
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/protocols/kv"
+)
+
+// The master is one fixed node (the lowest-numbered server, n1): an oracle
+// standing in for the paper's Paxos-replicated master. It can crash and
+// restart (its configuration is durable); while it is down nothing is
+// reconfigured and, since leases lapse, nobody answers reads.
+//
+// It decides from pings alone. Every tick (PingInterval) it counts a missed
+// ping for every server; a member that missed DeadTimeout's worth is
+// removed, keeping the others in order: the head's successor becomes head,
+// the tail's predecessor tail, a middle server's neighbours are joined
+// (they repair the gap between them themselves, Figure 3). When the chain
+// is shorter than Length and nobody is joining, it appends an idle server,
+// which catches up from the tail before it counts. Timeouts suspect live
+// servers under partitions and pauses: epochs fence a removed server's
+// messages, and leases its reads, so a false suspicion costs availability,
+// never safety.
+
+const timerTick = "tick"
+
+type master struct {
+	id      protocols.NodeID
+	servers []protocols.NodeID // the chain servers, sorted
+	opts    Options
+	out     *protocols.Effects
+
+	cfg     Config
+	joining protocols.NodeID // the member that has not reported ready yet
+
+	heard  []bool // by server position: it pinged this incarnation (or was a member)
+	missed []int  // ticks since its last ping
+	stuck  uint64 // the epoch whose stuck probe was reported
+}
+
+func newMaster(cfg protocols.Config, opts Options) *master {
+	m := &master{id: cfg.ID, servers: cfg.Peers, opts: opts, heard: make([]bool, len(cfg.Peers)), missed: make([]int, len(cfg.Peers))}
+	for _, r := range cfg.Store {
+		if s, ok := r.(MasterState); ok {
+			m.cfg, m.joining = s.Config, s.Joining
+		}
+	}
+	return m
+}
+
+// Step implements protocols.Node.
+func (m *master) Step(in protocols.Input, out *protocols.Effects) {
+	m.out = out
+	switch in.Kind {
+	case protocols.Start:
+		if m.cfg.Epoch > 0 {
+			m.out.Probe(ProbeMasterRestart)
+			// The members get a full timeout to ping before they count as
+			// dead; any lease granted before the crash lapses meanwhile.
+			for _, mem := range m.cfg.Chain {
+				if i := m.index(mem.ID); i >= 0 {
+					m.heard[i] = true
+				}
+			}
+		}
+		m.out.SetTimer(timerTick, m.opts.PingInterval)
+	case protocols.Timer:
+		if in.Timer == timerTick {
+			for i := range m.missed {
+				m.missed[i]++
+			}
+			m.decide()
+			m.out.SetTimer(timerTick, m.opts.PingInterval)
+		}
+	case protocols.Receive:
+		switch msg := in.Msg.(type) {
+		case Ping:
+			m.ping(in.From, msg)
+		case kv.Request:
+			hint := m.cfg.head()
+			if msg.Op.Kind == kv.Get {
+				hint = m.cfg.tail()
+			}
+			m.out.Send(in.From, kv.Reply{Seq: msg.Seq, Status: kv.NotLeader, LeaderHint: hint})
+		}
+	}
+	m.out = nil
+}
+
+func (m *master) index(id protocols.NodeID) int { return slices.Index(m.servers, id) }
+
+func (m *master) alive(id protocols.NodeID) bool {
+	i := m.index(id)
+	return i >= 0 && m.heard[i] && m.missed[i] < m.opts.deadTicks()
+}
+
+// ping records that a server is alive, takes a joiner's report that it
+// caught up, and answers with the configuration, and a lease for a member.
+func (m *master) ping(from protocols.NodeID, p Ping) {
+	i := m.index(from)
+	if i < 0 {
+		return
+	}
+	m.heard[i], m.missed[i] = true, 0
+	j := m.cfg.index(from)
+	if from == m.joining && p.Ready && p.Epoch == m.cfg.Epoch && j >= 0 && p.Since == m.cfg.Chain[j].Since {
+		m.joining = ""
+		m.out.Persist(MasterState{Config: m.cfg})
+		m.out.Note(JoinerReady{ID: from})
+		m.out.Probe(ProbeJoinerReady)
+	}
+	m.out.Send(from, PingReply{Config: m.cfg, Seq: p.Seq, Lease: j >= 0})
+}
+
+// decide makes the next configuration if one is due: first the initial
+// chain, then removals of dead members, then an extension.
+func (m *master) decide() {
+	c := m.cfg
+	if c.Epoch == 0 {
+		var chain []Member
+		for _, id := range m.servers {
+			if len(chain) < m.opts.Length && m.alive(id) {
+				chain = append(chain, Member{ID: id, Since: 1})
+			}
+		}
+		if len(chain) > 0 {
+			m.install(Config{Epoch: 1, Chain: chain}, "")
+		}
+		return
+	}
+	var keep []Member
+	ready := false
+	for _, mem := range c.Chain {
+		if m.alive(mem.ID) {
+			keep = append(keep, mem)
+			ready = ready || mem.ID != m.joining
+		}
+	}
+	if len(keep) < len(c.Chain) {
+		if !ready {
+			// Every member holding the history is dead: removing them
+			// would leave a chain that lost it. Wait for one to return.
+			if m.stuck != c.Epoch {
+				m.stuck = c.Epoch
+				m.out.Probe(ProbeStuck)
+			}
+			return
+		}
+		for i, mem := range c.Chain {
+			if !m.alive(mem.ID) {
+				switch {
+				case i == 0:
+					m.out.Probe(ProbeHeadRemoved)
+				case i == len(c.Chain)-1:
+					m.out.Probe(ProbeTailRemoved)
+				default:
+					m.out.Probe(ProbeMiddleRemoved)
+				}
+			}
+		}
+		joining := m.joining
+		if !slices.ContainsFunc(keep, func(x Member) bool { return x.ID == joining }) {
+			joining = ""
+		}
+		m.install(Config{Epoch: c.Epoch + 1, Chain: keep}, joining)
+		return
+	}
+	if m.joining != "" || len(c.Chain) >= m.opts.Length {
+		return
+	}
+	for _, id := range m.servers {
+		if c.index(id) < 0 && m.alive(id) {
+			chain := append(slices.Clip(c.Chain), Member{ID: id, Since: c.Epoch + 1})
+			m.out.Probe(ProbeExtended)
+			m.install(Config{Epoch: c.Epoch + 1, Chain: chain}, id)
+			return
+		}
+	}
+}
+
+// install makes c the configuration and tells its members at once.
+func (m *master) install(c Config, joining protocols.NodeID) {
+	old := m.cfg
+	m.cfg, m.joining = c, joining
+	m.out.Persist(MasterState{Config: c, Joining: joining})
+	m.out.Note(NewConfig{Config: c})
+	for _, mem := range c.Chain {
+		m.out.Send(mem.ID, PingReply{Config: c})
+	}
+	for _, mem := range old.Chain {
+		if c.index(mem.ID) < 0 {
+			m.out.Send(mem.ID, PingReply{Config: c})
+		}
+	}
+}
+
+// Status implements protocols.Node.
+func (m *master) Status() protocols.Status {
+	var alive []string
+	for _, id := range m.servers {
+		if m.alive(id) {
+			alive = append(alive, string(id))
+		}
+	}
+	joining := string(m.joining)
+	if joining == "" {
+		joining = "-"
+	}
+	return protocols.Status{
+		Role: RoleMaster,
+		Term: m.cfg.Epoch,
+		Fields: []protocols.Field{
+			{Name: "config", Value: m.cfg.String()},
+			{Name: "joining", Value: joining},
+			{Name: "alive", Value: strings.Join(alive, " ")},
+		},
+	}
+}
