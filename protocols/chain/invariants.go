@@ -108,7 +108,7 @@ func (m *monitor) checkMaster(ms *master, ev protocols.Event) error {
 			switch {
 			case j < len(prev.Chain) && prev.Chain[j] == mem:
 				j++
-			case j == len(prev.Chain) && mem.Since == c.Epoch && prev.index(mem.ID) < 0:
+			case j == len(prev.Chain) && mem.Since == c.Epoch && prev.index(mem.ID) < 0 && (c.Epoch == 1 || c.joiner() == mem.ID):
 			default:
 				return protocols.Violationf(KindConfig, "%s made configuration %s after %s: the chain is out of order", ms.id, c, prev)
 			}
@@ -156,7 +156,7 @@ func (m *monitor) checkServer(c protocols.Cluster, n *server, ev protocols.Event
 // predecessor sent it before: those updates are in every later chain); the
 // ghost takes the new part.
 func (m *monitor) commit(at clock.Time, n *server, cm Committed) error {
-	if !n.isTail() || !n.ready || cm.Epoch != n.cfg.Epoch {
+	if !n.serving() || cm.Epoch != n.cfg.Epoch {
 		return protocols.Violationf(KindTailReply, "%s committed up to %d in epoch %d as %s of %s", n.id, cm.Upto, cm.Epoch, n.role(), n.cfg)
 	}
 	if k := min(cm.Upto, m.committed()); n.log.digest(k) != m.digests[k] {
@@ -216,9 +216,9 @@ func (m *monitor) served(n *server, s ServedRead) error {
 }
 
 // chainState: the histories along n's configuration are prefixes of one
-// another (C-UPI); what n counts as acknowledged is in the tail's history
-// (C-IRI); the ready tail of the master's latest configuration holds
-// everything committed (C-DUR).
+// another (C-UPI); what n counts as acknowledged is committed, and in its
+// serving tail's history (C-IRI); the serving tail of the master's latest
+// configuration holds everything committed (C-DUR).
 func (m *monitor) chainState(c protocols.Cluster, n *server) error {
 	if !n.member() {
 		return nil
@@ -231,11 +231,15 @@ func (m *monitor) chainState(c protocols.Cluster, n *server) error {
 		return protocols.Violationf(KindUPI, "%s's history (%d updates) is not a prefix of its predecessor %s's (%d) in %s",
 			s.id, s.log.last(), n.id, n.log.last(), n.cfg)
 	}
-	if t := m.neighbour(c, n, n.cfg.tail()); t != nil && t.ready && n.acked > t.log.last() {
+	if n.acked > m.committed() {
+		return protocols.Violationf(KindIRI, "%s counts updates up to %d as in the tail's history, but only %d were ever committed: Hist(%s) is not Hist(tail) + Sent(%s)",
+			n.id, n.acked, m.committed(), n.id, n.id)
+	}
+	if t := m.neighbour(c, n, n.cfg.tail()); t != nil && t.serving() && n.acked > t.log.last() {
 		return protocols.Violationf(KindIRI, "%s counts updates up to %d as in the tail's history, but the tail %s holds %d in %s: Hist(%s) is not Hist(%s) + Sent",
 			n.id, n.acked, t.id, t.log.last(), n.cfg, n.id, t.id)
 	}
-	if latest := m.configs[len(m.configs)-1]; n.ready && n.cfg.Epoch == latest.Epoch && n.isTail() {
+	if latest := m.configs[len(m.configs)-1]; n.cfg.Epoch == latest.Epoch && n.serving() {
 		return m.holdsCommitted(n)
 	}
 	return nil
@@ -327,7 +331,7 @@ func (m *monitor) final(c protocols.Cluster) error {
 	latest := m.configs[len(m.configs)-1]
 	for _, mem := range latest.Chain {
 		n, _ := c.Node(mem.ID).(*server)
-		if n == nil || !n.ready {
+		if n == nil || !n.ready || n.isJoining() {
 			continue
 		}
 		if n.log.last() < want {

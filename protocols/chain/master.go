@@ -2,6 +2,7 @@ package chain
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/dsimlab/dsim/protocols"
@@ -32,8 +33,15 @@ type master struct {
 	opts    Options
 	out     *protocols.Effects
 
-	cfg     Config
-	joining protocols.NodeID // the member that has not reported ready yet
+	cfg    Config
+	length int // the chain length it keeps: Options.Length, or an operator's
+	// pending is the member that may not yet hold every committed update:
+	// a joiner catching up, then, once promoted to tail, until it has
+	// synced with its predecessor in the new epoch (its predecessor
+	// committed as tail until then). Removals always keep some other
+	// member. done says it reported that it holds them.
+	pending protocols.NodeID
+	done    bool
 
 	heard  []bool // by server position: it pinged this incarnation (or was a member)
 	missed []int  // ticks since its last ping
@@ -41,10 +49,14 @@ type master struct {
 }
 
 func newMaster(cfg protocols.Config, opts Options) *master {
-	m := &master{id: cfg.ID, servers: cfg.Peers, opts: opts, heard: make([]bool, len(cfg.Peers)), missed: make([]int, len(cfg.Peers))}
+	m := &master{id: cfg.ID, servers: cfg.Peers, opts: opts, length: opts.Length,
+		heard: make([]bool, len(cfg.Peers)), missed: make([]int, len(cfg.Peers))}
 	for _, r := range cfg.Store {
 		if s, ok := r.(MasterState); ok {
-			m.cfg, m.joining = s.Config, s.Joining
+			m.cfg, m.pending = s.Config, s.Pending
+			if s.Length > 0 {
+				m.length = s.Length
+			}
 		}
 	}
 	return m
@@ -74,6 +86,8 @@ func (m *master) Step(in protocols.Input, out *protocols.Effects) {
 			m.decide()
 			m.out.SetTimer(timerTick, m.opts.PingInterval)
 		}
+	case protocols.Admin:
+		m.admin(in.Command)
 	case protocols.Receive:
 		switch msg := in.Msg.(type) {
 		case Ping:
@@ -89,6 +103,20 @@ func (m *master) Step(in protocols.Input, out *protocols.Effects) {
 	m.out = nil
 }
 
+// admin takes an operator's command. The master knows one, "length N":
+// keep N servers in the chain from now on. A longer chain is reached by
+// extensions at the tail, one server at a time; a shorter one only as
+// members fail (the master never removes a live server to shorten it).
+func (m *master) admin(words []string) {
+	if len(words) != 2 || words[0] != "length" {
+		return
+	}
+	if l, err := strconv.Atoi(words[1]); err == nil && l > 0 {
+		m.length = l
+		m.out.Persist(MasterState{Config: m.cfg, Pending: m.pending, Length: l})
+	}
+}
+
 func (m *master) index(id protocols.NodeID) int { return slices.Index(m.servers, id) }
 
 func (m *master) alive(id protocols.NodeID) bool {
@@ -96,8 +124,9 @@ func (m *master) alive(id protocols.NodeID) bool {
 	return i >= 0 && m.heard[i] && m.missed[i] < m.opts.deadTicks()
 }
 
-// ping records that a server is alive, takes a joiner's report that it
-// caught up, and answers with the configuration, and a lease for a member.
+// ping records that a server is alive, takes the pending member's report
+// that it holds the history, and answers with the configuration, and a
+// lease for a member.
 func (m *master) ping(from protocols.NodeID, p Ping) {
 	i := m.index(from)
 	if i < 0 {
@@ -105,23 +134,25 @@ func (m *master) ping(from protocols.NodeID, p Ping) {
 	}
 	m.heard[i], m.missed[i] = true, 0
 	j := m.cfg.index(from)
-	if from == m.joining && p.Ready && p.Epoch == m.cfg.Epoch && j >= 0 && p.Since == m.cfg.Chain[j].Since {
-		m.joining = ""
-		m.out.Persist(MasterState{Config: m.cfg})
-		m.out.Note(JoinerReady{ID: from})
-		m.out.Probe(ProbeJoinerReady)
+	if from == m.pending && p.Ready && p.Epoch == m.cfg.Epoch && p.Since == m.cfg.Chain[j].Since && !m.done {
+		m.done = true
+		if m.cfg.Joining {
+			m.out.Note(JoinerReady{ID: from})
+			m.out.Probe(ProbeJoinerReady)
+		}
 	}
 	m.out.Send(from, PingReply{Config: m.cfg, Seq: p.Seq, Lease: j >= 0})
 }
 
 // decide makes the next configuration if one is due: first the initial
-// chain, then removals of dead members, then an extension.
+// chain, then removals of dead members, then a joiner's promotion to tail,
+// then an extension.
 func (m *master) decide() {
 	c := m.cfg
 	if c.Epoch == 0 {
 		var chain []Member
 		for _, id := range m.servers {
-			if len(chain) < m.opts.Length && m.alive(id) {
+			if len(chain) < m.length && m.alive(id) {
 				chain = append(chain, Member{ID: id, Since: 1})
 			}
 		}
@@ -135,13 +166,14 @@ func (m *master) decide() {
 	for _, mem := range c.Chain {
 		if m.alive(mem.ID) {
 			keep = append(keep, mem)
-			ready = ready || mem.ID != m.joining
+			ready = ready || mem.ID != m.pending
 		}
 	}
 	if len(keep) < len(c.Chain) {
 		if !ready {
-			// Every member holding the history is dead: removing them
-			// would leave a chain that lost it. Wait for one to return.
+			// Every member sure to hold the committed history is dead:
+			// removing them would leave a chain that lost some. Wait for
+			// one to return.
 			if m.stuck != c.Epoch {
 				m.stuck = c.Epoch
 				m.out.Probe(ProbeStuck)
@@ -160,31 +192,42 @@ func (m *master) decide() {
 				}
 			}
 		}
-		joining := m.joining
-		if !slices.ContainsFunc(keep, func(x Member) bool { return x.ID == joining }) {
-			joining = ""
+		joining := c.Joining && keep[len(keep)-1].ID == c.joiner()
+		pending := m.pending
+		if !slices.ContainsFunc(keep, func(x Member) bool { return x.ID == pending }) {
+			pending = ""
 		}
-		m.install(Config{Epoch: c.Epoch + 1, Chain: keep}, joining)
+		m.install(Config{Epoch: c.Epoch + 1, Chain: keep, Joining: joining}, pending)
 		return
 	}
-	if m.joining != "" || len(c.Chain) >= m.opts.Length {
-		return
-	}
-	for _, id := range m.servers {
-		if c.index(id) < 0 && m.alive(id) {
-			chain := append(slices.Clip(c.Chain), Member{ID: id, Since: c.Epoch + 1})
-			m.out.Probe(ProbeExtended)
-			m.install(Config{Epoch: c.Epoch + 1, Chain: chain}, id)
-			return
+	switch {
+	case m.pending != "" && !m.done:
+		// Wait for the pending member.
+	case c.Joining:
+		// The new server holds the history: it becomes the tail. It
+		// syncs once more with its predecessor, which stops committing
+		// when it takes up the new epoch, and stays pending until then.
+		m.install(Config{Epoch: c.Epoch + 1, Chain: c.Chain}, c.joiner())
+	case m.pending != "":
+		m.pending = ""
+		m.out.Persist(MasterState{Config: c, Length: m.length})
+	case len(c.Chain) < m.length:
+		for _, id := range m.servers {
+			if c.index(id) < 0 && m.alive(id) {
+				chain := append(slices.Clip(c.Chain), Member{ID: id, Since: c.Epoch + 1})
+				m.out.Probe(ProbeExtended)
+				m.install(Config{Epoch: c.Epoch + 1, Chain: chain, Joining: true}, id)
+				return
+			}
 		}
 	}
 }
 
 // install makes c the configuration and tells its members at once.
-func (m *master) install(c Config, joining protocols.NodeID) {
+func (m *master) install(c Config, pending protocols.NodeID) {
 	old := m.cfg
-	m.cfg, m.joining = c, joining
-	m.out.Persist(MasterState{Config: c, Joining: joining})
+	m.cfg, m.pending, m.done = c, pending, false
+	m.out.Persist(MasterState{Config: c, Pending: pending, Length: m.length})
 	m.out.Note(NewConfig{Config: c})
 	for _, mem := range c.Chain {
 		m.out.Send(mem.ID, PingReply{Config: c})
@@ -204,17 +247,24 @@ func (m *master) Status() protocols.Status {
 			alive = append(alive, string(id))
 		}
 	}
-	joining := string(m.joining)
-	if joining == "" {
-		joining = "-"
-	}
 	return protocols.Status{
 		Role: RoleMaster,
 		Term: m.cfg.Epoch,
 		Fields: []protocols.Field{
 			{Name: "config", Value: m.cfg.String()},
-			{Name: "joining", Value: joining},
+			{Name: "pending", Value: pendingText(m.pending, m.done)},
+			{Name: "length", Value: strconv.Itoa(m.length)},
 			{Name: "alive", Value: strings.Join(alive, " ")},
 		},
 	}
+}
+
+func pendingText(id protocols.NodeID, done bool) string {
+	switch {
+	case id == "":
+		return "-"
+	case done:
+		return string(id) + " (holds the history)"
+	}
+	return string(id) + " (catching up)"
 }

@@ -18,14 +18,19 @@ type Member struct {
 
 // Config is one configuration of the chain, as the master made it: its
 // epoch and its servers, head first. Only the master makes configurations,
-// one per epoch.
+// one per epoch. Joining says the last server was just added and is
+// catching up: its predecessor acts as tail meanwhile, committing and
+// answering reads, and the master makes a configuration without the flag
+// once the new server reports that it holds the history (the paper's
+// extension: T+ serves only once Hist^T = Hist^T+ + Sent_T).
 type Config struct {
-	Epoch uint64
-	Chain []Member // owned by the value, never mutated
+	Epoch   uint64
+	Chain   []Member // owned by the value, never mutated
+	Joining bool
 }
 
-// String renders the configuration as 3:[n2 n3 n5+3]: members that joined
-// after the first configuration show their epoch.
+// String renders the configuration as 3:[n2 n3 n5+3*]: members that joined
+// after the first configuration show their epoch, a joining one a star.
 func (c Config) String() string { return string(c.appendTo(nil)) }
 
 func (c Config) appendTo(b []byte) []byte {
@@ -40,6 +45,9 @@ func (c Config) appendTo(b []byte) []byte {
 			b = append(b, '+')
 			b = strconv.AppendUint(b, m.Since, 10)
 		}
+	}
+	if c.Joining {
+		b = append(b, '*')
 	}
 	return append(b, ']')
 }
@@ -62,8 +70,22 @@ func (c Config) head() protocols.NodeID {
 	return c.Chain[0].ID
 }
 
+// tail returns the server that acts as tail: the last one, or the one
+// before it while the last is joining.
 func (c Config) tail() protocols.NodeID {
-	if len(c.Chain) == 0 {
+	n := len(c.Chain)
+	switch {
+	case n == 0:
+		return ""
+	case c.Joining && n > 1:
+		return c.Chain[n-2].ID
+	}
+	return c.Chain[n-1].ID
+}
+
+// joiner returns the server catching up at the end of the chain, or "".
+func (c Config) joiner() protocols.NodeID {
+	if !c.Joining || len(c.Chain) == 0 {
 		return ""
 	}
 	return c.Chain[len(c.Chain)-1].ID

@@ -19,17 +19,30 @@ import (
 // removed, alive and reachable by clients, cannot answer from the history
 // the new chain has left behind (SC-C5).
 
-// mayRead reports whether the server may answer reads at all.
+// mayRead reports whether the server may answer reads at all, and whether
+// it holds a lease and the history its role needs (a tail: serving; any
+// other CRAQ member: caught up and not joining).
 func (n *server) mayRead() (ok, lease, ready bool) {
-	lease, ready = n.leaseValid(), n.ready
+	lease, ready = n.leaseValid(), n.ready && !n.isJoining()
+	if n.isTail() {
+		ready = n.serving()
+	}
+	okLease, okReady, tail := lease, ready, n.isTail()
 	if n.bugs.noLeaseReads {
-		lease = true // BUG no-lease-reads: the configuration it knows is enough
+		okLease = true // BUG no-lease-reads: the configuration it knows is enough
 	}
-	if n.bugs.earlyTailReads {
-		ready = true // BUG early-tail-reads: a member is a member
+	if n.bugs.earlyTailReads && n.isJoining() {
+		// BUG early-tail-reads: the last server of the chain is its tail.
+		okReady, tail = true, true
 	}
-	ok = n.member() && lease && ready && (n.opts.CRAQ || n.isTail())
-	return ok, n.leaseValid(), n.ready
+	ok = n.member() && okLease && okReady && (n.opts.CRAQ || tail)
+	return ok, lease, ready
+}
+
+// readsAsTail reports whether it answers reads from its own history as
+// the tail does (the bug early-tail-reads makes a joining server think so).
+func (n *server) readsAsTail() bool {
+	return n.isTail() || (n.bugs.earlyTailReads && n.isJoining())
 }
 
 func (n *server) handleRead(from protocols.NodeID, r kv.Request) {
@@ -46,7 +59,7 @@ func (n *server) handleRead(from protocols.NodeID, r kv.Request) {
 	key := r.Op.Key
 	latest := n.vers.latest(key)
 	switch {
-	case n.isTail():
+	case n.readsAsTail():
 		n.answer(r, AtTail, latest, lease, ready)
 	case latest <= n.acked:
 		n.out.Probe(ProbeCleanRead)
@@ -70,7 +83,7 @@ func (n *server) answer(r kv.Request, how How, version int, lease, ready bool) {
 // handleVersionQuery is the tail's: it names the key's committed version,
 // if it may answer reads itself.
 func (n *server) handleVersionQuery(from protocols.NodeID, m VersionQuery) {
-	if ok, _, _ := n.mayRead(); !ok || !n.isTail() || m.Epoch != n.cfg.Epoch {
+	if ok, _, _ := n.mayRead(); !ok || !n.readsAsTail() || m.Epoch != n.cfg.Epoch {
 		return // the asking member's client retries
 	}
 	n.out.Send(from, VersionReply{Epoch: m.Epoch, Req: m.Req, Version: n.vers.latest(m.Req.Op.Key)})

@@ -29,16 +29,15 @@ func (n *server) handleWrite(from protocols.NodeID, r kv.Request) {
 	n.passOn(idx)
 }
 
-// passOn moves updates from index from on along: a tail commits them, any
-// other server forwards them if its successor is caught up with what it
-// was sent (one that is not gets them at its next Need or resend).
+// passOn moves updates from index from on along: a serving tail commits
+// them; a server with a successor forwards them if the successor is caught
+// up with what it was sent (one that is not gets them at its next Need or
+// resend). A tail whose successor is joining does both.
 func (n *server) passOn(from int) {
-	switch {
-	case n.isTail():
-		if n.ready {
-			n.commit(n.log.last())
-		}
-	case n.succ != "" && n.next == from:
+	if n.serving() {
+		n.commit(n.log.last())
+	}
+	if n.succ != "" && n.next == from {
 		n.forward(from, n.log.last(), false)
 	}
 }
@@ -75,11 +74,11 @@ func (n *server) handleForward(from protocols.NodeID, m Forward) {
 	if !n.fromPred(from, m.Epoch) {
 		return
 	}
-	if m.Sync {
+	last := n.log.last()
+	if m.Sync && m.Index <= last+1 {
 		n.predSynced = true
 		n.synced, n.syncTo = true, max(n.syncTo, m.end())
 	}
-	last := n.log.last()
 	if m.Index > last+1 {
 		n.gap = true
 		if n.needAt != last {
@@ -102,6 +101,7 @@ func (n *server) handleForward(from protocols.NodeID, m Forward) {
 		n.out.Probe(ProbeCaughtUp)
 		n.ping() // tell the master at once
 	}
+	n.commitAsTail()
 	if n.log.last() > last {
 		n.passOn(last + 1)
 		return

@@ -169,9 +169,16 @@ func (n *server) receive(from protocols.NodeID, msg protocols.Message) {
 	}
 }
 
-func (n *server) member() bool { return n.since > 0 && n.cfg.index(n.id) >= 0 }
-func (n *server) isHead() bool { return n.member() && n.pred == "" }
-func (n *server) isTail() bool { return n.member() && n.succ == "" }
+func (n *server) member() bool    { return n.since > 0 && n.cfg.index(n.id) >= 0 }
+func (n *server) isHead() bool    { return n.member() && n.pred == "" }
+func (n *server) isTail() bool    { return n.member() && n.id == n.cfg.tail() }
+func (n *server) isJoining() bool { return n.member() && n.id == n.cfg.joiner() }
+
+// serving reports whether it commits updates and answers reads as the
+// tail: it acts as tail, holds its history, and its predecessor has
+// answered its sync request in this epoch, so it holds everything its
+// predecessor committed while it was tail (a joiner just promoted).
+func (n *server) serving() bool { return n.isTail() && n.ready && n.predSynced }
 
 // ping sends the master a heartbeat and starts measuring the lease it may
 // grant in answer: from now, on one of the lease timers. A timer still
@@ -184,7 +191,10 @@ func (n *server) ping() {
 	}
 	n.slot[i], n.fired[i] = n.pingSeq, false
 	n.out.SetTimer(leaseTimers[i], n.opts.Lease)
-	n.out.Send(n.master, Ping{Epoch: n.cfg.Epoch, Seq: n.pingSeq, Since: n.since, Ready: n.ready})
+	// Ready: it holds every committed update its role needs. A tail
+	// holds them once its predecessor answered it in this epoch.
+	ready := n.ready && (!n.isTail() || n.serving())
+	n.out.Send(n.master, Ping{Epoch: n.cfg.Epoch, Seq: n.pingSeq, Since: n.since, Ready: ready})
 }
 
 func (n *server) pingReply(m PingReply) {
@@ -245,13 +255,21 @@ func (n *server) adopt(c Config) {
 
 // enterEpoch joins the neighbours of the configuration: it asks the
 // predecessor for every update after its own (Figure 3: the successor
-// reports its last sequence number), and a tail commits what it holds.
+// reports its last sequence number), and a head that is also tail commits
+// what it holds (any other tail does once its predecessor answers).
 func (n *server) enterEpoch() {
 	n.predSynced, n.needAt, n.stalled, n.gap = n.pred == "", -1, 0, false
 	if n.pred != "" && n.member() {
 		n.sendNeed()
 	}
-	if n.isTail() && n.ready && n.acked < n.log.last() {
+	n.commitAsTail()
+}
+
+// commitAsTail commits everything in the history if it now serves as
+// tail and had not: updates its predecessor sent and the old tail never
+// received are committed now.
+func (n *server) commitAsTail() {
+	if n.serving() && n.acked < n.log.last() {
 		n.out.Probe(ProbeBecameTail)
 		n.commit(n.log.last())
 	}
@@ -279,7 +297,7 @@ func (n *server) role() string {
 	switch {
 	case !n.member():
 		return RoleIdle
-	case !n.ready:
+	case n.isJoining():
 		return RoleJoining
 	case n.isHead() && n.isTail():
 		return RoleHeadTail

@@ -55,19 +55,23 @@ type LogReset struct{}
 // String renders the record as Reset.
 func (LogReset) String() string { return "Reset" }
 
-// MasterState is the master's durable state: the configuration, and the
-// member that joined and has not reported ready yet ("" if none). The last
-// one wins.
+// MasterState is the master's durable state: the configuration, the member
+// that may not yet hold every committed update ("" if none), and the chain
+// length an operator asked for (0: the option's). The last one wins.
 type MasterState struct {
 	Config  Config
-	Joining protocols.NodeID
+	Pending protocols.NodeID
+	Length  int
 }
 
-// String renders the record as MasterState{3:[n2 n3 n5+3] joining=n5}.
+// String renders the record as MasterState{3:[n2 n3 n5+3*] pending=n5 length=4}.
 func (r MasterState) String() string {
 	s := "MasterState{" + r.Config.String()
-	if r.Joining != "" {
-		s += " joining=" + string(r.Joining)
+	if r.Pending != "" {
+		s += " pending=" + string(r.Pending)
+	}
+	if r.Length > 0 {
+		s += " length=" + strconv.Itoa(r.Length)
 	}
 	return s + "}"
 }
