@@ -156,7 +156,7 @@ func (m *monitor) checkServer(c protocols.Cluster, n *server, ev protocols.Event
 // predecessor sent it before: those updates are in every later chain); the
 // ghost takes the new part.
 func (m *monitor) commit(at clock.Time, n *server, cm Committed) error {
-	if !n.serving() || cm.Epoch != n.cfg.Epoch {
+	if !n.serving() || cm.Epoch != n.cfg.Epoch || cm.Upto > n.log.last() {
 		return protocols.Violationf(KindTailReply, "%s committed up to %d in epoch %d as %s of %s", n.id, cm.Upto, cm.Epoch, n.role(), n.cfg)
 	}
 	if k := min(cm.Upto, m.committed()); n.log.digest(k) != m.digests[k] {

@@ -74,6 +74,7 @@ func (n *server) handleForward(from protocols.NodeID, m Forward) {
 	if !n.fromPred(from, m.Epoch) {
 		return
 	}
+	wasServing, acked := n.serving(), n.acked
 	last := n.log.last()
 	if m.Sync && m.Index <= last+1 {
 		n.predSynced = true
@@ -101,14 +102,16 @@ func (n *server) handleForward(from protocols.NodeID, m Forward) {
 		n.out.Probe(ProbeCaughtUp)
 		n.ping() // tell the master at once
 	}
-	n.commitAsTail()
+	if !wasServing {
+		n.commitAsTail()
+	}
 	if n.log.last() > last {
 		n.passOn(last + 1)
 		return
 	}
 	// Nothing new: tell the predecessor what the tail has, which a
 	// restarted predecessor has forgotten.
-	if n.acked > 0 {
+	if n.acked > 0 && n.acked == acked {
 		n.out.Send(n.pred, Ack{Epoch: n.cfg.Epoch, Upto: n.acked})
 	}
 }
