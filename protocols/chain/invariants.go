@@ -308,7 +308,8 @@ func (m *monitor) judgeRead(n kv.Completed, from int) error {
 			return nil
 		}
 	}
-	for _, v := range vs[:i] {
+	older := append([]version{{0, ""}}, vs[:i]...) // the initial "" too
+	for _, v := range older {
 		if v.value == n.Output {
 			return protocols.Violationf(KindStaleRead, "%s's get(%s) returned %q from %s, but when it was invoked updates were committed up to %d, where %s = %q",
 				n.Client, n.Op.Key, n.Output, n.Server, from, n.Op.Key, current)

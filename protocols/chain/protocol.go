@@ -20,7 +20,7 @@ var Protocol = &protocols.Protocol{
 	DefaultClients: 3,
 	MinHealing:     clock.Second,
 	Bugs:           ChainBugs,
-	Probes:         slices.Concat(Probes, kv.Probes),
+	Probes:         slices.Concat(chainProbes(), kv.Probes),
 	Messages:       messages,
 	Options:        options,
 	Workload:       kv.Workload,
@@ -47,6 +47,13 @@ var CRAQProtocol = &protocols.Protocol{
 	Display:        display,
 	Catalog:        protocols.CatalogDir(catalog, "catalog/craq"),
 	Build:          build(true),
+}
+
+// chainProbes leaves out the probes only CRAQ's reads reach.
+func chainProbes() []string {
+	return slices.DeleteFunc(slices.Clone(Probes), func(p string) bool {
+		return p == ProbeCleanRead || p == ProbeVersionQuery
+	})
 }
 
 var messages = []protocols.Message{Ping{}, PingReply{}, Forward{}, Ack{}, Need{}, kv.Request{}, kv.Reply{}}

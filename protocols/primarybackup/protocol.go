@@ -20,7 +20,7 @@ var Protocol = &protocols.Protocol{
 	DefaultClients: 3,
 	MinHealing:     clock.Second,
 	Bugs:           SyncBugs,
-	Probes:         slices.Concat(Probes, kv.Probes),
+	Probes:         slices.Concat(syncProbes(), kv.Probes),
 	Messages:       messages,
 	Options:        options(false),
 	Workload:       kv.Workload,
@@ -50,6 +50,13 @@ var AsyncProtocol = &protocols.Protocol{
 	Display:        display,
 	Catalog:        protocols.CatalogDir(catalog, "catalog/async"),
 	Build:          build(true),
+}
+
+// syncProbes leaves out the probes only the asynchronous protocol reaches.
+func syncProbes() []string {
+	return slices.DeleteFunc(slices.Clone(Probes), func(p string) bool {
+		return p == ProbeTransferReset || p == ProbeAsyncBackupBehind
+	})
 }
 
 var messages = []protocols.Message{Ping{}, ViewReply{}, Transfer{}, Forward{}, ForwardReply{}, kv.Request{}, kv.Reply{}}
