@@ -68,7 +68,7 @@ type AppliedNote interface {
 // AppliedNote notes) and an end-of-run check that every live, correct
 // server has applied at least what some server had applied lag before the
 // end. Followers that never apply, or never receive entries, fail it
-// (PROTOCOLS.md L2: a reconnected follower catches up). A server's position
+// (a follower that was cut off or down catches up once the network heals). A server's position
 // restarts from zero on each Start, as it rebuilds its state machine.
 func Convergence(lag clock.Duration) Checks {
 	c := &convergence{lag: lag}

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// BenchmarkRaftChaos runs the canonical Raft world (raft/canonical, DESIGN.md):
+// BenchmarkRaftChaos runs the canonical Raft world (raft/canonical, docs/architecture.md):
 // 5 servers, 1-10ms links with 10% loss, heartbeat 50ms, election timeout
 // 150-300ms, 3 closed-loop clients on 3 keys, the leader isolated 2s in every
 // 10s, 60 simulated seconds, every invariant checked after every event, and

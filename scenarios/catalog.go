@@ -49,7 +49,7 @@ func BuiltinSource(name string) ([]byte, error) {
 var ErrUnknownScenario = errors.New("unknown scenario")
 
 func unknownScenario(name string) error {
-	hint := "dsim list shows the catalogue"
+	hint := Command + " list shows the catalogue"
 	var ofProtocol []string
 	for _, n := range Names() {
 		if strings.HasPrefix(n, name+"/") {

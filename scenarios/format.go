@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dsimlab/dsim/checker/consistency"
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/net"
 	"github.com/dsimlab/dsim/sim"
@@ -48,6 +49,7 @@ type Scenario struct {
 	Workload []Setting      // client workload settings
 	Bug      string
 	Expect   Expectation
+	Model    string      // the consistency model the client history must keep; "": the protocol's promise
 	Chaos    string      // "swarm": each seed draws its own random fault schedule on top of Faults
 	ChaosOf  []string    // the fault classes the swarm may draw from; empty: all of them
 	Faults   []sim.Fault // with At set, in file order
@@ -92,9 +94,6 @@ func Parse(name string, r io.Reader) (*Scenario, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	line := 0
-	fail := func(format string, args ...any) error {
-		return fmt.Errorf("%s:%d: %s", name, line, fmt.Sprintf(format, args...))
-	}
 	for sc.Scan() {
 		line++
 		raw := sc.Text()
@@ -105,148 +104,24 @@ func Parse(name string, r io.Reader) (*Scenario, error) {
 		if len(fields) == 0 {
 			continue
 		}
-		key, args := fields[0], fields[1:]
-		once := func() error {
+		key := fields[0]
+		d, ok := directives[key]
+		if !ok {
+			return nil, fmt.Errorf("%s:%d: unknown setting %q (want %s)", name, line, key, directiveNames())
+		}
+		if d.once {
 			if prev, dup := seen[key]; dup {
-				return fail("%s is set twice (first on line %d)", key, prev)
+				return nil, fmt.Errorf("%s:%d: %s is set twice (first on line %d)", name, line, key, prev)
 			}
 			seen[key] = line
-			return nil
 		}
-		var err error
-		switch key {
-		case "title":
-			if err = once(); err == nil {
-				s.Title = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(raw), "title"))
-			}
-		case "text":
-			s.Text = append(s.Text, strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(raw), "text")))
-		case "protocol":
-			if err = once(); err == nil {
-				if len(args) != 1 {
-					return nil, fail("protocol: want one name, as in \"protocol raft\"")
-				}
-				s.Protocol = args[0]
-			}
-		case "nodes", "clients":
-			if err = once(); err == nil {
-				var n int
-				n, err = oneInt(key, args)
-				switch {
-				case err != nil:
-				case key == "nodes" && (n < 1 || n > sim.MaxNodes-MaxClients):
-					err = fmt.Errorf("nodes %d: want 1 to %d", n, sim.MaxNodes-MaxClients)
-				case key == "clients" && (n < 0 || n > MaxClients):
-					err = fmt.Errorf("clients %d: want 0 to %d", n, MaxClients)
-				case key == "nodes":
-					s.Nodes = n
-				default:
-					s.Clients = n
-				}
-			}
-		case "duration", "healing":
-			if err = once(); err == nil {
-				var d clock.Duration
-				if len(args) != 1 {
-					err = fmt.Errorf("%s: want one duration, as in \"%s 10s\"", key, key)
-				} else if d, err = clock.ParseDuration(args[0]); err == nil {
-					switch {
-					case key == "duration" && d <= 0:
-						err = fmt.Errorf("duration must be positive")
-					case d > MaxDuration:
-						err = fmt.Errorf("%s %s: at most %s", key, args[0], clock.FormatDuration(MaxDuration))
-					case key == "duration":
-						s.Duration = d
-					default:
-						s.Healing = d
-					}
-				}
-			}
-		case "seed":
-			if err = once(); err == nil {
-				if len(args) != 1 {
-					err = fmt.Errorf("seed: want one number")
-				} else if s.Seed, err = strconv.ParseUint(args[0], 10, 64); err != nil {
-					err = fmt.Errorf("seed %q: want a non-negative whole number", args[0])
-				}
-			}
-		case "net":
-			err = s.parseNet(args)
-		case "option", "workload":
-			if len(args) < 2 {
-				err = fmt.Errorf("%s: want a name and a value, as in \"%s keys 3\"", key, key)
-				break
-			}
-			st := Setting{Key: args[0], Value: strings.Join(args[1:], " "), Line: line}
-			list := &s.Options
-			if key == "workload" {
-				list = &s.Workload
-			}
-			for _, prev := range *list {
-				if prev.Key == st.Key {
-					return nil, fail("%s %s is set twice (first on line %d)", key, st.Key, prev.Line)
-				}
-			}
-			*list = append(*list, st)
-		case "bug":
-			if err = once(); err == nil {
-				if len(args) != 1 {
-					err = fmt.Errorf("bug: want one name, as in \"bug commit-old-term\"")
-				} else {
-					s.Bug = args[0]
-				}
-			}
-		case "expect":
-			if err = once(); err == nil {
-				if len(args) != 2 || (args[0] != "violation" && args[0] != "probe") {
-					err = fmt.Errorf("expect: want \"expect violation KIND\" or \"expect probe NAME\"")
-				} else {
-					s.Expect = Expectation{Kind: args[0], Name: args[1]}
-				}
-			}
-		case "chaos":
-			if err = once(); err == nil {
-				switch {
-				case len(args) == 0 || (args[0] != "swarm" && args[0] != "off") || (args[0] == "off" && len(args) > 1):
-					err = fmt.Errorf("chaos: want \"chaos swarm [CLASS ...]\" (each seed draws its own fault mix, from the classes listed or all of %s) or \"chaos off\"", strings.Join(FaultClasses(), ", "))
-				case args[0] == "swarm":
-					s.Chaos = "swarm"
-					for _, c := range args[1:] {
-						if !slices.Contains(FaultClasses(), c) {
-							err = fmt.Errorf("chaos: unknown fault class %q (want %s)", c, strings.Join(FaultClasses(), ", "))
-						} else if slices.Contains(s.ChaosOf, c) {
-							err = fmt.Errorf("chaos: %s listed twice", c)
-						}
-						s.ChaosOf = append(s.ChaosOf, c)
-					}
-				}
-			}
-		case "byzantine":
-			// "byzantine n4 silent" is "at 0s byzantine n4 silent".
-			var f sim.Fault
-			f, err = parseAt(append([]string{"0s", key}, args...))
-			if err == nil {
-				s.Faults = append(s.Faults, f)
-				s.faultLines = append(s.faultLines, line)
-			}
-		case "at":
-			var f sim.Fault
-			f, err = parseAt(args)
-			if err == nil {
-				s.Faults = append(s.Faults, f)
-				s.faultLines = append(s.faultLines, line)
-			}
-		default:
-			err = fmt.Errorf("unknown setting %q (want title, text, protocol, nodes, clients, duration, healing, seed, net, option, workload, bug, expect, chaos, byzantine or at)", key)
-		}
-		if err != nil {
-			return nil, fail("%v", err)
+		if err := d.parse(s, directiveLine{raw: raw, key: key, args: fields[1:], line: line}); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s:%d: %w", name, line+1, err)
 	}
-	line = 0
 	switch {
 	case s.Protocol == "":
 		return nil, fmt.Errorf("%s: no protocol line (as in \"protocol raft\")", name)
@@ -261,6 +136,196 @@ func Parse(name string, r io.Reader) (*Scenario, error) {
 		}
 	}
 	return s, nil
+}
+
+// directiveLine is one line of a scenario file, split.
+type directiveLine struct {
+	raw  string   // the line, comments stripped (but for text lines)
+	key  string   // its first word
+	args []string // the words after it
+	line int
+}
+
+// rest is the line after its first word, trimmed: a title or text line.
+func (l directiveLine) rest() string {
+	return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l.raw), l.key))
+}
+
+// directive is one kind of scenario-file line: whether it may appear once
+// only, and how it fills in the scenario.
+type directive struct {
+	once  bool
+	parse func(s *Scenario, l directiveLine) error
+}
+
+// directives holds every kind of line, by its first word. It is filled in
+// by init because its parsers' error messages list its names.
+var directives map[string]directive
+
+// directiveOrder is the order directiveNames lists them in.
+var directiveOrder = []string{"title", "text", "protocol", "nodes", "clients", "duration", "healing", "seed", "net",
+	"option", "workload", "bug", "expect", "chaos", "byzantine", "at"}
+
+func directiveNames() string {
+	return strings.Join(directiveOrder[:len(directiveOrder)-1], ", ") + " or " + directiveOrder[len(directiveOrder)-1]
+}
+
+func init() {
+	directives = map[string]directive{
+		"title": {once: true, parse: func(s *Scenario, l directiveLine) error { s.Title = l.rest(); return nil }},
+		"text":  {parse: func(s *Scenario, l directiveLine) error { s.Text = append(s.Text, l.rest()); return nil }},
+		"protocol": {once: true, parse: func(s *Scenario, l directiveLine) error {
+			if len(l.args) != 1 {
+				return fmt.Errorf("protocol: want one name, as in \"protocol raft\"")
+			}
+			s.Protocol = l.args[0]
+			return nil
+		}},
+		"nodes": {once: true, parse: func(s *Scenario, l directiveLine) error {
+			n, err := oneInt(l.key, l.args)
+			if err == nil && (n < 1 || n > sim.MaxNodes-MaxClients) {
+				err = fmt.Errorf("nodes %d: want 1 to %d", n, sim.MaxNodes-MaxClients)
+			}
+			s.Nodes = n
+			return err
+		}},
+		"clients": {once: true, parse: func(s *Scenario, l directiveLine) error {
+			n, err := oneInt(l.key, l.args)
+			if err == nil && (n < 0 || n > MaxClients) {
+				err = fmt.Errorf("clients %d: want 0 to %d", n, MaxClients)
+			}
+			s.Clients = n
+			return err
+		}},
+		"duration": {once: true, parse: func(s *Scenario, l directiveLine) error {
+			d, err := oneDuration(l)
+			if err == nil && d <= 0 {
+				err = fmt.Errorf("duration must be positive")
+			}
+			s.Duration = d
+			return err
+		}},
+		"healing": {once: true, parse: func(s *Scenario, l directiveLine) error {
+			d, err := oneDuration(l)
+			s.Healing = d
+			return err
+		}},
+		"seed": {once: true, parse: func(s *Scenario, l directiveLine) error {
+			if len(l.args) != 1 {
+				return fmt.Errorf("seed: want one number")
+			}
+			v, err := strconv.ParseUint(l.args[0], 10, 64)
+			if err != nil {
+				return fmt.Errorf("seed %q: want a non-negative whole number", l.args[0])
+			}
+			s.Seed = v
+			return nil
+		}},
+		"net":      {parse: func(s *Scenario, l directiveLine) error { return s.parseNet(l.args) }},
+		"option":   {parse: func(s *Scenario, l directiveLine) error { return addSetting(&s.Options, l) }},
+		"workload": {parse: func(s *Scenario, l directiveLine) error { return addSetting(&s.Workload, l) }},
+		"bug": {once: true, parse: func(s *Scenario, l directiveLine) error {
+			if len(l.args) != 1 {
+				return fmt.Errorf("bug: want one name, as in \"bug commit-old-term\"")
+			}
+			s.Bug = l.args[0]
+			return nil
+		}},
+		"expect": {parse: parseExpect},
+		"chaos":  {once: true, parse: parseChaos},
+		// "byzantine n4 silent" is "at 0s byzantine n4 silent".
+		"byzantine": {parse: func(s *Scenario, l directiveLine) error {
+			return s.addFault(append([]string{"0s", l.key}, l.args...), l.line)
+		}},
+		"at": {parse: func(s *Scenario, l directiveLine) error { return s.addFault(l.args, l.line) }},
+	}
+}
+
+func oneDuration(l directiveLine) (clock.Duration, error) {
+	if len(l.args) != 1 {
+		return 0, fmt.Errorf("%s: want one duration, as in \"%s 10s\"", l.key, l.key)
+	}
+	d, err := clock.ParseDuration(l.args[0])
+	if err == nil && d > MaxDuration {
+		err = fmt.Errorf("%s %s: at most %s", l.key, l.args[0], clock.FormatDuration(MaxDuration))
+	}
+	return d, err
+}
+
+// addSetting adds an option or workload line; each name once.
+func addSetting(list *[]Setting, l directiveLine) error {
+	if len(l.args) < 2 {
+		return fmt.Errorf("%s: want a name and a value, as in \"%s keys 3\"", l.key, l.key)
+	}
+	st := Setting{Key: l.args[0], Value: strings.Join(l.args[1:], " "), Line: l.line}
+	for _, prev := range *list {
+		if prev.Key == st.Key {
+			return fmt.Errorf("%s %s is set twice (first on line %d)", l.key, st.Key, prev.Line)
+		}
+	}
+	*list = append(*list, st)
+	return nil
+}
+
+// parseExpect reads "expect violation KIND", "expect probe NAME" (one of
+// the two per file) and "expect model MODEL" (the consistency the
+// scenario's client history must keep).
+func parseExpect(s *Scenario, l directiveLine) error {
+	usage := fmt.Errorf("expect: want \"expect violation KIND\", \"expect probe NAME\" or \"expect model MODEL\"")
+	if len(l.args) != 2 {
+		return usage
+	}
+	switch l.args[0] {
+	case "violation", "probe":
+		if s.Expect.Kind != "" {
+			return fmt.Errorf("expect: one expect violation or probe per scenario (already %s)", s.Expect)
+		}
+		s.Expect = Expectation{Kind: l.args[0], Name: l.args[1]}
+	case "model":
+		if s.Model != "" {
+			return fmt.Errorf("expect model is set twice")
+		}
+		m, err := consistency.ParseModel(l.args[1])
+		if err != nil {
+			return fmt.Errorf("expect model: %w", err)
+		}
+		s.Model = string(m)
+	default:
+		return usage
+	}
+	return nil
+}
+
+func parseChaos(s *Scenario, l directiveLine) error {
+	args := l.args
+	if len(args) == 0 || (args[0] != "swarm" && args[0] != "off") || (args[0] == "off" && len(args) > 1) {
+		return fmt.Errorf("chaos: want \"chaos swarm [CLASS ...]\" (each seed draws its own fault mix, from the classes listed or all of %s) or \"chaos off\"", strings.Join(FaultClasses(), ", "))
+	}
+	if args[0] == "off" {
+		return nil
+	}
+	s.Chaos = "swarm"
+	for _, c := range args[1:] {
+		switch {
+		case !slices.Contains(FaultClasses(), c):
+			return fmt.Errorf("chaos: unknown fault class %q (want %s)", c, strings.Join(FaultClasses(), ", "))
+		case slices.Contains(s.ChaosOf, c):
+			return fmt.Errorf("chaos: %s listed twice", c)
+		}
+		s.ChaosOf = append(s.ChaosOf, c)
+	}
+	return nil
+}
+
+// addFault adds an "at TIME FAULT" line.
+func (s *Scenario) addFault(args []string, line int) error {
+	f, err := parseAt(args)
+	if err != nil {
+		return err
+	}
+	s.Faults = append(s.Faults, f)
+	s.faultLines = append(s.faultLines, line)
+	return nil
 }
 
 // isText reports whether a line is a text line, where # is not a comment.
@@ -358,6 +423,9 @@ func Format(s *Scenario) string {
 	}
 	if s.Expect.Kind != "" {
 		p("expect   %s", s.Expect)
+	}
+	if s.Model != "" {
+		p("expect   model %s", s.Model)
 	}
 	if s.Chaos != "" {
 		p("chaos    %s", strings.Join(append([]string{s.Chaos}, s.ChaosOf...), " "))

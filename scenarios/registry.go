@@ -11,6 +11,7 @@ import (
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/broadcast"
 	"github.com/dsimlab/dsim/protocols/chain"
+	"github.com/dsimlab/dsim/protocols/paxos"
 	"github.com/dsimlab/dsim/protocols/primarybackup"
 	"github.com/dsimlab/dsim/protocols/raft"
 	"github.com/dsimlab/dsim/protocols/threepc"
@@ -25,6 +26,8 @@ var BuiltinProtocols = []*protocols.Protocol{
 	twopc.Protocol,
 	threepc.Protocol,
 	broadcast.Protocol,
+	paxos.Paxos,
+	paxos.MultiPaxos,
 	primarybackup.Protocol,
 	primarybackup.AsyncProtocol,
 	chain.Protocol,

@@ -19,6 +19,7 @@ type Result struct {
 	Ops          OpCounts       `json:"ops"`
 	Linearizable string         `json:"linearizable"`           // ok, illegal, unknown or skipped
 	IllegalKeys  []string       `json:"illegal_keys,omitempty"` // the keys whose operations have no linearization
+	Consistency  *Consistency   `json:"consistency,omitempty"`  // the history's place on the consistency ladder
 	Messages     MsgCounts      `json:"messages"`
 	Signatures   *SigCounts     `json:"signatures,omitempty"` // for protocols that sign (PBFT)
 	MsgsPerOp    float64        `json:"msgs_per_op"`
@@ -29,6 +30,24 @@ type Result struct {
 	Probes       map[string]int `json:"probes,omitempty"`
 	Pass         bool           `json:"pass"`
 	Repro        string         `json:"repro"`
+}
+
+// Consistency is a client history's place on the consistency ladder:
+// the model the scenario promised, the strongest rung the history reached,
+// and for each rung it missed the smallest anomaly found.
+type Consistency struct {
+	Promised  string    `json:"promised"`
+	Strongest string    `json:"strongest"` // "" when no rung holds
+	Missed    []Anomaly `json:"missed,omitempty"`
+}
+
+// Anomaly is the proof that a history misses one rung.
+type Anomaly struct {
+	Model   string   `json:"model"`
+	Verdict string   `json:"verdict"` // illegal, or unknown (with Detail saying why)
+	Kind    string   `json:"kind,omitempty"`
+	Detail  string   `json:"detail"`
+	Ops     []string `json:"ops,omitempty"` // the operations that prove it, in order, each with its part
 }
 
 // OpCounts counts client operations by outcome.

@@ -11,9 +11,11 @@ import (
 	"strings"
 
 	"github.com/dsimlab/dsim/checker"
+	"github.com/dsimlab/dsim/checker/consistency"
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/byzantine"
+	"github.com/dsimlab/dsim/protocols/kv"
 	"github.com/dsimlab/dsim/sim"
 )
 
@@ -309,11 +311,31 @@ func (r *Run) judgeHistory(res *Result, violation func(kind, detail string)) {
 	lin := checker.CheckKV(ops, r.opts.CheckBudget)
 	res.Linearizable = string(lin.Verdict)
 	res.IllegalKeys = lin.IllegalKeys
-	promised := r.Protocol.Consistency == "" || r.Protocol.Consistency == "linearizable"
-	switch {
-	case !promised:
-		// The protocol promises less: the verdict is reported, not judged.
-	case lin.Verdict == checker.VerdictIllegal:
+	res.Consistency = r.judgeConsistency(ops, lin, violation)
+	if r.opts.HTML != "" {
+		r.writeHTML(ops, lin, violation)
+	}
+	w := r.World
+	if w.Failure() != nil || r.healAt >= r.End {
+		return
+	}
+	bound := r.Scenario.healing() / 2
+	if op, wait, stuck := h.stuck(r.healAt, w.Now(), bound); stuck {
+		state := "is still waiting"
+		if op.Outcome == checker.OutcomeOK {
+			state = "completed only"
+		}
+		violation("liveness", fmt.Sprintf("%s's %s(%s) %s %s after the healing phase began (bound %s)",
+			op.Client, op.Kind, op.Key, state, clock.FormatDuration(wait.Truncate(clock.Millisecond)), clock.FormatDuration(bound)))
+	}
+}
+
+// judgeLinearizability fails the run on an illegal history, naming each
+// broken key with its witness: the few ops that alone have no
+// linearization; and on one the search could not decide within its budget.
+func (r *Run) judgeLinearizability(ops []checker.Op, lin checker.Result, violation func(kind, detail string)) {
+	switch lin.Verdict {
+	case checker.VerdictIllegal:
 		// Name each broken key with its witness: the few ops that alone
 		// have no linearization.
 		var b strings.Builder
@@ -335,7 +357,7 @@ func (r *Run) judgeHistory(res *Result, violation func(kind, detail string)) {
 			}
 		}
 		violation("linearizability", b.String())
-	case lin.Verdict == checker.VerdictUnknown:
+	case checker.VerdictUnknown:
 		detail := fmt.Sprintf("the linearizability search on keys %s ran out of its budget of %d steps per key: not a pass; "+
 			"to decide it, save the history (dsim run --history FILE) and run dsim check FILE --budget N with N above %d",
 			strings.Join(lin.UnknownKeys, " "), lin.Budget, lin.Budget)
@@ -343,23 +365,146 @@ func (r *Run) judgeHistory(res *Result, violation func(kind, detail string)) {
 			detail = lin.Err.Error()
 		}
 		violation("linearizability-unknown", detail)
+
 	}
-	if r.opts.HTML != "" {
-		r.writeHTML(ops, lin, violation)
+}
+
+// promised is the consistency model the client history must keep: the
+// scenario's expect model line, else the protocol's promise, else
+// linearizability.
+func (r *Run) promised() consistency.Model {
+	switch {
+	case r.Scenario.Model != "":
+		return consistency.Model(r.Scenario.Model)
+	case r.Protocol.Consistency != "":
+		return consistency.Model(r.Protocol.Consistency)
 	}
-	w := r.World
-	if w.Failure() != nil || r.healAt >= r.End {
-		return
+	return consistency.Linearizable
+}
+
+// judgeConsistency places the history on the consistency ladder and fails
+// the run when it falls below the promised model. A linearizable history
+// holds every rung (eventual convergence, which is about the replicas'
+// final states, is checked on its own when it is the promise); any other
+// is judged rung by rung, with the smallest anomaly of each rung it misses.
+func (r *Run) judgeConsistency(ops []checker.Op, lin checker.Result, violation func(kind, detail string)) *Consistency {
+	promised := r.promised()
+	c := &Consistency{Promised: string(promised)}
+	if promised == consistency.Linearizable {
+		r.judgeLinearizability(ops, lin, violation)
 	}
-	bound := r.Scenario.healing() / 2
-	if op, wait, stuck := h.stuck(r.healAt, w.Now(), bound); stuck {
-		state := "is still waiting"
-		if op.Outcome == checker.OutcomeOK {
-			state = "completed only"
+	var ladder consistency.LadderResult
+	switch {
+	case lin.Verdict == checker.VerdictOK && promised != consistency.Eventual:
+		c.Strongest = string(consistency.Linearizable)
+		return c
+	default:
+		h, err := consistency.FromChecker(ops)
+		if err != nil {
+			violation("consistency-unknown", err.Error())
+			return c
 		}
-		violation("liveness", fmt.Sprintf("%s's %s(%s) %s %s after the healing phase began (bound %s)",
-			op.Client, op.Kind, op.Key, state, clock.FormatDuration(wait.Truncate(clock.Millisecond)), clock.FormatDuration(bound)))
+		var finals map[string]map[string]string
+		if r.World.Failure() == nil && r.healAt < r.End {
+			// Convergence is judged only after a whole healing phase.
+			finals = r.finalStates()
+		}
+		ladder = consistency.Ladder(h, consistency.Options{
+			Budget:     consistency.Budget{Linearizability: r.opts.CheckBudget},
+			Final:      finals,
+			Quiescence: int64(r.healAt.Add(r.Scenario.healing() / 2)),
+		})
 	}
+	c.Strongest = string(ladder.Strongest)
+	if lin.Verdict == checker.VerdictOK {
+		c.Strongest = string(consistency.Linearizable)
+	}
+	for _, m := range consistency.Models() {
+		res := ladder.Result(m)
+		if res.OK() || (m == consistency.Linearizable && lin.Verdict == checker.VerdictOK) {
+			continue
+		}
+		if m == consistency.Eventual && res.Verdict == checker.VerdictUnknown && r.World.Failure() != nil {
+			continue // the run stopped early: convergence was never to be judged
+		}
+		c.Missed = append(c.Missed, anomalyOf(res))
+	}
+	if promised == consistency.Linearizable {
+		return c
+	}
+	switch res := ladder.Result(promised); res.Verdict {
+	case checker.VerdictIllegal:
+		violation("consistency", fmt.Sprintf("the history is not %s (it reaches %s): %s", promised, orNone(c.Strongest), oneLine(res)))
+	case checker.VerdictUnknown:
+		violation("consistency-unknown", fmt.Sprintf("whether the history is %s is unknown: %s", promised, oneLine(res)))
+	}
+	return c
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no rung"
+	}
+	return s
+}
+
+// oneLine is a result's anomaly or reason on one line.
+func oneLine(res consistency.Result) string {
+	if res.Anomaly != nil {
+		a := res.Anomaly
+		s := string(a.Kind)
+		if a.Key != "" {
+			s += " on " + a.Key
+		}
+		if a.Session != "" {
+			s += " in session " + a.Session
+		}
+		return s + ": " + a.Summary
+	}
+	if res.Err != nil {
+		return res.Err.Error()
+	}
+	return res.Reason
+}
+
+func anomalyOf(res consistency.Result) Anomaly {
+	a := Anomaly{Model: string(res.Model), Verdict: string(res.Verdict), Detail: oneLine(res)}
+	if res.Anomaly != nil {
+		a.Kind = string(res.Anomaly.Kind)
+		for _, st := range res.Anomaly.Steps {
+			op := checker.Op{Client: st.Op.Client, Kind: st.Op.Kind, Key: st.Op.Key, Value: st.Op.Value,
+				Call: st.Op.Call, Return: st.Op.Return, Outcome: st.Op.Outcome}
+			if len(st.Op.Values) == 1 {
+				op.Output = st.Op.Values[0]
+			} else if len(st.Op.Values) > 1 {
+				op.Output = consistency.EncodeSiblings(st.Op.Values)
+			}
+			line := op.String()
+			if st.Note != "" {
+				line += ": " + st.Note
+			}
+			a.Ops = append(a.Ops, line)
+		}
+	}
+	return a
+}
+
+// finalStates are the KV states of the live, correct servers that hold a
+// copy (kv.Replica), for the eventual rung; nil when none does.
+func (r *Run) finalStates() map[string]map[string]string {
+	var out map[string]map[string]string
+	for _, id := range r.World.Servers() {
+		n := r.World.Node(id)
+		rep, ok := n.(kv.Replica)
+		if n == nil || !ok || r.World.Byzantine(id) {
+			continue
+		}
+		if out == nil {
+			out = map[string]map[string]string{}
+		}
+		out[string(id)] = rep.KVState()
+	}
+	return out
 }
 
 func (r *Run) writeHTML(ops []checker.Op, lin checker.Result, violation func(kind, detail string)) {

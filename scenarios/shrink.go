@@ -26,7 +26,7 @@ type Shrunk struct {
 // File renders the shrunk scenario as a scenario file, with a header saying
 // where it came from.
 func (s *Shrunk) File() string {
-	return fmt.Sprintf("# Shrunk by dsim fuzz --shrink from: %s\n# It still fails with %s. Run it: dsim run THIS-FILE\n\n%s", s.From, s.Violation, Format(s.Scenario))
+	return fmt.Sprintf("# Shrunk by %s fuzz --shrink from: %s\n# It still fails with %s. Run it: %s run THIS-FILE\n\n%s", Command, s.From, s.Violation, Command, Format(s.Scenario))
 }
 
 // Explicit returns a copy of s that runs exactly as seed does but spells
@@ -192,7 +192,7 @@ func Shrink(ctx context.Context, s *Scenario, seed uint64, o ShrinkOptions) (*Sh
 	}
 	cur.Name = strings.TrimSuffix(s.Name, ".scn") + "-shrunk"
 	cur.Title = fmt.Sprintf("Shrunk from %s: fails with %s", sh.From, sh.Violation)
-	cur.Text = []string{fmt.Sprintf("dsim fuzz --shrink cut this failing run down from %d faults to %d.", sh.FaultsBefore, len(cur.Faults))}
+	cur.Text = []string{fmt.Sprintf("%s fuzz --shrink cut this failing run down from %d faults to %d.", Command, sh.FaultsBefore, len(cur.Faults))}
 	sh.Scenario = cur
 	return sh, nil
 }

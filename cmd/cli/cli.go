@@ -102,6 +102,7 @@ Exit codes: 0 every check passed (or the expected violation was found),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.Use = scenarios.Command
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {

@@ -36,15 +36,15 @@ func protocolRows() []protocolRow {
 		}
 		rows = append(rows, protocolRow{
 			Name: p.Name, Summary: p.Summary, MinServers: max(p.MinServers, 1), Clients: p.DefaultClients,
-			Consistency: consistency(p), Bugs: len(p.Bugs), Scenarios: n, Byzantine: p.MaxByzantine != nil,
+			Consistency: historyModel(p), Bugs: len(p.Bugs), Scenarios: n, Byzantine: p.MaxByzantine != nil,
 		})
 	}
 	return rows
 }
 
-// consistency is the model a protocol's client history is judged against,
+// historyModel is the model a protocol's client history is judged against,
 // or "" for a protocol without clients' history.
-func consistency(p *protocols.Protocol) string {
+func historyModel(p *protocols.Protocol) string {
 	if p.Consistency != "" {
 		return p.Consistency
 	}
@@ -69,7 +69,7 @@ func describe(w io.Writer, p *protocols.Protocol) {
 	pf := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	pf("## %s\n\n%s.\n\n", p.Name, p.Summary)
 	pf("- servers: at least %d; clients by default: %d\n", max(p.MinServers, 1), p.DefaultClients)
-	if c := consistency(p); c != "" {
+	if c := historyModel(p); c != "" {
 		pf("- client history judged as: %s\n", c)
 	}
 	if p.MaxByzantine != nil {

@@ -49,3 +49,23 @@ func TestListProtocolsAndShowOne(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "ask for one")
 }
+
+// dsim check judges a history file against any rung of the ladder but
+// eventual (which needs the replicas' final states).
+func TestCheckModel(t *testing.T) {
+	hist := filepath.Join(t.TempDir(), "h.json")
+	_, _, code := dsim(t, "run", "raft/local-reads", "--history", hist)
+	require.Equal(t, 0, code, "the scenario passes by finding its expected violation")
+	out, _, code := dsim(t, "check", hist, "--model", "causal")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "strongest rung reached: session")
+	assert.Contains(t, out, "causal: illegal: causal-reversal on key k1")
+	out, _, code = dsim(t, "check", hist, "--model", "ryw")
+	assert.Equal(t, 0, code, out)
+	_, errOut, code := dsim(t, "check", hist, "--model", "bogus")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, `unknown consistency model "bogus"`)
+	_, errOut, code = dsim(t, "check", hist, "--model", "eventual")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "final states")
+}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -30,7 +31,8 @@ func TestExampleModule(t *testing.T) {
 		cmd.Dir = dir
 		out, err := cmd.CombinedOutput()
 		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
 			code = ee.ExitCode()
 		} else if err != nil {
 			t.Fatalf("%s %v: %v", name, args, err)
@@ -63,6 +65,14 @@ func TestExampleModule(t *testing.T) {
 	out, code = run(bin, args[1:]...)
 	assert.Equal(t, 1, code, "the repro fails again:\n%s", out)
 	assert.Contains(t, out, "linearizability")
+
+	// Shrinking works for it too, and the shrunk file replays with its command.
+	shrunk := filepath.Join(t.TempDir(), "shrunk.scn")
+	out, code = run(bin, "fuzz", "pbkv", "--bug", "backup-reads", "--seeds", "40", "--shrink", "--shrink-out", shrunk)
+	require.Equal(t, 1, code, out)
+	assert.Contains(t, out, "run it: pbkv run "+shrunk)
+	out, code = run(bin, "run", shrunk)
+	assert.Equal(t, 1, code, "the shrunk file still fails:\n%s", out)
 
 	out, code = run(bin, "tui", "pbkv/backup-reads", "--keys", "n n n n n n", "--size", "100x30")
 	assert.Equal(t, 0, code, out)

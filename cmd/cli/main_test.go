@@ -351,7 +351,7 @@ func TestFuzzShrink(t *testing.T) {
 func TestFuzzBadInput(t *testing.T) {
 	for args, want := range map[string]string{
 		"fuzz":                   "want one protocol or scenario",
-		"fuzz paxos9":            `unknown protocol or scenario "paxos9" (protocols: 2pc, 3pc, broadcast, `,
+		"fuzz zookeeper":         `unknown protocol or scenario "zookeeper" (protocols: 2pc, 3pc, broadcast, chain, craq, multipaxos, paxos, primary-backup, primary-backup-async, raft`,
 		"fuzz raf":               "did you mean raft?",
 		"fuzz no/such":           `unknown scenario "no/such"`,
 		"fuzz raft --seeds 0":    "--seeds must be at least 1",

@@ -182,6 +182,14 @@ func printResult(w io.Writer, r *scenarios.Result, wall time.Duration) error {
 		rows = append(rows,
 			[]string{"operations", fmt.Sprintf("%d ok, %d failed, %d indeterminate", r.Ops.OK, r.Ops.Failed, r.Ops.Indeterminate)},
 			[]string{"linearizable", r.Linearizable},
+		)
+		if c := r.Consistency; c != nil {
+			rows = append(rows, []string{"consistency", rungText(c)})
+			for _, a := range c.Missed {
+				rows = append(rows, []string{"", wrap(fmt.Sprintf("not %s: %s", a.Model, a.Detail), 100)})
+			}
+		}
+		rows = append(rows,
 			[]string{"latency", fmt.Sprintf("p50 %.1fms, p99 %.1fms (virtual)", r.LatencyMS.P50, r.LatencyMS.P99)},
 		)
 	}
@@ -204,10 +212,20 @@ func printResult(w io.Writer, r *scenarios.Result, wall time.Duration) error {
 		if i == 0 {
 			label = "violations"
 		}
-		rows = append(rows, []string{label, v.String()})
+		rows = append(rows, []string{label, wrap(v.String(), 100)})
 	}
 	rows = append(rows, []string{"result", r.Verdict()}, []string{"repro", r.Repro})
 	return table(w, nil, rows)
+}
+
+// rungText says where a history stands on the consistency ladder:
+// "linearizable (promised linearizable)".
+func rungText(c *scenarios.Consistency) string {
+	strongest := c.Strongest
+	if strongest == "" {
+		strongest = "no rung"
+	}
+	return fmt.Sprintf("%s (promised %s)", strongest, c.Promised)
 }
 
 func bugSuffix(bug string) string {
@@ -248,22 +266,28 @@ func runAll(out io.Writer, f runFlags, seedSet bool) error {
 			}
 			continue
 		}
-		ops := "-"
+		ops, rung := "-", "-"
 		if res.Linearizable != "skipped" {
 			ops = fmt.Sprintf("%d/%d", res.Ops.OK, res.Ops.Indeterminate)
 		}
+		if c := res.Consistency; c != nil {
+			rung = c.Strongest
+			if rung == "" {
+				rung = "none"
+			}
+		}
 		rows = append(rows, []string{res.Scenario, strconv.FormatUint(res.Seed, 10), strconv.FormatUint(res.Events, 10),
-			fmt.Sprintf("%.1fs", float64(res.SimTimeMS)/1000), ops, res.Linearizable, res.Verdict()})
+			fmt.Sprintf("%.1fs", float64(res.SimTimeMS)/1000), ops, rung, res.Verdict()})
 	}
 	if !f.asJSON {
-		if err := table(out, []string{"scenario", "seed", "events", "virtual", "ops ok/indet", "linearizable", "result"}, rows); err != nil {
+		if err := table(out, []string{"scenario", "seed", "events", "virtual", "ops ok/indet", "history reaches", "result"}, rows); err != nil {
 			return err
 		}
 		wall := time.Since(start)
 		fmt.Fprintf(out, "%d scenarios, %d passed, %d failed; %.0fs of virtual time in %s\n",
 			len(all), len(all)-failed, failed, float64(simMS)/1000, wall.Round(time.Millisecond))
 		if failed > 0 {
-			fmt.Fprintln(out, "reproduce a failure with: dsim run SCENARIO --seed N")
+			fmt.Fprintln(out, "reproduce a failure with: "+scenarios.Command+" run SCENARIO --seed N")
 		}
 	}
 	if failed > 0 {

@@ -37,7 +37,7 @@ func shrinkFirst(ctx context.Context, out, errOut io.Writer, s *scenarios.Scenar
 	fmt.Fprintf(out, "shrunk: %d faults -> %d, %s -> %s of chaos, %d -> %d clients (%d runs); still fails with %s\n",
 		sh.FaultsBefore, len(sh.Scenario.Faults), fmtDur(sh.DurationBefore), fmtDur(sh.Scenario.Duration),
 		sh.ClientsBefore, sh.Scenario.Clients, sh.Runs, sh.Violation)
-	fmt.Fprintf(out, "wrote %s\nrun it: dsim run %s\n", path, path)
+	fmt.Fprintf(out, "wrote %s\nrun it: %s run %s\n", path, scenarios.Command, scenarios.ShellQuote(path))
 	return nil
 }
 

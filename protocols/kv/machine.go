@@ -104,3 +104,6 @@ func (m *Machine) Value(key string) string { return m.data[key] }
 
 // Keys returns the keys that have been written, sorted.
 func (m *Machine) Keys() []string { return slices.Sorted(maps.Keys(m.data)) }
+
+// State returns a copy of the machine's keys and values.
+func (m *Machine) State() map[string]string { return maps.Clone(m.data) }

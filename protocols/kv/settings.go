@@ -74,3 +74,12 @@ func targetNames() []string {
 // ClientRole is the role the generic client reports, for protocols'
 // display hints.
 var ClientRole = protocols.Role{Name: "client", Kind: protocols.RoleClient, Help: "issues get, put and append operations one at a time, retrying until a server answers"}
+
+// Replica is implemented by servers that hold a copy of the KV state, so
+// that the end-of-run eventual-convergence check can compare the copies
+// (key → value; a key holding siblings is written as
+// checker/consistency.EncodeSiblings writes it). A server that does not
+// implement it is not compared.
+type Replica interface {
+	KVState() map[string]string
+}

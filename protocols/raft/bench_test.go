@@ -11,7 +11,7 @@ import (
 )
 
 // loop is a minimal event loop for benchmarks and soak tests: the
-// canonical Raft benchmark's world (DESIGN.md) without the simulator, which
+// canonical Raft benchmark's world (docs/architecture.md) without the simulator, which
 // this package may not import. Links have latency uniform in 1–10ms and
 // lose 10% of messages; every 10s the current leader is isolated for 2s;
 // every monitor checks every event. It measures the protocol and its

@@ -62,7 +62,7 @@ func TestAsynchronousSchedulesBreakAtomicity(t *testing.T) {
 
 // TestMessagesAreValues: wrapping every node so that any mutation of a sent
 // message, a received one or a persisted record is reported changes
-// nothing in the trace and reports nothing (DESIGN.md rule 5). The
+// nothing in the trace and reports nothing (rule 5 of docs/architecture.md). The
 // asynchronous schedules may well break atomicity (that is 3PC); the traces
 // must still agree to the byte.
 func TestMessagesAreValues(t *testing.T) {

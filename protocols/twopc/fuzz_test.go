@@ -85,7 +85,7 @@ func TestScheduleIsDeterministic(t *testing.T) {
 
 // TestMessagesAreValues: wrapping every node so that any mutation of a sent
 // message, a received one or a persisted record is reported changes
-// nothing in the trace and reports nothing (DESIGN.md rule 5).
+// nothing in the trace and reports nothing (rule 5 of docs/architecture.md).
 func TestMessagesAreValues(t *testing.T) {
 	for seed := uint64(1); seed <= 20; seed++ {
 		run := func(freeze bool) string {

@@ -14,7 +14,7 @@ import (
 // mutates something it sent or persisted, or a message it received, is
 // reported through mutated. The wrapping is invisible in traces (it prints
 // as the wrapped value), so a run with and without Freeze must print the
-// same trace: that is DESIGN.md's rule 5 (messages are values) as a test.
+// same trace: that is rule 5 of docs/architecture.md (messages are values) as a test.
 func Freeze(f protocols.Factory, mutated func(what string)) protocols.Factory {
 	return func(cfg protocols.Config) protocols.Node {
 		store := make([]protocols.Record, len(cfg.Store))
