@@ -64,6 +64,12 @@ type ClientOptions struct {
 	// server the write was last sent to. It applies to TargetLeader only.
 	// False means one guess for both: the server that answered last.
 	SplitReads bool
+	// StopAfter makes the client issue no new operation once its clock
+	// reads this much (an operation already outstanding still completes),
+	// so that a run can end quiet: the eventual-convergence check compares
+	// the replicas' final states, and writes still in flight at the end
+	// would make them differ. Zero means never stop.
+	StopAfter clock.Duration
 }
 
 // Target says which server a client sends a new operation to first.
@@ -115,6 +121,8 @@ func (o ClientOptions) Validate() error {
 		return fmt.Errorf("%w: MaxOps %d is negative", ErrBadClientOptions, o.MaxOps)
 	case o.ReplyQuorum < 0:
 		return fmt.Errorf("%w: ReplyQuorum %d is negative", ErrBadClientOptions, o.ReplyQuorum)
+	case o.StopAfter < 0:
+		return fmt.Errorf("%w: StopAfter %v is negative", ErrBadClientOptions, o.StopAfter)
 	case o.GiveUpAfter < 0:
 		return fmt.Errorf("%w: GiveUpAfter %d is negative", ErrBadClientOptions, o.GiveUpAfter)
 	case o.Target != "" && !slices.Contains(targets, o.Target):
@@ -213,6 +221,7 @@ type client struct {
 
 	readAt  protocols.NodeID // SplitReads: where the next get goes first
 	writeAt protocols.NodeID // SplitReads: where the next write goes first
+	now     clock.Time       // the clock reading of the current input, for StopAfter
 }
 
 type ack struct {
@@ -222,7 +231,7 @@ type ack struct {
 
 // Step implements protocols.Node.
 func (c *client) Step(in protocols.Input, out *protocols.Effects) {
-	c.out = out
+	c.out, c.now = out, in.Now
 	defer func() { c.out = nil }()
 	switch in.Kind {
 	case protocols.Start:
@@ -273,7 +282,7 @@ func (c *client) next() {
 }
 
 func (c *client) issue() {
-	if c.busy || (c.opts.MaxOps > 0 && c.done >= c.opts.MaxOps) {
+	if c.busy || (c.opts.MaxOps > 0 && c.done >= c.opts.MaxOps) || (c.opts.StopAfter > 0 && c.now >= clock.Time(c.opts.StopAfter)) {
 		return
 	}
 	c.seq++

@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/prototest"
 )
@@ -69,4 +70,28 @@ func TestSplitReadsKeepsTwoGuesses(t *testing.T) {
 	mis, done = chainOps(t, false)
 	assert.Equal(t, 40, done)
 	assert.Positive(t, mis, "without SplitReads a write follows the tail's answer and is redirected")
+}
+
+// With StopAfter the client issues no operation once its clock has passed
+// the mark; the one outstanding then still completes.
+func TestStopAfterEndsTheLoad(t *testing.T) {
+	h := prototest.New(3)
+	h.AddServers(func(protocols.Config) protocols.Node { return silent{} }, "n1")
+	h.AddClients(NewClient(ClientOptions{Keys: 1, StopAfter: clock.Second}), "c1")
+	h.Start()
+	answer := func() int {
+		in := h.Inflight()
+		for _, e := range in {
+			h.Drop(prototest.Filter{From: e.From, To: e.To}, 1)
+			h.Inject("n1", "c1", Reply{Seq: e.Msg.(Request).Seq, Status: OK})
+		}
+		return len(in)
+	}
+	for range 5 {
+		require.Equal(t, 1, answer(), "before the mark every answer brings the next operation")
+	}
+	h.Advance(2 * clock.Second)
+	require.Equal(t, 1, answer(), "the outstanding operation completes")
+	assert.Zero(t, answer(), "and no new one is issued")
+	h.Output()
 }

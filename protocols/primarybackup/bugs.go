@@ -41,10 +41,13 @@ var (
 )
 
 // SyncBugs are primary-backup's bug variants; AsyncBugs those of
-// primary-backup-async, which has no acknowledgement to answer before.
+// primary-backup-async, which has no acknowledgement to answer before, and
+// whose chaos world has two replicas, where any live server but the
+// primary is the backup (any-live-primary is the view service's, shown
+// with the synchronous protocol).
 var (
 	SyncBugs  = []protocols.Bug{bugReplyBeforeAck, bugStaleViewForward, bugAckBeforeTransfer, bugAnyLivePrimary}
-	AsyncBugs = []protocols.Bug{bugStaleViewForward, bugAckBeforeTransfer, bugAnyLivePrimary}
+	AsyncBugs = []protocols.Bug{bugStaleViewForward, bugAckBeforeTransfer}
 )
 
 // ErrUnknownBug is returned (wrapped) for a bug name the protocol does not
@@ -74,6 +77,9 @@ func parseBug(name string, async bool) (bugs, error) {
 	case BugAckBeforeTransfer:
 		b.ackBeforeTransfer = true
 	case BugAnyLivePrimary:
+		if async {
+			return b, fmt.Errorf("%w %q: primary-backup-async does not have it (primary-backup shows the view service's bug)", ErrUnknownBug, name)
+		}
 		b.anyLivePrimary = true
 	default:
 		return b, fmt.Errorf("%w %q", ErrUnknownBug, name)

@@ -23,7 +23,7 @@ var Protocol = &protocols.Protocol{
 	Probes:         slices.Concat(syncProbes(), kv.Probes),
 	Messages:       messages,
 	Options:        options(false),
-	Workload:       kv.Workload,
+	Workload:       workload,
 	Consistency:    "linearizable",
 	Display:        display,
 	Catalog:        protocols.CatalogDir(catalog, "catalog/sync"),
@@ -45,7 +45,7 @@ var AsyncProtocol = &protocols.Protocol{
 	Probes:         slices.Concat(Probes, kv.Probes),
 	Messages:       messages,
 	Options:        options(true),
-	Workload:       kv.Workload,
+	Workload:       workload,
 	Consistency:    "eventual",
 	Display:        display,
 	Catalog:        protocols.CatalogDir(catalog, "catalog/async"),
@@ -58,6 +58,12 @@ func syncProbes() []string {
 		return p == ProbeTransferReset || p == ProbeAsyncBackupBehind
 	})
 }
+
+// workload is the kv client's workload lines and one more: stop, so that
+// a run can end quiet and the replicas' final states be compared.
+var workload = slices.Concat(kv.Workload, []protocols.Option{
+	{Name: "stop", Default: "0s", Help: "clients issue no new operation after this time (0s: never), so that the run ends with the replicas' copies at rest"},
+})
 
 var messages = []protocols.Message{Ping{}, ViewReply{}, Transfer{}, Forward{}, ForwardReply{}, kv.Request{}, kv.Reply{}}
 
@@ -103,6 +109,7 @@ func build(async bool) func(s protocols.Setup) (protocols.Wiring, error) {
 		}
 		acked := s.Options.Bool("check-acked-writes", !async)
 		co := kv.ReadClientOptions(s.Workload)
+		co.StopAfter = s.Workload.Duration("stop", 0)
 		if err := o.Validate(); err != nil {
 			return protocols.Wiring{}, err
 		}
