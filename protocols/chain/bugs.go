@@ -19,10 +19,11 @@ var (
 	bugForgetSent = protocols.Bug{Name: BugForgetSent, Description: "When a middle server fails and its predecessor gets a " +
 		"new successor, the predecessor counts everything it had sent as delivered to the tail and forgets its Sent list, " +
 		"so the suffix the failed server had not passed on never reaches the new successor (the paper's Figure 3: S- must " +
-		"first send S+ the part of Sent beyond what S+ received). c-iri catches the predecessor's books at once " +
-		"(Hist^i = Hist^j + Sent_i no longer holds); the writes in the lost suffix never commit, which the end-of-run " +
-		"convergence and liveness checks report. Coyote's chain " +
-		"replication sample carries a reconfiguration bug of this family (scenario chain/forget-sent)."}
+		"first send S+ the part of Sent beyond what S+ received). c-iri catches the predecessor's books when they run " +
+		"ahead of what was committed (Hist^i = Hist^j + Sent_i no longer holds); when the new successor asks for the " +
+		"missing updates they are not sent, and the end-of-run convergence and liveness checks report the chain that " +
+		"never catches up. Coyote's chain replication sample carries a reconfiguration bug of this family " +
+		"(scenario chain/forget-sent)."}
 	bugEarlyTailReads = protocols.Bug{Name: BugEarlyTailReads, Description: "A server added at the end of the chain " +
 		"answers reads as the new tail as soon as it learns the configuration, before it holds the old tail's history " +
 		"(the paper's extension: T+ may serve only once Hist^T = Hist^T+ + Sent_T). It answers from an empty or partial " +
