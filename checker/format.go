@@ -27,11 +27,13 @@ var timeUnits = map[string]int64{"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}
 // Every problem with the input is reported as an error matching
 // [ErrInvalidHistory] that says where it is ("line 7 column 12: ops[3]:
 // return 12 before call 20"), so that a person can fix a hand-written file.
-// A history that parses is also valid for [CheckKV].
+// A history that parses is also valid for [CheckKV]. It reads as it
+// checks, and stops at the first byte that cannot be JSON or past
+// [MaxHistorySize] bytes, without reading the rest of the input.
 func ParseHistory(r io.Reader) ([]Op, error) {
-	data, err := io.ReadAll(r)
+	data, err := readHistory(r, MaxHistorySize)
 	if err != nil {
-		return nil, fmt.Errorf("reading history: %w", err)
+		return nil, err
 	}
 	p := &parser{data: data}
 	return p.parse()

@@ -2,7 +2,9 @@ package checker
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -238,4 +240,82 @@ func FuzzParseHistory(f *testing.F) {
 			require.Equal(t, ops, again)
 		}
 	})
+}
+
+// The streaming validator that lets ParseHistory stop at the first wrong
+// byte agrees with encoding/json on every input: on whether it is JSON, and
+// on where the first wrong byte is.
+func FuzzStreamingValidator(f *testing.F) {
+	for _, s := range []string{`{"a": [1, -2.5e+3, true, null, "x\u00e9\n"]}`, `[`, `{"a" 1}`, `01`, `1.`, `-`, "\x00", `"\x01"`,
+		`{"ops": [{}],}`, `[1,]`, `{} {}`, `  7  `, `"\ud800"`, `[[[[]]]]`, `{"a":{"b":[]}}`, `tru`, `nulll`, `1e`, `1e+`, `-0.0E-0`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var v validator
+		off := -1
+		// Feed in two pieces, as reads would.
+		cut := len(data) / 3
+		if o := v.feed(data[:cut]); o >= 0 {
+			off = o
+		} else if o := v.feed(data[cut:]); o >= 0 {
+			off = cut + o
+		}
+		valid := json.Valid(data)
+		switch {
+		case off < 0 && v.complete() != valid:
+			t.Fatalf("%q: validator says complete=%v, encoding/json valid=%v", data, v.complete(), valid)
+		case off >= 0 && valid:
+			t.Fatalf("%q: validator rejects byte %d, encoding/json accepts it all", data, off)
+		case off >= 0:
+			var raw json.RawMessage
+			err := json.Unmarshal(data, &raw)
+			var se *json.SyntaxError
+			if !errors.As(err, &se) || se.Offset != int64(off+1) {
+				t.Fatalf("%q: validator rejects byte %d, encoding/json says %v", data, off, err)
+			}
+		}
+	})
+}
+
+// An endless or binary input is refused at its first wrong byte, without
+// being read to the end.
+func TestParseHistoryStopsAtTheFirstWrongByte(t *testing.T) {
+	zeros := &countingReader{r: zeroReader{}}
+	_, err := ParseHistory(zeros)
+	assert.EqualError(t, err, `line 1 column 1: invalid character '\x00' looking for beginning of value`)
+	assert.Less(t, zeros.n, int64(1<<20), "read %d bytes", zeros.n)
+
+	endless := &countingReader{r: io.MultiReader(strings.NewReader(`{"format": "dsim-kv-history/1", "ops": [`), spaceReader{})}
+	_, err = readHistory(endless, 4<<20)
+	assert.EqualError(t, err, "the history is larger than 4 MiB (about 32768 operations), more than dsim check reads; split it, by key or by time")
+	assert.LessOrEqual(t, endless.n, int64(5<<20))
+	assert.ErrorIs(t, err, ErrInvalidHistory)
+
+	deep := strings.Repeat("[", 20000)
+	_, err = ParseHistory(strings.NewReader(deep))
+	assert.ErrorContains(t, err, "line 1 column 10001: ")
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(b []byte) (int, error) { clear(b); return len(b), nil }
+
+type spaceReader struct{}
+
+func (spaceReader) Read(b []byte) (int, error) {
+	for i := range b {
+		b[i] = ' '
+	}
+	return len(b), nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	return n, err
 }

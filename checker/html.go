@@ -27,6 +27,10 @@ type Annotation struct {
 // failedColor greys out failed ops, which are drawn for context only.
 const failedColor = "#d8d8d8"
 
+// MaxDrawnPerKey bounds the ops WriteHTML draws on one key: porcupine's
+// layout keeps a bitset per op, about 110 MB at this many.
+const MaxDrawnPerKey = 30_000
+
 // WriteHTML writes porcupine's interactive visualization of res, the
 // Result of [CheckKV] on history, to w: one row per client (more when a
 // client has overlapping ops, as after a time-out), one partition per key in
@@ -47,6 +51,9 @@ const failedColor = "#d8d8d8"
 // 33k ops of raft/canonical with 30 clients), and porcupine's layout keeps
 // a bitset per op, so memory grows with the square of the ops on one key:
 // draw histories of at most tens of thousands of ops, or illegal ones.
+//
+// A key with more than MaxDrawnPerKey ops to draw is refused with an error
+// rather than drawn in gigabytes.
 func WriteHTML(w io.Writer, history []Op, res Result, notes []Annotation) error {
 	if res.Err != nil {
 		return res.Err
@@ -83,6 +90,12 @@ func WriteHTML(w io.Writer, history []Op, res Result, notes []Annotation) error 
 		}
 	}
 	slices.Sort(drawn)
+	perKey := make(map[string]int)
+	for _, i := range drawn {
+		if perKey[history[i].Key]++; perKey[history[i].Key] > MaxDrawnPerKey {
+			return fmt.Errorf("checker: WriteHTML: key %q has more than %d ops to draw, and porcupine's layout needs memory growing with the square of their number: draw a shorter history (an illegal one draws only its witnesses)", history[i].Key, MaxDrawnPerKey)
+		}
+	}
 	ops := make([]Op, len(drawn))
 	for j, i := range drawn {
 		ops[j] = history[i]

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -136,4 +137,16 @@ func TestCompareNatural(t *testing.T) {
 	got := []string{"c10", "c2", "c1", "b", "c01", "a10b", "a9z", "client", ""}
 	slices.SortFunc(got, compareNatural)
 	assert.Equal(t, []string{"", "a9z", "a10b", "b", "c01", "c1", "c2", "c10", "client"}, got)
+}
+
+// A history too long to draw is refused, not drawn in gigabytes.
+func TestWriteHTMLRefusesWhatItCannotDraw(t *testing.T) {
+	var ops []Op
+	for i := range MaxDrawnPerKey + 1 {
+		ops = append(ops, Op{Client: "c1", Kind: OpPut, Key: "k", Value: fmt.Sprintf("v%d", i), Call: int64(2 * i), Return: int64(2*i + 1), Outcome: OutcomeOK})
+	}
+	res := CheckKV(ops, 0)
+	require.Equal(t, VerdictOK, res.Verdict)
+	err := WriteHTML(io.Discard, ops, res, nil)
+	assert.ErrorContains(t, err, `key "k" has more than 30000 ops to draw`)
 }

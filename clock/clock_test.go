@@ -38,6 +38,8 @@ func TestFormatParseDuration(t *testing.T) {
 		1234567 * time.Microsecond:    "1.234567s",
 		153417 * time.Microsecond:     "153.417ms",
 		12500 * time.Nanosecond:       "12.5us",
+		time.Microsecond:              "1us", // not "1.us"
+		40 * time.Microsecond:         "40us",
 		7 * time.Nanosecond:           "7ns",
 		-50 * time.Millisecond:        "-50ms",
 		3*time.Hour + time.Nanosecond: "10800.000000001s",
@@ -114,6 +116,24 @@ func TestFormatDurationRoundTrips(t *testing.T) {
 		back, err := ParseSignedDuration(FormatDuration(d))
 		if err != nil || back != d {
 			t.Fatalf("%d formats as %q, which parses as %d (%v)", d, FormatDuration(d), back, err)
+		}
+	})
+}
+
+// FuzzParseDuration: whatever a user types as a duration either is refused
+// or formats back to a string that parses to the same duration.
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"250ms", "1.5s", "-2m", "+1us", "0", "1e9s", "9223372036854775807ns", "1.us", "3h0m0.000000001s", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseSignedDuration(s)
+		if err != nil {
+			return
+		}
+		back, err := ParseSignedDuration(FormatDuration(d))
+		if err != nil || back != d {
+			t.Fatalf("%q is %d, formats as %q, which parses as %d (%v)", s, d, FormatDuration(d), back, err)
 		}
 	})
 }

@@ -114,7 +114,10 @@ func FormatDuration(d Duration) string {
 	}{{"s", time.Second, 9}, {"ms", time.Millisecond, 6}, {"us", time.Microsecond, 3}} {
 		if d >= u.size {
 			frac := strings.TrimRight(string(appendPadded(nil, int64(d%u.size), u.digits)), "0")
-			return sign + strconv.FormatInt(int64(d/u.size), 10) + "." + frac + u.suffix
+			if frac != "" {
+				frac = "." + frac
+			}
+			return sign + strconv.FormatInt(int64(d/u.size), 10) + frac + u.suffix
 		}
 	}
 	return sign + strconv.FormatInt(int64(d), 10) + "ns"

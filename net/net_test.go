@@ -229,3 +229,40 @@ func TestPerLinkOverride(t *testing.T) {
 }
 
 func time(ms int) clock.Duration { return clock.Duration(ms) * clock.Millisecond }
+
+// A standing rule acts on K of every M matching messages; a heal leaves it
+// standing, ClearRules (a recover) removes it. A delay range draws each
+// delay from it.
+func TestStandingRules(t *testing.T) {
+	n := New(ids("a b"), LinkConfig{Latency: FixedLatency(clock.Millisecond)}, rand.New(rand.NewPCG(1, 1)))
+	require.NoError(t, n.AddRule(Rule{Action: DropRule, Kind: "Ping", Every: 1, Of: 2}))
+	fates := func() (dropped int) {
+		for range 10 {
+			if n.Send(0, 1, "Ping").Fate == Targeted {
+				dropped++
+			}
+		}
+		return dropped
+	}
+	assert.Equal(t, 5, fates(), "one of every two")
+	assert.Equal(t, Delivered, n.Send(0, 1, "Pong").Fate, "other kinds pass")
+	n.Heal()
+	n.Send(0, 1, "Ping") // the 11th: dropped
+	assert.Equal(t, 5, fates(), "a heal leaves it standing")
+	n.ClearRules()
+	assert.Equal(t, 0, fates())
+
+	require.NoError(t, n.AddRule(Rule{Action: DelayRule, Every: 2, Of: 3, Delay: 200 * clock.Millisecond, DelayMax: 2 * clock.Second}))
+	var late int
+	for range 30 {
+		d := n.Send(0, 1, "Ping").Delay[0]
+		if d > clock.Millisecond {
+			late++
+			assert.GreaterOrEqual(t, d, 201*clock.Millisecond)
+			assert.LessOrEqual(t, d, 2001*clock.Millisecond)
+		}
+	}
+	assert.Equal(t, 20, late, "two of every three")
+	assert.Error(t, Rule{Action: DropRule, Every: 3, Of: 2}.Validate())
+	assert.Error(t, Rule{Action: DelayRule, Every: 1, Of: 2, Delay: clock.Second, DelayMax: clock.Millisecond}.Validate())
+}

@@ -146,13 +146,14 @@ func (n *Network) Cut(links []Link) error {
 
 // Heal repairs every cut, releases every clogged or held link and cancels
 // the targeted rules still waiting for messages: after a heal the network
-// does only what its link settings say.
+// does only what its link settings and standing rules say (ClearRules
+// removes those too).
 func (n *Network) Heal() {
 	for i := range n.links {
 		n.links[i].cut = false
 		n.links[i].heldUntil = 0
 	}
-	n.rules = nil
+	n.rules = slices.DeleteFunc(n.rules, func(r Rule) bool { return !r.Standing() })
 }
 
 // IsCut reports whether a link is cut.
@@ -222,6 +223,9 @@ func (n *Network) Send(from, to int, kind string) Plan {
 				p.Fate = Targeted
 			} else {
 				extra = r.Delay
+				if r.DelayMax > r.Delay {
+					extra += clock.Duration(n.rng.Int64N(int64(r.DelayMax-r.Delay) + 1))
+				}
 			}
 		}
 	}

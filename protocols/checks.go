@@ -116,6 +116,11 @@ func (c *convergence) Check(cl Cluster, ev Event) error {
 		*p = max(*p, idx)
 		if len(c.marks) == 0 || idx > c.marks[len(c.marks)-1].index {
 			c.marks = append(c.marks, appliedMark{ev.Time, idx})
+			// The end-of-run check reads the last mark at least lag old;
+			// the marks before it can go, so long runs stay small.
+			for len(c.marks) > 1 && c.marks[1].at <= ev.Time.Add(-c.lag) {
+				c.marks = c.marks[1:]
+			}
 		}
 	}
 	return nil

@@ -7,8 +7,15 @@ import "github.com/dsimlab/dsim/clock"
 // store and synced (unless NoSync), then Sends leave, then Timers are set or
 // cancelled, then Notes go to the checkers.
 type Effects struct {
-	Records []Record  // appended to the durable store
-	NoSync  bool      // leave this step's Records unsynced: a crash before the next sync loses them
+	Records []Record // appended to the durable store
+	NoSync  bool     // leave this step's Records unsynced: a crash before the next sync loses them
+	// Replace makes this step's Records the whole durable store: every
+	// earlier record is discarded once they are synced, atomically, as a
+	// snapshot file written and renamed over an old write-ahead log. A
+	// replacement is always synced (NoSync is ignored). It is how a node
+	// that compacts its log keeps its store bounded; set it with
+	// ReplaceStore.
+	Replace bool
 	Sends   []Send    // messages to send, in order
 	Timers  []TimerOp // timers to set or cancel, in order
 	Notes   []Note    // observations for checkers and the UI
@@ -33,12 +40,22 @@ func (e *Effects) Reset() {
 	clear(e.Sends)
 	clear(e.Notes)
 	e.Records, e.Sends, e.Timers, e.Notes = e.Records[:0], e.Sends[:0], e.Timers[:0], e.Notes[:0]
-	e.NoSync = false
+	e.NoSync, e.Replace = false, false
 }
 
 // Persist appends durable records. They are synced before any message of the
 // same step is sent.
 func (e *Effects) Persist(r ...Record) { e.Records = append(e.Records, r...) }
+
+// ReplaceStore makes r the node's whole durable store once this step's
+// records are synced: it drops whatever this step persisted before (r must
+// say everything the node needs to recover), and records persisted later
+// in the step follow r.
+func (e *Effects) ReplaceStore(r ...Record) {
+	clear(e.Records)
+	e.Records = append(e.Records[:0], r...)
+	e.Replace = true
+}
 
 // Send queues a message to one node.
 func (e *Effects) Send(to NodeID, m Message) { e.Sends = append(e.Sends, Send{To: to, Msg: m}) }

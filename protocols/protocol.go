@@ -33,10 +33,21 @@ type Protocol struct {
 	// sweep counts how many runs reached each; a node reporting a probe
 	// not declared here is a mistake the checklist test catches.
 	Probes []string
+	// Violations are the violation kinds its own checks (monitors and final
+	// checks) can report, beside the generic ones every run may report
+	// (liveness, convergence, linearizability, exactly-once, stale-read,
+	// event-budget, panic, ...; scenarios.GenericViolations lists them).
+	// A scenario's "expect violation KIND" must name one of the two, so a
+	// misspelt kind is refused instead of never being found. Nil means
+	// undeclared: any kind is accepted, and nothing is checked.
+	Violations []string
 	// Messages holds one value of each message type its nodes send. Their
 	// Kind()s are the kinds targeted fault rules may name; a node sending
 	// a kind not declared here is a mistake the checklist test catches.
 	Messages []Message
+	// MessageSize, if set, is the size in bytes a message would take on a
+	// real wire; results then report the bytes sent. Nil: no bytes metric.
+	MessageSize func(m Message) int
 	// Options and Workload document the option and workload lines Build
 	// reads, for `dsim show` and the docs; the checklist test holds them
 	// to what Build actually reads.
@@ -63,6 +74,11 @@ type Protocol struct {
 	// Catalog holds its built-in scenarios: a file DIR/NAME.scn is the
 	// scenario DIR/NAME ("raft/leader-crash"). Nil means none.
 	Catalog fs.FS
+	// Course places its scenarios in the learning path that `dsim list`
+	// and the catalogue follow: lower comes first (broadcast 10, raft 20,
+	// 2pc 30, 3pc 40; see docs/scenarios.md); zero comes after every placed
+	// protocol. Within a protocol, each scenario's `lesson N` line orders it.
+	Course int
 	// Build wires one run: it reads the options and workload (reporting
 	// malformed values through them), and returns the node factories and
 	// the run's checks. It is called afresh for every run, because
@@ -205,6 +221,28 @@ type Display struct {
 	// Roles lists every role word its nodes report in Status.Role, with
 	// what the role is, so the UI colours and explains it.
 	Roles []Role
+
+	// Fields explains the status fields its nodes report (Status.Fields),
+	// by name: the UI's glossary (?) and explain key (e) show them.
+	Fields []FieldHelp
+	// Glossary explains the other words a learner meets on its screens:
+	// message kinds and their fields, timer names ("term/TX" matches
+	// term/c1.1), probes, phrases such as "presumed abort".
+	Glossary []FieldHelp
+	// Narrate tells one event in one plain-English line: what the node
+	// did and what changed ("n3 grants its vote to n1 for term 2"). It is
+	// called for the events the UI and reports show, never in sweeps; ""
+	// or nil falls back to the generic line (see GenericNarration).
+	Narrate func(s Step) string
+	// Heartbeat reports whether a message is routine traffic (a heartbeat
+	// with nothing in it) that a space-time diagram may hide; the reply a
+	// node sends straight back to one counts as routine too. Nil: none is.
+	Heartbeat func(m Message) bool
+	// Moments names the teaching moments of an event from the notes its
+	// node emitted (a participant blocked, a leader elected). It is called
+	// after every event that has notes, by the runner too, so it must be
+	// cheap; nil means only the Moment notes nodes emit count.
+	Moments func(ev Event) []Moment
 }
 
 // Role is one role word a protocol's nodes report.

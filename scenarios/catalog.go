@@ -65,11 +65,17 @@ func unknownScenario(name string) error {
 	return fmt.Errorf("%w %q: not a built-in scenario or a file (%s)", ErrUnknownScenario, name, hint)
 }
 
-// suggest returns the built-in name closest to name, if any is close.
+// suggest returns the built-in name closest to name, if any is close. A
+// name without its protocol ("leader-crash") is compared with each
+// scenario's name within its protocol too, so it finds raft/leader-crash.
 func suggest(name string) string {
 	best, bestD := "", 4
 	for _, n := range Names() {
-		if d := distance(name, n); d < bestD {
+		d := distance(name, n)
+		if _, short, ok := strings.Cut(n, "/"); ok && !strings.Contains(name, "/") {
+			d = min(d, distance(name, short))
+		}
+		if d < bestD {
 			best, bestD = n, d
 		}
 	}
@@ -125,10 +131,17 @@ func All() ([]*Scenario, error) {
 // scenario file. A name that is both prefers the file, so an edited copy
 // saved under the same relative path runs as edited.
 func Load(arg string) (*Scenario, error) {
-	if st, err := os.Stat(arg); err == nil && !st.IsDir() {
+	st, err := os.Stat(arg)
+	if err == nil && st.IsDir() && (strings.HasSuffix(arg, ".scn") || !validName(arg)) {
+		return nil, fmt.Errorf("%s is a directory, not a scenario file", arg)
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !validName(arg) {
+		return nil, pathError(arg, err) // permission denied, a path through a file, ...
+	}
+	if err == nil && !st.IsDir() {
 		f, err := os.Open(arg)
 		if err != nil {
-			return nil, err
+			return nil, pathError(arg, err)
 		}
 		defer f.Close()
 		return Parse(arg, f)
@@ -137,4 +150,20 @@ func Load(arg string) (*Scenario, error) {
 		return nil, fmt.Errorf("%w: no such file %s", ErrUnknownScenario, arg)
 	}
 	return Builtin(arg)
+}
+
+// pathError says what went wrong with a path in the words of the path the
+// user typed ("x.scn: permission denied"), not the system call's.
+func pathError(arg string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", arg, pe.Err)
+	}
+	return err
+}
+
+// validName reports whether name could be a built-in scenario's name.
+func validName(name string) bool {
+	_, err := BuiltinSource(name)
+	return err == nil
 }

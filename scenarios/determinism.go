@@ -1,8 +1,10 @@
 package scenarios
 
 import (
+	"bytes"
 	"fmt"
-	"strings"
+
+	"github.com/dsimlab/dsim/sim"
 )
 
 // Divergence describes two runs of one seed that should have been equal.
@@ -25,34 +27,39 @@ func (d *Divergence) String() string {
 // three agree, and otherwise the first event at which the reruns' traces
 // differ. Nondeterminism is a bug in a protocol (goroutines, real time,
 // global randomness, map order) or in dsim itself.
+//
+// The two reruns go in lockstep, one event each in turn, and keep only
+// their latest trace line: the check takes as little memory however long
+// the run (it used to hold both whole traces).
 func CheckDeterminism(s *Scenario, seed uint64, o SweepOptions, sweptHash string) (*Divergence, error) {
-	var traces [2]strings.Builder
-	var hashes [2]string
-	for i := range traces {
-		r, err := Start(s, RunOptions{Seed: seed, Bug: o.Bug, MaxEvents: o.MaxEvents, Trace: &traces[i]})
+	var runs [2]*Run
+	var lines [2][]byte
+	for i := range runs {
+		r, err := Start(s, RunOptions{Seed: seed, Bug: o.Bug, MaxEvents: o.MaxEvents})
 		if err != nil {
 			return nil, err
 		}
-		hashes[i] = r.Finish().TraceHash
+		r.World.Observe(func(_ *sim.World, ev *sim.Info) { lines[i] = append(lines[i][:0], ev.Line...) })
+		runs[i] = r
 	}
-	if hashes[0] == hashes[1] && hashes[0] == sweptHash {
-		return nil, nil
-	}
-	d := &Divergence{Seed: seed, Hashes: [3]string{sweptHash, hashes[0], hashes[1]}}
-	a := strings.Split(traces[0].String(), "\n")
-	b := strings.Split(traces[1].String(), "\n")
-	for i := 0; i < max(len(a), len(b)); i++ {
-		var la, lb string
-		if i < len(a) {
-			la = a[i]
+	d := &Divergence{Seed: seed}
+	for {
+		lines[0], lines[1] = lines[0][:0], lines[1][:0]
+		more0, more1 := runs[0].Step(), runs[1].Step()
+		if d.Event == 0 && !bytes.Equal(lines[0], lines[1]) {
+			d.Event = runs[0].World.Events()
+			if !more0 {
+				d.Event = runs[1].World.Events()
+			}
+			d.Lines = [2]string{orEnd(string(lines[0])), orEnd(string(lines[1]))}
 		}
-		if i < len(b) {
-			lb = b[i]
-		}
-		if la != lb {
-			d.Event, d.Lines = uint64(i+1), [2]string{orEnd(la), orEnd(lb)}
+		if !more0 && !more1 {
 			break
 		}
+	}
+	d.Hashes = [3]string{sweptHash, runs[0].Finish().TraceHash, runs[1].Finish().TraceHash}
+	if d.Hashes[0] == d.Hashes[1] && d.Hashes[1] == d.Hashes[2] {
+		return nil, nil
 	}
 	return d, nil
 }

@@ -1,7 +1,7 @@
 package scenarios
 
 import (
-	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -53,8 +53,15 @@ type Scenario struct {
 	Chaos    string      // "swarm": each seed draws its own random fault schedule on top of Faults
 	ChaosOf  []string    // the fault classes the swarm may draw from; empty: all of them
 	Faults   []sim.Fault // with At set, in file order
+	// Lesson is the scenario's place in its protocol's learning path
+	// ("lesson 3"); 0 comes after every numbered one. See Lessons.
+	Lesson int
+	// Expects are what must happen during the run (expect.go): stalls,
+	// leaders at given times, commits by a time, bounds on metrics.
+	Expects []Expect
 
 	faultLines []int // line of each fault, for errors found after parsing
+	expectLine int   // line of the expect line, for errors found when the run is wired
 }
 
 // Setting is one "option" or "workload" line.
@@ -87,16 +94,25 @@ const (
 const DefaultHealing = 5 * clock.Second
 
 // Parse reads a scenario. name is used in error messages ("file.scn:12:
-// ...") and becomes Scenario.Name.
+// ...") and becomes Scenario.Name; "-" stands for standard input and is
+// called "stdin" in messages. It reads as it parses and stops at the first
+// problem: a file that is not text, or is larger than MaxFileSize, or has
+// more than MaxFaults faults, is refused without being read to its end.
 func Parse(name string, r io.Reader) (*Scenario, error) {
 	s := &Scenario{Name: name, Clients: -1, Healing: -1, Seed: 1, Link: net.DefaultLink}
 	seen := map[string]int{}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	lr := newLineReader(r)
 	line := 0
-	for sc.Scan() {
+	name = label(name)
+	for {
+		raw, err := lr.next()
+		if err == io.EOF {
+			break
+		}
 		line++
-		raw := sc.Text()
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
+		}
 		if !isText(raw) {
 			raw = stripComment(raw)
 		}
@@ -118,9 +134,6 @@ func Parse(name string, r io.Reader) (*Scenario, error) {
 		if err := d.parse(s, directiveLine{raw: raw, key: key, args: fields[1:], line: line}); err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s:%d: %w", name, line+1, err)
 	}
 	switch {
 	case s.Protocol == "":
@@ -164,7 +177,7 @@ var directives map[string]directive
 
 // directiveOrder is the order directiveNames lists them in.
 var directiveOrder = []string{"title", "text", "protocol", "nodes", "clients", "duration", "healing", "seed", "net",
-	"option", "workload", "bug", "expect", "chaos", "byzantine", "at"}
+	"option", "workload", "bug", "expect", "chaos", "byzantine", "at", "lesson"}
 
 func directiveNames() string {
 	return strings.Join(directiveOrder[:len(directiveOrder)-1], ", ") + " or " + directiveOrder[len(directiveOrder)-1]
@@ -231,13 +244,34 @@ func init() {
 			s.Bug = l.args[0]
 			return nil
 		}},
-		"expect": {parse: parseExpect},
-		"chaos":  {once: true, parse: parseChaos},
+		// expect violation KIND, expect probe NAME, expect model MODEL
+		// (parseExpect), and the expectations of expect.go (as many as
+		// wanted).
+		"expect": {parse: func(s *Scenario, l directiveLine) error {
+			if len(l.args) > 0 && (l.args[0] == "violation" || l.args[0] == "probe" || l.args[0] == "model") {
+				return parseExpect(s, l)
+			}
+			return s.parseExpect(l.args, l.line)
+		}},
+		"chaos": {once: true, parse: parseChaos},
 		// "byzantine n4 silent" is "at 0s byzantine n4 silent".
 		"byzantine": {parse: func(s *Scenario, l directiveLine) error {
 			return s.addFault(append([]string{"0s", l.key}, l.args...), l.line)
 		}},
-		"at": {parse: func(s *Scenario, l directiveLine) error { return s.addFault(l.args, l.line) }},
+		"at": {parse: func(s *Scenario, l directiveLine) error {
+			if len(l.args) >= 2 && l.args[1] == "expect" {
+				return s.parseTimedExpect(l.args, l.line)
+			}
+			return s.addFault(l.args, l.line)
+		}},
+		"lesson": {once: true, parse: func(s *Scenario, l directiveLine) error {
+			n, err := oneInt(l.key, l.args)
+			if err == nil && (n < 1 || n > 999) {
+				err = fmt.Errorf("lesson %d: want 1 to 999 (its place in the protocol's learning path)", n)
+			}
+			s.Lesson = n
+			return err
+		}},
 	}
 }
 
@@ -246,6 +280,10 @@ func oneDuration(l directiveLine) (clock.Duration, error) {
 		return 0, fmt.Errorf("%s: want one duration, as in \"%s 10s\"", l.key, l.key)
 	}
 	d, err := clock.ParseDuration(l.args[0])
+	if err != nil && l.key != "duration" {
+		// clock's errors say "duration": name the setting instead.
+		err = errors.New(l.key + strings.TrimPrefix(err.Error(), "duration"))
+	}
 	if err == nil && d > MaxDuration {
 		err = fmt.Errorf("%s %s: at most %s", l.key, l.args[0], clock.FormatDuration(MaxDuration))
 	}
@@ -281,6 +319,7 @@ func parseExpect(s *Scenario, l directiveLine) error {
 			return fmt.Errorf("expect: one expect violation or probe per scenario (already %s)", s.Expect)
 		}
 		s.Expect = Expectation{Kind: l.args[0], Name: l.args[1]}
+		s.expectLine = l.line
 	case "model":
 		if s.Model != "" {
 			return fmt.Errorf("expect model is set twice")
@@ -319,6 +358,9 @@ func parseChaos(s *Scenario, l directiveLine) error {
 
 // addFault adds an "at TIME FAULT" line.
 func (s *Scenario) addFault(args []string, line int) error {
+	if len(s.Faults) >= MaxFaults {
+		return fmt.Errorf("more than %d faults: a scenario file may list at most %d (a swarm, \"chaos swarm\", draws as many as it likes)", MaxFaults, MaxFaults)
+	}
 	f, err := parseAt(args)
 	if err != nil {
 		return err
@@ -396,6 +438,9 @@ func Format(s *Scenario) string {
 		p("title    %s", s.Title)
 	}
 	p("protocol %s", s.Protocol)
+	if s.Lesson > 0 {
+		p("lesson   %d", s.Lesson)
+	}
 	p("nodes    %d", s.Nodes)
 	if s.Clients >= 0 {
 		p("clients  %d", s.Clients)
@@ -427,6 +472,11 @@ func Format(s *Scenario) string {
 	if s.Model != "" {
 		p("expect   model %s", s.Model)
 	}
+	for _, e := range s.Expects {
+		if !e.timed() || e.What == "committed" {
+			p("%s", e)
+		}
+	}
 	if s.Chaos != "" {
 		p("chaos    %s", strings.Join(append([]string{s.Chaos}, s.ChaosOf...), " "))
 	}
@@ -439,6 +489,11 @@ func Format(s *Scenario) string {
 	}
 	for _, f := range s.Faults {
 		p("at %s %s", clock.FormatDuration(clock.Duration(f.At)), f)
+	}
+	for _, e := range s.Expects {
+		if e.timed() && e.What != "committed" {
+			p("%s", e)
+		}
 	}
 	return b.String()
 }

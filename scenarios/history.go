@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
 	"github.com/dsimlab/dsim/checker"
@@ -26,7 +27,7 @@ type opID struct {
 
 func newHistory() *history { return &history{open: map[opID]int{}, abandoned: map[int]bool{}} }
 
-func (h *history) observe(_ *sim.World, ev *sim.Info) {
+func (h *history) observe(w *sim.World, ev *sim.Info) {
 	if ev.Input == protocols.Start {
 		// A restarted client is a new incarnation: what its old one was
 		// waiting for stays indeterminate, and nobody waits for it any more.
@@ -40,6 +41,10 @@ func (h *history) observe(_ *sim.World, ev *sim.Info) {
 	for _, n := range ev.Notes {
 		switch n := n.(type) {
 		case kv.Invoked:
+			if len(h.ops) == MaxHistory {
+				w.Fail("memory-budget", fmt.Sprintf("the client history holds %d operations (the budget is %d): clients complete operations far faster than any real network allows", len(h.ops), MaxHistory))
+				return
+			}
 			h.open[opID{n.Client, n.Seq}] = len(h.ops)
 			h.ops = append(h.ops, checker.Op{
 				Client: string(n.Client), Kind: checker.OpKind(n.Op.Kind.String()), Key: n.Op.Key, Value: n.Op.Value,

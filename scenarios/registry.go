@@ -9,9 +9,14 @@ import (
 	"sync"
 
 	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/protocols/abd"
 	"github.com/dsimlab/dsim/protocols/broadcast"
 	"github.com/dsimlab/dsim/protocols/chain"
+	"github.com/dsimlab/dsim/protocols/dynamo"
+	"github.com/dsimlab/dsim/protocols/mapreduce"
+	"github.com/dsimlab/dsim/protocols/multiprimary"
 	"github.com/dsimlab/dsim/protocols/paxos"
+	"github.com/dsimlab/dsim/protocols/pbft"
 	"github.com/dsimlab/dsim/protocols/primarybackup"
 	"github.com/dsimlab/dsim/protocols/raft"
 	"github.com/dsimlab/dsim/protocols/threepc"
@@ -23,11 +28,16 @@ import (
 // command line, the terminal UI, sweeps, shrinking and dsimtest.
 var BuiltinProtocols = []*protocols.Protocol{
 	raft.Protocol,
+	abd.Protocol,
+	dynamo.Protocol,
+	multiprimary.Protocol,
 	twopc.Protocol,
 	threepc.Protocol,
 	broadcast.Protocol,
 	paxos.Paxos,
 	paxos.MultiPaxos,
+	mapreduce.Protocol,
+	pbft.Protocol,
 	primarybackup.Protocol,
 	primarybackup.AsyncProtocol,
 	chain.Protocol,

@@ -30,6 +30,19 @@ type Result struct {
 	Probes       map[string]int `json:"probes,omitempty"`
 	Pass         bool           `json:"pass"`
 	Repro        string         `json:"repro"`
+
+	// The richer metrics (metrics.go): messages sent by kind, and sent
+	// and received by node; bytes sent when the protocol sizes its
+	// messages; elections (leader moments) and the time of the first;
+	// operations completed in each second of virtual time; teaching
+	// moments by kind.
+	MessagesByKind map[string]uint64   `json:"messages_by_kind,omitempty"`
+	MessagesByNode map[string]NodeMsgs `json:"messages_by_node,omitempty"`
+	Bytes          *uint64             `json:"bytes,omitempty"`
+	Elections      int                 `json:"elections"`
+	FirstLeaderMS  *float64            `json:"first_leader_ms,omitempty"`
+	Throughput     []float64           `json:"throughput,omitempty"` // ops completed per second of virtual time
+	Moments        map[string]int      `json:"moments,omitempty"`
 }
 
 // Consistency is a client history's place on the consistency ladder:
@@ -72,8 +85,10 @@ type SigCounts struct {
 
 // Latency is the client operation latency in virtual milliseconds.
 type Latency struct {
-	P50 float64 `json:"p50"`
-	P99 float64 `json:"p99"`
+	P50  float64 `json:"p50"`
+	P99  float64 `json:"p99"`
+	Max  float64 `json:"max"`
+	Mean float64 `json:"mean"`
 }
 
 // Violation is one failed check.

@@ -3,10 +3,11 @@ package scenarios
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"maps"
 	"slices"
 	"strings"
 
@@ -32,7 +33,7 @@ type RunOptions struct {
 	Trace     io.Writer // receives every trace line, if set
 	HTML      string    // write porcupine's visualization of the history to this path, if set
 	DeepCopy  bool      // copy every message and record (determinism test mode)
-	MaxEvents uint64    // event budget; 0: the kernel's default
+	MaxEvents uint64    // event budget; 0: sized from the scenario (EventBudget)
 	// CheckBudget bounds the linearizability search per key, in counted
 	// steps (never the wall clock); zero means checker.DefaultBudget. A
 	// search cut short is reported as unknown, never as ok.
@@ -48,6 +49,12 @@ type RunOptions struct {
 	// Observer, if set, sees every event of the run (dsimtest's checklist
 	// watches the messages, roles and probes a protocol produces).
 	Observer sim.Observer
+
+	// KeepGoing runs on past monitor violations, recording each (the first
+	// of each kind), so the harm a broken rule does shows (keepgoing.go).
+	KeepGoing bool
+	// Report writes the run's HTML report to this path, if set (report.go).
+	Report string
 }
 
 // Run is one scenario being run with one seed. Its World may be stepped by
@@ -68,6 +75,13 @@ type Run struct {
 	healAt  clock.Time // the healing phase starts here (== End when there is none)
 	End     clock.Time // the run stops here
 	result  *Result
+
+	kept        []sim.Failure // KeepGoing: the violations recorded so far
+	keptRepeats []int
+	metrics     *metrics
+	report      *reportRecorder // Report: the whole run, told
+	expect      *expecter       // the scenario's expectations, if any
+	lin         *checker.Result // the linearizability verdict, once judged
 }
 
 // Healing returns the scenario's healing phase length, after defaults.
@@ -85,18 +99,24 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 	if p == nil {
 		var err error
 		if p, err = Lookup(s.Protocol); err != nil {
-			return nil, fmt.Errorf("%s: %w", s.Name, err)
+			return nil, fmt.Errorf("%s: %w", s.label(), err)
 		}
 	}
 	if min := max(p.MinServers, 1); s.Nodes < min {
-		return nil, fmt.Errorf("%s: %s needs at least %d nodes, the scenario has %d", s.Name, p.Name, min, s.Nodes)
+		return nil, fmt.Errorf("%s: %s needs at least %d nodes, the scenario has %d", s.label(), p.Name, min, s.Nodes)
+	}
+	if err := checkExpect(s, p); err != nil {
+		return nil, err
+	}
+	if err := checkNetwork(s); err != nil {
+		return nil, err
 	}
 	bug := s.Bug
 	if o.Bug != "" {
 		bug = o.Bug
 	}
 	if bug != "" && !p.HasBug(bug) {
-		return nil, fmt.Errorf("%s: protocol %s has no bug variant %q (%s)", s.Name, p.Name, bug, bugNames(p))
+		return nil, fmt.Errorf("%s: protocol %s has no bug variant %q (%s)", s.label(), p.Name, bug, bugNames(p))
 	}
 	clients := s.Clients
 	if clients < 0 {
@@ -106,8 +126,8 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		Servers:  protocols.Servers(s.Nodes),
 		Clients:  protocols.Clients(clients),
 		Bug:      bug,
-		Options:  newSettings(s.Name, "option", s.Options),
-		Workload: newSettings(s.Name, "workload", s.Workload),
+		Options:  newSettings(s, "option", s.Options),
+		Workload: newSettings(s, "workload", s.Workload),
 		Chaos:    s.Duration,
 		Healing:  s.healing(),
 	}
@@ -120,13 +140,13 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.Name, err)
+		return nil, fmt.Errorf("%s: %w", s.label(), err)
 	}
 	if wiring.Server == nil {
-		return nil, fmt.Errorf("%s: protocol %s built no server factory", s.Name, p.Name)
+		return nil, fmt.Errorf("%s: protocol %s built no server factory", s.label(), p.Name)
 	}
 	if clients > 0 && wiring.Client == nil {
-		return nil, fmt.Errorf("%s: protocol %s has no clients; remove the clients line", s.Name, p.Name)
+		return nil, fmt.Errorf("%s: protocol %s has no clients; remove the clients line", s.label(), p.Name)
 	}
 	server, client := wiring.Server, wiring.Client
 	r := &Run{Scenario: s, Protocol: p, Seed: o.Seed, Bug: bug, opts: o, checks: wiring.Checks, probes: map[string]int{}}
@@ -141,10 +161,17 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 	}
 	if h := s.healing(); h > 0 && h < minHealing {
 		return nil, fmt.Errorf("%s: healing %s is too short for %s to recover and be judged; use at least %s, or healing 0s to skip the end-of-run checks",
-			s.Name, clock.FormatDuration(h), p.Name, clock.FormatDuration(minHealing))
+			s.label(), clock.FormatDuration(h), p.Name, clock.FormatDuration(minHealing))
 	}
 	r.healAt = clock.Time(s.Duration)
 	r.End = r.healAt.Add(s.healing())
+	if err := checkExpects(s, setup.Servers, setup.Clients, wiring.Checks.History, r.End); err != nil {
+		return nil, err
+	}
+	monitors := wiring.Checks.Monitors
+	if o.KeepGoing {
+		monitors = r.keepGoingMonitors(monitors)
+	}
 	cfg := sim.Config{
 		Seed:      o.Seed,
 		Servers:   setup.Servers,
@@ -153,8 +180,8 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		Client:    client,
 		Link:      s.Link,
 		Faults:    faults,
-		Monitors:  wiring.Checks.Monitors,
-		MaxEvents: o.MaxEvents,
+		Monitors:  monitors,
+		MaxEvents: cmp.Or(o.MaxEvents, EventBudget(s, clients)),
 		DeepCopy:  o.DeepCopy,
 		Trace:     o.Trace,
 		Strategy: func(name string, args []string) (protocols.Wrapper, error) {
@@ -164,6 +191,10 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 	if s.healing() > 0 {
 		cfg.Faults = append(cfg.Faults, sim.Fault{At: r.healAt, Kind: sim.Recover})
 	}
+	if o.MaxEvents == 0 {
+		cfg.EventRate, cfg.EventSlack = EventRate(s, clients), EventSlack(s, clients)
+	}
+	cfg.MaxTraceBytes = max(sim.DefaultMaxTraceBytes, TraceBytesPerEvent*cfg.MaxEvents)
 	world, err := sim.New(cfg)
 	if err != nil {
 		return nil, scenarioError(s, err)
@@ -174,6 +205,18 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		world.Observe(r.history.observe)
 	}
 	world.Observe(r.observe)
+	r.metrics = newMetrics(p, world)
+	world.Observe(r.metrics.observe)
+	if len(s.Expects) > 0 {
+		r.expect = newExpecter(r)
+		if len(r.expect.stalls) > 0 {
+			world.Observe(r.expect.observe)
+		}
+	}
+	if o.Report != "" {
+		r.report = newReportRecorder(p, world, faults)
+		world.Observe(r.report.observe(r))
+	}
 	if o.Observer != nil {
 		world.Observe(o.Observer)
 	}
@@ -186,10 +229,10 @@ func scenarioError(s *Scenario, err error) error {
 	msg := err.Error()
 	for i, f := range s.Faults {
 		if strings.HasPrefix(msg, fmt.Sprintf("at %s %s: ", f.At, f)) {
-			return fmt.Errorf("%s:%d: %s", s.Name, s.Line(i), strings.SplitN(msg, ": ", 2)[1])
+			return fmt.Errorf("%s:%d: %s", s.label(), s.Line(i), strings.SplitN(msg, ": ", 2)[1])
 		}
 	}
-	return fmt.Errorf("%s: %w", s.Name, err)
+	return fmt.Errorf("%s: %w", s.label(), err)
 }
 
 func (r *Run) observe(_ *sim.World, ev *sim.Info) {
@@ -203,8 +246,31 @@ func (r *Run) observe(_ *sim.World, ev *sim.Info) {
 	}
 }
 
-// Step processes the next event of the run, if the run is not over.
-func (r *Run) Step() bool { return r.World.StepBefore(r.End) }
+// Step processes the next event of the run, if the run is not over. A
+// timed expectation is judged when no event is left at or before its time.
+func (r *Run) Step() bool {
+	for {
+		t, ok := r.expect.due()
+		if !ok {
+			return r.World.StepBefore(r.End)
+		}
+		if r.World.StepBefore(t) {
+			return true
+		}
+		if r.World.Failure() != nil {
+			return false
+		}
+		r.expect.judge(t)
+	}
+}
+
+// RunToEvent steps until n events have been processed in all, or the run
+// ends: how the terminal UI rebuilds a world to step back in time.
+func (r *Run) RunToEvent(n uint64) bool {
+	for r.World.Events() < n && r.Step() {
+	}
+	return r.World.Events() == n
+}
 
 // Done reports whether the run has reached its end or failed.
 func (r *Run) Done() bool {
@@ -230,6 +296,21 @@ func (r *Run) Healing() bool { return r.World.Now() >= r.healAt && r.healAt < r.
 // Probes returns how often each coverage probe fired so far.
 func (r *Run) Probes() map[string]int { return r.probes }
 
+// FinishContext is Finish that stops early, returning ctx's error and no
+// result, when ctx is cancelled (Ctrl-C): it checks between batches of
+// events, which changes nothing about a run that is not interrupted.
+func (r *Run) FinishContext(ctx context.Context) (*Result, error) {
+	for more := r.result == nil; more; {
+		for i := 0; i < 4096 && more; i++ {
+			more = r.Step()
+		}
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
+	}
+	return r.Finish(), nil
+}
+
 // Finish runs the rest of the run and judges it. Calling it again returns
 // the same result.
 func (r *Run) Finish() *Result {
@@ -237,6 +318,8 @@ func (r *Run) Finish() *Result {
 		return r.result
 	}
 	w := r.World
+	for r.Step() {
+	}
 	w.RunUntil(r.End)
 	s := r.Scenario
 	res := &Result{
@@ -260,12 +343,14 @@ func (r *Run) Finish() *Result {
 	}
 	st := w.Stats()
 	res.Messages = MsgCounts{Sent: st.Sent, Delivered: st.Delivered, Dropped: st.Dropped}
+	r.metrics.fill(res)
 	if st.Signed > 0 || st.Verified > 0 {
 		res.Signatures = &SigCounts{Signed: st.Signed, Verified: st.Verified}
 	}
 	violation := func(kind, detail string) {
 		res.Violations = append(res.Violations, Violation{Kind: kind, Event: w.Events(), TimeMS: ms(w.Now()), Detail: detail, AtEnd: true})
 	}
+	res.Violations = append(res.Violations, r.keptViolations()...)
 	if f := w.Failure(); f != nil {
 		res.Violations = append(res.Violations, Violation{Kind: f.Kind, Event: f.Seq, TimeMS: ms(f.Time), Detail: nodePrefix(f) + f.Detail})
 	} else if r.healAt < r.End {
@@ -285,13 +370,24 @@ func (r *Run) Finish() *Result {
 		ok, open := h.counts()
 		res.Ops = OpCounts{OK: ok, Indeterminate: open}
 		p50, p99 := h.latencies()
-		res.LatencyMS = Latency{P50: float64(p50) / 1e6, P99: float64(p99) / 1e6}
+		maxL, mean := latencyStats(h.ops)
+		res.LatencyMS = Latency{P50: float64(p50) / 1e6, P99: float64(p99) / 1e6, Max: float64(maxL) / 1e6, Mean: round2(float64(mean) / 1e6)}
+		res.Throughput = throughput(h.ops, w.Now())
 		if ok > 0 {
 			res.MsgsPerOp = round2(float64(st.Sent) / float64(ok))
 		}
 		r.judgeHistory(res, violation)
 	}
+	if r.expect != nil {
+		r.expect.bounds(res, violation)
+	}
 	res.Pass = r.pass(res)
+	if r.report != nil {
+		if err := r.writeReport(res, r.History(), r.lin); err != nil {
+			violation("report", err.Error())
+			res.Pass = r.pass(res)
+		}
+	}
 	r.result = res
 	return res
 }
@@ -309,6 +405,7 @@ func (r *Run) judgeHistory(res *Result, violation func(kind, detail string)) {
 	h := r.history
 	ops := h.sorted()
 	lin := checker.CheckKV(ops, r.opts.CheckBudget)
+	r.lin = &lin
 	res.Linearizable = string(lin.Verdict)
 	res.IllegalKeys = lin.IllegalKeys
 	res.Consistency = r.judgeConsistency(ops, lin, violation)
@@ -436,6 +533,9 @@ func (r *Run) judgeConsistency(ops []checker.Op, lin checker.Result, violation f
 	case checker.VerdictIllegal:
 		violation("consistency", fmt.Sprintf("the history is not %s (it reaches %s): %s", promised, orNone(c.Strongest), oneLine(res)))
 	case checker.VerdictUnknown:
+		if promised == consistency.Eventual && r.World.Failure() != nil {
+			break // the run stopped early, so convergence was never to be judged
+		}
 		violation("consistency-unknown", fmt.Sprintf("whether the history is %s is unknown: %s", promised, oneLine(res)))
 	}
 	return c
@@ -490,9 +590,13 @@ func anomalyOf(res consistency.Result) Anomaly {
 }
 
 // finalStates are the KV states of the live, correct servers that hold a
-// copy (kv.Replica), for the eventual rung; nil when none does.
+// copy (kv.Replica), for the eventual rung; nil when none does. A server
+// that holds only some keys (kv.PartialReplica) is compared on those only:
+// for any other key it is given the first holder's value.
 func (r *Run) finalStates() map[string]map[string]string {
 	var out map[string]map[string]string
+	var order []protocols.NodeID
+	partial := map[protocols.NodeID]kv.PartialReplica{}
 	for _, id := range r.World.Servers() {
 		n := r.World.Node(id)
 		rep, ok := n.(kv.Replica)
@@ -503,6 +607,42 @@ func (r *Run) finalStates() map[string]map[string]string {
 			out = map[string]map[string]string{}
 		}
 		out[string(id)] = rep.KVState()
+		order = append(order, id)
+		if p, ok := n.(kv.PartialReplica); ok {
+			partial[id] = p
+		}
+	}
+	if len(partial) == 0 {
+		return out
+	}
+	keys := map[string]bool{}
+	for _, st := range out {
+		for k := range st {
+			keys[k] = true
+		}
+	}
+	holds := func(id protocols.NodeID, k string) bool {
+		p, ok := partial[id]
+		return !ok || p.HoldsKey(k)
+	}
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		var holder protocols.NodeID
+		for _, id := range order {
+			if holds(id, k) {
+				holder = id
+				break
+			}
+		}
+		for _, id := range order {
+			if holds(id, k) {
+				continue
+			}
+			if v, ok := out[string(holder)][k]; holder != "" && ok {
+				out[string(id)][k] = v
+			} else {
+				delete(out[string(id)], k)
+			}
+		}
 	}
 	return out
 }
@@ -513,7 +653,7 @@ func (r *Run) writeHTML(ops []checker.Op, lin checker.Result, violation func(kin
 		violation("html", err.Error())
 		return
 	}
-	if err := os.WriteFile(r.opts.HTML, buf.Bytes(), 0o644); err != nil {
+	if err := writeFileAtomic(r.opts.HTML, buf.Bytes()); err != nil {
 		violation("html", err.Error())
 	}
 }
@@ -576,7 +716,7 @@ func checkRuleKinds(s *Scenario, p *protocols.Protocol) error {
 			continue
 		}
 		if k := f.Rule.Kind; k != "" && !slices.Contains(kinds, k) {
-			return fmt.Errorf("%s:%d: %s has no message kind %q (its kinds: %s)", s.Name, s.Line(i), p.Name, k, strings.Join(kinds, ", "))
+			return fmt.Errorf("%s:%d: %s has no message kind %q (its kinds: %s)", s.label(), s.Line(i), p.Name, k, strings.Join(kinds, ", "))
 		}
 	}
 	return nil

@@ -20,10 +20,12 @@ type Settings struct {
 	list  []Setting
 	known []string
 	err   error
+	floor clock.Duration // the shortest positive duration that makes sense (timerFloor)
+	mean  clock.Duration // the network's mean one-way latency, for the message
 }
 
-func newSettings(file, kind string, list []Setting) *Settings {
-	return &Settings{file: file, kind: kind, list: list}
+func newSettings(s *Scenario, kind string, list []Setting) *Settings {
+	return &Settings{file: s.label(), kind: kind, list: list, floor: timerFloor(s), mean: meanLatency(s.Link.Latency)}
 }
 
 func (s *Settings) find(key string) (Setting, bool) {
@@ -55,6 +57,11 @@ func (s *Settings) Duration(key string, def clock.Duration) clock.Duration {
 	}
 	if d > MaxDuration {
 		s.fail(st, "at most %s", clock.FormatDuration(MaxDuration))
+		return def
+	}
+	if d > 0 && d < s.floor {
+		s.fail(st, "%s is far below the network's mean latency of %s: a timer this short fires thousands of times for every message in flight; use at least %s",
+			clock.FormatDuration(d), clock.FormatDuration(s.mean), clock.FormatDuration(s.floor))
 		return def
 	}
 	return d

@@ -95,12 +95,20 @@ func Shrink(ctx context.Context, s *Scenario, seed uint64, o ShrinkOptions) (*Sh
 		target, atEnd = res.Violations[0].Kind, res.Violations[0].AtEnd
 		sh.Violation = target
 	}
+	// Each run stops early, with an error, when ctx is cancelled.
+	run := func(c *Scenario) (*Result, error) {
+		r, err := Start(c, RunOptions{Seed: seed, MaxEvents: o.MaxEvents})
+		if err != nil {
+			return nil, err
+		}
+		return r.FinishContext(ctx)
+	}
 	fails := func(c *Scenario) bool {
 		if ctx.Err() != nil {
 			return false
 		}
 		sh.Runs++
-		r, err := RunScenario(c, RunOptions{Seed: seed, MaxEvents: o.MaxEvents})
+		r, err := run(c)
 		if err != nil || r.Pass || (target != "" && !slices.ContainsFunc(r.Violations, func(v Violation) bool { return v.Kind == target })) {
 			return false
 		}
@@ -111,7 +119,7 @@ func Shrink(ctx context.Context, s *Scenario, seed uint64, o ShrinkOptions) (*Sh
 		sh.Runs++
 		correct := *c
 		correct.Bug = ""
-		r, err = RunScenario(&correct, RunOptions{Seed: seed, MaxEvents: o.MaxEvents})
+		r, err = run(&correct)
 		return err == nil && r.Pass
 	}
 	with := func(edit func(*Scenario)) *Scenario {

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"strconv"
 	"strings"
@@ -27,8 +28,8 @@ func (o SweepOptions) Validate() error {
 		return fmt.Errorf("--seeds must be at least 1")
 	case o.Seeds > 1<<40:
 		return fmt.Errorf("--seeds %d is absurd", o.Seeds)
-	case o.Start+o.Seeds < o.Start:
-		return fmt.Errorf("--start %d plus --seeds %d overflows", o.Start, o.Seeds)
+	case o.Seeds-1 > math.MaxUint64-o.Start:
+		return fmt.Errorf("--start %d with --seeds %d goes past the last seed, %d", o.Start, o.Seeds, uint64(math.MaxUint64))
 	case o.Workers < 0 || o.Workers > 4096:
 		return fmt.Errorf("--workers %d: want 1 to 4096", o.Workers)
 	case o.Shards < 0 || (o.Shards > 0 && (o.Shard < 0 || o.Shard >= o.Shards)):
@@ -83,14 +84,15 @@ func Sweep(ctx context.Context, s *Scenario, o SweepOptions, each func(*Result))
 	if err := o.Validate(); err != nil {
 		return err
 	}
+	// Wiring errors (bad options, unknown bug) are the scenario's fault, not
+	// any seed's: report them once, before the sweep, even when this shard
+	// of it runs no seed at all.
+	if _, err := Start(s, RunOptions{Seed: o.Seed(0), Bug: o.Bug}); err != nil {
+		return err
+	}
 	total := o.Count()
 	if total == 0 {
 		return nil
-	}
-	// Wiring errors (bad options, unknown bug) are the scenario's fault, not
-	// any seed's: report them once, before the sweep.
-	if _, err := Start(s, RunOptions{Seed: o.Seed(0), Bug: o.Bug}); err != nil {
-		return err
 	}
 	workers := o.Workers
 	if workers == 0 {
@@ -105,17 +107,30 @@ func Sweep(ctx context.Context, s *Scenario, o SweepOptions, each func(*Result))
 	jobs := make(chan uint64)
 	results := make(chan done, workers)
 	ctx, cancel := context.WithCancel(ctx)
+	// Results are handed on in seed order, so those that finish early wait
+	// for a slow seed before them; window bounds how many may wait (a slow
+	// seed holds the sweep back instead of its memory growing).
+	window := make(chan struct{}, 4*workers)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for k := range jobs {
-				results <- done{k, runSeed(s, o.Seed(k), o)}
+				res, err := runSeed(ctx, s, o.Seed(k), o)
+				if err != nil {
+					continue // interrupted: the sweep is stopping
+				}
+				results <- done{k, res}
 			}
 		})
 	}
 	go func() {
 		defer close(jobs)
 		for k := uint64(0); k < total; k++ {
+			select {
+			case window <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
 			select {
 			case jobs <- k:
 			case <-ctx.Done():
@@ -142,28 +157,30 @@ func Sweep(ctx context.Context, s *Scenario, o SweepOptions, each func(*Result))
 			each(pending[next])
 			delete(pending, next)
 			next++
+			<-window
 		}
 	}
-	return ctx.Err()
+	return context.Cause(ctx)
 }
 
 // runSeed runs one seed, turning a panic that escaped the kernel (in an
-// end-of-run check, say) into that seed's failure.
-func runSeed(s *Scenario, seed uint64, o SweepOptions) (res *Result) {
+// end-of-run check, say) into that seed's failure. It returns ctx's error,
+// and no result, when ctx is cancelled before the run ends.
+func runSeed(ctx context.Context, s *Scenario, seed uint64, o SweepOptions) (res *Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			res = &Result{
+			res, err = &Result{
 				Scenario: s.Name, Protocol: s.Protocol, Seed: seed, Bug: o.Bug, Linearizable: "skipped",
 				Violations: []Violation{{Kind: "panic", Detail: fmt.Sprint(p)}},
 				Repro:      reproCommand(s.Name, seed, o.Bug, o.MaxEvents),
-			}
+			}, nil
 		}
 	}()
 	r, err := Start(s, RunOptions{Seed: seed, Bug: o.Bug, MaxEvents: o.MaxEvents})
 	if err != nil {
 		panic(err)
 	}
-	return r.Finish()
+	return r.FinishContext(ctx)
 }
 
 // Command is the name of the program that runs scenarios, as repro lines
@@ -192,16 +209,42 @@ type Summary struct {
 	Ops           int            // client operations completed
 	Indeterminate int            // client operations whose outcome was never learned
 	Probes        map[string]int // how many runs reached each probe
-	Sample        []*Result      // one result in ten, for the determinism check
+	// Sample holds the seed and trace hash of one run in ten, for the
+	// determinism check; past MaxSample runs, of fewer and fewer, spread
+	// evenly over the sweep.
+	Sample []Sampled
+	stride int // Sample holds every stride-th run
+}
+
+// Sampled is one run of a sweep's sample.
+type Sampled struct {
+	Seed      uint64
+	TraceHash string
 }
 
 // MaxKeptFailures bounds the failures a Summary keeps in full.
-const MaxKeptFailures = 1000
+const MaxKeptFailures = 100
+
+// MaxSample bounds a Summary's Sample.
+const MaxSample = 1000
 
 // Add counts one result.
 func (s *Summary) Add(r *Result) {
-	if s.Runs%10 == 0 {
-		s.Sample = append(s.Sample, r)
+	if s.stride == 0 {
+		s.stride = 10
+	}
+	if s.Runs%s.stride == 0 {
+		if len(s.Sample) == MaxSample {
+			// Keep every other one, and sample half as often from now on.
+			for i := range MaxSample / 2 {
+				s.Sample[i] = s.Sample[2*i]
+			}
+			s.Sample = s.Sample[:MaxSample/2]
+			s.stride *= 2
+		}
+		if s.Runs%s.stride == 0 {
+			s.Sample = append(s.Sample, Sampled{Seed: r.Seed, TraceHash: r.TraceHash})
+		}
 	}
 	s.Runs++
 	switch {

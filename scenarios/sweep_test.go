@@ -2,9 +2,11 @@ package scenarios
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -86,9 +88,15 @@ func TestSweepOptionErrors(t *testing.T) {
 		{SweepOptions{}, "--seeds must be at least 1"},
 		{SweepOptions{Seeds: 1, Workers: -1}, "--workers"},
 		{SweepOptions{Seeds: 1, Shard: 4, Shards: 4}, "--shard 4/4"},
-		{SweepOptions{Seeds: 10, Start: ^uint64(0)}, "overflows"},
+		{SweepOptions{Seeds: 10, Start: ^uint64(0)}, "goes past the last seed"},
+		{SweepOptions{Seeds: 2, Start: ^uint64(0)}, "goes past the last seed"},
 	} {
 		assert.ErrorContains(t, c.o.Validate(), c.want)
+	}
+	// The last seed there is can be swept: only seeds past it overflow.
+	for _, ok := range []SweepOptions{{Seeds: 1, Start: ^uint64(0)}, {Seeds: 10, Start: ^uint64(0) - 9}} {
+		assert.NoError(t, ok.Validate())
+		assert.Equal(t, ^uint64(0), ok.Seed(ok.Seeds-1))
 	}
 	for _, bad := range []string{"", "1", "4/4", "-1/3", "a/b", "1/0"} {
 		_, _, err := ParseShard(bad)
@@ -219,4 +227,53 @@ func TestChaosClassesDoNotReshuffle(t *testing.T) {
 		assert.Equal(t, []string{"drop"}, some.Classes)
 		assert.Equal(t, all.Gaps[i], some.Gaps[0], "seed %d: the drop class kept its rate", seed)
 	}
+}
+
+// The sample a Summary keeps for the determinism check stays bounded and
+// spread over the whole sweep, however many seeds it has seen.
+func TestSummarySampleStaysBounded(t *testing.T) {
+	var sum Summary
+	for seed := uint64(1); seed <= 100_000; seed++ {
+		sum.Add(&Result{Seed: seed, TraceHash: "h", Pass: seed%7 != 0})
+	}
+	assert.LessOrEqual(t, len(sum.Sample), MaxSample)
+	assert.GreaterOrEqual(t, len(sum.Sample), MaxSample/2)
+	assert.Equal(t, uint64(1), sum.Sample[0].Seed)
+	assert.Greater(t, sum.Sample[len(sum.Sample)-1].Seed, uint64(90_000), "the sample reaches the end of the sweep")
+	assert.Len(t, sum.Failed, MaxKeptFailures)
+	assert.Equal(t, 100_000/7, sum.FailedCount)
+
+	var small Summary
+	for seed := uint64(1); seed <= 95; seed++ {
+		small.Add(&Result{Seed: seed, Pass: true})
+	}
+	assert.Len(t, small.Sample, 10, "one run in ten")
+}
+
+// A sweep validates its bug before it finds that its shard is empty, and a
+// cancelled sweep stops within a run, reporting the cancellation's cause.
+func TestSweepValidatesBeforeAnEmptyShard(t *testing.T) {
+	s, err := Builtin("raft/chaos")
+	require.NoError(t, err)
+	err = Sweep(context.Background(), s, SweepOptions{Seeds: 3, Shard: 5, Shards: 10, Bug: "bogus"}, func(*Result) {})
+	assert.ErrorContains(t, err, `no bug variant "bogus"`)
+	n := 0
+	err = Sweep(context.Background(), s, SweepOptions{Seeds: 3, Shard: 5, Shards: 10}, func(*Result) { n++ })
+	assert.NoError(t, err)
+	assert.Zero(t, n)
+}
+
+func TestInterruptedSweepStopsPromptly(t *testing.T) {
+	s, err := Builtin("raft/chaos")
+	require.NoError(t, err)
+	s.Duration = MaxDuration // an hour a seed: only an interruption ends this soon
+	cause := errors.New("interrupted by a test")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	time.AfterFunc(200*time.Millisecond, func() { cancel(cause) })
+	start := time.Now()
+	n := 0
+	err = Sweep(ctx, s, SweepOptions{Seeds: 1000, Workers: 2}, func(*Result) { n++ })
+	assert.ErrorIs(t, err, cause)
+	assert.Zero(t, n)
+	assert.Less(t, time.Since(start), 10*time.Second)
 }

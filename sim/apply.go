@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dsimlab/dsim/net"
@@ -45,7 +46,136 @@ func (w *World) applyFault(f *Fault) error {
 		}
 		return w.applyFault(&resolved)
 	}
+	if hasSelectors(f) {
+		resolved, err := w.resolveSelectors(f)
+		if err != nil {
+			return err
+		}
+		return w.applyFault(resolved)
+	}
 	return faultSpecs[f.Kind].apply(w, f)
+}
+
+// hasSelectors reports whether a fault names nodes by role anywhere in its
+// nodes or groups (other than the lone leader or all handled above).
+func hasSelectors(f *Fault) bool {
+	for _, id := range f.Nodes {
+		if isSelector(id) {
+			return true
+		}
+	}
+	for _, g := range f.Groups {
+		for _, id := range g {
+			if isSelector(id) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// resolveSelectors turns the role selectors of a fault into node IDs, now:
+// leader (the up server that leads, in the highest term), follower (the
+// first up server in natural order that is neither the leader nor named
+// already), random-crashed (a down node drawn from the fault stream) and,
+// last, rest (every server no other group names). The trace says what each
+// resolved to, and the UI learns the nodes acted on.
+func (w *World) resolveSelectors(f *Fault) (*Fault, error) {
+	r := *f
+	r.Nodes = slices.Clone(f.Nodes)
+	r.Groups = make([][]protocols.NodeID, len(f.Groups))
+	for i, g := range f.Groups {
+		r.Groups[i] = slices.Clone(g)
+	}
+	named := map[protocols.NodeID]bool{}
+	for _, id := range r.Nodes {
+		named[id] = true
+	}
+	for _, g := range r.Groups {
+		for _, id := range g {
+			named[id] = true
+		}
+	}
+	var notes []string
+	var acted []protocols.NodeID
+	one := func(sel protocols.NodeID) (protocols.NodeID, error) {
+		var id protocols.NodeID
+		switch sel {
+		case Leader:
+			if ls := w.resolve(f.Kind, Leader); len(ls) > 0 {
+				id = ls[0]
+			}
+			if id == "" {
+				return "", errors.New("there is no leader: nothing to do")
+			}
+		case Follower:
+			leader := w.resolve(f.Kind, Leader)
+			for _, s := range w.cfg.Servers {
+				if n := w.nodeByID(s); n.n != nil && !slices.Contains(leader, s) && !named[s] {
+					id = s
+					break
+				}
+			}
+			if id == "" {
+				return "", errors.New("there is no follower up: nothing to do")
+			}
+		case RandomCrashed:
+			var down []protocols.NodeID
+			for _, n := range w.nodes {
+				if n.n == nil && !n.pending {
+					down = append(down, n.id)
+				}
+			}
+			if len(down) == 0 {
+				return "", errors.New("no node is down: nothing to do")
+			}
+			id = down[w.faults.IntN(len(down))]
+		default:
+			return sel, nil
+		}
+		named[id] = true
+		acted = append(acted, id)
+		notes = append(notes, string(sel)+" is "+string(id))
+		return id, nil
+	}
+	for i, id := range r.Nodes {
+		got, err := one(id)
+		if err != nil {
+			return nil, err
+		}
+		r.Nodes[i] = got
+	}
+	rest := -1
+	for gi, g := range r.Groups {
+		for i, id := range g {
+			if id == Rest {
+				rest = gi
+				continue
+			}
+			got, err := one(id)
+			if err != nil {
+				return nil, err
+			}
+			g[i] = got
+		}
+	}
+	if rest >= 0 {
+		var others []protocols.NodeID
+		for _, s := range w.cfg.Servers {
+			if !named[s] {
+				others = append(others, s)
+			}
+		}
+		g := slices.DeleteFunc(r.Groups[rest], func(id protocols.NodeID) bool { return id == Rest })
+		r.Groups[rest] = append(g, others...)
+		if len(r.Groups[rest]) == 0 {
+			return nil, errors.New("rest is empty: every server is named")
+		}
+		notes = append(notes, "rest is "+ids(others))
+	}
+	w.info.Acted = acted
+	w.trace.note(strings.Join(notes, ", "))
+	return &r, nil
 }
 
 func (w *World) partitionBy(f *Fault) error {
@@ -204,6 +334,7 @@ func (w *World) crash(n *node) {
 	n.inc++
 	n.store = n.store[:n.synced]
 	n.paused = false
+	w.parked -= len(n.held)
 	n.held = nil
 	n.pending = false
 	for i := range n.timers {

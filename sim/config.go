@@ -11,8 +11,38 @@ import (
 
 // DefaultMaxEvents is the event budget when Config.MaxEvents is zero: far
 // more than any sane scenario needs, few enough that a livelock is reported
-// within seconds.
+// within seconds. The scenarios runner sizes a tighter budget from each
+// scenario (scenarios.EventBudget).
 const DefaultMaxEvents = 20_000_000
+
+// DefaultMaxInstant is how many events may happen at one virtual instant
+// when Config.MaxInstant is zero. A sane run has a few per instant (at most
+// about every pair of nodes at once); one where time stops advancing
+// (zero latency, zero-length timers) piles up millions at one instant, and
+// is failed as a time stall instead of running until its event budget.
+const DefaultMaxInstant = 100_000
+
+// DefaultMaxInFlight is the bound on what a run may hold waiting at once
+// (messages on the wire, on held links and at paused nodes, armed timers)
+// when Config.MaxInFlight is zero. The queue is the kernel's one store
+// that grows with what nodes send rather than with what they do, so a
+// node sending faster than the network delivers fails the run here, in
+// a count of entries, long before it fills the machine's memory.
+const DefaultMaxInFlight = 500_000
+
+// DefaultMaxTraceBytes bounds the text of a run's trace lines, all told,
+// when Config.MaxTraceBytes is zero. A line renders its event's message,
+// so this is the kernel's measure of the bytes the run moved: a node whose
+// messages grow without bound (a leader resending its whole log on every
+// heartbeat) fails here, though the count of its messages looks sane.
+// Runs of the built-in protocols come to tens of megabytes.
+const DefaultMaxTraceBytes = 1 << 30
+
+// DefaultMaxRecords bounds the durable records one node may keep when
+// Config.MaxRecords is zero: a log that grows this long in a simulated run
+// is a runaway (a client loop over a near-zero-latency network), and the
+// run fails before its logs fill the machine's memory.
+const DefaultMaxRecords = 1_000_000
 
 // MaxNodes bounds the size of a world: beyond this a scenario is almost
 // certainly a typo, and the dense link matrix would grow large.
@@ -35,6 +65,26 @@ type Config struct {
 	// Strategy resolves the byzantine strategies "byzantine" faults name;
 	// nil means the world knows none.
 	Strategy StrategyFunc
+	// MaxInstant fails the run as a time stall when this many events
+	// happen at one virtual instant; 0 means DefaultMaxInstant.
+	MaxInstant uint64
+	// MaxInFlight fails the run when this many events wait in the queue,
+	// on held links and at paused nodes at once; 0 means
+	// DefaultMaxInFlight.
+	MaxInFlight int
+	// MaxRecords fails the run when one node keeps this many durable
+	// records; 0 means DefaultMaxRecords.
+	MaxRecords int
+	// EventRate, when set, fails the run with event-budget as soon as it
+	// has processed more than EventSlack + EventRate × (virtual seconds so
+	// far) events: a runaway fails when it starts running away, not at
+	// the end of its whole budget.
+	EventRate  uint64
+	EventSlack uint64
+	// MaxTraceBytes fails the run when its trace lines come to this many
+	// bytes in all (whether or not a Trace writer is set); 0 means
+	// DefaultMaxTraceBytes.
+	MaxTraceBytes uint64
 }
 
 // Validate reports a configuration that cannot run, naming the problem.

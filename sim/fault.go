@@ -141,7 +141,21 @@ func signed(d clock.Duration) string {
 const (
 	Leader protocols.NodeID = "leader"
 	All    protocols.NodeID = "all"
+	// Follower is the first up server, in natural order, that does not
+	// lead: "isolate leader follower", "partition leader follower | rest".
+	Follower protocols.NodeID = "follower"
+	// Rest, in a partition, is every server no other group names:
+	// "partition leader | rest".
+	Rest protocols.NodeID = "rest"
+	// RandomCrashed is one down node drawn from the fault stream:
+	// "restart random-crashed".
+	RandomCrashed protocols.NodeID = "random-crashed"
 )
+
+// isSelector reports whether id names a node by role rather than by name.
+func isSelector(id protocols.NodeID) bool {
+	return id == Leader || id == All || id == Follower || id == Rest || id == RandomCrashed
+}
 
 // ParseFault parses the scenario-file syntax of one fault (without "at
 // TIME"). It checks syntax and numbers; whether the named nodes exist is
@@ -194,6 +208,9 @@ func nodeArgs(verb string, args []string, want int) ([]protocols.NodeID, error) 
 }
 
 func checkID(s string) error {
+	if isSelector(protocols.NodeID(s)) {
+		return nil
+	}
 	if s == "" || strings.ContainsAny(s, "|*->%") {
 		return fmt.Errorf("%q is not a node name", s)
 	}
@@ -352,6 +369,9 @@ func parseRule(verb string, args []string) (Fault, error) {
 	if verb == "drop" && len(args) > 0 && args[0] == "inflight" {
 		return parseInFlight(args[1:])
 	}
+	if len(args) > 0 && args[0] == "every" {
+		return parseStanding(verb, args[1:])
+	}
 	usage := fmt.Errorf("%s: want \"%s next N KIND FROM->TO\"%s, with * for any kind or node", verb, verb,
 		map[string]string{"drop": "", "delay": " followed by a duration"}[verb])
 	want := 4
@@ -441,4 +461,51 @@ func parseInFlight(args []string) (Fault, error) {
 		return Fault{}, fmt.Errorf("drop inflight: sent %w", err)
 	}
 	return Fault{Kind: DropInFlight, Rule: net.Rule{Action: net.DropRule, From: l.From, To: l.To, Kind: args[0], Count: 1}, Sent: clock.Time(d)}, nil
+}
+
+// parseStanding parses a standing rule after "drop every" or "delay
+// every": "K of M KIND [FROM->TO]", then for a delay "by D" or "by
+// MIN..MAX". It acts on K of each M matching messages until a recover.
+func parseStanding(verb string, args []string) (Fault, error) {
+	usage := fmt.Errorf("%s every: want \"%s every K of M KIND [FROM->TO]%s\", with * for any kind or node", verb, verb,
+		map[string]string{"drop": "", "delay": " by D (or by MIN..MAX)"}[verb])
+	if len(args) < 4 || args[1] != "of" {
+		return Fault{}, usage
+	}
+	k, err1 := strconv.Atoi(args[0])
+	m, err2 := strconv.Atoi(args[2])
+	if err1 != nil || err2 != nil || k < 1 || m < k || m > 1_000_000 {
+		return Fault{}, fmt.Errorf("%s every %s of %s: want whole numbers with 1 <= K <= M", verb, args[0], args[2])
+	}
+	f := Fault{Kind: DropNext, Rule: net.Rule{Action: net.DropRule, Kind: unstar(args[3]), Every: k, Of: m}}
+	rest := args[4:]
+	if len(rest) > 0 && strings.Contains(rest[0], "->") {
+		l, err := parseLink(rest[0], true)
+		if err != nil {
+			return f, fmt.Errorf("%s: %w", verb, err)
+		}
+		f.Rule.From, f.Rule.To = l.From, l.To
+		rest = rest[1:]
+	}
+	switch {
+	case verb == "drop" && len(rest) == 0:
+	case verb == "delay" && len(rest) == 2 && rest[0] == "by":
+		f.Kind, f.Rule.Action = DelayNext, net.DelayRule
+		lo, hi, ranged := strings.Cut(rest[1], "..")
+		var err error
+		if f.Rule.Delay, err = clock.ParseDuration(lo); err != nil {
+			return f, fmt.Errorf("delay: %w", err)
+		}
+		if ranged {
+			if f.Rule.DelayMax, err = clock.ParseDuration(hi); err != nil {
+				return f, fmt.Errorf("delay: %w", err)
+			}
+		}
+	default:
+		return f, usage
+	}
+	if err := f.Rule.Validate(); err != nil {
+		return f, fmt.Errorf("%s: %w", verb, err)
+	}
+	return f, nil
 }

@@ -70,8 +70,7 @@ func TestParseFaultErrors(t *testing.T) {
 		"partition n1":                 "want groups separated by |",
 		"partition n1 | | n2":          "empty group",
 		"partition | n2":               "empty group",
-		"isolate":                      "want one node",
-		"isolate n1 n2":                "want one node",
+		"isolate":                      "want one or more nodes",
 		"oneway n1 n2":                 "oneway n1 -> n2 n3",
 		"bridge n1 | n2 n3 | n4":       "one node in the middle",
 		"heal now":                     "heal takes no arguments",
@@ -223,6 +222,24 @@ func FuzzParseFault(f *testing.F) {
 		}
 		if again.String() != fault.String() {
 			t.Fatalf("%q renders as %q, then as %q", s, fault.String(), again.String())
+		}
+	})
+}
+
+// FuzzParsePercent: a percentage either is refused or renders back to
+// itself, in parts per million.
+func FuzzParsePercent(f *testing.F) {
+	for _, s := range []string{"10%", "0.5%", "-20%", "+500ppm", "100%", "1e3%", "0.00001%", "%", ""} {
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, s string, signed bool) {
+		v, err := ParsePercent(s, signed)
+		if err != nil {
+			return
+		}
+		back, err := ParsePercent(FormatPercent(v), true)
+		if err != nil || back != v {
+			t.Fatalf("%q is %d ppm, renders as %q, which parses as %d (%v)", s, v, FormatPercent(v), back, err)
 		}
 	})
 }

@@ -75,11 +75,31 @@ func specs() [Byzantine + 1]faultSpec {
 			render: func(f Fault) string { return "partition " + string(f.Shape) },
 		},
 		Isolate: {
-			verb:   "isolate",
-			parse:  nodesParser("isolate", 1),
-			check:  checkServerOrLeader,
-			apply:  func(w *World, f *Fault) error { return w.cut(net.Isolate(f.Nodes[0], w.cfg.Servers)) },
-			render: func(f Fault) string { return "isolate " + f.node() },
+			verb:  "isolate",
+			parse: nodesParser("isolate", -1),
+			check: func(f *Fault, e *faultEnv) error {
+				for _, id := range f.Nodes {
+					one := Fault{Kind: f.Kind, Nodes: []protocols.NodeID{id}}
+					if id == Follower {
+						continue
+					}
+					if err := checkServerOrLeader(&one, e); err != nil {
+						return err
+					}
+				}
+				return checkDistinct(f.Nodes)
+			},
+			apply: func(w *World, f *Fault) error {
+				// Each node is cut off on its own: "isolate n1 n2" leaves
+				// n1 and n2 unable to reach each other too.
+				for _, id := range f.Nodes {
+					if err := w.cut(net.Isolate(id, w.cfg.Servers)); err != nil {
+						return err
+					}
+				}
+				return nil
+			},
+			render: func(f Fault) string { return "isolate " + ids(f.Nodes) },
 		},
 		OneWay: {
 			verb: "oneway",
@@ -389,6 +409,16 @@ func renderRule(f Fault) string {
 	if f.Kind == DelayNext {
 		verb = "delay"
 	}
+	if r.Standing() {
+		s := fmt.Sprintf("%s every %d of %d %s %s->%s", verb, r.Every, r.Of, star(r.Kind), star(string(r.From)), star(string(r.To)))
+		if f.Kind == DelayNext {
+			s += " by " + clock.FormatDuration(r.Delay)
+			if r.DelayMax > r.Delay {
+				s += ".." + clock.FormatDuration(r.DelayMax)
+			}
+		}
+		return s
+	}
 	s := fmt.Sprintf("%s next %d %s %s->%s", verb, r.Count, star(r.Kind), star(string(r.From)), star(string(r.To)))
 	if f.Kind == DelayNext {
 		s += " " + clock.FormatDuration(r.Delay)
@@ -407,15 +437,29 @@ func (e *faultEnv) exists(ids ...protocols.NodeID) error {
 }
 
 func checkGroups(f *Fault, e *faultEnv) error {
+	selectors := false
+	var all []protocols.NodeID
 	for _, g := range f.Groups {
 		for _, id := range g {
-			if id == Leader || id == All {
-				return fmt.Errorf("%s can be used with crash, restart, pause, resume, isolate, clock and admin, not in partitions", id)
+			all = append(all, id)
+			switch {
+			case id == Leader || id == Follower || id == Rest:
+				// Resolved when the fault applies (partition and bridge).
+				if f.Kind == OneWay {
+					return fmt.Errorf("%s is a partition's role selector; oneway takes nodes by name", id)
+				}
+				selectors = true
+				continue
+			case isSelector(id):
+				return fmt.Errorf("%s can be used with crash, restart, pause, resume, isolate, clock and admin, not in partitions (partitions take leader, follower and rest)", id)
 			}
 			if err := e.exists(id); err != nil {
 				return err
 			}
 		}
+	}
+	if selectors {
+		return checkDistinct(append(all, f.Nodes...))
 	}
 	if err := e.exists(f.Nodes...); err != nil {
 		return err
@@ -445,6 +489,12 @@ func checkServerOrLeader(f *Fault, e *faultEnv) error {
 func checkLifecycle(f *Fault, e *faultEnv) error {
 	for _, id := range f.Nodes {
 		switch {
+		case id == RandomCrashed && f.Kind == Restart:
+			if len(f.Nodes) > 1 {
+				return fmt.Errorf("%s stands alone: it cannot be listed with other nodes", id)
+			}
+		case id == RandomCrashed || id == Follower || id == Rest:
+			return fmt.Errorf("%s cannot be used with %s (restart takes random-crashed; partitions and isolate take follower; partitions take rest)", id, faultSpecs[f.Kind].verb)
 		case (id == Leader && f.Kind != Restart && f.Kind != Resume) || id == All:
 			if len(f.Nodes) > 1 {
 				return fmt.Errorf("%s stands alone: it cannot be listed with other nodes", id)
@@ -481,6 +531,16 @@ func (f *Fault) check(e *faultEnv) error {
 	}
 	if c := faultSpecs[f.Kind].check; c != nil {
 		return c(f, e)
+	}
+	return nil
+}
+
+// checkDistinct reports a node or selector named twice in one fault.
+func checkDistinct(ids []protocols.NodeID) error {
+	for i, id := range ids {
+		if slices.Contains(ids[:i], id) {
+			return fmt.Errorf("%s is named twice", id)
+		}
 	}
 	return nil
 }

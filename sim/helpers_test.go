@@ -43,6 +43,7 @@ type bouncerOpts struct {
 	mutate   bool // mutate the last ball sent on the next tick: breaks rule 5
 	noTick   bool
 	allPeers bool // broadcast instead of bouncing: a message storm
+	replace  int  // replace the store with one record every this many ticks (0: never)
 }
 
 type tickRecord struct{ Ticks int }
@@ -73,6 +74,9 @@ func (b *bouncer) Step(in protocols.Input, out *protocols.Effects) {
 		b.ticks++
 		out.Persist(tickRecord{b.ticks})
 		out.NoSync = b.opts.lazy
+		if b.opts.replace > 0 && b.ticks%b.opts.replace == 0 {
+			out.ReplaceStore(tickRecord{b.ticks})
+		}
 		out.SetTimer("tick", 100*ms)
 	case protocols.Admin:
 		out.Note("admin " + strings.Join(in.Command, " "))

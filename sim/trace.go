@@ -129,7 +129,10 @@ func (t *tracer) effects(fx *protocols.Effects) {
 	}
 	item("send ", len(fx.Sends))
 	item("persist ", len(fx.Records))
-	if len(fx.Records) > 0 && fx.NoSync {
+	switch {
+	case fx.Replace:
+		t.str(" replacing the store")
+	case len(fx.Records) > 0 && fx.NoSync:
 		t.str(" unsynced")
 	}
 	if len(fx.Timers) > 0 {

@@ -35,6 +35,9 @@ type World struct {
 	linkHeld  [][]event    // per directed link: messages waiting on a clog or hold, in arrival order
 	flushAt   []clock.Time // per directed link: when a release of its held messages is queued
 	keys      *protocols.Keyring
+	instant   uint64 // events processed at the current virtual time, for the stall check
+	parked    int    // events held on links and at paused nodes, outside the queue
+	traced    uint64 // bytes of trace lines so far
 }
 
 type node struct {
@@ -82,6 +85,18 @@ func New(cfg Config) (*World, error) {
 	}
 	if cfg.MaxEvents == 0 {
 		cfg.MaxEvents = DefaultMaxEvents
+	}
+	if cfg.MaxInstant == 0 {
+		cfg.MaxInstant = DefaultMaxInstant
+	}
+	if cfg.MaxInFlight == 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
+	if cfg.MaxRecords == 0 {
+		cfg.MaxRecords = DefaultMaxRecords
+	}
+	if cfg.MaxTraceBytes == 0 {
+		cfg.MaxTraceBytes = DefaultMaxTraceBytes
 	}
 	all := slices.Concat(cfg.Servers, cfg.Clients)
 	w := &World{
@@ -192,6 +207,11 @@ type Stats struct {
 	Dropped   uint64 // copies lost, cut off, dropped by rule or addressed to a down node
 	Signed    uint64 // signatures made (protocols.Keys)
 	Verified  uint64 // signatures checked
+	// PeakInFlight is the most events ever waiting at once (Config.MaxInFlight).
+	PeakInFlight int
+	// PeakInstant is the most events ever processed at one virtual instant
+	// (Config.MaxInstant).
+	PeakInstant uint64
 }
 
 // Stats returns the message and signature counts so far.
@@ -232,6 +252,18 @@ type Info struct {
 	Line  []byte
 	Notes []protocols.Note
 	Sends []protocols.Send // what the node sent in this step
+
+	// What the node consumed, for observers that tell events in words
+	// (the UI's narration, reports): the sender, message and send time of
+	// a delivery or drop, a timer's name, an admin command, and whether a
+	// start is a restart (and from how many synced records).
+	From    protocols.NodeID
+	Msg     protocols.Message
+	Sent    clock.Time
+	Timer   string
+	Command []string
+	Restart bool
+	Records int
 }
 
 // Observe registers an observer.
@@ -311,6 +343,7 @@ func (w *World) process(ev *event) bool {
 		}
 		next := n.held[0]
 		n.held = n.held[1:]
+		w.parked--
 		if len(n.held) > 0 {
 			w.push(event{at: ev.at, kind: evDrain, node: ev.node, inc: n.inc})
 		}
@@ -356,8 +389,13 @@ func (w *World) process(ev *event) bool {
 			return false
 		}
 	}
+	if ev.at != w.now || w.events == 0 {
+		w.instant = 0
+	}
 	w.now = ev.at
 	w.events++
+	w.instant++
+	w.stats.PeakInstant = max(w.stats.PeakInstant, w.instant)
 	w.notes = w.notes[:0]
 	w.trace.begin(w.events, w.now)
 	w.info = Info{Seq: w.events, Time: w.now}
@@ -372,22 +410,23 @@ func (w *World) process(ev *event) bool {
 	case evStart:
 		n := w.nodes[ev.node]
 		info.Node, info.Input = n.id, protocols.Start
+		info.Restart, info.Records = n.started, n.synced
 		w.trace.start(n.id, n.synced, n.started)
 		w.start(n)
 	case evAdmin:
 		n := w.nodes[ev.node]
-		info.Node, info.Input = n.id, protocols.Admin
+		info.Node, info.Input, info.Command = n.id, protocols.Admin, ev.fault.Words
 		w.trace.admin(n.id, ev.fault.Words)
 		w.stepNode(n, protocols.Input{Kind: protocols.Admin, Now: n.clock.Now(w.now), Command: ev.fault.Words})
 	case evTimer:
 		n := w.nodes[ev.node]
-		info.Node, info.Input = n.id, protocols.Timer
+		info.Node, info.Input, info.Timer = n.id, protocols.Timer, ev.timer
 		w.trace.timer(n.id, ev.timer)
 		w.stepNode(n, protocols.Input{Kind: protocols.Timer, Now: n.clock.Now(w.now), Timer: ev.timer})
 	case evDeliver:
 		n := w.nodes[ev.node]
 		from := w.nodes[ev.from].id
-		info.Node = n.id
+		info.Node, info.From, info.Msg, info.Sent = n.id, from, ev.msg, ev.sent
 		if ev.fate != net.Delivered {
 			info.Drop = ev.fate
 			w.stats.Dropped++
@@ -404,6 +443,7 @@ func (w *World) process(ev *event) bool {
 		info.Sends = w.fx.Sends
 	}
 	info.Line = w.trace.end()
+	w.traced += uint64(len(info.Line)) + 1
 	if w.failure != nil {
 		return true
 	}
@@ -422,11 +462,40 @@ func (w *World) process(ev *event) bool {
 	for _, o := range w.observers {
 		o(w, info)
 	}
-	if w.failure == nil && w.events >= w.cfg.MaxEvents {
-		w.fail("event-budget", "", fmt.Sprintf("%d events processed by %s without finishing: a livelock, or a scenario that needs a larger budget", w.events, w.now))
+	if w.failure == nil {
+		w.checkBudgets()
 	}
 	return true
 }
+
+// checkBudgets fails a run that is running away: one that has used its
+// event budget, whose virtual time has stopped advancing, or that holds
+// more waiting events than it may. Each counts events, never wall time or
+// bytes of the Go heap, so the same seed fails the same way, at the same
+// event, on every machine.
+func (w *World) checkBudgets() {
+	inFlight := w.q.Len() + w.parked
+	w.stats.PeakInFlight = max(w.stats.PeakInFlight, inFlight)
+	switch {
+	case w.events >= w.cfg.MaxEvents:
+		w.fail("event-budget", "", fmt.Sprintf("%d events processed by %s without finishing: a livelock, or a scenario that needs a larger budget (--max-events)", w.events, w.now))
+	case w.cfg.EventRate > 0 && w.events > w.cfg.EventSlack+w.cfg.EventRate*uint64(w.now.Millis())/1000:
+		w.fail("event-budget", "", fmt.Sprintf("%d events by %s: more than %d plus %d a simulated second; the nodes are running away (a livelock, a storm of messages, clients looping over a network with almost no latency), or the scenario needs a larger budget (--max-events)",
+			w.events, w.now, w.cfg.EventSlack, w.cfg.EventRate))
+	case w.instant >= w.cfg.MaxInstant:
+		w.fail("time-stall", "", fmt.Sprintf("%d events at virtual time %s without time advancing: the nodes keep reacting to each other at one instant (zero network latency, or a timer of zero length)", w.instant, w.now))
+	case w.traced >= w.cfg.MaxTraceBytes:
+		w.fail("memory-budget", "", fmt.Sprintf("the run's events came to %d bytes of trace text by %s (the budget is %d): its messages grow without bound, as a leader resending its whole log would", w.traced, w.now, w.cfg.MaxTraceBytes))
+	case inFlight >= w.cfg.MaxInFlight:
+		w.fail("memory-budget", "", fmt.Sprintf("%d messages and timers waiting at once by %s (the budget is %d): the nodes send faster than the network delivers, as with a timer far below the link latency", inFlight, w.now, w.cfg.MaxInFlight))
+	}
+}
+
+// Fail stops the run with a failure of the given kind, as a monitor's
+// violation would. It is for observers that keep budgets of their own (the
+// scenarios runner bounds the client history this way); the first failure
+// of a run is the one reported.
+func (w *World) Fail(kind, detail string) { w.fail(kind, w.trace.node, detail) }
 
 func (w *World) fail(kind string, id protocols.NodeID, detail string) {
 	if w.failure == nil {
@@ -460,14 +529,23 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 	fx := &w.fx
 	from := n.idx
 
+	if fx.Replace {
+		// A new store, synced and swapped in at once: the old one's records
+		// (synced or not) are gone.
+		clear(n.store)
+		n.store = n.store[:0]
+	}
 	for _, r := range fx.Records {
 		if w.cfg.DeepCopy {
 			r = deepCopy(r)
 		}
 		n.store = append(n.store, r)
 	}
-	if len(fx.Records) > 0 && !fx.NoSync {
+	if fx.Replace || (len(fx.Records) > 0 && !fx.NoSync) {
 		n.synced = len(n.store) // an fsync makes every earlier write durable too
+	}
+	if len(n.store) >= w.cfg.MaxRecords {
+		w.fail("memory-budget", n.id, fmt.Sprintf("%d durable records kept by one node (the budget is %d): its log grows without bound", len(n.store), w.cfg.MaxRecords))
 	}
 
 	for _, s := range fx.Sends {
@@ -514,6 +592,7 @@ func (w *World) holds(n *node, ev *event) bool {
 	}
 	ev.arrived = true
 	n.held = append(n.held, *ev)
+	w.parked++
 	return true
 }
 
@@ -522,6 +601,7 @@ func (w *World) holds(n *node, ev *event) bool {
 func (w *World) holdOnLink(ev *event, until clock.Time) {
 	l := int(ev.from)*len(w.nodes) + int(ev.node)
 	w.linkHeld[l] = append(w.linkHeld[l], *ev)
+	w.parked++
 	if until != clock.Never && w.flushAt[l] != until {
 		w.flushAt[l] = until
 		w.push(event{at: until, kind: evFlush, from: ev.from, node: ev.node})
@@ -545,6 +625,7 @@ func (w *World) flushLink(l int) {
 		return
 	}
 	w.linkHeld[l] = nil
+	w.parked -= len(held)
 	for _, ev := range held {
 		ev.at = w.now
 		w.push(ev)

@@ -111,6 +111,19 @@ func TestCrashLosesUnsyncedRecordsAndRestartRecovers(t *testing.T) {
 	assert.NotEmpty(t, grep(lines, "fault crash n1"))
 }
 
+// A step that replaces the store leaves only its own records, synced, even
+// when earlier ones were not; a restart recovers from them alone.
+func TestReplaceStoreKeepsOnlyTheNewRecords(t *testing.T) {
+	cfg := config(1, 2, bouncerOpts{lazy: true, replace: 4}, "550ms crash n1", "560ms restart n1")
+	w, lines := run(t, cfg, time(450))
+	recs, synced := w.Store("n1")
+	assert.Equal(t, []protocols.Record{tickRecord{4}}, recs, "ticks 1-3 were replaced at tick 4")
+	assert.Equal(t, 1, synced, "a replacement is synced even in a lazy step")
+	assert.NotEmpty(t, grep(lines, "replacing the store"))
+	w.RunUntil(clock.Time(time(570)))
+	assert.Equal(t, 4, w.Node("n1").Status().Commit, "tick 5 was never synced; the replacement was")
+}
+
 func TestCrashDropsMessagesAndTimers(t *testing.T) {
 	_, lines := run(t, config(1, 2, bouncerOpts{}, "0s crash n2"), time(500))
 	assert.NotEmpty(t, grep(lines, "n2 drop n1 Ball{n=1 hops=1} (receiver down)"))
@@ -366,12 +379,63 @@ func TestSelectors(t *testing.T) {
 	assert.NotEmpty(t, grep(lines, "fault crash leader (there is no leader: nothing to do)"))
 }
 
+// Role selectors inside partitions and isolations resolve when the fault
+// applies, and the trace says to what; restart random-crashed draws one
+// down node.
+func TestRoleSelectorsInPartitions(t *testing.T) {
+	cfg := config(1, 5, bouncerOpts{noTick: true}, "100ms partition leader | rest", "200ms heal",
+		"300ms isolate leader follower", "400ms heal", "500ms crash n4 n5", "600ms restart random-crashed")
+	inner := cfg.Server
+	cfg.Server = func(c protocols.Config) protocols.Node {
+		if c.ID == "n3" {
+			return roleNode{inner(c), "leader", 1}
+		}
+		return roleNode{inner(c), "follower", 1}
+	}
+	w, lines := run(t, cfg, time(550))
+	require.NotEmpty(t, grep(lines, "0.100s fault partition leader | rest (leader is n3, rest is n1 n2 n4 n5)"), "%v", lines)
+	require.NotEmpty(t, grep(lines, "0.300s fault isolate leader follower (leader is n3, follower is n1)"))
+	_ = w
+	cut := func(at int) []net.Link {
+		w, _ := run(t, cfg, time(at))
+		return w.Network().CutLinks()
+	}
+	assert.Len(t, cut(150), 8, "n3 cut from the four others, both ways")
+	assert.Len(t, cut(350), 14, "n3 and n1 each cut from every other server")
+	_, lines = run(t, cfg, time(700))
+	assert.NotEmpty(t, grep(lines, "0.600s fault restart random-crashed (random-crashed is n"))
+}
+
+// A standing rule acts on K of every M matching messages until a recover;
+// a heal leaves it standing.
+func TestStandingRules(t *testing.T) {
+	f, err := ParseFault("delay every 2 of 3 Ping n1->* by 200ms..2s")
+	require.NoError(t, err)
+	assert.Equal(t, "delay every 2 of 3 Ping n1->* by 200ms..2s", f.String())
+	f, err = ParseFault("drop every 1 of 2 *")
+	require.NoError(t, err)
+	assert.Equal(t, "drop every 1 of 2 * *->*", f.String())
+	for in, want := range map[string]string{
+		"drop every 3 of 2 Ping":            "1 <= K <= M",
+		"delay every 1 of 2 Ping":           "by D",
+		"delay every 1 of 2 Ping by 2s..1s": "min <= max",
+		"drop every 1 Ping":                 "want",
+	} {
+		_, err := ParseFault(in)
+		assert.ErrorContains(t, err, want, in)
+	}
+}
+
 func TestSelectorValidation(t *testing.T) {
 	for fault, want := range map[string]string{
-		"1s crash leader n2":       "leader stands alone",
-		"1s restart leader":        "the leader is up",
-		"1s partition leader | n1": "not in partitions",
-		"1s crash all n1":          "all stands alone",
+		"1s crash leader n2":           "leader stands alone",
+		"1s restart leader":            "the leader is up",
+		"1s partition all | n1":        "not in partitions",
+		"1s partition leader | leader": "named twice",
+		"1s crash follower":            "cannot be used with crash",
+		"1s restart random-crashed n1": "stands alone",
+		"1s oneway leader -> n1":       "oneway takes nodes by name",
+		"1s crash all n1":              "all stands alone",
 	} {
 		_, err := New(config(1, 3, bouncerOpts{}, fault))
 		assert.ErrorContains(t, err, want, fault)

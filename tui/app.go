@@ -101,7 +101,7 @@ func newApp(o Options) (*app, error) {
 		a.run = newRunView(s, o.SaveDir)
 		return a, nil
 	}
-	all, err := scenarios.All()
+	all, err := scenarios.Lessons()
 	if err != nil {
 		return nil, err
 	}
@@ -136,13 +136,24 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		a.picker.flash = ""
 		a.run = newRunView(s, a.opts.SaveDir)
-		a.run.fromPicker = true
 		a.run.setSize(a.w, a.h)
 		return a, nil
 	case pickMsg:
-		if a.picker != nil {
-			a.run = nil
+		if a.picker == nil {
+			// Opened on a scenario from the command line: the catalogue is
+			// one esc away all the same, on the scenario just left.
+			all, err := scenarios.Lessons()
+			if err != nil {
+				a.run.setFlash(err.Error(), true)
+				return a, nil
+			}
+			a.picker = newPicker(all)
+			a.picker.setSize(a.w, a.h)
 		}
+		if a.run != nil {
+			a.picker.selectName(a.run.sess.base.Name)
+		}
+		a.run = nil
 		return a, nil
 	case tea.KeyMsg:
 		// Keys typed faster than the terminal is read (tmux send-keys, a

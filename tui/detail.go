@@ -166,16 +166,32 @@ func (p *teachPanel) height(text []string, w int) int {
 	return 1 + max(len(textLines(text, w)), 1)
 }
 
-func (p *teachPanel) view(st styles, text []string) string {
-	lines := []string{rule(st.section, "about this scenario · t hides it", p.w)}
+// view draws the text from line *top on (clamped so the last page is
+// full); t's action is named for the layout: in the narrow one the text
+// takes the timeline's place.
+func (p *teachPanel) view(st styles, text []string, top *int, swapsTimeline bool) string {
+	title := "teaching text · t hides it"
+	if swapsTimeline {
+		title = "teaching text · t shows the timeline instead"
+	}
 	if len(text) == 0 {
-		lines = append(lines, st.dim.Render("This scenario has no teaching text."))
-		return block(lines, p.w, p.h)
+		return block([]string{rule(st.section, title, p.w), st.dim.Render("This scenario has no teaching text.")}, p.w, p.h)
 	}
-	lines = append(lines, textLines(text, p.w)...)
-	if len(lines) > p.h && p.h > 0 {
-		lines = lines[:p.h]
-		lines[p.h-1] = st.dim.Render("… (a taller terminal shows the rest; t hides the text)")
+	body := textLines(text, p.w)
+	rows := p.h - 1
+	if rows <= 0 {
+		return block([]string{rule(st.section, title, p.w)}, p.w, p.h)
 	}
+	if len(body) <= rows {
+		*top = 0
+		return block(append([]string{rule(st.section, title, p.w)}, body...), p.w, p.h)
+	}
+	// More text than room: it scrolls, and the title says where it is.
+	*top = max(min(*top, len(body)-rows), 0)
+	where := fmt.Sprintf(" · lines %d–%d of %d, ] more", *top+1, *top+rows, len(body))
+	if *top+rows >= len(body) {
+		where = fmt.Sprintf(" · lines %d–%d of %d, [ back up", *top+1, *top+rows, len(body))
+	}
+	lines := append([]string{rule(st.section, title+where, p.w)}, body[*top:*top+rows]...)
 	return block(lines, p.w, p.h)
 }

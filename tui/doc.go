@@ -8,6 +8,13 @@
 // (scenario, seed, faults injected so far) and runs it to the event before:
 // runs are deterministic, so this is exact (see session).
 //
+// The UI teaches: a line under the header tells the event shown in words
+// (scenarios.Narrator, in the protocol's own terms through the
+// protocols.Display seam), N stops at teaching moments, the run goes on
+// past a violation to show its harm, v draws the space-time diagram, e
+// explains the selection's fields and ? lists the protocol's words. The
+// catalogue is the learning path (scenarios.Lessons).
+//
 // Layout follows the Bubble Tea apps we model on: keymap.go, styles.go and
 // messages.go hold every key, style and message type; each panel renders
 // itself into the size it is given; the top model (app) routes between the

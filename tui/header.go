@@ -64,15 +64,20 @@ func (p *header) view(st styles, s *session, hs headerState) string {
 	case hs.running:
 		parts = append(parts, st.running.Render(fmt.Sprintf("▶ running %d ev/s", hs.speed)))
 	default:
-		parts = append(parts, st.paused.Render("❚❚ paused"))
+		// The speed shows while paused too: it is what space will run at.
+		parts = append(parts, st.paused.Render("❚❚ paused")+st.label.Render(fmt.Sprintf(" (space: %d ev/s)", hs.speed)))
 	}
 	healAt := clock.Time(sc.Duration)
+	end := clock.FormatDuration(s.run.End.Since0())
 	switch {
 	case s.over():
 	case s.run.Healing():
-		parts = append(parts, st.healing.Render("healing until "+clock.FormatDuration(s.run.End.Since0())))
+		parts = append(parts, st.healing.Render("healing: faults off, checks at "+end))
+	case len(sc.Faults) == 0 && sc.Chaos == "" && len(s.injected) == 0:
+		// A calm scenario has no fault phase to speak of.
+		parts = append(parts, st.label.Render("no faults scheduled · checks at "+end))
 	default:
-		parts = append(parts, st.label.Render("chaos until "+clock.FormatDuration(healAt.Since0())))
+		parts = append(parts, st.label.Render("faults until "+clock.FormatDuration(healAt.Since0())+", then healing"))
 	}
 	parts = append(parts, p.checks(st, s))
 	lines := append(firsts, strings.Join(parts, st.label.Render(" · ")))
@@ -81,8 +86,8 @@ func (p *header) view(st styles, s *session, hs headerState) string {
 
 // checks is the one-word status of the checks.
 func (p *header) checks(st styles, s *session) string {
-	if f := s.world().Failure(); f != nil {
-		if s.result != nil && s.result.Pass {
+	if vs := s.violations(); len(vs) > 0 {
+		if s.expects(vs[0].Kind) {
 			return st.expected.Render("VIOLATION (expected)")
 		}
 		return st.violation.Render("✗ VIOLATION")
@@ -99,19 +104,31 @@ func (p *header) checks(st styles, s *session) string {
 // banner is the verdict line, once there is one.
 func (p *header) banner(st styles, s *session) (string, lipgloss.Style, bool) {
 	r := s.result
-	if r == nil {
-		return "", lipgloss.Style{}, false
-	}
-	if f := s.world().Failure(); f != nil {
+	if vs := s.violations(); len(vs) > 0 && (r == nil || !r.Pass || s.expects(vs[0].Kind)) {
+		// The first broken rule, with the later ones named: the run goes
+		// on past a violation to show the harm it does.
+		f := vs[0]
 		text := fmt.Sprintf("VIOLATION %s at event %d (%s)", f.Kind, f.Seq, showTime(f.Time))
 		if f.Node != "" {
 			text += " at " + string(f.Node)
 		}
 		text += ": " + f.Detail
-		if r.Pass {
-			return text + " — this scenario exists to show it", st.expected, true
+		for _, g := range vs[1:] {
+			text += fmt.Sprintf(" · then %s at event %d", g.Kind, g.Seq)
 		}
-		return text, st.violation, true
+		style := st.violation
+		switch {
+		case s.expects(f.Kind):
+			text += " — this scenario exists to show it"
+			style = st.expected
+		}
+		if r == nil && s.world().Failure() == nil {
+			text += " · n goes on, to show the harm"
+		}
+		return text, style, true
+	}
+	if r == nil {
+		return "", lipgloss.Style{}, false
 	}
 	if r.Pass {
 		text := "RUN OVER: PASS · " + verdictSummary(r)
@@ -141,4 +158,10 @@ func verdictSummary(r *scenarios.Result) string {
 	// The hash is what `dsim run` of a saved file prints for the same run.
 	parts = append(parts, "trace hash "+r.TraceHash)
 	return strings.Join(parts, " · ")
+}
+
+// expects reports whether the scenario exists to show a violation of kind.
+func (s *session) expects(kind string) bool {
+	e := s.base.Expect
+	return e.Kind == "violation" && e.Name == kind
 }

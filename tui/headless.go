@@ -13,15 +13,30 @@ import (
 // keys here (no wall clock runs). A user's protocol can test its display
 // hints this way from go test, and CI can drive any scenario.
 func Frames(o Options, width, height int, keys ...string) ([]string, error) {
+	var frames []string
+	err := play(o, width, height, keys, func(f string) { frames = append(frames, f) })
+	return frames, err
+}
+
+// LastFrame is the last of Frames, without keeping the others: what `dsim
+// tui --keys` prints, in memory for one frame however many keys it presses.
+func LastFrame(o Options, width, height int, keys ...string) (string, error) {
+	var last string
+	err := play(o, width, height, keys, func(f string) { last = f })
+	return last, err
+}
+
+// play runs the UI headless as Frames says, handing each frame to keep.
+func play(o Options, width, height int, keys []string, keep func(string)) error {
 	if err := Validate(o); err != nil {
-		return nil, err
+		return err
 	}
 	a, err := newApp(o)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	a.Update(tea.WindowSizeMsg{Width: width, Height: height})
-	frames := []string{a.View()}
+	keep(a.View())
 	for _, msg := range keyMsgs(keys...) {
 		_, cmd := a.Update(msg)
 		// A command is an app message (open, pick, quit) or autoplay's
@@ -33,9 +48,9 @@ func Frames(o Options, width, height int, keys ...string) ([]string, error) {
 				a.Update(next)
 			}
 		}
-		frames = append(frames, a.View())
+		keep(a.View())
 	}
-	return frames, nil
+	return nil
 }
 
 // keyMsgs turns key names into the messages Bubble Tea would send.

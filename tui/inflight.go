@@ -51,9 +51,11 @@ func fate(m sim.InFlight, part partition, down map[protocols.NodeID]bool, held m
 func fateText(f string) string {
 	switch f {
 	case "lost":
-		return "doomed: the link will lose it (random loss, decided when it was sent)"
+		return "it will never arrive: the link loses it (random loss, decided when it was sent)"
 	case "drop":
-		return "doomed: a drop rule or a dropped-by-hand fault took it"
+		return "it will never arrive: a drop rule of the scenario (drop next ...) took it"
+	case "hand":
+		return "it will never arrive: it was dropped by hand (d, saved as drop inflight)"
 	case "held":
 		return "held: its link is clogged or held; it waits until released"
 	case "cut":
@@ -123,8 +125,12 @@ func (p *flightPanel) view(st styles, msgs []sim.InFlight, fates []string, now c
 		if i == sel {
 			left = st.selected.Render("▸ " + padRight(string(m.From)+"→"+string(m.To), colLink-2))
 		}
-		f := padRight(fates[i], colFate)
-		if fates[i] != "" {
+		word := fates[i]
+		if word == "hand" {
+			word = "drop" // the detail pane says by whom
+		}
+		f := padRight(word, colFate)
+		if word != "" {
 			f = st.doomed.Render(strings.ToUpper(f))
 		}
 		lines = append(lines, left+padLeft(relTime(now, m.Due), colDue)+"  "+f+m.Msg.String())

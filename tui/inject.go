@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -54,6 +55,9 @@ func (m *runView) nodeFault(msg tea.KeyMsg) {
 	st := m.sess.world().State(id)
 	k := m.keys
 	switch {
+	case !m.sess.started[min(m.nodeSel, len(m.sess.nodes)-1)]:
+		m.setFlash(fmt.Sprintf("%s has not started yet: every node starts at time 0, one event each; n steps to its start", id), true)
+		return
 	case key.Matches(msg, k.Crash):
 		if !st.Up {
 			m.setFlash(fmt.Sprintf("%s is already down: r restarts it", id), true)
@@ -102,7 +106,7 @@ func (m *runView) dropMessage() {
 	msg := msgs[i]
 	switch {
 	case msg.Fate != net.Delivered:
-		m.setFlash("that message is already doomed", true)
+		m.setFlash("that message will already never arrive (see the detail pane)", true)
 		return
 	case msg.Due < injectTime(w.Now()):
 		m.setFlash("that message arrives within the microsecond, before a fault can act: n delivers it", true)
@@ -118,7 +122,15 @@ func (m *runView) inject(f sim.Fault) bool {
 		m.setFlash(err.Error(), true)
 		return false
 	}
-	m.setFlash(fmt.Sprintf("injected %q at %s (now event %d) · s saves this branch", f.String(), showTime(m.sess.world().Now()), m.sess.event()), false)
+	text := fmt.Sprintf("injected %q at %s (now event %d) · s saves this branch", f.String(), showTime(m.sess.world().Now()), m.sess.event())
+	if d := m.sess.discarded; len(d) > 0 {
+		fs := make([]string, len(d))
+		for i, f := range d {
+			fs[i] = fmt.Sprintf("%s at %s", f, showTime(f.At))
+		}
+		text += fmt.Sprintf(" · this is a new branch: it discards %s you injected later on the old one (%s)", count(len(d), "fault"), strings.Join(fs, "; "))
+	}
+	m.setFlash(text, false)
 	return true
 }
 

@@ -23,6 +23,13 @@ type keyMap struct {
 	Save      key.Binding
 	Goto      key.Binding
 	Text      key.Binding
+	Explain   key.Binding
+	Diagram   key.Binding
+	Beats     key.Binding
+	Clients   key.Binding
+	Only      key.Binding
+	PageDown  key.Binding
+	PageUp    key.Binding
 	Help      key.Binding
 	Picker    key.Binding
 	Quit      key.Binding
@@ -49,7 +56,14 @@ func newKeyMap() keyMap {
 		Save:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save as .scn")),
 		Goto:      key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "go to event/time")),
 		Text:      key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "teaching text")),
-		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
+		Explain:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "explain selection")),
+		Diagram:   key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "space-time diagram")),
+		Beats:     key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "diagram: heartbeats")),
+		Clients:   key.NewBinding(key.WithKeys("C"), key.WithHelp("C", "diagram: clients")),
+		Only:      key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "diagram: one node")),
+		PageDown:  key.NewBinding(key.WithKeys("]", "pgdown"), key.WithHelp("]", "scroll text down")),
+		PageUp:    key.NewBinding(key.WithKeys("[", "pgup"), key.WithHelp("[", "scroll text up")),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "keys and words")),
 		Picker:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "catalogue")),
 		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
 		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c")),
@@ -67,7 +81,7 @@ func (k keyMap) ShortHelp() []key.Binding {
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Step, k.Next, k.NextFault, k.Back, k.Goto, k.Play, k.Faster, k.Slower},
-		{k.Focus, k.Up, k.Down, k.Text, k.Help},
+		{k.Focus, k.Up, k.Down, k.Explain, k.Text, k.PageDown, k.PageUp, k.Diagram, k.Beats, k.Clients, k.Only, k.Help},
 		{k.Crash, k.Restart, k.Isolate, k.Heal, k.Drop, k.Save, k.Picker, k.Quit},
 	}
 }

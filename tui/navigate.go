@@ -99,8 +99,9 @@ func (m *runView) nextFault() {
 		m.setFlash(m.endText(), false)
 	case s.lastFaultN == s.event() && s.lastFault != nil:
 		m.setFlash(fmt.Sprintf("%s on, at event %d (%s): fault %s", count(steps, "event"), s.event(), showTime(s.world().Now()), s.lastFaultT), false)
-	case s.world().Failure() != nil:
-		m.setFlash(fmt.Sprintf("%s on, no fault before the violation: %s", count(steps, "event"), m.endText()), false)
+	case s.atViolation():
+		vs := s.violations()
+		m.setFlash(fmt.Sprintf("%s on, no fault before the violation at event %d (%s): n goes on, to show the harm", count(steps, "event"), s.event(), vs[len(vs)-1].Kind), false)
 	default:
 		m.setFlash(fmt.Sprintf("%s on, no fault before the end: %s", count(steps, "event"), m.endText()), false)
 	}
@@ -112,8 +113,12 @@ func describeChange(s *session, cols columns, before, after []signature) string 
 	if s.lastFaultN == s.event() && s.lastFault != nil {
 		out = append(out, "fault "+s.lastFaultT)
 	}
-	if f := s.world().Failure(); f != nil {
-		out = append(out, "violation "+f.Kind)
+	if s.atViolation() {
+		vs := s.violations()
+		out = append(out, "✗ violation "+vs[len(vs)-1].Kind)
+	}
+	for _, mo := range s.moments {
+		out = append(out, "★ "+mo.Text)
 	}
 	for i := range before {
 		if i >= len(after) {

@@ -33,6 +33,7 @@ type picker struct {
 type pickItem struct {
 	name, protocol, short, title string
 	text                         []string
+	lesson                       int // its place in the learning path, from 1
 }
 
 func newPicker(all []*scenarios.Scenario) *picker {
@@ -41,9 +42,9 @@ func newPicker(all []*scenarios.Scenario) *picker {
 	h.Styles.ShortKey, h.Styles.ShortDesc = st.helpKey, st.helpDesc
 	h.Styles.ShortSeparator, h.Styles.Ellipsis = st.helpSep, st.helpSep
 	p := &picker{st: st, keys: newPickerKeyMap(), help: h, w: 80, h: 24}
-	for _, s := range all {
+	for i, s := range all {
 		short := strings.TrimPrefix(s.Name, s.Protocol+"/")
-		p.items = append(p.items, pickItem{name: s.Name, protocol: s.Protocol, short: short, title: s.Title, text: s.Text})
+		p.items = append(p.items, pickItem{name: s.Name, protocol: s.Protocol, short: short, title: s.Title, text: s.Text, lesson: i + 1})
 	}
 	return p
 }
@@ -86,7 +87,13 @@ func (p *picker) Update(msg tea.Msg) (*picker, tea.Cmd) {
 		case key.Matches(msg, p.keys.Filter):
 			p.filtering = true
 		case key.Matches(msg, p.keys.Clear):
-			p.filter, p.sel = "", 0
+			if vis := p.visible(); p.filter != "" && len(vis) > 0 {
+				name := p.items[vis[min(p.sel, len(vis)-1)]].name
+				p.filter = ""
+				p.selectName(name)
+			} else {
+				p.filter = ""
+			}
 		case key.Matches(msg, p.keys.Open):
 			if p.sel < len(vis) {
 				name := p.items[vis[p.sel]].name
@@ -112,19 +119,37 @@ func (p *picker) filterKey(msg tea.KeyMsg) tea.Cmd {
 	case tea.KeyBackspace:
 		if p.filter != "" {
 			p.filter = p.filter[:len(p.filter)-1]
+			p.sel = 0 // a new list: its first match, not the old row number
 		}
 	case tea.KeyRunes, tea.KeySpace:
 		p.filter += string(msg.Runes)
+		p.sel = 0
 	}
 	p.sel = min(p.sel, max(len(p.visible())-1, 0))
 	return nil
+}
+
+// selectName moves the selection to the scenario called name, clearing a
+// filter that hides it.
+func (p *picker) selectName(name string) {
+	for _, pass := range []bool{false, true} {
+		if pass {
+			p.filter = ""
+		}
+		for k, i := range p.visible() {
+			if p.items[i].name == name {
+				p.sel = k
+				return
+			}
+		}
+	}
 }
 
 // View renders the catalogue at the current size.
 func (p *picker) View() string {
 	st := p.st
 	lines := []string{
-		st.title.Render("dsim") + " " + st.value.Render("scenarios") + st.label.Render(" — pick one to step through; each teaches one thing"),
+		st.title.Render("dsim") + " " + st.value.Render("scenarios") + st.label.Render(" — in learning order, from 1; each teaches one thing"),
 	}
 	switch {
 	case p.filtering:
@@ -164,7 +189,8 @@ func (p *picker) View() string {
 			selLine = len(list)
 			name = st.selected.Render(padRight(it.short, width))
 		}
-		list = append(list, mark+name+"  "+st.pickerTitle.Render(it.title))
+		num := st.dim.Render(padLeft(fmt.Sprint(it.lesson), 2) + " ")
+		list = append(list, mark+num+name+"  "+st.pickerTitle.Render(it.title))
 	}
 	if len(vis) == 0 {
 		list = append(list, st.dim.Render("  no scenario matches the filter"))

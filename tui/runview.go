@@ -57,18 +57,26 @@ type runView struct {
 
 	cols columns // what the nodes table's columns mean for this protocol
 
-	showText   bool
-	showHelp   bool
-	gotoMode   bool
-	gotoBuf    string
-	flash      string
-	flashErr   bool
-	saveDir    string
-	fromPicker bool
+	showText bool
+	showHelp bool
+	gotoMode bool
+	gotoBuf  string
+	flash    string
+	flashErr bool
+	saveDir  string
 	// escArmed is set by an esc that would discard injected faults: the
-	// next key, if it is esc again, goes back to the catalogue.
-	escArmed bool
-	savedAt  int // sess.injections when last saved
+	// next key, if it is esc again, goes back to the catalogue. quitArmed
+	// is the same for q.
+	escArmed  bool
+	quitArmed bool
+	explain   bool // the body explains every field of the selection (e)
+	// showDiagram draws the space-time diagram in the body (v), with
+	// the filters of filt.
+	showDiagram bool
+	filt        diagramFilter
+	pageTop     int // the first line shown of the help or the explanation
+	textTop     int // the first line shown of the teaching text
+	savedAt     int // sess.injections when last saved
 }
 
 func newRunView(s *session, saveDir string) *runView {
@@ -127,6 +135,13 @@ func (m *runView) Update(msg tea.Msg) (*runView, tea.Cmd) {
 			if !m.sess.step() {
 				break
 			}
+			if m.sess.atViolation() {
+				// A broken rule is worth stopping for; n (or space) goes
+				// on from here to show what harm it does.
+				m.pause()
+				m.setFlash("stopped at a violation: the banner says which rule broke; n or space goes on, to show the harm", false)
+				return m, nil
+			}
 		}
 		if m.sess.over() {
 			m.pause()
@@ -144,41 +159,78 @@ func (m *runView) Update(msg tea.Msg) (*runView, tea.Cmd) {
 
 func (m *runView) key(msg tea.KeyMsg) tea.Cmd {
 	k := m.keys
-	if m.flashErr || !key.Matches(msg, k.Play, k.Faster, k.Slower, k.Help, k.Text, k.Focus, k.Up, k.Down) {
+	if m.flashErr || !key.Matches(msg, k.Play, k.Faster, k.Slower, k.Help, k.Text, k.Focus, k.Up, k.Down, k.Explain, k.PageDown, k.PageUp, k.Diagram, k.Beats, k.Clients, k.Only) {
 		// The last action's result stays while the user looks around; a
 		// refusal or a warning is answered by the next key, whatever it is.
 		m.flash, m.flashErr = "", false
 	}
-	armed := m.escArmed
-	m.escArmed = false
+	armed, quitArmed := m.escArmed, m.quitArmed
+	m.escArmed, m.quitArmed = false, false
 	switch {
-	case key.Matches(msg, k.Quit, k.ForceQuit):
+	case key.Matches(msg, k.ForceQuit):
+		return tea.Quit
+	case key.Matches(msg, k.Quit):
+		if m.unsaved() && !quitArmed {
+			m.quitArmed = true
+			m.setFlash(m.discardWarning("q again quits and"), true)
+			return nil
+		}
 		return tea.Quit
 	case key.Matches(msg, k.Picker):
 		switch {
 		case m.showHelp:
 			m.showHelp = false
-		case m.fromPicker:
-			if n := len(m.sess.injected); n > 0 && m.sess.injections != m.savedAt && !armed {
+		case m.explain:
+			m.explain = false
+		default:
+			if m.unsaved() && !armed {
 				m.escArmed = true
-				them := "them"
-				if n == 1 {
-					them = "it"
-				}
-				m.setFlash(fmt.Sprintf("esc again discards %s; s saves %s first", count(n, "injected fault"), them), true)
+				m.setFlash(m.discardWarning("esc again goes to the catalogue and"), true)
 				return nil
 			}
 			m.pause()
 			return func() tea.Msg { return pickMsg{} }
 		}
 	case key.Matches(msg, k.Help):
-		m.showHelp = !m.showHelp
+		m.showHelp, m.explain, m.pageTop = !m.showHelp, false, 0
+	case key.Matches(msg, k.Diagram):
+		m.showDiagram = !m.showDiagram
+		m.showHelp, m.explain = false, false
+	case key.Matches(msg, k.Beats, k.Clients, k.Only):
+		switch {
+		case key.Matches(msg, k.Beats):
+			m.filt.hideBeats = !m.filt.hideBeats
+		case key.Matches(msg, k.Clients):
+			m.filt.hideClients = !m.filt.hideClients
+		default:
+			m.filt.only = !m.filt.only
+		}
+		if !m.showDiagram {
+			m.showDiagram = true // the filters are the diagram's
+		}
+	case key.Matches(msg, k.Explain):
+		m.explain, m.showHelp, m.pageTop = !m.explain, false, 0
+	case key.Matches(msg, k.PageDown, k.PageUp):
+		d := max(m.h/2, 1)
+		if key.Matches(msg, k.PageUp) {
+			d = -d
+		}
+		switch {
+		case m.showHelp || m.explain:
+			m.pageTop = max(m.pageTop+d, 0) // the view clamps the bottom
+		case m.showText:
+			m.textTop = max(m.textTop+d, 0)
+		default:
+			m.setFlash("] and [ scroll the teaching text (t shows it), the keys and words (?) and an explanation (e)", false)
+		}
 	case key.Matches(msg, k.Text):
 		m.showText = !m.showText
 	case key.Matches(msg, k.Step):
 		m.pause()
 		if !m.sess.step() {
 			m.setFlash(m.endText(), false)
+		} else if m.sess.atViolation() {
+			m.setFlash("this event broke a rule (the banner says which): n goes on, to show the harm", false)
 		}
 	case key.Matches(msg, k.Next):
 		m.pause()
@@ -262,4 +314,19 @@ func lookupProtocol(name string) *protocols.Protocol {
 		return nil
 	}
 	return p
+}
+
+// unsaved reports whether faults were injected since the last save.
+func (m *runView) unsaved() bool {
+	return len(m.sess.injected) > 0 && m.sess.injections != m.savedAt
+}
+
+// discardWarning says what a second key press would lose.
+func (m *runView) discardWarning(what string) string {
+	n := len(m.sess.injected)
+	them := "them"
+	if n == 1 {
+		them = "it"
+	}
+	return fmt.Sprintf("%s discards %s not saved; s saves %s first", what, count(n, "injected fault"), them)
 }

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -46,7 +48,11 @@ func (m *runView) frame() frame {
 	}
 	f.msgs = w.InFlight()
 	for _, msg := range f.msgs {
-		f.fates = append(f.fates, fate(msg, f.part, down, heldSet))
+		ft := fate(msg, f.part, down, heldSet)
+		if ft == "drop" && m.sess.droppedByHand(msg.From, msg.To, msg.Msg.Kind(), msg.Sent) {
+			ft = "hand"
+		}
+		f.fates = append(f.fates, ft)
 	}
 	return f
 }
@@ -67,23 +73,25 @@ func (m *runView) View() string {
 			bottom = append(bottom, style.Render(l))
 		}
 	}
+	maxTell := 2
+	switch {
+	case h < 20:
+		maxTell = 1
+	case h >= 30:
+		maxTell = 3
+	}
+	tell := m.narration(w, maxTell)
+	top = lipgloss.JoinVertical(lipgloss.Left, append([]string{top}, tell...)...)
 	bodyH := h - strings.Count(top, "\n") - 1 - len(bottom) - 1
 	var body string
 	timeline := true
 	switch {
 	case m.showHelp:
-		lines := append([]string{rule(m.st.section, "keys", w)}, strings.Split(m.help.FullHelpView(m.keys.FullHelp()), "\n")...)
-		prose := wrap(helpProse+"\n"+m.cols.help, w)
-		if len(lines)+1+len(prose) <= bodyH {
-			lines = append(lines, "") // room to breathe
-		}
-		for _, l := range prose {
-			lines = append(lines, m.st.dim.Render(l))
-		}
-		if hidden := len(lines) - bodyH + 1; hidden > 1 && bodyH > 1 {
-			lines = append(lines[:bodyH-1:bodyH-1], m.st.dim.Render("… "+count(hidden, "more line")+": a taller terminal shows them"))
-		}
-		body = block(lines, w, bodyH)
+		body = m.page(m.helpLines(w), w, bodyH)
+	case m.explain:
+		body = m.page(m.explainLines(f, w), w, bodyH)
+	case m.showDiagram:
+		body = m.diagramView(w, bodyH)
 	case w >= 150:
 		body = m.wideBody(f, w, bodyH)
 	default:
@@ -95,12 +103,68 @@ func (m *runView) View() string {
 	return lipgloss.JoinVertical(lipgloss.Left, top, body, strings.Join(bottom, "\n"))
 }
 
+// page shows lines from m.pageTop, as many as fit in h; when some do not
+// fit, the last line says where the view is and how to scroll.
+func (m *runView) page(lines []string, w, h int) string {
+	if h <= 0 {
+		return ""
+	}
+	if len(lines) <= h {
+		m.pageTop = 0
+		return block(lines, w, h)
+	}
+	rows := h - 1
+	m.pageTop = min(m.pageTop, len(lines)-rows)
+	shown := slices.Clone(lines[m.pageTop : m.pageTop+rows])
+	note := fmt.Sprintf("… lines %d–%d of %d · ] scrolls down, [ up", m.pageTop+1, m.pageTop+rows, len(lines))
+	return block(append(shown, m.st.dim.Render(note)), w, h)
+}
+
+// helpLines is the full help: every key, how faults and phases work, and
+// the protocol's words (its columns, roles, status fields and glossary).
+func (m *runView) helpLines(w int) []string {
+	lines := append([]string{rule(m.st.section, "keys", w)}, strings.Split(m.help.FullHelpView(m.keys.FullHelp()), "\n")...)
+	lines = append(lines, "")
+	for _, l := range wrap(helpProse+"\n"+m.cols.help, w) {
+		lines = append(lines, m.st.dim.Render(l))
+	}
+	if words := m.glossary(w); len(words) > 0 {
+		lines = append(lines, "", rule(m.st.section, "words of "+m.sess.base.Protocol, w))
+		lines = append(lines, words...)
+	}
+	return lines
+}
+
+// glossary lists the protocol's words, each with what it means: its
+// status fields, then its glossary.
+func (m *runView) glossary(w int) []string {
+	var out []string
+	d := m.sess.disp
+	for _, list := range [][]protocols.FieldHelp{d.Fields, d.Glossary} {
+		for _, f := range list {
+			for i, l := range wrap(f.Name+": "+f.Help, w-2) {
+				if i == 0 {
+					out = append(out, "  "+m.st.helpKey.Render(f.Name)+strings.TrimPrefix(l, f.Name))
+				} else {
+					out = append(out, "    "+l)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // helpProse follows the key table in the full help.
-const helpProse = "Fault keys act a microsecond after the current event, so the events shown stay " +
+const helpProse = "The line under the header tells the event shown, in words; ★ marks a teaching moment " +
+	"(N stops at each). After a violation the run goes on, so n shows the harm the broken rule does.\n" +
+	"Fault keys act a microsecond after the current event, so the events shown stay " +
 	"as they were; after stepping back, a new fault discards those injected later (a branch). " +
-	"s saves the schedule and seed as a scenario file that dsim run replays exactly. Faults act " +
-	"in the chaos phase; the healing phase turns them off and judges liveness. g takes an event " +
-	"number (120) or a time (2s, 250ms).\n" +
+	"s saves the schedule and seed as a scenario file that dsim run replays exactly. A run has two " +
+	"phases: faults happen until the scenario's duration; then the healing phase turns every fault " +
+	"off, restarts crashed nodes and judges that the run makes progress again. g takes an event " +
+	"number (120) or a time (2s, 250ms). e explains every field of the selected node or message.\n" +
+	"A trace line ends with what the step did: [send 2, persist 1, timer election -timeout] sent 2 " +
+	"messages, persisted 1 record, set the election timer and cancelled the timeout timer.\n" +
 	"side: which side of a cut network a node is on. A partition fault's groups are A, B, … in " +
 	"its order; other cuts make the largest side A. A+B reaches both sides, * marks a one-way " +
 	"cut, and a client has a side only when its own links are cut.\n" +
@@ -121,15 +185,16 @@ func (m *runView) helpLine(textHidesTimeline bool) string {
 	short := func(b key.Binding, keys, desc string) key.Binding {
 		return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(keys, desc))
 	}
-	// The sixth key is c, or t while the text hides the timeline.
-	sixth := k.Crash
+	// The sixth key is c, or t while the teaching text takes the
+	// timeline's place (the panel's title says t swaps them).
+	sixth, sixthShort := k.Crash, k.Crash
 	if textHidesTimeline {
-		sixth = short(k.Text, "t", "timeline")
+		sixth, sixthShort = k.Text, short(k.Text, "t", "text")
 	}
 	tries := [][]key.Binding{
 		{k.Step, k.Back, k.Next, k.NextFault, k.Play, sixth, k.Help, k.Quit},
 		{k.Step, k.Back, short(k.Next, "N", "next"), short(k.NextFault, "f", "fault"), k.Play, sixth, short(k.Help, "?", "keys"), k.Quit},
-		{short(k.Step, "n", "step"), short(k.Back, "b", "back"), short(k.Next, "N", "next"), short(k.NextFault, "f", "fault"), k.Play, sixth, short(k.Help, "?", "keys"), k.Quit},
+		{short(k.Step, "n", "step"), short(k.Back, "b", "back"), short(k.Next, "N", "next"), short(k.NextFault, "f", "fault"), k.Play, sixthShort, short(k.Help, "?", "keys"), k.Quit},
 	}
 	wide := m.help
 	wide.Width = 0
@@ -151,16 +216,22 @@ type narrowLayout struct {
 // whether the timeline has room.
 func (m *runView) narrowLayout(f frame, w, h int) (narrowLayout, bool) {
 	var l narrowLayout
-	l.nodes = min(1+len(f.nodes), max(h-6, 2))
+	l.nodes = max(min(1+len(f.nodes), max(h-6, 3), h), 0)
 	rest := h - l.nodes
-	l.flight = 1 + max(2, rest/5)
+	l.flight = max(min(1+max(2, rest/5), rest), 0)
 	rest -= l.flight
 	if m.showText {
-		// A short terminal gives the text the whole bottom; a tall one
-		// shares it with the timeline and the detail pane.
-		l.text = rest
-		if rest >= 20 {
-			l.text = min(m.teach.height(m.sess.base.Text, w), rest/2)
+		// A short terminal gives the text the whole bottom (it scrolls);
+		// a tall one shares it with the timeline and the detail pane.
+		// Rows the text does not need go to the timeline.
+		need := m.teach.height(m.sess.base.Text, w)
+		switch {
+		case rest >= 20:
+			l.text = min(need, rest/2)
+		case rest-need >= 5:
+			l.text = need
+		default:
+			l.text = rest
 		}
 		rest -= l.text
 	}
@@ -180,14 +251,17 @@ func (m *runView) narrowBody(f frame, w int, l narrowLayout) string {
 	m.nodes.setSize(w, l.nodes)
 	m.flight.setSize(w, l.flight)
 	parts := []string{m.nodesView(f), m.flightView(f)}
-	if l.timeline+l.detail > 0 {
+	if l.timeline > 0 {
 		m.tl.setSize(w, l.timeline)
+		parts = append(parts, m.tl.view(m.st, m.sess.nodes, m.sess.recent, m.sess.event()))
+	}
+	if l.detail > 0 {
 		m.detail.setSize(w, l.detail)
-		parts = append(parts, m.tl.view(m.st, m.sess.nodes, m.sess.recent, m.sess.event()), m.detailView(f))
+		parts = append(parts, m.detailView(f))
 	}
 	if l.text > 0 {
 		m.teach.setSize(w, l.text)
-		parts = append(parts, m.teach.view(m.st, m.sess.base.Text))
+		parts = append(parts, m.teach.view(m.st, m.sess.base.Text, &m.textTop, l.timeline <= 2))
 	}
 	return lipgloss.JoinVertical(lipgloss.Left, parts...)
 }
@@ -206,10 +280,14 @@ func (m *runView) wideBody(f frame, w, h int) string {
 		m.tl.view(m.st, m.sess.nodes, m.sess.recent, m.sess.event()))
 	var right string
 	if m.showText {
-		detailH := h / 2
+		// The text takes the room it needs (free rows are wasted on the
+		// detail pane), leaving the detail pane at least a third; beyond
+		// that it scrolls.
+		textH := min(m.teach.height(m.sess.base.Text, rw), h-max(h/3, 6))
+		detailH := h - textH
 		m.detail.setSize(rw, detailH)
-		m.teach.setSize(rw, h-detailH)
-		right = lipgloss.JoinVertical(lipgloss.Left, m.detailView(f), m.teach.view(m.st, m.sess.base.Text))
+		m.teach.setSize(rw, textH)
+		right = lipgloss.JoinVertical(lipgloss.Left, m.detailView(f), m.teach.view(m.st, m.sess.base.Text, &m.textTop, false))
 	} else {
 		m.detail.setSize(rw, h)
 		right = m.detailView(f)
@@ -240,4 +318,51 @@ func (m *runView) detailView(f frame) string {
 	}
 	i := min(m.nodeSel, len(f.nodes)-1)
 	return m.detail.nodeView(m.st, m.cols, f.nodes[i], f.part, m.sess.nodes, now)
+}
+
+// current is the record of the event shown, if it is recorded.
+func (s *session) current() *eventRec {
+	if n := len(s.recent); n > 0 && s.recent[n-1].seq == s.event() {
+		return &s.recent[n-1]
+	}
+	return nil
+}
+
+// narration is the always-visible account of the event shown: what
+// happened, in words, with its teaching moments and any rule it broke,
+// wrapped to at most n lines of width w.
+func (m *runView) narration(w, n int) []string {
+	s := m.sess
+	rec := s.current()
+	var text string
+	switch {
+	case s.event() == 0:
+		text = "event 0: nothing has happened yet. n steps one event and tells it here; N jumps to the next change; space runs."
+	case rec == nil:
+		text = fmt.Sprintf("event %d", s.event())
+	default:
+		text = fmt.Sprintf("event %d: %s", rec.seq, rec.tape.Text)
+		if len(rec.tape.Moments) > 0 {
+			// A teaching moment: N stops here. A protocol that narrates
+			// names the moment in its own words; otherwise say it.
+			text = "★ " + text
+			if s.disp.Narrate == nil {
+				for _, mo := range rec.tape.Moments {
+					text += " ★ " + mo.Text
+				}
+			}
+		}
+		if rec.tape.Violation != "" {
+			text += " ✗ this event breaks " + rec.tape.Violation
+		}
+	}
+	lines := wrapAtMost(text, w, n)
+	for i, l := range lines {
+		if rec != nil && rec.tape.Violation != "" {
+			lines[i] = m.st.errFlash.Render(l)
+		} else {
+			lines[i] = m.st.tell.Render(l)
+		}
+	}
+	return lines
 }

@@ -49,6 +49,16 @@ type session struct {
 	// cutGroups are the groups of the last `partition g1 | g2` fault, until
 	// a heal: the nodes panel names sides in this order (first group A).
 	cutGroups [][]protocols.NodeID
+
+	disp    protocols.Display   // the protocol's display hints: narration, moments, glossary
+	narr    *scenarios.Narrator // tells the events of the current world
+	moments []protocols.Moment  // the teaching moments of the last event
+	nviol   int                 // violations recorded so far (the run keeps going past them)
+	violAt  uint64              // the event that recorded the last new violation
+	// discarded are the faults the last injection dropped from the old
+	// future: injected by hand after the current event, before stepping
+	// back (a branch). The UI says so.
+	discarded []sim.Fault
 }
 
 // injected is a fault added by a key press, and the event that applied it.
@@ -67,6 +77,9 @@ const keepEvents = 256
 // scenario (unknown bug, invalid options) and are the user's to fix.
 func newSession(s *scenarios.Scenario, seed uint64, bug string) (*session, error) {
 	ss := &session{base: s, seed: seed, bug: bug}
+	if p := lookupProtocol(s.Protocol); p != nil {
+		ss.disp = p.Display
+	}
 	if err := ss.rebuild(0); err != nil {
 		return nil, err
 	}
@@ -92,7 +105,9 @@ func (s *session) schedule() *scenarios.Scenario {
 // rebuild builds a fresh world from the schedule and runs it to event n
 // (or as far as it goes).
 func (s *session) rebuild(n uint64) error {
-	r, err := scenarios.Start(s.schedule(), scenarios.RunOptions{Seed: s.seed, Bug: s.bug})
+	// The run keeps going past violations, so that n shows the harm a
+	// broken rule does; the UI stops at each new one.
+	r, err := scenarios.Start(s.schedule(), scenarios.RunOptions{Seed: s.seed, Bug: s.bug, KeepGoing: true})
 	if err != nil {
 		return err
 	}
@@ -100,18 +115,21 @@ func (s *session) rebuild(n uint64) error {
 	s.recent = s.recent[:0]
 	s.lastFault, s.lastFaultN, s.lastFaultT = nil, 0, ""
 	s.cutGroups = nil
+	s.moments, s.nviol, s.violAt = nil, 0, 0
 	s.nodes = slices.Concat(r.World.Servers(), r.World.Clients())
 	s.started = make([]bool, len(s.nodes))
 	s.nodeIndex = make(map[protocols.NodeID]int, len(s.nodes))
 	for i, id := range s.nodes {
 		s.nodeIndex[id] = i
 	}
+	s.narr = scenarios.NewNarrator(r.Protocol, r.World, s.schedule().Faults)
+	s.narr.ByHand = s.injectedAt
 	s.keepFrom = 0
 	if n > keepEvents {
 		s.keepFrom = n - keepEvents + 1
 	}
 	r.World.Observe(s.observe)
-	r.World.RunToEvent(n)
+	r.RunToEvent(n)
 	s.keepFrom = 0
 	s.settle()
 	return nil
@@ -138,7 +156,16 @@ func (s *session) observe(w *sim.World, ev *sim.Info) {
 			s.started[i] = true
 		}
 	}
+	s.moments = s.narr.Moments(ev)
+	var newViol *sim.Failure
+	if v := s.run.Violations(); len(v) > s.nviol {
+		s.nviol, s.violAt = len(v), ev.Seq
+		newViol = &v[len(v)-1]
+	}
 	if ev.Seq < s.keepFrom {
+		if ev.Seq+1 == s.keepFrom {
+			s.narr.Snapshot(w) // narration needs each node's status before its next event
+		}
 		return
 	}
 	rec := newEventRec(ev, s.nodeIndex)
@@ -147,18 +174,40 @@ func (s *session) observe(w *sim.World, ev *sim.Info) {
 			rec.up |= 1 << uint(i)
 		}
 	}
+	rec.tape = s.narr.Record(w, ev, s.moments)
+	if newViol != nil {
+		rec.tape.Violation = newViol.Kind
+	}
 	if len(s.recent) >= 2*keepEvents {
 		s.recent = append(s.recent[:0], s.recent[len(s.recent)-keepEvents:]...)
 	}
 	s.recent = append(s.recent, rec)
 }
 
-// settle judges the run once it has failed: a violation shows at once,
-// with the run's verdict, rather than on the next key press.
+// settle judges the run once the world has failed (a panic, the event
+// budget): that shows at once, with the run's verdict, rather than on the
+// next key press. Monitor violations do not fail the world here: the run
+// keeps going past them (see violation).
 func (s *session) settle() {
 	if s.result == nil && s.run.World.Failure() != nil {
 		s.result = s.run.Finish()
 	}
+}
+
+// violations are the rules broken so far, first of each kind, in order;
+// a world failure (a panic) comes last.
+func (s *session) violations() []sim.Failure {
+	v := s.run.Violations()
+	if f := s.world().Failure(); f != nil {
+		v = append(v[:len(v):len(v)], *f)
+	}
+	return v
+}
+
+// atViolation reports whether the current event broke a rule for the first
+// time: stepping, N and autoplay stop there.
+func (s *session) atViolation() bool {
+	return s.nviol > 0 && s.violAt == s.event() || s.world().Failure() != nil && s.world().Failure().Seq == s.event()
 }
 
 // world is the current world.
@@ -238,7 +287,7 @@ func (s *session) next() int {
 	before := s.signatures()
 	defer func() { s.before = before }()
 	for s.step() {
-		if s.result != nil || s.lastFaultN == s.event() {
+		if s.result != nil || s.lastFaultN == s.event() || len(s.moments) > 0 || s.atViolation() {
 			break
 		}
 		after := s.signatures()
@@ -257,7 +306,7 @@ func (s *session) next() int {
 func (s *session) nextFault() int {
 	from := s.event()
 	for s.step() {
-		if s.result != nil || s.lastFaultN == s.event() {
+		if s.result != nil || s.lastFaultN == s.event() || s.atViolation() {
 			break
 		}
 	}
@@ -362,9 +411,12 @@ func (s *session) inject(f sim.Fault) error {
 	n := s.event()
 	keep := slices.Clone(s.injected)
 	kept := keep[:0]
+	s.discarded = s.discarded[:0]
 	for _, in := range keep {
 		if in.applied <= n {
 			kept = append(kept, in)
+		} else {
+			s.discarded = append(s.discarded, in.fault)
 		}
 	}
 	prev := s.injected
@@ -486,6 +538,10 @@ type eventRec struct {
 	fault []int
 	all   bool   // a fault that touches every node (heal, recover, partition shapes)
 	up    uint64 // bit i: node i was up after the event
+
+	// tape is the event told for people: its narration, moments, the
+	// message it consumed and those it sent (for the space-time diagram).
+	tape scenarios.TapeEvent
 }
 
 type recKind uint8

@@ -23,6 +23,7 @@ type styles struct {
 	violation lipgloss.Style // a violation or failing verdict: impossible to miss
 	expected  lipgloss.Style // a violation the scenario exists to show
 	flash     lipgloss.Style // the one-line result of the last action
+	tell      lipgloss.Style // the narration of the event shown
 	errFlash  lipgloss.Style
 
 	section  lipgloss.Style // a section's title rule
@@ -79,6 +80,7 @@ func newStyles() styles {
 		violation: lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("231")).Background(lipgloss.Color("160")),
 		expected:  lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("16")).Background(lipgloss.Color("214")),
 		flash:     lipgloss.NewStyle().Foreground(blue),
+		tell:      lipgloss.NewStyle().Bold(true),
 		errFlash:  lipgloss.NewStyle().Bold(true).Foreground(red),
 
 		section:  lipgloss.NewStyle().Foreground(grey),

@@ -143,6 +143,11 @@ func (p *timeline) row(st styles, n int, rec eventRec, current bool, cols [2]int
 	}
 	b.WriteString("  ")
 	seq, at, rest := splitLine(rec)
+	if rec.tape.ByHand && rec.kind == recDrop {
+		// The trace says "dropped by rule" for every targeted drop; this
+		// one was dropped by hand (d), and the screen says so.
+		rest = strings.Replace(rest, "(dropped by rule)", "(dropped by hand)", 1)
+	}
 	text := padLeft(seq, cols[0]) + " " + padLeft(at, cols[1]) + " " + rest
 	switch {
 	case current:

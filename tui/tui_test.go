@@ -326,7 +326,7 @@ func TestDropSelectedMessage(t *testing.T) {
 	assert.Contains(t, r.sess.injected[0].fault.String(), "drop inflight RequestVote n2->")
 	assert.Contains(t, h.view(), "DROP")
 	h.keys("d")
-	assert.Contains(t, r.flash, "already doomed")
+	assert.Contains(t, r.flash, "will already never arrive")
 }
 
 func TestEveryFrameFitsItsSize(t *testing.T) {
@@ -347,6 +347,30 @@ func TestEveryFrameFitsItsSize(t *testing.T) {
 	}
 }
 
+// The catalogue is the learning path: numbered, in order, open on the
+// first lesson; a filter starts at its first match, whatever was selected.
+func TestPickerIsTheLearningPath(t *testing.T) {
+	h := newHarness(t, Options{}, 100, 30)
+	lessons, err := scenarios.Lessons()
+	require.NoError(t, err)
+	assert.Regexp(t, `▸ +1 `+strings.TrimPrefix(lessons[0].Name, lessons[0].Protocol+"/")+` `, h.view(), "opens on the first lesson")
+	assert.Contains(t, h.view(), lessons[0].Name+" · enter opens it")
+	h.keys("down", "/", "e", "l", "e", "c", "enter", "enter")
+	require.NotNil(t, h.a.run)
+	assert.Equal(t, "raft/election", h.run().sess.base.Name, "the filter's first match, not the old row number")
+	// esc goes back to the catalogue, on the scenario just left.
+	h.keys("esc")
+	require.Nil(t, h.a.run)
+	assert.Regexp(t, `▸ +\d+ election `, h.view())
+	// From a scenario given on the command line too.
+	s, err := scenarios.Load("raft/figure8")
+	require.NoError(t, err)
+	h = newHarness(t, Options{Scenario: s}, 100, 30)
+	h.keys("esc")
+	require.Nil(t, h.a.run, "esc reaches the catalogue")
+	assert.Regexp(t, `▸ +\d+ figure8 `, h.view())
+}
+
 func TestPicker(t *testing.T) {
 	h := newHarness(t, Options{}, 100, 60)
 	frame := h.view()
@@ -357,7 +381,7 @@ func TestPicker(t *testing.T) {
 	assert.Contains(t, h.view(), "filter: elec")
 	assert.NotContains(t, h.view(), "partition-heal")
 	h.keys("enter") // keeps the filter; the first match is selected
-	assert.Regexp(t, `▸ election +Leader election`, h.view())
+	assert.Regexp(t, `▸ +\d+ election +Leader election`, h.view())
 	assert.Contains(t, h.view(), "raft/election · enter opens it")
 	assert.Contains(t, h.view(), "Three servers start as followers", "the selected scenario's teaching text")
 	h.keys("enter")
@@ -387,18 +411,36 @@ func TestGoldenFrames(t *testing.T) {
 		name, scenario string
 		w, h           int
 		keys           []string
+		bug            string
 	}{
-		{"start-80x24", "raft/election", 80, 24, nil},
-		{"election-80x24", "raft/election", 80, 24, []string{"t", "g", "4", "0", "enter"}},
-		{"partition-80x24", "broadcast/partition-heal", 80, 24, []string{"t", "g", "4", "4", "0", "enter", "down", "down", "c"}},
-		{"messages-80x24", "raft/election", 80, 24, []string{"t", "g", "1", "5", "enter", "tab"}},
-		{"help-80x24", "raft/election", 80, 24, []string{"?"}},
-		{"end-80x24", "broadcast/partition-heal", 80, 24, []string{"t", "g", "9", "9", "9", "9", "9", "enter"}},
-		{"partition-160x40", "broadcast/partition-heal", 160, 40, []string{"g", "4", "4", "0", "enter", "down", "c"}},
-		{"election-120x36", "raft/election", 120, 36, []string{"g", "6", "0", "enter"}},
+		// The teaching views, at the size the issue tried: the harm of
+		// Figure 8's bug, a blocked 2PC participant, the space-time
+		// diagram with heartbeats hidden, a node explained, the words of
+		// a protocol, the catalogue in learning order.
+		{name: "figure8-harm-100x30", scenario: "raft/figure8", w: 100, h: 30, keys: []string{"g", "2608", "enter", "t"}, bug: "commit-old-term"},
+		{name: "blocked-100x30", scenario: "2pc/coordinator-crash-blocks", w: 100, h: 30, keys: []string{"f", "f", "N"}},
+		{name: "diagram-100x30", scenario: "raft/leader-crash", w: 100, h: 30, keys: []string{"g", "3319", "enter", "v", "H", "C"}},
+		{name: "explain-100x30", scenario: "raft/election", w: 100, h: 30, keys: []string{"g", "60", "enter", "e"}},
+		{name: "words-100x30", scenario: "3pc/partition-unsafe", w: 100, h: 30, keys: []string{"?", "]"}},
+		{name: "catalogue-100x30", w: 100, h: 30},
+		{name: "start-80x24", scenario: "raft/election", w: 80, h: 24},
+		{name: "election-80x24", scenario: "raft/election", w: 80, h: 24, keys: []string{"t", "g", "4", "0", "enter"}},
+		{name: "partition-80x24", scenario: "broadcast/partition-heal", w: 80, h: 24, keys: []string{"t", "g", "4", "4", "0", "enter", "down", "down", "c"}},
+		{name: "messages-80x24", scenario: "raft/election", w: 80, h: 24, keys: []string{"t", "g", "1", "5", "enter", "tab"}},
+		{name: "help-80x24", scenario: "raft/election", w: 80, h: 24, keys: []string{"?"}},
+		{name: "end-80x24", scenario: "broadcast/partition-heal", w: 80, h: 24, keys: []string{"t", "g", "9", "9", "9", "9", "9", "enter"}},
+		{name: "partition-160x40", scenario: "broadcast/partition-heal", w: 160, h: 40, keys: []string{"g", "4", "4", "0", "enter", "down", "c"}},
+		{name: "election-120x36", scenario: "raft/election", w: 120, h: 36, keys: []string{"g", "6", "0", "enter"}},
+		{name: "figure8-160x45", scenario: "raft/figure8", w: 160, h: 45, keys: []string{"g", "1", "s", "enter"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := open(t, tc.scenario, tc.w, tc.h)
+			var o Options
+			if tc.scenario != "" {
+				s, err := scenarios.Load(tc.scenario)
+				require.NoError(t, err)
+				o = Options{Scenario: s, Bug: tc.bug}
+			}
+			h := newHarness(t, o, tc.w, tc.h)
 			h.keys(tc.keys...)
 			golden(t, tc.name, h.view())
 		})
@@ -482,12 +524,18 @@ func TestNextFaultStopsAtAViolation(t *testing.T) {
 	r := h.run()
 	for range 10 {
 		h.keys("f")
-		if r.sess.over() {
+		if r.sess.atViolation() {
 			break
 		}
 	}
-	require.NotNil(t, r.sess.world().Failure())
-	assert.Contains(t, r.flash, "no fault before the violation")
+	require.True(t, r.sess.atViolation())
+	assert.Contains(t, r.flash, "no fault before the violation at event")
+	assert.Contains(t, h.view(), "VIOLATION atomicity")
+	assert.False(t, r.sess.over(), "the run goes on past the violation")
+	// n shows the harm: the run continues, and the banner stays.
+	at := r.sess.event()
+	h.keys("n")
+	assert.Equal(t, at+1, r.sess.event())
 	assert.Contains(t, h.view(), "VIOLATION atomicity")
 }
 
@@ -574,7 +622,8 @@ func TestEscAsksBeforeDiscardingFaults(t *testing.T) {
 	require.Len(t, r.sess.injected, 1)
 	h.keys("esc")
 	require.NotNil(t, h.a.run, "one esc keeps the run")
-	assert.Contains(t, h.view(), "esc again discards 1 injected fault; s saves it first")
+	assert.Equal(t, "esc again goes to the catalogue and discards 1 injected fault not saved; s saves it first", h.run().flash)
+	assert.Contains(t, h.view(), "esc again goes to the catalogue")
 	h.keys("n", "esc") // any other key disarms it
 	require.NotNil(t, h.a.run)
 	h.keys("esc")
@@ -588,7 +637,17 @@ func TestEscAsksBeforeDiscardingFaults(t *testing.T) {
 	// Injecting after the save asks again, in the plural.
 	h.keys("enter", "g", "4", "0", "enter", "c", "s", "down", "c", "esc")
 	require.NotNil(t, h.a.run)
-	assert.Contains(t, h.view(), "esc again discards 2 injected faults; s saves them first")
+	assert.Equal(t, "esc again goes to the catalogue and discards 2 injected faults not saved; s saves them first", h.run().flash)
+
+	// q asks the same way; a second q quits.
+	h.keys("n")
+	cmd := h.keys("q")
+	assert.Nil(t, cmd, "one q keeps the run")
+	assert.Contains(t, h.run().flash, "q again quits and discards 2 injected faults not saved")
+	cmd = h.keys("q")
+	require.NotNil(t, cmd)
+	_, quit := cmd().(tea.QuitMsg)
+	assert.True(t, quit)
 }
 
 // d acts on the message list only when it has the focus, and the list shows
@@ -623,7 +682,7 @@ func TestLogTailsCutAtEntries(t *testing.T) {
 	h := open(t, "raft/election", 60, 16)
 	h.keys("t", "g", "4", "0", "0", "enter")
 	tail := regexp.MustCompile(`… (\S+)`)
-	for _, l := range strings.Split(h.view(), "\n")[3:6] {
+	for _, l := range strings.Split(h.view(), "\n")[4:7] { // under the header and the narration
 		m := tail.FindStringSubmatch(l)
 		require.NotNil(t, m, l)
 		assert.Regexp(t, `^(\d+/\d+|\|)$`, m[1], "the first entry after … is whole: %q", l)
@@ -750,8 +809,8 @@ func TestTimelineColumnsStayPut(t *testing.T) {
 	for _, a := range at {
 		assert.Equal(t, at[0], a, "every time starts in the same column")
 	}
-	assert.Contains(t, h.view(), "    99 0.362730s n3 recv")
 	assert.Contains(t, h.view(), "   100 0.363189s n1 recv")
+	assert.Contains(t, h.view(), "   101 0.365062s n2 recv")
 
 	assert.Equal(t, "1.004000s", showTime(1_004_000_000))
 	assert.Equal(t, "0.151000s", showTime(151*clock.Time(clock.Millisecond)))
@@ -760,14 +819,19 @@ func TestTimelineColumnsStayPut(t *testing.T) {
 	assert.Equal(t, "-1s", signedDuration(-clock.Second))
 	assert.Equal(t, "+0s", signedDuration(0))
 
-	// When the teaching text takes the timeline's place, the help bar says
-	// how to get it back.
+	// When the teaching text takes the timeline's place, its title says t
+	// brings the timeline back; t is "teaching text" wherever it is named.
 	h = open(t, "raft/election", 80, 24)
 	assert.NotContains(t, h.view(), "── timeline")
-	assert.Contains(t, h.view(), "t timeline")
+	assert.Contains(t, h.view(), "── teaching text · t shows the timeline instead")
+	assert.Contains(t, h.view(), " t text ")
 	h.keys("t")
 	assert.Contains(t, h.view(), "── timeline")
-	assert.NotContains(t, h.view(), "t timeline")
+	h.send(tea.WindowSizeMsg{Width: 160, Height: 45})
+	h.keys("t")
+	assert.Contains(t, h.view(), "── teaching text · t hides it")
+	h.keys("?")
+	assert.Contains(t, h.view(), "t   teaching text")
 }
 
 // A saved branch says what it is: its title names the scenario and seed it
@@ -826,4 +890,83 @@ func TestFramesHeadless(t *testing.T) {
 	assert.Contains(t, frames[3], "event 3")
 	_, err = Frames(Options{Scenario: s, Bug: "no-such"}, 100, 30)
 	assert.Error(t, err)
+}
+
+// The small bugs of the teaching issue, each pinned.
+func TestTeachingIssueBugs(t *testing.T) {
+	// c before a node has started says so, rather than "already down".
+	h := open(t, "raft/election", 100, 30)
+	h.keys("c")
+	assert.Equal(t, "n1 has not started yet: every node starts at time 0, one event each; n steps to its start", h.run().flash)
+
+	// A message dropped by hand is labelled so, in the detail pane and on
+	// the timeline.
+	h = open(t, "raft/election", 100, 30)
+	h.keys("t", "g", "1", "3", "enter", "tab", "d", "e")
+	assert.Contains(t, h.view(), "dropped by hand (d, saved as drop inflight)")
+	h.keys("e")
+	for range 10 {
+		h.keys("n")
+	}
+	assert.Contains(t, h.view(), "(dropped by hand)")
+	assert.NotContains(t, h.view(), "(dropped by rule)")
+
+	// A branch says what it discards.
+	h = open(t, "raft/election", 100, 30)
+	h.keys("g", "1", "0", "0", "enter", "c", "g", "5", "0", "enter", "down", "c")
+	assert.Contains(t, h.run().flash, "this is a new branch: it discards 1 fault you injected later on the old one (crash n1 at ")
+
+	// The speed shows while paused.
+	assert.Contains(t, h.view(), "paused (space: 10 ev/s)")
+
+	// A calm scenario does not speak of chaos.
+	assert.NotContains(t, open(t, "raft/election", 100, 30).view(), "chaos")
+	assert.Contains(t, open(t, "raft/election", 100, 30).view(), "no faults scheduled · checks at 4s")
+}
+
+// ? lists the protocol's words; e explains each field of the selected
+// node or message; ] and [ scroll; the teaching text scrolls too.
+func TestGlossaryExplainAndScroll(t *testing.T) {
+	h := open(t, "3pc/partition-unsafe", 100, 30)
+	h.keys("?")
+	for range 5 {
+		h.keys("]")
+	}
+	screen := strings.Join(strings.Fields(h.view()), " ")
+	assert.Contains(t, screen, "term/TX: a participant's termination timer for a transaction (not a Raft term)")
+	h.keys("?", "g", "2", "0", "enter", "down", "down", "e")
+	screen = strings.Join(strings.Fields(h.view()), " ")
+	assert.Contains(t, screen, "explain node n3")
+	assert.Contains(t, screen, "in-doubt c1.1:uncertain")
+	assert.Contains(t, screen, "timer term/c1.1")
+	assert.Contains(t, screen, "(not a Raft term)")
+	h.keys("esc", "tab", "e")
+	screen = strings.Join(strings.Fields(h.view()), " ")
+	assert.Contains(t, screen, "explain the selected message")
+
+	// The teaching text scrolls when it does not fit.
+	h = open(t, "raft/figure8", 100, 30)
+	assert.Contains(t, h.view(), "lines 1–")
+	h.keys("]")
+	assert.NotContains(t, h.view(), "lines 1–")
+	h.keys("[")
+	assert.Contains(t, h.view(), "lines 1–")
+}
+
+// The space-time diagram draws a message from its send to its receive;
+// C hides the clients' columns, o one node's messages only.
+func TestSpaceTimeDiagram(t *testing.T) {
+	h := open(t, "raft/election", 100, 30)
+	h.keys("g", "1", "6", "enter", "v")
+	view := h.view()
+	assert.Contains(t, view, "── space-time diagram")
+	assert.Regexp(t, `\n +n1 +n2 +n3 +c1 +event`, view)
+	assert.Contains(t, view, "o sent  > < received")
+	h.keys("C")
+	assert.NotRegexp(t, `\n +n1 +n2 +n3 +c1 `, h.view())
+	assert.Contains(t, h.view(), "clients hidden (C)")
+	h.keys("o")
+	assert.Contains(t, h.view(), "only n1's messages")
+	h.keys("v")
+	assert.NotContains(t, h.view(), "space-time diagram")
 }

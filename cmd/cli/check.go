@@ -1,10 +1,10 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -36,8 +36,13 @@ ryw, monotonic-reads, monotonic-writes, writes-follow-reads. The output
 names the strongest rung the history reaches and, for the chosen model, the
 smallest anomaly found (the operations, in order, that prove it).
 
+A file "-" is read from standard input. The file is read as it is parsed:
+a file that is not JSON is refused at its first wrong byte, and one over
+512 MiB is refused too.
+
 Exit codes: 0 the history keeps the model; 1 it does not, or it is unknown
-(unknown is never a pass); 2 the file is missing or malformed.`,
+(unknown is never a pass); 2 the file is missing or malformed; 130
+interrupted.`,
 		Args: exactArgs(1, "one history file"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if c.Flags().Changed("timeout") {
@@ -53,24 +58,44 @@ Exit codes: 0 the history keeps the model; 1 it does not, or it is unknown
 			if m == consistency.Eventual {
 				return usagef("check: --model eventual needs the replicas' final states, which a history file does not hold; use dsim run")
 			}
-			f, err := os.Open(args[0])
-			if err != nil {
-				return usageError{err}
+			name := args[0]
+			if name == "-" {
+				name = "stdin"
 			}
-			defer f.Close()
-			ops, err := checker.ParseHistory(f)
-			if err != nil {
-				return usageError{fmt.Errorf("%s: %w", args[0], err)}
+			if err := checkOutputs(map[string]string{"the history": args[0]}, [2]string{"--html", html}); err != nil {
+				return err
 			}
-			res := checker.CheckKV(ops, checker.Budget(budget))
+			if html != "" {
+				if err := checkWritable("--html", html); err != nil {
+					return err
+				}
+			}
+			// Reading and checking cannot stop half way, so they run aside
+			// and Ctrl-C stops waiting for them.
+			var ops []checker.Op
+			var res checker.Result
+			err = aside(c.Context(), func() error {
+				var err error
+				if ops, err = readHistoryFile(args[0], c.InOrStdin()); err != nil {
+					return err
+				}
+				res = checker.CheckKV(ops, checker.Budget(budget))
+				return nil
+			})
+			if err != nil {
+				if stop := interrupted(c.Context()); stop != nil {
+					fmt.Fprintf(c.ErrOrStderr(), "%s: interrupted before the check was done\n", name)
+				}
+				return err
+			}
 			if res.Err != nil {
 				if errors.Is(res.Err, checker.ErrInvalidHistory) {
-					return usageError{fmt.Errorf("%s: %w", args[0], res.Err)}
+					return usageError{fmt.Errorf("%s: %w", name, res.Err)}
 				}
 				return res.Err
 			}
 			out := c.OutOrStdout()
-			fmt.Fprintf(out, "%s: %d operations, linearizable: %s\n", args[0], len(ops), res.Verdict)
+			fmt.Fprintf(out, "%s: %d operations, linearizable: %s\n", name, len(ops), res.Verdict)
 			searched, steps := 0, int64(0)
 			for _, k := range res.Keys {
 				if k.Method == checker.MethodSearch {
@@ -103,15 +128,7 @@ Exit codes: 0 the history keeps the model; 1 it does not, or it is unknown
 				fmt.Fprintf(out, "keys undecided within the budget of %d steps: %s (raise it with --budget)\n", res.Budget, strings.Join(res.UnknownKeys, " "))
 			}
 			if html != "" {
-				hf, err := os.Create(html)
-				if err != nil {
-					return usageError{fmt.Errorf("--html: %w", err)}
-				}
-				if err := checker.WriteHTML(hf, ops, res, nil); err != nil {
-					hf.Close()
-					return err
-				}
-				if err := hf.Close(); err != nil {
+				if err := writeOutput("--html", html, func(w io.Writer) error { return checker.WriteHTML(w, ops, res, nil) }); err != nil {
 					return err
 				}
 				fmt.Fprintf(c.ErrOrStderr(), "visualization written to %s\n", html)
@@ -122,7 +139,7 @@ Exit codes: 0 the history keeps the model; 1 it does not, or it is unknown
 				}
 				return nil
 			}
-			return checkModel(out, ops, m, checker.Budget(budget))
+			return aside(c.Context(), func() error { return checkModel(out, ops, m, checker.Budget(budget)) })
 		},
 	}
 	c.Flags().StringVar(&html, "html", "", "write porcupine's visualization to `FILE`")
@@ -135,6 +152,21 @@ Exit codes: 0 the history keeps the model; 1 it does not, or it is unknown
 		panic(err)
 	}
 	return c
+}
+
+// aside runs f on another goroutine and waits for it or for ctx, whichever
+// is first: for work that cannot stop half way (parsing a file, checking a
+// history), so that Ctrl-C still stops the command at once. The process
+// exits soon after, leaving f unfinished.
+func aside(ctx context.Context, f func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
 }
 
 // checkModel judges a history against one rung of the ladder and says

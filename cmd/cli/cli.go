@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
@@ -22,6 +21,9 @@ const (
 	exitPass  = 0
 	exitFail  = 1
 	exitUsage = 2
+	// exitInterrupted is the shell's code for a command stopped by SIGINT
+	// (128 + 2): CI must not mistake an interrupted sweep for a pass.
+	exitInterrupted = 130
 )
 
 // checkFailed is returned by commands whose checks failed: exit 1, with the
@@ -47,23 +49,42 @@ func Main(extra ...*protocols.Protocol) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(scenarios.GCPercent)
 	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// A soft limit: the collector works harder as the heap nears it,
+		// so GOGC's headroom never turns a large run into gigabytes. It
+		// changes when memory is collected, never what a run does.
+		debug.SetMemoryLimit(MemoryLimit)
+	}
 	if len(os.Args) > 0 {
 		if name := filepath.Base(os.Args[0]); name != "" && name != "." {
 			scenarios.Command = name
 		}
 	}
-	// Ctrl-C cancels a sweep, which then reports what it ran so far.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := Run(ctx, os.Args[1:], os.Stdout, os.Stderr, extra...)
+	// Ctrl-C (or SIGTERM) stops any command at the next batch of events,
+	// with what it ran so far; a second one stops at once.
+	ctx, stop := notifySignals(os.Stderr)
+	code := RunIO(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, extra...)
 	stop()
 	os.Exit(code)
 }
 
+// MemoryLimit is the soft memory limit the command line sets for Go's
+// collector (GOMEMLIMIT overrides it).
+const MemoryLimit = 1 << 30
+
 // Run runs the command line with args, extra protocols registered beside
 // the built-in ones, and returns the exit code. It never panics on bad
-// input: every problem becomes a one-line message. Cancelling ctx (Ctrl-C)
-// stops a sweep early.
+// input: every problem becomes a one-line message. Cancelling ctx stops
+// every command promptly: it reports what it did so far and returns 130
+// (128 plus the signal's number when ctx was cancelled by Interrupted).
+// A file argument "-" reads the process's standard input.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer, extra ...*protocols.Protocol) int {
+	return RunIO(ctx, args, os.Stdin, stdout, stderr, extra...)
+}
+
+// RunIO is Run with standard input given: a scenario or history file
+// argument "-" reads it.
+func RunIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, extra ...*protocols.Protocol) int {
 	for _, p := range extra {
 		if q, err := scenarios.Lookup(p.Name); err == nil && q == p {
 			continue // registered by an earlier Run in this process
@@ -74,13 +95,19 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, extra ...
 		}
 	}
 	root := newRoot(stdout, stderr)
+	root.SetIn(stdin)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	var sig Interrupted
 	switch {
 	case err == nil:
 		return exitPass
 	case errors.Is(err, errCheckFailed):
 		return exitFail
+	case errors.As(err, &sig):
+		return sig.ExitCode()
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return exitInterrupted
 	default:
 		fmt.Fprintf(stderr, "%s: %s\n", scenarios.Command, strings.TrimSpace(err.Error()))
 		return exitUsage
@@ -105,9 +132,7 @@ Exit codes: 0 every check passed (or the expected violation was found),
 	root.Use = scenarios.Command
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError{fmt.Errorf("%s: %w (see dsim %s --help)", c.Name(), err, c.Name())}
-	})
+	root.SetFlagErrorFunc(flagError)
 	root.SuggestionsMinimumDistance = 2
 	root.Args = cobra.ArbitraryArgs
 	root.RunE = func(c *cobra.Command, args []string) error {

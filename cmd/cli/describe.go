@@ -76,6 +76,9 @@ func describe(w io.Writer, p *protocols.Protocol) {
 		pf("- tolerates byzantine servers: %d of %d, %d of %d\n", p.MaxByzantine(4), 4, p.MaxByzantine(7), 7)
 	}
 	pf("- message kinds: %s\n", strings.Join(p.Kinds(), ", "))
+	if len(p.Violations) > 0 {
+		pf("- violations its own checks report (`expect violation KIND`, as can the generic ones): %s\n", strings.Join(p.Violations, ", "))
+	}
 	minHeal := p.MinHealing
 	if minHeal == 0 {
 		minHeal = clock.Second
@@ -110,7 +113,7 @@ func describe(w io.Writer, p *protocols.Protocol) {
 	if len(p.Strategies) > 0 {
 		pf("Byzantine strategies of its own (besides the generic ones):\n\n")
 		for _, s := range p.Strategies {
-			pf("- `%s %s`: %s\n", s.Name, s.Args, s.Help)
+			pf("- `%s`: %s\n", strings.TrimSpace(s.Name+" "+s.Args), s.Help)
 		}
 		pf("\n")
 	}

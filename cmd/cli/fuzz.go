@@ -3,10 +3,10 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -30,6 +30,7 @@ type fuzzFlags struct {
 	determinism  bool
 	shrink       bool
 	shrinkOut    string
+	reportDir    string
 }
 
 func newFuzz() *cobra.Command {
@@ -45,13 +46,16 @@ own mix of faults.
   dsim fuzz raft --seeds 1000                 a thousand random worlds
   dsim fuzz raft --bug commit-old-term        does the sweep catch the bug?
   dsim fuzz raft --seeds 10000 --shard 3/8 --json   shard 3 of 8, JSON lines
+  dsim fuzz - < my.scn                        a scenario on standard input
 
 --shard I/N runs the seeds whose index is I modulo N, so N machines that each
 take one I cover the sweep exactly. Output is in seed order whatever --workers.
-Exit codes: 0 every seed passed, 1 some seed failed, 2 bad usage.`,
+Exit codes: 0 every seed passed, 1 some seed failed, 2 bad usage, 130
+interrupted (Ctrl-C: the seeds run so far are summarised; again to stop at
+once).`,
 		Args: exactArgs(1, "one protocol or scenario"),
 		RunE: func(c *cobra.Command, args []string) error {
-			return runFuzz(c.Context(), c.OutOrStdout(), c.ErrOrStderr(), args[0], f)
+			return runFuzz(c.Context(), c.InOrStdin(), c.OutOrStdout(), c.ErrOrStderr(), args[0], f)
 		},
 	}
 	fl := c.Flags()
@@ -61,16 +65,21 @@ Exit codes: 0 every seed passed, 1 some seed failed, 2 bad usage.`,
 	fl.StringVar(&f.shard, "shard", "", "run shard `I/N` of the sweep: the seeds whose index is I modulo N")
 	fl.BoolVar(&f.asJSON, "json", false, "print one JSON object per seed (JSON lines)")
 	fl.StringVar(&f.bug, "bug", "", "build in the bug variant `NAME` (see dsim list --bugs)")
-	fl.Uint64Var(&f.maxEvents, "max-events", 0, "event budget per run (default 20000000)")
+	fl.Uint64Var(&f.maxEvents, "max-events", 0, "event budget per run (default: sized from the scenario; see docs/scenarios.md, Budgets)")
 	fl.BoolVar(&f.coverage, "require-coverage", false, "fail the sweep if a probe the protocol declares never fired")
-	fl.BoolVar(&f.determinism, "check-determinism", false, "rerun one seed in ten (at least one) and compare trace hashes")
+	fl.BoolVar(&f.determinism, "check-determinism", false, "rerun one seed in ten (at least one, at most 1000 spread over the sweep) and compare trace hashes")
 	fl.BoolVar(&f.shrink, "shrink", false, "shrink the first failing seed to a small scenario file that fails the same way")
+	fl.StringVar(&f.reportDir, "report", "", "write an HTML report of each failing seed (the first 10) into `DIR`")
 	fl.StringVar(&f.shrinkOut, "shrink-out", "", "write the shrunk scenario to `FILE` (default: NAME-seedN-shrunk.scn here)")
 	return c
 }
 
-// resolveTarget turns a protocol name into its chaos scenario.
-func resolveTarget(arg string) (*scenarios.Scenario, error) {
+// resolveTarget turns a protocol name into its chaos scenario; "-" reads
+// a scenario from stdin.
+func resolveTarget(arg string, stdin io.Reader) (*scenarios.Scenario, error) {
+	if arg == "-" {
+		return loadScenario(arg, stdin)
+	}
 	if !slices.Contains(scenarios.ProtocolNames(), arg) && !strings.Contains(arg, "/") && !strings.HasSuffix(arg, ".scn") {
 		if _, err := os.Stat(arg); err != nil {
 			near := ""
@@ -95,8 +104,8 @@ func resolveTarget(arg string) (*scenarios.Scenario, error) {
 	return scenarios.Load(arg)
 }
 
-func runFuzz(ctx context.Context, out, errOut io.Writer, arg string, f fuzzFlags) error {
-	s, err := resolveTarget(arg)
+func runFuzz(ctx context.Context, in io.Reader, out, errOut io.Writer, arg string, f fuzzFlags) error {
+	s, err := resolveTarget(arg, in)
 	if err != nil {
 		return usageError{err}
 	}
@@ -113,8 +122,11 @@ func runFuzz(ctx context.Context, out, errOut io.Writer, arg string, f fuzzFlags
 		return usagef("fuzz: --workers %d: want at least 1", f.workers)
 	}
 	if f.shrink && f.shrinkOut != "" {
-		if err := probeWritable(f.shrinkOut); err != nil {
-			return usageError{fmt.Errorf("--shrink-out: %w", err)}
+		if err := checkOutputs(map[string]string{"the scenario": scenarioFile(arg)}, [2]string{"--shrink-out", f.shrinkOut}); err != nil {
+			return err
+		}
+		if err := checkWritable("--shrink-out", f.shrinkOut); err != nil {
+			return err
 		}
 	}
 	total := int(o.Count())
@@ -133,12 +145,12 @@ func runFuzz(ctx context.Context, out, errOut io.Writer, arg string, f fuzzFlags
 		progress.update(sum.Runs, sum.FailedCount)
 	})
 	progress.clear()
-	interrupted := errors.Is(err, context.Canceled)
-	if err != nil && !interrupted {
+	stop := interrupted(ctx)
+	if err != nil && stop == nil {
 		return usageError{err}
 	}
-	if interrupted {
-		fmt.Fprintf(errOut, "interrupted after %d of %d seeds\n", sum.Runs, total)
+	if total == 0 {
+		fmt.Fprintf(errOut, "%s: warning: shard %d/%d of %d seeds is empty: no seed to run (use fewer shards than seeds)\n", scenarios.Command, o.Shard, o.Shards, o.Seeds)
 	}
 	wall := time.Since(start)
 	failed := sum.FailedCount > 0
@@ -147,6 +159,10 @@ func runFuzz(ctx context.Context, out, errOut io.Writer, arg string, f fuzzFlags
 			return err
 		}
 	}
+	if stop != nil {
+		fmt.Fprintf(errOut, "%s: interrupted after %d of %d seeds (%d failed): the sweep is incomplete\n", scenarios.Command, sum.Runs, total, sum.FailedCount)
+		return stop
+	}
 	if f.coverage {
 		if never := neverReached(s, &sum); len(never) > 0 {
 			fmt.Fprintf(errOut, "coverage: %d declared probe(s) never fired: %s\n", len(never), strings.Join(never, " "))
@@ -154,11 +170,20 @@ func runFuzz(ctx context.Context, out, errOut io.Writer, arg string, f fuzzFlags
 		}
 	}
 	if f.determinism {
-		bad, err := checkSample(errOut, s, o, sum.Sample)
+		bad, err := checkSample(ctx, errOut, s, o, sum.Sample)
 		if err != nil {
 			return err
 		}
 		failed = failed || bad
+	}
+	if f.reportDir != "" && len(sum.Failed) > 0 {
+		info := out
+		if f.asJSON {
+			info = errOut
+		}
+		if err := reportFailures(info, s, o, sum.Failed, f.reportDir); err != nil {
+			return usageError{fmt.Errorf("--report: %w", err)}
+		}
 	}
 	if f.shrink && len(sum.Failed) > 0 {
 		// With --json, stdout is JSON lines only: the shrinker reports on stderr.
@@ -167,7 +192,11 @@ func runFuzz(ctx context.Context, out, errOut io.Writer, arg string, f fuzzFlags
 			report = errOut
 		}
 		if err := shrinkFirst(ctx, report, errOut, s, sum.Failed[0], f); err != nil {
-			fmt.Fprintf(errOut, "dsim: shrinking failed: %v\n", err)
+			if stop := interrupted(ctx); stop != nil {
+				fmt.Fprintf(errOut, "%s: shrinking interrupted\n", scenarios.Command)
+				return stop
+			}
+			fmt.Fprintf(errOut, "%s: shrinking failed: %v\n", scenarios.Command, err)
 		}
 	}
 	if failed {
@@ -190,10 +219,14 @@ func neverReached(s *scenarios.Scenario, sum *scenarios.Summary) []string {
 
 // checkSample reruns the sweep's sample (one seed in ten) and reports any
 // divergence.
-func checkSample(w io.Writer, s *scenarios.Scenario, o scenarios.SweepOptions, sample []*scenarios.Result) (bool, error) {
+func checkSample(ctx context.Context, w io.Writer, s *scenarios.Scenario, o scenarios.SweepOptions, sample []scenarios.Sampled) (bool, error) {
 	bad := false
 	checked := 0
 	for _, r := range sample {
+		if stop := interrupted(ctx); stop != nil {
+			fmt.Fprintf(w, "determinism: interrupted after %d of %d seeds\n", checked, len(sample))
+			return bad, stop
+		}
 		checked++
 		d, err := scenarios.CheckDeterminism(s, r.Seed, o, r.TraceHash)
 		if err != nil {
@@ -328,4 +361,25 @@ func (p *progress) clear() {
 	if p.written {
 		fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", 79))
 	}
+}
+
+// reportFailures reruns the first failing seeds with a report each, into
+// dir: NAME-seedN.html.
+func reportFailures(w io.Writer, s *scenarios.Scenario, o scenarios.SweepOptions, failed []*scenarios.Result, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	name := shrunkBase(s.Name) // never a name that reads as a flag or hides itself
+	for i, r := range failed {
+		if i == 10 {
+			fmt.Fprintf(w, "reports written for the first 10 of %d failing seeds\n", len(failed))
+			break
+		}
+		path := filepath.Join(dir, fmt.Sprintf("%s-seed%d.html", name, r.Seed))
+		if _, err := scenarios.RunScenario(s, scenarios.RunOptions{Seed: r.Seed, Bug: o.Bug, MaxEvents: o.MaxEvents, Report: path, Repro: r.Repro}); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "report of seed %d written to %s\n", r.Seed, path)
+	}
+	return nil
 }

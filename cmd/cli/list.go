@@ -17,6 +17,7 @@ type listEntry struct {
 	Name     string `json:"name"`
 	Protocol string `json:"protocol"`
 	Title    string `json:"title"`
+	Lesson   int    `json:"lesson"` // its place in the learning path, from 1
 }
 
 func newList() *cobra.Command {
@@ -56,20 +57,21 @@ func newList() *cobra.Command {
 				}
 				return table(out, []string{"protocol", "bug", "what it breaks"}, rows)
 			}
-			all, err := scenarios.All()
+			// The learning path: take them in this order (docs/scenarios.md).
+			all, err := scenarios.Lessons()
 			if err != nil {
 				return err
 			}
 			entries := make([]listEntry, len(all))
 			rows := make([][]string, len(all))
 			for i, s := range all {
-				entries[i] = listEntry{Name: s.Name, Protocol: s.Protocol, Title: s.Title}
-				rows[i] = []string{s.Name, s.Title}
+				entries[i] = listEntry{Name: s.Name, Protocol: s.Protocol, Title: s.Title, Lesson: i + 1}
+				rows[i] = []string{fmt.Sprint(i + 1), s.Name, s.Title}
 			}
 			if asJSON {
 				return writeJSON(out, entries)
 			}
-			return table(out, []string{"scenario", "what it teaches"}, rows)
+			return table(out, []string{"#", "scenario (in learning order)", "what it teaches"}, rows)
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a table")

@@ -55,13 +55,14 @@ func TestList(t *testing.T) {
 
 	out, _, code = dsim(t, "list", "--json")
 	require.Equal(t, 0, code)
-	var entries []map[string]string
+	var entries []map[string]any
 	require.NoError(t, json.Unmarshal([]byte(out), &entries))
 	require.Len(t, entries, len(scenarios.Names()))
-	for _, e := range entries {
+	for i, e := range entries {
 		assert.NotEmpty(t, e["name"])
 		assert.NotEmpty(t, e["protocol"])
 		assert.NotEmpty(t, e["title"])
+		assert.Equal(t, float64(i+1), e["lesson"], "the learning path's order")
 	}
 }
 
@@ -201,8 +202,8 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{[]string{"run", "missing.scn"}, "no such file missing.scn"},
 		{[]string{"run", malformed}, "bad.scn:4: unknown fault \"explode\""},
 		{[]string{"run", unknownNode}, "node.scn:4: unknown node n9"},
-		{[]string{"run", "broadcast/basic", "--seed", "-1"}, `invalid argument "-1" for "--seed"`},
-		{[]string{"run", "broadcast/basic", "--seed", "99999999999999999999999"}, `invalid argument`},
+		{[]string{"run", "broadcast/basic", "--seed", "-1"}, `--seed "-1": want a whole number from 0`},
+		{[]string{"run", "broadcast/basic", "--seed", "99999999999999999999999"}, `want a whole number from 0 to 18446744073709551615`},
 		{[]string{"run", "broadcast/basic", "--bug", "nonsense"}, `no bug variant "nonsense"`},
 		{[]string{"run", "broadcast/basic", "--colour"}, "unknown flag: --colour"},
 		{[]string{"run"}, "want one scenario name or file, or --all"},
@@ -351,7 +352,7 @@ func TestFuzzShrink(t *testing.T) {
 func TestFuzzBadInput(t *testing.T) {
 	for args, want := range map[string]string{
 		"fuzz":                   "want one protocol or scenario",
-		"fuzz zookeeper":         `unknown protocol or scenario "zookeeper" (protocols: 2pc, 3pc, broadcast, chain, craq, multipaxos, paxos, primary-backup, primary-backup-async, raft`,
+		"fuzz zookeeper":         `unknown protocol or scenario "zookeeper" (protocols: ` + strings.Join(scenarios.ProtocolNames(), ", "),
 		"fuzz raf":               "did you mean raft?",
 		"fuzz no/such":           `unknown scenario "no/such"`,
 		"fuzz raft --seeds 0":    "--seeds must be at least 1",
@@ -359,7 +360,7 @@ func TestFuzzBadInput(t *testing.T) {
 		"fuzz raft --shard x":    `--shard "x"`,
 		"fuzz raft --workers -2": "--workers -2",
 		"fuzz raft --bug nope":   `no bug variant "nope"`,
-		"fuzz raft --seeds lots": `invalid argument "lots" for "--seeds"`,
+		"fuzz raft --seeds lots": `--seeds "lots": want a whole number`,
 	} {
 		_, errOut, code := dsim(t, strings.Fields(args)...)
 		assert.Equal(t, 2, code, args)

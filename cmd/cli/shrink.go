@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -28,17 +28,36 @@ func shrinkFirst(ctx context.Context, out, errOut io.Writer, s *scenarios.Scenar
 	}
 	path := f.shrinkOut
 	if path == "" {
-		base := strings.ReplaceAll(strings.TrimSuffix(s.Name, ".scn"), "/", "-")
-		path = fmt.Sprintf("%s-seed%d-shrunk.scn", base, failed.Seed)
+		path = fmt.Sprintf("%s-seed%d-shrunk.scn", shrunkBase(s.Name), failed.Seed)
 	}
-	if err := os.WriteFile(path, []byte(sh.File()), 0o644); err != nil {
-		return fmt.Errorf("--shrink-out: %w", err)
+	if err := writeOutput("--shrink-out", path, func(w io.Writer) error {
+		_, err := io.WriteString(w, sh.File())
+		return err
+	}); err != nil {
+		return err
 	}
 	fmt.Fprintf(out, "shrunk: %d faults -> %d, %s -> %s of chaos, %d -> %d clients (%d runs); still fails with %s\n",
 		sh.FaultsBefore, len(sh.Scenario.Faults), fmtDur(sh.DurationBefore), fmtDur(sh.Scenario.Duration),
 		sh.ClientsBefore, sh.Scenario.Clients, sh.Runs, sh.Violation)
 	fmt.Fprintf(out, "wrote %s\nrun it: %s run %s\n", path, scenarios.Command, scenarios.ShellQuote(path))
 	return nil
+}
+
+// shrunkBase names a shrunk scenario's file after the scenario: raft-chaos
+// for the built-in raft/chaos, my for a file dir/my.scn, stdin for "-". It
+// never starts with "-" or ".", which would read as a flag or hide it.
+func shrunkBase(name string) string {
+	if name == "-" {
+		return "stdin"
+	}
+	if scenarioFile(name) != "" || strings.HasSuffix(name, ".scn") {
+		name = filepath.Base(name)
+	}
+	base := strings.TrimLeft(strings.ReplaceAll(strings.TrimSuffix(name, ".scn"), "/", "-"), "-.")
+	if base == "" {
+		return "scenario"
+	}
+	return base
 }
 
 func truncate(s string, n int) string {

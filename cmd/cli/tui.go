@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/dsimlab/dsim/scenarios"
 	"github.com/dsimlab/dsim/tui"
 )
 
@@ -36,7 +35,10 @@ dsim run replays exactly. Without a scenario, pick one from the catalogue.
                                     no terminal: press those keys and print
                                     the last frame (for scripts and CI)
 
-Press ? inside for every key.`,
+Inside, the line under the header tells each event in words; N stops at the
+next change or teaching moment; v draws the space-time diagram; e explains
+the selected node or message; after a violation, n goes on to show the harm.
+Press ? inside for every key and the protocol's words.`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return usagef("tui: want at most one scenario name or file (see dsim tui --help)")
@@ -46,7 +48,7 @@ Press ? inside for every key.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			o := tui.Options{Seed: seed, SeedSet: c.Flags().Changed("seed"), Bug: bug, In: os.Stdin, Out: c.OutOrStdout()}
 			if len(args) == 1 {
-				s, err := scenarios.Load(args[0])
+				s, err := loadScenario(args[0], c.InOrStdin())
 				if err != nil {
 					return usageError{err}
 				}
@@ -60,16 +62,19 @@ Press ? inside for every key.`,
 				if _, err := fmt.Sscanf(size, "%dx%d", &w, &h); err != nil || w < 20 || h < 8 || w > 1000 || h > 1000 {
 					return usagef("tui: --size %q: want WIDTHxHEIGHT, as in 100x30, from 20x8 to 1000x1000", size)
 				}
-				frames, err := tui.Frames(o, w, h, strings.Fields(keys)...)
+				frame, err := tui.LastFrame(o, w, h, strings.Fields(keys)...)
 				if err != nil {
 					return usageError{err}
 				}
-				_, err = fmt.Fprintln(c.OutOrStdout(), frames[len(frames)-1])
+				_, err = fmt.Fprintln(c.OutOrStdout(), frame)
 				return err
 			}
 			err := tui.Run(o)
 			if errors.Is(err, tui.ErrNoTerminal) {
 				return usageError{err}
+			}
+			if stop := interrupted(c.Context()); err != nil && stop != nil {
+				return stop // SIGTERM: the UI closed itself, restoring the terminal
 			}
 			return err
 		},

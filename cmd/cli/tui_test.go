@@ -19,7 +19,7 @@ func TestTuiBadInput(t *testing.T) {
 		{"missing file", []string{"tui", "nope.scn"}, "no such file"},
 		{"malformed file", []string{"tui", scn}, "bad.scn:4"},
 		{"two scenarios", []string{"tui", "raft/election", "broadcast/basic"}, "at most one scenario"},
-		{"bad seed", []string{"tui", "raft/election", "--seed", "x"}, "invalid argument"},
+		{"bad seed", []string{"tui", "raft/election", "--seed", "x"}, `--seed "x": want a whole number`},
 		{"unknown flag", []string{"tui", "--speed", "3"}, "unknown flag"},
 		{"bug of another protocol", []string{"tui", "raft/election", "--bug", "no-retry"}, "no bug variant"},
 		{"unknown bug for the catalogue", []string{"tui", "--bug", "no-such-bug"}, "no protocol has a bug variant"},

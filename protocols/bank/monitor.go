@@ -79,6 +79,11 @@ const (
 	KindLiveness       = "liveness"          // a transaction still blocked after healing (final)
 )
 
+// Violations lists the kinds above, for Protocol.Violations.
+var Violations = []string{
+	KindAtomicity, KindValidity, KindFinality, KindDurablePrepare, KindConservation, KindDurability, KindLiveness,
+}
+
 // DefaultGrace is how old an unresolved transaction must be, at the end of a
 // run, before the final checks call it blocked: long enough for a healthy
 // cluster to finish any transaction (a few timeouts of 200ms), short enough

@@ -19,6 +19,7 @@ var Protocol = &protocols.Protocol{
 	MinHealing: 500 * clock.Millisecond,
 	Bugs:       Bugs,
 	Probes:     Probes,
+	Violations: []string{"validity", "convergence"},
 	Messages:   []protocols.Message{Gossip{}, Ack{}},
 	Options: []protocols.Option{
 		{Name: "values", Default: "5", Help: "values each node originates"},

@@ -28,6 +28,14 @@ const (
 	KindDirtyRead      = "dirty-read"       // a get returned a value not committed when it was answered
 )
 
+// Violations are the kinds the monitors and the final checks report, as
+// Protocol.Violations declares them (convergence and liveness, the final
+// checks' kinds, are generic).
+var Violations = []string{
+	KindConfig, KindUPI, KindIRI, KindTailReply, KindRead, KindEpoch, KindDur,
+	KindApplyOrder, KindAckedWriteLost, KindStaleRead, KindDirtyRead,
+}
+
 // Monitors returns fresh monitors for one run, and the end-of-run check
 // that the chain's members caught up with what was committed lag before
 // the end.

@@ -48,7 +48,22 @@ func (n Applied) String() string {
 // append applied twice) or not (a put applied twice is invisible to reads).
 // A server replaying its log after a restart re-applies at the same
 // positions, which is fine.
-func ExactlyOnce() protocols.Monitor { return &exactlyOnce{at: map[reqKey]int{}} }
+//
+// Its memory is bounded for long runs: it remembers a client's requests
+// only while they are among that client's last onceWindow executed ones, so
+// a request executed again more than that many operations later goes
+// unnoticed (a client has one operation outstanding, so a duplicate follows
+// its original closely).
+func ExactlyOnce() protocols.Monitor {
+	return &exactlyOnce{at: map[reqKey]int{}, top: map[protocols.NodeID]uint64{}, limit: onceLimit}
+}
+
+// onceWindow is how many of each client's latest requests ExactlyOnce
+// remembers; it prunes when it holds more than limit requests in all.
+const (
+	onceWindow = 1024
+	onceLimit  = 8192
+)
 
 type reqKey struct {
 	client protocols.NodeID
@@ -56,7 +71,20 @@ type reqKey struct {
 }
 
 type exactlyOnce struct {
-	at map[reqKey]int // where each request was executed
+	at    map[reqKey]int              // where each request was executed
+	top   map[protocols.NodeID]uint64 // each client's highest executed sequence number
+	limit int                         // prune when at holds more requests than this
+}
+
+// prune forgets requests older than their client's last onceWindow. Only
+// deletions depend on the map's order, so the result does not.
+func (m *exactlyOnce) prune() {
+	for k := range m.at {
+		if k.seq+onceWindow < m.top[k.client] {
+			delete(m.at, k)
+		}
+	}
+	m.limit = max(onceLimit, 2*len(m.at))
 }
 
 func (m *exactlyOnce) Check(c protocols.Cluster, ev protocols.Event) error {
@@ -70,6 +98,10 @@ func (m *exactlyOnce) Check(c protocols.Cluster, ev protocols.Event) error {
 		switch {
 		case !seen:
 			m.at[k] = a.Index
+			m.top[k.client] = max(m.top[k.client], k.seq)
+			if len(m.at) > m.limit {
+				m.prune()
+			}
 		case prev != a.Index:
 			return protocols.Violationf("exactly-once", "%s executed %s %s at index %d, but it was already executed at index %d",
 				ev.Node, a.Req.ID(), a.Req.Op, a.Index, prev)
@@ -88,16 +120,41 @@ func (m *exactlyOnce) Check(c protocols.Cluster, ev protocols.Event) error {
 // serving reads) is caught here at once, and by name, before any
 // linearizability check of the whole history. It assumes one log order
 // for all servers, as Raft, Multi-Paxos and PBFT have; state-machine
-// safety is another monitor's job.
+// safety is another monitor's job. Its memory is bounded for long runs: a
+// key's values older than every outstanding get are dropped as it goes.
 func StaleReads() protocols.Monitor {
-	return &staleReads{sm: NewMachine(), gets: map[reqKey]pendingGet{}, versions: map[string][]version{}}
+	return &staleReads{sm: NewMachine(), gets: map[reqKey]pendingGet{}, versions: map[string][]version{}, pruneAt: staleReadsPrune}
 }
+
+// staleReadsPrune is how many applied entries pass between prunings.
+const staleReadsPrune = 4096
 
 type staleReads struct {
 	sm       *Machine
 	applied  int                   // the log is applied up to here, by some server
 	gets     map[reqKey]pendingGet // outstanding gets
 	versions map[string][]version  // each key's values, by the index that set them
+	pruneAt  int                   // prune when applied reaches here
+}
+
+// prune drops each key's values set before the oldest outstanding get was
+// invoked, keeping the one current then: judge never looks further back.
+// Only deletions depend on the maps' order, so the result does not.
+func (m *staleReads) prune() {
+	floor := m.applied
+	for _, g := range m.gets {
+		floor = min(floor, g.from)
+	}
+	for k, vs := range m.versions {
+		i := 0
+		for i+1 < len(vs) && vs[i+1].index <= floor {
+			i++
+		}
+		if i > 0 {
+			m.versions[k] = append(vs[:0:0], vs[i:]...)
+		}
+	}
+	m.pruneAt = m.applied + staleReadsPrune
 }
 
 type pendingGet struct {
@@ -118,6 +175,9 @@ func (m *staleReads) Check(c protocols.Cluster, ev protocols.Event) error {
 				continue // already known, or a replica out of order (another monitor's business)
 			}
 			m.applied = n.Index
+			if m.applied >= m.pruneAt {
+				m.prune()
+			}
 			if n.Req.Client == "" || n.Outcome != Executed || n.Req.Op.Kind == Get {
 				continue
 			}

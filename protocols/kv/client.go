@@ -64,12 +64,22 @@ type ClientOptions struct {
 	// server the write was last sent to. It applies to TargetLeader only.
 	// False means one guess for both: the server that answered last.
 	SplitReads bool
-	// StopAfter makes the client issue no new operation once its clock
-	// reads this much (an operation already outstanding still completes),
-	// so that a run can end quiet: the eventual-convergence check compares
-	// the replicas' final states, and writes still in flight at the end
-	// would make them differ. Zero means never stop.
-	StopAfter clock.Duration
+	// RetrySame resends a timed-out operation to the same server instead
+	// of the next one, and moves on to another server only when it gives
+	// up on the operation (GiveUpAfter). It is for leaderless stores with
+	// no at-most-once layer across servers (ABD, Dynamo-style quorums):
+	// there an operation retried at a second server is executed a second
+	// time, and a write executed late overwrites later ones. The server
+	// deduplicates retries of its own operations. False: retry at the next
+	// server, as leader-based protocols want.
+	RetrySame bool
+	// StopAt, if set, is the time of the client's local clock from which it
+	// issues no new operation (the one outstanding still completes). A
+	// protocol that promises only eventual convergence sets it to the
+	// run's quiescence (the middle of the healing phase), after which the
+	// replicas must settle and every read return the final state. Zero
+	// means never stop.
+	StopAt clock.Time
 }
 
 // Target says which server a client sends a new operation to first.
@@ -121,8 +131,8 @@ func (o ClientOptions) Validate() error {
 		return fmt.Errorf("%w: MaxOps %d is negative", ErrBadClientOptions, o.MaxOps)
 	case o.ReplyQuorum < 0:
 		return fmt.Errorf("%w: ReplyQuorum %d is negative", ErrBadClientOptions, o.ReplyQuorum)
-	case o.StopAfter < 0:
-		return fmt.Errorf("%w: StopAfter %v is negative", ErrBadClientOptions, o.StopAfter)
+	case o.StopAt < 0:
+		return fmt.Errorf("%w: StopAt %d is negative", ErrBadClientOptions, o.StopAt)
 	case o.GiveUpAfter < 0:
 		return fmt.Errorf("%w: GiveUpAfter %d is negative", ErrBadClientOptions, o.GiveUpAfter)
 	case o.Target != "" && !slices.Contains(targets, o.Target):
@@ -207,21 +217,24 @@ type client struct {
 	home    protocols.NodeID   // the sticky mode's home server
 	out     *protocols.Effects // set during Step only
 
-	seq      uint64 // the latest sequence number used
-	reserved uint64 // sequence numbers up to here are covered by a SeqBlock record
-	done     int    // operations completed by this incarnation
+	seq      uint64     // the latest sequence number used
+	reserved uint64     // sequence numbers up to here are covered by a SeqBlock record
+	done     int        // operations completed by this incarnation
+	now      clock.Time // the local clock at the input being handled
 
 	busy    bool    // an operation is outstanding
 	req     Request // the outstanding operation
 	target  protocols.NodeID
-	hops    int   // redirects followed without waiting
-	tries   int   // attempts of the outstanding operation that timed out
-	backoff bool  // the retry timer is armed
-	acks    []ack // OK replies so far, when ReplyQuorum > 1
+	hops    int    // redirects followed without waiting
+	tries   int    // attempts of the outstanding operation that timed out
+	sends   uint32 // sends of the outstanding operation (Request.Attempt)
+	backoff bool   // the retry timer is armed
+	acks    []ack  // OK replies so far, when ReplyQuorum > 1
+
+	contexts contexts // the latest causal context per key (siblings.go)
 
 	readAt  protocols.NodeID // SplitReads: where the next get goes first
 	writeAt protocols.NodeID // SplitReads: where the next write goes first
-	now     clock.Time       // the clock reading of the current input, for StopAfter
 }
 
 type ack struct {
@@ -231,7 +244,8 @@ type ack struct {
 
 // Step implements protocols.Node.
 func (c *client) Step(in protocols.Input, out *protocols.Effects) {
-	c.out, c.now = out, in.Now
+	c.out = out
+	c.now = in.Now
 	defer func() { c.out = nil }()
 	switch in.Kind {
 	case protocols.Start:
@@ -253,9 +267,12 @@ func (c *client) Step(in protocols.Input, out *protocols.Effects) {
 					return
 				}
 				// Whatever was lost, the request or the reply, try the next
-				// server; if the old one still leads, its followers say so.
+				// server (or the same one, RetrySame); if the old one still
+				// leads, its followers say so.
 				c.out.Probe(ProbeTimeout)
-				c.target = c.after(c.target)
+				if !c.opts.RetrySame {
+					c.target = c.after(c.target)
+				}
 				c.hops = 0
 				c.send()
 			}
@@ -282,7 +299,7 @@ func (c *client) next() {
 }
 
 func (c *client) issue() {
-	if c.busy || (c.opts.MaxOps > 0 && c.done >= c.opts.MaxOps) || (c.opts.StopAfter > 0 && c.now >= clock.Time(c.opts.StopAfter)) {
+	if c.busy || (c.opts.MaxOps > 0 && c.done >= c.opts.MaxOps) || (c.opts.StopAt > 0 && c.now >= c.opts.StopAt) {
 		return
 	}
 	c.seq++
@@ -291,7 +308,10 @@ func (c *client) issue() {
 		c.out.Persist(SeqBlock{Upto: c.reserved})
 	}
 	c.req = Request{Client: c.id, Seq: c.seq, Op: c.draw()}
-	c.busy, c.hops, c.tries, c.acks = true, 0, 0, c.acks[:0]
+	if c.req.Op.IsWrite() {
+		c.req.Context = c.contexts.get(c.req.Op.Key)
+	}
+	c.busy, c.hops, c.tries, c.sends, c.acks = true, 0, 0, 0, c.acks[:0]
 	switch c.mode {
 	case TargetRandom:
 		c.target = c.servers[c.rand.IntN(len(c.servers))]
@@ -332,6 +352,8 @@ func (c *client) value() string {
 
 // send makes one attempt at the outstanding operation and arms its timeout.
 func (c *client) send() {
+	c.sends++
+	c.req.Attempt = c.sends
 	var m protocols.Message = c.req
 	if c.opts.Adapter != nil {
 		m = c.opts.Adapter.WrapRequest(c.req)
@@ -358,13 +380,23 @@ func (c *client) reply(from protocols.NodeID, r Reply) {
 	}
 	switch r.Status {
 	case OK:
-		if c.opts.ReplyQuorum > 1 && !c.quorum(from, r.Value) {
+		value := r.Value
+		if len(r.Siblings) > 1 {
+			value = EncodeSiblings(r.Siblings)
+		}
+		if c.opts.ReplyQuorum > 1 && !c.quorum(from, value) {
 			return
 		}
-		c.complete(from, r.Value)
+		if r.Context != "" {
+			c.contexts.set(c.req.Op.Key, r.Context)
+		}
+		c.complete(from, value)
 	case NotLeader:
 		if c.opts.Broadcast || from != c.target {
 			return // another server may still answer; the timeout covers it
+		}
+		if r.Attempt != 0 && r.Attempt != c.sends {
+			return // about an earlier send: the server may be running a later one
 		}
 		if h := r.LeaderHint; h != "" && h != from && c.hops < len(c.servers) && slices.Contains(c.servers, h) {
 			c.out.Probe(ProbeRedirect)

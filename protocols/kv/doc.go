@@ -30,5 +30,29 @@
 // broadcasts and needs f+1 matching replies) plug in through ClientOptions:
 // an Adapter to wrap and unwrap messages, Broadcast and ReplyQuorum.
 //
+// # Leaderless stores
+//
+// Stores with no leader and no at-most-once layer shared by their servers
+// (ABD, Dynamo-style quorums) set ClientOptions.RetrySame: a timed-out
+// operation is retried at the same server, which deduplicates it, rather
+// than executed a second time elsewhere. Stores that keep concurrent
+// versions (version vectors) answer a get with Reply.Siblings and every
+// OK with an opaque causal context, Reply.Context; the client keeps the
+// latest context per key and sends it with its next write of that key
+// (Request.Context), and records a sibling read with EncodeSiblings, the
+// encoding the consistency ladder (checker/consistency) reads. See
+// siblings.go. Stores that promise only eventual convergence stop their
+// clients at the run's quiescence point (ClientOptions.StopAt), after which
+// the replicas must settle.
+//
+// # Snapshots
+//
+// A protocol that compacts its log encodes the Machine's Snapshot (with
+// the sessions: a replica restored without them would execute a retry
+// twice) as bytes (Snapshot.Encode) and restores one with DecodeSnapshot
+// and Restore; a server that replaces its Machine with a snapshot's emits
+// Restored. The monitors keep bounded
+// memory, so runs of hours of simulated time stay small.
+//
 // kv imports only protocols, clock and the standard library.
 package kv

@@ -105,5 +105,51 @@ func (m *Machine) Value(key string) string { return m.data[key] }
 // Keys returns the keys that have been written, sorted.
 func (m *Machine) Keys() []string { return slices.Sorted(maps.Keys(m.data)) }
 
+// Snapshot is a Machine's whole state as a value: every key with its value
+// and every client's session, each sorted, so that two machines in the same
+// state have equal snapshots. Protocols that transfer state between
+// replicas (PBFT's checkpoints) digest it, send it and restore it. It shares
+// no memory with the Machine it was taken from.
+type Snapshot struct {
+	Data     []Pair          // sorted by key
+	Sessions []ClientSession // sorted by client
+}
+
+// Pair is one key and its value.
+type Pair struct{ Key, Value string }
+
+// ClientSession is what a Machine remembers of one client: its latest
+// executed request and that request's result.
+type ClientSession struct {
+	Client protocols.NodeID
+	Seq    uint64
+	Result string
+}
+
+// Snapshot returns the machine's state.
+func (m *Machine) Snapshot() Snapshot {
+	s := Snapshot{Data: make([]Pair, 0, len(m.data)), Sessions: make([]ClientSession, 0, len(m.sessions))}
+	for _, k := range slices.Sorted(maps.Keys(m.data)) {
+		s.Data = append(s.Data, Pair{Key: k, Value: m.data[k]})
+	}
+	for _, c := range slices.Sorted(maps.Keys(m.sessions)) {
+		se := m.sessions[c]
+		s.Sessions = append(s.Sessions, ClientSession{Client: c, Seq: se.seq, Result: se.result})
+	}
+	return s
+}
+
+// Restore returns a new machine in the state the snapshot holds.
+func (s Snapshot) Restore() *Machine {
+	m := NewMachine()
+	for _, p := range s.Data {
+		m.data[p.Key] = p.Value
+	}
+	for _, c := range s.Sessions {
+		m.sessions[c.Client] = session{seq: c.Seq, result: c.Result}
+	}
+	return m
+}
+
 // State returns a copy of the machine's keys and values.
 func (m *Machine) State() map[string]string { return maps.Clone(m.data) }

@@ -127,3 +127,23 @@ func TestStrings(t *testing.T) {
 	assert.Equal(t, `complete c1#7 get(k1) -> "c2.3" from n1`,
 		Completed{Client: "c1", Seq: 7, Op: GetOp("k1"), Output: "c2.3", Server: "n1"}.String())
 }
+
+func TestSnapshotRestore(t *testing.T) {
+	m := NewMachine()
+	m.Apply(Request{Client: "c2", Seq: 1, Op: PutOp("k2", "x")})
+	m.Apply(Request{Client: "c1", Seq: 4, Op: AppendOp("k1", "a")})
+	m.Apply(Request{Client: "c1", Seq: 5, Op: GetOp("k1")})
+	s := m.Snapshot()
+	assert.Equal(t, Snapshot{
+		Data:     []Pair{{"k1", "a"}, {"k2", "x"}},
+		Sessions: []ClientSession{{"c1", 5, "a"}, {"c2", 1, ""}},
+	}, s)
+
+	r := s.Restore()
+	assert.Equal(t, s, r.Snapshot())
+	res, out := r.Apply(Request{Client: "c1", Seq: 5, Op: GetOp("k1")})
+	assert.Equal(t, Duplicate, out, "the session table is restored too")
+	assert.Equal(t, "a", res)
+	r.Apply(Request{Client: "c2", Seq: 2, Op: PutOp("k1", "y")})
+	assert.Equal(t, "a", m.Value("k1"), "the restored machine shares nothing with the original")
+}

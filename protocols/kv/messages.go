@@ -15,6 +15,17 @@ type Request struct {
 	Client protocols.NodeID
 	Seq    uint64
 	Op     Op
+	// Context is the causal context the client last read for the key of a
+	// write (see Reply.Context), sent back so that a store keeping
+	// siblings can tell which versions the write supersedes. Empty for
+	// gets and for protocols that never return one; opaque to the client.
+	Context string
+	// Attempt counts the sends of this operation by the client, from 1. A
+	// retry has a higher Attempt than every copy sent before it, so a
+	// server can tell a fresh retry from a late duplicate of an earlier
+	// copy (leaderless stores restart an operation they gave up on only
+	// for a fresh retry). Not shown in traces.
+	Attempt uint32
 }
 
 // Kind implements protocols.Message.
@@ -36,6 +47,10 @@ func (r Request) AppendText(b []byte) ([]byte, error) {
 	b = strconv.AppendUint(b, r.Seq, 10)
 	b = append(b, ' ')
 	b = r.Op.appendBytes(b)
+	if r.Context != "" {
+		b = append(b, " ctx="...)
+		b = append(b, r.Context...)
+	}
 	return append(b, '}'), nil
 }
 
@@ -84,6 +99,21 @@ type Reply struct {
 	Status     Status
 	Value      string           // the result: a get's value; "" for writes
 	LeaderHint protocols.NodeID // NotLeader: the likely leader, or ""
+	// Siblings, when it holds two or more values, is a get's result from
+	// a store that keeps concurrent versions (version vectors): the
+	// client records it as a sibling read (see EncodeSiblings) and Value
+	// is ignored. Nil for every other reply.
+	Siblings []string
+	// Context is an opaque causal context (a version vector) for the
+	// key, returned with OK by stores that keep siblings. The client
+	// keeps the latest per key and sends it with its next write of that
+	// key (Request.Context). Empty for protocols that do not use one.
+	Context string
+	// Attempt is the Request.Attempt this reply answers, or 0 when the
+	// server does not say. A client ignores a not-leader reply to a send
+	// other than its latest: a server that gave up on one send may be
+	// running a later one. Not shown in traces.
+	Attempt uint32
 }
 
 // Kind implements protocols.Message.
@@ -104,8 +134,22 @@ func (r Reply) AppendText(b []byte) ([]byte, error) {
 	b = append(b, ' ')
 	b = append(b, r.Status.String()...)
 	if r.Status == OK {
-		b = append(b, " value="...)
-		b = strconv.AppendQuote(b, r.Value)
+		if len(r.Siblings) > 1 {
+			b = append(b, " siblings="...)
+			for i, v := range r.Siblings {
+				if i > 0 {
+					b = append(b, '|')
+				}
+				b = strconv.AppendQuote(b, v)
+			}
+		} else {
+			b = append(b, " value="...)
+			b = strconv.AppendQuote(b, r.Value)
+		}
+	}
+	if r.Context != "" {
+		b = append(b, " ctx="...)
+		b = append(b, r.Context...)
 	}
 	if r.LeaderHint != "" {
 		b = append(b, " hint="...)

@@ -26,7 +26,8 @@ func (n Invoked) String() string {
 }
 
 // Completed is the Note a client emits when it accepts a reply: the response
-// half of the history. Output is the get's value, "" for writes. Server is
+// half of the history. Output is the get's value, "" for writes; a get
+// answered with siblings has them encoded by EncodeSiblings. Server is
 // the server whose reply completed it (the last of a quorum).
 type Completed struct {
 	Client protocols.NodeID

@@ -83,3 +83,11 @@ var ClientRole = protocols.Role{Name: "client", Kind: protocols.RoleClient, Help
 type Replica interface {
 	KVState() map[string]string
 }
+
+// PartialReplica is a Replica that holds only some keys, as a Dynamo
+// server holds the keys it is a home replica of: eventual convergence then
+// compares each key across the live servers that hold it.
+type PartialReplica interface {
+	Replica
+	HoldsKey(key string) bool
+}

@@ -11,12 +11,6 @@ import (
 	"github.com/dsimlab/dsim/protocols/prototest"
 )
 
-// silent is a server that never answers: the test answers for it.
-type silent struct{}
-
-func (silent) Step(protocols.Input, *protocols.Effects) {}
-func (silent) Status() protocols.Status                 { return protocols.Status{Role: "server"} }
-
 // chainOps plays a chain in front of one client: n1 takes writes, n3 takes
 // reads, and n3 answers both (as a chain's tail answers writes). Any other
 // first stop is turned away with a hint. It returns how many requests went
@@ -72,12 +66,12 @@ func TestSplitReadsKeepsTwoGuesses(t *testing.T) {
 	assert.Positive(t, mis, "without SplitReads a write follows the tail's answer and is redirected")
 }
 
-// With StopAfter the client issues no operation once its clock has passed
+// With StopAt the client issues no operation once its clock has passed
 // the mark; the one outstanding then still completes.
-func TestStopAfterEndsTheLoad(t *testing.T) {
+func TestStopAtEndsTheLoad(t *testing.T) {
 	h := prototest.New(3)
 	h.AddServers(func(protocols.Config) protocols.Node { return silent{} }, "n1")
-	h.AddClients(NewClient(ClientOptions{Keys: 1, StopAfter: clock.Second}), "c1")
+	h.AddClients(NewClient(ClientOptions{Keys: 1, StopAt: clock.Time(clock.Second)}), "c1")
 	h.Start()
 	answer := func() int {
 		in := h.Inflight()

@@ -29,6 +29,14 @@ const (
 	KindReplicatedWriteLost = "replicated-write-lost" // an entry a backup applied is missing from a later applied sequence
 )
 
+// Violations are the kinds the monitors report, as Protocol.Violations
+// declares them (the final checks' convergence and liveness are generic).
+var Violations = []string{
+	KindViewMonotonic, KindVChain, KindVAckView, KindTransferBeforeAck, KindVOnePri,
+	KindVNonPri, KindVSync, KindVFwd, KindBackupPrefix, KindApplyOrder,
+	KindStateMachineSafety, KindAckedWriteLost, KindReplicatedWriteLost,
+}
+
 // MonitorOptions says which checks a run gets.
 type MonitorOptions struct {
 	// Async drops the checks the asynchronous protocol does not promise:

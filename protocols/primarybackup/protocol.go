@@ -21,6 +21,7 @@ var Protocol = &protocols.Protocol{
 	MinHealing:     clock.Second,
 	Bugs:           SyncBugs,
 	Probes:         slices.Concat(syncProbes(), kv.Probes),
+	Violations:     Violations,
 	Messages:       messages,
 	Options:        options(false),
 	Workload:       workload,
@@ -43,6 +44,7 @@ var AsyncProtocol = &protocols.Protocol{
 	MinHealing:     clock.Second,
 	Bugs:           AsyncBugs,
 	Probes:         slices.Concat(Probes, kv.Probes),
+	Violations:     Violations,
 	Messages:       messages,
 	Options:        options(true),
 	Workload:       workload,
@@ -109,7 +111,7 @@ func build(async bool) func(s protocols.Setup) (protocols.Wiring, error) {
 		}
 		acked := s.Options.Bool("check-acked-writes", !async)
 		co := kv.ReadClientOptions(s.Workload)
-		co.StopAfter = s.Workload.Duration("stop", 0)
+		co.StopAt = clock.Time(s.Workload.Duration("stop", 0))
 		if err := o.Validate(); err != nil {
 			return protocols.Wiring{}, err
 		}

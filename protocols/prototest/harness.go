@@ -232,6 +232,16 @@ func (h *Harness) Fire(id protocols.NodeID, timer string) {
 	h.step(id, protocols.Input{Kind: protocols.Timer, Now: h.now, Timer: timer})
 }
 
+// Admin delivers an operator's command to a live node, as a scenario's
+// "at 2s admin n1 add-server n4" does.
+func (h *Harness) Admin(id protocols.NodeID, words ...string) {
+	if h.mustSlot(id).node == nil {
+		h.printf("%s: down, admin %s not delivered\n", id, strings.Join(words, " "))
+		return
+	}
+	h.step(id, protocols.Input{Kind: protocols.Admin, Now: h.now, Command: slices.Clone(words)})
+}
+
 // Inflight returns the messages sent and not yet delivered or dropped.
 func (h *Harness) Inflight() []Envelope { return slices.Clone(h.inflight) }
 
@@ -319,14 +329,22 @@ func (h *Harness) step(id protocols.NodeID, in protocols.Input) {
 		h.printf("%s timer %s\n", id, in.Timer)
 	case protocols.Start:
 		h.printf("%s start (%d records)\n", id, s.synced)
+	case protocols.Admin:
+		h.printf("%s admin %s\n", id, strings.Join(in.Command, " "))
 	}
 	s.node.Step(in, &h.fx)
 	fx := &h.fx
+	if fx.Replace {
+		h.printf("  replace store: drop %d records\n", len(s.store))
+		s.store = s.store[:0:0]
+	}
 	for _, r := range fx.Records {
 		h.printf("  persist %v\n", r)
 	}
 	s.store = append(s.store, fx.Records...)
 	switch {
+	case fx.Replace:
+		s.synced = len(s.store)
 	case len(fx.Records) > 0 && fx.NoSync:
 		h.printf("  (not synced)\n")
 	case len(fx.Records) > 0:

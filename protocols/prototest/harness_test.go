@@ -39,6 +39,12 @@ func (c *counter) Step(in protocols.Input, out *protocols.Effects) {
 		out.Persist(c.count)
 		out.Broadcast(c.cfg.Peers, bump{c.count})
 		out.SetTimer("tick", 100_000_000)
+	case protocols.Admin:
+		// "reset N": compact the store to one record holding N.
+		if len(in.Command) == 2 && in.Command[0] == "reset" {
+			fmt.Sscan(in.Command[1], &c.count)
+			out.ReplaceStore(c.count)
+		}
 	case protocols.Receive:
 		if b := in.Msg.(bump); b.N > c.count {
 			c.count = b.N
@@ -110,4 +116,23 @@ func TestMonitorViolationIsReported(t *testing.T) {
 	h.Crash("n2")
 	h.Restart("n2")
 	assert.ErrorContains(t, h.Failure(), "monotonic: n2 went from 4 to 0")
+}
+
+func TestAdminAndReplaceStore(t *testing.T) {
+	h := New(1)
+	h.AddServers(newCounter, "n1", "n2")
+	h.Start()
+	h.Inject("n1", "n2", bump{3})
+	h.Inject("n1", "n2", bump{4}) // lazy
+	h.Output()
+	h.Admin("n2", "reset", "7")
+	assert.Equal(t, "n2 admin reset 7\n  replace store: drop 2 records\n  persist 7\n", h.Output())
+	recs, synced := h.Store("n2")
+	assert.Equal(t, []protocols.Record{7}, recs)
+	assert.Equal(t, 1, synced)
+	h.Crash("n2")
+	h.Admin("n2", "reset", "1")
+	assert.Contains(t, h.Output(), "n2: down, admin reset 1 not delivered")
+	h.Restart("n2")
+	assert.Equal(t, 7, h.Node("n2").Status().Commit)
 }

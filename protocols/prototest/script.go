@@ -32,6 +32,7 @@ type Command func(t *testing.T, h *Harness, d *datadriven.TestData) string
 //	status [n1 ...]                       print node status
 //	store n1                              print a node's durable records
 //	timers n1                             list a node's armed timers
+//	admin n1 add-server n4                deliver an operator's command to a node
 //
 // Regenerate expected output with: go test -run TestName -rewrite
 func Run(t *testing.T, path string, setup func(t *testing.T) *Harness, cmds map[string]Command) {
@@ -64,6 +65,14 @@ func RunWith[S any](t *testing.T, path string, setup func(t *testing.T) (*Harnes
 			return out + h.Output()
 		})
 	})
+}
+
+// Exec runs one of the commands Run understands on h and returns what it
+// printed, for tests that drive scripts themselves (say, to run a script
+// again with a mutation and see its output change).
+func (h *Harness) Exec(d *datadriven.TestData) (string, error) {
+	out, err := h.builtin(d)
+	return out + h.Output(), err
 }
 
 func (h *Harness) builtin(d *datadriven.TestData) (string, error) {
@@ -146,6 +155,15 @@ func (h *Harness) builtin(d *datadriven.TestData) (string, error) {
 				h.printf("%s %d: %v%s\n", id, i+1, r, mark)
 			}
 		}
+	case "admin":
+		if len(d.CmdArgs) < 2 {
+			return "", fmt.Errorf("usage: admin NODE WORD...")
+		}
+		words := make([]string, 0, len(d.CmdArgs)-1)
+		for _, a := range d.CmdArgs[1:] {
+			words = append(words, a.String())
+		}
+		h.Admin(protocols.NodeID(d.CmdArgs[0].Key), words...)
 	case "timers":
 		for _, id := range IDs(d) {
 			h.printf("%s: %s\n", id, strings.Join(h.Timers(id), " "))

@@ -3,6 +3,7 @@ package raft
 import (
 	"container/heap"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/dsimlab/dsim/clock"
@@ -33,6 +34,12 @@ type loop struct {
 	deepCopy bool   // send a deep copy of every message, as the simulator's test mode does
 	trace    uint64 // a running FNV-1a hash of every event and its effects, when tracing
 	tracing  bool
+
+	// stores, when set, keeps every server's durable records as the
+	// simulator does (a replacement drops the earlier ones), so memory
+	// measurements count them; nothing reads them back (the loop has no
+	// crashes).
+	stores map[protocols.NodeID][]protocols.Record
 }
 
 type timerKey struct {
@@ -119,6 +126,12 @@ func (w *loop) step(id protocols.NodeID, in protocols.Input) {
 			}
 			w.hash(n.(interface{ String() string }).String())
 		}
+	}
+	if w.stores != nil {
+		if w.fx.Replace {
+			w.stores[id] = nil
+		}
+		w.stores[id] = append(w.stores[id], w.fx.Records...)
 	}
 	for _, s := range w.fx.Sends {
 		if w.cut(id, s.To) || w.rng.IntN(10) == 0 {
@@ -239,6 +252,72 @@ func BenchmarkRaftLoop(b *testing.B) {
 	b.ReportMetric(float64(b.N)*60/sec, "simsec/s")
 	b.ReportMetric(float64(ops)/sec, "ops/s")
 	b.ReportMetric(float64(events)/sec, "events/s")
+}
+
+// BenchmarkRaftLoopFeatures is BenchmarkRaftLoop with PreVote,
+// CheckQuorum, lease reads and snapshots every 100 entries.
+func BenchmarkRaftLoopFeatures(b *testing.B) {
+	b.ReportAllocs()
+	var ops, events int
+	for i := 0; b.Loop(); i++ {
+		w := newLoop(uint64(i), 5, 3, everyFeature())
+		w.run(clock.Time(60 * clock.Second))
+		if w.failure != nil {
+			b.Fatal(w.failure)
+		}
+		ops += w.opsDone()
+		events += w.events
+	}
+	sec := b.Elapsed().Seconds()
+	b.ReportMetric(float64(b.N)*60/sec, "simsec/s")
+	b.ReportMetric(float64(ops)/sec, "ops/s")
+	b.ReportMetric(float64(events)/sec, "events/s")
+}
+
+func everyFeature() Options {
+	return Options{PreVote: true, CheckQuorum: true, Read: ReadLease, SnapshotMin: 100}
+}
+
+// BenchmarkRaftHourMemory runs the canonical loop for an hour of simulated
+// time, every monitor on, and reports the live heap (after a collection)
+// at 10 and at 60 simulated minutes, with snapshots (every 100 entries) and
+// without. With snapshots the heap is flat: logs, stores and the monitors'
+// ghosts stay bounded. Without, every log and store grows with every entry.
+// Run it with -benchtime 1x: one iteration is an hour.
+func BenchmarkRaftHourMemory(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		opts Options
+	}{{"snapshots", everyFeature()}, {"no-snapshots", Options{}}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				w := newLoop(1, 5, 3, c.opts)
+				w.stores = map[protocols.NodeID][]protocols.Record{}
+				var at10, at60 float64
+				for m := 10; m <= 60; m += 10 {
+					w.run(clock.Time(clock.Duration(m) * clock.Minute))
+					if w.failure != nil {
+						b.Fatal(w.failure)
+					}
+					mb := liveHeapMB()
+					b.Logf("%s: %2d simulated minutes: %6.1f MB live heap, %d ops", c.name, m, mb, w.opsDone())
+					if m == 10 {
+						at10 = mb
+					}
+					at60 = mb
+				}
+				b.ReportMetric(at10, "MB@10min")
+				b.ReportMetric(at60, "MB@60min")
+			}
+		})
+	}
+}
+
+func liveHeapMB() float64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return float64(ms.HeapAlloc) / (1 << 20)
 }
 
 // A minute of the canonical loop on correct Raft: no violation, and the

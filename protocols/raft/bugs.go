@@ -15,6 +15,12 @@ const (
 	BugStaleAppendTruncates = "stale-append-truncates"
 	BugIgnoreHigherTerm     = "ignore-higher-term"
 	BugLocalReads           = "local-reads"
+
+	BugReadIndexBeforeNoop     = "read-index-before-noop"
+	BugLeaseWithoutCheckQuorum = "lease-without-check-quorum"
+	BugSnapshotWithoutSessions = "snapshot-without-sessions"
+	BugSnapshotWithoutConfig   = "snapshot-without-config"
+	BugEarlyConfigChange       = "early-config-change"
 )
 
 // Bugs lists Raft's bug variants. Each is a switch read at the one or two
@@ -47,6 +53,42 @@ var Bugs = []protocols.Bug{
 		"newer leader committed; only the linearizability check sees it. Jepsen found this in etcd 0.4 and " +
 		"Consul 0.1 (Kingsbury, \"Call me maybe: etcd and Consul\", 2014); etcd answered with quorum reads, " +
 		"later ReadIndex (scenario local-reads)."},
+	{Name: BugReadIndexBeforeNoop, Description: "A new leader serves reads without the log (ReadIndex, or under its lease) " +
+		"before it has committed an entry of its own term. Its commit index may then lag what an earlier " +
+		"leader committed, so a read at it misses a completed write: thesis §6.4 step 1 exists for this. " +
+		"etcd raft shipped it (etcd-io/etcd#7331, \"ReadIndex may read stale value\", fixed by refusing " +
+		"reads until the no-op commits); TiKV's raftstore had it again (tikv#6340, tikv#9208). stale-read " +
+		"and linearizability catch it (scenario read-index-before-noop)."},
+	{Name: BugLeaseWithoutCheckQuorum, Description: "A leader serving reads under a lease treats the lease as " +
+		"valid for as long as it believes it leads, as etcd raft's lease-based reads do, but never steps " +
+		"down when it stops hearing from a majority: CheckQuorum's step-down is missing. A leader cut off " +
+		"from the majority, which clients can still reach, goes on answering reads from its lease while the " +
+		"others elect a new leader and commit writes, until it happens to hear of a later term. etcd raft " +
+		"refuses ReadOnlyLeaseBased without CheckQuorum for this reason; NebulaGraph served lease reads " +
+		"without it (vesoft-inc/nebula#5352), and sofa-jraft's lease outlived the majority for two seconds " +
+		"(sofastack/sofa-jraft#34). stale-read and linearizability catch it (scenario lease-without-check-quorum)."},
+	{Name: BugSnapshotWithoutSessions, Description: "A snapshot holds the key-value data but not the dedup table " +
+		"(each client's last request and result). A server restarted from it, or a follower that installs " +
+		"it, executes a retried request a second time. MIT 6.824's key-value lab warns that the duplicate " +
+		"detection state must be in the snapshot; exactly-once catches it (scenario snapshot-without-sessions)."},
+	{Name: BugSnapshotWithoutConfig, Description: "A snapshot leaves out the configuration in force at its index: " +
+		"a server restored from it (after a restart, or by installing it) goes back to the configuration the " +
+		"cluster was started with, though changes since were compacted into the snapshot. It then counts votes " +
+		"and majorities in a configuration that no longer exists: it can win an election with a majority of " +
+		"it that is disjoint from the majority of the real one, and overwrite committed entries. Figure 13's " +
+		"step 8 loads the snapshot's configuration for this reason; swarmkit learned it (moby/swarmkit#238, " +
+		"\"Include cluster member list ... in snapshots\"), openraft's snapshot install kept a stale membership " +
+		"with this result (databendlabs/openraft#1808), and d-engine rebuilt membership from its config file " +
+		"on restart (deventlab/d-engine#431). disjoint-majorities, leader-completeness or election-safety catch " +
+		"it (scenario snapshot-without-config)."},
+	{Name: BugEarlyConfigChange, Description: "A leader starts a configuration change without first committing an entry " +
+		"of its own term. A change an earlier leader appended but never committed may then survive in some " +
+		"logs, and the new change, made on top of the committed configuration, can differ from it by two " +
+		"servers: their majorities can be disjoint, and two leaders can commit different entries. This is the " +
+		"bug Ongaro found in single-server membership changes (raft-dev, \"bug in single-server membership changes\", 2015); copycat (atomix/copycat#23) " +
+		"and Axon Server (AxonIQ/axon-server-se#120) shipped the fix. config-change-rule catches the rule " +
+		"broken; disjoint-majorities, leader-completeness and state-machine-safety the harm (scenario " +
+		"membership-early-change)."},
 }
 
 // ErrUnknownBug is returned (wrapped) for a bug name not in Bugs.
@@ -60,6 +102,12 @@ type bugs struct {
 	staleAppendTruncates bool
 	ignoreHigherTerm     bool
 	localReads           bool
+
+	readIndexBeforeNoop     bool
+	leaseWithoutCheckQuorum bool
+	snapshotWithoutSessions bool
+	snapshotWithoutConfig   bool
+	earlyConfigChange       bool
 }
 
 func parseBug(name string) (bugs, error) {
@@ -78,6 +126,16 @@ func parseBug(name string) (bugs, error) {
 		b.ignoreHigherTerm = true
 	case BugLocalReads:
 		b.localReads = true
+	case BugReadIndexBeforeNoop:
+		b.readIndexBeforeNoop = true
+	case BugLeaseWithoutCheckQuorum:
+		b.leaseWithoutCheckQuorum = true
+	case BugSnapshotWithoutSessions:
+		b.snapshotWithoutSessions = true
+	case BugSnapshotWithoutConfig:
+		b.snapshotWithoutConfig = true
+	case BugEarlyConfigChange:
+		b.earlyConfigChange = true
 	default:
 		return b, fmt.Errorf("%w %q", ErrUnknownBug, name)
 	}

@@ -22,8 +22,8 @@
 //     replays them (storage.go);
 //   - clients: a leader appends kv.Request to its log, applies it when
 //     committed and answers with kv.Reply; everyone else answers NotLeader
-//     with a hint. Gets go through the log, so reads are linearizable with
-//     no leases and no local reads. Each server applies committed entries to
+//     with a hint. By default gets go through the log, so reads are
+//     linearizable with no leases and no local reads. Each server applies committed entries to
 //     its own kv.Machine, which executes each (client, seq) at most once.
 //
 // Monitors returns the run-long safety checks (Election Safety, Leader
@@ -33,9 +33,36 @@
 // servers emit (BecameLeader, Voted, Applied). Bugs lists named defects a
 // learner can switch on with Options.Bug; Probes lists the coverage probes.
 //
-// PreVote, CheckQuorum, snapshots and membership changes are not
-// implemented. design.md has the state diagram, the message flows and what
-// is persisted when.
+// Production Raft, as etcd raft and hashicorp raft run it, is here too,
+// each part off by default so the paper's Raft stays what the catalogue
+// teaches (Options):
+//
+//   - PreVote and CheckQuorum (thesis §9.6, §6.2): a server asks whether it
+//     could win before it raises its term; a leader without a majority for
+//     an election timeout steps down; servers ignore vote requests within
+//     an election timeout of hearing from a leader (candidate.go,
+//     follower.go, and the contact phase of the election timer in node.go);
+//   - reads without the log (reads.go): ReadIndex, confirming leadership
+//     with a round of heartbeats after the leader's first commit in its
+//     term, and leases measured on the leader's own clock with timers, a
+//     margin shorter than the election timeout;
+//   - snapshots and log compaction (snapshot.go): each server snapshots its
+//     state machine after its own threshold of applied entries, keeps the
+//     log since its previous snapshot, and replaces its durable store; a
+//     leader sends followers that need compacted entries its snapshot in
+//     chunks (InstallSnapshot); a restart recovers from the snapshot and the
+//     log after it;
+//   - membership changes one server at a time (config.go, membership.go):
+//     an operator's Admin command (add-server, add-learner, promote,
+//     remove-server, snapshot) to the leader; learners and staging servers
+//     that do not vote; the rule that a new leader changes nothing before
+//     it commits an entry of its own term; a leader that removes itself.
+//
+// Monitors extend the safety checks to compacted prefixes (through the
+// digest a snapshot keeps), snapshot installs, and configurations
+// (disjoint-majorities, config-change-rule); kv.StaleReads and the history
+// check judge reads. design.md has the state diagram, the message flows,
+// what is persisted when, and each feature's design and sources.
 //
 // raft imports only protocols, protocols/kv, clock and the standard library;
 // never the simulator, the network or the scenarios.

@@ -3,9 +3,9 @@ package raft
 import "github.com/dsimlab/dsim/protocols"
 
 // This file holds what a server does as a voter and a follower: grant or
-// refuse votes, and accept or reject AppendEntries (Figure 2's receiver
-// implementations). Any role receives these; a message from a later term
-// has already turned the server into a follower (node.receive).
+// refuse votes and pre-votes, and accept or reject AppendEntries (Figure
+// 2's receiver implementations). Any role receives these; a message from a
+// later term has already turned the server into a follower (node.receive).
 
 // handleRequestVote grants a vote if the request is for the current term,
 // the server has not voted for someone else in it, and the candidate's log
@@ -26,29 +26,60 @@ func (n *node) handleRequestVote(from protocols.NodeID, m RequestVote) {
 	n.out.Send(from, RequestVoteReply{Term: n.term, Granted: grant})
 }
 
+// handlePreVote says whether this server would vote for the sender in the
+// term after the sender's (thesis §9.6): if that term is later than its own,
+// the sender's log is at least as up to date as its own, and it has not
+// heard from a leader within an election timeout. It changes neither its
+// term nor its vote, and persists nothing.
+func (n *node) handlePreVote(from protocols.NodeID, m PreVote) {
+	grant := m.Term > n.term && (n.log.isUpToDate(m.LastIndex, m.LastTerm) || n.bugs.voteWithoutLogCheck) &&
+		n.log.config().Suffrage(from) != 0
+	if grant && n.inLease() {
+		n.out.Probe(ProbePreVoteDeniedLeader)
+		grant = false
+	}
+	if grant {
+		n.out.Send(from, PreVoteReply{Term: m.Term, Granted: true})
+		return
+	}
+	n.out.Send(from, PreVoteReply{Term: n.term})
+}
+
 // handleAppendEntries is Figure 2's AppendEntries receiver.
 func (n *node) handleAppendEntries(from protocols.NodeID, m AppendEntries) {
 	if m.Term < n.term {
 		// A deposed leader: the reply's term tells it to step down.
-		n.out.Send(from, AppendEntriesReply{Term: n.term, Index: m.PrevIndex, XLen: n.log.lastIndex()})
+		n.out.Send(from, AppendEntriesReply{Term: n.term, Index: m.PrevIndex, XLen: n.log.lastIndex(), Round: m.Round})
 		return
 	}
 	if n.role == leader {
 		// Another leader in this term: impossible in correct Raft (Election
 		// Safety). Refuse it and let the monitors report the cause.
-		n.out.Send(from, AppendEntriesReply{Term: n.term, Index: m.PrevIndex, XLen: n.log.lastIndex()})
+		n.out.Send(from, AppendEntriesReply{Term: n.term, Index: m.PrevIndex, XLen: n.log.lastIndex(), Round: m.Round})
 		return
 	}
-	if n.role == candidate || n.leader != from {
+	if n.role != follower || n.leader != from {
 		n.becomeFollower(n.term, from) // someone won this term's election
 	}
-	n.armElection()
+	n.heardFromLeader()
+
+	prev, prevTerm, entries := m.PrevIndex, m.PrevTerm, m.Entries
+	if base := n.log.base; prev < base {
+		// The request starts inside this server's snapshot, whose entries
+		// are committed and so match the leader's: skip them.
+		skip := base - prev
+		if skip >= len(entries) {
+			n.out.Send(from, AppendEntriesReply{Term: n.term, Success: true, Index: base, Round: m.Round})
+			return
+		}
+		prev, prevTerm, entries = base, entries[skip-1].Term, entries[skip:]
+	}
 
 	// The consistency check: our log must hold PrevIndex with PrevTerm.
-	if t, ok := n.log.term(m.PrevIndex); !ok || t != m.PrevTerm {
-		r := AppendEntriesReply{Term: n.term, Index: m.PrevIndex, XLen: n.log.lastIndex()}
+	if t, ok := n.log.term(prev); !ok || t != prevTerm {
+		r := AppendEntriesReply{Term: n.term, Index: prev, XLen: n.log.lastIndex(), Round: m.Round}
 		if ok {
-			r.XTerm, r.XIndex = t, n.log.termStart(m.PrevIndex)
+			r.XTerm, r.XIndex = t, n.log.termStart(prev)
 		}
 		n.out.Send(from, r)
 		return
@@ -56,31 +87,35 @@ func (n *node) handleAppendEntries(from protocols.NodeID, m AppendEntries) {
 
 	var changed int
 	var truncated bool
-	if n.bugs.staleAppendTruncates && len(m.Entries) > 0 {
+	if n.bugs.staleAppendTruncates && len(entries) > 0 {
 		// BUG stale-append-truncates: drop everything after PrevIndex, even
 		// entries that match and entries this request does not cover.
-		changed, truncated = m.PrevIndex+1, m.PrevIndex+len(m.Entries) < n.log.lastIndex()
+		changed, truncated = prev+1, prev+len(entries) < n.log.lastIndex()
 		n.log.truncate(changed)
-		n.log.append(m.Entries...)
+		n.log.append(entries...)
 	} else {
-		changed, truncated = n.log.merge(m.PrevIndex, m.Entries)
+		changed, truncated = n.log.merge(prev, entries)
 	}
 	switch {
 	case changed > 0:
 		n.persistLog(changed)
+		n.refreshConfig()
 		if truncated {
 			n.out.Probe(ProbeLogTruncation)
 		}
-	case len(m.Entries) > 0:
+	case len(entries) > 0:
 		n.out.Probe(ProbeStaleAppend)
 	}
 
 	// Only entries this request vouched for may be marked committed: past
 	// lastNew the log may still hold entries the leader never sent.
-	lastNew := m.PrevIndex + len(m.Entries)
+	lastNew := prev + len(entries)
 	if c := min(m.Commit, lastNew); c > n.commit {
 		n.commit = c
+		if n.pendingConf && n.commit >= n.log.lastConfIndex() {
+			n.refreshTargets()
+		}
 		n.applyCommitted()
 	}
-	n.out.Send(from, AppendEntriesReply{Term: n.term, Success: true, Index: lastNew})
+	n.out.Send(from, AppendEntriesReply{Term: n.term, Success: true, Index: lastNew, Round: m.Round})
 }

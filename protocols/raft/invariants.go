@@ -26,24 +26,78 @@ const (
 	KindLeaderCompleteness = "leader-completeness"  // a leader lacks a committed entry
 	KindStateMachineSafety = "state-machine-safety" // two servers applied different entries at one index
 	KindAckedWriteLost     = "acked-write-lost"     // a write acknowledged to a client is missing from a server's applied sequence
+	KindDisjointMajorities = "disjoint-majorities"  // a leader took office in a configuration whose majorities need not overlap the committed one's
+	KindConfigChangeRule   = "config-change-rule"   // a leader appended a configuration change before the previous one, or an entry of its term, committed
 )
 
+// Violations lists the kinds above, for Protocol.Violations.
+var Violations = []string{
+	KindElectionSafety, KindVoteOnce, KindTermMonotonic, KindLeaderAppendOnly, KindLogMatching,
+	KindNeedlessTruncation, KindCommitCurrentTerm, KindLeaderCompleteness, KindStateMachineSafety, KindAckedWriteLost,
+	KindDisjointMajorities, KindConfigChangeRule,
+}
+
 // Monitors returns fresh instances of every Raft monitor, for one run.
+//
+// Snapshots compact the logs, so the monitors that keep a ghost per log
+// index (log matching, leader completeness, state machine safety, acked
+// writes) drop the part below the horizon: the lowest snapshot index of any
+// server. No log holds an entry at or below it any more, or can receive one
+// (a server ignores entries inside its snapshot), so nothing there needs
+// checking again; runs of hours keep bounded memory.
 func Monitors() []protocols.Monitor {
 	l := &lookup{}
+	h := &horizon{snaps: map[protocols.NodeID]int{}}
 	return []protocols.Monitor{
+		h,
 		&electionSafety{lookup: l, leaders: map[uint64]protocols.NodeID{}},
 		&voteOnce{votes: map[voteKey]protocols.NodeID{}},
 		&termMonotonic{lookup: l, terms: map[protocols.NodeID]uint64{}},
 		&leaderAppendOnly{lookup: l},
-		&logMatching{lookup: l, seen: map[protocols.NodeID]*logView{}},
-		newLeaderCompleteness(l),
+		&logMatching{lookup: l, h: h, seen: map[protocols.NodeID]*logView{}},
+		newLeaderCompleteness(l, h),
 		&commitCurrentTerm{lookup: l},
-		newStateMachineSafety(),
-		newAckedWriteLost(),
+		newStateMachineSafety(h),
+		newAckedWriteLost(h),
+		&configSafety{lookup: l},
 		kv.ExactlyOnce(),
 		kv.StaleReads(),
 	}
+}
+
+// horizon follows each server's latest snapshot index, from its
+// SnapshotTaken and Restored notes (a snapshot is durable, so a restart
+// comes back with it), and keeps floor: the lowest over all servers, 0
+// while any has none. It checks nothing.
+type horizon struct {
+	snaps map[protocols.NodeID]int
+	floor int
+}
+
+// pruneStep is how far the horizon moves past a monitor's ghost before the
+// monitor drops that part: pruning is amortized over many entries.
+const pruneStep = 1024
+
+func (h *horizon) Check(c protocols.Cluster, ev protocols.Event) error {
+	changed := false
+	for _, note := range ev.Notes {
+		switch note := note.(type) {
+		case SnapshotTaken:
+			h.snaps[ev.Node], changed = note.Index, true
+		case Restored:
+			h.snaps[ev.Node], changed = note.Index, true
+		}
+	}
+	if changed {
+		floor := -1
+		for _, id := range c.Servers() {
+			if v := h.snaps[id]; floor < 0 || v < floor {
+				floor = v
+			}
+		}
+		h.floor = max(floor, 0)
+	}
+	return nil
 }
 
 // lookup finds the live Raft server that stepped in an event. The monitors
@@ -184,18 +238,22 @@ func (m *leaderAppendOnly) Check(c protocols.Cluster, ev protocols.Event) error 
 	v, ok := m.seen.get(n.id)
 	last := n.log.lastIndex()
 	if ok && v.inst == n && v.term == n.term {
+		// A leader compacting its own log keeps the digest at the snapshot,
+		// so only a prefix that went into a snapshot cannot be compared.
+		d, held := n.log.chainAt(v.last)
 		switch {
 		case last < v.last:
 			return protocols.Violationf(KindLeaderAppendOnly, "leader %s of term %d shrank its log from %d to %d entries",
 				n.id, n.term, v.last, last)
-		case n.log.chain[v.last] != v.chain:
+		case held && d != v.chain:
 			return protocols.Violationf(KindLeaderAppendOnly, "leader %s of term %d rewrote entries of its log at or before index %d",
 				n.id, n.term, v.last)
 		case last == v.last:
 			return nil
 		}
 	}
-	m.seen.set(n.id, leaderView{inst: n, term: n.term, last: last, chain: n.log.chain[last]})
+	d, _ := n.log.chainAt(last)
+	m.seen.set(n.id, leaderView{inst: n, term: n.term, last: last, chain: d})
 	return nil
 }
 
@@ -204,7 +262,8 @@ func (m *leaderAppendOnly) Check(c protocols.Cluster, ev protocols.Event) error 
 // ever seen in any log, on any server, to the digest of the prefix it had;
 // an entry seen again with another prefix is a violation, now or later.
 // Per server the monitor keeps the digests it last saw, so it visits only
-// entries that changed.
+// entries that changed. A compacted prefix is compared through the digest
+// its snapshot keeps.
 //
 // The same comparison catches a needless truncation: within one
 // incarnation a log loses entries only when a conflicting entry replaces
@@ -213,6 +272,8 @@ func (m *leaderAppendOnly) Check(c protocols.Cluster, ev protocols.Event) error 
 // reason to, entries it may have acknowledged.
 type logMatching struct {
 	*lookup
+	h     *horizon
+	gbase int            // ghost[i] describes index gbase+i
 	ghost [][]ghostEntry // by index: each term seen there, with its prefix digest
 	seen  map[protocols.NodeID]*logView
 }
@@ -226,7 +287,8 @@ type ghostEntry struct {
 type logView struct {
 	version uint64
 	inst    *node
-	chain   []uint64 // the server's prefix digests, as last seen
+	base    int
+	chain   []uint64 // the server's prefix digests from index base on, as last seen
 }
 
 func (m *logMatching) Check(c protocols.Cluster, ev protocols.Event) error {
@@ -242,39 +304,56 @@ func (m *logMatching) Check(c protocols.Cluster, ev protocols.Event) error {
 	if v.inst == n && v.version == n.log.version {
 		return nil
 	}
-	from := commonPrefix(v.chain, n.log.chain) + 1
-	if v.inst == n && from < len(v.chain) && from > n.log.lastIndex() {
-		old := len(v.chain) - 1
+	nb, nlast := n.log.base, n.log.lastIndex()
+	from := commonPrefixAt(v.chain, v.base, n.log.chain, nb) + 1
+	if old := v.base + len(v.chain) - 1; v.inst == n && v.base == nb && from <= old && from > nlast {
 		v.inst = nil // report once; look afresh at the next change
 		return protocols.Violationf(KindNeedlessTruncation, "%s deleted entries %d..%d of its log with no conflicting entry to replace them",
 			n.id, from, old)
 	}
 	v.inst, v.version = n, n.log.version
-	v.chain = append(v.chain[:from], n.log.chain[from:]...)
-	for x := from; x <= n.log.lastIndex(); x++ {
+	switch {
+	case nb == v.base && from > nb:
+		v.chain = append(v.chain[:from-nb], n.log.chain[from-nb:]...)
+	case nb > v.base && from > nb:
+		v.chain = append(v.chain[nb-v.base:from-v.base], n.log.chain[from-nb:]...)
+	default: // a snapshot below what was seen, or a log that differs from its start
+		v.chain = append(v.chain[:0], n.log.chain...)
+	}
+	v.base = nb
+	for x := max(from, nb+1); x <= nlast; x++ {
 		if err := m.record(n, x); err != nil {
 			return err
 		}
+	}
+	if f := m.h.floor; f-m.gbase > pruneStep {
+		m.ghost = append([][]ghostEntry(nil), m.ghost[min(f-m.gbase, len(m.ghost)):]...)
+		m.gbase = f
 	}
 	return nil
 }
 
 func (m *logMatching) record(n *node, x int) error {
-	for len(m.ghost) <= x {
+	if x < m.gbase {
+		return nil // below the horizon
+	}
+	for len(m.ghost) <= x-m.gbase {
 		m.ghost = append(m.ghost, nil)
 	}
-	term, chain := n.log.entries[x].Term, n.log.chain[x]
-	for _, g := range m.ghost[x] {
-		if g.term != term {
+	e := n.log.entry(x)
+	term, chain := e.Term, n.log.chain[x-n.log.base]
+	g := &m.ghost[x-m.gbase]
+	for _, ge := range *g {
+		if ge.term != term {
 			continue
 		}
-		if g.chain != chain {
+		if ge.chain != chain {
 			return protocols.Violationf(KindLogMatching, "%s holds entry %d/%d with a log before it that differs from the one %s had with that entry",
-				n.id, x, term, g.by)
+				n.id, x, term, ge.by)
 		}
 		return nil
 	}
-	m.ghost[x] = append(m.ghost[x], ghostEntry{term: term, chain: chain, by: n.id})
+	*g = append(*g, ghostEntry{term: term, chain: chain, by: n.id})
 	return nil
 }
 
@@ -283,21 +362,29 @@ func (m *logMatching) record(n *node, x int) error {
 // the ghost is the digest of every committed prefix, grown whenever a
 // leader advances its commit index, with the term of the leader that first
 // committed each index; a new leader of term T must hold the prefix
-// committed in terms before T. (A leader of an old term can legitimately
-// take office late, say after a pause with its votes queued, and need not
-// hold what was committed in later terms.) A leader that commits an index
-// already committed with a different entry is reported too.
+// committed in terms before T (in its log, or in its snapshot, whose digest
+// stands for the prefix it compacted). (A leader of an old term can
+// legitimately take office late, say after a pause with its votes queued,
+// and need not hold what was committed in later terms.) A leader that
+// commits an index already committed with a different entry is reported
+// too. A leader that snapshots in the step that commits leaves no digest
+// for the entries it committed before its snapshot index: those stay
+// unknown (0) and are compared no more.
 type leaderCompleteness struct {
 	*lookup
-	chain []uint64 // digest of the committed prefix ending at each index
+	h     *horizon
+	cbase int      // the slices below describe index cbase on
+	chain []uint64 // digest of the committed prefix ending at each index; 0 when unknown
 	terms []uint64 // the committed entry's term at each index
 	at    []uint64 // the term in which each index was first committed
 	by    []protocols.NodeID
 }
 
-func newLeaderCompleteness(l *lookup) *leaderCompleteness {
-	return &leaderCompleteness{lookup: l, chain: []uint64{0}, terms: []uint64{0}, at: []uint64{0}, by: []protocols.NodeID{""}}
+func newLeaderCompleteness(l *lookup, h *horizon) *leaderCompleteness {
+	return &leaderCompleteness{lookup: l, h: h, chain: []uint64{0}, terms: []uint64{0}, at: []uint64{0}, by: []protocols.NodeID{""}}
 }
+
+func (m *leaderCompleteness) top() int { return m.cbase + len(m.chain) - 1 }
 
 func (m *leaderCompleteness) Check(c protocols.Cluster, ev protocols.Event) error {
 	n := m.server(c, ev)
@@ -311,22 +398,35 @@ func (m *leaderCompleteness) Check(c protocols.Cluster, ev protocols.Event) erro
 		}
 		if x := m.missing(n, bl.Term); x > 0 {
 			return protocols.Violationf(KindLeaderCompleteness, "%s became leader of term %d without entry %d/%d, committed by %s in term %d",
-				n.id, bl.Term, x, m.terms[x], m.by[x], m.at[x])
+				n.id, bl.Term, x, m.terms[x-m.cbase], m.by[x-m.cbase], m.at[x-m.cbase])
 		}
 	}
 	if n.role != leader || n.commit == 0 {
 		return nil
 	}
-	k := min(n.commit, len(m.chain)-1)
-	if n.log.chain[k] != m.chain[k] {
-		return protocols.Violationf(KindLeaderCompleteness, "leader %s of term %d committed index %d with a log that differs from the one %s committed",
-			n.id, n.term, n.commit, m.by[k])
+	if k := min(n.commit, m.top()); k >= m.cbase {
+		if want := m.chain[k-m.cbase]; want != 0 {
+			if got, ok := n.log.chainAt(k); ok && got != want {
+				return protocols.Violationf(KindLeaderCompleteness, "leader %s of term %d committed index %d with a log that differs from the one %s committed",
+					n.id, n.term, n.commit, m.by[k-m.cbase])
+			}
+		}
 	}
-	for x := len(m.chain); x <= n.commit; x++ {
-		m.chain = append(m.chain, n.log.chain[x])
-		m.terms = append(m.terms, n.log.entries[x].Term)
+	for x := m.top() + 1; x <= n.commit; x++ {
+		d, _ := n.log.chainAt(x)
+		t, _ := n.log.term(x)
+		m.chain = append(m.chain, d)
+		m.terms = append(m.terms, t)
 		m.at = append(m.at, n.term)
 		m.by = append(m.by, n.id)
+	}
+	if f := min(m.h.floor, m.top()); f-m.cbase > pruneStep {
+		k := f - m.cbase
+		m.chain = append([]uint64(nil), m.chain[k:]...)
+		m.terms = append([]uint64(nil), m.terms[k:]...)
+		m.at = append([]uint64(nil), m.at[k:]...)
+		m.by = append([]protocols.NodeID(nil), m.by[k:]...)
+		m.cbase = f
 	}
 	return nil
 }
@@ -334,13 +434,33 @@ func (m *leaderCompleteness) Check(c protocols.Cluster, ev protocols.Event) erro
 // missing returns the first index committed before term t whose entry n's
 // log lacks, or 0. Commit terms never decrease along the log (a leader of
 // an older term cannot commit past a newer one: a majority has moved on),
-// so the prefix committed before t is found by binary search.
+// so the prefix committed before t is found by binary search. The
+// comparison is at the last known digest of that prefix, or at n's
+// snapshot when the prefix ends inside it.
 func (m *leaderCompleteness) missing(n *node, t uint64) int {
-	c := sort.Search(len(m.at), func(i int) bool { return m.at[i] >= t }) - 1
-	if c <= n.log.lastIndex() && n.log.chain[c] == m.chain[c] {
+	c := m.cbase + sort.Search(len(m.at), func(i int) bool { return m.at[i] >= t }) - 1
+	if c < max(m.cbase, 1) {
+		return 0 // nothing committed before t, or only below the horizon
+	}
+	if b := n.log.base; c <= b {
+		// The prefix ends inside n's snapshot: the snapshot must be of it.
+		if b <= m.top() && m.chain[b-m.cbase] != 0 && n.log.chain[0] != m.chain[b-m.cbase] {
+			return c
+		}
 		return 0
 	}
-	return commonPrefix(m.chain[:c+1], n.log.chain) + 1
+	k := c
+	for k > max(n.log.base, m.cbase) && m.chain[k-m.cbase] == 0 {
+		k-- // a digest the monitor never saw: compare at the last it did
+	}
+	if m.chain[k-m.cbase] == 0 && k > 0 {
+		return 0
+	}
+	if got, ok := n.log.chainAt(k); ok && got == m.chain[k-m.cbase] {
+		return 0
+	}
+	x := commonPrefixAt(m.chain[:c-m.cbase+1], m.cbase, n.log.chain, n.log.base) + 1
+	return min(max(x, m.cbase, n.log.base+1), c)
 }
 
 // commitCurrentTerm: a leader advances its commit index only to an entry
@@ -386,8 +506,13 @@ func (m *commitCurrentTerm) Check(c protocols.Cluster, ev protocols.Event) error
 
 // stateMachineSafety: no two servers apply different entries at one index
 // (Figure 3), and each server applies indexes in order, one incarnation at
-// a time. The ghost is the first entry applied at each index, by anyone.
+// a time. The ghost is the first entry applied at each index, by anyone. A
+// server whose state machine becomes a snapshot's (Restored) goes on from
+// the snapshot's index, which must be the term applied there by others and
+// must not take a live server back past what it applied.
 type stateMachineSafety struct {
+	h       *horizon
+	abase   int // applied[i] describes index abase+i
 	applied []appliedEntry
 	last    map[protocols.NodeID]int // per server, the last index applied by this incarnation
 }
@@ -398,31 +523,49 @@ type appliedEntry struct {
 	by   protocols.NodeID
 }
 
-func newStateMachineSafety() *stateMachineSafety {
-	return &stateMachineSafety{applied: []appliedEntry{{}}, last: map[protocols.NodeID]int{}}
+func newStateMachineSafety(h *horizon) *stateMachineSafety {
+	return &stateMachineSafety{h: h, applied: []appliedEntry{{}}, last: map[protocols.NodeID]int{}}
 }
 
 func (m *stateMachineSafety) Check(_ protocols.Cluster, ev protocols.Event) error {
 	if ev.Input == protocols.Start {
-		delete(m.last, ev.Node) // a new incarnation re-applies from the start
+		delete(m.last, ev.Node) // a new incarnation re-applies from the start, or from a snapshot
 	}
 	for _, note := range ev.Notes {
-		a, ok := note.(Applied)
-		if !ok {
-			continue
-		}
-		if want := m.last[ev.Node] + 1; a.Index != want {
-			return protocols.Violationf(KindStateMachineSafety, "%s applied index %d when %d was next", ev.Node, a.Index, want)
-		}
-		m.last[ev.Node] = a.Index
-		if a.Index < len(m.applied) {
-			if g := m.applied[a.Index]; g.term != a.Term || g.req != a.Req {
-				return protocols.Violationf(KindStateMachineSafety, "%s applied %s at index %d where %s applied %s",
-					ev.Node, describe(a.Term, a.Req), a.Index, g.by, describe(g.term, g.req))
+		switch a := note.(type) {
+		case Restored:
+			if prev, ok := m.last[ev.Node]; ok && a.Index < prev {
+				return protocols.Violationf(KindStateMachineSafety, "%s's state machine went back from index %d to a snapshot at %d",
+					ev.Node, prev, a.Index)
 			}
-			continue
+			if x := a.Index - m.abase; x > 0 && x < len(m.applied) && m.applied[x].term != a.Term {
+				g := m.applied[x]
+				return protocols.Violationf(KindStateMachineSafety, "%s restored a snapshot ending at %d/%d where %s applied %s",
+					ev.Node, a.Index, a.Term, g.by, describe(g.term, g.req))
+			}
+			m.last[ev.Node] = a.Index
+		case Applied:
+			if want := m.last[ev.Node] + 1; a.Index != want {
+				return protocols.Violationf(KindStateMachineSafety, "%s applied index %d when %d was next", ev.Node, a.Index, want)
+			}
+			m.last[ev.Node] = a.Index
+			x := a.Index - m.abase
+			switch {
+			case x <= 0:
+				// below the horizon
+			case x < len(m.applied):
+				if g := m.applied[x]; g.term != a.Term || g.req != a.Req {
+					return protocols.Violationf(KindStateMachineSafety, "%s applied %s at index %d where %s applied %s",
+						ev.Node, describe(a.Term, a.Req), a.Index, g.by, describe(g.term, g.req))
+				}
+			case x == len(m.applied):
+				m.applied = append(m.applied, appliedEntry{term: a.Term, req: a.Req, by: ev.Node})
+			}
 		}
-		m.applied = append(m.applied, appliedEntry{term: a.Term, req: a.Req, by: ev.Node})
+	}
+	if f := min(m.h.floor, m.abase+len(m.applied)-1); f-m.abase > pruneStep {
+		m.applied = append([]appliedEntry(nil), m.applied[f-m.abase:]...)
+		m.abase = f
 	}
 	return nil
 }
@@ -438,8 +581,11 @@ func describe(term uint64, r kv.Request) string {
 // any server that later applies something else there has lost it. An
 // acknowledged write that no server ever executed is reported at once.
 type ackedWriteLost struct {
+	h        *horizon
 	executed map[reqKey]int
 	acked    map[int]reqKey
+	top      map[protocols.NodeID]uint64 // each client's highest executed sequence number
+	limit    int                         // prune when executed holds more requests than this
 }
 
 type reqKey struct {
@@ -447,8 +593,31 @@ type reqKey struct {
 	seq    uint64
 }
 
-func newAckedWriteLost() *ackedWriteLost {
-	return &ackedWriteLost{executed: map[reqKey]int{}, acked: map[int]reqKey{}}
+func newAckedWriteLost(h *horizon) *ackedWriteLost {
+	return &ackedWriteLost{h: h, executed: map[reqKey]int{}, acked: map[int]reqKey{}, top: map[protocols.NodeID]uint64{}, limit: ackedLimit}
+}
+
+// ackedLimit bounds the requests ackedWriteLost remembers before it prunes:
+// it then forgets each client's requests older than its last ackedWindow,
+// and acknowledged writes below the horizon, which no server applies again.
+// Only deletions depend on the maps' order, so the result does not.
+const (
+	ackedLimit  = 8192
+	ackedWindow = 1024
+)
+
+func (m *ackedWriteLost) prune() {
+	for k := range m.executed {
+		if k.seq+ackedWindow < m.top[k.client] {
+			delete(m.executed, k)
+		}
+	}
+	for idx := range m.acked {
+		if idx <= m.h.floor {
+			delete(m.acked, idx)
+		}
+	}
+	m.limit = max(ackedLimit, 2*(len(m.executed)+len(m.acked)))
 }
 
 func (m *ackedWriteLost) Check(_ protocols.Cluster, ev protocols.Event) error {
@@ -465,6 +634,10 @@ func (m *ackedWriteLost) Check(_ protocols.Cluster, ev protocols.Event) error {
 			if note.Outcome == kv.Executed {
 				if _, ok := m.executed[k]; !ok {
 					m.executed[k] = note.Index
+					m.top[k.client] = max(m.top[k.client], k.seq)
+					if len(m.executed)+len(m.acked) > m.limit {
+						m.prune()
+					}
 				}
 			}
 			if w, ok := m.acked[note.Index]; ok && w != k {
@@ -489,6 +662,86 @@ func (m *ackedWriteLost) Check(_ protocols.Cluster, ev protocols.Event) error {
 func (m *ackedWriteLost) lost(id protocols.NodeID, a Applied, w reqKey) error {
 	return protocols.Violationf(KindAckedWriteLost, "%s applied %s at index %d, where acknowledged write %s#%d was executed",
 		id, describe(a.Term, a.Req), a.Index, w.client, w.seq)
+}
+
+// configSafety judges configurations (thesis chapter 4). The ghost is the
+// latest committed configuration, taken from leaders as their commit index
+// passes a change. disjoint-majorities: a server that takes office must be
+// in a configuration whose majorities all overlap every majority of the
+// committed one, or a leader of the committed configuration and this one
+// could each be elected, or commit, without the other. config-change-rule
+// checks the rule that keeps them so, the way commit-current-term checks
+// Figure 8's: a leader appends a change only once the previous change is
+// committed, and once it has committed an entry of its own term; breaking
+// it is harmless until the wrong crash comes along.
+type configSafety struct {
+	*lookup
+	committed   Config
+	committedAt int  // the index of the change that made it (or the snapshot index it came from)
+	known       bool // some leader has committed past a configuration
+	seen        byNode[confView]
+}
+
+type confView struct {
+	inst *node
+	term uint64
+	last int // the leader's last configuration change index, as last seen
+}
+
+func (m *configSafety) Check(c protocols.Cluster, ev protocols.Event) error {
+	n := m.server(c, ev)
+	if n == nil {
+		return nil
+	}
+	for _, note := range ev.Notes {
+		if bl, ok := note.(BecameLeader); ok && m.known && bl.Term == n.term {
+			if cfg := n.log.config(); disjointMajorities(cfg, m.committed) {
+				return protocols.Violationf(KindDisjointMajorities, "%s took office in term %d with configuration %s, whose majorities need not overlap those of the committed configuration %s",
+					n.id, n.term, cfg, m.committed)
+			}
+		}
+	}
+	if n.role != leader {
+		m.seen.delete(n.id)
+		return nil
+	}
+	if at := n.log.confIndexAt(n.commit); !m.known || at > m.committedAt {
+		m.committed, m.committedAt, m.known = n.log.configAt(n.commit), at, true
+	}
+	last := n.log.lastConfIndex()
+	v, ok := m.seen.get(n.id)
+	if ok && v.inst == n && v.term == n.term && last > v.last && last > n.log.base {
+		if e := n.log.entry(last); e.Term == n.term {
+			if err := m.rule(n, last, *e.Conf); err != nil {
+				m.seen.set(n.id, confView{inst: n, term: n.term, last: last})
+				return err
+			}
+		}
+	}
+	if !ok || v.inst != n || v.term != n.term || v.last != last {
+		m.seen.set(n.id, confView{inst: n, term: n.term, last: last})
+	}
+	return nil
+}
+
+// rule checks the change a leader just appended at index x.
+func (m *configSafety) rule(n *node, x int, cc ConfChange) error {
+	prev := n.log.base
+	for k := len(n.log.confIdx) - 1; k >= 0; k-- {
+		if n.log.confIdx[k] < x {
+			prev = n.log.confIdx[k]
+			break
+		}
+	}
+	if prev > n.commit {
+		return protocols.Violationf(KindConfigChangeRule, "leader %s of term %d appended %s at index %d while the change at %d was not committed (commit %d)",
+			n.id, n.term, cc, x, prev, n.commit)
+	}
+	if t, _ := n.log.term(n.commit); t != n.term && n.commit < x {
+		return protocols.Violationf(KindConfigChangeRule, "leader %s of term %d appended %s at index %d before committing an entry of its term (its commit index %d is of term %d)",
+			n.id, n.term, cc, x, n.commit, t)
+	}
+	return nil
 }
 
 // byNode is a tiny map from node to value for the monitors that track only

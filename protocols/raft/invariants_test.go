@@ -101,6 +101,10 @@ func monitor(kind string) protocols.Monitor {
 			if kind == KindAckedWriteLost {
 				return m
 			}
+		case *configSafety:
+			if kind == KindDisjointMajorities || kind == KindConfigChangeRule {
+				return m
+			}
 		}
 	}
 	panic("no monitor for " + kind)
@@ -438,13 +442,13 @@ func TestAckedWriteLost(t *testing.T) {
 
 func TestMonitorsAreFreshAndCoverEveryKind(t *testing.T) {
 	a, b := Monitors(), Monitors()
-	require.Len(t, a, 11)
+	require.Len(t, a, 13)
 	for i := range a {
 		assert.NotSame(t, a[i], b[i])
 	}
 	for _, k := range []string{KindElectionSafety, KindVoteOnce, KindTermMonotonic, KindLeaderAppendOnly,
 		KindLogMatching, KindNeedlessTruncation, KindLeaderCompleteness, KindCommitCurrentTerm,
-		KindStateMachineSafety, KindAckedWriteLost} {
+		KindStateMachineSafety, KindAckedWriteLost, KindDisjointMajorities, KindConfigChangeRule} {
 		assert.NotPanics(t, func() { monitor(k) }, k)
 	}
 }

@@ -1,73 +1,187 @@
 package raft
 
-// raftLog is a server's log. Indexes start at 1; index 0 is a sentinel with
-// term 0, so "the entry before the first" needs no special case in the
-// consistency check.
+// raftLog is a server's log. Indexes start at 1. After a snapshot the log
+// holds only the entries after the snapshot's index (base): entries[0] then
+// stands for the snapshot's last entry, with its term, so "the entry
+// before the first" needs no special case in the consistency check. With no
+// snapshot base is 0 and entries[0] is a sentinel with term 0.
 //
 // Besides the entries it keeps, for every index, a running digest of the
-// whole prefix up to it (chain). Nothing in the protocol reads it: it lets
-// the monitors compare two logs' prefixes, or one log with its earlier self,
-// in O(1) instead of entry by entry. Every change goes through append and
-// truncate, which keep it current, and bumps version, so a monitor can tell
-// at a glance that a log did not change during an event.
+// whole prefix up to it (chain; a snapshot carries the digest at its
+// index). Nothing in the protocol reads it: it lets the monitors compare
+// two logs' prefixes, or one log with its earlier self, in O(1) instead of
+// entry by entry, across compacted prefixes too. Every change goes through
+// append, truncate, compact and restore, which keep it current, and bumps
+// version, so a monitor can tell at a glance that a log did not change
+// during an event.
+//
+// The log also tracks the configurations its entries make (thesis §4.1: a
+// server uses the latest configuration in its log, committed or not): the
+// one at base, and each configuration change entry after it with the
+// configuration that results.
 type raftLog struct {
+	base    int
 	entries []Entry
 	chain   []uint64
 	version uint64
+
+	conf0   Config   // the configuration at base
+	confIdx []int    // the configuration change entries after base, in order
+	confs   []Config // the configuration each of them makes
+	confGen uint64   // bumped whenever the latest configuration changes
 }
 
-func newLog() raftLog {
-	return raftLog{entries: []Entry{{}}, chain: []uint64{0}}
+func newLog(initial Config) raftLog {
+	return raftLog{entries: []Entry{{}}, chain: []uint64{0}, conf0: initial}
 }
 
-// lastIndex is the index of the last entry (0 when empty).
-func (l *raftLog) lastIndex() int { return len(l.entries) - 1 }
+// lastIndex is the index of the last entry (base when it holds none).
+func (l *raftLog) lastIndex() int { return l.base + len(l.entries) - 1 }
 
-// lastTerm is the term of the last entry (0 when empty).
+// lastTerm is the term of the last entry (the snapshot's term, or 0, when
+// it holds none).
 func (l *raftLog) lastTerm() uint64 { return l.entries[len(l.entries)-1].Term }
 
 // term returns the term at index i, and false when the log has no entry
-// there. term(0) is 0.
+// there: past its end, or compacted into the snapshot. term(base) is the
+// snapshot's term (0 with no snapshot).
 func (l *raftLog) term(i int) (uint64, bool) {
-	if i < 0 || i >= len(l.entries) {
+	if i < l.base || i > l.lastIndex() {
 		return 0, false
 	}
-	return l.entries[i].Term, true
+	return l.entries[i-l.base].Term, true
 }
 
-// entry returns the entry at index i, which must exist.
-func (l *raftLog) entry(i int) Entry { return l.entries[i] }
+// entry returns the entry at index i, which must be held (base < i <= last).
+func (l *raftLog) entry(i int) Entry { return l.entries[i-l.base] }
+
+// chainAt returns the prefix digest at index i, and false when i is
+// compacted or past the end.
+func (l *raftLog) chainAt(i int) (uint64, bool) {
+	if i < l.base || i > l.lastIndex() {
+		return 0, false
+	}
+	return l.chain[i-l.base], true
+}
 
 // append adds entries after the last one.
 func (l *raftLog) append(es ...Entry) {
 	for _, e := range es {
 		l.chain = append(l.chain, chainHash(l.chain[len(l.chain)-1], e))
 		l.entries = append(l.entries, e)
+		if e.Conf != nil {
+			l.confIdx = append(l.confIdx, l.lastIndex())
+			l.confs = append(l.confs, l.config().apply(*e.Conf))
+			l.confGen++
+		}
 	}
 	l.version++
 }
 
-// truncate removes the entries at from and after.
+// truncate removes the entries at from and after. Compacted entries are
+// never removed.
 func (l *raftLog) truncate(from int) {
-	if from < 1 || from > l.lastIndex() {
+	if from <= l.base || from > l.lastIndex() {
 		return
 	}
-	clear(l.entries[from:]) // drop the requests' strings for the collector
-	l.entries = l.entries[:from]
-	l.chain = l.chain[:from]
+	k := from - l.base
+	clear(l.entries[k:]) // drop the requests' strings for the collector
+	l.entries = l.entries[:k]
+	l.chain = l.chain[:k]
+	for len(l.confIdx) > 0 && l.confIdx[len(l.confIdx)-1] >= from {
+		l.confIdx = l.confIdx[:len(l.confIdx)-1]
+		l.confs[len(l.confs)-1] = Config{}
+		l.confs = l.confs[:len(l.confs)-1]
+		l.confGen++
+	}
+	l.version++
+}
+
+// compact drops the entries up to upto (base < upto <= last), which a
+// snapshot now holds. The arrays are copied, so the dropped entries can be
+// collected.
+func (l *raftLog) compact(upto int) {
+	if upto <= l.base || upto > l.lastIndex() {
+		return
+	}
+	k := upto - l.base
+	l.conf0 = l.configAt(upto)
+	n := 0
+	for n < len(l.confIdx) && l.confIdx[n] <= upto {
+		n++
+	}
+	l.confIdx = append([]int(nil), l.confIdx[n:]...)
+	l.confs = append([]Config(nil), l.confs[n:]...)
+	l.entries = append(make([]Entry, 0, len(l.entries)-k+16), l.entries[k:]...)
+	l.entries[0] = Entry{Term: l.entries[0].Term}
+	l.chain = append(make([]uint64, 0, len(l.chain)-k+16), l.chain[k:]...)
+	l.base = upto
+	l.version++
+}
+
+// restore replaces the whole log with a snapshot's position: it holds no
+// entries after index, whose term, prefix digest and configuration the
+// snapshot gives (Figure 13, step 7).
+func (l *raftLog) restore(index int, term uint64, chain uint64, conf Config) {
+	clear(l.entries)
+	l.base = index
+	l.entries = append(l.entries[:0], Entry{Term: term})
+	l.chain = append(l.chain[:0], chain)
+	l.conf0, l.confIdx, l.confs = conf, nil, nil
+	l.confGen++
 	l.version++
 }
 
 // slice returns a fresh copy of the entries lo..hi inclusive (nil when
 // hi < lo): what a message or a record may own, since the log's own array
-// is overwritten after a truncation.
+// is overwritten after a truncation. lo must be past base.
 func (l *raftLog) slice(lo, hi int) []Entry {
 	if hi < lo {
 		return nil
 	}
 	out := make([]Entry, hi-lo+1)
-	copy(out, l.entries[lo:hi+1])
+	copy(out, l.entries[lo-l.base:hi-l.base+1])
 	return out
+}
+
+// config is the latest configuration in the log.
+func (l *raftLog) config() Config {
+	if n := len(l.confs); n > 0 {
+		return l.confs[n-1]
+	}
+	return l.conf0
+}
+
+// configAt is the configuration in force at index i (base <= i): the one
+// made by the last change entry at or before i.
+func (l *raftLog) configAt(i int) Config {
+	for k := len(l.confIdx) - 1; k >= 0; k-- {
+		if l.confIdx[k] <= i {
+			return l.confs[k]
+		}
+	}
+	return l.conf0
+}
+
+// confIndexAt is the index of the change entry that made the configuration
+// in force at i, or base when it came with the snapshot (or is the initial
+// one).
+func (l *raftLog) confIndexAt(i int) int {
+	for k := len(l.confIdx) - 1; k >= 0; k-- {
+		if l.confIdx[k] <= i {
+			return l.confIdx[k]
+		}
+	}
+	return l.base
+}
+
+// lastConfIndex is the index of the latest configuration change entry, or
+// 0 when the log holds none after its snapshot.
+func (l *raftLog) lastConfIndex() int {
+	if n := len(l.confIdx); n > 0 {
+		return l.confIdx[n-1]
+	}
+	return 0
 }
 
 // isUpToDate reports whether a log ending at lastIndex/lastTerm is at least
@@ -81,10 +195,11 @@ func (l *raftLog) isUpToDate(lastIndex int, lastTerm uint64) bool {
 }
 
 // termStart returns the first index of the run of entries that share the
-// term of index i and end at i: a follower's XIndex in a rejection.
+// term of index i and end at i: a follower's XIndex in a rejection. The run
+// is cut at the snapshot: the follower cannot tell where it began.
 func (l *raftLog) termStart(i int) int {
-	t := l.entries[i].Term
-	for i > 1 && l.entries[i-1].Term == t {
+	t := l.entry(i).Term
+	for i > l.base+1 && l.entry(i-1).Term == t {
 		i--
 	}
 	return i
@@ -92,9 +207,10 @@ func (l *raftLog) termStart(i int) int {
 
 // lastIndexOf returns the last index holding term t, or 0 when the log has
 // no entry of term t. Terms never decrease along a log, so it binary
-// searches.
+// searches. A term that ends exactly at the snapshot returns the
+// snapshot's index.
 func (l *raftLog) lastIndexOf(t uint64) int {
-	lo, hi := 1, l.lastIndex() // find the last index whose term is <= t
+	lo, hi := 1, len(l.entries)-1 // positions; find the last whose term is <= t
 	for lo <= hi {
 		mid := (lo + hi) / 2
 		if l.entries[mid].Term <= t {
@@ -104,7 +220,10 @@ func (l *raftLog) lastIndexOf(t uint64) int {
 		}
 	}
 	if hi >= 1 && l.entries[hi].Term == t {
-		return hi
+		return l.base + hi
+	}
+	if hi == 0 && l.base > 0 && l.entries[0].Term == t {
+		return l.base
 	}
 	return 0
 }
@@ -115,6 +234,7 @@ func (l *raftLog) lastIndexOf(t uint64) int {
 // follow it, and the new entries not already in the log are appended. An
 // entry that matches is kept, and so is everything after the request's
 // last entry: a stale or duplicated request must not undo later appends.
+// prev must not be below base.
 //
 // It returns the first index it changed (0 when the log already held every
 // entry) and whether it removed entries.
@@ -125,7 +245,7 @@ func (l *raftLog) merge(prev int, es []Entry) (changed int, truncated bool) {
 			l.append(es[k:]...)
 			return idx, false
 		}
-		if l.entries[idx].Term != e.Term {
+		if l.entry(idx).Term != e.Term {
 			l.truncate(idx)
 			l.append(es[k:]...)
 			return idx, true
@@ -136,26 +256,40 @@ func (l *raftLog) merge(prev int, es []Entry) (changed int, truncated bool) {
 
 // commonPrefix returns the last index at which two chains agree, so the
 // logs they digest are identical up to there. Digests of prefixes agree up
-// to some index and differ after it, so it binary searches.
-func commonPrefix(a, b []uint64) int {
-	n := min(len(a), len(b)) - 1
-	if a[n] == b[n] {
-		return n
+// to some index and differ after it, so it binary searches. Both chains
+// start at index 0.
+func commonPrefix(a, b []uint64) int { return commonPrefixAt(a, 0, b, 0) }
+
+// commonPrefixAt is commonPrefix for chains that start at indexes abase and
+// bbase (a log's chain starts at its snapshot). It returns the last index
+// at which they agree, or the first index both hold minus one when they
+// disagree there already.
+func commonPrefixAt(a []uint64, abase int, b []uint64, bbase int) int {
+	lo := max(abase, bbase)
+	hi := min(abase+len(a), bbase+len(b)) - 1
+	if hi < lo {
+		return lo - 1
 	}
-	lo, hi := 0, n-1 // a[0] == b[0] == 0 always
-	for lo < hi {
-		mid := (lo + hi + 1) / 2
-		if a[mid] == b[mid] {
+	if a[hi-abase] == b[hi-bbase] {
+		return hi
+	}
+	if a[lo-abase] != b[lo-bbase] {
+		return lo - 1
+	}
+	for lo < hi-1 { // a and b agree at lo and differ at hi
+		mid := (lo + hi) / 2
+		if a[mid-abase] == b[mid-bbase] {
 			lo = mid
 		} else {
-			hi = mid - 1
+			hi = mid
 		}
 	}
 	return lo
 }
 
 // chainHash extends a prefix digest by one entry: FNV-1a over the entry's
-// term and request, with separators so that fields cannot run together.
+// term, request and configuration change, with separators so that fields
+// cannot run together.
 func chainHash(prev uint64, e Entry) uint64 {
 	const prime = 1099511628211
 	h := prev ^ 14695981039346656037
@@ -180,5 +314,9 @@ func chainHash(prev uint64, e Entry) uint64 {
 	str(string(e.Req.Client))
 	str(e.Req.Op.Key)
 	str(e.Req.Op.Value)
+	if e.Conf != nil {
+		mix(uint64(e.Conf.Op))
+		str(string(e.Conf.Node))
+	}
 	return h
 }

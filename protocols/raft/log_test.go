@@ -11,7 +11,7 @@ import (
 
 // logOf builds a log from entry terms, like the paper's figures.
 func logOf(terms ...uint64) raftLog {
-	l := newLog()
+	l := newLog(Config{})
 	for i, t := range terms {
 		l.append(figureEntry(i+1, t))
 	}
@@ -27,7 +27,7 @@ func termsOf(l *raftLog) []uint64 {
 }
 
 func TestLogBasics(t *testing.T) {
-	l := newLog()
+	l := newLog(Config{})
 	assert.Equal(t, 0, l.lastIndex())
 	assert.Equal(t, uint64(0), l.lastTerm())
 	tm, ok := l.term(0)
@@ -83,7 +83,7 @@ func TestIsUpToDate(t *testing.T) {
 	for _, c := range cases {
 		assert.Equal(t, c.want, l.isUpToDate(c.index, c.term), "candidate last %d/%d vs 4/2", c.index, c.term)
 	}
-	empty := newLog()
+	empty := newLog(Config{})
 	assert.True(t, empty.isUpToDate(0, 0), "anyone is as up to date as an empty log")
 }
 

@@ -8,19 +8,26 @@ import (
 )
 
 // Entry is one log entry: the term of the leader that created it and the
-// client request it carries. The leader's no-op, appended when it is
-// elected, carries the zero Request.
+// client request or configuration change it carries. The leader's no-op,
+// appended when it is elected, carries neither.
 type Entry struct {
 	Term uint64
 	Req  kv.Request
+	// Conf is a configuration change (thesis §4.1), nil for requests and
+	// no-ops: a pointer, so the entries of the common case stay small. It
+	// is never changed once made, so logs, messages and records share it.
+	Conf *ConfChange
 }
 
 // IsNoop reports whether the entry is a leader's no-op.
-func (e Entry) IsNoop() bool { return e.Req.Client == "" }
+func (e Entry) IsNoop() bool { return e.Req.Client == "" && e.Conf == nil }
 
 // text renders the entry's command for the status pane.
 func (e Entry) text() string {
-	if e.IsNoop() {
+	switch {
+	case e.Conf != nil:
+		return e.Conf.String()
+	case e.IsNoop():
 		return "noop"
 	}
 	return e.Req.ID() + " " + e.Req.Op.String()
@@ -91,6 +98,11 @@ type AppendEntries struct {
 	PrevTerm  uint64
 	Entries   []Entry // indexes PrevIndex+1 onward; owned by the message, never mutated
 	Commit    int
+	// Round numbers the leader's rounds of heartbeats when it serves reads
+	// without the log (ReadIndex, leases): the reply echoes it, so the
+	// leader learns that a majority still followed it after a round began.
+	// Zero when reads go through the log.
+	Round uint64
 }
 
 // Kind implements protocols.Message.
@@ -119,7 +131,17 @@ func (m AppendEntries) AppendText(b []byte) ([]byte, error) {
 	}
 	b = append(b, "] commit="...)
 	b = strconv.AppendInt(b, int64(m.Commit), 10)
+	b = appendRound(b, m.Round)
 	return append(b, '}'), nil
+}
+
+// appendRound renders a heartbeat round, when there is one, as " round=7".
+func appendRound(b []byte, round uint64) []byte {
+	if round == 0 {
+		return b
+	}
+	b = append(b, " round="...)
+	return strconv.AppendUint(b, round, 10)
 }
 
 // AppendEntriesReply answers an AppendEntries.
@@ -139,6 +161,7 @@ type AppendEntriesReply struct {
 	XTerm   uint64
 	XIndex  int
 	XLen    int
+	Round   uint64 // the request's Round, echoed
 }
 
 // Kind implements protocols.Message.
@@ -159,6 +182,7 @@ func (m AppendEntriesReply) AppendText(b []byte) ([]byte, error) {
 	if m.Success {
 		b = append(b, " ok index="...)
 		b = strconv.AppendInt(b, int64(m.Index), 10)
+		b = appendRound(b, m.Round)
 		return append(b, '}'), nil
 	}
 	b = append(b, " reject index="...)
@@ -169,7 +193,115 @@ func (m AppendEntriesReply) AppendText(b []byte) ([]byte, error) {
 	b = strconv.AppendInt(b, int64(m.XIndex), 10)
 	b = append(b, " xlen="...)
 	b = strconv.AppendInt(b, int64(m.XLen), 10)
+	b = appendRound(b, m.Round)
 	return append(b, '}'), nil
+}
+
+// PreVote asks whether the receiver would vote for the sender in Term, the
+// term after the sender's (thesis §9.6). Nobody changes term or vote over
+// it: the sender starts a real election only if a majority says yes.
+type PreVote struct {
+	Term      uint64 // the term the sender would campaign in
+	LastIndex int
+	LastTerm  uint64
+}
+
+// Kind implements protocols.Message.
+func (PreVote) Kind() string { return "PreVote" }
+
+// String renders the message as PreVote{term=3 last=5/2}.
+func (m PreVote) String() string {
+	b := append([]byte("PreVote{term="), strconv.FormatUint(m.Term, 10)...)
+	b = append(b, " last="...)
+	b = appendPos(b, m.LastIndex, m.LastTerm)
+	return string(append(b, '}'))
+}
+
+// PreVoteReply answers a PreVote. Granted carries the asked-for term;
+// a refusal carries the voter's own, which the asker adopts if later.
+type PreVoteReply struct {
+	Term    uint64
+	Granted bool
+}
+
+// Kind implements protocols.Message.
+func (PreVoteReply) Kind() string { return "PreVoteReply" }
+
+// String renders the message as PreVoteReply{term=3 granted}.
+func (m PreVoteReply) String() string {
+	s := "PreVoteReply{term=" + strconv.FormatUint(m.Term, 10)
+	if m.Granted {
+		return s + " granted}"
+	}
+	return s + " rejected}"
+}
+
+// InstallSnapshot sends a follower whose next entries the leader has
+// compacted one chunk of the leader's snapshot (Figure 13): the state
+// machine as of Index (whose entry has term SnapTerm), in chunks of bytes
+// at Offset; Done marks the last. Config is the configuration at Index,
+// and Chain the digest of the log prefix up to Index, which only the
+// monitors read. Data is a slice of the leader's snapshot, which is never
+// changed once taken.
+type InstallSnapshot struct {
+	Term     uint64
+	Index    int
+	SnapTerm uint64
+	Offset   int
+	Data     []byte
+	Done     bool
+	Config   Config
+	Chain    uint64
+	Round    uint64 // as in AppendEntries
+}
+
+// Kind implements protocols.Message.
+func (InstallSnapshot) Kind() string { return "InstallSnapshot" }
+
+// String renders the message as
+// InstallSnapshot{term=3 snap=120/2 offset=0 len=64 done}.
+func (m InstallSnapshot) String() string {
+	b := append([]byte("InstallSnapshot{term="), strconv.FormatUint(m.Term, 10)...)
+	b = append(b, " snap="...)
+	b = appendPos(b, m.Index, m.SnapTerm)
+	b = append(b, " offset="...)
+	b = strconv.AppendInt(b, int64(m.Offset), 10)
+	b = append(b, " len="...)
+	b = strconv.AppendInt(b, int64(len(m.Data)), 10)
+	if m.Done {
+		b = append(b, " done"...)
+	}
+	b = appendRound(b, m.Round)
+	return string(append(b, '}'))
+}
+
+// InstallSnapshotReply answers an InstallSnapshot: Offset is how many bytes
+// of snapshot Index the follower holds, so the leader sends on from there;
+// Done says the follower has the whole snapshot installed (or already had
+// everything it holds).
+type InstallSnapshotReply struct {
+	Term   uint64
+	Index  int
+	Offset int
+	Done   bool
+	Round  uint64
+}
+
+// Kind implements protocols.Message.
+func (InstallSnapshotReply) Kind() string { return "InstallSnapshotReply" }
+
+// String renders the message as InstallSnapshotReply{term=3 snap=120 offset=64}.
+func (m InstallSnapshotReply) String() string {
+	b := append([]byte("InstallSnapshotReply{term="), strconv.FormatUint(m.Term, 10)...)
+	b = append(b, " snap="...)
+	b = strconv.AppendInt(b, int64(m.Index), 10)
+	b = append(b, " offset="...)
+	b = strconv.AppendInt(b, int64(m.Offset), 10)
+	if m.Done {
+		b = append(b, " done"...)
+	}
+	b = appendRound(b, m.Round)
+	return string(append(b, '}'))
 }
 
 // appendPos renders a log position as index/term.

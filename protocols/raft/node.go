@@ -9,13 +9,15 @@ import (
 	"github.com/dsimlab/dsim/protocols/kv"
 )
 
-// role is a server's place in Figure 4's state diagram.
+// role is a server's place in Figure 4's state diagram, with the thesis'
+// pre-candidate (§9.6) before the candidate.
 type role uint8
 
 const (
 	follower role = iota
 	candidate
 	leader
+	preCandidate
 )
 
 func (r role) String() string {
@@ -24,6 +26,8 @@ func (r role) String() string {
 		return "follower"
 	case candidate:
 		return "candidate"
+	case preCandidate:
+		return "pre-candidate"
 	}
 	return "leader"
 }
@@ -43,19 +47,31 @@ func New(opts Options) protocols.Factory {
 	}
 	opts = opts.withDefaults()
 	b, _ := parseBug(opts.Bug)
+	leaseTimers := leaseTimerNames(opts)
 	return func(cfg protocols.Config) protocols.Node {
+		initial := initialConfig(append([]protocols.NodeID{cfg.ID}, cfg.Peers...), opts.Members)
 		n := &node{
-			id:    cfg.ID,
-			peers: cfg.Peers,
-			opts:  opts,
-			bugs:  b,
-			rand:  cfg.Rand,
-			log:   newLog(),
-			sm:    kv.NewMachine(),
-			prs:   make([]progress, len(cfg.Peers)),
+			id:          cfg.ID,
+			peers:       cfg.Peers,
+			opts:        opts,
+			bugs:        b,
+			rand:        cfg.Rand,
+			initial:     initial,
+			log:         newLog(initial),
+			sm:          kv.NewMachine(),
+			prs:         make([]progress, len(cfg.Peers)),
+			voter:       make([]bool, len(cfg.Peers)),
+			target:      make([]bool, len(cfg.Peers)),
+			leaseTimers: leaseTimers,
+		}
+		if opts.snapshots() {
+			// Each server compacts at its own pace, drawn from its own stream.
+			n.snapEvery = opts.SnapshotMin + n.rand.IntN(opts.SnapshotMax-opts.SnapshotMin+1)
 		}
 		n.recoverState(cfg.Store)
 		n.hardState = HardState{Term: n.term, Vote: n.vote}
+		n.confGen = ^n.log.confGen // force the first refresh
+		n.refreshConfig()
 		return n
 	}
 }
@@ -69,11 +85,14 @@ type node struct {
 	rand  *rand.Rand
 	out   *protocols.Effects // set during Step only
 
+	initial Config // the configuration the cluster was started with (Options.Members)
+
 	// Persistent state (Figure 2), rebuilt from the store on restart.
 	term      uint64
 	vote      protocols.NodeID
 	log       raftLog
 	hardState HardState // the last HardState persisted or recovered
+	snap      Snapshot  // the latest snapshot (Figure 13): its Index is log.base; zero when none
 
 	// Volatile state.
 	role       role
@@ -83,13 +102,40 @@ type node struct {
 	applied    int
 	sm         *kv.Machine
 
-	// Candidate state: who granted a vote in this election.
+	// contact says the server heard from a leader of its term (or started)
+	// less than an election timeout ago, by its own clock: it then refuses
+	// pre-votes, and with CheckQuorum ignores requests for votes in a later
+	// term (thesis §6.2, §9.6). The election timer measures it: armed at
+	// the contact for the shortest election timeout, it then runs on for
+	// electionRest, the rest of the drawn timeout. Tracked only with
+	// PreVote or CheckQuorum.
+	contact      bool
+	electionRest clock.Duration
+	idle         bool // not a voter in its configuration: its election timer is off
+
+	// The configuration, as the latest one in the log makes it.
+	confGen      uint64   // the log's configuration generation these reflect
+	selfSuffrage Suffrage // this server's part in it
+	voter        []bool   // by peer position: votes
+	target       []bool   // by peer position: the leader replicates to it
+	nVoters      int      // voters, this server included if it is one
+	pendingConf  bool     // the latest configuration change is not yet committed
+	voterBefore  bool     // this server votes in the configuration before that uncommitted change
+	staging      bool     // the configuration has staging servers to promote
+
+	// Snapshots.
+	snapEvery int          // applied entries past the snapshot before the next one; 0: never
+	recv      snapshotRecv // a snapshot arriving in chunks
+
+	// Candidate and pre-candidate state: who granted a vote in this election.
 	granted []bool // by peer position
 	votes   int
 
 	// Leader state: replication progress per peer, by peer position.
-	prs      []progress
-	matchBuf []int // scratch for computing the quorum match
+	prs         []progress
+	matchBuf    []int // scratch for computing the quorum match
+	lead        leaderState
+	leaseTimers []string // the names of the lease window timers (ReadLease)
 }
 
 // progress is what a leader knows of one follower's log (Figure 2's
@@ -99,6 +145,11 @@ type node struct {
 type progress struct {
 	next  int // the next index to send
 	match int // the highest index known to match the leader's log
+
+	snap       Snapshot // the snapshot being sent, when next is compacted: kept until sent, though newer ones are taken
+	snapOffset int      // how much of it the follower holds
+	round      uint64   // the last heartbeat round it acknowledged
+	active     bool     // it answered since the last check-quorum tick
 }
 
 // Step implements protocols.Node.
@@ -113,29 +164,61 @@ func (n *node) Step(in protocols.Input, out *protocols.Effects) {
 			n.electionTimeout()
 		case timerHeartbeat:
 			n.heartbeat()
+		default:
+			n.leaseTimer(in.Timer)
 		}
 	case protocols.Receive:
 		n.receive(in.From, in.Msg)
+	case protocols.Admin:
+		n.admin(in.Command)
 	}
 	n.persistHardState()
 	n.out = nil
 }
 
 // start begins an incarnation: always as a follower (§5.2), with the durable
-// state the factory recovered and an empty state machine that is rebuilt as
-// the commit index is learned again.
+// state the factory recovered. A snapshot restores the state machine as of
+// its index; past it the machine is rebuilt as the commit index is learned
+// again. A start counts as hearing from a leader: the server may have
+// acknowledged a leader's heartbeat just before it crashed, and a leader
+// serving reads under a lease counts on it not voting for another for an
+// election timeout.
 func (n *node) start() {
 	if n.term > 0 || n.log.lastIndex() > 0 {
 		n.out.Probe(ProbeRestartRecovered)
 	}
-	n.armElection()
+	if n.snap.Index > 0 {
+		n.out.Note(Restored{Index: n.snap.Index, Term: n.snap.Term})
+	}
+	if !n.promotable() {
+		n.idle = true // a spare or a learner never campaigns
+		return
+	}
+	n.heardFromLeader()
 }
 
 // receive dispatches a message, after the rule every server follows first
 // (Figure 2, "Rules for Servers"): a message from a later term means this
 // server is out of date, and whatever its role it becomes a follower in
-// that term.
+// that term. The exceptions: pre-votes and granted pre-vote replies carry a
+// term nobody has reached yet; with CheckQuorum a request for votes that
+// comes within an election timeout of hearing from a leader is ignored
+// outright, neither adopting its term nor answering (thesis §6.2); and so
+// is one from a server outside the configuration.
 func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
+	if rv, ok := msg.(RequestVote); ok && rv.Term > n.term {
+		switch {
+		case n.opts.CheckQuorum && n.inLease():
+			n.out.Probe(ProbeVoteIgnoredInLease)
+			return
+		case n.log.config().Suffrage(from) == 0:
+			// A server outside the configuration (removed, perhaps without
+			// knowing it) must not disrupt the cluster by raising terms, as
+			// hashicorp raft refuses votes to non-members (thesis §4.2.3).
+			n.out.Probe(ProbeVoteIgnoredNonMember)
+			return
+		}
+	}
 	if t := termOf(msg); t > n.term {
 		switch {
 		case n.role == leader && n.bugs.ignoreHigherTerm && isReply(msg):
@@ -152,14 +235,26 @@ func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
 		n.handleRequestVote(from, m)
 	case RequestVoteReply:
 		n.handleVoteReply(from, m)
+	case PreVote:
+		n.handlePreVote(from, m)
+	case PreVoteReply:
+		n.handlePreVoteReply(from, m)
 	case AppendEntries:
 		n.handleAppendEntries(from, m)
 	case AppendEntriesReply:
 		n.handleAppendReply(from, m)
+	case InstallSnapshot:
+		n.handleInstallSnapshot(from, m)
+	case InstallSnapshotReply:
+		n.handleSnapshotReply(from, m)
 	case kv.Request:
 		n.handleClientRequest(from, m)
 	}
 }
+
+// inLease reports whether this server heard from a leader (or is one, or
+// started) within an election timeout: it must not help elect another.
+func (n *node) inLease() bool { return n.role == leader || n.contact }
 
 func termOf(msg protocols.Message) uint64 {
 	switch m := msg.(type) {
@@ -171,21 +266,32 @@ func termOf(msg protocols.Message) uint64 {
 		return m.Term
 	case AppendEntriesReply:
 		return m.Term
+	case PreVoteReply:
+		if !m.Granted {
+			return m.Term // a refusal from a later term: we are behind
+		}
+	case InstallSnapshot:
+		return m.Term
+	case InstallSnapshotReply:
+		return m.Term
 	}
 	return 0
 }
 
 func isReply(msg protocols.Message) bool {
 	switch msg.(type) {
-	case RequestVoteReply, AppendEntriesReply:
+	case RequestVoteReply, AppendEntriesReply, InstallSnapshotReply, PreVoteReply:
 		return true
 	}
 	return false
 }
 
 func isAppend(msg protocols.Message) bool {
-	_, ok := msg.(AppendEntries)
-	return ok
+	switch msg.(type) {
+	case AppendEntries, InstallSnapshot:
+		return true
+	}
+	return false
 }
 
 // becomeFollower moves to term (if later than the current one, forgetting
@@ -200,6 +306,7 @@ func (n *node) becomeFollower(term uint64, lead protocols.NodeID) {
 	if n.role == leader {
 		n.out.Probe(ProbeStepDown)
 		n.out.CancelTimer(timerHeartbeat)
+		n.endLeadership()
 		n.armElection()
 	}
 	n.role = follower
@@ -218,17 +325,39 @@ func (n *node) setLeader(id protocols.NodeID) {
 	n.lastLeader = id
 }
 
-// armElection (re)arms the election timer with a fresh random timeout,
-// drawn in whole milliseconds so traces stay readable; ties between
-// servers are broken by the driver's event order.
-func (n *node) armElection() {
+// drawTimeout draws an election timeout in whole milliseconds, so traces
+// stay readable; ties between servers are broken by the driver's event
+// order.
+func (n *node) drawTimeout() clock.Duration {
 	ms := clock.Millisecond
 	lo, hi := (n.opts.ElectionTimeoutMin+ms-1)/ms, n.opts.ElectionTimeoutMax/ms
 	d := n.opts.ElectionTimeoutMin
 	if hi > lo {
 		d = (lo + clock.Duration(n.rand.Int64N(int64(hi-lo+1)))) * ms
 	}
-	n.out.SetTimer(timerElection, d)
+	return d
+}
+
+// armElection (re)arms the election timer with a fresh random timeout. A
+// server that arms it for any reason but a leader's message is out of
+// contact with a leader.
+func (n *node) armElection() {
+	n.contact, n.electionRest, n.idle = false, 0, false
+	n.out.SetTimer(timerElection, n.drawTimeout())
+}
+
+// heardFromLeader re-arms the election timer on a valid message from the
+// leader of the current term (Figure 2), or on starting. When contact is
+// tracked the drawn timeout runs in two phases: the shortest election
+// timeout, during which the server is in contact, then the rest.
+func (n *node) heardFromLeader() {
+	if !n.opts.tracksContact() {
+		n.armElection()
+		return
+	}
+	d := n.drawTimeout()
+	n.contact, n.electionRest, n.idle = true, d-n.opts.ElectionTimeoutMin, false
+	n.out.SetTimer(timerElection, n.opts.ElectionTimeoutMin)
 }
 
 // peerIndex returns the position of id among the peers, or -1.
@@ -241,26 +370,43 @@ func (n *node) peerIndex(id protocols.NodeID) int {
 	return -1
 }
 
-// quorum is the number of servers, this one included, that make a majority.
-func (n *node) quorum() int { return protocols.Quorum(len(n.peers) + 1) }
+// quorum is the number of voters, this server included if it votes, that
+// make a majority of the configuration.
+func (n *node) quorum() int { return protocols.Quorum(n.nVoters) }
+
+// committedInTerm reports whether this leader has committed an entry of its
+// own term: only then does its commit index cover everything committed
+// before it (§8), so that it may serve reads at it, and may change the
+// configuration (Ongaro's 2015 fix to single-server changes).
+func (n *node) committedInTerm() bool {
+	t, _ := n.log.term(n.commit)
+	return t == n.term
+}
 
 // applyCommitted applies entries up to the commit index, in order, to the
 // state machine (Figure 2: "If commitIndex > lastApplied ... apply"). A
 // leader answers the clients whose requests it appended in its own term;
 // a retried request applied twice in the log executes once and is answered
-// from the dedup table.
+// from the dedup table. Reads waiting for the applied index are answered,
+// and a server whose log grew past its threshold snapshots.
 func (n *node) applyCommitted() {
 	for n.applied < n.commit {
 		n.applied++
 		e := n.log.entry(n.applied)
 		result, outcome := "", kv.Executed
-		if !e.IsNoop() {
+		if e.Req.Client != "" {
 			result, outcome = n.sm.Apply(e.Req)
 		}
 		n.out.Note(Applied{Index: n.applied, Term: e.Term, Req: e.Req, Outcome: outcome})
-		if n.role == leader && e.Term == n.term && !e.IsNoop() && outcome != kv.Stale {
+		if n.role == leader && e.Term == n.term && e.Req.Client != "" && outcome != kv.Stale {
 			n.out.Send(e.Req.Client, kv.Reply{Seq: e.Req.Seq, Status: kv.OK, Value: result})
 		}
+	}
+	if n.role == leader && len(n.lead.reads) > 0 {
+		n.serveReads()
+	}
+	if n.snapEvery > 0 && n.applied-n.log.base >= n.snapEvery {
+		n.takeSnapshot()
 	}
 }
 
@@ -268,7 +414,7 @@ func (n *node) applyCommitted() {
 func (n *node) Status() protocols.Status {
 	const tail = 10
 	last := n.log.lastIndex()
-	from := max(1, last-tail+1)
+	from := max(n.log.base+1, last-tail+1)
 	log := make([]protocols.LogEntry, 0, last-from+1)
 	for i := from; i <= last; i++ {
 		e := n.log.entry(i)
@@ -281,8 +427,8 @@ func (n *node) Status() protocols.Status {
 	if lead == "" {
 		lead = "-"
 	}
-	return protocols.Status{
-		Role:   n.role.String(),
+	st := protocols.Status{
+		Role:   n.roleName(),
 		Leader: n.role == leader,
 		Term:   n.term,
 		Commit: n.commit,
@@ -294,6 +440,27 @@ func (n *node) Status() protocols.Status {
 			{Name: "applied", Value: strconv.Itoa(n.applied)},
 		},
 	}
+	if n.snap.Index > 0 {
+		st.Fields = append(st.Fields, protocols.Field{Name: "snapshot", Value: strconv.Itoa(n.snap.Index) + "/" + strconv.FormatUint(n.snap.Term, 10)})
+	}
+	if c := n.log.config(); n.opts.Members > 0 || !c.Equal(initialConfig(append([]protocols.NodeID{n.id}, n.peers...), 0)) {
+		st.Fields = append(st.Fields, protocols.Field{Name: "config", Value: c.String()})
+	}
+	return st
+}
+
+// roleName is the role the status shows: a follower that does not vote is
+// a learner, or a spare when it is not in its configuration at all.
+func (n *node) roleName() string {
+	if n.role == follower {
+		switch n.selfSuffrage {
+		case Learner, Staging:
+			return "learner"
+		case 0:
+			return "spare"
+		}
+	}
+	return n.role.String()
 }
 
 // sortedDesc sorts a few match indexes in decreasing order without

@@ -34,6 +34,23 @@ func (n Voted) String() string {
 // convergence and exactly-once checks read Raft's applies too.
 type Applied = kv.Applied
 
+// Restored is noted when a server's state machine becomes a snapshot's: on
+// a restart from a store that holds one, and on installing one a leader
+// sent. It is the KV service's shared note.
+type Restored = kv.Restored
+
+// SnapshotTaken is noted when a server snapshots its state machine at Index
+// (whose entry has term Term) and drops the log up to there.
+type SnapshotTaken struct {
+	Index int
+	Term  uint64
+}
+
+// String renders the note as snapshot 120/3.
+func (n SnapshotTaken) String() string {
+	return "snapshot " + strconv.Itoa(n.Index) + "/" + strconv.FormatUint(n.Term, 10)
+}
+
 // The coverage probes a server reports with Effects.Probe.
 const (
 	ProbeLeaderElected     = "leader-elected"           // a candidate won an election
@@ -49,6 +66,26 @@ const (
 	ProbeDuplicateRequest  = "duplicate-request"        // a retried request was answered from the dedup table
 	ProbeRestartRecovered  = "restart-recovered"        // a server restarted with durable state to recover
 	ProbeNotLeaderRedirect = "not-leader-redirect"      // a non-leader turned a client away with a hint
+	ProbeLeaderStable      = "leader-stable"            // a leader stayed in office for 100 heartbeats
+
+	ProbePreVote              = "pre-vote"                 // a server whose election timer fired asked for pre-votes
+	ProbePreVoteFailed        = "pre-vote-failed"          // a pre-candidate's round timed out without a majority
+	ProbePreVoteDeniedLeader  = "pre-vote-denied-leader"   // a voter refused a pre-vote: it heard from a leader within an election timeout
+	ProbeVoteIgnoredInLease   = "vote-ignored-in-lease"    // with CheckQuorum, a request for votes came within an election timeout of a leader's message and was ignored
+	ProbeVoteIgnoredNonMember = "vote-ignored-non-member"  // a request for votes in a later term came from a server outside the configuration and was ignored
+	ProbeCheckQuorumStepDown  = "check-quorum-step-down"   // a leader that had not heard from a majority for an election timeout stepped down
+	ProbeReadIndex            = "read-index"               // a leader confirmed its leadership with a heartbeat round before answering a read
+	ProbeLeaseRead            = "lease-read"               // a leader answered a read at once under its lease
+	ProbeReadWaitsForNoop     = "read-waits-for-noop"      // a read reached a new leader before it committed an entry of its term, and waited
+	ProbeSnapshotTaken        = "snapshot-taken"           // a server snapshotted its state machine and compacted its log
+	ProbeSnapshotSent         = "snapshot-sent"            // a leader began sending its snapshot to a follower that needed compacted entries
+	ProbeSnapshotInstalled    = "snapshot-installed"       // a follower installed a snapshot a leader sent
+	ProbeSnapshotStale        = "snapshot-stale-ignored"   // a follower ignored a snapshot that ended at or before its commit index
+	ProbeConfigChange         = "config-change"            // a leader appended a configuration change
+	ProbeConfigChangeRefused  = "config-change-refused"    // a leader refused a change: the previous one, or an entry of its term, was not committed yet
+	ProbeLearnerPromoted      = "learner-promoted"         // a leader promoted a staging server that had caught up
+	ProbeLeaderRemoved        = "leader-removed-step-down" // a leader committed its own removal and stepped down
+	ProbeAdminIgnored         = "admin-ignored"            // an operator's command did not apply (not the leader, not a change of this configuration, unknown)
 )
 
 // Probes lists every probe name a Raft server can report, for sweeps that
@@ -56,5 +93,9 @@ const (
 var Probes = []string{
 	ProbeLeaderElected, ProbeLeaderChange, ProbeSplitVote, ProbeStepDown, ProbeVoteDeniedLog,
 	ProbeLogTruncation, ProbeStaleAppend, ProbeFastBackup, ProbeOldTermDeferred, ProbeCommitByNoop,
-	ProbeDuplicateRequest, ProbeRestartRecovered, ProbeNotLeaderRedirect,
+	ProbeDuplicateRequest, ProbeRestartRecovered, ProbeNotLeaderRedirect, ProbeLeaderStable,
+	ProbePreVote, ProbePreVoteFailed, ProbePreVoteDeniedLeader, ProbeVoteIgnoredInLease, ProbeVoteIgnoredNonMember, ProbeCheckQuorumStepDown,
+	ProbeReadIndex, ProbeLeaseRead, ProbeReadWaitsForNoop,
+	ProbeSnapshotTaken, ProbeSnapshotSent, ProbeSnapshotInstalled, ProbeSnapshotStale,
+	ProbeConfigChange, ProbeConfigChangeRefused, ProbeLearnerPromoted, ProbeLeaderRemoved, ProbeAdminIgnored,
 }

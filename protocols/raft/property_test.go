@@ -30,6 +30,20 @@ func seededDraw(seed uint64) draw {
 // order), drops, timer firings, crashes and restarts, with every monitor
 // on. It stops at the first violation.
 func schedule(d draw, opts Options) *prototest.Harness {
+	return scheduleWith(d, opts, false)
+}
+
+// featureOptions switches on every production feature whose safety does
+// not rest on timing: these schedules fire timers in any order, which a
+// lease (a bound on real time) cannot survive, so reads use ReadIndex.
+func featureOptions(bug string) Options {
+	return Options{Bug: bug, PreVote: true, CheckQuorum: true, Read: ReadIndex,
+		SnapshotMin: 2, SnapshotMax: 6, SnapshotChunk: 8, Members: 3}
+}
+
+// scheduleWith is schedule; with admin on, operators' commands (drawn as
+// the swarm's admin class draws them) reach random servers too.
+func scheduleWith(d draw, opts Options, admin bool) *prototest.Harness {
 	n := d("servers", 3, 5)
 	h := prototest.New(uint64(d("seed", 0, 1<<30)))
 	servers := protocols.Servers(n)
@@ -54,8 +68,12 @@ func schedule(d draw, opts Options) *prototest.Harness {
 		case a < 70 && len(inflight) > 0:
 			e := inflight[d("msg", 0, len(inflight)-1)]
 			h.Drop(prototest.Filter{From: e.From, To: e.To, Kind: e.Msg.Kind()}, 1)
-		case a < 95:
+		case a < 93 || (a < 95 && !admin):
 			fireOne(d, h, all)
+		case a < 95:
+			if id := servers[d("admin", 0, n-1)]; h.Node(id) != nil {
+				h.Admin(id, Admin(drawRand{d}, servers)...)
+			}
 		case a < 97:
 			if id := servers[d("crash", 0, n-1)]; h.Node(id) != nil {
 				h.Crash(id)
@@ -72,6 +90,11 @@ func schedule(d draw, opts Options) *prototest.Harness {
 	}
 	return h
 }
+
+// drawRand draws Admin's choices from the schedule's draws.
+type drawRand struct{ d draw }
+
+func (r drawRand) IntN(n int) int { return r.d("admin-choice", 0, n-1) }
 
 // fireOne fires an armed timer of a random live node. An election timer,
 // once picked, fires only one time in four, as in a real run where they
@@ -99,14 +122,39 @@ func TestRandomSchedulesAreSafe(t *testing.T) {
 	})
 }
 
+// Correct Raft with PreVote, CheckQuorum, ReadIndex, snapshots and
+// membership changes never breaks a safety property either.
+func TestRandomSchedulesWithEveryFeatureAreSafe(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		h := scheduleWith(rapidDraw(t), featureOptions(""), true)
+		if err := h.Failure(); err != nil {
+			t.Fatalf("violation on correct Raft: %v", err)
+		}
+	})
+}
+
 // Every bug variant is caught by some random schedule within a few hundred
-// seeds: the monitors and the schedules are strong enough to matter.
+// seeds: the monitors and the schedules are strong enough to matter. The
+// bugs of the production features run with those features on. A lease
+// rests on timing these schedules do not keep, so lease-without-check-quorum
+// is left to the scenario sweeps (raft/chaos) and its script, as is
+// snapshot-without-config, which needs membership churn these schedules
+// rarely reach.
 func TestRandomSchedulesCatchEveryBug(t *testing.T) {
 	const maxSeeds = 500
 	for _, bug := range Bugs {
 		t.Run(bug.Name, func(t *testing.T) {
+			opts, admin := Options{Bug: bug.Name}, false
+			switch bug.Name {
+			case BugLeaseWithoutCheckQuorum:
+				t.Skip("leases rest on timing; raft/chaos catches it")
+			case BugSnapshotWithoutConfig:
+				t.Skip("needs configuration changes compacted into a snapshot that a lagging server installs; raft/chaos and its script catch it")
+			case BugReadIndexBeforeNoop, BugSnapshotWithoutSessions, BugEarlyConfigChange:
+				opts, admin = featureOptions(bug.Name), true
+			}
 			for seed := uint64(1); seed <= maxSeeds; seed++ {
-				if err := schedule(seededDraw(seed), Options{Bug: bug.Name}).Failure(); err != nil {
+				if err := scheduleWith(seededDraw(seed), opts, admin).Failure(); err != nil {
 					t.Logf("seed %d: %v", seed, err)
 					return
 				}

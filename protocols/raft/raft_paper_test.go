@@ -330,10 +330,12 @@ func TestOptions(t *testing.T) {
 		{MaxAppendEntries: -1},
 		{ElectionTimeoutMin: 300 * clock.Millisecond, ElectionTimeoutMax: 200 * clock.Millisecond},
 		{HeartbeatInterval: 200 * clock.Millisecond},
+		{HeartbeatInterval: 100 * clock.Millisecond}, // not well under 150ms: one late heartbeat starts an election
 		{Bug: "no-such-bug"},
 	} {
 		assert.ErrorIs(t, o.Validate(), ErrBadOptions, "%+v", o)
 	}
+	assert.NoError(t, Options{HeartbeatInterval: 75 * clock.Millisecond}.Validate(), "half the election timeout is enough")
 	assert.ErrorIs(t, Options{Bug: "nope"}.Validate(), ErrUnknownBug)
 	for _, b := range Bugs {
 		assert.NoError(t, Options{Bug: b.Name}.Validate(), b.Name)

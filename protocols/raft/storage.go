@@ -5,11 +5,13 @@ import (
 	"strconv"
 
 	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/protocols/kv"
 )
 
-// A server's durable store is a write-ahead log of two kinds of record,
-// replayed in order on restart. Both are persisted in the same step as the
-// change they record, and the driver syncs a step's records before it sends
+// A server's durable store is a write-ahead log of records, replayed in
+// order on restart: HardState and LogRecord, and Snapshot (snapshot.go)
+// once the log is compacted. Each is persisted in the same step as the
+// change it records, and the driver syncs a step's records before it sends
 // that step's messages, so no vote, acknowledgement or entry ever leaves a
 // server before the state it depends on is durable. See design.md.
 
@@ -44,15 +46,25 @@ func (r LogRecord) String() string {
 	return "Log{from=" + strconv.Itoa(r.From) + " entries=" + formatEntries(r.From, r.Entries) + "}"
 }
 
-// recoverState rebuilds term, vote and log from a store (Config.Store).
+// recoverState rebuilds term, vote, snapshot and log from a store
+// (Config.Store). A store that holds a snapshot begins with it (the step
+// that took or installed it replaced the store), then a LogBase when the
+// log starts before the snapshot's index, and the log records after it
+// continue the log from there; the state machine is the snapshot's, and
+// the snapshot's entries count as committed and applied.
 func (n *node) recoverState(store []protocols.Record) {
 	for _, r := range store {
 		switch r := r.(type) {
 		case HardState:
 			n.term, n.vote = r.Term, r.Vote
+		case Snapshot:
+			n.log.restore(r.Index, r.Term, r.Chain, r.Config)
+			n.snap = r
+		case LogBase:
+			n.log.restore(r.Index, r.Term, r.Chain, r.Config)
 		case LogRecord:
-			if r.From < 1 || r.From > n.log.lastIndex()+1 {
-				panic(fmt.Sprintf("raft: %s: %v does not continue a log ending at %d", n.id, r, n.log.lastIndex()))
+			if r.From <= n.log.base || r.From > n.log.lastIndex()+1 {
+				panic(fmt.Sprintf("raft: %s: %v does not continue a log of %d..%d", n.id, r, n.log.base+1, n.log.lastIndex()))
 			}
 			n.log.truncate(r.From)
 			n.log.append(r.Entries...)
@@ -60,6 +72,37 @@ func (n *node) recoverState(store []protocols.Record) {
 			panic(fmt.Sprintf("raft: %s: unknown record %T in store", n.id, r))
 		}
 	}
+	if n.snap.Index > 0 {
+		state, err := kv.DecodeSnapshot(n.snap.Data)
+		if err != nil {
+			panic(fmt.Sprintf("raft: %s: %v: %v", n.id, n.snap, err))
+		}
+		n.sm, n.commit, n.applied = state.Restore(), n.snap.Index, n.snap.Index
+	}
+}
+
+// persistAll replaces the store with everything recovery needs: the hard
+// state, the snapshot and the log after it. Written when the log is
+// compacted or a snapshot installed, it keeps the store as small as the
+// log.
+func (n *node) persistAll() {
+	recs := make([]protocols.Record, 0, 3)
+	n.hardState = HardState{Term: n.term, Vote: n.vote}
+	if !n.bugs.forgetVote { // BUG forget-vote: term and vote live only in memory
+		recs = append(recs, n.hardState)
+	}
+	if n.snap.Index > 0 {
+		recs = append(recs, n.snap)
+	}
+	if b := n.log.base; b < n.snap.Index {
+		t, _ := n.log.term(b)
+		c, _ := n.log.chainAt(b)
+		recs = append(recs, LogBase{Index: b, Term: t, Chain: c, Config: n.log.configAt(b)})
+	}
+	if last := n.log.lastIndex(); last > n.log.base {
+		recs = append(recs, LogRecord{From: n.log.base + 1, Entries: n.log.slice(n.log.base+1, last)})
+	}
+	n.out.ReplaceStore(recs...)
 }
 
 // persistLog records that the log changed from index from on.

@@ -20,6 +20,7 @@ var Protocol = &protocols.Protocol{
 	MinHealing:     bank.MinHealing,
 	Bugs:           Bugs,
 	Probes:         Probes,
+	Violations:     bank.Violations,
 	Messages: []protocols.Message{
 		CanCommit{}, Vote{}, PreCommit{}, Ack{}, DoCommit{}, Abort{}, HaveCommitted{}, StateReq{}, State{}, Query{},
 		bank.Submit{}, bank.Result{}, bank.Order{},

@@ -2,6 +2,7 @@ package twopc
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/bank"
@@ -197,15 +198,29 @@ func (p *Participant) onQueryTimer(out *protocols.Effects) {
 	}
 }
 
-// Status implements protocols.Node.
+// Status implements protocols.Node. A participant that has asked about a
+// transaction BlockedAfter times without an answer shows it as blocked,
+// first, so the UI shows the blocking rather than only a prepared state.
 func (p *Participant) Status() protocols.Status {
-	return protocols.Status{
-		Role:   "participant",
-		Commit: p.ledger.Commits(),
-		Fields: []protocols.Field{
-			{Name: "prepared", Value: p.ledger.FormatInDoubt()},
-			{Name: "locks", Value: p.ledger.FormatLocks()},
-			{Name: "balances", Value: p.ledger.FormatBalances()},
-		},
+	fields := []protocols.Field{
+		{Name: "prepared", Value: p.ledger.FormatInDoubt()},
+		{Name: "locks", Value: p.ledger.FormatLocks()},
+		{Name: "balances", Value: p.ledger.FormatBalances()},
 	}
+	if b := p.blocked(); len(b) > 0 {
+		fields = append([]protocols.Field{{Name: "BLOCKED", Value: strings.Join(b, ",")}}, fields...)
+	}
+	return protocols.Status{Role: "participant", Commit: p.ledger.Commits(), Fields: fields}
+}
+
+// blocked lists the transactions in doubt that the participant has asked
+// about BlockedAfter times or more, unanswered, in this incarnation.
+func (p *Participant) blocked() []string {
+	var out []string
+	for _, tx := range p.ledger.InDoubt() {
+		if p.queries[tx] >= BlockedAfter {
+			out = append(out, string(tx))
+		}
+	}
+	return out
 }

@@ -20,6 +20,7 @@ var Protocol = &protocols.Protocol{
 	MinHealing:     bank.MinHealing,
 	Bugs:           Bugs,
 	Probes:         Probes,
+	Violations:     bank.Violations,
 	Messages: []protocols.Message{
 		Prepare{}, Vote{}, Decision{}, Ack{}, Query{}, bank.Submit{}, bank.Result{}, bank.Order{},
 	},

@@ -45,7 +45,9 @@ type ChecklistOptions struct {
 //     report only the roles its Display declares, and reach only the
 //     probes it declares;
 //   - every bug variant is caught by the PROTO/chaos sweep within BugSeeds
-//     seeds, and the repro of the first failure reproduces it exactly;
+//     seeds, with a violation kind the protocol declares (when it declares
+//     Violations), and the repro of the first failure reproduces it
+//     exactly;
 //   - its package, found from the source of its Build function, has
 //     doc.go, design.md and datadriven scripts under testdata/.
 //
@@ -73,7 +75,7 @@ func Checklist(t *testing.T, p *protocols.Protocol, o ChecklistOptions) {
 	for _, b := range p.Bugs {
 		t.Run("bug/"+b.Name, func(t *testing.T) {
 			t.Parallel()
-			checkBugCaught(t, chaos, b.Name, o)
+			checkBugCaught(t, p, chaos, b.Name, o)
 		})
 	}
 }
@@ -252,7 +254,7 @@ func sortedKeys(m map[string]string) []string {
 
 // checkBugCaught sweeps PROTO/chaos with the bug until a seed fails, then
 // follows that seed's repro as a user would.
-func checkBugCaught(t *testing.T, chaos *scenarios.Scenario, bug string, o ChecklistOptions) {
+func checkBugCaught(t *testing.T, p *protocols.Protocol, chaos *scenarios.Scenario, bug string, o ChecklistOptions) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var first *scenarios.Result
@@ -272,6 +274,14 @@ func checkBugCaught(t *testing.T, chaos *scenarios.Scenario, bug string, o Check
 		t.Fatalf("%s failed at seed %d with no violation: %s", bug, first.Seed, first.Verdict())
 	}
 	t.Logf("%s caught at seed %d: %s", bug, first.Seed, first.Violations[0].Kind)
+	if known := scenarios.ViolationKinds(p); known != nil {
+		for _, v := range first.Violations {
+			if !slices.Contains(known, v.Kind) {
+				t.Errorf("seed %d reports violation kind %q, which %s does not declare: add it to Protocol.Violations (declared and generic: %s)",
+					first.Seed, v.Kind, p.Name, strings.Join(known, ", "))
+			}
+		}
+	}
 	want := []string{scenarios.Command, "run", chaos.Name, "--seed", strconv.FormatUint(first.Seed, 10), "--bug", bug}
 	if got := strings.Fields(first.Repro); !slices.Equal(got, want) {
 		t.Errorf("repro %q, want %q", first.Repro, strings.Join(want, " "))

@@ -52,7 +52,8 @@ type World struct {
 	Healing clock.Duration
 	// Faults shapes the schedules Property and Fuzz draw.
 	Faults FaultOptions
-	// MaxEvents is one run's event budget; zero means the kernel's default.
+	// MaxEvents is one run's event budget; zero sizes it from the world
+	// (scenarios.EventBudget: its nodes and phases).
 	// A run that exhausts it fails with "event-budget": a livelock.
 	MaxEvents uint64
 

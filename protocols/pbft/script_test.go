@@ -1,0 +1,239 @@
+package pbft
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cockroachdb/datadriven"
+
+	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/protocols/byzantine"
+	"github.com/dsimlab/dsim/protocols/kv"
+	"github.com/dsimlab/dsim/protocols/prototest"
+)
+
+// TestScripts runs the scripts in testdata: each walks a piece of PBFT
+// message by message, with every monitor checking every step (a violation
+// prints as VIOLATION in the golden output). Regenerate with
+// go test ./protocols/pbft -run TestScripts -rewrite. Commands besides
+// prototest's (start, fire, deliver, drop, dup, stabilize, crash, restart,
+// status, store, timers, inflight):
+//
+//	cluster n=4 [bug=amnesia] [checkpoint=2] [window=8]
+//	    build replicas n1..n4 and the test client cx, with all monitors;
+//	    must come first
+//	request to=n1|all op=put key=k1 [value=v] [seq=3]
+//	    cx signs a request and sends it to one replica or to all (seq
+//	    counts up unless given); cx completes it on f+1 matching replies
+//	byzantine n1 equivocate [ARGS...]
+//	    make n1 byzantine with one of PBFT's strategies or a generic one
+//	log [n1 ...]
+//	    print each replica's view, watermark, execution point and log
+//	isolate n4 / heal
+//	    from now on settle drops every message to or from n4 / no longer
+//	settle
+//	    deliver messages in send order until none is in flight, dropping
+//	    those of isolated replicas
+func TestScripts(t *testing.T) {
+	prototest.Run(t, "testdata", func(t *testing.T) *prototest.Harness {
+		w := &world{h: prototest.New(1), open: map[uint64]kv.Op{}}
+		worlds[w.h] = w
+		t.Cleanup(func() { delete(worlds, w.h) })
+		return w.h
+	}, scriptCommands)
+}
+
+// world is the per-script state the commands share.
+type world struct {
+	h    *prototest.Harness
+	ids  []protocols.NodeID
+	f    int
+	seq  uint64             // the test client's last sequence number
+	open map[uint64]kv.Op   // its operations not yet completed
+	acks map[uint64][]ack2  // replies so far, per operation
+	cut  []protocols.NodeID // isolated replicas
+}
+
+type ack2 struct {
+	from  protocols.NodeID
+	value string
+}
+
+var worlds = map[*prototest.Harness]*world{}
+
+// sink is the test client cx: it sends what the script injects, and
+// completes an operation once f+1 replicas sent the same result, noting it
+// for the history monitors.
+type sink struct{ w *world }
+
+func (s sink) Step(in protocols.Input, out *protocols.Effects) {
+	r, ok := in.Msg.(Reply)
+	if !ok || r.Client != "cx" {
+		return
+	}
+	op, open := s.w.open[r.Seq]
+	if !open {
+		return
+	}
+	n := 1
+	for _, a := range s.w.acks[r.Seq] {
+		if a.from == in.From {
+			return
+		}
+		if a.value == r.Value {
+			n++
+		}
+	}
+	s.w.acks[r.Seq] = append(s.w.acks[r.Seq], ack2{in.From, r.Value})
+	if n < s.w.f+1 {
+		return
+	}
+	delete(s.w.open, r.Seq)
+	value := ""
+	if op.Kind == kv.Get {
+		value = r.Value
+	}
+	out.Note(kv.Completed{Client: "cx", Seq: r.Seq, Op: op, Output: value, Server: in.From})
+}
+
+func (sink) Status() protocols.Status { return protocols.Status{Role: "client"} }
+
+var scriptCommands = map[string]prototest.Command{
+	"cluster": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+		w := worlds[h]
+		var n, k, window int
+		var bug string
+		d.ScanArgs(t, "n", &n)
+		d.MaybeScanArgs(t, "bug", &bug)
+		d.MaybeScanArgs(t, "checkpoint", &k)
+		d.MaybeScanArgs(t, "window", &window)
+		opts := Options{Bug: bug, CheckpointInterval: k, Window: window}
+		if err := opts.Validate(); err != nil {
+			d.Fatalf(t, "%v", err)
+		}
+		w.ids = protocols.Servers(n)
+		w.f = (n - 1) / 3
+		w.acks = map[uint64][]ack2{}
+		h.AddServers(New(opts), w.ids...)
+		h.AddClients(func(protocols.Config) protocols.Node { return sink{w} }, "cx")
+		for _, m := range Monitors() {
+			h.AddMonitor(m)
+		}
+		return ""
+	},
+	"request": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+		w := worlds[h]
+		var to, op, key, value string
+		d.ScanArgs(t, "to", &to)
+		d.ScanArgs(t, "op", &op)
+		d.ScanArgs(t, "key", &key)
+		d.MaybeScanArgs(t, "value", &value)
+		seq := w.seq + 1
+		d.MaybeScanArgs(t, "seq", &seq)
+		w.seq = max(w.seq, seq)
+		r := kv.Request{Client: "cx", Seq: seq}
+		switch op {
+		case "get":
+			r.Op = kv.GetOp(key)
+		case "put":
+			r.Op = kv.PutOp(key, value)
+		case "append":
+			r.Op = kv.AppendOp(key, value)
+		default:
+			d.Fatalf(t, "request: unknown op %q", op)
+		}
+		if prev, again := w.open[seq]; !again || prev != r.Op {
+			w.open[seq] = r.Op
+			h.Observe("cx", kv.Invoked{Client: "cx", Seq: seq, Op: r.Op})
+		}
+		m := Request{Req: r, Sig: h.Keys().For("cx").Sign(requestDigest(r))}
+		targets := []protocols.NodeID{protocols.NodeID(to)}
+		if to == "all" {
+			targets = w.ids
+		}
+		for _, id := range targets {
+			h.Inject("cx", id, m)
+		}
+		return ""
+	},
+	"byzantine": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+		if len(d.CmdArgs) < 2 {
+			d.Fatalf(t, "usage: byzantine NODE STRATEGY [ARGS...]")
+		}
+		var args []string
+		for _, a := range d.CmdArgs[2:] {
+			args = append(args, a.Key)
+		}
+		wrap, err := byzantine.Lookup(Strategies, d.CmdArgs[1].Key, args)
+		if err != nil {
+			d.Fatalf(t, "%v", err)
+		}
+		h.MakeByzantine(protocols.NodeID(d.CmdArgs[0].Key), wrap)
+		return ""
+	},
+	"isolate": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+		w := worlds[h]
+		w.cut = append(w.cut, prototest.IDs(d)...)
+		return ""
+	},
+	"heal": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+		worlds[h].cut = nil
+		return ""
+	},
+	"settle": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+		w := worlds[h]
+		for range 10000 {
+			in := h.Inflight()
+			if len(in) == 0 {
+				break
+			}
+			e := in[0]
+			f := prototest.Filter{From: e.From, To: e.To, Kind: e.Msg.Kind()}
+			if slices.Contains(w.cut, e.From) || slices.Contains(w.cut, e.To) {
+				h.Drop(f, 1)
+				continue
+			}
+			h.Deliver(f, 1)
+		}
+		return ""
+	},
+	"log": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+		w := worlds[h]
+		ids := prototest.IDs(d)
+		if len(ids) == 0 {
+			ids = w.ids
+		}
+		var b strings.Builder
+		for _, id := range ids {
+			n := h.Node(id)
+			if u, ok := n.(protocols.Unwrapper); ok {
+				n = u.Unwrap()
+			}
+			r, _ := n.(*replica)
+			if r == nil {
+				fmt.Fprintf(&b, "%s: down\n", id)
+				continue
+			}
+			b.WriteString(r.describe())
+		}
+		return b.String()
+	},
+}
+
+// describe renders a replica's state for scripts: its view, watermark and
+// execution point, then one line per slot.
+func (r *replica) describe() string {
+	var b strings.Builder
+	state := "active"
+	if !r.active {
+		state = "changing"
+	}
+	fmt.Fprintf(&b, "%s: view=%d %s primary=%s stable=%d executed=%d\n", r.id, r.view, state, r.primaryOf(r.view), r.h, r.exec)
+	for _, n := range r.seqs() {
+		e := r.log[n].entry(n, n <= r.exec)
+		fmt.Fprintf(&b, "  %d/%d %s\n", e.Index, e.Term, e.Text)
+	}
+	return b.String()
+}
