@@ -166,7 +166,7 @@ func (m *master) decide() {
 	for _, mem := range c.Chain {
 		if m.alive(mem.ID) {
 			keep = append(keep, mem)
-			ready = ready || mem.ID != m.pending
+			ready = ready || m.holdsCommitted(mem.ID)
 		}
 	}
 	if len(keep) < len(c.Chain) {
@@ -194,7 +194,8 @@ func (m *master) decide() {
 		}
 		joining := c.Joining && keep[len(keep)-1].ID == c.joiner()
 		pending := m.pending
-		if !slices.ContainsFunc(keep, func(x Member) bool { return x.ID == pending }) {
+		if !slices.ContainsFunc(keep, func(x Member) bool { return x.ID == pending }) || (m.done && !c.Joining) {
+			// Gone, or a promoted tail that synced: it needs no care now.
 			pending = ""
 		}
 		m.install(Config{Epoch: c.Epoch + 1, Chain: keep, Joining: joining}, pending)
@@ -221,6 +222,16 @@ func (m *master) decide() {
 			}
 		}
 	}
+}
+
+// holdsCommitted reports whether member id is sure to hold every committed
+// update, so that a chain of it alone loses none: any member but the
+// pending one, and the pending one once it reported that it synced as the
+// promoted tail (it serves as tail from then on). A joiner that caught up
+// is not enough: its predecessor goes on committing as tail, and a joiner
+// may lag behind what it committed.
+func (m *master) holdsCommitted(id protocols.NodeID) bool {
+	return id != m.pending || (m.done && !m.cfg.Joining)
 }
 
 // install makes c the configuration and tells its members at once.
