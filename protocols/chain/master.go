@@ -95,7 +95,7 @@ func (m *master) Step(in protocols.Input, out *protocols.Effects) {
 		case kv.Request:
 			hint := m.cfg.head()
 			if msg.Op.Kind == kv.Get {
-				hint = m.cfg.tail()
+				hint = m.cfg.reader(m.opts.CRAQ, msg.Seq)
 			}
 			m.out.Send(in.From, kv.Reply{Seq: msg.Seq, Status: kv.NotLeader, LeaderHint: hint})
 		}

@@ -83,6 +83,21 @@ func (c Config) tail() protocols.NodeID {
 	return c.Chain[n-1].ID
 }
 
+// reader names the server a read should go to: the tail, or with CRAQ a
+// member picked by the request's sequence number (never a joiner), so that
+// reads sent on by the master or a spare spread over the chain as CRAQ
+// means them to instead of all landing on the tail.
+func (c Config) reader(craq bool, seq uint64) protocols.NodeID {
+	n := len(c.Chain)
+	if c.Joining {
+		n--
+	}
+	if !craq || n <= 1 {
+		return c.tail()
+	}
+	return c.Chain[seq%uint64(n)].ID
+}
+
 // joiner returns the server catching up at the end of the chain, or "".
 func (c Config) joiner() protocols.NodeID {
 	if !c.Joining || len(c.Chain) == 0 {

@@ -148,6 +148,9 @@ const (
 	ProbeVersionQuery   = "craq-version-query"    // a CRAQ node asked the tail which version is committed
 	ProbeRestart        = "restart-recovered"     // a server restarted with a history to recover
 	ProbeDuplicateWrite = "duplicate-write"       // the tail answered a retried write from the dedup table
+	ProbeReadAtHead     = "read-served-head"      // the head answered a read (CRAQ)
+	ProbeReadAtMiddle   = "read-served-middle"    // a middle server answered a read (CRAQ)
+	ProbeReadAtTail     = "read-served-tail"      // the tail answered a read (its count against the others' is the read load it carries)
 )
 
 // Probes lists every probe a node can report.
@@ -155,5 +158,5 @@ var Probes = []string{
 	ProbeHeadRemoved, ProbeMiddleRemoved, ProbeTailRemoved, ProbeExtended, ProbeJoinerReady, ProbeStuck, ProbeMasterRestart,
 	ProbeJoinerReset, ProbeSyncSuffix, ProbeCaughtUp, ProbeStaleDropped, ProbeGap, ProbeSentResent, ProbeBecameTail,
 	ProbeLeaseLapsed, ProbeNoLease, ProbeNotHead, ProbeNotTail, ProbeCleanRead, ProbeVersionQuery, ProbeRestart,
-	ProbeDuplicateWrite,
+	ProbeDuplicateWrite, ProbeReadAtHead, ProbeReadAtMiddle, ProbeReadAtTail,
 }

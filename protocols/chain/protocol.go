@@ -54,7 +54,7 @@ var CRAQProtocol = &protocols.Protocol{
 // chainProbes leaves out the probes only CRAQ's reads reach.
 func chainProbes() []string {
 	return slices.DeleteFunc(slices.Clone(Probes), func(p string) bool {
-		return p == ProbeCleanRead || p == ProbeVersionQuery
+		return p == ProbeCleanRead || p == ProbeVersionQuery || p == ProbeReadAtHead || p == ProbeReadAtMiddle
 	})
 }
 

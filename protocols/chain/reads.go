@@ -53,7 +53,11 @@ func (n *server) handleRead(from protocols.NodeID, r kv.Request) {
 		} else {
 			n.out.Probe(ProbeNotTail)
 		}
-		n.out.Send(from, kv.Reply{Seq: r.Seq, Status: kv.NotLeader, LeaderHint: n.cfg.tail()})
+		hint := n.cfg.tail()
+		if !n.member() {
+			hint = n.cfg.reader(n.opts.CRAQ, r.Seq) // a spare: any member may answer
+		}
+		n.out.Send(from, kv.Reply{Seq: r.Seq, Status: kv.NotLeader, LeaderHint: hint})
 		return
 	}
 	key := r.Op.Key
@@ -78,6 +82,17 @@ func (n *server) answer(r kv.Request, how How, version int, lease, ready bool) {
 	v, _ := n.vers.at(r.Op.Key, version)
 	n.out.Send(r.Client, kv.Reply{Seq: r.Seq, Status: kv.OK, Value: v})
 	n.out.Note(ServedRead{Epoch: n.cfg.Epoch, Client: r.Client, Seq: r.Seq, How: how, Version: version, Lease: lease, Ready: ready})
+	// Which position carries the read load: the probes count the reads
+	// each answered, so a run shows how CRAQ spreads what chain
+	// replication leaves to the tail alone.
+	switch {
+	case n.readsAsTail():
+		n.out.Probe(ProbeReadAtTail)
+	case n.isHead():
+		n.out.Probe(ProbeReadAtHead)
+	default:
+		n.out.Probe(ProbeReadAtMiddle)
+	}
 }
 
 // handleVersionQuery is the tail's: it names the key's committed version,
