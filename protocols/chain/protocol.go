@@ -15,6 +15,7 @@ var catalog embed.FS
 // Protocol describes chain replication to dsim.
 var Protocol = &protocols.Protocol{
 	Name:           "chain",
+	Course:         28, // the learning path: after Paxos, before the commit protocols
 	Summary:        "chain replication (van Renesse & Schneider): writes at the head, reads and replies at the tail, a master reconfigures; linearizable",
 	MinServers:     3,
 	DefaultClients: 3,
@@ -35,6 +36,7 @@ var Protocol = &protocols.Protocol{
 // every member answering reads.
 var CRAQProtocol = &protocols.Protocol{
 	Name:           "craq",
+	Course:         29, // the learning path: after Paxos, before the commit protocols
 	Summary:        "CRAQ (Terrace & Freedman): chain replication whose every member answers reads, asking the tail about dirty keys; linearizable",
 	MinServers:     3,
 	DefaultClients: 3,

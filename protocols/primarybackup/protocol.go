@@ -15,6 +15,7 @@ var catalog embed.FS
 // Protocol describes synchronous primary-backup replication to dsim.
 var Protocol = &protocols.Protocol{
 	Name:           "primary-backup",
+	Course:         26, // the learning path: after Paxos, before the commit protocols
 	Summary:        "primary-backup with a view service (6.824-style): the primary answers after its backup acknowledges; linearizable",
 	MinServers:     3,
 	DefaultClients: 3,
@@ -38,6 +39,7 @@ var Protocol = &protocols.Protocol{
 // it promises.
 var AsyncProtocol = &protocols.Protocol{
 	Name:           "primary-backup-async",
+	Course:         27, // the learning path: after Paxos, before the commit protocols
 	Summary:        "primary-backup, asynchronous: the primary answers before its backup has the write, so a failover can lose acknowledged writes",
 	MinServers:     3,
 	DefaultClients: 3,
