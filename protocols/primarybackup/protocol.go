@@ -25,7 +25,7 @@ var Protocol = &protocols.Protocol{
 	Violations:     Violations,
 	Messages:       messages,
 	Options:        options(false),
-	Workload:       workload,
+	Workload:       workload(false),
 	Consistency:    "linearizable",
 	Display:        display,
 	Catalog:        protocols.CatalogDir(catalog, "catalog/sync"),
@@ -49,7 +49,7 @@ var AsyncProtocol = &protocols.Protocol{
 	Violations:     Violations,
 	Messages:       messages,
 	Options:        options(true),
-	Workload:       workload,
+	Workload:       workload(true),
 	Consistency:    "eventual",
 	Display:        display,
 	Catalog:        protocols.CatalogDir(catalog, "catalog/async"),
@@ -64,10 +64,17 @@ func syncProbes() []string {
 }
 
 // workload is the kv client's workload lines and one more: stop, so that
-// a run can end quiet and the replicas' final states be compared.
-var workload = slices.Concat(kv.Workload, []protocols.Option{
-	{Name: "stop", Default: "0s", Help: "clients issue no new operation after this time (0s: never), so that the run ends with the replicas' copies at rest"},
-})
+// a run can end quiet and the replicas' final states be compared. The
+// asynchronous protocol, which promises only eventual convergence, stops
+// its clients in the middle of the healing phase unless told otherwise
+// (as kv's doc asks of such stores); the synchronous one never does.
+func workload(async bool) []protocols.Option {
+	stop := protocols.Option{Name: "stop", Default: "0s", Help: "clients issue no new operation after this time (0s: never), so that the run ends with the replicas' copies at rest"}
+	if async {
+		stop.Help = "clients issue no new operation after this time (0s: the middle of the healing phase), so that the run ends with the replicas' copies at rest for the eventual-convergence check"
+	}
+	return slices.Concat(kv.Workload, []protocols.Option{stop})
+}
 
 var messages = []protocols.Message{Ping{}, ViewReply{}, Transfer{}, Forward{}, ForwardReply{}, kv.Request{}, kv.Reply{}}
 
@@ -114,6 +121,9 @@ func build(async bool) func(s protocols.Setup) (protocols.Wiring, error) {
 		acked := s.Options.Bool("check-acked-writes", !async)
 		co := kv.ReadClientOptions(s.Workload)
 		co.StopAt = clock.Time(s.Workload.Duration("stop", 0))
+		if async && co.StopAt == 0 && s.Healing > 0 {
+			co.StopAt = s.HealingStart().Add(s.Healing / 2)
+		}
 		if err := o.Validate(); err != nil {
 			return protocols.Wiring{}, err
 		}
