@@ -19,6 +19,7 @@ import (
 	"github.com/dsimlab/dsim/protocols/pbft"
 	"github.com/dsimlab/dsim/protocols/primarybackup"
 	"github.com/dsimlab/dsim/protocols/raft"
+	"github.com/dsimlab/dsim/protocols/shardkv"
 	"github.com/dsimlab/dsim/protocols/threepc"
 	"github.com/dsimlab/dsim/protocols/twopc"
 )
@@ -38,6 +39,7 @@ var BuiltinProtocols = []*protocols.Protocol{
 	paxos.MultiPaxos,
 	mapreduce.Protocol,
 	pbft.Protocol,
+	shardkv.Protocol,
 	primarybackup.Protocol,
 	primarybackup.AsyncProtocol,
 	chain.Protocol,
