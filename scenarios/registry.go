@@ -11,11 +11,13 @@ import (
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/abd"
 	"github.com/dsimlab/dsim/protocols/broadcast"
+	"github.com/dsimlab/dsim/protocols/chain"
 	"github.com/dsimlab/dsim/protocols/dynamo"
 	"github.com/dsimlab/dsim/protocols/mapreduce"
 	"github.com/dsimlab/dsim/protocols/multiprimary"
 	"github.com/dsimlab/dsim/protocols/paxos"
 	"github.com/dsimlab/dsim/protocols/pbft"
+	"github.com/dsimlab/dsim/protocols/primarybackup"
 	"github.com/dsimlab/dsim/protocols/raft"
 	"github.com/dsimlab/dsim/protocols/shardkv"
 	"github.com/dsimlab/dsim/protocols/threepc"
@@ -38,6 +40,10 @@ var BuiltinProtocols = []*protocols.Protocol{
 	mapreduce.Protocol,
 	pbft.Protocol,
 	shardkv.Protocol,
+	primarybackup.Protocol,
+	primarybackup.AsyncProtocol,
+	chain.Protocol,
+	chain.CRAQProtocol,
 }
 
 func init() {

@@ -67,6 +67,14 @@ type ClientOptions struct {
 	// client cut off with a stale server go on to read from it, which is how
 	// a linearizability bug shows.
 	GiveUpAfter int
+	// SplitReads keeps two guesses at where a new operation goes first, one
+	// for gets and one for writes, for protocols in which different servers
+	// take them (chain replication: writes at the head, reads at the tail,
+	// and the tail answers writes). After a get the guess for gets is the
+	// server that answered it; after a write the guess for writes is the
+	// server the write was last sent to. It applies to TargetLeader only.
+	// False means one guess for both: the server that answered last.
+	SplitReads bool
 	// RetrySame resends a timed-out operation to the same server instead
 	// of the next one, and moves on to another server only when it gives
 	// up on the operation (GiveUpAfter). It is for leaderless stores with
@@ -273,6 +281,9 @@ type client struct {
 	router   Router   // opts.Router's, for this incarnation; nil without one
 
 	load *load // the load options' state (load.go); nil when none is set
+
+	readAt  protocols.NodeID // SplitReads: where the next get goes first
+	writeAt protocols.NodeID // SplitReads: where the next write goes first
 }
 
 type ack struct {
@@ -291,7 +302,7 @@ func (c *client) Step(in protocols.Input, out *protocols.Effects) {
 			return
 		}
 		c.target = c.servers[c.rand.IntN(len(c.servers))]
-		c.home = c.target
+		c.home, c.readAt, c.writeAt = c.target, c.target, c.target
 		if c.opts.Rate.PerSecond > 0 {
 			c.out.SetTimer(timerArrive, c.gap()) // open loop (load.go)
 		}
@@ -382,6 +393,13 @@ func (c *client) issue() {
 		c.target = c.servers[protocols.Digest([]byte(c.req.Op.Key))%uint64(len(c.servers))]
 	case TargetSticky:
 		c.target = c.home
+	case TargetLeader:
+		if c.opts.SplitReads {
+			c.target = c.writeAt
+			if c.req.Op.Kind == Get {
+				c.target = c.readAt
+			}
+		}
 	}
 	if c.router != nil {
 		c.target = "" // send asks the router
@@ -544,6 +562,7 @@ func (c *client) complete(from protocols.NodeID, value string) {
 		output = value
 	}
 	c.out.Note(Completed{Client: c.id, Seq: c.req.Seq, Op: c.req.Op, Output: output, Server: from})
+	c.split(from, c.target)
 	// The server that answered is the best guess at the leader.
 	c.target, c.hops = from, 0
 	c.next()
@@ -560,7 +579,21 @@ func (c *client) abandon() {
 	c.out.Probe(ProbeGiveUp)
 	c.out.Note(Abandoned{Client: c.id, Seq: c.req.Seq, Op: c.req.Op})
 	c.target, c.hops = c.nextServer(c.target), 0
+	c.split(c.target, c.target)
 	c.next()
+}
+
+// split updates the SplitReads guesses after the outstanding operation
+// ended: a get's guess becomes read, a write's becomes write.
+func (c *client) split(read, write protocols.NodeID) {
+	if !c.opts.SplitReads {
+		return
+	}
+	if c.req.Op.Kind == Get {
+		c.readAt = read
+	} else {
+		c.writeAt = write
+	}
 }
 
 // modeOf resolves the mixed mode for one client: clients take the other

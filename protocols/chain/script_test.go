@@ -1,0 +1,181 @@
+package chain
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/cockroachdb/datadriven"
+
+	"github.com/dsimlab/dsim/clock"
+	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/protocols/kv"
+	"github.com/dsimlab/dsim/protocols/prototest"
+)
+
+// TestScripts runs the scripts in testdata: each walks one case of chain
+// replication or CRAQ message by message, with every monitor checking every
+// step (a violation prints as VIOLATION in the golden output). Regenerate
+// with go test ./protocols/chain -run TestScripts -rewrite. Commands besides
+// prototest's (start, fire, deliver, drop, dup, stabilize, crash, restart,
+// status, store, timers, inflight):
+//
+//	cluster n=5 [craq] [length=4] [bug=forget-sent]
+//	    build n1 (the master) and chain servers n2..n5, with all monitors;
+//	    must come first
+//	round [n=1] [mute=n4]
+//	    n times: every live server pings (a muted one's pings are lost), the
+//	    master ticks; messages are delivered after each
+//	request to=n2 op=put key=k1 [value=v] [seq=3]
+//	    the test client cx sends a request (seq counts up unless given)
+//	chain
+//	    print the master's configuration and each server's view of it
+//	log [n2 ...]
+//	    print whole histories, with acked points
+func TestScripts(t *testing.T) {
+	prototest.Run(t, "testdata", func(t *testing.T) *prototest.Harness {
+		w := &world{h: prototest.New(1), open: map[uint64]kv.Op{}}
+		worlds[w.h] = w
+		t.Cleanup(func() { delete(worlds, w.h) })
+		return w.h
+	}, scriptCommands)
+}
+
+type world struct {
+	h    *prototest.Harness
+	ids  []protocols.NodeID
+	seq  uint64
+	open map[uint64]kv.Op
+}
+
+var worlds = map[*prototest.Harness]*world{}
+
+// sink is the test client cx: it notes each scripted operation's completion
+// (its first OK reply), so the client-history monitors judge them.
+type sink struct{ w *world }
+
+func (s sink) Step(in protocols.Input, out *protocols.Effects) {
+	r, ok := in.Msg.(kv.Reply)
+	if !ok || r.Status != kv.OK {
+		return
+	}
+	if op, open := s.w.open[r.Seq]; open {
+		delete(s.w.open, r.Seq)
+		value := ""
+		if op.Kind == kv.Get {
+			value = r.Value
+		}
+		out.Note(kv.Completed{Client: "cx", Seq: r.Seq, Op: op, Output: value, Server: in.From})
+	}
+}
+
+func (sink) Status() protocols.Status { return protocols.Status{Role: "client"} }
+
+var scriptCommands = map[string]prototest.Command{
+	"cluster": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+		w := worlds[h]
+		var n, length int
+		var bug string
+		d.ScanArgs(t, "n", &n)
+		d.MaybeScanArgs(t, "length", &length)
+		d.MaybeScanArgs(t, "bug", &bug)
+		o := Options{CRAQ: d.HasArg("craq"), Length: length, Bug: bug}
+		if err := o.Validate(); err != nil {
+			d.Fatalf(t, "%v", err)
+		}
+		w.ids = protocols.Servers(n)
+		h.AddServers(New(o), w.ids...)
+		h.AddClients(func(protocols.Config) protocols.Node { return sink{w} }, "cx")
+		ms, _ := Monitors(o.CRAQ, clock.Second)
+		for _, m := range ms {
+			h.AddMonitor(m)
+		}
+		return ""
+	},
+	"round": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+		n := 1
+		var mute string
+		d.MaybeScanArgs(t, "n", &n)
+		d.MaybeScanArgs(t, "mute", &mute)
+		for range n {
+			for _, id := range worlds[h].ids[1:] {
+				if h.Node(id) != nil {
+					h.Fire(id, timerPing)
+				}
+			}
+			if mute != "" {
+				h.Drop(prototest.Filter{From: protocols.NodeID(mute), To: "n1", Kind: "Ping"}, 0)
+			}
+			h.Stabilize(10000)
+			h.Fire("n1", timerTick)
+			h.Stabilize(10000)
+		}
+		return ""
+	},
+	"request": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+		w := worlds[h]
+		var to, op, key, value string
+		d.ScanArgs(t, "to", &to)
+		d.ScanArgs(t, "op", &op)
+		d.ScanArgs(t, "key", &key)
+		d.MaybeScanArgs(t, "value", &value)
+		seq := w.seq + 1
+		d.MaybeScanArgs(t, "seq", &seq)
+		w.seq = max(w.seq, seq)
+		r := kv.Request{Client: "cx", Seq: seq}
+		switch op {
+		case "get":
+			r.Op = kv.GetOp(key)
+		case "put":
+			r.Op = kv.PutOp(key, value)
+		case "append":
+			r.Op = kv.AppendOp(key, value)
+		default:
+			d.Fatalf(t, "request: unknown op %q", op)
+		}
+		if prev, again := w.open[seq]; !again || prev != r.Op {
+			w.open[seq] = r.Op
+			h.Observe("cx", kv.Invoked{Client: "cx", Seq: seq, Op: r.Op})
+		}
+		h.Inject("cx", protocols.NodeID(to), r)
+		return ""
+	},
+	"chain": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+		var b strings.Builder
+		for _, id := range worlds[h].ids {
+			switch n := h.Node(id).(type) {
+			case nil:
+				fmt.Fprintf(&b, "%s: down\n", id)
+			case *master:
+				fmt.Fprintf(&b, "%s: master config=%s pending=%s\n", id, n.cfg, pendingText(n.pending, n.done))
+			case *server:
+				fmt.Fprintf(&b, "%s: %s config=%s serving=%v lease=%v\n", id, n.role(), n.cfg, n.serving(), n.leaseValid())
+			}
+		}
+		return b.String()
+	},
+	"log": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+		ids := prototest.IDs(d)
+		if len(ids) == 0 {
+			ids = worlds[h].ids[1:]
+		}
+		var b strings.Builder
+		for _, id := range ids {
+			n, _ := h.Node(id).(*server)
+			if n == nil {
+				fmt.Fprintf(&b, "%s: down\n", id)
+				continue
+			}
+			fmt.Fprintf(&b, "%s: %s acked=%d hist=[", id, n.role(), n.acked)
+			for i := 1; i <= n.log.last(); i++ {
+				if i > 1 {
+					b.WriteByte(' ')
+				}
+				e := n.log.entry(i)
+				fmt.Fprintf(&b, "%d/%d:%s", i, e.Epoch, e.Req.Op)
+			}
+			b.WriteString("]\n")
+		}
+		return b.String()
+	},
+}
