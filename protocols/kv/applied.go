@@ -55,7 +55,7 @@ func (n Applied) String() string {
 // unnoticed (a client has one operation outstanding, so a duplicate follows
 // its original closely).
 func ExactlyOnce() protocols.Monitor {
-	return &exactlyOnce{at: map[reqKey]int{}, top: map[protocols.NodeID]uint64{}, limit: onceLimit}
+	return &exactlyOnce{at: map[reqKey]int{}, limit: onceLimit}
 }
 
 // onceWindow is how many of each client's latest requests ExactlyOnce
@@ -65,15 +65,32 @@ const (
 	onceLimit  = 8192
 )
 
+// reqKey names a request by its client's position in a clientIndex, so
+// that the monitors' maps hash two integers rather than a string.
 type reqKey struct {
-	client protocols.NodeID
+	client int32
 	seq    uint64
 }
 
+// clientIndex numbers clients in the order they are first seen. A run has
+// a handful of clients, so a scan beats hashing their names.
+type clientIndex []protocols.NodeID
+
+func (c *clientIndex) of(id protocols.NodeID) int32 {
+	for i, x := range *c {
+		if x == id {
+			return int32(i)
+		}
+	}
+	*c = append(*c, id)
+	return int32(len(*c) - 1)
+}
+
 type exactlyOnce struct {
-	at    map[reqKey]int              // where each request was executed
-	top   map[protocols.NodeID]uint64 // each client's highest executed sequence number
-	limit int                         // prune when at holds more requests than this
+	clients clientIndex
+	at      map[reqKey]int // where each request was executed
+	top     []uint64       // each client's highest executed sequence number, by clients' index
+	limit   int            // prune when at holds more requests than this
 }
 
 // prune forgets requests older than their client's last onceWindow. Only
@@ -93,7 +110,10 @@ func (m *exactlyOnce) Check(c protocols.Cluster, ev protocols.Event) error {
 		if !ok || a.Outcome != Executed || a.Req.Client == "" || c.Byzantine(ev.Node) {
 			continue
 		}
-		k := reqKey{a.Req.Client, a.Req.Seq}
+		k := reqKey{m.clients.of(a.Req.Client), a.Req.Seq}
+		if int(k.client) == len(m.top) {
+			m.top = append(m.top, 0)
+		}
 		prev, seen := m.at[k]
 		switch {
 		case !seen:
@@ -130,6 +150,7 @@ func StaleReads() protocols.Monitor {
 const staleReadsPrune = 4096
 
 type staleReads struct {
+	clients  clientIndex
 	sm       *Machine
 	applied  int                   // the log is applied up to here, by some server
 	gets     map[reqKey]pendingGet // outstanding gets
@@ -185,19 +206,21 @@ func (m *staleReads) Check(c protocols.Cluster, ev protocols.Event) error {
 			k := n.Req.Op.Key
 			m.versions[k] = append(m.versions[k], version{n.Index, m.sm.Value(k)})
 		case Invoked:
+			k := reqKey{m.clients.of(n.Client), n.Seq}
 			if n.Op.Kind == Get {
-				m.gets[reqKey{n.Client, n.Seq}] = pendingGet{n.Op, m.applied}
+				m.gets[k] = pendingGet{n.Op, m.applied}
 			} else {
-				delete(m.gets, reqKey{n.Client, n.Seq})
+				delete(m.gets, k)
 			}
 		case Abandoned:
-			delete(m.gets, reqKey{n.Client, n.Seq})
+			delete(m.gets, reqKey{m.clients.of(n.Client), n.Seq})
 		case Completed:
-			g, ok := m.gets[reqKey{n.Client, n.Seq}]
+			k := reqKey{m.clients.of(n.Client), n.Seq}
+			g, ok := m.gets[k]
 			if !ok || g.op != n.Op {
 				continue
 			}
-			delete(m.gets, reqKey{n.Client, n.Seq})
+			delete(m.gets, k)
 			if err := m.judge(n, g.from); err != nil {
 				return err
 			}

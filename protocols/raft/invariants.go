@@ -52,9 +52,9 @@ func Monitors() []protocols.Monitor {
 		h,
 		&electionSafety{lookup: l, leaders: map[uint64]protocols.NodeID{}},
 		&voteOnce{votes: map[voteKey]protocols.NodeID{}},
-		&termMonotonic{lookup: l, terms: map[protocols.NodeID]uint64{}},
+		&termMonotonic{lookup: l},
 		&leaderAppendOnly{lookup: l},
-		&logMatching{lookup: l, h: h, seen: map[protocols.NodeID]*logView{}},
+		&logMatching{lookup: l, h: h},
 		newLeaderCompleteness(l, h),
 		&commitCurrentTerm{lookup: l},
 		newStateMachineSafety(h),
@@ -189,7 +189,7 @@ func (m *voteOnce) Check(_ protocols.Cluster, ev protocols.Event) error {
 // in the step that reached it, so a restart must come back at least there.
 type termMonotonic struct {
 	*lookup
-	terms map[protocols.NodeID]uint64
+	terms byNode[uint64]
 }
 
 func (m *termMonotonic) Check(c protocols.Cluster, ev protocols.Event) error {
@@ -197,7 +197,7 @@ func (m *termMonotonic) Check(c protocols.Cluster, ev protocols.Event) error {
 	if n == nil {
 		return nil
 	}
-	if prev := m.terms[n.id]; n.term < prev {
+	if prev, _ := m.terms.get(n.id); n.term < prev {
 		how := "went"
 		if ev.Input == protocols.Start {
 			how = "restarted"
@@ -206,7 +206,7 @@ func (m *termMonotonic) Check(c protocols.Cluster, ev protocols.Event) error {
 	} else if n.term == prev {
 		return nil
 	}
-	m.terms[n.id] = n.term
+	m.terms.set(n.id, n.term)
 	return nil
 }
 
@@ -275,7 +275,7 @@ type logMatching struct {
 	h     *horizon
 	gbase int            // ghost[i] describes index gbase+i
 	ghost [][]ghostEntry // by index: each term seen there, with its prefix digest
-	seen  map[protocols.NodeID]*logView
+	seen  byNode[*logView]
 }
 
 type ghostEntry struct {
@@ -296,10 +296,10 @@ func (m *logMatching) Check(c protocols.Cluster, ev protocols.Event) error {
 	if n == nil {
 		return nil
 	}
-	v := m.seen[n.id]
+	v, _ := m.seen.get(n.id)
 	if v == nil {
 		v = &logView{chain: []uint64{0}}
-		m.seen[n.id] = v
+		m.seen.set(n.id, v)
 	}
 	if v.inst == n && v.version == n.log.version {
 		return nil
@@ -514,7 +514,7 @@ type stateMachineSafety struct {
 	h       *horizon
 	abase   int // applied[i] describes index abase+i
 	applied []appliedEntry
-	last    map[protocols.NodeID]int // per server, the last index applied by this incarnation
+	last    byNode[int] // per server, the last index applied by this incarnation
 }
 
 type appliedEntry struct {
@@ -524,17 +524,17 @@ type appliedEntry struct {
 }
 
 func newStateMachineSafety(h *horizon) *stateMachineSafety {
-	return &stateMachineSafety{h: h, applied: []appliedEntry{{}}, last: map[protocols.NodeID]int{}}
+	return &stateMachineSafety{h: h, applied: []appliedEntry{{}}}
 }
 
 func (m *stateMachineSafety) Check(_ protocols.Cluster, ev protocols.Event) error {
 	if ev.Input == protocols.Start {
-		delete(m.last, ev.Node) // a new incarnation re-applies from the start, or from a snapshot
+		m.last.delete(ev.Node) // a new incarnation re-applies from the start, or from a snapshot
 	}
 	for _, note := range ev.Notes {
 		switch a := note.(type) {
 		case Restored:
-			if prev, ok := m.last[ev.Node]; ok && a.Index < prev {
+			if prev, ok := m.last.get(ev.Node); ok && a.Index < prev {
 				return protocols.Violationf(KindStateMachineSafety, "%s's state machine went back from index %d to a snapshot at %d",
 					ev.Node, prev, a.Index)
 			}
@@ -543,12 +543,12 @@ func (m *stateMachineSafety) Check(_ protocols.Cluster, ev protocols.Event) erro
 				return protocols.Violationf(KindStateMachineSafety, "%s restored a snapshot ending at %d/%d where %s applied %s",
 					ev.Node, a.Index, a.Term, g.by, describe(g.term, g.req))
 			}
-			m.last[ev.Node] = a.Index
+			m.last.set(ev.Node, a.Index)
 		case Applied:
-			if want := m.last[ev.Node] + 1; a.Index != want {
-				return protocols.Violationf(KindStateMachineSafety, "%s applied index %d when %d was next", ev.Node, a.Index, want)
+			if prev, _ := m.last.get(ev.Node); a.Index != prev+1 {
+				return protocols.Violationf(KindStateMachineSafety, "%s applied index %d when %d was next", ev.Node, a.Index, prev+1)
 			}
-			m.last[ev.Node] = a.Index
+			m.last.set(ev.Node, a.Index)
 			x := a.Index - m.abase
 			switch {
 			case x <= 0:
@@ -582,19 +582,36 @@ func describe(term uint64, r kv.Request) string {
 // acknowledged write that no server ever executed is reported at once.
 type ackedWriteLost struct {
 	h        *horizon
+	clients  clientIndex
 	executed map[reqKey]int
 	acked    map[int]reqKey
-	top      map[protocols.NodeID]uint64 // each client's highest executed sequence number
-	limit    int                         // prune when executed holds more requests than this
+	top      []uint64 // each client's highest executed sequence number, by clients' index
+	limit    int      // prune when executed holds more requests than this
 }
 
+// reqKey names a request by its client's position in a clientIndex, so
+// that the maps hash two integers rather than a string.
 type reqKey struct {
-	client protocols.NodeID
+	client int32
 	seq    uint64
 }
 
+// clientIndex numbers clients in the order they are first seen. A run has
+// a handful of clients, so a scan beats hashing their names.
+type clientIndex []protocols.NodeID
+
+func (c *clientIndex) of(id protocols.NodeID) int32 {
+	for i, x := range *c {
+		if x == id {
+			return int32(i)
+		}
+	}
+	*c = append(*c, id)
+	return int32(len(*c) - 1)
+}
+
 func newAckedWriteLost(h *horizon) *ackedWriteLost {
-	return &ackedWriteLost{h: h, executed: map[reqKey]int{}, acked: map[int]reqKey{}, top: map[protocols.NodeID]uint64{}, limit: ackedLimit}
+	return &ackedWriteLost{h: h, executed: map[reqKey]int{}, acked: map[int]reqKey{}, limit: ackedLimit}
 }
 
 // ackedLimit bounds the requests ackedWriteLost remembers before it prunes:
@@ -630,7 +647,7 @@ func (m *ackedWriteLost) Check(_ protocols.Cluster, ev protocols.Event) error {
 				}
 				continue
 			}
-			k := reqKey{note.Req.Client, note.Req.Seq}
+			k := m.key(note.Req.Client, note.Req.Seq)
 			if note.Outcome == kv.Executed {
 				if _, ok := m.executed[k]; !ok {
 					m.executed[k] = note.Index
@@ -647,7 +664,7 @@ func (m *ackedWriteLost) Check(_ protocols.Cluster, ev protocols.Event) error {
 			if !note.Op.IsWrite() {
 				continue
 			}
-			k := reqKey{note.Client, note.Seq}
+			k := m.key(note.Client, note.Seq)
 			idx, ok := m.executed[k]
 			if !ok {
 				return protocols.Violationf(KindAckedWriteLost, "%s#%d %s was acknowledged by %s but no server has executed it",
@@ -659,9 +676,18 @@ func (m *ackedWriteLost) Check(_ protocols.Cluster, ev protocols.Event) error {
 	return nil
 }
 
+// key returns a request's key, numbering its client if new.
+func (m *ackedWriteLost) key(client protocols.NodeID, seq uint64) reqKey {
+	c := m.clients.of(client)
+	if int(c) == len(m.top) {
+		m.top = append(m.top, 0)
+	}
+	return reqKey{c, seq}
+}
+
 func (m *ackedWriteLost) lost(id protocols.NodeID, a Applied, w reqKey) error {
 	return protocols.Violationf(KindAckedWriteLost, "%s applied %s at index %d, where acknowledged write %s#%d was executed",
-		id, describe(a.Term, a.Req), a.Index, w.client, w.seq)
+		id, describe(a.Term, a.Req), a.Index, m.clients[w.client], w.seq)
 }
 
 // configSafety judges configurations (thesis chapter 4). The ghost is the
