@@ -339,6 +339,7 @@ func (w *World) crash(n *node) {
 	n.pending = false
 	for i := range n.timers {
 		n.timers[i].armed = false
+		n.timers[i].carrier = false // what is queued belongs to the old incarnation
 	}
 }
 
