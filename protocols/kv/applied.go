@@ -91,11 +91,43 @@ type exactlyOnce struct {
 	at      map[reqKey]int // where each request was executed
 	top     []uint64       // each client's highest executed sequence number, by clients' index
 	limit   int            // prune when at holds more requests than this
+	recent  reqCache       // a few entries of at, in front of it
+}
+
+// reqCache holds a few entries of a map from requests to positions, in
+// front of it: every server applies each request, within a few
+// milliseconds, so most lookups are of a request seen just before, and a
+// small array answers them without hashing into a map of thousands. It
+// holds only entries the map holds, with their values; the map never
+// changes an entry, and whoever deletes from the map clears the cache.
+type reqCache [256]struct {
+	k  reqKey
+	v  int
+	ok bool
+}
+
+func (c *reqCache) slot(k reqKey) int { return int((uint64(k.client)*0x9e3779b9 + k.seq) & 255) }
+
+func (c *reqCache) get(k reqKey) (int, bool) {
+	e := &c[c.slot(k)]
+	if e.ok && e.k == k {
+		return e.v, true
+	}
+	return 0, false
+}
+
+func (c *reqCache) put(k reqKey, v int) {
+	c[c.slot(k)] = struct {
+		k  reqKey
+		v  int
+		ok bool
+	}{k, v, true}
 }
 
 // prune forgets requests older than their client's last onceWindow. Only
 // deletions depend on the map's order, so the result does not.
 func (m *exactlyOnce) prune() {
+	m.recent = reqCache{}
 	for k := range m.at {
 		if k.seq+onceWindow < m.top[k.client] {
 			delete(m.at, k)
@@ -114,10 +146,16 @@ func (m *exactlyOnce) Check(c protocols.Cluster, ev protocols.Event) error {
 		if int(k.client) == len(m.top) {
 			m.top = append(m.top, 0)
 		}
-		prev, seen := m.at[k]
+		prev, seen := m.recent.get(k)
+		if !seen {
+			if prev, seen = m.at[k]; seen {
+				m.recent.put(k, prev)
+			}
+		}
 		switch {
 		case !seen:
 			m.at[k] = a.Index
+			m.recent.put(k, a.Index)
 			m.top[k.client] = max(m.top[k.client], k.seq)
 			if len(m.at) > m.limit {
 				m.prune()

@@ -587,6 +587,49 @@ type ackedWriteLost struct {
 	acked    map[int]reqKey
 	top      []uint64 // each client's highest executed sequence number, by clients' index
 	limit    int      // prune when executed holds more requests than this
+	recent   execCache
+}
+
+// execCache holds a few entries of executed, in front of it: every server
+// applies each request within a few milliseconds, so most lookups are of
+// a request seen just before, and a small array answers them without
+// hashing into a map of thousands. It holds only entries executed holds,
+// with their values; executed never changes an entry, and prune, which
+// deletes, clears the cache.
+type execCache [256]struct {
+	k  reqKey
+	v  int
+	ok bool
+}
+
+func (c *execCache) slot(k reqKey) int { return int((uint64(k.client)*0x9e3779b9 + k.seq) & 255) }
+
+func (c *execCache) get(k reqKey) (int, bool) {
+	e := &c[c.slot(k)]
+	if e.ok && e.k == k {
+		return e.v, true
+	}
+	return 0, false
+}
+
+func (c *execCache) put(k reqKey, v int) {
+	c[c.slot(k)] = struct {
+		k  reqKey
+		v  int
+		ok bool
+	}{k, v, true}
+}
+
+// executedAt returns where request k was first executed.
+func (m *ackedWriteLost) executedAt(k reqKey) (int, bool) {
+	if v, ok := m.recent.get(k); ok {
+		return v, true
+	}
+	v, ok := m.executed[k]
+	if ok {
+		m.recent.put(k, v)
+	}
+	return v, ok
 }
 
 // reqKey names a request by its client's position in a clientIndex, so
@@ -624,6 +667,7 @@ const (
 )
 
 func (m *ackedWriteLost) prune() {
+	m.recent = execCache{}
 	for k := range m.executed {
 		if k.seq+ackedWindow < m.top[k.client] {
 			delete(m.executed, k)
@@ -649,8 +693,9 @@ func (m *ackedWriteLost) Check(_ protocols.Cluster, ev protocols.Event) error {
 			}
 			k := m.key(note.Req.Client, note.Req.Seq)
 			if note.Outcome == kv.Executed {
-				if _, ok := m.executed[k]; !ok {
+				if _, ok := m.executedAt(k); !ok {
 					m.executed[k] = note.Index
+					m.recent.put(k, note.Index)
 					m.top[k.client] = max(m.top[k.client], k.seq)
 					if len(m.executed)+len(m.acked) > m.limit {
 						m.prune()
@@ -665,7 +710,7 @@ func (m *ackedWriteLost) Check(_ protocols.Cluster, ev protocols.Event) error {
 				continue
 			}
 			k := m.key(note.Client, note.Seq)
-			idx, ok := m.executed[k]
+			idx, ok := m.executedAt(k)
 			if !ok {
 				return protocols.Violationf(KindAckedWriteLost, "%s#%d %s was acknowledged by %s but no server has executed it",
 					note.Client, note.Seq, note.Op, note.Server)
