@@ -1,6 +1,8 @@
 package kv
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 
 	"github.com/dsimlab/dsim/protocols"
@@ -270,11 +272,10 @@ func (m *staleReads) Check(c protocols.Cluster, ev protocols.Event) error {
 // judge checks a completed get against the key's values from index from on.
 func (m *staleReads) judge(n Completed, from int) error {
 	vs := m.versions[n.Op.Key]
-	// The value current at index from, then every value set after it.
-	i := 0
-	for i < len(vs) && vs[i].index <= from {
-		i++
-	}
+	// The value current at index from, then every value set after it. The
+	// versions are in index order: find the first after from by bisection,
+	// as a key may have thousands between prunings.
+	i, _ := slices.BinarySearchFunc(vs, from+1, func(v version, x int) int { return cmp.Compare(v.index, x) })
 	current := ""
 	if i > 0 {
 		current = vs[i-1].value
