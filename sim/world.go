@@ -255,9 +255,13 @@ type Observer func(w *World, ev *Info)
 
 // Info describes a processed event to observers.
 type Info struct {
-	Seq   uint64
-	Time  clock.Time
-	Node  protocols.NodeID // "" for faults
+	Seq  uint64
+	Time clock.Time
+	Node protocols.NodeID // "" for faults
+	// Index is Node's position among the servers then the clients (as
+	// Servers and Clients list them), -1 for faults: observers that count
+	// per node index by it rather than look the name up.
+	Index int
 	Input protocols.InputKind
 	Fault *Fault             // for fault events
 	Acted []protocols.NodeID // for a fault naming "leader" or "all": the nodes it resolved to
@@ -421,7 +425,7 @@ func (w *World) process(ev *event) bool {
 	w.stats.PeakInstant = max(w.stats.PeakInstant, w.instant)
 	w.notes = w.notes[:0]
 	w.trace.begin(w.events, w.now)
-	w.info = Info{Seq: w.events, Time: w.now}
+	w.info = Info{Seq: w.events, Time: w.now, Index: -1}
 	info := &w.info
 	switch ev.kind {
 	case evFault:
@@ -433,23 +437,27 @@ func (w *World) process(ev *event) bool {
 	case evStart:
 		n := w.nodes[ev.node]
 		info.Node, info.Input = n.id, protocols.Start
+		info.Index = int(ev.node)
 		info.Restart, info.Records = n.started, n.synced
 		w.trace.start(n.id, n.synced, n.started)
 		w.start(n)
 	case evAdmin:
 		n := w.nodes[ev.node]
 		info.Node, info.Input, info.Command = n.id, protocols.Admin, ev.fault.Words
+		info.Index = int(ev.node)
 		w.trace.admin(n.id, ev.fault.Words)
 		w.stepNode(n, protocols.Input{Kind: protocols.Admin, Now: n.clock.Now(w.now), Command: ev.fault.Words})
 	case evTimer:
 		n := w.nodes[ev.node]
 		info.Node, info.Input, info.Timer = n.id, protocols.Timer, ev.timer
+		info.Index = int(ev.node)
 		w.trace.timer(n.id, ev.timer)
 		w.stepNode(n, protocols.Input{Kind: protocols.Timer, Now: n.clock.Now(w.now), Timer: ev.timer})
 	case evDeliver:
 		n := w.nodes[ev.node]
 		from := w.nodes[ev.from].id
 		info.Node, info.From, info.Msg, info.Sent = n.id, from, ev.msg, ev.sent
+		info.Index = int(ev.node)
 		if ev.fate != net.Delivered {
 			info.Drop = ev.fate
 			w.stats.Dropped++

@@ -52,9 +52,9 @@ func Monitors() []protocols.Monitor {
 		h,
 		&electionSafety{lookup: l, leaders: map[uint64]protocols.NodeID{}},
 		&voteOnce{votes: map[voteKey]protocols.NodeID{}},
-		&termMonotonic{lookup: l},
+		&termMonotonic{lookup: l, terms: map[protocols.NodeID]uint64{}},
 		&leaderAppendOnly{lookup: l},
-		&logMatching{lookup: l, h: h},
+		&logMatching{lookup: l, h: h, seen: map[protocols.NodeID]*logView{}},
 		newLeaderCompleteness(l, h),
 		&commitCurrentTerm{lookup: l},
 		newStateMachineSafety(h),
@@ -189,7 +189,7 @@ func (m *voteOnce) Check(_ protocols.Cluster, ev protocols.Event) error {
 // in the step that reached it, so a restart must come back at least there.
 type termMonotonic struct {
 	*lookup
-	terms byNode[uint64]
+	terms map[protocols.NodeID]uint64
 }
 
 func (m *termMonotonic) Check(c protocols.Cluster, ev protocols.Event) error {
@@ -197,7 +197,7 @@ func (m *termMonotonic) Check(c protocols.Cluster, ev protocols.Event) error {
 	if n == nil {
 		return nil
 	}
-	if prev, _ := m.terms.get(n.id); n.term < prev {
+	if prev := m.terms[n.id]; n.term < prev {
 		how := "went"
 		if ev.Input == protocols.Start {
 			how = "restarted"
@@ -206,7 +206,7 @@ func (m *termMonotonic) Check(c protocols.Cluster, ev protocols.Event) error {
 	} else if n.term == prev {
 		return nil
 	}
-	m.terms.set(n.id, n.term)
+	m.terms[n.id] = n.term
 	return nil
 }
 
@@ -275,7 +275,7 @@ type logMatching struct {
 	h     *horizon
 	gbase int            // ghost[i] describes index gbase+i
 	ghost [][]ghostEntry // by index: each term seen there, with its prefix digest
-	seen  byNode[*logView]
+	seen  map[protocols.NodeID]*logView
 }
 
 type ghostEntry struct {
@@ -296,10 +296,10 @@ func (m *logMatching) Check(c protocols.Cluster, ev protocols.Event) error {
 	if n == nil {
 		return nil
 	}
-	v, _ := m.seen.get(n.id)
+	v := m.seen[n.id]
 	if v == nil {
 		v = &logView{chain: []uint64{0}}
-		m.seen.set(n.id, v)
+		m.seen[n.id] = v
 	}
 	if v.inst == n && v.version == n.log.version {
 		return nil
@@ -514,7 +514,7 @@ type stateMachineSafety struct {
 	h       *horizon
 	abase   int // applied[i] describes index abase+i
 	applied []appliedEntry
-	last    byNode[int] // per server, the last index applied by this incarnation
+	last    map[protocols.NodeID]int // per server, the last index applied by this incarnation
 }
 
 type appliedEntry struct {
@@ -524,17 +524,17 @@ type appliedEntry struct {
 }
 
 func newStateMachineSafety(h *horizon) *stateMachineSafety {
-	return &stateMachineSafety{h: h, applied: []appliedEntry{{}}}
+	return &stateMachineSafety{h: h, applied: []appliedEntry{{}}, last: map[protocols.NodeID]int{}}
 }
 
 func (m *stateMachineSafety) Check(_ protocols.Cluster, ev protocols.Event) error {
 	if ev.Input == protocols.Start {
-		m.last.delete(ev.Node) // a new incarnation re-applies from the start, or from a snapshot
+		delete(m.last, ev.Node) // a new incarnation re-applies from the start, or from a snapshot
 	}
 	for _, note := range ev.Notes {
 		switch a := note.(type) {
 		case Restored:
-			if prev, ok := m.last.get(ev.Node); ok && a.Index < prev {
+			if prev, ok := m.last[ev.Node]; ok && a.Index < prev {
 				return protocols.Violationf(KindStateMachineSafety, "%s's state machine went back from index %d to a snapshot at %d",
 					ev.Node, prev, a.Index)
 			}
@@ -543,12 +543,12 @@ func (m *stateMachineSafety) Check(_ protocols.Cluster, ev protocols.Event) erro
 				return protocols.Violationf(KindStateMachineSafety, "%s restored a snapshot ending at %d/%d where %s applied %s",
 					ev.Node, a.Index, a.Term, g.by, describe(g.term, g.req))
 			}
-			m.last.set(ev.Node, a.Index)
+			m.last[ev.Node] = a.Index
 		case Applied:
-			if prev, _ := m.last.get(ev.Node); a.Index != prev+1 {
-				return protocols.Violationf(KindStateMachineSafety, "%s applied index %d when %d was next", ev.Node, a.Index, prev+1)
+			if want := m.last[ev.Node] + 1; a.Index != want {
+				return protocols.Violationf(KindStateMachineSafety, "%s applied index %d when %d was next", ev.Node, a.Index, want)
 			}
-			m.last.set(ev.Node, a.Index)
+			m.last[ev.Node] = a.Index
 			x := a.Index - m.abase
 			switch {
 			case x <= 0:
