@@ -17,6 +17,7 @@ import (
 	"github.com/dsimlab/dsim/protocols/paxos"
 	"github.com/dsimlab/dsim/protocols/pbft"
 	"github.com/dsimlab/dsim/protocols/raft"
+	"github.com/dsimlab/dsim/protocols/shardkv"
 	"github.com/dsimlab/dsim/protocols/threepc"
 	"github.com/dsimlab/dsim/protocols/twopc"
 )
@@ -36,6 +37,7 @@ var BuiltinProtocols = []*protocols.Protocol{
 	paxos.MultiPaxos,
 	mapreduce.Protocol,
 	pbft.Protocol,
+	shardkv.Protocol,
 }
 
 func init() {

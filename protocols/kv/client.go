@@ -65,6 +65,10 @@ type ClientOptions struct {
 	// deduplicates retries of its own operations. False: retry at the next
 	// server, as leader-based protocols want.
 	RetrySame bool
+	// Router, if set, routes each operation by its key, for sharded stores
+	// whose servers each serve some keys only (see Router); it is called
+	// once per client incarnation. Nil: the Target mode routes.
+	Router func(self protocols.NodeID, servers []protocols.NodeID) Router
 	// StopAt, if set, is the time of the client's local clock from which it
 	// issues no new operation (the one outstanding still completes). A
 	// protocol that promises only eventual convergence sets it to the
@@ -106,6 +110,31 @@ type Adapter interface {
 	// reply to a client.
 	UnwrapReply(m protocols.Message) (Reply, bool)
 }
+
+// Router routes a sharded store's operations: each key belongs to a group
+// of servers, which the router learns from a directory (a shard
+// controller) with messages of its own. The client asks it where to send
+// each attempt, tells it when a server answered WrongGroup, and hands it
+// every message that is not a reply. A router belongs to one client
+// incarnation and is called only from the client's steps.
+type Router interface {
+	// Route returns the server to send an attempt at key to. prev is the
+	// server the previous attempt went to when the client moves on from it
+	// (a timeout, a not-leader reply without a hint), "" for a fresh
+	// start. "" means no route yet: the client waits its backoff and asks
+	// again. Route may send messages (a query to the directory) through out.
+	Route(key string, prev protocols.NodeID, out *protocols.Effects) protocols.NodeID
+	// WrongGroup tells the router that server does not serve key in its
+	// configuration: the router's idea of the owner is stale, or the
+	// server's is.
+	WrongGroup(key string, server protocols.NodeID)
+	// Receive handles a message that is not a reply to the client.
+	Receive(from protocols.NodeID, m protocols.Message, out *protocols.Effects)
+}
+
+// ProbeWrongGroup is the probe a routed client reports on a WrongGroup
+// reply; protocols that route declare it.
+const ProbeWrongGroup = "client-wrong-group"
 
 // ErrBadClientOptions is wrapped by ClientOptions.Validate errors.
 var ErrBadClientOptions = errors.New("kv: bad client options")
@@ -188,6 +217,9 @@ func NewClient(opts ClientOptions) protocols.Factory {
 	}
 	return func(cfg protocols.Config) protocols.Node {
 		c := &client{id: cfg.ID, servers: cfg.Peers, rand: cfg.Rand, opts: opts, keys: keys, mode: modeOf(opts.Target, cfg.ID)}
+		if opts.Router != nil {
+			c.router = opts.Router(cfg.ID, cfg.Peers)
+		}
 		for _, r := range cfg.Store {
 			if b, ok := r.(SeqBlock); ok && b.Upto > c.reserved {
 				c.reserved = b.Upto
@@ -224,6 +256,7 @@ type client struct {
 	acks    []ack  // OK replies so far, when ReplyQuorum > 1
 
 	contexts contexts // the latest causal context per key (siblings.go)
+	router   Router   // opts.Router's, for this incarnation; nil without one
 }
 
 type ack struct {
@@ -260,7 +293,7 @@ func (c *client) Step(in protocols.Input, out *protocols.Effects) {
 				// leads, its followers say so.
 				c.out.Probe(ProbeTimeout)
 				if !c.opts.RetrySame {
-					c.target = c.after(c.target)
+					c.target = c.nextServer(c.target)
 				}
 				c.hops = 0
 				c.send()
@@ -274,6 +307,8 @@ func (c *client) Step(in protocols.Input, out *protocols.Effects) {
 	case protocols.Receive:
 		if r, ok := c.unwrap(in.Msg); ok {
 			c.reply(in.From, r)
+		} else if c.router != nil {
+			c.router.Receive(in.From, in.Msg, c.out)
 		}
 	}
 }
@@ -309,6 +344,9 @@ func (c *client) issue() {
 	case TargetSticky:
 		c.target = c.home
 	}
+	if c.router != nil {
+		c.target = "" // send asks the router
+	}
 	c.out.Note(Invoked{Client: c.id, Seq: c.seq, Op: c.req.Op})
 	c.send()
 }
@@ -334,6 +372,14 @@ func (c *client) value() string {
 
 // send makes one attempt at the outstanding operation and arms its timeout.
 func (c *client) send() {
+	if c.router != nil && c.target == "" {
+		if c.target = c.router.Route(c.req.Op.Key, "", c.out); c.target == "" {
+			// No route yet: the router asked its directory; wait for it.
+			c.out.SetTimer(timerRetry, c.opts.Backoff)
+			c.backoff = true
+			return
+		}
+	}
 	c.sends++
 	c.req.Attempt = c.sends
 	var m protocols.Message = c.req
@@ -391,7 +437,20 @@ func (c *client) reply(from protocols.NodeID, r Reply) {
 		// circling the servers at network speed.
 		c.out.Probe(ProbeBackoff)
 		c.hops = 0
-		c.target = c.after(from)
+		c.target = c.nextServer(from)
+		c.out.CancelTimer(timerTimeout)
+		c.out.SetTimer(timerRetry, c.opts.Backoff)
+		c.backoff = true
+	case WrongGroup:
+		if c.router == nil || from != c.target || (r.Attempt != 0 && r.Attempt != c.sends) {
+			return
+		}
+		// The server does not serve the key in its configuration: ask the
+		// router again after the backoff, once it has heard from its
+		// directory.
+		c.out.Probe(ProbeWrongGroup)
+		c.router.WrongGroup(c.req.Op.Key, from)
+		c.hops, c.target = 0, ""
 		c.out.CancelTimer(timerTimeout)
 		c.out.SetTimer(timerRetry, c.opts.Backoff)
 		c.backoff = true
@@ -442,7 +501,7 @@ func (c *client) abandon() {
 	}
 	c.out.Probe(ProbeGiveUp)
 	c.out.Note(Abandoned{Client: c.id, Seq: c.req.Seq, Op: c.req.Op})
-	c.target, c.hops = c.after(c.target), 0
+	c.target, c.hops = c.nextServer(c.target), 0
 	c.next()
 }
 
@@ -462,6 +521,15 @@ func modeOf(t Target, id protocols.NodeID) Target {
 		n = int(protocols.Digest([]byte(s)) % 4)
 	}
 	return targets[(n+3)%4] // n=1 -> targets[0]
+}
+
+// nextServer returns the server to try after id for the outstanding operation:
+// the router's choice when there is one, else the next in round-robin order.
+func (c *client) nextServer(id protocols.NodeID) protocols.NodeID {
+	if c.router != nil {
+		return c.router.Route(c.req.Op.Key, id, c.out)
+	}
+	return c.after(id)
 }
 
 // after returns the server after id in round-robin order.

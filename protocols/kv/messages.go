@@ -80,6 +80,11 @@ const (
 	// server it believes can, or is empty when it does not know. The
 	// operation may still take effect through another server.
 	NotLeader
+	// WrongGroup: this server's group does not serve the key in the
+	// configuration it has applied (a sharded store): the client asks its
+	// directory for the owner and tries there (ClientOptions.Router). The
+	// operation did not take effect here.
+	WrongGroup
 )
 
 // String names the status as traces show it: ok or not-leader.
@@ -89,6 +94,8 @@ func (s Status) String() string {
 		return "ok"
 	case NotLeader:
 		return "not-leader"
+	case WrongGroup:
+		return "wrong-group"
 	}
 	return "status?"
 }

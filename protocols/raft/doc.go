@@ -64,6 +64,13 @@
 // check judge reads. design.md has the state diagram, the message flows,
 // what is persisted when, and each feature's design and sources.
 //
+// Systems built from Raft groups replicate their own state machine through
+// NewService (service.go): a Service gets client requests and the messages
+// and timers Raft does not know, proposes commands (Entry.Cmd) through its
+// Host, and applies committed entries; Raft itself is unchanged, and New is
+// NewService without one. Package shardkv runs its shard controller and its
+// replica groups this way. Snapshots are not supported with a service.
+//
 // raft imports only protocols, protocols/kv, clock and the standard library;
 // never the simulator, the network or the scenarios.
 package raft

@@ -325,5 +325,8 @@ func chainHash(prev uint64, e Entry) uint64 {
 		mix(uint64(e.Conf.Op))
 		str(string(e.Conf.Node))
 	}
+	if e.Cmd != nil {
+		str(e.Cmd.String())
+	}
 	return h
 }

@@ -17,16 +17,21 @@ type Entry struct {
 	// no-ops: a pointer, so the entries of the common case stay small. It
 	// is never changed once made, so logs, messages and records share it.
 	Conf *ConfChange
+	// Cmd is a service's own command (NewService), nil for everything
+	// else.
+	Cmd Command
 }
 
 // IsNoop reports whether the entry is a leader's no-op.
-func (e Entry) IsNoop() bool { return e.Req.Client == "" && e.Conf == nil }
+func (e Entry) IsNoop() bool { return e.Req.Client == "" && e.Conf == nil && e.Cmd == nil }
 
 // text renders the entry's command for the status pane.
 func (e Entry) text() string {
 	switch {
 	case e.Conf != nil:
 		return e.Conf.String()
+	case e.Cmd != nil:
+		return e.Cmd.String()
 	case e.IsNoop():
 		return "noop"
 	}

@@ -3,6 +3,7 @@ package raft
 import (
 	"math/rand/v2"
 	"strconv"
+	"strings"
 
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
@@ -84,6 +85,7 @@ type node struct {
 	bugs  bugs
 	rand  *rand.Rand
 	out   *protocols.Effects // set during Step only
+	now   clock.Time         // the local clock at the input being handled (for a service)
 
 	initial Config // the configuration the cluster was started with (Options.Members)
 
@@ -101,6 +103,7 @@ type node struct {
 	commit     int
 	applied    int
 	sm         *kv.Machine
+	svc        Service // replaces sm when set (NewService)
 
 	// contact says the server heard from a leader of its term (or started)
 	// less than an election timeout ago, by its own clock: it then refuses
@@ -154,7 +157,7 @@ type progress struct {
 
 // Step implements protocols.Node.
 func (n *node) Step(in protocols.Input, out *protocols.Effects) {
-	n.out = out
+	n.out, n.now = out, in.Now
 	switch in.Kind {
 	case protocols.Start:
 		n.start()
@@ -165,11 +168,18 @@ func (n *node) Step(in protocols.Input, out *protocols.Effects) {
 		case timerHeartbeat:
 			n.heartbeat()
 		default:
+			if n.svc != nil && strings.HasPrefix(in.Timer, ServiceTimerPrefix) {
+				n.svc.Timer(in.Timer)
+				break
+			}
 			n.leaseTimer(in.Timer)
 		}
 	case protocols.Receive:
 		n.receive(in.From, in.Msg)
 	case protocols.Admin:
+		if a, ok := n.svc.(AdminService); ok && a.Admin(in.Command) {
+			break
+		}
 		n.admin(in.Command)
 	}
 	n.persistHardState()
@@ -186,6 +196,9 @@ func (n *node) Step(in protocols.Input, out *protocols.Effects) {
 func (n *node) start() {
 	if n.term > 0 || n.log.lastIndex() > 0 {
 		n.out.Probe(ProbeRestartRecovered)
+	}
+	if n.svc != nil {
+		n.svc.Start()
 	}
 	if n.snap.Index > 0 {
 		n.out.Note(Restored{Index: n.snap.Index, Term: n.snap.Term})
@@ -248,7 +261,15 @@ func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
 	case InstallSnapshotReply:
 		n.handleSnapshotReply(from, m)
 	case kv.Request:
+		if n.svc != nil {
+			n.svc.Receive(from, m)
+			break
+		}
 		n.handleClientRequest(from, m)
+	default:
+		if n.svc != nil {
+			n.svc.Receive(from, m)
+		}
 	}
 }
 
@@ -394,6 +415,14 @@ func (n *node) applyCommitted() {
 		n.applied++
 		e := n.log.entry(n.applied)
 		result, outcome := "", kv.Executed
+		if n.svc != nil {
+			req := kv.Request{}
+			if e.Conf == nil && !e.IsNoop() {
+				req, outcome = n.svc.Apply(n.applied, e)
+			}
+			n.out.Note(Applied{Index: n.applied, Term: e.Term, Req: req, Outcome: outcome})
+			continue
+		}
 		if e.Req.Client != "" {
 			result, outcome = n.sm.Apply(e.Req)
 		}
@@ -442,6 +471,9 @@ func (n *node) Status() protocols.Status {
 	}
 	if n.snap.Index > 0 {
 		st.Fields = append(st.Fields, protocols.Field{Name: "snapshot", Value: strconv.Itoa(n.snap.Index) + "/" + strconv.FormatUint(n.snap.Term, 10)})
+	}
+	if n.svc != nil {
+		st.Fields = append(st.Fields, n.svc.Fields()...)
 	}
 	if c := n.log.config(); n.opts.Members > 0 || !c.Equal(initialConfig(append([]protocols.NodeID{n.id}, n.peers...), 0)) {
 		st.Fields = append(st.Fields, protocols.Field{Name: "config", Value: c.String()})

@@ -22,6 +22,9 @@ func messageSize(m protocols.Message) int {
 			if e.Conf != nil {
 				n += 1 + len(e.Conf.Node)
 			}
+			if e.Cmd != nil {
+				n += len(e.Cmd.String())
+			}
 		}
 		if m.Round != 0 {
 			n += 8
