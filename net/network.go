@@ -48,10 +48,12 @@ const (
 	Partitioned        // the link was cut when the message arrived
 	Targeted           // a targeted drop rule matched it
 	Down               // the receiver was down when it arrived
+	Shed               // the receiver's input queue was full (a service model's bound)
+	Expired            // the receiver would have started on it after its deadline
 )
 
 func (r Reason) String() string {
-	return [...]string{"delivered", "lost", "partitioned", "dropped by rule", "receiver down"}[r]
+	return [...]string{"delivered", "lost", "partitioned", "dropped by rule", "receiver down", "shed", "expired"}[r]
 }
 
 // Network holds the state of every link among a fixed set of nodes. Links are

@@ -19,6 +19,11 @@ type Effects struct {
 	Sends   []Send    // messages to send, in order
 	Timers  []TimerOp // timers to set or cancel, in order
 	Notes   []Note    // observations for checkers and the UI
+	// Work is the virtual CPU time this step costs the node, on top of its
+	// service model's time per step (load.go): the node is busy for it,
+	// its messages leave and its timers start when it is done, and inputs
+	// arriving meanwhile wait in its queue. Zero costs nothing.
+	Work clock.Duration
 }
 
 // Send is one outgoing message.
@@ -41,6 +46,7 @@ func (e *Effects) Reset() {
 	clear(e.Notes)
 	e.Records, e.Sends, e.Timers, e.Notes = e.Records[:0], e.Sends[:0], e.Timers[:0], e.Notes[:0]
 	e.NoSync, e.Replace = false, false
+	e.Work = 0
 }
 
 // Persist appends durable records. They are synced before any message of the

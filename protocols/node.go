@@ -74,6 +74,9 @@ type Input struct {
 	// Command is an Admin input's words, as the scenario wrote them after
 	// the node: ["add-server", "n6"].
 	Command []string
+	// Backlog is how many inputs wait in the node's queue behind this one
+	// (load.go): a server may shed work explicitly when it is long.
+	Backlog int
 }
 
 // Message is a value sent between nodes. Messages are values: a node must

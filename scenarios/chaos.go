@@ -39,6 +39,9 @@ type faultClass struct {
 	applies func(p *protocols.Protocol) bool
 	// once: the class strikes once per seed, not in recurring episodes.
 	once bool
+	// optIn: the class is drawn only by scenarios that list it, so that
+	// it changes no seed of a scenario that draws from every class.
+	optIn bool
 }
 
 var faultClasses = []faultClass{
@@ -56,6 +59,7 @@ var faultClasses = []faultClass{
 		applies: func(p *protocols.Protocol) bool { return p != nil && p.Admin != nil }},
 	{name: "byzantine", strike: (*chaosGen).byzantine, minGap: 1 * clock.Second, maxGap: 10 * clock.Second, own: true, once: true,
 		applies: func(p *protocols.Protocol) bool { return p != nil && p.MaxByzantine != nil }},
+	{name: "slow", strike: (*chaosGen).slow, minGap: 2 * clock.Second, maxGap: 10 * clock.Second, own: true, optIn: true}, // load.go
 }
 
 // FaultClasses lists the kinds of fault the swarm draws from.
@@ -135,7 +139,7 @@ func drawChaos(s *Scenario, p *protocols.Protocol, seed uint64) ([]sim.Fault, Mi
 		c := &faultClasses[i]
 		cg := g
 		if c.own {
-			if c.applies != nil && !c.applies(p) {
+			if (c.applies != nil && !c.applies(p)) || (c.optIn && !slices.Contains(s.ChaosOf, c.name)) {
 				continue
 			}
 			own := *g

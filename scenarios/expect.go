@@ -120,7 +120,7 @@ func metricList() string {
 	return strings.Join(names, ", ")
 }
 
-const expectUsage = `want "expect violation KIND", "expect probe NAME", "expect model MODEL", "expect stall CLIENT... from T to T", "expect committed N by T", or a bound such as "expect msgs-per-op <= 20"`
+const expectUsage = `want "expect violation KIND", "expect probe NAME", "expect model MODEL", "expect stall CLIENT... from T to T", "expect committed N by T", "expect goodput >= P% of before by D after T", or a bound such as "expect msgs-per-op <= 20"`
 
 // parseExpect parses an expect line's words after "expect".
 func (s *Scenario) parseExpect(args []string, line int) error {

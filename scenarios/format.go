@@ -49,6 +49,11 @@ type Scenario struct {
 	Workload []Setting      // client workload settings
 	Bug      string
 	Expect   Expectation
+	// Timeline and Goodput are the load lines (load.go): "timeline 1s"
+	// records the load window by window (0: off), and "expect goodput ..."
+	// wants goodput to recover after a trigger.
+	Timeline clock.Duration
+	Goodput  *GoodputExpect
 	Model    string      // the consistency model the client history must keep; "": the protocol's promise
 	Chaos    string      // "swarm": each seed draws its own random fault schedule on top of Faults
 	ChaosOf  []string    // the fault classes the swarm may draw from; empty: all of them
@@ -177,7 +182,7 @@ var directives map[string]directive
 
 // directiveOrder is the order directiveNames lists them in.
 var directiveOrder = []string{"title", "text", "protocol", "nodes", "clients", "duration", "healing", "seed", "net",
-	"option", "workload", "bug", "expect", "chaos", "byzantine", "at", "lesson"}
+	"option", "workload", "bug", "expect", "chaos", "byzantine", "timeline", "at", "lesson"}
 
 func directiveNames() string {
 	return strings.Join(directiveOrder[:len(directiveOrder)-1], ", ") + " or " + directiveOrder[len(directiveOrder)-1]
@@ -237,6 +242,7 @@ func init() {
 		"net":      {parse: func(s *Scenario, l directiveLine) error { return s.parseNet(l.args) }},
 		"option":   {parse: func(s *Scenario, l directiveLine) error { return addSetting(&s.Options, l) }},
 		"workload": {parse: func(s *Scenario, l directiveLine) error { return addSetting(&s.Workload, l) }},
+		"timeline": {once: true, parse: parseTimeline}, // load.go
 		"bug": {once: true, parse: func(s *Scenario, l directiveLine) error {
 			if len(l.args) != 1 {
 				return fmt.Errorf("bug: want one name, as in \"bug commit-old-term\"")
@@ -245,9 +251,12 @@ func init() {
 			return nil
 		}},
 		// expect violation KIND, expect probe NAME, expect model MODEL
-		// (parseExpect), and the expectations of expect.go (as many as
-		// wanted).
+		// (parseExpect), expect goodput (load.go), and the expectations of
+		// expect.go (as many as wanted).
 		"expect": {parse: func(s *Scenario, l directiveLine) error {
+			if len(l.args) > 0 && l.args[0] == "goodput" {
+				return parseGoodput(s, l)
+			}
 			if len(l.args) > 0 && (l.args[0] == "violation" || l.args[0] == "probe" || l.args[0] == "model") {
 				return parseExpect(s, l)
 			}
@@ -476,6 +485,12 @@ func Format(s *Scenario) string {
 		if !e.timed() || e.What == "committed" {
 			p("%s", e)
 		}
+	}
+	if s.Goodput != nil {
+		p("expect   %s", s.Goodput)
+	}
+	if s.Timeline > 0 {
+		p("timeline %s", clock.FormatDuration(s.Timeline))
 	}
 	if s.Chaos != "" {
 		p("chaos    %s", strings.Join(append([]string{s.Chaos}, s.ChaosOf...), " "))

@@ -154,10 +154,11 @@ func timerFloor(s *Scenario) clock.Duration {
 
 // GenericViolations are the violation kinds any run may report, whatever
 // its protocol declares: the runner's own checks (linearizability, client
-// liveness), the shared checks protocols build on (protocols.Convergence,
-// the kv service's exactly-once and stale-read) and the kernel's failures.
+// liveness, a scenario's goodput expectation), the shared checks protocols
+// build on (protocols.Convergence, the kv service's exactly-once and
+// stale-read) and the kernel's failures.
 var GenericViolations = []string{
-	"linearizability", "linearizability-unknown", "liveness", "convergence", "exactly-once", "stale-read",
+	"linearizability", "linearizability-unknown", "liveness", "goodput", "convergence", "exactly-once", "stale-read",
 	"event-budget", "time-stall", "memory-budget", "panic", "bad-effect", "final-check", "violation",
 }
 

@@ -27,6 +27,8 @@ type Result struct {
 	Violations   []Violation    `json:"violations"`
 	Expect       string         `json:"expect,omitempty"` // what the scenario exists to show, e.g. "violation atomicity"
 	Mix          string         `json:"mix,omitempty"`    // the fault mix a swarm seed drew, e.g. "crash/2.1s loss/4s"
+	Timeline     *Timeline      `json:"timeline,omitempty"`
+	Recovery     *Recovery      `json:"recovery,omitempty"`
 	Probes       map[string]int `json:"probes,omitempty"`
 	Pass         bool           `json:"pass"`
 	Repro        string         `json:"repro"`
@@ -75,6 +77,8 @@ type MsgCounts struct {
 	Sent      uint64 `json:"sent"`
 	Delivered uint64 `json:"delivered"`
 	Dropped   uint64 `json:"dropped"`
+	Shed      uint64 `json:"shed,omitempty"`    // of dropped: at full queues (service models)
+	Expired   uint64 `json:"expired,omitempty"` // of dropped: past their deadline
 }
 
 // SigCounts counts signatures made and checked over a run.

@@ -71,6 +71,7 @@ type Run struct {
 	checks  protocols.Checks
 	history *history
 	probes  map[string]int
+	load    *timeline
 	faults  []checker.Annotation
 	healAt  clock.Time // the healing phase starts here (== End when there is none)
 	End     clock.Time // the run stops here
@@ -142,6 +143,9 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.label(), err)
 	}
+	if err := checkOfferedLoad(s, clients); err != nil {
+		return nil, err // load.go
+	}
 	if wiring.Server == nil {
 		return nil, fmt.Errorf("%s: protocol %s built no server factory", s.label(), p.Name)
 	}
@@ -203,6 +207,9 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 	if wiring.Checks.History {
 		r.history = newHistory()
 		world.Observe(r.history.observe)
+	}
+	if err := r.startLoad(); err != nil {
+		return nil, err
 	}
 	world.Observe(r.observe)
 	r.metrics = newMetrics(p, world)
@@ -366,6 +373,7 @@ func (r *Run) Finish() *Result {
 			}
 		}
 	}
+	r.finishLoad(res, violation)
 	if h := r.history; h != nil {
 		ok, open := h.counts()
 		res.Ops = OpCounts{OK: ok, Indeterminate: open}

@@ -160,7 +160,7 @@ func checkChaos(t *testing.T, s *Scenario) {
 	p, _ := Lookup(s.Protocol)
 	want := 0
 	for _, c := range faultClasses {
-		if c.applies == nil || c.applies(p) {
+		if (c.applies == nil || c.applies(p)) && !c.optIn {
 			want++
 		}
 	}

@@ -337,6 +337,7 @@ func (w *World) crash(n *node) {
 	w.parked -= len(n.held)
 	n.held = nil
 	n.pending = false
+	n.busyUntil = 0 // the work it was doing is lost with it
 	for i := range n.timers {
 		n.timers[i].armed = false
 		n.timers[i].carrier = false // what is queued belongs to the old incarnation
@@ -417,6 +418,8 @@ func (w *World) resolve(kind FaultKind, sel protocols.NodeID) []protocols.NodeID
 			fits = n.n != nil && n.server
 		case Pause:
 			fits = n.n != nil && !n.paused && n.server
+		case Service:
+			fits = n.server
 		}
 		if fits {
 			ids = append(ids, n.id)

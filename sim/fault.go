@@ -40,6 +40,7 @@ const (
 	DropInFlight                      // drop inflight AppendEntries n1->n2 sent 1.234567s   (one message already on the wire)
 	Admin                             // admin leader add-server n6     (an operator's command to a node)
 	Byzantine                         // byzantine n4 equivocate [ARGS]  (the node misbehaves from now on)
+	Service                           // service n1 2ms queue 64 [reject]   (each step costs 2ms; at most 64 inputs wait)
 )
 
 // Shape names a partition drawn over all servers when it is applied.
@@ -79,6 +80,8 @@ type Fault struct {
 	Rule   net.Rule             // DropNext, DelayNext; DropInFlight (Kind, From, To)
 	Sent   clock.Time           // DropInFlight: when the message was sent
 	Words  []string             // Admin: the command; Byzantine: the strategy and its arguments
+	// Service is the service model a Service fault gives its nodes.
+	Service ServiceModel
 }
 
 // String renders the fault in scenario-file syntax, without its time.

@@ -39,11 +39,11 @@ type StrategyFunc func(name string, args []string) (protocols.Wrapper, error)
 
 // faultSpecs is indexed by FaultKind. It is filled in by init because its
 // entries refer to code that consults it.
-var faultSpecs [Byzantine + 1]faultSpec
+var faultSpecs [Service + 1]faultSpec
 
 func init() { faultSpecs = specs() }
 
-func specs() [Byzantine + 1]faultSpec {
+func specs() [Service + 1]faultSpec {
 	return [...]faultSpec{
 		Partition: {
 			verb:    "partition",
@@ -370,6 +370,7 @@ func specs() [Byzantine + 1]faultSpec {
 			apply:  (*World).makeByzantine,
 			render: func(f Fault) string { return "byzantine " + f.node() + " " + strings.Join(f.Words, " ") },
 		},
+		Service: serviceSpec, // service.go
 	}
 }
 
@@ -451,7 +452,7 @@ func checkGroups(f *Fault, e *faultEnv) error {
 				selectors = true
 				continue
 			case isSelector(id):
-				return fmt.Errorf("%s can be used with crash, restart, pause, resume, isolate, clock and admin, not in partitions (partitions take leader, follower and rest)", id)
+				return fmt.Errorf("%s can be used with crash, restart, pause, resume, isolate, clock, service and admin, not in partitions (partitions take leader, follower and rest)", id)
 			}
 			if err := e.exists(id); err != nil {
 				return err

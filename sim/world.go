@@ -58,6 +58,10 @@ type node struct {
 	synced  int
 	timers  []timer // a node has a handful of named timers: a slice beats a map
 	clock   clock.Clock
+	svc     ServiceModel // service.go: time per step, queue bound
+	// busyUntil is when the node's current step is done: inputs arriving
+	// before then wait in held (service.go).
+	busyUntil clock.Time
 }
 
 // A timer that is set again before it fires, as an election timer is on
@@ -230,6 +234,8 @@ type Stats struct {
 	Dropped   uint64 // copies lost, cut off, dropped by rule or addressed to a down node
 	Signed    uint64 // signatures made (protocols.Keys)
 	Verified  uint64 // signatures checked
+	Shed      uint64 // of Dropped: copies that found the receiver's queue full (service.go)
+	Expired   uint64 // of Dropped: copies the receiver would have started on past their deadline
 	// PeakInFlight is the most events ever waiting at once (Config.MaxInFlight).
 	PeakInFlight int
 	// PeakInstant is the most events ever processed at one virtual instant
@@ -368,6 +374,11 @@ func (w *World) process(ev *event) bool {
 		if ev.inc != n.inc || n.paused || len(n.held) == 0 {
 			return false
 		}
+		if n.busyUntil > ev.at {
+			// Still busy with the input before: the next waits until it is done.
+			w.push(event{at: n.busyUntil, kind: evDrain, node: ev.node, inc: n.inc})
+			return false
+		}
 		next := n.held[0]
 		n.held = n.held[1:]
 		w.parked--
@@ -422,6 +433,9 @@ func (w *World) process(ev *event) bool {
 		if ev.fate == net.Delivered && n.n == nil {
 			ev.fate = net.Down
 		}
+		if ev.fate == net.Delivered {
+			ev.fate = w.admit(n, ev) // shed at a full queue, or expired (service.go)
+		}
 		if ev.fate == net.Delivered && w.holds(n, ev) {
 			return false
 		}
@@ -472,6 +486,13 @@ func (w *World) process(ev *event) bool {
 			info.Drop = ev.fate
 			w.stats.Dropped++
 			w.trace.drop(n.id, from, ev.msg, ev.fate)
+			switch ev.fate {
+			case net.Shed:
+				w.stats.Shed++
+				w.reject(n, ev)
+			case net.Expired:
+				w.stats.Expired++
+			}
 			break
 		}
 		info.Input = protocols.Receive
@@ -566,9 +587,17 @@ func (w *World) start(n *node) {
 func (w *World) stepNode(n *node, in protocols.Input) {
 	w.trace.node = n.id
 	w.fx.Reset()
+	in.Backlog = len(n.held)
 	n.n.Step(in, &w.fx)
 	fx := &w.fx
 	from := n.idx
+	// The step's output leaves when its service time is paid (service.go).
+	done := w.now
+	cost := n.svc.Time + fx.Work
+	if cost > 0 {
+		done = w.now.Add(cost)
+		n.busyUntil = done
+	}
 
 	if fx.Replace {
 		// A new store, synced and swapped in at once: the old one's records
@@ -602,7 +631,7 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 			if w.cfg.DeepCopy {
 				msg = deepCopy(msg).(protocols.Message)
 			}
-			w.push(event{at: w.now.Add(plan.Delay[c]), kind: evDeliver, node: int32(to), from: from, fate: plan.Fate, sent: w.now, msg: msg})
+			w.push(event{at: done.Add(plan.Delay[c]), kind: evDeliver, node: int32(to), from: from, fate: plan.Fate, sent: done, msg: msg})
 		}
 	}
 
@@ -611,7 +640,7 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 		cur.gen++
 		cur.armed = !t.Cancel
 		if cur.armed {
-			cur.due = w.now.Add(n.clock.GlobalSpan(t.After))
+			cur.due = done.Add(n.clock.GlobalSpan(t.After))
 			w.inserted++
 			cur.seq = w.inserted
 			if !cur.carrier || cur.cat > cur.due {
@@ -622,6 +651,9 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 
 	w.notes = append(w.notes, fx.Notes...)
 	w.trace.effects(fx)
+	if cost > 0 {
+		w.trace.note("busy " + clock.FormatDuration(cost))
+	}
 	if n.byz != nil {
 		w.trace.note("byzantine")
 	}
@@ -634,16 +666,20 @@ func (w *World) queueTimer(node int32, inc uint32, t *timer) {
 	w.q.push(event{at: t.due, seq: t.seq, kind: evTimer, node: node, inc: inc, gen: t.gen, timer: t.name})
 }
 
-// holds queues an input for a node that is paused, or that is still working
-// through what it held while paused, so that inputs run in arrival order.
-// It reports whether it took the input.
+// holds queues an input for a node that is paused, busy with an earlier
+// step (service.go), or still working through its queue, so that inputs
+// run in arrival order. It reports whether it took the input.
 func (w *World) holds(n *node, ev *event) bool {
-	if ev.arrived || (!n.paused && len(n.held) == 0) {
+	if ev.arrived || (!n.paused && len(n.held) == 0 && ev.at >= n.busyUntil) {
 		return false
 	}
 	ev.arrived = true
 	n.held = append(n.held, *ev)
 	w.parked++
+	if !n.paused && len(n.held) == 1 {
+		// Held only because the node is busy: it takes this input when done.
+		w.push(event{at: n.busyUntil, kind: evDrain, node: n.idx, inc: n.inc})
+	}
 	return true
 }
 

@@ -10,7 +10,8 @@ import (
 	"github.com/dsimlab/dsim/scenarios"
 )
 
-// header is the top two lines: what is being run, and where the run is.
+// header is the top two lines: what is being run, and where the run is
+// (and a third for the load, when the run records a timeline).
 // When the run has failed or ended, the first line becomes a full-width
 // banner with the verdict, so a violation cannot be missed.
 type header struct {
@@ -81,6 +82,9 @@ func (p *header) view(st styles, s *session, hs headerState) string {
 	}
 	parts = append(parts, p.checks(st, s))
 	lines := append(firsts, strings.Join(parts, st.label.Render(" · ")))
+	if l := loadLine(st, s, p.w); l != "" {
+		lines = append(lines, l) // load.go: a line of its own
+	}
 	return block(lines, p.w, len(lines))
 }
 

@@ -62,6 +62,8 @@ func fateText(f string) string {
 		return "its link is cut now: it is dropped on arrival unless the network heals first"
 	case "down":
 		return "its receiver is down now: it is dropped on arrival unless the node restarts first"
+	case "shed":
+		return shedText // load.go
 	}
 	return "on its way: it will be delivered"
 }

@@ -54,6 +54,7 @@ func (m *runView) frame() frame {
 		}
 		f.fates = append(f.fates, ft)
 	}
+	shedFates(w, &f) // load.go
 	return f
 }
 

@@ -230,6 +230,7 @@ func printResult(w io.Writer, r *scenarios.Result, wall time.Duration) error {
 	if r.Bytes != nil {
 		rows = append(rows, []string{"bytes", fmt.Sprintf("%d sent", *r.Bytes)})
 	}
+	rows = append(rows, loadRows(r)...) // load.go
 	if r.Mix != "" {
 		rows = append(rows, []string{"fault mix", r.Mix + " (class/mean gap between episodes)"})
 	}

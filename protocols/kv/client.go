@@ -50,6 +50,17 @@ type ClientOptions struct {
 	// Target says which server each new operation goes to first. The zero
 	// value means TargetLeader.
 	Target Target
+	// Rate, if set, makes the client open-loop: operations arrive at this
+	// rate whatever completes, and wait their turn in the client; Backlog
+	// bounds how many wait (zero means 100). Retry, Budget, Deadline and
+	// Breaker govern retries under load. Each is off in its zero value.
+	// See load.go.
+	Rate     Rate
+	Backlog  int
+	Retry    RetryPolicy
+	Budget   RetryBudget
+	Deadline Deadline
+	Breaker  Breaker
 	// GiveUpAfter abandons an operation after this many timed-out attempts
 	// and moves on to the next: the abandoned one stays indeterminate (it may
 	// still take effect). Zero means never give up. Giving up is what lets a
@@ -159,7 +170,7 @@ func (o ClientOptions) Validate() error {
 	case o.Target != "" && !slices.Contains(targets, o.Target):
 		return fmt.Errorf("%w: unknown Target %q", ErrBadClientOptions, o.Target)
 	}
-	return nil
+	return o.validateLoad()
 }
 
 func (o ClientOptions) withDefaults() ClientOptions {
@@ -226,6 +237,9 @@ func NewClient(opts ClientOptions) protocols.Factory {
 			}
 		}
 		c.seq = c.reserved
+		if opts.loaded() {
+			c.load = newLoad(opts)
+		}
 		return c
 	}
 }
@@ -257,6 +271,8 @@ type client struct {
 
 	contexts contexts // the latest causal context per key (siblings.go)
 	router   Router   // opts.Router's, for this incarnation; nil without one
+
+	load *load // the load options' state (load.go); nil when none is set
 }
 
 type ack struct {
@@ -276,6 +292,9 @@ func (c *client) Step(in protocols.Input, out *protocols.Effects) {
 		}
 		c.target = c.servers[c.rand.IntN(len(c.servers))]
 		c.home = c.target
+		if c.opts.Rate.PerSecond > 0 {
+			c.out.SetTimer(timerArrive, c.gap()) // open loop (load.go)
+		}
 		c.next()
 	case protocols.Timer:
 		switch in.Timer {
@@ -287,6 +306,9 @@ func (c *client) Step(in protocols.Input, out *protocols.Effects) {
 				if c.opts.GiveUpAfter > 0 && c.tries >= c.opts.GiveUpAfter {
 					c.abandon()
 					return
+				}
+				if c.load != nil && c.failed(false) {
+					return // load.go: a breaker, a budget, a deadline or a backoff
 				}
 				// Whatever was lost, the request or the reply, try the next
 				// server (or the same one, RetrySame); if the old one still
@@ -303,6 +325,14 @@ func (c *client) Step(in protocols.Input, out *protocols.Effects) {
 			if c.busy {
 				c.send()
 			}
+		case timerArrive:
+			c.arrive()
+		case timerDeadline:
+			if c.busy && c.req.Deadline > 0 && c.now >= c.req.Deadline {
+				c.giveUp(ProbeDeadline)
+			}
+		case timerBreaker:
+			c.next()
 		}
 	case protocols.Receive:
 		if r, ok := c.unwrap(in.Msg); ok {
@@ -315,6 +345,15 @@ func (c *client) Step(in protocols.Input, out *protocols.Effects) {
 
 // next waits the think time, if any, then issues the next operation.
 func (c *client) next() {
+	if c.load != nil {
+		if c.opts.Rate.PerSecond > 0 {
+			c.serveNext() // open loop: the next that arrived
+			return
+		}
+		if c.breakerWait() {
+			return
+		}
+	}
 	if c.opts.ThinkTime > 0 {
 		c.out.SetTimer(timerThink, c.opts.ThinkTime)
 		return
@@ -347,6 +386,7 @@ func (c *client) issue() {
 	if c.router != nil {
 		c.target = "" // send asks the router
 	}
+	c.stamp() // load.go: the deadline
 	c.out.Note(Invoked{Client: c.id, Seq: c.seq, Op: c.req.Op})
 	c.send()
 }
@@ -382,9 +422,10 @@ func (c *client) send() {
 	}
 	c.sends++
 	c.req.Attempt = c.sends
-	var m protocols.Message = c.req
+	req := c.onWire() // load.go: with or without its deadline
+	var m protocols.Message = req
 	if c.opts.Adapter != nil {
-		m = c.opts.Adapter.WrapRequest(c.req)
+		m = c.opts.Adapter.WrapRequest(req)
 	}
 	if c.opts.Broadcast {
 		c.out.Broadcast(c.servers, m)
@@ -454,6 +495,20 @@ func (c *client) reply(from protocols.NodeID, r Reply) {
 		c.out.CancelTimer(timerTimeout)
 		c.out.SetTimer(timerRetry, c.opts.Backoff)
 		c.backoff = true
+	case Overloaded:
+		if c.opts.Broadcast || from != c.target || (r.Attempt != 0 && r.Attempt != c.sends) {
+			return // another server may answer, or a refusal of an earlier send
+		}
+		c.out.Probe(ProbeOverloaded)
+		c.tries++
+		if c.opts.GiveUpAfter > 0 && c.tries >= c.opts.GiveUpAfter {
+			c.abandon()
+			return
+		}
+		if c.load == nil || !c.failed(true) {
+			c.hops = 0
+			c.send() // the server is up, only busy: again, at once
+		}
 	}
 }
 
@@ -476,6 +531,9 @@ func (c *client) quorum(from protocols.NodeID, value string) bool {
 func (c *client) complete(from protocols.NodeID, value string) {
 	c.busy = false
 	c.done++
+	if c.load != nil {
+		c.succeeded()
+	}
 	c.out.CancelTimer(timerTimeout)
 	if c.backoff {
 		c.out.CancelTimer(timerRetry)
@@ -548,7 +606,7 @@ func (c *client) Status() protocols.Status {
 		c.req.Op.appendTo(&b)
 		outstanding = b.String()
 	}
-	return protocols.Status{
+	return c.loadStatus(protocols.Status{
 		Role:   "client",
 		Commit: c.done,
 		Fields: []protocols.Field{
@@ -556,5 +614,5 @@ func (c *client) Status() protocols.Status {
 			{Name: "outstanding", Value: outstanding},
 			{Name: "target", Value: string(c.target)},
 		},
-	}
+	})
 }

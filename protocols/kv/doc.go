@@ -22,6 +22,16 @@
 // or may not have taken effect. The client never reports failures, because
 // it retries the same (client, seq) until it gets an answer.
 //
+// # Load
+//
+// The client's load options (load.go) are off unless set: open-loop
+// arrivals that wait their turn in the client, retries with exponential
+// backoff and jitter, a retry budget, deadlines that may travel with the
+// requests (Request.Deadline, honoured by servers with a service model)
+// and a circuit breaker. A server whose queue is full may answer
+// Overloaded (Request implements protocols.Rejectable). An operation a
+// client gives up stays indeterminate, as with GiveUpAfter.
+//
 // # Servers
 //
 // A server of any KV protocol accepts Request directly and answers with

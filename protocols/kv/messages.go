@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
 )
 
@@ -15,6 +16,11 @@ type Request struct {
 	Client protocols.NodeID
 	Seq    uint64
 	Op     Op
+	// Deadline is when the client stops waiting for the operation, on its
+	// own clock; every retry carries the same one (ClientOptions.Deadline).
+	// A server with a service model drops a request past it unprocessed.
+	// Zero means none.
+	Deadline clock.Time
 	// Context is the causal context the client last read for the key of a
 	// write (see Reply.Context), sent back so that a store keeping
 	// siblings can tell which versions the write supersedes. Empty for
@@ -30,6 +36,15 @@ type Request struct {
 
 // Kind implements protocols.Message.
 func (Request) Kind() string { return "Request" }
+
+// Expires implements protocols.Expiring: the request's deadline.
+func (r Request) Expires() clock.Time { return r.Deadline }
+
+// Rejection implements protocols.Rejectable: a server whose queue is full
+// answers Overloaded.
+func (r Request) Rejection() protocols.Message {
+	return Reply{Seq: r.Seq, Status: Overloaded, Attempt: r.Attempt}
+}
 
 // String renders the request as Request{c1#7 put(k1,c1.7)}.
 func (r Request) String() string {
@@ -50,6 +65,10 @@ func (r Request) AppendText(b []byte) ([]byte, error) {
 	if r.Context != "" {
 		b = append(b, " ctx="...)
 		b = append(b, r.Context...)
+	}
+	if r.Deadline > 0 {
+		b = append(b, " deadline="...)
+		b = r.Deadline.AppendTo(b)
 	}
 	return append(b, '}'), nil
 }
@@ -85,6 +104,10 @@ const (
 	// directory for the owner and tries there (ClientOptions.Router). The
 	// operation did not take effect here.
 	WrongGroup
+	// Overloaded: the server's queue was full and it refused the request
+	// unread (protocols.Rejectable); the operation did not take effect
+	// through this attempt.
+	Overloaded
 )
 
 // String names the status as traces show it: ok or not-leader.
@@ -96,6 +119,8 @@ func (s Status) String() string {
 		return "not-leader"
 	case WrongGroup:
 		return "wrong-group"
+	case Overloaded:
+		return "overloaded"
 	}
 	return "status?"
 }

@@ -76,8 +76,20 @@ const (
 	ProbeRedirect = "client-redirect" // a not-leader reply's hint was followed
 	ProbeBackoff  = "client-backoff"  // a not-leader reply without a usable hint made the client wait
 	ProbeGiveUp   = "client-give-up"  // an operation was abandoned after GiveUpAfter timeouts
+
+	// The load options' probes (load.go).
+	ProbeOverloaded  = "client-overloaded"   // a server refused a request at its full queue
+	ProbeDeadline    = "client-deadline"     // an operation was given up at its deadline
+	ProbeBudget      = "client-budget"       // a retry found the retry budget empty: the operation was given up
+	ProbeBreakerOpen = "client-breaker-open" // the circuit breaker opened, or failed an operation fast
+	ProbeBacklog     = "client-backlog-full" // an open-loop arrival found too many waiting and was given up
 )
 
 // Probes lists the client's probe names. client-give-up fires only when
 // GiveUpAfter is set.
 var Probes = []string{ProbeTimeout, ProbeRedirect, ProbeBackoff, ProbeGiveUp}
+
+// LoadProbes lists the probes of the load options (load.go), which fire
+// only when those are set: a protocol whose chaos scenario sets them
+// declares these too, so that --require-coverage asks for them.
+var LoadProbes = []string{ProbeOverloaded, ProbeDeadline, ProbeBudget, ProbeBreakerOpen, ProbeBacklog}

@@ -19,6 +19,12 @@ var Workload = []protocols.Option{
 	{Name: "ops", Default: "0", Help: "stop after this many operations per client (0: no limit)"},
 	{Name: "give-up", Default: "0", Help: "abandon an operation after this many timeouts, leaving it indeterminate (0: never)"},
 	{Name: "target", Default: "leader", Help: "which server a new operation goes to first: leader (the last that answered), random, key (each key pinned to a server), sticky (a home server, kept across timeouts) or mixed (clients take the modes in turn)"},
+	{Name: "rate", Default: "closed", Help: "open loop: operations arrive at N/s per client (Poisson; N/s fixed for even gaps) whatever completes, and wait their turn; latency counts from arrival"},
+	{Name: "backlog", Default: "100", Help: "open loop: arrivals waiting at a client at most; one more is given up at once"},
+	{Name: "retry", Default: "immediate", Help: "after a timeout or an overloaded answer: immediate, or backoff BASE CAP [JITTER] (exponential, capped; JITTER none, full, equal or decorrelated, full by default)"},
+	{Name: "retry-budget", Default: "off", Help: "P% [TOKENS]: each completed operation earns P% of a retry, each retry spends one, the bucket holds TOKENS (10); a failed attempt with none left gives its operation up"},
+	{Name: "deadline", Default: "off", Help: "D [propagate]: the client gives an operation up D after it arrives; with propagate every attempt carries the deadline, and servers with a service model drop it unprocessed once past"},
+	{Name: "breaker", Default: "off", Help: "N D: a circuit breaker opens after N failed attempts in a row and fails operations fast for D, then lets one through (half-open)"},
 }
 
 // ReadClientOptions reads the generic client's workload lines (see
@@ -40,7 +46,25 @@ func ReadClientOptions(s protocols.Settings) ClientOptions {
 		}
 		o.Mix = m
 	}
+	readLoadOptions(s, &o)
 	return o
+}
+
+// readLoadOptions reads the load workload lines (load.go).
+func readLoadOptions(s protocols.Settings, o *ClientOptions) {
+	o.Backlog = s.Int("backlog", 0, 1, 1_000_000)
+	read := func(name string, parse func(string) error) {
+		if raw, ok := s.Raw(name); ok && raw != "off" && raw != "closed" {
+			if err := parse(raw); err != nil {
+				s.Fail(name, "%v", err)
+			}
+		}
+	}
+	read("rate", func(v string) (err error) { o.Rate, err = ParseRate(v); return })
+	read("retry", func(v string) (err error) { o.Retry, err = ParseRetry(v); return })
+	read("retry-budget", func(v string) (err error) { o.Budget, err = ParseRetryBudget(v); return })
+	read("breaker", func(v string) (err error) { o.Breaker, err = ParseBreaker(v); return })
+	read("deadline", func(v string) (err error) { o.Deadline, err = ParseDeadline(v); return })
 }
 
 // ParseMix parses GET:PUT:APPEND weights, as in 2:1:1.
