@@ -1,6 +1,8 @@
 package clock
 
 import (
+	"math/rand/v2"
+	"strconv"
 	"testing"
 	"time"
 
@@ -136,4 +138,47 @@ func FuzzParseDuration(f *testing.F) {
 			t.Fatalf("%q is %d, formats as %q, which parses as %d (%v)", s, d, FormatDuration(d), back, err)
 		}
 	})
+}
+
+// TestAppendToMatchesPlainFormat compares AppendTo's fast path with the
+// plain way of writing the same format, on times of every shape.
+func TestAppendToMatchesPlainFormat(t *testing.T) {
+	plain := func(t Time) string {
+		if t == Never {
+			return "never"
+		}
+		v, sign := int64(t), ""
+		if v < 0 {
+			sign, v = "-", -v
+		}
+		sec, frac := v/1e9, v%1e9
+		digits, div := 9, int64(1)
+		switch {
+		case frac%1e6 == 0:
+			digits, div = 3, 1e6
+		case frac%1e3 == 0:
+			digits, div = 6, 1e3
+		}
+		return sign + strconv.FormatInt(sec, 10) + "." + string(appendPadded(nil, frac/div, digits)) + "s"
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	times := []Time{0, 1, 999, 1000, 1e6, 1e9, 9_999_999_999, 99_999_999_999, 100e9, 123_456_789_012, -1, -1e9 - 5, Never}
+	for range 100000 {
+		v := r.Int64N(1e12)
+		switch r.IntN(3) {
+		case 0:
+			v -= v % 1e6
+		case 1:
+			v -= v % 1e3
+		}
+		if r.IntN(10) == 0 {
+			v = -v
+		}
+		times = append(times, Time(v))
+	}
+	for _, x := range times {
+		if got, want := string(x.AppendTo(nil)), plain(x); got != want {
+			t.Fatalf("AppendTo(%d) = %q, want %q", int64(x), got, want)
+		}
+	}
 }

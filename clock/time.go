@@ -65,17 +65,34 @@ func (t Time) AppendTo(b []byte) []byte {
 		v = -v
 	}
 	sec, frac := v/1e9, v%1e9
-	b = strconv.AppendInt(b, sec, 10)
-	b = append(b, '.')
-	digits, div := 9, int64(1)
-	switch {
-	case frac%1e6 == 0:
-		digits, div = 3, 1e6
-	case frac%1e3 == 0:
-		digits, div = 6, 1e3
+	if sec < 100 {
+		b = append2(b, int(sec)) // the common case: the trace prints a time per event
+	} else {
+		b = strconv.AppendInt(b, sec, 10)
 	}
-	b = appendPadded(b, frac/div, digits)
+	b = append(b, '.')
+	// The fraction in 3, 6 or 9 digits, in groups of three.
+	b = append3(b, int(frac/1e6))
+	if frac%1e6 != 0 {
+		b = append3(b, int(frac/1e3%1e3))
+		if frac%1e3 != 0 {
+			b = append3(b, int(frac%1e3))
+		}
+	}
 	return append(b, 's')
+}
+
+// append2 appends v (0..99) without leading zeros.
+func append2(b []byte, v int) []byte {
+	if v < 10 {
+		return append(b, byte('0'+v))
+	}
+	return append(b, byte('0'+v/10), byte('0'+v%10))
+}
+
+// append3 appends v (0..999) as three digits.
+func append3(b []byte, v int) []byte {
+	return append(b, byte('0'+v/100), byte('0'+v/10%10), byte('0'+v%10))
 }
 
 func appendPadded(b []byte, v int64, width int) []byte {

@@ -21,7 +21,7 @@ func BenchmarkRaftChaos(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var events, ops uint64
+	var events, ops, msgs uint64
 	var sim time.Duration
 	b.ResetTimer()
 	for i := range b.N {
@@ -34,12 +34,14 @@ func BenchmarkRaftChaos(b *testing.B) {
 		}
 		events += res.Events
 		ops += uint64(res.Ops.OK)
+		msgs += res.Messages.Sent
 		sim += time.Duration(res.SimTimeMS) * time.Millisecond
 	}
 	wall := b.Elapsed().Seconds()
 	b.ReportMetric(sim.Seconds()/wall, "simsec/s")
 	b.ReportMetric(float64(ops)/wall, "ops/s")
 	b.ReportMetric(float64(events)/wall, "events/s")
+	b.ReportMetric(float64(msgs)/float64(max(ops, 1)), "msgs/op")
 	b.ReportMetric(float64(b.N)/wall, "seeds/s")
 }
 

@@ -28,7 +28,6 @@ type metrics struct {
 	size      func(protocols.Message) int
 	kinds     []string
 	byKind    []uint64
-	index     map[protocols.NodeID]int
 	nodes     []protocols.NodeID
 	sent      []uint64
 	recv      []uint64
@@ -39,12 +38,9 @@ type metrics struct {
 }
 
 func newMetrics(p *protocols.Protocol, w *sim.World) *metrics {
-	m := &metrics{disp: &p.Display, size: p.MessageSize, kinds: p.Kinds(), index: map[protocols.NodeID]int{}, first: -1}
+	m := &metrics{disp: &p.Display, size: p.MessageSize, kinds: p.Kinds(), first: -1}
 	m.byKind = make([]uint64, len(m.kinds))
-	m.nodes = append(append(m.nodes, w.Servers()...), w.Clients()...)
-	for i, id := range m.nodes {
-		m.index[id] = i
-	}
+	m.nodes = append(append(m.nodes, w.Servers()...), w.Clients()...) // sim.Info.Index's order
 	m.sent = make([]uint64, len(m.nodes))
 	m.recv = make([]uint64, len(m.nodes))
 	return m
@@ -52,7 +48,7 @@ func newMetrics(p *protocols.Protocol, w *sim.World) *metrics {
 
 func (m *metrics) observe(_ *sim.World, ev *sim.Info) {
 	if len(ev.Sends) > 0 {
-		m.sent[m.index[ev.Node]] += uint64(len(ev.Sends))
+		m.sent[ev.Index] += uint64(len(ev.Sends))
 		for _, s := range ev.Sends {
 			k := s.Msg.Kind()
 			i := slices.Index(m.kinds, k) // a handful of kinds: a scan beats a map
@@ -68,7 +64,7 @@ func (m *metrics) observe(_ *sim.World, ev *sim.Info) {
 		}
 	}
 	if ev.Input == protocols.Receive {
-		m.recv[m.index[ev.Node]]++
+		m.recv[ev.Index]++
 	}
 	if len(ev.Notes) > 0 && (m.disp.Moments != nil || hasMomentNote(ev.Notes)) {
 		for _, mo := range m.disp.MomentsOf(protocols.Event{Seq: ev.Seq, Time: ev.Time, Node: ev.Node, Input: ev.Input, Notes: ev.Notes}) {

@@ -340,6 +340,7 @@ func (w *World) crash(n *node) {
 	n.busyUntil = 0 // the work it was doing is lost with it
 	for i := range n.timers {
 		n.timers[i].armed = false
+		n.timers[i].carrier = false // what is queued belongs to the old incarnation
 	}
 }
 

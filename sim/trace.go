@@ -26,6 +26,11 @@ type tracer struct {
 	buf  []byte
 	hash uint64
 	node protocols.NodeID // the node stepping, for panic reports
+
+	// The last sequence number, in decimal: events are numbered 1, 2, 3,
+	// ..., so the next is usually this one incremented in place.
+	seq    uint64
+	seqDec []byte
 }
 
 const (
@@ -34,10 +39,28 @@ const (
 )
 
 func (t *tracer) begin(seq uint64, now clock.Time) {
-	t.buf = strconv.AppendUint(t.buf[:0], seq, 10)
+	if seq == t.seq+1 && len(t.seqDec) > 0 {
+		t.seqDec = incDecimal(t.seqDec)
+	} else {
+		t.seqDec = strconv.AppendUint(t.seqDec[:0], seq, 10)
+	}
+	t.seq = seq
+	t.buf = append(t.buf[:0], t.seqDec...)
 	t.buf = append(t.buf, ' ')
 	t.buf = now.AppendTo(t.buf)
 	t.buf = append(t.buf, ' ')
+}
+
+// incDecimal adds one to a decimal number in place.
+func incDecimal(d []byte) []byte {
+	for i := len(d) - 1; i >= 0; i-- {
+		if d[i] != '9' {
+			d[i]++
+			return d
+		}
+		d[i] = '0'
+	}
+	return append([]byte{'1'}, d...)
 }
 
 func (t *tracer) str(s string) { t.buf = append(t.buf, s...) }

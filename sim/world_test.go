@@ -2,6 +2,7 @@ package sim
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -547,4 +548,14 @@ func TestObserversSeeWhomASelectorHit(t *testing.T) {
 	})
 	w.RunUntil(clock.Time(time(200)))
 	assert.Equal(t, protocols.Servers(3), acted)
+}
+
+func TestIncDecimal(t *testing.T) {
+	d := []byte("0")
+	for n := 1; n <= 100000; n++ {
+		d = incDecimal(d)
+		if got, want := string(d), strconv.Itoa(n); got != want {
+			t.Fatalf("after %d increments: %q, want %q", n, got, want)
+		}
+	}
 }

@@ -1,6 +1,8 @@
 package kv
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 
 	"github.com/dsimlab/dsim/protocols"
@@ -55,7 +57,7 @@ func (n Applied) String() string {
 // unnoticed (a client has one operation outstanding, so a duplicate follows
 // its original closely).
 func ExactlyOnce() protocols.Monitor {
-	return &exactlyOnce{at: map[reqKey]int{}, top: map[protocols.NodeID]uint64{}, limit: onceLimit}
+	return &exactlyOnce{at: map[reqKey]int{}, limit: onceLimit}
 }
 
 // onceWindow is how many of each client's latest requests ExactlyOnce
@@ -65,20 +67,69 @@ const (
 	onceLimit  = 8192
 )
 
+// reqKey names a request by its client's position in a clientIndex, so
+// that the monitors' maps hash two integers rather than a string.
 type reqKey struct {
-	client protocols.NodeID
+	client int32
 	seq    uint64
 }
 
+// clientIndex numbers clients in the order they are first seen. A run has
+// a handful of clients, so a scan beats hashing their names.
+type clientIndex []protocols.NodeID
+
+func (c *clientIndex) of(id protocols.NodeID) int32 {
+	for i, x := range *c {
+		if x == id {
+			return int32(i)
+		}
+	}
+	*c = append(*c, id)
+	return int32(len(*c) - 1)
+}
+
 type exactlyOnce struct {
-	at    map[reqKey]int              // where each request was executed
-	top   map[protocols.NodeID]uint64 // each client's highest executed sequence number
-	limit int                         // prune when at holds more requests than this
+	clients clientIndex
+	at      map[reqKey]int // where each request was executed
+	top     []uint64       // each client's highest executed sequence number, by clients' index
+	limit   int            // prune when at holds more requests than this
+	recent  reqCache       // a few entries of at, in front of it
+}
+
+// reqCache holds a few entries of a map from requests to positions, in
+// front of it: every server applies each request, within a few
+// milliseconds, so most lookups are of a request seen just before, and a
+// small array answers them without hashing into a map of thousands. It
+// holds only entries the map holds, with their values; the map never
+// changes an entry, and whoever deletes from the map clears the cache.
+type reqCache [256]struct {
+	k  reqKey
+	v  int
+	ok bool
+}
+
+func (c *reqCache) slot(k reqKey) int { return int((uint64(k.client)*0x9e3779b9 + k.seq) & 255) }
+
+func (c *reqCache) get(k reqKey) (int, bool) {
+	e := &c[c.slot(k)]
+	if e.ok && e.k == k {
+		return e.v, true
+	}
+	return 0, false
+}
+
+func (c *reqCache) put(k reqKey, v int) {
+	c[c.slot(k)] = struct {
+		k  reqKey
+		v  int
+		ok bool
+	}{k, v, true}
 }
 
 // prune forgets requests older than their client's last onceWindow. Only
 // deletions depend on the map's order, so the result does not.
 func (m *exactlyOnce) prune() {
+	m.recent = reqCache{}
 	for k := range m.at {
 		if k.seq+onceWindow < m.top[k.client] {
 			delete(m.at, k)
@@ -93,11 +144,20 @@ func (m *exactlyOnce) Check(c protocols.Cluster, ev protocols.Event) error {
 		if !ok || a.Outcome != Executed || a.Req.Client == "" || c.Byzantine(ev.Node) {
 			continue
 		}
-		k := reqKey{a.Req.Client, a.Req.Seq}
-		prev, seen := m.at[k]
+		k := reqKey{m.clients.of(a.Req.Client), a.Req.Seq}
+		if int(k.client) == len(m.top) {
+			m.top = append(m.top, 0)
+		}
+		prev, seen := m.recent.get(k)
+		if !seen {
+			if prev, seen = m.at[k]; seen {
+				m.recent.put(k, prev)
+			}
+		}
 		switch {
 		case !seen:
 			m.at[k] = a.Index
+			m.recent.put(k, a.Index)
 			m.top[k.client] = max(m.top[k.client], k.seq)
 			if len(m.at) > m.limit {
 				m.prune()
@@ -130,6 +190,7 @@ func StaleReads() protocols.Monitor {
 const staleReadsPrune = 4096
 
 type staleReads struct {
+	clients  clientIndex
 	sm       *Machine
 	applied  int                   // the log is applied up to here, by some server
 	gets     map[reqKey]pendingGet // outstanding gets
@@ -185,19 +246,21 @@ func (m *staleReads) Check(c protocols.Cluster, ev protocols.Event) error {
 			k := n.Req.Op.Key
 			m.versions[k] = append(m.versions[k], version{n.Index, m.sm.Value(k)})
 		case Invoked:
+			k := reqKey{m.clients.of(n.Client), n.Seq}
 			if n.Op.Kind == Get {
-				m.gets[reqKey{n.Client, n.Seq}] = pendingGet{n.Op, m.applied}
+				m.gets[k] = pendingGet{n.Op, m.applied}
 			} else {
-				delete(m.gets, reqKey{n.Client, n.Seq})
+				delete(m.gets, k)
 			}
 		case Abandoned:
-			delete(m.gets, reqKey{n.Client, n.Seq})
+			delete(m.gets, reqKey{m.clients.of(n.Client), n.Seq})
 		case Completed:
-			g, ok := m.gets[reqKey{n.Client, n.Seq}]
+			k := reqKey{m.clients.of(n.Client), n.Seq}
+			g, ok := m.gets[k]
 			if !ok || g.op != n.Op {
 				continue
 			}
-			delete(m.gets, reqKey{n.Client, n.Seq})
+			delete(m.gets, k)
 			if err := m.judge(n, g.from); err != nil {
 				return err
 			}
@@ -209,11 +272,10 @@ func (m *staleReads) Check(c protocols.Cluster, ev protocols.Event) error {
 // judge checks a completed get against the key's values from index from on.
 func (m *staleReads) judge(n Completed, from int) error {
 	vs := m.versions[n.Op.Key]
-	// The value current at index from, then every value set after it.
-	i := 0
-	for i < len(vs) && vs[i].index <= from {
-		i++
-	}
+	// The value current at index from, then every value set after it. The
+	// versions are in index order: find the first after from by bisection,
+	// as a key may have thousands between prunings.
+	i, _ := slices.BinarySearchFunc(vs, from+1, func(v version, x int) int { return cmp.Compare(v.index, x) })
 	current := ""
 	if i > 0 {
 		current = vs[i-1].value

@@ -1,8 +1,8 @@
 package kv
 
 import (
-	"maps"
 	"slices"
+	"strings"
 
 	"github.com/dsimlab/dsim/protocols"
 )
@@ -40,8 +40,8 @@ func (o Outcome) String() string {
 // state and return the same results. The zero Machine is not usable; call
 // NewMachine.
 type Machine struct {
-	data     map[string]string
-	sessions map[protocols.NodeID]session
+	data     smallMap[string, string]
+	sessions smallMap[protocols.NodeID, session]
 }
 
 // session is what a Machine remembers per client: its latest executed
@@ -54,13 +54,13 @@ type session struct {
 
 // NewMachine returns an empty state machine.
 func NewMachine() *Machine {
-	return &Machine{data: map[string]string{}, sessions: map[protocols.NodeID]session{}}
+	return &Machine{}
 }
 
 // Apply executes r unless it was executed before, and returns its result
 // (the value for a get, "" for a write) and what happened.
 func (m *Machine) Apply(r Request) (string, Outcome) {
-	if s, ok := m.sessions[r.Client]; ok {
+	if s, ok := m.sessions.get(r.Client); ok {
 		switch {
 		case r.Seq == s.seq:
 			return s.result, Duplicate
@@ -71,16 +71,17 @@ func (m *Machine) Apply(r Request) (string, Outcome) {
 	var result string
 	switch r.Op.Kind {
 	case Get:
-		result = m.data[r.Op.Key]
+		result, _ = m.data.get(r.Op.Key)
 	case Put:
-		m.data[r.Op.Key] = r.Op.Value
+		m.data.set(r.Op.Key, r.Op.Value)
 	case Append:
-		m.data[r.Op.Key] += r.Op.Value
+		v, _ := m.data.get(r.Op.Key)
+		m.data.set(r.Op.Key, v+r.Op.Value)
 	default:
 		// A malformed op still consumes its sequence number, so every
 		// replica treats it the same way; it changes nothing.
 	}
-	m.sessions[r.Client] = session{seq: r.Seq, result: result}
+	m.sessions.set(r.Client, session{seq: r.Seq, result: result})
 	return result, Executed
 }
 
@@ -88,7 +89,7 @@ func (m *Machine) Apply(r Request) (string, Outcome) {
 // client's latest executed request. Servers use it to answer a retry of an
 // operation that already took effect without ordering it again.
 func (m *Machine) Cached(client protocols.NodeID, seq uint64) (string, bool) {
-	s, ok := m.sessions[client]
+	s, ok := m.sessions.get(client)
 	if !ok || s.seq != seq {
 		return "", false
 	}
@@ -97,13 +98,19 @@ func (m *Machine) Cached(client protocols.NodeID, seq uint64) (string, bool) {
 
 // LastSeq returns the sequence number of the client's latest executed
 // request, or 0.
-func (m *Machine) LastSeq(client protocols.NodeID) uint64 { return m.sessions[client].seq }
+func (m *Machine) LastSeq(client protocols.NodeID) uint64 {
+	s, _ := m.sessions.get(client)
+	return s.seq
+}
 
 // Value returns the current value of key ("" when absent).
-func (m *Machine) Value(key string) string { return m.data[key] }
+func (m *Machine) Value(key string) string {
+	v, _ := m.data.get(key)
+	return v
+}
 
 // Keys returns the keys that have been written, sorted.
-func (m *Machine) Keys() []string { return slices.Sorted(maps.Keys(m.data)) }
+func (m *Machine) Keys() []string { return slices.Sorted(slices.Values(m.data.keys)) }
 
 // Snapshot is a Machine's whole state as a value: every key with its value
 // and every client's session, each sorted, so that two machines in the same
@@ -128,14 +135,16 @@ type ClientSession struct {
 
 // Snapshot returns the machine's state.
 func (m *Machine) Snapshot() Snapshot {
-	s := Snapshot{Data: make([]Pair, 0, len(m.data)), Sessions: make([]ClientSession, 0, len(m.sessions))}
-	for _, k := range slices.Sorted(maps.Keys(m.data)) {
-		s.Data = append(s.Data, Pair{Key: k, Value: m.data[k]})
+	s := Snapshot{Data: make([]Pair, 0, m.data.len()), Sessions: make([]ClientSession, 0, m.sessions.len())}
+	for i, k := range m.data.keys {
+		s.Data = append(s.Data, Pair{Key: k, Value: m.data.vals[i]})
 	}
-	for _, c := range slices.Sorted(maps.Keys(m.sessions)) {
-		se := m.sessions[c]
+	slices.SortFunc(s.Data, func(a, b Pair) int { return strings.Compare(a.Key, b.Key) })
+	for i, c := range m.sessions.keys {
+		se := m.sessions.vals[i]
 		s.Sessions = append(s.Sessions, ClientSession{Client: c, Seq: se.seq, Result: se.result})
 	}
+	slices.SortFunc(s.Sessions, func(a, b ClientSession) int { return strings.Compare(string(a.Client), string(b.Client)) })
 	return s
 }
 
@@ -143,13 +152,19 @@ func (m *Machine) Snapshot() Snapshot {
 func (s Snapshot) Restore() *Machine {
 	m := NewMachine()
 	for _, p := range s.Data {
-		m.data[p.Key] = p.Value
+		m.data.set(p.Key, p.Value)
 	}
 	for _, c := range s.Sessions {
-		m.sessions[c.Client] = session{seq: c.Seq, result: c.Result}
+		m.sessions.set(c.Client, session{seq: c.Seq, result: c.Result})
 	}
 	return m
 }
 
 // State returns a copy of the machine's keys and values.
-func (m *Machine) State() map[string]string { return maps.Clone(m.data) }
+func (m *Machine) State() map[string]string {
+	out := make(map[string]string, m.data.len())
+	for i, k := range m.data.keys {
+		out[k] = m.data.vals[i]
+	}
+	return out
+}

@@ -6,6 +6,13 @@ package raft
 // before the first" needs no special case in the consistency check. With no
 // snapshot base is 0 and entries[0] is a sentinel with term 0.
 //
+// The entries array is shared with what the server sent and persisted
+// (slice hands out views of it, capped at their last entry, rather than
+// copies): an entry once held at a position of an array is never
+// overwritten there. append only writes past every view's end, and a
+// truncation or a restore moves the log to a fresh array before anything
+// is written at a position it gave up.
+//
 // Besides the entries it keeps, for every index, a running digest of the
 // whole prefix up to it (chain; a snapshot carries the digest at its
 // index). Nothing in the protocol reads it: it lets the monitors compare
@@ -85,8 +92,10 @@ func (l *raftLog) truncate(from int) {
 		return
 	}
 	k := from - l.base
-	clear(l.entries[k:]) // drop the requests' strings for the collector
-	l.entries = l.entries[:k]
+	// Cap the array at k: the next append moves the log to a fresh array,
+	// so the removed positions, which messages and records may still
+	// show, are never written again.
+	l.entries = l.entries[:k:k]
 	l.chain = l.chain[:k]
 	for len(l.confIdx) > 0 && l.confIdx[len(l.confIdx)-1] >= from {
 		l.confIdx = l.confIdx[:len(l.confIdx)-1]
@@ -123,25 +132,23 @@ func (l *raftLog) compact(upto int) {
 // entries after index, whose term, prefix digest and configuration the
 // snapshot gives (Figure 13, step 7).
 func (l *raftLog) restore(index int, term uint64, chain uint64, conf Config) {
-	clear(l.entries)
 	l.base = index
-	l.entries = append(l.entries[:0], Entry{Term: term})
+	l.entries = []Entry{{Term: term}} // a fresh array: the old one may be shared
 	l.chain = append(l.chain[:0], chain)
 	l.conf0, l.confIdx, l.confs = conf, nil, nil
 	l.confGen++
 	l.version++
 }
 
-// slice returns a fresh copy of the entries lo..hi inclusive (nil when
-// hi < lo): what a message or a record may own, since the log's own array
-// is overwritten after a truncation. lo must be past base.
+// slice returns the entries lo..hi inclusive (nil when hi < lo), for a
+// message or a record to own: a view of the log's array, capped at hi so
+// that appending to it copies, and never written again by the log (see
+// raftLog). lo must be past base.
 func (l *raftLog) slice(lo, hi int) []Entry {
 	if hi < lo {
 		return nil
 	}
-	out := make([]Entry, hi-lo+1)
-	copy(out, l.entries[lo-l.base:hi-l.base+1])
-	return out
+	return l.entries[lo-l.base : hi-l.base+1 : hi-l.base+1]
 }
 
 // config is the latest configuration in the log.

@@ -31,15 +31,22 @@ var featureGlossary = []protocols.FieldHelp{
 
 // featureMoment is a teaching moment for one of the features' probes.
 func featureMoment(id protocols.NodeID, probe string) (protocols.Moment, bool) {
-	text := map[string]string{
-		ProbeCheckQuorumStepDown: "%s has not heard from a majority for an election timeout and steps down (CheckQuorum)",
-		ProbeVoteIgnoredInLease:  "%s heard from a leader less than an election timeout ago and ignores a request for votes",
-		ProbeSnapshotInstalled:   "%s installs a snapshot: its state machine becomes the leader's as of the snapshot",
-		ProbeConfigChange:        "%s appends a configuration change: every server uses it from the moment it has it",
-		ProbeLeaderRemoved:       "%s committed its own removal and steps down",
-		ProbeLearnerPromoted:     "%s promotes a staging server that caught up: it votes from now on",
-	}[probe]
-	if text == "" {
+	// A switch, not a map: the runner asks after every event with a probe.
+	var text string
+	switch probe {
+	case ProbeCheckQuorumStepDown:
+		text = "%s has not heard from a majority for an election timeout and steps down (CheckQuorum)"
+	case ProbeVoteIgnoredInLease:
+		text = "%s heard from a leader less than an election timeout ago and ignores a request for votes"
+	case ProbeSnapshotInstalled:
+		text = "%s installs a snapshot: its state machine becomes the leader's as of the snapshot"
+	case ProbeConfigChange:
+		text = "%s appends a configuration change: every server uses it from the moment it has it"
+	case ProbeLeaderRemoved:
+		text = "%s committed its own removal and steps down"
+	case ProbeLearnerPromoted:
+		text = "%s promotes a staging server that caught up: it votes from now on"
+	default:
 		return protocols.Moment{}, false
 	}
 	return protocols.Moment{Kind: probe, Text: fmt.Sprintf(text, id)}, true

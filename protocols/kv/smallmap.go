@@ -1,0 +1,57 @@
+package kv
+
+// smallMap is a map for the few keys and clients of most runs: a scan of a
+// short slice costs less than hashing a string on every applied request.
+// Past smallMapScan entries it keeps a map of positions as well. Its order
+// is the order keys were first set, which nothing may depend on: callers
+// sort.
+type smallMap[K comparable, V any] struct {
+	keys []K
+	vals []V
+	at   map[K]int // positions, once there are more than smallMapScan keys
+}
+
+const smallMapScan = 16
+
+func (m *smallMap[K, V]) find(k K) int {
+	if m.at != nil {
+		if i, ok := m.at[k]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, x := range m.keys {
+		if x == k {
+			return i
+		}
+	}
+	return -1
+}
+
+func (m *smallMap[K, V]) get(k K) (V, bool) {
+	if i := m.find(k); i >= 0 {
+		return m.vals[i], true
+	}
+	var zero V
+	return zero, false
+}
+
+func (m *smallMap[K, V]) set(k K, v V) {
+	if i := m.find(k); i >= 0 {
+		m.vals[i] = v
+		return
+	}
+	m.keys = append(m.keys, k)
+	m.vals = append(m.vals, v)
+	switch n := len(m.keys); {
+	case m.at != nil:
+		m.at[k] = n - 1
+	case n > smallMapScan:
+		m.at = make(map[K]int, 2*n)
+		for i, x := range m.keys {
+			m.at[x] = i
+		}
+	}
+}
+
+func (m *smallMap[K, V]) len() int { return len(m.keys) }
