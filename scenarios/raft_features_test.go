@@ -72,6 +72,22 @@ func TestRaftFeatureScenarios(t *testing.T) {
 		assert.GreaterOrEqual(t, res.Probes["config-change"], 4)
 		assert.Equal(t, 1, res.Probes["learner-promoted"])
 	})
+	t.Run("two overlapping changes: the rule breaks, then the harm follows", func(t *testing.T) {
+		t.Parallel()
+		s, err := Builtin("raft/membership-early-change")
+		require.NoError(t, err)
+		res, err := RunScenario(s, RunOptions{Seed: s.Seed, KeepGoing: true})
+		require.NoError(t, err)
+		var kinds []string
+		for _, v := range res.Violations {
+			kinds = append(kinds, v.Kind)
+		}
+		require.NotEmpty(t, kinds)
+		assert.Equal(t, "config-change-rule", kinds[0], "the rule is reported first")
+		for _, harm := range []string{"disjoint-majorities", "leader-completeness", "state-machine-safety", "acked-write-lost"} {
+			assert.Contains(t, kinds, harm, "run on, the text promises %s", harm)
+		}
+	})
 	t.Run("the bug scenarios pass without their bug", func(t *testing.T) {
 		t.Parallel()
 		for _, name := range []string{"raft/read-index-before-noop", "raft/lease-without-check-quorum", "raft/snapshot-without-sessions",
