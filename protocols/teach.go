@@ -304,3 +304,49 @@ func (s *Status) Field(name string) string {
 	}
 	return ""
 }
+
+// The helpers below read what a step produced, for a protocol's Narrate and
+// Moments.
+
+// SentOf returns the first message of type T among sends.
+func SentOf[T Message](sends []Send) (T, bool) {
+	for _, s := range sends {
+		if m, ok := s.Msg.(T); ok {
+			return m, true
+		}
+	}
+	var zero T
+	return zero, false
+}
+
+// HasNote reports whether notes hold a note of type T.
+func HasNote[T Note](notes []Note) bool {
+	for _, n := range notes {
+		if _, ok := n.(T); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// HasProbe reports whether notes hold the probe named name.
+func HasProbe(notes []Note, name string) bool {
+	for _, n := range notes {
+		if p, ok := n.(Probe); ok && string(p) == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Receivers names the distinct receivers of sends, in the order first sent
+// to, joined as words ("n2, n3 and n4").
+func Receivers(sends []Send) string {
+	var out []string
+	for _, s := range sends {
+		if !slices.Contains(out, string(s.To)) {
+			out = append(out, string(s.To))
+		}
+	}
+	return JoinWords(out)
+}

@@ -165,7 +165,7 @@ func tellReceive(s protocols.Step, self *node) string {
 	}
 	switch m := s.Msg.(type) {
 	case RequestVote:
-		r, ok := replyOf[RequestVoteReply](s.Sends)
+		r, ok := protocols.SentOf[RequestVoteReply](s.Sends)
 		if !ok {
 			return prefix + fmt.Sprintf("%s receives %s's RequestVote", id, from)
 		}
@@ -186,7 +186,7 @@ func tellReceive(s protocols.Step, self *node) string {
 		switch {
 		case m.Term < r.Term:
 			return prefix + fmt.Sprintf("%s refuses %s: its RequestVote is for term %d, but %s is already in term %d", id, from, m.Term, id, r.Term)
-		case hasProbe(s.Notes, ProbeVoteDeniedLog):
+		case protocols.HasProbe(s.Notes, ProbeVoteDeniedLog):
 			last := ""
 			if s.After != nil && len(s.After.Log) > 0 {
 				e := s.After.Log[len(s.After.Log)-1]
@@ -199,7 +199,7 @@ func tellReceive(s protocols.Step, self *node) string {
 		}
 	case RequestVoteReply:
 		switch {
-		case hasNote[BecameLeader](s.Notes):
+		case protocols.HasNote[BecameLeader](s.Notes):
 			votes := ""
 			if self != nil {
 				votes = fmt.Sprintf(" (%d of %d votes)", self.votes, len(self.peers)+1)
@@ -233,7 +233,7 @@ func tellReceive(s protocols.Step, self *node) string {
 
 func tellAppend(s protocols.Step, m AppendEntries) string {
 	id, from := s.Node, s.From
-	r, ok := replyOf[AppendEntriesReply](s.Sends)
+	r, ok := protocols.SentOf[AppendEntriesReply](s.Sends)
 	if !ok {
 		return fmt.Sprintf("%s receives AppendEntries from %s", id, from)
 	}
@@ -255,9 +255,9 @@ func tellAppend(s protocols.Step, m AppendEntries) string {
 	}
 	var parts []string
 	switch {
-	case hasProbe(s.Notes, ProbeLogTruncation):
+	case protocols.HasProbe(s.Notes, ProbeLogTruncation):
 		parts = append(parts, fmt.Sprintf("%s accepts %s from leader %s, deleting its own conflicting entries after %d/%d", id, what, from, m.PrevIndex, m.PrevTerm))
-	case len(m.Entries) > 0 && hasProbe(s.Notes, ProbeStaleAppend):
+	case len(m.Entries) > 0 && protocols.HasProbe(s.Notes, ProbeStaleAppend):
 		parts = append(parts, fmt.Sprintf("%s already has %s from leader %s (a repeat): its log matches up to %d", id, what, from, r.Index))
 	case len(m.Entries) > 0:
 		parts = append(parts, fmt.Sprintf("%s appends %s from leader %s: its log held %d/%d, so the logs match up to there", id, what, from, m.PrevIndex, m.PrevTerm))
@@ -299,7 +299,7 @@ func tellAppendReply(s protocols.Step, m AppendEntriesReply, self *node) string 
 			c += fmt.Sprintf(", answering %s", plural(replies, "client"))
 		}
 		parts = append(parts, c)
-	} else if hasProbe(s.Notes, ProbeOldTermDeferred) {
+	} else if protocols.HasProbe(s.Notes, ProbeOldTermDeferred) {
 		parts = append(parts, "an entry of an earlier term is now on a majority, but it may not be committed by counting (Figure 8): it waits for an entry of the leader's own term")
 	}
 	if n := countKind(s.Sends, "AppendEntries"); n > 0 {
@@ -320,7 +320,7 @@ func tellRequest(s protocols.Step, r kv.Request) string {
 				return fmt.Sprintf("%s is not the leader: it tells %s to try %s", id, from, rep.LeaderHint)
 			case rep.Status == kv.NotLeader:
 				return fmt.Sprintf("%s is not the leader and knows none (an election may be under way): %s must wait and retry", id, from)
-			case hasProbe(s.Notes, ProbeDuplicateRequest):
+			case protocols.HasProbe(s.Notes, ProbeDuplicateRequest):
 				return fmt.Sprintf("leader %s has already applied %s#%d: it answers from its dedup table, so the retry takes effect once", id, from, r.Seq)
 			default:
 				return fmt.Sprintf("leader %s answers %s's %s from its own state at once, without checking it still leads", id, from, r.Op)
@@ -335,33 +335,6 @@ func tellRequest(s protocols.Step, r kv.Request) string {
 }
 
 // replyOf returns the first message of type T a step sent.
-func replyOf[T protocols.Message](sends []protocols.Send) (T, bool) {
-	for _, s := range sends {
-		if m, ok := s.Msg.(T); ok {
-			return m, true
-		}
-	}
-	var zero T
-	return zero, false
-}
-
-func hasNote[T protocols.Note](notes []protocols.Note) bool {
-	for _, n := range notes {
-		if _, ok := n.(T); ok {
-			return true
-		}
-	}
-	return false
-}
-
-func hasProbe(notes []protocols.Note, name string) bool {
-	for _, n := range notes {
-		if p, ok := n.(protocols.Probe); ok && string(p) == name {
-			return true
-		}
-	}
-	return false
-}
 
 func countKind(sends []protocols.Send, kind string) int {
 	n := 0

@@ -83,17 +83,17 @@ func tellFeatureReceive(s protocols.Step) string {
 	switch m := s.Msg.(type) {
 	case RequestVote:
 		switch {
-		case hasProbe(s.Notes, ProbeVoteIgnoredInLease):
+		case protocols.HasProbe(s.Notes, ProbeVoteIgnoredInLease):
 			return fmt.Sprintf("%s ignores %s's RequestVote for term %d: it heard from a leader less than an election timeout ago (CheckQuorum), so it neither adopts the term nor answers", id, from, m.Term)
-		case hasProbe(s.Notes, ProbeVoteIgnoredNonMember):
+		case protocols.HasProbe(s.Notes, ProbeVoteIgnoredNonMember):
 			return fmt.Sprintf("%s ignores %s's RequestVote for term %d: %s is not in its configuration", id, from, m.Term, from)
 		}
 	case PreVote:
-		r, _ := replyOf[PreVoteReply](s.Sends)
+		r, _ := protocols.SentOf[PreVoteReply](s.Sends)
 		switch {
 		case r.Granted:
 			return fmt.Sprintf("%s would vote for %s in term %d: it has not heard from a leader lately and %s's log is not behind; its own term stays %d", id, from, m.Term, from, s.After.Term)
-		case hasProbe(s.Notes, ProbePreVoteDeniedLeader):
+		case protocols.HasProbe(s.Notes, ProbePreVoteDeniedLeader):
 			return fmt.Sprintf("%s refuses %s's pre-vote: it hears from a leader, so there is no need for an election", id, from)
 		}
 		return fmt.Sprintf("%s refuses %s's pre-vote for term %d (its log is behind, or the term is not ahead)", id, from, m.Term)
@@ -106,11 +106,11 @@ func tellFeatureReceive(s protocols.Step) string {
 		}
 		return fmt.Sprintf("%s would not get %s's vote", id, from)
 	case InstallSnapshot:
-		r, _ := replyOf[InstallSnapshotReply](s.Sends)
+		r, _ := protocols.SentOf[InstallSnapshotReply](s.Sends)
 		switch {
-		case hasProbe(s.Notes, ProbeSnapshotInstalled):
+		case protocols.HasProbe(s.Notes, ProbeSnapshotInstalled):
 			return fmt.Sprintf("%s installs leader %s's snapshot %d/%d: its state machine and configuration become the snapshot's, and its log starts after it", id, from, m.Index, m.SnapTerm)
-		case hasProbe(s.Notes, ProbeSnapshotStale):
+		case protocols.HasProbe(s.Notes, ProbeSnapshotStale):
 			return fmt.Sprintf("%s ignores snapshot %d/%d from %s: it has committed that far already (a late or repeated message)", id, m.Index, m.SnapTerm, from)
 		case r.Term > m.Term:
 			return fmt.Sprintf("%s refuses a snapshot from %s of old term %d", id, from, m.Term)
@@ -129,11 +129,11 @@ func tellFeatureReceive(s protocols.Step) string {
 func tellRead(s protocols.Step, r kv.Request) string {
 	id, from := s.Node, s.From
 	switch {
-	case hasProbe(s.Notes, ProbeLeaseRead):
+	case protocols.HasProbe(s.Notes, ProbeLeaseRead):
 		return fmt.Sprintf("leader %s answers %s's %s at once under its lease: a majority acknowledged a recent round of heartbeats, and no other leader can be elected before the lease runs out", id, from, r.Op)
-	case hasProbe(s.Notes, ProbeReadIndex):
+	case protocols.HasProbe(s.Notes, ProbeReadIndex):
 		return fmt.Sprintf("leader %s notes its commit index for %s's %s and sends a round of heartbeats; it answers once a majority acknowledges it (ReadIndex)", id, from, r.Op)
-	case hasProbe(s.Notes, ProbeReadWaitsForNoop):
+	case protocols.HasProbe(s.Notes, ProbeReadWaitsForNoop):
 		return fmt.Sprintf("leader %s holds %s's %s until its no-op commits: until then its commit index may lag what its predecessor committed", id, from, r.Op)
 	}
 	return ""
@@ -143,13 +143,13 @@ func tellRead(s protocols.Step, r kv.Request) string {
 func tellAdmin(s protocols.Step) string {
 	id, words := s.Node, strings.Join(s.Command, " ")
 	switch {
-	case hasProbe(s.Notes, ProbeConfigChange):
+	case protocols.HasProbe(s.Notes, ProbeConfigChange):
 		return fmt.Sprintf("leader %s appends the configuration change %s and replicates it; every server uses it as soon as it has it", id, words)
-	case hasProbe(s.Notes, ProbeConfigChangeRefused):
+	case protocols.HasProbe(s.Notes, ProbeConfigChangeRefused):
 		return fmt.Sprintf("leader %s refuses %s for now: a change may start only once the previous one, and an entry of the leader's own term, are committed", id, words)
-	case hasProbe(s.Notes, ProbeSnapshotTaken):
+	case protocols.HasProbe(s.Notes, ProbeSnapshotTaken):
 		return fmt.Sprintf("%s snapshots its state machine and compacts its log, as the operator asked", id)
-	case hasProbe(s.Notes, ProbeAdminIgnored):
+	case protocols.HasProbe(s.Notes, ProbeAdminIgnored):
 		return fmt.Sprintf("%s ignores %s: it does not lead, or the change does not apply to its configuration", id, words)
 	}
 	return fmt.Sprintf("%s gets the operator's command %s", id, words)

@@ -103,7 +103,7 @@ func tellCoordinator(s protocols.Step) string {
 		case kind == "acks":
 			return fmt.Sprintf("no participant acknowledged PreCommit on %s: coordinator %s asks again", tx, id)
 		case kind == "resend" && len(s.Sends) > 0:
-			return fmt.Sprintf("coordinator %s resends DoCommit for %s to %s", id, tx, receivers(s.Sends))
+			return fmt.Sprintf("coordinator %s resends DoCommit for %s to %s", id, tx, protocols.Receivers(s.Sends))
 		case kind == "recover" && len(s.Sends) > 0:
 			return fmt.Sprintf("coordinator %s asks the participants again what became of %s", id, tx)
 		}
@@ -111,8 +111,8 @@ func tellCoordinator(s protocols.Step) string {
 	case protocols.Receive:
 		switch m := s.Msg.(type) {
 		case bank.Submit:
-			if _, ok := replyOf[CanCommit](s.Sends); ok {
-				return fmt.Sprintf("coordinator %s begins transaction %s (%s): it sends CanCommit to %s (phase 1: can you commit?)", id, m.Tx, m.Transfer, receivers(s.Sends))
+			if _, ok := protocols.SentOf[CanCommit](s.Sends); ok {
+				return fmt.Sprintf("coordinator %s begins transaction %s (%s): it sends CanCommit to %s (phase 1: can you commit?)", id, m.Tx, m.Transfer, protocols.Receivers(s.Sends))
 			}
 			return fmt.Sprintf("coordinator %s already knows %s", id, m.Tx)
 		case Vote:
@@ -134,7 +134,7 @@ func tellCoordinator(s protocols.Step) string {
 			return fmt.Sprintf("%s confirms it committed %s", s.From, m.Tx)
 		case DoCommit, Abort:
 			commit := s.Msg.Kind() == "DoCommit"
-			if hasProbe(s.Notes, ProbeConflictingDecision) {
+			if protocols.HasProbe(s.Notes, ProbeConflictingDecision) {
 				return fmt.Sprintf("coordinator %s hears that %s decided %s on %s, the opposite of its own decision: the partition split the outcome", id, s.From, verb(commit), txOf(s.Msg))
 			}
 			if decided {
@@ -165,7 +165,7 @@ func tellParticipant(s protocols.Step) string {
 	d, decided := decidedOf(s)
 	switch s.Input {
 	case protocols.Start:
-		if s.Restart && hasProbe(s.Notes, ProbeParticipantRecovered) {
+		if s.Restart && protocols.HasProbe(s.Notes, ProbeParticipantRecovered) {
 			return fmt.Sprintf("participant %s restarts in doubt: bound by its vote, it asks everyone whether the transaction was decided, and will not decide from a partial picture", id)
 		}
 		if s.Restart {
@@ -177,8 +177,8 @@ func tellParticipant(s protocols.Step) string {
 		switch {
 		case decided:
 			return fmt.Sprintf("as recovery coordinator of %s, %s decides %s with the states it has; participants that did not answer are presumed crashed (unsafe if they are only cut off)", tx, id, verb(d.Commit))
-		case hasProbe(s.Notes, ProbeTerminationRan):
-			return fmt.Sprintf("participant %s heard nothing about %s for a termination timeout: it becomes recovery coordinator and asks %s for their states (the termination protocol; no blocking, unlike 2PC)", id, tx, receivers(s.Sends))
+		case protocols.HasProbe(s.Notes, ProbeTerminationRan):
+			return fmt.Sprintf("participant %s heard nothing about %s for a termination timeout: it becomes recovery coordinator and asks %s for their states (the termination protocol; no blocking, unlike 2PC)", id, tx, protocols.Receivers(s.Sends))
 		case countKind(s.Sends, "StateReq") > 0:
 			return fmt.Sprintf("participant %s still lacks states for %s: it asks again", id, tx)
 		case countKind(s.Sends, "PreCommit") > 0:
@@ -188,13 +188,13 @@ func tellParticipant(s protocols.Step) string {
 	case protocols.Receive:
 		switch m := s.Msg.(type) {
 		case CanCommit:
-			v, ok := replyOf[Vote](s.Sends)
+			v, ok := protocols.SentOf[Vote](s.Sends)
 			switch {
 			case !ok:
 				return fmt.Sprintf("participant %s receives CanCommit for %s", id, m.Tx)
 			case !v.Yes:
 				return fmt.Sprintf("participant %s votes NO on %s (an account is locked or would overdraw): it aborts at once", id, m.Tx)
-			case hasNote[bank.Voted](s.Notes):
+			case protocols.HasNote[bank.Voted](s.Notes):
 				return fmt.Sprintf("participant %s locks its accounts for %s, logs its writes and votes YES: it is uncertain now, and runs the termination protocol if the coordinator falls silent", id, m.Tx)
 			}
 			return fmt.Sprintf("a repeated CanCommit for %s: participant %s repeats its vote", m.Tx, id)
@@ -206,14 +206,14 @@ func tellParticipant(s protocols.Step) string {
 		case DoCommit, Abort:
 			commit := s.Msg.Kind() == "DoCommit"
 			switch {
-			case hasProbe(s.Notes, ProbeConflictingDecision):
+			case protocols.HasProbe(s.Notes, ProbeConflictingDecision):
 				return fmt.Sprintf("participant %s is told %s %s, but it already decided the opposite: the two sides of the partition decided differently", id, verb(commit), txOf(s.Msg))
 			case done:
 				return fmt.Sprintf("participant %s learns the decision from %s: it %ss %s and releases its locks", id, s.From, verb(f.Commit), f.Tx)
 			}
 			return fmt.Sprintf("participant %s already knows the outcome of %s", id, txOf(s.Msg))
 		case StateReq:
-			st, _ := replyOf[State](s.Sends)
+			st, _ := protocols.SentOf[State](s.Sends)
 			return fmt.Sprintf("%s, recovery coordinator of round %d, asks for %s's state on %s: %s answers %s", s.From, m.Round, id, m.Tx, id, st.State)
 		case State:
 			switch {
@@ -257,16 +257,6 @@ func verb(commit bool) string {
 	return "abort"
 }
 
-func receivers(sends []protocols.Send) string {
-	var out []string
-	for _, s := range sends {
-		if !slices.Contains(out, string(s.To)) {
-			out = append(out, string(s.To))
-		}
-	}
-	return protocols.JoinWords(out)
-}
-
 func countKind(sends []protocols.Send, kind string) int {
 	n := 0
 	for _, s := range sends {
@@ -275,32 +265,4 @@ func countKind(sends []protocols.Send, kind string) int {
 		}
 	}
 	return n
-}
-
-func replyOf[T protocols.Message](sends []protocols.Send) (T, bool) {
-	for _, s := range sends {
-		if m, ok := s.Msg.(T); ok {
-			return m, true
-		}
-	}
-	var zero T
-	return zero, false
-}
-
-func hasNote[T protocols.Note](notes []protocols.Note) bool {
-	for _, n := range notes {
-		if _, ok := n.(T); ok {
-			return true
-		}
-	}
-	return false
-}
-
-func hasProbe(notes []protocols.Note, name string) bool {
-	for _, n := range notes {
-		if p, ok := n.(protocols.Probe); ok && string(p) == name {
-			return true
-		}
-	}
-	return false
 }

@@ -97,7 +97,7 @@ func tellCoordinator(s protocols.Step, c *Coordinator) string {
 		switch {
 		case !s.Restart:
 			return fmt.Sprintf("coordinator %s starts", id)
-		case hasProbe(s.Notes, ProbePresumedAbort) || hasProbe(s.Notes, ProbeCoordinatorRecovered):
+		case protocols.HasProbe(s.Notes, ProbePresumedAbort) || protocols.HasProbe(s.Notes, ProbeCoordinatorRecovered):
 			return fmt.Sprintf("coordinator %s restarts and reads its log: transactions without a decision record are aborted (presumed abort); committed ones not yet acknowledged are resent", id)
 		}
 		return fmt.Sprintf("coordinator %s restarts from %d durable records", id, s.Records)
@@ -107,27 +107,27 @@ func tellCoordinator(s protocols.Step, c *Coordinator) string {
 		case kind == "votes" && hasDecision:
 			return decision(fmt.Sprintf("the votes on %s did not all arrive in time", tx))
 		case kind == "resend" && len(s.Sends) > 0:
-			return fmt.Sprintf("no acknowledgement yet: coordinator %s resends the commit of %s to %s", id, tx, receivers(s.Sends))
+			return fmt.Sprintf("no acknowledgement yet: coordinator %s resends the commit of %s to %s", id, tx, protocols.Receivers(s.Sends))
 		}
 		return fmt.Sprintf("coordinator %s's %s timer fires; nothing left to do for %s", id, kind, tx)
 	case protocols.Receive:
 		switch m := s.Msg.(type) {
 		case bank.Submit:
-			if len(s.Sends) == 0 || hasProbe(s.Notes, ProbeDuplicateSubmit) {
+			if len(s.Sends) == 0 || protocols.HasProbe(s.Notes, ProbeDuplicateSubmit) {
 				return fmt.Sprintf("coordinator %s already knows %s: a duplicate submission", id, m.Tx)
 			}
 			if r, ok := s.Sends[0].Msg.(bank.Result); ok {
 				return fmt.Sprintf("coordinator %s cannot run %s (%s): it answers %s", id, m.Tx, m.Transfer, r.Outcome)
 			}
 			return fmt.Sprintf("coordinator %s begins transaction %s (%s): it logs it and sends Prepare to %s (phase 1: who can commit?)",
-				id, m.Tx, m.Transfer, receivers(s.Sends))
+				id, m.Tx, m.Transfer, protocols.Receivers(s.Sends))
 		case Vote:
 			switch {
 			case hasDecision && m.Yes:
 				return decision(fmt.Sprintf("%s votes yes on %s, the last vote", s.From, m.Tx))
 			case hasDecision:
 				return decision(fmt.Sprintf("%s votes NO on %s, and one no aborts", s.From, m.Tx))
-			case hasProbe(s.Notes, ProbePresumedAbort):
+			case protocols.HasProbe(s.Notes, ProbePresumedAbort):
 				return fmt.Sprintf("coordinator %s has no record of %s (it restarted): by presumed abort it answers abort to %s's yes vote", id, m.Tx, s.From)
 			case len(s.Sends) > 0:
 				return fmt.Sprintf("a late vote from %s on %s: coordinator %s repeats its decision", s.From, m.Tx, id)
@@ -149,8 +149,8 @@ func tellCoordinator(s protocols.Step, c *Coordinator) string {
 			}
 			return fmt.Sprintf("%s acknowledges the commit of %s", s.From, m.Tx)
 		case Query:
-			if dec, ok := replyOf[Decision](s.Sends); ok {
-				if hasProbe(s.Notes, ProbePresumedAbort) {
+			if dec, ok := protocols.SentOf[Decision](s.Sends); ok {
+				if protocols.HasProbe(s.Notes, ProbePresumedAbort) {
 					return fmt.Sprintf("%s asks about %s; coordinator %s has no record of it, so by presumed abort it answers abort", s.From, m.Tx, id)
 				}
 				return fmt.Sprintf("%s asks about %s; coordinator %s answers %s", s.From, m.Tx, id, verb(dec.Commit))
@@ -168,9 +168,9 @@ func tellParticipant(s protocols.Step, p *Participant) string {
 		switch {
 		case !s.Restart:
 			return fmt.Sprintf("participant %s starts", id)
-		case hasProbe(s.Notes, ProbeParticipantRecovered):
+		case protocols.HasProbe(s.Notes, ProbeParticipantRecovered):
 			return fmt.Sprintf("participant %s restarts in doubt: its log says it voted yes on %s with no decision, so it keeps the locks and asks coordinator %s at once",
-				id, txsOf(s.Sends), receivers(s.Sends))
+				id, txsOf(s.Sends), protocols.Receivers(s.Sends))
 		}
 		return fmt.Sprintf("participant %s restarts from %d durable records", id, s.Records)
 	case protocols.Timer:
@@ -195,25 +195,25 @@ func tellParticipant(s protocols.Step, p *Participant) string {
 		if len(asked) == 0 {
 			return fmt.Sprintf("participant %s's query timer fires; it is no longer in doubt", id)
 		}
-		if hasProbe(s.Notes, ProbeBlockedPrepared) {
+		if protocols.HasProbe(s.Notes, ProbeBlockedPrepared) {
 			return fmt.Sprintf("%s asks coordinator %s about %s, never answered: %s is BLOCKED (it voted yes, so it may not decide alone, and it holds its locks)",
-				id, receivers(s.Sends), strings.Join(asked, ", "), id)
+				id, protocols.Receivers(s.Sends), strings.Join(asked, ", "), id)
 		}
 		return fmt.Sprintf("participant %s is in doubt (it voted yes, no decision yet): it asks coordinator %s about %s",
-			id, receivers(s.Sends), strings.Join(asked, ", "))
+			id, protocols.Receivers(s.Sends), strings.Join(asked, ", "))
 	case protocols.Receive:
 		switch m := s.Msg.(type) {
 		case Prepare:
-			v, ok := replyOf[Vote](s.Sends)
+			v, ok := protocols.SentOf[Vote](s.Sends)
 			switch {
 			case !ok:
 				return fmt.Sprintf("participant %s receives Prepare for %s", id, m.Tx)
-			case !hasNote[bank.Voted](s.Notes):
+			case !protocols.HasNote[bank.Voted](s.Notes):
 				return fmt.Sprintf("a repeated Prepare for %s: participant %s repeats its vote (%s)", m.Tx, id, yesNo(v.Yes))
 			case v.Yes:
 				return fmt.Sprintf("participant %s prepares %s: it locks %s, logs the writes durably and votes YES; from now on it is in doubt and must wait for the decision",
 					id, m.Tx, accounts(m.Writes))
-			case hasProbe(s.Notes, ProbeVoteNoFunds):
+			case protocols.HasProbe(s.Notes, ProbeVoteNoFunds):
 				return fmt.Sprintf("participant %s votes NO on %s: the withdrawal would overdraw an account; it aborts at once (it may, having not voted yes)", id, m.Tx)
 			default:
 				return fmt.Sprintf("participant %s votes NO on %s: an account is locked by another transaction; it aborts at once", id, m.Tx)
@@ -242,16 +242,6 @@ func ids(ns []protocols.NodeID) []string {
 		out[i] = string(n)
 	}
 	return out
-}
-
-func receivers(sends []protocols.Send) string {
-	var out []string
-	for _, s := range sends {
-		if !slices.Contains(out, string(s.To)) {
-			out = append(out, string(s.To))
-		}
-	}
-	return protocols.JoinWords(out)
 }
 
 func txsOf(sends []protocols.Send) string {
@@ -284,34 +274,6 @@ func yesNo(yes bool) string {
 		return "yes"
 	}
 	return "no"
-}
-
-func replyOf[T protocols.Message](sends []protocols.Send) (T, bool) {
-	for _, s := range sends {
-		if m, ok := s.Msg.(T); ok {
-			return m, true
-		}
-	}
-	var zero T
-	return zero, false
-}
-
-func hasNote[T protocols.Note](notes []protocols.Note) bool {
-	for _, n := range notes {
-		if _, ok := n.(T); ok {
-			return true
-		}
-	}
-	return false
-}
-
-func hasProbe(notes []protocols.Note, name string) bool {
-	for _, n := range notes {
-		if p, ok := n.(protocols.Probe); ok && string(p) == name {
-			return true
-		}
-	}
-	return false
 }
 
 func ordinal(n int) string {
