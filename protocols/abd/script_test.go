@@ -25,11 +25,9 @@ import (
 //	regs [n1 ...]
 //	    print the servers' registers
 func TestScripts(t *testing.T) {
-	prototest.Run(t, "testdata", func(t *testing.T) *prototest.Harness {
+	prototest.RunWith(t, "testdata", func(t *testing.T) (*prototest.Harness, *world) {
 		w := &world{h: prototest.New(1), open: map[uint64]kv.Op{}}
-		worlds[w.h] = w
-		t.Cleanup(func() { delete(worlds, w.h) })
-		return w.h
+		return w.h, w
 	}, scriptCommands)
 }
 
@@ -39,8 +37,6 @@ type world struct {
 	open map[uint64]kv.Op
 	ids  []protocols.NodeID
 }
-
-var worlds = map[*prototest.Harness]*world{}
 
 // sink is the test client cx: it notes each operation's completion (its
 // first OK reply), so the monitors judge scripted operations.
@@ -63,9 +59,8 @@ func (s sink) Step(in protocols.Input, out *protocols.Effects) {
 
 func (sink) Status() protocols.Status { return protocols.Status{Role: "client"} }
 
-var scriptCommands = map[string]prototest.Command{
-	"cluster": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+var scriptCommands = map[string]prototest.StateCommand[*world]{
+	"cluster": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		var n int
 		var bug string
 		d.ScanArgs(t, "n", &n)
@@ -82,8 +77,7 @@ var scriptCommands = map[string]prototest.Command{
 		}
 		return ""
 	},
-	"request": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+	"request": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		r := scanRequest(t, d, &w.seq)
 		if prev, again := w.open[r.Seq]; !again || prev != r.Op {
 			w.open[r.Seq] = r.Op
@@ -94,8 +88,7 @@ var scriptCommands = map[string]prototest.Command{
 		h.Inject("cx", protocols.NodeID(to), r)
 		return ""
 	},
-	"regs": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+	"regs": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		ids := prototest.IDs(d)
 		if len(ids) == 0 {
 			ids = w.ids

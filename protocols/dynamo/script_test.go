@@ -27,11 +27,9 @@ import (
 //	final
 //	    run the end-of-run checks now
 func TestScripts(t *testing.T) {
-	prototest.Run(t, "testdata", func(t *testing.T) *prototest.Harness {
+	prototest.RunWith(t, "testdata", func(t *testing.T) (*prototest.Harness, *world) {
 		w := &world{h: prototest.New(1), open: map[uint64]kv.Op{}}
-		worlds[w.h] = w
-		t.Cleanup(func() { delete(worlds, w.h) })
-		return w.h
+		return w.h, w
 	}, scriptCommands)
 }
 
@@ -42,8 +40,6 @@ type world struct {
 	ids    []protocols.NodeID
 	checks protocols.Checks
 }
-
-var worlds = map[*prototest.Harness]*world{}
 
 type sink struct{ w *world }
 
@@ -64,9 +60,8 @@ func (s sink) Step(in protocols.Input, out *protocols.Effects) {
 
 func (sink) Status() protocols.Status { return protocols.Status{Role: "client"} }
 
-var scriptCommands = map[string]prototest.Command{
-	"cluster": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+var scriptCommands = map[string]prototest.StateCommand[*world]{
+	"cluster": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		var n, r, wq, replicas int
 		var bug string
 		d.ScanArgs(t, "n", &n)
@@ -87,8 +82,7 @@ var scriptCommands = map[string]prototest.Command{
 		}
 		return ""
 	},
-	"request": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+	"request": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		var op, key, value, to string
 		d.ScanArgs(t, "to", &to)
 		d.ScanArgs(t, "op", &op)
@@ -113,8 +107,7 @@ var scriptCommands = map[string]prototest.Command{
 		h.Inject("cx", protocols.NodeID(to), r)
 		return ""
 	},
-	"data": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+	"data": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		ids := prototest.IDs(d)
 		if len(ids) == 0 {
 			ids = w.ids
@@ -137,9 +130,9 @@ var scriptCommands = map[string]prototest.Command{
 		}
 		return b.String()
 	},
-	"final": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+	"final": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		h.Advance(2 * clock.Second)
-		for _, f := range worlds[h].checks.Final {
+		for _, f := range w.checks.Final {
 			if err := f(h); err != nil {
 				return "FINAL " + err.Error() + "\n"
 			}

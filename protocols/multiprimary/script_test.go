@@ -25,11 +25,9 @@ import (
 //	data [n1 ...]
 //	    print the servers' versions
 func TestScripts(t *testing.T) {
-	prototest.Run(t, "testdata", func(t *testing.T) *prototest.Harness {
+	prototest.RunWith(t, "testdata", func(t *testing.T) (*prototest.Harness, *world) {
 		w := &world{h: prototest.New(1), open: map[opKey]kv.Op{}, seq: map[protocols.NodeID]uint64{}, lastCtx: map[protocols.NodeID]string{}}
-		worlds[w.h] = w
-		t.Cleanup(func() { delete(worlds, w.h) })
-		return w.h
+		return w.h, w
 	}, scriptCommands)
 }
 
@@ -45,8 +43,6 @@ type opKey struct {
 	client protocols.NodeID
 	seq    uint64
 }
-
-var worlds = map[*prototest.Harness]*world{}
 
 // sink is a test client (cx or cy): it notes completions as the kv client
 // does (sibling reads encoded) and keeps its latest context.
@@ -78,9 +74,8 @@ func (s sink) Step(in protocols.Input, out *protocols.Effects) {
 
 func (sink) Status() protocols.Status { return protocols.Status{Role: "client"} }
 
-var scriptCommands = map[string]prototest.Command{
-	"cluster": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+var scriptCommands = map[string]prototest.StateCommand[*world]{
+	"cluster": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		var n int
 		var bug, resolve string
 		d.ScanArgs(t, "n", &n)
@@ -98,8 +93,7 @@ var scriptCommands = map[string]prototest.Command{
 		}
 		return ""
 	},
-	"request": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+	"request": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		var op, key, value, to, ctx string
 		from := "cx"
 		d.MaybeScanArgs(t, "from", &from)
@@ -131,8 +125,7 @@ var scriptCommands = map[string]prototest.Command{
 		h.Inject(c, protocols.NodeID(to), r)
 		return ""
 	},
-	"data": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+	"data": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		ids := prototest.IDs(d)
 		if len(ids) == 0 {
 			ids = w.ids

@@ -37,11 +37,9 @@ import (
 //	    deliver messages in send order until none is in flight, dropping
 //	    those of isolated replicas
 func TestScripts(t *testing.T) {
-	prototest.Run(t, "testdata", func(t *testing.T) *prototest.Harness {
+	prototest.RunWith(t, "testdata", func(t *testing.T) (*prototest.Harness, *world) {
 		w := &world{h: prototest.New(1), open: map[uint64]kv.Op{}}
-		worlds[w.h] = w
-		t.Cleanup(func() { delete(worlds, w.h) })
-		return w.h
+		return w.h, w
 	}, scriptCommands)
 }
 
@@ -60,8 +58,6 @@ type ack2 struct {
 	from  protocols.NodeID
 	value string
 }
-
-var worlds = map[*prototest.Harness]*world{}
 
 // sink is the test client cx: it sends what the script injects, and
 // completes an operation once f+1 replicas sent the same result, noting it
@@ -100,9 +96,8 @@ func (s sink) Step(in protocols.Input, out *protocols.Effects) {
 
 func (sink) Status() protocols.Status { return protocols.Status{Role: "client"} }
 
-var scriptCommands = map[string]prototest.Command{
-	"cluster": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+var scriptCommands = map[string]prototest.StateCommand[*world]{
+	"cluster": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		var n, k, window int
 		var bug string
 		d.ScanArgs(t, "n", &n)
@@ -123,8 +118,7 @@ var scriptCommands = map[string]prototest.Command{
 		}
 		return ""
 	},
-	"request": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+	"request": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		var to, op, key, value string
 		d.ScanArgs(t, "to", &to)
 		d.ScanArgs(t, "op", &op)
@@ -158,7 +152,7 @@ var scriptCommands = map[string]prototest.Command{
 		}
 		return ""
 	},
-	"byzantine": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+	"byzantine": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		if len(d.CmdArgs) < 2 {
 			d.Fatalf(t, "usage: byzantine NODE STRATEGY [ARGS...]")
 		}
@@ -173,17 +167,15 @@ var scriptCommands = map[string]prototest.Command{
 		h.MakeByzantine(protocols.NodeID(d.CmdArgs[0].Key), wrap)
 		return ""
 	},
-	"isolate": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+	"isolate": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		w.cut = append(w.cut, prototest.IDs(d)...)
 		return ""
 	},
-	"heal": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		worlds[h].cut = nil
+	"heal": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
+		w.cut = nil
 		return ""
 	},
-	"settle": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+	"settle": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		for range 10000 {
 			in := h.Inflight()
 			if len(in) == 0 {
@@ -199,8 +191,7 @@ var scriptCommands = map[string]prototest.Command{
 		}
 		return ""
 	},
-	"log": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+	"log": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		ids := prototest.IDs(d)
 		if len(ids) == 0 {
 			ids = w.ids

@@ -36,11 +36,9 @@ import (
 //	log [n2 ...]
 //	    print whole logs, with commit and applied points
 func TestScripts(t *testing.T) {
-	prototest.Run(t, "testdata", func(t *testing.T) *prototest.Harness {
+	prototest.RunWith(t, "testdata", func(t *testing.T) (*prototest.Harness, *world) {
 		w := &world{h: prototest.New(1), open: map[uint64]kv.Op{}}
-		worlds[w.h] = w
-		t.Cleanup(func() { delete(worlds, w.h) })
-		return w.h
+		return w.h, w
 	}, scriptCommands)
 }
 
@@ -50,8 +48,6 @@ type world struct {
 	seq  uint64
 	open map[uint64]kv.Op
 }
-
-var worlds = map[*prototest.Harness]*world{}
 
 // sink is the test client cx: it notes each scripted operation's completion
 // (its first OK reply), so the client-history monitors judge them.
@@ -74,9 +70,8 @@ func (s sink) Step(in protocols.Input, out *protocols.Effects) {
 
 func (sink) Status() protocols.Status { return protocols.Status{Role: "client"} }
 
-var scriptCommands = map[string]prototest.Command{
-	"cluster": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+var scriptCommands = map[string]prototest.StateCommand[*world]{
+	"cluster": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		var n int
 		var bug string
 		d.ScanArgs(t, "n", &n)
@@ -93,7 +88,7 @@ var scriptCommands = map[string]prototest.Command{
 		}
 		return ""
 	},
-	"tick": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+	"tick": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		n := 1
 		d.MaybeScanArgs(t, "n", &n)
 		for range n {
@@ -102,13 +97,13 @@ var scriptCommands = map[string]prototest.Command{
 		}
 		return ""
 	},
-	"round": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+	"round": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		n := 1
 		var mute string
 		d.MaybeScanArgs(t, "n", &n)
 		d.MaybeScanArgs(t, "mute", &mute)
 		for range n {
-			for _, id := range worlds[h].ids[1:] {
+			for _, id := range w.ids[1:] {
 				if h.Node(id) != nil {
 					h.Fire(id, timerPing)
 				}
@@ -122,8 +117,8 @@ var scriptCommands = map[string]prototest.Command{
 		}
 		return ""
 	},
-	"ping": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		for _, id := range worlds[h].ids[1:] {
+	"ping": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
+		for _, id := range w.ids[1:] {
 			if h.Node(id) != nil {
 				h.Fire(id, timerPing)
 			}
@@ -131,8 +126,7 @@ var scriptCommands = map[string]prototest.Command{
 		h.Stabilize(10000)
 		return ""
 	},
-	"request": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+	"request": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		var to, op, key, value string
 		d.ScanArgs(t, "to", &to)
 		d.ScanArgs(t, "op", &op)
@@ -159,9 +153,9 @@ var scriptCommands = map[string]prototest.Command{
 		h.Inject("cx", protocols.NodeID(to), r)
 		return ""
 	},
-	"views": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+	"views": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		var b strings.Builder
-		for _, id := range worlds[h].ids {
+		for _, id := range w.ids {
 			switch n := h.Node(id).(type) {
 			case nil:
 				fmt.Fprintf(&b, "%s: down\n", id)
@@ -173,10 +167,10 @@ var scriptCommands = map[string]prototest.Command{
 		}
 		return b.String()
 	},
-	"log": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+	"log": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		ids := prototest.IDs(d)
 		if len(ids) == 0 {
-			ids = worlds[h].ids[1:]
+			ids = w.ids[1:]
 		}
 		var b strings.Builder
 		for _, id := range ids {

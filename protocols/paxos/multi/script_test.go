@@ -32,11 +32,9 @@ import (
 //	log [n1 ...]
 //	    print each server's slots: slot/ballot:command, * for decided, | after the executed point
 func TestScripts(t *testing.T) {
-	prototest.Run(t, "testdata", func(t *testing.T) *prototest.Harness {
+	prototest.RunWith(t, "testdata", func(t *testing.T) (*prototest.Harness, *world) {
 		w := &world{h: prototest.New(1), seq: map[protocols.NodeID]uint64{}, open: map[opKey]kv.Op{}}
-		worlds[w.h] = w
-		t.Cleanup(func() { delete(worlds, w.h) })
-		return w.h
+		return w.h, w
 	}, scriptCommands)
 }
 
@@ -51,8 +49,6 @@ type opKey struct {
 	client protocols.NodeID
 	seq    uint64
 }
-
-var worlds = map[*prototest.Harness]*world{}
 
 // sink is a test client (cx, cy): it notes each operation's completion
 // (its first OK reply), so the client-history monitors judge scripted ones.
@@ -79,9 +75,8 @@ func (s sink) Step(in protocols.Input, out *protocols.Effects) {
 
 func (sink) Status() protocols.Status { return protocols.Status{Role: "client"} }
 
-var scriptCommands = map[string]prototest.Command{
-	"cluster": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+var scriptCommands = map[string]prototest.StateCommand[*world]{
+	"cluster": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		var n, q1, q2 int
 		var bug string
 		d.ScanArgs(t, "n", &n)
@@ -100,8 +95,7 @@ var scriptCommands = map[string]prototest.Command{
 		}
 		return ""
 	},
-	"request": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+	"request": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		var to, op, key, value string
 		client := "cx"
 		d.ScanArgs(t, "to", &to)
@@ -131,13 +125,12 @@ var scriptCommands = map[string]prototest.Command{
 		h.Inject(c, protocols.NodeID(to), r)
 		return ""
 	},
-	"elect": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
+	"elect": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		h.Fire(protocols.NodeID(d.CmdArgs[0].Key), timerElection)
 		h.Stabilize(10000)
 		return ""
 	},
-	"log": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+	"log": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		ids := prototest.IDs(d)
 		if len(ids) == 0 {
 			ids = w.ids

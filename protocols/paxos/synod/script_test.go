@@ -24,11 +24,9 @@ import (
 //	state [n1 ...]
 //	    print each node's proposer, acceptor and learner state
 func TestScripts(t *testing.T) {
-	prototest.Run(t, "testdata", func(t *testing.T) *prototest.Harness {
+	prototest.RunWith(t, "testdata", func(t *testing.T) (*prototest.Harness, *world) {
 		w := &world{h: prototest.New(1)}
-		worlds[w.h] = w
-		t.Cleanup(func() { delete(worlds, w.h) })
-		return w.h
+		return w.h, w
 	}, scriptCommands)
 }
 
@@ -36,8 +34,6 @@ type world struct {
 	h   *prototest.Harness
 	ids []protocols.NodeID
 }
-
-var worlds = map[*prototest.Harness]*world{}
 
 func idList(s string) []protocols.NodeID {
 	if s == "" {
@@ -50,9 +46,8 @@ func idList(s string) []protocols.NodeID {
 	return ids
 }
 
-var scriptCommands = map[string]prototest.Command{
-	"cluster": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+var scriptCommands = map[string]prototest.StateCommand[*world]{
+	"cluster": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		var n, q1, q2 int
 		var proposers, acceptors, learners, bug string
 		d.ScanArgs(t, "n", &n)
@@ -79,8 +74,7 @@ var scriptCommands = map[string]prototest.Command{
 		}
 		return ""
 	},
-	"state": func(t *testing.T, h *prototest.Harness, d *datadriven.TestData) string {
-		w := worlds[h]
+	"state": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		ids := prototest.IDs(d)
 		if len(ids) == 0 {
 			ids = w.ids
