@@ -1,9 +1,11 @@
 package raft
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 
 	"github.com/dsimlab/dsim/protocols"
@@ -33,6 +35,10 @@ func schedule(d draw, opts Options) *prototest.Harness {
 	return scheduleWith(d, opts, false)
 }
 
+// monitorsUnderTest is what the schedules check with: the list, or the
+// suite the protocol's Build uses.
+var monitorsUnderTest = Monitors
+
 // featureOptions switches on every production feature whose safety does
 // not rest on timing: these schedules fire timers in any order, which a
 // lease (a bound on real time) cannot survive, so reads use ReadIndex.
@@ -50,7 +56,7 @@ func scheduleWith(d draw, opts Options, admin bool) *prototest.Harness {
 	h.AddServers(New(opts), servers...)
 	clients := protocols.Clients(2)
 	h.AddClients(kv.NewClient(kv.ClientOptions{Keys: 2}), clients...)
-	for _, m := range Monitors() {
+	for _, m := range monitorsUnderTest() {
 		h.AddMonitor(m)
 	}
 	h.Start()
@@ -162,4 +168,28 @@ func TestRandomSchedulesCatchEveryBug(t *testing.T) {
 			t.Errorf("no violation in %d seeds", maxSeeds)
 		})
 	}
+}
+
+// The suite reports exactly what the list of monitors reports, at the same
+// event, on the schedules that catch each bug and on correct Raft's.
+func TestMonitorSuiteAgreesWithTheList(t *testing.T) {
+	defer func() { monitorsUnderTest = Monitors }()
+	suite := func() []protocols.Monitor { return []protocols.Monitor{MonitorSuite()} }
+	failures := 0
+	for _, bug := range append([]protocols.Bug{{}}, Bugs...) {
+		opts := featureOptions(bug.Name)
+		for seed := uint64(1); seed <= 40; seed++ {
+			monitorsUnderTest = Monitors
+			a := scheduleWith(seededDraw(seed), opts, true)
+			monitorsUnderTest = suite
+			b := scheduleWith(seededDraw(seed), opts, true)
+			if a.Failure() != nil {
+				failures++
+			}
+			require.Equal(t, fmt.Sprint(a.Failure()), fmt.Sprint(b.Failure()), "bug %q seed %d", bug.Name, seed)
+			require.Equal(t, a.Output(), b.Output(), "bug %q seed %d", bug.Name, seed)
+		}
+	}
+	t.Logf("%d of the schedules failed", failures)
+	require.Greater(t, failures, 40, "the schedules must fail often enough for the comparison to mean something")
 }

@@ -97,7 +97,7 @@ func build(s protocols.Setup) (protocols.Wiring, error) {
 	if err := co.Validate(); err != nil {
 		return protocols.Wiring{}, err
 	}
-	checks := protocols.Checks{Monitors: Monitors(), History: true}
+	checks := protocols.Checks{Monitors: []protocols.Monitor{MonitorSuite()}, History: true}
 	checks.Final = append(checks.Final, func(c protocols.Cluster) error { return protocols.HasLeader(members(c)) })
 	conv := protocols.Convergence(min(clock.Second, s.Healing/2))
 	for _, f := range conv.Final {

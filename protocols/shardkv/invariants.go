@@ -70,9 +70,7 @@ func perGroup(l Layout, lag clock.Duration) protocols.Checks {
 	for g := 0; g <= len(l.Groups); g++ {
 		members := l.Members(g)
 		v := view{members: members}
-		for _, m := range raft.Monitors() {
-			checks.Monitors = append(checks.Monitors, inGroup{v, m})
-		}
+		checks.Monitors = append(checks.Monitors, inGroup{v, raft.MonitorSuite()})
 		conv := protocols.Convergence(lag)
 		for _, m := range conv.Monitors {
 			checks.Monitors = append(checks.Monitors, inGroup{v, m})
