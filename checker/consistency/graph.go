@@ -39,6 +39,7 @@ type graph struct {
 	start []int32
 	adj   []int32
 	dirty bool
+	vis   visited // scratch for the searches
 }
 
 func newGraph(nodes int) *graph { return &graph{nodes: nodes, dirty: true} }
@@ -184,7 +185,8 @@ func (g *graph) shortestCycle(m *meter, maxRound int32) []int32 {
 // cycleThrough is a breadth-first search for the shortest way from v back
 // to v, within alive nodes.
 func (g *graph) cycleThrough(v int32, alive []bool, m *meter, maxRound int32) []int32 {
-	via := map[int32]int32{} // node -> edge that reached it
+	via := g.visits()
+	defer via.reset()
 	queue := []int32{v}
 	for k := 0; k < len(queue); k++ {
 		u := queue[k]
@@ -196,14 +198,14 @@ func (g *graph) cycleThrough(v int32, alive []bool, m *meter, maxRound int32) []
 			m.spend(1)
 			if e.to == v {
 				path := []int32{ei}
-				for x := u; x != v; x = g.edges[via[x]].from {
-					path = append(path, via[x])
+				for x := u; x != v; x = g.edges[via.edge[x]].from {
+					path = append(path, via.edge[x])
 				}
 				slices.Reverse(path)
 				return path
 			}
-			if _, seen := via[e.to]; !seen {
-				via[e.to] = ei
+			if !via.seen(e.to) {
+				via.mark(e.to, ei)
 				queue = append(queue, e.to)
 			}
 		}
@@ -218,24 +220,23 @@ func (g *graph) path(a, b int32, maxRound int32, m *meter) []int32 {
 	if a == b {
 		return []int32{}
 	}
-	via := map[int32]int32{a: -1}
+	via := g.visits()
+	defer via.reset()
+	via.mark(a, -1)
 	queue := []int32{a}
 	for k := 0; k < len(queue); k++ {
 		u := queue[k]
 		for _, ei := range g.out(u) {
 			e := g.edges[ei]
-			if e.round > maxRound {
-				continue
-			}
-			if _, seen := via[e.to]; seen {
+			if e.round > maxRound || via.seen(e.to) {
 				continue
 			}
 			m.spend(1)
-			via[e.to] = ei
+			via.mark(e.to, ei)
 			if e.to == b {
 				var p []int32
-				for x := b; x != a; x = g.edges[via[x]].from {
-					p = append(p, via[x])
+				for x := b; x != a; x = g.edges[via.edge[x]].from {
+					p = append(p, via.edge[x])
 				}
 				slices.Reverse(p)
 				return p
@@ -244,6 +245,39 @@ func (g *graph) path(a, b int32, maxRound int32, m *meter) []int32 {
 		}
 	}
 	return nil
+}
+
+// visited records, for one search, the edge that first reached each node.
+// Searches run thousands of times over graphs of up to millions of nodes,
+// so the arrays are the graph's, kept between searches, and a search
+// clears only the nodes it touched.
+type visited struct {
+	edge    []int32 // by node: the edge that reached it, when seen
+	on      []bool
+	touched []int32
+}
+
+// visits returns the graph's visited set, empty and sized to its nodes.
+func (g *graph) visits() *visited {
+	v := &g.vis
+	if len(v.on) < g.nodes {
+		v.edge, v.on = make([]int32, g.nodes), make([]bool, g.nodes)
+	}
+	return v
+}
+
+func (v *visited) seen(n int32) bool { return v.on[n] }
+
+func (v *visited) mark(n, edge int32) {
+	v.on[n], v.edge[n] = true, edge
+	v.touched = append(v.touched, n)
+}
+
+func (v *visited) reset() {
+	for _, n := range v.touched {
+		v.on[n] = false
+	}
+	v.touched = v.touched[:0]
 }
 
 // revIndex lists the edges entering each node.

@@ -299,13 +299,14 @@ func (s *singleCopy) saturate(m *meter) (cycle []int32, ok bool) {
 			}
 			topo := kahn(indeg, succ, nil)
 			if len(topo) < len(bs) {
-				// A cycle among the blocks: add its facts, and the next
-				// round's sort of the graph reports it.
-				for pi := range bs {
-					if indeg[pi] > 0 {
-						for _, qi := range pre[pi] {
-							add(qi, pi)
-						}
+				// A cycle among the blocks: add the facts of short ones,
+				// and the next round's sort of the graph reports one.
+				// (Adding every fact among the blocks made graphs of
+				// hundreds of megabytes from histories of a few thousand
+				// operations.)
+				for _, cyc := range blockCycles(topo, pre, succ, m) {
+					for i, pi := range cyc {
+						add(cyc[(i+len(cyc)-1)%len(cyc)], pi)
 					}
 				}
 				continue
@@ -337,6 +338,108 @@ func (s *singleCopy) saturate(m *meter) (cycle []int32, ok bool) {
 			return nil, true
 		}
 	}
+}
+
+// blockCycles returns short cycles of the relation succ, whose inverse is
+// pre (each a list of blocks in order, the last before the first), given
+// topo, a topological sort that
+// stopped short: every cycle lies among the blocks it left out. It peels
+// those that no cycle can pass through (no way in, or no way out, among
+// the rest), then searches breadth first from up to 64 of the remaining,
+// lowest first, as graph.shortestCycle does, for the shortest cycle through
+// each: the graph's search then picks the shortest way round among them.
+func blockCycles(topo []int, pre, succ [][]int, m *meter) [][]int {
+	n := len(succ)
+	alive := make([]bool, n)
+	for i := range alive {
+		alive[i] = true
+	}
+	for _, i := range topo {
+		alive[i] = false
+	}
+	indeg, outdeg := make([]int, n), make([]int, n)
+	for q := range succ {
+		if !alive[q] {
+			continue
+		}
+		for _, p := range succ[q] {
+			if alive[p] {
+				outdeg[q]++
+				indeg[p]++
+			}
+		}
+	}
+	var queue []int
+	for i := range alive {
+		if alive[i] && (indeg[i] == 0 || outdeg[i] == 0) {
+			alive[i] = false
+			queue = append(queue, i)
+		}
+	}
+	for len(queue) > 0 {
+		v := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		for _, p := range succ[v] {
+			if alive[p] {
+				if indeg[p]--; indeg[p] == 0 {
+					alive[p] = false
+					queue = append(queue, p)
+				}
+			}
+		}
+		for _, q := range pre[v] {
+			if alive[q] {
+				if outdeg[q]--; outdeg[q] == 0 {
+					alive[q] = false
+					queue = append(queue, q)
+				}
+			}
+		}
+		m.spend(int64(len(succ[v])+len(pre[v])) + 1)
+	}
+	var cycles [][]int
+	from := make([]int, n)
+	for i := range from {
+		from[i] = -1
+	}
+	tried := 0
+	for v := 0; v < n && (tried < 64 || cycles == nil) && !m.out(); v++ {
+		if !alive[v] {
+			continue
+		}
+		tried++
+		var touched []int
+		bfs := []int{v}
+	search:
+		for k := 0; k < len(bfs); k++ {
+			u := bfs[k]
+			for _, p := range succ[u] {
+				if !alive[p] {
+					continue
+				}
+				m.spend(1)
+				if p == v {
+					cyc := []int{u}
+					for x := u; x != v; x = from[x] {
+						cyc = append(cyc, from[x])
+					}
+					slices.Reverse(cyc)
+					// cyc runs v ... u; u precedes v, closing it.
+					cycles = append(cycles, cyc)
+					break search
+				}
+				if from[p] < 0 && p != v {
+					from[p] = u
+					touched = append(touched, p)
+					bfs = append(bfs, p)
+				}
+			}
+		}
+		for _, x := range touched {
+			from[x] = -1
+		}
+	}
+	return cycles
 }
 
 // kahn sorts a relation topologically; among ready nodes it takes the one
