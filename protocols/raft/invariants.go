@@ -450,6 +450,7 @@ func (m *logMatching) record(n *node, x int) error {
 	if x < m.gbase {
 		return nil // below the horizon
 	}
+	m.ghost = room(m.ghost, x-m.gbase+1-len(m.ghost))
 	for len(m.ghost) <= x-m.gbase {
 		m.ghost = append(m.ghost, nil)
 	}
@@ -524,6 +525,9 @@ func (m *leaderCompleteness) Check(c protocols.Cluster, ev protocols.Event) erro
 					n.id, n.term, n.commit, m.by[k-m.cbase])
 			}
 		}
+	}
+	if more := n.commit - m.top(); more > 0 {
+		m.chain, m.terms, m.at, m.by = room(m.chain, more), room(m.terms, more), room(m.at, more), room(m.by, more)
 	}
 	for x := m.top() + 1; x <= n.commit; x++ {
 		d, _ := n.log.chainAt(x)
@@ -673,7 +677,7 @@ func (m *stateMachineSafety) Check(_ protocols.Cluster, ev protocols.Event) erro
 						ev.Node, describe(a.Term, a.Req), a.Index, g.by, describe(g.term, g.req))
 				}
 			case x == len(m.applied):
-				m.applied = append(m.applied, appliedEntry{term: a.Term, req: a.Req, by: ev.Node})
+				m.applied = append(room(m.applied, 1), appliedEntry{term: a.Term, req: a.Req, by: ev.Node})
 			}
 		}
 	}
