@@ -1,6 +1,10 @@
 package kv
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/dsimlab/dsim/protocols"
+)
 
 // OpKind is the type of a KV operation.
 type OpKind uint8
@@ -76,4 +80,13 @@ func (o Op) appendTo(b *strings.Builder) {
 		b.WriteString(o.Value)
 	}
 	b.WriteByte(')')
+}
+
+// appendHash folds what String shows into a trace hash: a get has no value.
+func (o Op) appendHash(h *protocols.Hash) {
+	h.Uint64(uint64(o.Kind))
+	h.String(o.Key)
+	if o.Kind != Get {
+		h.String(o.Value)
+	}
 }
