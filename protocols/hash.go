@@ -34,7 +34,7 @@ type HashAppender interface {
 // so two different sequences of values hash apart but for a collision.
 // The zero Hash is ready to use.
 type Hash struct {
-	sum    uint64 // the running hash, xored with hashOffset so the zero Hash starts at the offset
+	sum    uint64 // the running hash
 	folded uint64 // bytes folded in, eight to a word
 	buf    []byte // scratch: messages without AppendHash are rendered here
 }
@@ -52,15 +52,17 @@ const (
 
 // word folds one 64-bit word: xor, multiply by the FNV prime, and fold the
 // high half down, so a change in any bit reaches the low bits of the next
-// multiply.
+// multiply. The word is xored with the FNV offset first, off the chain of
+// dependent instructions, so that no state is a fixed point (zero, folding
+// zeros, would be).
 func (h *Hash) word(v uint64) {
-	x := (h.sum ^ hashOffset ^ v) * hashPrime
-	h.sum = x ^ x>>32 ^ hashOffset
+	x := (h.sum ^ (v ^ hashOffset)) * hashPrime
+	h.sum = x ^ x>>32
 	h.folded += 8
 }
 
 // Sum64 returns the hash of everything folded so far.
-func (h *Hash) Sum64() uint64 { return h.sum ^ hashOffset }
+func (h *Hash) Sum64() uint64 { return h.sum }
 
 // Folded returns how many bytes have been folded in: eight for every word
 // (a number, a flag, a short string) and a string's bytes rounded up to
