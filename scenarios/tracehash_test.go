@@ -15,8 +15,9 @@ import (
 // line), one checked for determinism (which renders lines to compare) and
 // one with none of these hash the same, under GOMAXPROCS 1, 2 and 4 (the
 // report and the check under the first). The scenarios cover protocols
-// whose messages hash field by field (Raft, the KV client's) and protocols
-// whose messages are hashed as their text.
+// whose messages hash field by field (Raft, Multi-Paxos, PBFT, the KV
+// client's) and protocols whose messages are hashed as their text (chain,
+// 2PC, Dynamo).
 func TestTraceHashIgnoresLinesAndProcs(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	for _, name := range []string{"raft/leader-crash", "multipaxos/leader-crash", "pbft/equivocating-primary", "chain/head-crash", "2pc/coordinator-crash-blocks", "dynamo/sloppy-quorum"} {

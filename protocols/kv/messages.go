@@ -195,7 +195,7 @@ func (r Reply) AppendText(b []byte) ([]byte, error) {
 func (r Request) AppendHash(h *protocols.Hash) {
 	h.String(string(r.Client))
 	h.Uint64(r.Seq)
-	r.Op.appendHash(h)
+	r.Op.AppendHash(h)
 	h.String(r.Context)
 	h.Uint64(uint64(max(r.Deadline, 0))) // String shows a deadline only when positive
 }

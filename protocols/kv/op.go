@@ -82,8 +82,9 @@ func (o Op) appendTo(b *strings.Builder) {
 	b.WriteByte(')')
 }
 
-// appendHash folds what String shows into a trace hash: a get has no value.
-func (o Op) appendHash(h *protocols.Hash) {
+// AppendHash folds what String shows into a trace hash (a get has no
+// value), for the AppendHash of messages that show an operation.
+func (o Op) AppendHash(h *protocols.Hash) {
 	h.Uint64(uint64(o.Kind))
 	h.String(o.Key)
 	if o.Kind != Get {
