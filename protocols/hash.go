@@ -3,6 +3,7 @@ package protocols
 import (
 	"encoding"
 	"encoding/binary"
+	"unsafe"
 )
 
 // The trace hash of a run (sim.World.Hash) folds in every event's fields
@@ -34,9 +35,16 @@ type HashAppender interface {
 // so two different sequences of values hash apart but for a collision.
 // The zero Hash is ready to use.
 type Hash struct {
-	sum    uint64 // the running hash
-	folded uint64 // bytes folded in, eight to a word
-	buf    []byte // scratch: messages without AppendHash are rendered here
+	sum    uint64       // the running hash
+	folded uint64       // bytes folded in, eight to a word
+	buf    []byte       // scratch: messages without AppendHash are rendered here
+	names  [16]nameWord // the names folded so far, for Name
+}
+
+// nameWord is a name and the word it folds as (Hash.Name).
+type nameWord struct {
+	name string
+	word uint64
 }
 
 const (
@@ -134,18 +142,49 @@ func (h *Hash) Bytes(b []byte) {
 	}
 }
 
-// Message folds in a message: its Kind and fields if it is a HashAppender,
-// otherwise its text (AppendText if it is an encoding.TextAppender, String
+// Message folds in a message: its Kind (as a Name) and fields if it is a
+// HashAppender, otherwise its text (AppendText if it is an encoding.TextAppender, String
 // if not), rendered into a buffer the Hash keeps for the next one.
 func (h *Hash) Message(m Message) {
 	if a, ok := m.(HashAppender); ok {
-		h.String(m.Kind())
+		h.Name(m.Kind())
 		a.AppendHash(h)
 		return
 	}
 	h.buf = AppendMessage(h.buf[:0], m)
 	h.word(rendered)
 	h.Bytes(h.buf)
+}
+
+// Name folds in a name: a short string a program uses over and over, such
+// as a message's kind or a timer's name, almost always a string constant.
+// It folds as one word, the hash of its text, worked out once for each
+// string and found again by where the string lives, without reading it.
+// The Hash keeps the strings it remembers, so no other text can come to
+// live at their addresses: the word depends on the text alone, and the
+// hash is as deterministic as String's.
+func (h *Hash) Name(s string) {
+	at := unsafe.StringData(s)
+	for i := range h.names {
+		c := &h.names[i]
+		if unsafe.StringData(c.name) == at && len(c.name) == len(s) && len(s) > 0 {
+			h.word(c.word)
+			return
+		}
+		if c.name == "" {
+			c.name, c.word = s, nameHash(s)
+			h.word(c.word)
+			return
+		}
+	}
+	h.word(nameHash(s)) // more names than places: work it out every time
+}
+
+// nameHash is the word a name folds as.
+func nameHash(s string) uint64 {
+	var h Hash
+	h.String(s)
+	return h.Sum64()
 }
 
 // AppendMessage appends m's trace text to b: AppendText if m is an

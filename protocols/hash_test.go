@@ -78,6 +78,31 @@ func TestHashCountsTheBytesFolded(t *testing.T) {
 	}
 }
 
+// A name folds as one word that depends on its text alone, wherever the
+// text lives and however many names came before it.
+func TestHashName(t *testing.T) {
+	built := func(s string) string { return string([]byte(s)) } // the same text elsewhere
+	var many Hash
+	for i := range 40 {
+		many.Name("name" + strconv.Itoa(i))
+	}
+	for _, n := range []string{"", "election", "AppendEntriesReply", "name3", "name39"} {
+		want := sum(func(h *Hash) { h.Name(n) })
+		assert.Equal(t, want, sum(func(h *Hash) { h.Name(built(n)) }), n)
+		assert.Equal(t, sum(func(h *Hash) { h.Name(n); h.Name(n) }), sum(func(h *Hash) { h.Name(built(n)); h.Name(built(n)) }), n)
+		h := many
+		h.Name(n)
+		g := many
+		g.Name(built(n))
+		assert.Equal(t, h.Sum64(), g.Sum64(), "%s after 40 other names", n)
+		assert.NotEqual(t, want, sum(func(h *Hash) { h.String(n) }), "a name is not folded as a string")
+	}
+	var h Hash
+	h.Name("AppendEntriesReply")
+	assert.Equal(t, uint64(8), h.Folded(), "a name is one word")
+	assert.Zero(t, testing.AllocsPerRun(100, func() { h.Name("AppendEntriesReply") }))
+}
+
 // folded hashes field by field, textOnly has the same text and no
 // AppendHash, and appender renders through AppendText.
 type (
@@ -104,7 +129,7 @@ func (m appender) AppendText(b []byte) ([]byte, error) {
 func TestHashMessage(t *testing.T) {
 	msg := func(m Message) uint64 { return sum(func(h *Hash) { h.Message(m) }) }
 	assert.NotEqual(t, msg(folded{1}), msg(folded{2}))
-	assert.Equal(t, msg(folded{1}), sum(func(h *Hash) { h.String("Folded"); h.Int(1) }), "its kind, then its fields")
+	assert.Equal(t, msg(folded{1}), sum(func(h *Hash) { h.Name("Folded"); h.Int(1) }), "its kind, then its fields")
 	assert.NotEqual(t, msg(folded{1}), msg(textOnly{1}), "the same text, folded two ways")
 	assert.Equal(t, msg(textOnly{1}), sum(func(h *Hash) { h.Uint64(rendered); h.String("Folded{1}") }))
 	assert.Equal(t, msg(appender{3}), sum(func(h *Hash) { h.Uint64(rendered); h.String("Appender{3}") }), "AppendText before String")

@@ -12,9 +12,10 @@ import (
 // HashVersion numbers the definition of the trace hash (World.Hash), which
 // results print beside it: a hash from another version is not comparable.
 // Version 1 hashed each event's rendered trace line. Version 2 folds the
-// event's fields (sequence number, time, what happened, the nodes, the
-// message, the effects summary) into the hash without rendering anything:
-// exactly what the line shows, so equal hashes still mean equal traces.
+// node names once, then each event's fields (time, sequence number, what
+// happened, its nodes by index, the message, the effects summary) without
+// rendering anything: exactly what the line shows, so equal hashes still
+// mean equal traces.
 const HashVersion = 2
 
 // The trace is one line per event, in a stable format free of pointers, map
@@ -46,19 +47,30 @@ type tracer struct {
 	seqDec []byte
 }
 
-// What an event is, folded in with its sequence number as the event's
-// first word after its time. A remark (note) is folded with noted in the
-// low byte, which no event's word has, so the words of a run read back
-// one way only.
+// What an event is, folded in as the event's first word after its time,
+// with its sequence number and the nodes it names: the node's index and
+// the sender's, each plus one (zero for none), which the names folded
+// before the first event (names) bind. A remark (note) is folded with
+// noted in the low byte, which no event's word has, so the words of a run
+// read back one way only.
 const (
 	tracedFault uint64 = iota + 1
 	tracedStart
 	tracedAdmin
 	tracedTimer
 	tracedRecv
-	tracedDrop
-	noted = 0x80
+	tracedDrop // with the reason for the drop in the high half of the low byte
+	noted      = 0x80
 )
+
+// names folds the world's node names, in index order, before its first
+// event: an event then folds its nodes by index, one byte each of one word.
+func (t *tracer) names(nodes []*node) {
+	t.h.Int(len(nodes))
+	for _, n := range nodes {
+		t.h.String(string(n.id))
+	}
+}
 
 func (t *tracer) begin(seq uint64, now clock.Time) {
 	t.seq = seq
@@ -78,8 +90,19 @@ func (t *tracer) begin(seq uint64, now clock.Time) {
 	t.buf = append(t.buf, ' ')
 }
 
-// what folds the event's kind and sequence number.
-func (t *tracer) what(kind uint64) { t.h.Uint64(t.seq<<8 | kind) }
+// what folds the event's kind, its node and the sender of its message,
+// if any, and its sequence number (which its position in the run implies:
+// bits beyond the 40 that fit, past a trillion events, are no loss).
+func (t *tracer) what(kind uint64, n, from *node) {
+	w := t.seq<<24 | kind
+	if n != nil {
+		w |= uint64(n.idx+1) << 8
+	}
+	if from != nil {
+		w |= uint64(from.idx+1) << 16
+	}
+	t.h.Uint64(w)
+}
 
 // incDecimal adds one to a decimal number in place.
 func incDecimal(d []byte) []byte {
@@ -95,9 +118,8 @@ func incDecimal(d []byte) []byte {
 
 func (t *tracer) str(s string) { t.buf = append(t.buf, s...) }
 
-func (t *tracer) start(id protocols.NodeID, records int, restart bool) {
-	t.what(tracedStart)
-	t.h.String(string(id))
+func (t *tracer) start(n *node, records int, restart bool) {
+	t.what(tracedStart, n, nil)
 	if !restart {
 		records = -1 // a first start shows no count
 	}
@@ -105,7 +127,7 @@ func (t *tracer) start(id protocols.NodeID, records int, restart bool) {
 	if !t.lines {
 		return
 	}
-	t.str(string(id))
+	t.str(string(n.id))
 	if !restart {
 		t.str(" start")
 		return
@@ -114,21 +136,19 @@ func (t *tracer) start(id protocols.NodeID, records int, restart bool) {
 	t.buf = strconv.AppendInt(t.buf, int64(records), 10)
 }
 
-func (t *tracer) timer(id protocols.NodeID, name string) {
-	t.what(tracedTimer)
-	t.h.String(string(id))
-	t.h.String(name)
+func (t *tracer) timer(n *node, name string) {
+	t.what(tracedTimer, n, nil)
+	t.h.Name(name)
 	if !t.lines {
 		return
 	}
-	t.str(string(id))
+	t.str(string(n.id))
 	t.str(" timer ")
 	t.str(name)
 }
 
-func (t *tracer) admin(id protocols.NodeID, words []string) {
-	t.what(tracedAdmin)
-	t.h.String(string(id))
+func (t *tracer) admin(n *node, words []string) {
+	t.what(tracedAdmin, n, nil)
 	t.h.Int(len(words))
 	for _, w := range words {
 		t.h.String(w)
@@ -136,7 +156,7 @@ func (t *tracer) admin(id protocols.NodeID, words []string) {
 	if !t.lines {
 		return
 	}
-	t.str(string(id))
+	t.str(string(n.id))
 	t.str(" admin")
 	for _, w := range words {
 		t.buf = append(t.buf, ' ')
@@ -144,33 +164,28 @@ func (t *tracer) admin(id protocols.NodeID, words []string) {
 	}
 }
 
-func (t *tracer) recv(to, from protocols.NodeID, m protocols.Message) {
-	t.what(tracedRecv)
-	t.h.String(string(to))
-	t.h.String(string(from))
+func (t *tracer) recv(n, from *node, m protocols.Message) {
+	t.what(tracedRecv, n, from)
 	t.h.Message(m)
 	if !t.lines {
 		return
 	}
-	t.str(string(to))
+	t.str(string(n.id))
 	t.str(" recv ")
-	t.str(string(from))
+	t.str(string(from.id))
 	t.buf = append(t.buf, ' ')
 	t.buf = protocols.AppendMessage(t.buf, m)
 }
 
-func (t *tracer) drop(to, from protocols.NodeID, m protocols.Message, why net.Reason) {
-	t.what(tracedDrop)
-	t.h.String(string(to))
-	t.h.String(string(from))
+func (t *tracer) drop(n, from *node, m protocols.Message, why net.Reason) {
+	t.what(tracedDrop|uint64(why)<<4, n, from)
 	t.h.Message(m)
-	t.h.Uint64(uint64(why))
 	if !t.lines {
 		return
 	}
-	t.str(string(to))
+	t.str(string(n.id))
 	t.str(" drop ")
-	t.str(string(from))
+	t.str(string(from.id))
 	t.buf = append(t.buf, ' ')
 	t.buf = protocols.AppendMessage(t.buf, m)
 	t.str(" (")
@@ -181,7 +196,7 @@ func (t *tracer) drop(to, from protocols.NodeID, m protocols.Message, why net.Re
 // fault folds the fault's text: faults are few, and their text is what
 // says all of them.
 func (t *tracer) fault(f *Fault) {
-	t.what(tracedFault)
+	t.what(tracedFault, nil, nil)
 	s := f.String()
 	t.h.String(s)
 	if !t.lines {
@@ -222,7 +237,7 @@ func (t *tracer) effects(fx *protocols.Effects, busy clock.Duration, byzantine b
 	t.h.Int(len(fx.Timers))
 	for _, tm := range fx.Timers {
 		t.h.Bool(tm.Cancel)
-		t.h.String(tm.Name)
+		t.h.Name(tm.Name)
 	}
 	var byz uint64
 	if byzantine {

@@ -149,6 +149,7 @@ func New(cfg Config) (*World, error) {
 		n.pending = true
 		w.push(event{kind: evStart, node: int32(i)})
 	}
+	w.trace.names(w.nodes)
 	w.linkHeld = make([][]event, len(all)*len(all))
 	w.flushAt = make([]clock.Time, len(all)*len(all))
 	return w, nil
@@ -477,19 +478,19 @@ func (w *World) process(ev *event) bool {
 		info.Node, info.Input = n.id, protocols.Start
 		info.Index = int(ev.node)
 		info.Restart, info.Records = n.started, n.synced
-		w.trace.start(n.id, n.synced, n.started)
+		w.trace.start(n, n.synced, n.started)
 		w.start(n)
 	case evAdmin:
 		n := w.nodes[ev.node]
 		info.Node, info.Input, info.Command = n.id, protocols.Admin, ev.fault.Words
 		info.Index = int(ev.node)
-		w.trace.admin(n.id, ev.fault.Words)
+		w.trace.admin(n, ev.fault.Words)
 		w.stepNode(n, protocols.Input{Kind: protocols.Admin, Now: n.clock.Now(w.now), Command: ev.fault.Words})
 	case evTimer:
 		n := w.nodes[ev.node]
 		info.Node, info.Input, info.Timer = n.id, protocols.Timer, ev.timer
 		info.Index = int(ev.node)
-		w.trace.timer(n.id, ev.timer)
+		w.trace.timer(n, ev.timer)
 		w.stepNode(n, protocols.Input{Kind: protocols.Timer, Now: n.clock.Now(w.now), Timer: ev.timer})
 	case evDeliver:
 		n := w.nodes[ev.node]
@@ -499,7 +500,7 @@ func (w *World) process(ev *event) bool {
 		if ev.fate != net.Delivered {
 			info.Drop = ev.fate
 			w.stats.Dropped++
-			w.trace.drop(n.id, from, ev.msg, ev.fate)
+			w.trace.drop(n, w.nodes[ev.from], ev.msg, ev.fate)
 			switch ev.fate {
 			case net.Shed:
 				w.stats.Shed++
@@ -511,7 +512,7 @@ func (w *World) process(ev *event) bool {
 		}
 		info.Input = protocols.Receive
 		w.stats.Delivered++
-		w.trace.recv(n.id, from, ev.msg)
+		w.trace.recv(n, w.nodes[ev.from], ev.msg)
 		w.stepNode(n, protocols.Input{Kind: protocols.Receive, Now: n.clock.Now(w.now), From: from, Msg: ev.msg})
 	}
 	info.Notes = w.notes
