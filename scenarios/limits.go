@@ -63,13 +63,13 @@ const (
 // events folded into the trace hash: their fields and the messages they
 // carried, the kernel's measure of what its messages moved): this many per
 // event of its event budget, at least sim.DefaultMaxHashedBytes. The
-// catalogue's runs fold 129 bytes an event on average, Raft's 140-150, and
-// the most, abd/append-not-atomic (whose values grow by design), 331; a
-// run whose messages grow without bound (a leader resending its whole
-// log) passes the budget long before its count of events does. (It was
-// 256 bytes of trace text an event when the budget counted rendered
-// lines, which come to about two thirds of the bytes hashed.)
-const HashedBytesPerEvent = 384
+// catalogue's runs fold 103 bytes an event on average, Raft's 109, and the
+// most, abd/append-not-atomic (whose values grow by design), 316; a run
+// whose messages grow without bound (a leader resending its whole log)
+// passes the budget long before its count of events does. When the budget
+// counted rendered trace text, which comes to 81 bytes an event, it was
+// 256 an event: this is that, scaled by the measured ratio.
+const HashedBytesPerEvent = 320
 
 // MaxHistory bounds the client operations a run records: a run with
 // clients keeps each one for the linearizability check, and a history

@@ -37,10 +37,9 @@ const DefaultMaxInFlight = 500_000
 // counted the same whether or not lines are rendered: a node whose
 // messages grow without bound (a leader resending its whole log on every
 // heartbeat) fails here, though the count of its messages looks sane.
-// Runs of the built-in protocols fold 100-150 bytes an event, tens of
-// megabytes in all; 1.5 GiB is the 1 GiB of trace text this budget counted
-// before the hash stopped rendering lines, scaled by the measured ratio.
-const DefaultMaxHashedBytes = 3 << 29
+// Runs of the built-in protocols fold about 100 bytes an event, tens of
+// megabytes in all.
+const DefaultMaxHashedBytes = 1 << 30
 
 // DefaultMaxRecords bounds the durable records one node may keep when
 // Config.MaxRecords is zero: a log that grows this long in a simulated run
