@@ -167,3 +167,14 @@ func BenchmarkHashEvent(b *testing.B) {
 		b.Fatal("zero")
 	}
 }
+
+// BenchmarkHashName folds the names of a Raft run's hot set, a dozen
+// message kinds and timer names, in turn.
+func BenchmarkHashName(b *testing.B) {
+	names := []string{"election", "heartbeat", "retry", "RequestVote", "RequestVoteReply", "AppendEntries",
+		"AppendEntriesReply", "PreVote", "PreVoteReply", "InstallSnapshot", "Request", "Reply"}
+	var h Hash
+	for i := range b.N {
+		h.Name(names[i%len(names)])
+	}
+}
