@@ -81,6 +81,11 @@ type Input struct {
 
 // Message is a value sent between nodes. Messages are values: a node must
 // not mutate anything it has sent, nor keep a pointer into one it received.
+//
+// A message may also implement encoding.TextAppender, to render its String
+// form without allocating when a trace is written, and HashAppender, to
+// fold into the trace hash without being rendered at all (hash.go): every
+// event's message is hashed, so a protocol's hot messages should.
 type Message interface {
 	// Kind is the message type's short name ("AppendEntries"), used by
 	// targeted fault rules ("drop the next AppendEntries n1->n3") and the TUI.

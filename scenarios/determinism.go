@@ -39,6 +39,7 @@ func CheckDeterminism(s *Scenario, seed uint64, o SweepOptions, sweptHash string
 		if err != nil {
 			return nil, err
 		}
+		r.World.RenderLines() // to name the first event that differs
 		r.World.Observe(func(_ *sim.World, ev *sim.Info) { lines[i] = append(lines[i][:0], ev.Line...) })
 		runs[i] = r
 	}

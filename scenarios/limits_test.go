@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dsimlab/dsim/clock"
+	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/sim"
 )
 
@@ -97,6 +100,7 @@ func TestCatalogueRunsStayFarBelowTheirBudgets(t *testing.T) {
 		t.Skip("runs the catalogue")
 	}
 	worst, worstName := 0.0, ""
+	densest, densestName := 0.0, ""
 	for _, name := range Names() {
 		s, err := Builtin(name)
 		require.NoError(t, err)
@@ -123,9 +127,78 @@ func TestCatalogueRunsStayFarBelowTheirBudgets(t *testing.T) {
 		assert.Less(t, st.PeakInFlight, sim.DefaultMaxInFlight/10, name)
 		assert.Less(t, st.PeakInstant, uint64(sim.DefaultMaxInstant/10), name)
 		assert.Less(t, res.Ops.OK+res.Ops.Indeterminate, MaxHistory/10, name)
+		hashed := max(sim.DefaultMaxHashedBytes, HashedBytesPerEvent*EventBudget(s, clients))
+		assert.Less(t, r.World.HashedBytes(), hashed/10, name)
+		if per := float64(r.World.HashedBytes()) / float64(res.Events); per > densest {
+			densest, densestName = per, name
+		}
 	}
 	t.Logf("closest to its event budget's line: %s, at %.0f%% of it", worstName, 100*worst)
+	t.Logf("the most bytes hashed an event: %s, %.0f (the budget allows %d an event of the event budget)", densestName, densest, HashedBytesPerEvent)
 }
+
+// A leader that resends its whole log on every heartbeat sends no more
+// messages than a sane one, so neither the event budget nor the count of
+// messages in flight stops it; the bytes its messages fold into the trace
+// hash grow with the square of time and do, with memory-budget, long
+// before its event budget, at the same event with a trace written or not.
+func TestAWholeLogResenderFailsAtItsHashedBytesBudget(t *testing.T) {
+	s, err := Parse("x.scn", strings.NewReader("protocol test-resender\nnodes 3\nduration 120s\nhealing 0s\n"))
+	require.NoError(t, err)
+	res, err := RunScenario(s, RunOptions{Seed: 1, Protocol: resender})
+	require.NoError(t, err)
+	require.NotEmpty(t, res.Violations)
+	v := res.Violations[0]
+	assert.Equal(t, "memory-budget", v.Kind)
+	assert.Contains(t, v.Detail, "its messages grow without bound, as a leader resending its whole log would")
+	assert.Less(t, v.Event, EventBudget(s, 0)/20, "long before the event budget")
+	assert.Less(t, v.TimeMS, 60_000.0)
+
+	traced, err := RunScenario(s, RunOptions{Seed: 1, Protocol: resender, Trace: io.Discard})
+	require.NoError(t, err)
+	assert.Equal(t, res.Violations, traced.Violations)
+}
+
+// resender's n1 leads and, every 10ms, appends ten entries to its log and
+// sends all of it to every peer.
+var resender = &protocols.Protocol{
+	Name: "test-resender", Summary: "a leader that resends its whole log", MinServers: 2,
+	Build: func(protocols.Setup) (protocols.Wiring, error) {
+		return protocols.Wiring{Server: func(cfg protocols.Config) protocols.Node { return &resendingLeader{cfg: cfg} }}, nil
+	},
+}
+
+type resendingLeader struct {
+	cfg protocols.Config
+	log []string
+}
+
+// wholeLog carries a leader's whole log, and hashes entry by entry.
+type wholeLog struct{ Entries []string }
+
+func (wholeLog) Kind() string     { return "WholeLog" }
+func (m wholeLog) String() string { return fmt.Sprintf("WholeLog{%d entries}", len(m.Entries)) }
+func (m wholeLog) AppendHash(h *protocols.Hash) {
+	h.Int(len(m.Entries))
+	for _, e := range m.Entries {
+		h.String(e)
+	}
+}
+
+func (l *resendingLeader) Step(in protocols.Input, out *protocols.Effects) {
+	if l.cfg.ID != "n1" || in.Kind == protocols.Receive {
+		return
+	}
+	for range 10 {
+		l.log = append(l.log, fmt.Sprintf("entry %d of the log", len(l.log)))
+	}
+	for _, p := range l.cfg.Peers {
+		out.Send(p, wholeLog{l.log[:len(l.log):len(l.log)]})
+	}
+	out.SetTimer("heartbeat", 10*clock.Millisecond)
+}
+
+func (l *resendingLeader) Status() protocols.Status { return protocols.Status{Role: "leader"} }
 
 // A report keeps at most MaxReportEvents events of its run's tape, and says
 // so: a long run's report used to keep every event (a gigabyte for 150

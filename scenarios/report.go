@@ -49,6 +49,7 @@ type upMark struct {
 }
 
 func newReportRecorder(p *protocols.Protocol, w *sim.World, faults []sim.Fault) *reportRecorder {
+	w.RenderLines() // the report shows every event's trace line
 	rec := &reportRecorder{narr: NewNarrator(p, w, faults), server: map[protocols.NodeID]bool{}}
 	rec.nodes = append(append(rec.nodes, w.Servers()...), w.Clients()...)
 	for _, id := range w.Servers() {

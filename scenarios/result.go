@@ -9,29 +9,32 @@ import (
 // `dsim fuzz --json` prints one per line. Its fields are part of the
 // command-line contract: add, never rename.
 type Result struct {
-	Scenario     string         `json:"scenario"`
-	Protocol     string         `json:"protocol"`
-	Seed         uint64         `json:"seed"`
-	Bug          string         `json:"bug,omitempty"`
-	Events       uint64         `json:"events"`
-	SimTimeMS    int64          `json:"sim_time_ms"`
-	TraceHash    string         `json:"trace_hash"`
-	Ops          OpCounts       `json:"ops"`
-	Linearizable string         `json:"linearizable"`           // ok, illegal, unknown or skipped
-	IllegalKeys  []string       `json:"illegal_keys,omitempty"` // the keys whose operations have no linearization
-	Consistency  *Consistency   `json:"consistency,omitempty"`  // the history's place on the consistency ladder
-	Messages     MsgCounts      `json:"messages"`
-	Signatures   *SigCounts     `json:"signatures,omitempty"` // for protocols that sign (PBFT)
-	MsgsPerOp    float64        `json:"msgs_per_op"`
-	LatencyMS    Latency        `json:"latency_ms"`
-	Violations   []Violation    `json:"violations"`
-	Expect       string         `json:"expect,omitempty"` // what the scenario exists to show, e.g. "violation atomicity"
-	Mix          string         `json:"mix,omitempty"`    // the fault mix a swarm seed drew, e.g. "crash/2.1s loss/4s"
-	Timeline     *Timeline      `json:"timeline,omitempty"`
-	Recovery     *Recovery      `json:"recovery,omitempty"`
-	Probes       map[string]int `json:"probes,omitempty"`
-	Pass         bool           `json:"pass"`
-	Repro        string         `json:"repro"`
+	Scenario  string `json:"scenario"`
+	Protocol  string `json:"protocol"`
+	Seed      uint64 `json:"seed"`
+	Bug       string `json:"bug,omitempty"`
+	Events    uint64 `json:"events"`
+	SimTimeMS int64  `json:"sim_time_ms"`
+	TraceHash string `json:"trace_hash"`
+	// TraceHashVersion is how TraceHash was computed (sim.HashVersion):
+	// hashes of different versions are not comparable.
+	TraceHashVersion int            `json:"trace_hash_version"`
+	Ops              OpCounts       `json:"ops"`
+	Linearizable     string         `json:"linearizable"`           // ok, illegal, unknown or skipped
+	IllegalKeys      []string       `json:"illegal_keys,omitempty"` // the keys whose operations have no linearization
+	Consistency      *Consistency   `json:"consistency,omitempty"`  // the history's place on the consistency ladder
+	Messages         MsgCounts      `json:"messages"`
+	Signatures       *SigCounts     `json:"signatures,omitempty"` // for protocols that sign (PBFT)
+	MsgsPerOp        float64        `json:"msgs_per_op"`
+	LatencyMS        Latency        `json:"latency_ms"`
+	Violations       []Violation    `json:"violations"`
+	Expect           string         `json:"expect,omitempty"` // what the scenario exists to show, e.g. "violation atomicity"
+	Mix              string         `json:"mix,omitempty"`    // the fault mix a swarm seed drew, e.g. "crash/2.1s loss/4s"
+	Timeline         *Timeline      `json:"timeline,omitempty"`
+	Recovery         *Recovery      `json:"recovery,omitempty"`
+	Probes           map[string]int `json:"probes,omitempty"`
+	Pass             bool           `json:"pass"`
+	Repro            string         `json:"repro"`
 
 	// The richer metrics (metrics.go): messages sent by kind, and sent
 	// and received by node; bytes sent when the protocol sizes its

@@ -198,7 +198,7 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 	if o.MaxEvents == 0 {
 		cfg.EventRate, cfg.EventSlack = EventRate(s, clients), EventSlack(s, clients)
 	}
-	cfg.MaxTraceBytes = max(sim.DefaultMaxTraceBytes, TraceBytesPerEvent*cfg.MaxEvents)
+	cfg.MaxHashedBytes = max(sim.DefaultMaxHashedBytes, HashedBytesPerEvent*cfg.MaxEvents)
 	world, err := sim.New(cfg)
 	if err != nil {
 		return nil, scenarioError(s, err)
@@ -330,17 +330,18 @@ func (r *Run) Finish() *Result {
 	w.RunUntil(r.End)
 	s := r.Scenario
 	res := &Result{
-		Scenario:     s.Name,
-		Protocol:     s.Protocol,
-		Seed:         r.Seed,
-		Bug:          r.Bug,
-		Events:       w.Events(),
-		SimTimeMS:    w.Now().Millis(),
-		TraceHash:    fmt.Sprintf("%016x", w.Hash()),
-		Linearizable: "skipped",
-		Expect:       s.Expect.String(),
-		Violations:   []Violation{},
-		Repro:        r.repro(),
+		Scenario:         s.Name,
+		Protocol:         s.Protocol,
+		Seed:             r.Seed,
+		Bug:              r.Bug,
+		Events:           w.Events(),
+		SimTimeMS:        w.Now().Millis(),
+		TraceHash:        fmt.Sprintf("%016x", w.Hash()),
+		TraceHashVersion: sim.HashVersion,
+		Linearizable:     "skipped",
+		Expect:           s.Expect.String(),
+		Violations:       []Violation{},
+		Repro:            r.repro(),
 	}
 	if len(r.probes) > 0 {
 		res.Probes = r.probes

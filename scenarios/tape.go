@@ -168,15 +168,14 @@ func (n *Narrator) Moments(ev *sim.Info) []protocols.Moment {
 	return n.disp.MomentsOf(protocols.Event{Seq: ev.Seq, Time: ev.Time, Node: ev.Node, Input: ev.Input, Notes: ev.Notes})
 }
 
-// Record tells one event (observed just now, on w) as a tape event.
+// Record tells one event (observed just now, on w) as a tape event. The
+// tape keeps the event's trace line, so the world should render lines
+// (sim.World.RenderLines) by the time the events to record begin.
 func (n *Narrator) Record(w *sim.World, ev *sim.Info, moments []protocols.Moment) TapeEvent {
 	te := TapeEvent{Seq: ev.Seq, Time: ev.Time, Node: ev.Node, Line: string(ev.Line), Moments: moments, Acted: append([]protocols.NodeID(nil), ev.Acted...)}
 	if ev.Fault != nil {
 		te.What = "fault"
-		te.Fault = string(ev.Line)
-		if _, after, ok := strings.Cut(te.Fault, " fault "); ok {
-			te.Fault = after
-		}
+		te.Fault = faultLine(ev)
 		te.ByHand = n.ByHand != nil && n.ByHand(ev.Fault)
 		te.Text = FaultText(ev, te.ByHand)
 		n.Snapshot(w)
@@ -252,14 +251,25 @@ func (n *Narrator) AddDropByHand(f sim.Fault) {
 	}
 }
 
-// FaultText tells a fault event: what the trace says of it ("crash leader
-// (the leader is n2)") and what the fault does, in words.
-func FaultText(ev *sim.Info, byHand bool) string {
-	f := ev.Fault
+// faultLine is what the trace line of a fault event says after "fault":
+// the fault and any remark ("crash leader (the leader is n2)"); the fault
+// alone when the world renders no lines.
+func faultLine(ev *sim.Info) string {
+	if ev.Line == nil {
+		return ev.Fault.String()
+	}
 	line := string(ev.Line)
 	if _, after, ok := strings.Cut(line, " fault "); ok {
 		line = after
 	}
+	return line
+}
+
+// FaultText tells a fault event: what the trace says of it ("crash leader
+// (the leader is n2)") and what the fault does, in words.
+func FaultText(ev *sim.Info, byHand bool) string {
+	f := ev.Fault
+	line := faultLine(ev)
 	nodes := f.Nodes
 	if len(ev.Acted) > 0 {
 		nodes = ev.Acted

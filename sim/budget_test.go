@@ -92,22 +92,38 @@ func TestEventRateFailsARunawayEarly(t *testing.T) {
 	assert.Nil(t, w.Failure())
 }
 
-// The run fails when its trace text reaches the budget: the measure of
-// the bytes it moved, which catches messages that grow without bound
-// though their count looks sane. The text is counted whether or not a
-// trace is written.
-func TestTraceBytesBudget(t *testing.T) {
+// The run fails when its events have folded the budget's bytes into the
+// trace hash, counted the same whether or not lines are rendered: it
+// fails at the same event either way, at the first event past the budget.
+func TestHashedBytesBudget(t *testing.T) {
 	cfg := config(1, 3, bouncerOpts{noTick: true})
-	cfg.MaxTraceBytes = 64 << 10
+	cfg.MaxHashedBytes = 64 << 10
 	w, lines := run(t, cfg, time(600_000))
 	f := w.Failure()
 	require.NotNil(t, f)
 	assert.Equal(t, "memory-budget", f.Kind)
-	assert.Contains(t, f.Detail, "bytes of trace text")
-	total := 0
-	for _, l := range lines {
-		total += len(l) + 1
-	}
-	assert.GreaterOrEqual(t, total, 64<<10)
-	assert.Less(t, total, 64<<10+200, "it fails at the first line past the budget")
+	assert.Contains(t, f.Detail, "the messages they carried came to")
+	assert.GreaterOrEqual(t, w.HashedBytes(), uint64(64<<10))
+	assert.Less(t, w.HashedBytes(), uint64(64<<10+200), "it fails at the first event past the budget")
+	assert.Len(t, lines, int(f.Seq))
+
+	u := untraced(t, cfg, time(600_000))
+	assert.Equal(t, f, u.Failure(), "the same failure without lines")
+	assert.Equal(t, w.HashedBytes(), u.HashedBytes())
+}
+
+// A leader resending its whole log sends no more messages than a sane
+// one, so no count of events or messages stops it; the bytes its messages
+// fold into the hash grow with the square of time and do, long before
+// its event budget would.
+func TestHashedBytesBudgetStopsAWholeLogResender(t *testing.T) {
+	cfg := logLeaderConfig()
+	cfg.MaxHashedBytes = 16 << 20
+	w := untraced(t, cfg, time(600_000))
+	f := w.Failure()
+	require.NotNil(t, f)
+	assert.Equal(t, "memory-budget", f.Kind)
+	assert.Contains(t, f.Detail, "its messages grow without bound, as a leader resending its whole log would")
+	assert.Less(t, f.Seq, uint64(10_000), "a few thousand events, each carrying a long log")
+	assert.Less(t, f.Time, clock.Time(time(20_000)))
 }

@@ -30,13 +30,16 @@ const DefaultMaxInstant = 100_000
 // a count of entries, long before it fills the machine's memory.
 const DefaultMaxInFlight = 500_000
 
-// DefaultMaxTraceBytes bounds the text of a run's trace lines, all told,
-// when Config.MaxTraceBytes is zero. A line renders its event's message,
-// so this is the kernel's measure of the bytes the run moved: a node whose
+// DefaultMaxHashedBytes bounds the bytes a run's events fold into the
+// trace hash, all told, when Config.MaxHashedBytes is zero. An event folds
+// its fields and its message, everything its trace line shows (World.Hash),
+// so this is the kernel's measure of what the run's messages carried,
+// counted the same whether or not lines are rendered: a node whose
 // messages grow without bound (a leader resending its whole log on every
 // heartbeat) fails here, though the count of its messages looks sane.
-// Runs of the built-in protocols come to tens of megabytes.
-const DefaultMaxTraceBytes = 1 << 30
+// Runs of the built-in protocols fold about 100 bytes an event, tens of
+// megabytes in all.
+const DefaultMaxHashedBytes = 1 << 30
 
 // DefaultMaxRecords bounds the durable records one node may keep when
 // Config.MaxRecords is zero: a log that grows this long in a simulated run
@@ -61,7 +64,7 @@ type Config struct {
 	Monitors  []protocols.Monitor
 	MaxEvents uint64    // event budget; 0 means DefaultMaxEvents
 	DeepCopy  bool      // copy every message and record, to catch nodes sharing memory through them
-	Trace     io.Writer // if set, receives every trace line
+	Trace     io.Writer // if set, receives every trace line (and lines are rendered: World.RenderLines)
 	// Strategy resolves the byzantine strategies "byzantine" faults name;
 	// nil means the world knows none.
 	Strategy StrategyFunc
@@ -81,10 +84,11 @@ type Config struct {
 	// the end of its whole budget.
 	EventRate  uint64
 	EventSlack uint64
-	// MaxTraceBytes fails the run when its trace lines come to this many
-	// bytes in all (whether or not a Trace writer is set); 0 means
-	// DefaultMaxTraceBytes.
-	MaxTraceBytes uint64
+	// MaxHashedBytes fails the run when its events have folded this many
+	// bytes into the trace hash in all (World.HashedBytes): their fields
+	// and the messages they carried, whether or not lines are rendered; 0
+	// means DefaultMaxHashedBytes.
+	MaxHashedBytes uint64
 }
 
 // Validate reports a configuration that cannot run, naming the problem.

@@ -137,6 +137,16 @@ func run(t *testing.T, cfg Config, d clock.Duration) (*World, []string) {
 	return w, strings.Split(strings.TrimSuffix(trace.String(), "\n"), "\n")
 }
 
+// untraced builds a world that renders no lines and runs it for d.
+func untraced(t *testing.T, cfg Config, d clock.Duration) *World {
+	t.Helper()
+	cfg.Trace = nil
+	w, err := New(cfg)
+	require.NoError(t, err)
+	w.RunUntil(clock.Time(d))
+	return w
+}
+
 func grep(lines []string, substr string) []string {
 	var out []string
 	for _, l := range lines {

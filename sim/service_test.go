@@ -107,6 +107,7 @@ func loadWorld(t *testing.T, w *worker, c *jobClient, d clock.Duration, faults .
 			}
 		})
 		var trace []string
+		ww.RenderLines()
 		ww.Observe(func(_ *World, ev *Info) { trace = append(trace, string(ev.Line)) })
 		ww.RunUntil(clock.Time(d))
 		return ww, trace

@@ -38,7 +38,6 @@ type World struct {
 	keys      *protocols.Keyring
 	instant   uint64 // events processed at the current virtual time, for the stall check
 	parked    int    // events held on links and at paused nodes, outside the queue
-	traced    uint64 // bytes of trace lines so far
 }
 
 type node struct {
@@ -113,8 +112,8 @@ func New(cfg Config) (*World, error) {
 	if cfg.MaxRecords == 0 {
 		cfg.MaxRecords = DefaultMaxRecords
 	}
-	if cfg.MaxTraceBytes == 0 {
-		cfg.MaxTraceBytes = DefaultMaxTraceBytes
+	if cfg.MaxHashedBytes == 0 {
+		cfg.MaxHashedBytes = DefaultMaxHashedBytes
 	}
 	all := slices.Concat(cfg.Servers, cfg.Clients)
 	w := &World{
@@ -123,7 +122,7 @@ func New(cfg Config) (*World, error) {
 		net:      net.New(all, cfg.Link, Stream(cfg.Seed, "net")),
 		faults:   Stream(cfg.Seed, "faults"),
 		monitors: cfg.Monitors,
-		trace:    tracer{w: cfg.Trace, hash: fnvOffset},
+		trace:    tracer{w: cfg.Trace, lines: cfg.Trace != nil},
 		keys:     protocols.NewKeyring(cfg.Seed),
 	}
 	for i, id := range all {
@@ -150,6 +149,7 @@ func New(cfg Config) (*World, error) {
 		n.pending = true
 		w.push(event{kind: evStart, node: int32(i)})
 	}
+	w.trace.names(w.nodes)
 	w.linkHeld = make([][]event, len(all)*len(all))
 	w.flushAt = make([]clock.Time, len(all)*len(all))
 	return w, nil
@@ -167,8 +167,21 @@ func (w *World) Now() clock.Time { return w.now }
 // Events returns the number of events processed so far.
 func (w *World) Events() uint64 { return w.events }
 
-// Hash returns the running trace hash: a function of every trace line so far.
-func (w *World) Hash() uint64 { return w.trace.hash }
+// Hash returns the running trace hash (version HashVersion): a function of
+// every event so far and of exactly what its trace line shows, whether or
+// not lines are rendered.
+func (w *World) Hash() uint64 { return w.trace.h.Sum64() }
+
+// HashedBytes returns how many bytes the events so far folded into the
+// trace hash (Config.MaxHashedBytes).
+func (w *World) HashedBytes() uint64 { return w.trace.h.Folded() }
+
+// RenderLines makes every event from now on render its trace line into
+// Info.Line, for observers that show or compare lines (the terminal UI,
+// reports, the determinism check). A world with a Config.Trace writer
+// renders them from the start. Rendering changes nothing about the run or
+// its hash; it only costs time, which is why it is asked for.
+func (w *World) RenderLines() { w.trace.lines = true }
 
 // Failure returns what stopped the run, or nil.
 func (w *World) Failure() *Failure { return w.failure }
@@ -265,8 +278,8 @@ func (w *World) Network() *net.Network { return w.net }
 // Pending reports whether any event is still queued.
 func (w *World) Pending() bool { return w.q.Len() > 0 }
 
-// Observer is called after every event, with the event's trace line and
-// notes; both are only valid during the call.
+// Observer is called after every event, with the event's trace line (when
+// lines are rendered) and notes; both are only valid during the call.
 type Observer func(w *World, ev *Info)
 
 // Info describes a processed event to observers.
@@ -282,6 +295,8 @@ type Info struct {
 	Fault *Fault             // for fault events
 	Acted []protocols.NodeID // for a fault naming "leader" or "all": the nodes it resolved to
 	Drop  net.Reason
+	// Line is the event's trace line, without its newline; nil unless the
+	// world renders lines (World.RenderLines, or a Config.Trace writer).
 	Line  []byte
 	Notes []protocols.Note
 	Sends []protocols.Send // what the node sent in this step
@@ -463,19 +478,19 @@ func (w *World) process(ev *event) bool {
 		info.Node, info.Input = n.id, protocols.Start
 		info.Index = int(ev.node)
 		info.Restart, info.Records = n.started, n.synced
-		w.trace.start(n.id, n.synced, n.started)
+		w.trace.start(n, n.synced, n.started)
 		w.start(n)
 	case evAdmin:
 		n := w.nodes[ev.node]
 		info.Node, info.Input, info.Command = n.id, protocols.Admin, ev.fault.Words
 		info.Index = int(ev.node)
-		w.trace.admin(n.id, ev.fault.Words)
+		w.trace.admin(n, ev.fault.Words)
 		w.stepNode(n, protocols.Input{Kind: protocols.Admin, Now: n.clock.Now(w.now), Command: ev.fault.Words})
 	case evTimer:
 		n := w.nodes[ev.node]
 		info.Node, info.Input, info.Timer = n.id, protocols.Timer, ev.timer
 		info.Index = int(ev.node)
-		w.trace.timer(n.id, ev.timer)
+		w.trace.timer(n, ev.timer)
 		w.stepNode(n, protocols.Input{Kind: protocols.Timer, Now: n.clock.Now(w.now), Timer: ev.timer})
 	case evDeliver:
 		n := w.nodes[ev.node]
@@ -485,7 +500,7 @@ func (w *World) process(ev *event) bool {
 		if ev.fate != net.Delivered {
 			info.Drop = ev.fate
 			w.stats.Dropped++
-			w.trace.drop(n.id, from, ev.msg, ev.fate)
+			w.trace.drop(n, w.nodes[ev.from], ev.msg, ev.fate)
 			switch ev.fate {
 			case net.Shed:
 				w.stats.Shed++
@@ -497,7 +512,7 @@ func (w *World) process(ev *event) bool {
 		}
 		info.Input = protocols.Receive
 		w.stats.Delivered++
-		w.trace.recv(n.id, from, ev.msg)
+		w.trace.recv(n, w.nodes[ev.from], ev.msg)
 		w.stepNode(n, protocols.Input{Kind: protocols.Receive, Now: n.clock.Now(w.now), From: from, Msg: ev.msg})
 	}
 	info.Notes = w.notes
@@ -505,7 +520,6 @@ func (w *World) process(ev *event) bool {
 		info.Sends = w.fx.Sends
 	}
 	info.Line = w.trace.end()
-	w.traced += uint64(len(info.Line)) + 1
 	if w.failure != nil {
 		return true
 	}
@@ -546,8 +560,8 @@ func (w *World) checkBudgets() {
 			w.events, w.now, w.cfg.EventSlack, w.cfg.EventRate))
 	case w.instant >= w.cfg.MaxInstant:
 		w.fail("time-stall", "", fmt.Sprintf("%d events at virtual time %s without time advancing: the nodes keep reacting to each other at one instant (zero network latency, or a timer of zero length)", w.instant, w.now))
-	case w.traced >= w.cfg.MaxTraceBytes:
-		w.fail("memory-budget", "", fmt.Sprintf("the run's events came to %d bytes of trace text by %s (the budget is %d): its messages grow without bound, as a leader resending its whole log would", w.traced, w.now, w.cfg.MaxTraceBytes))
+	case w.trace.h.Folded() >= w.cfg.MaxHashedBytes:
+		w.fail("memory-budget", "", fmt.Sprintf("the run's events and the messages they carried came to %d bytes by %s (the budget is %d): its messages grow without bound, as a leader resending its whole log would", w.trace.h.Folded(), w.now, w.cfg.MaxHashedBytes))
 	case inFlight >= w.cfg.MaxInFlight:
 		w.fail("memory-budget", "", fmt.Sprintf("%d messages and timers waiting at once by %s (the budget is %d): the nodes send faster than the network delivers, as with a timer far below the link latency", inFlight, w.now, w.cfg.MaxInFlight))
 	}
@@ -650,13 +664,7 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 	}
 
 	w.notes = append(w.notes, fx.Notes...)
-	w.trace.effects(fx)
-	if cost > 0 {
-		w.trace.note("busy " + clock.FormatDuration(cost))
-	}
-	if n.byz != nil {
-		w.trace.note("byzantine")
-	}
+	w.trace.effects(fx, cost, n.byz != nil)
 	w.trace.node = ""
 }
 

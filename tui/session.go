@@ -128,6 +128,11 @@ func (s *session) rebuild(n uint64) error {
 	if n > keepEvents {
 		s.keepFrom = n - keepEvents + 1
 	}
+	// The timeline and the header show trace lines, and stepping back
+	// rebuilds the run: render every line, so a fault long before the
+	// kept events still shows as its line does ("crash leader (the leader
+	// is n2)").
+	r.World.RenderLines()
 	r.World.Observe(s.observe)
 	r.RunToEvent(n)
 	s.keepFrom = 0

@@ -105,7 +105,7 @@ func TestRunJSONHasTheContractFields(t *testing.T) {
 	require.Equal(t, 0, code)
 	var m map[string]any
 	require.NoError(t, json.Unmarshal([]byte(out), &m))
-	for _, f := range []string{"scenario", "protocol", "seed", "events", "sim_time_ms", "trace_hash", "ops", "linearizable",
+	for _, f := range []string{"scenario", "protocol", "seed", "events", "sim_time_ms", "trace_hash", "trace_hash_version", "ops", "linearizable",
 		"messages", "msgs_per_op", "latency_ms", "violations", "pass", "repro"} {
 		assert.Contains(t, m, f)
 	}
@@ -153,28 +153,37 @@ func TestFailureExitsOneAndReproduces(t *testing.T) {
 	assert.Equal(t, res.Violations, res2.Violations)
 }
 
-func TestTraceFileMatchesTheHash(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "run.trace")
-	out, errOut, code := dsim(t, "run", "broadcast/crash-restart", "--trace", path, "--json")
-	require.Equal(t, 0, code, errOut)
-	var res scenarios.Result
-	require.NoError(t, json.Unmarshal([]byte(out), &res))
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
-	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
-	assert.Equal(t, int(res.Events), len(lines))
-	assert.Contains(t, string(data), "fault crash n2")
-	assert.Equal(t, res.TraceHash, fmtHash(sim.HashLines(lines)))
-}
-
-func fmtHash(h uint64) string {
-	const hex = "0123456789abcdef"
-	b := make([]byte, 16)
-	for i := 15; i >= 0; i-- {
-		b[i] = hex[h&15]
-		h >>= 4
+// A trace written changes nothing about the run: the hash is the same
+// with and without one; the same seed writes the same trace; another seed
+// hashes apart.
+func TestTraceFileLeavesTheHashAlone(t *testing.T) {
+	traced := func(seed string) (scenarios.Result, string) {
+		path := filepath.Join(t.TempDir(), "run.trace")
+		out, errOut, code := dsim(t, "run", "broadcast/crash-restart", "--seed", seed, "--trace", path, "--json")
+		require.Equal(t, 0, code, errOut)
+		var res scenarios.Result
+		require.NoError(t, json.Unmarshal([]byte(out), &res))
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		return res, string(data)
 	}
-	return string(b)
+	res, trace := traced("1")
+	assert.Equal(t, int(res.Events), strings.Count(trace, "\n"), "a line per event")
+	assert.Contains(t, trace, "fault crash n2")
+	assert.Equal(t, sim.HashVersion, res.TraceHashVersion)
+
+	out, _, code := dsim(t, "run", "broadcast/crash-restart", "--seed", "1", "--json")
+	require.Equal(t, 0, code)
+	var plain scenarios.Result
+	require.NoError(t, json.Unmarshal([]byte(out), &plain))
+	assert.Equal(t, res.TraceHash, plain.TraceHash, "the hash without a trace written")
+
+	again, againTrace := traced("1")
+	assert.Equal(t, res.TraceHash, again.TraceHash)
+	assert.Equal(t, trace, againTrace)
+
+	other, _ := traced("2")
+	assert.NotEqual(t, res.TraceHash, other.TraceHash, "another seed, another run")
 }
 
 func TestRunAll(t *testing.T) {

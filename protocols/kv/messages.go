@@ -189,3 +189,33 @@ func (r Reply) AppendText(b []byte) ([]byte, error) {
 	}
 	return append(b, '}'), nil
 }
+
+// AppendHash implements protocols.HashAppender: exactly what String shows
+// (not Attempt), folded into the trace hash without rendering it.
+func (r Request) AppendHash(h *protocols.Hash) {
+	h.String(string(r.Client))
+	h.Uint64(r.Seq)
+	r.Op.AppendHash(h)
+	h.String(r.Context)
+	h.Uint64(uint64(max(r.Deadline, 0))) // String shows a deadline only when positive
+}
+
+// AppendHash implements protocols.HashAppender: exactly what String shows
+// (the value or siblings only with OK, not Attempt).
+func (r Reply) AppendHash(h *protocols.Hash) {
+	h.Uint64(r.Seq)
+	h.Uint64(uint64(r.Status))
+	if r.Status == OK {
+		if len(r.Siblings) > 1 {
+			h.Int(len(r.Siblings))
+			for _, v := range r.Siblings {
+				h.String(v)
+			}
+		} else {
+			h.Int(0)
+			h.String(r.Value)
+		}
+	}
+	h.String(r.Context)
+	h.String(string(r.LeaderHint))
+}

@@ -1,6 +1,10 @@
 package kv
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/dsimlab/dsim/protocols"
+)
 
 // OpKind is the type of a KV operation.
 type OpKind uint8
@@ -76,4 +80,14 @@ func (o Op) appendTo(b *strings.Builder) {
 		b.WriteString(o.Value)
 	}
 	b.WriteByte(')')
+}
+
+// AppendHash folds what String shows into a trace hash (a get has no
+// value), for the AppendHash of messages that show an operation.
+func (o Op) AppendHash(h *protocols.Hash) {
+	h.Uint64(uint64(o.Kind))
+	h.String(o.Key)
+	if o.Kind != Get {
+		h.String(o.Value)
+	}
 }

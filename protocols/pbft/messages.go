@@ -437,3 +437,144 @@ func appendReq(b []byte, r kv.Request) []byte {
 	b = append(b, ' ')
 	return append(b, r.Op.String()...)
 }
+
+// The messages fold into the trace hash exactly what their String shows
+// (protocols.HashAppender), without rendering it: digests as their low 24
+// bits, signatures as their signer and the low 32 bits of what they sign,
+// certificates as their signers.
+
+// hashDigest folds a digest as appendDigest shows it.
+func hashDigest(h *protocols.Hash, d uint64) {
+	if d == nullDigest {
+		h.Uint64(1 << 32) // no 24-bit digest
+		return
+	}
+	h.Uint64(d & 0xffffff)
+}
+
+// hashVND folds what appendVND shows.
+func hashVND(h *protocols.Hash, v, n, d uint64) {
+	h.Uint64(v)
+	h.Uint64(n)
+	hashDigest(h, d)
+}
+
+// hashSig folds a signature as appendSig shows it.
+func hashSig(h *protocols.Hash, s protocols.Signature) {
+	h.String(string(s.Signer))
+	h.Uint64(s.Digest & 0xffffffff)
+}
+
+// hashReq folds a request as appendReq shows it.
+func hashReq(h *protocols.Hash, r kv.Request) {
+	h.String(string(r.Client))
+	h.Uint64(r.Seq)
+	r.Op.AppendHash(h)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Request) AppendHash(h *protocols.Hash) { hashReq(h, m.Req) }
+
+// AppendHash implements protocols.HashAppender.
+func (m Reply) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.View)
+	h.String(string(m.Client))
+	h.Uint64(m.Seq)
+	h.String(m.Value)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m PrePrepare) AppendHash(h *protocols.Hash) {
+	hashVND(h, m.View, m.Seq, m.Digest)
+	if m.IsNull() {
+		h.String("") // null: no request has an empty client
+	} else {
+		hashReq(h, m.Req)
+	}
+	hashSig(h, m.Sig)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Prepare) AppendHash(h *protocols.Hash) {
+	hashVND(h, m.View, m.Seq, m.Digest)
+	hashSig(h, m.Sig)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Commit) AppendHash(h *protocols.Hash) {
+	hashVND(h, m.View, m.Seq, m.Digest)
+	hashSig(h, m.Sig)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Checkpoint) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.Seq)
+	hashDigest(h, m.State)
+	hashSig(h, m.Sig)
+}
+
+// AppendHash implements protocols.HashAppender: each prepared
+// certificate as its sequence number and view.
+func (m ViewChange) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.View)
+	h.Uint64(m.Stable)
+	h.Int(len(m.Prepared))
+	for _, c := range m.Prepared {
+		h.Uint64(c.PP.Seq)
+		h.Uint64(c.PP.View)
+	}
+	hashSig(h, m.Sig)
+}
+
+// AppendHash implements protocols.HashAppender: the view changes as their
+// signers, the pre-prepares as their sequence numbers and digests.
+func (m NewView) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.View)
+	h.Int(len(m.VCs))
+	for _, vc := range m.VCs {
+		h.String(string(vc.Sig.Signer))
+	}
+	h.Int(len(m.PPs))
+	for _, pp := range m.PPs {
+		h.Uint64(pp.Seq)
+		if pp.IsNull() {
+			hashDigest(h, nullDigest) // shown as null whatever its digest
+		} else {
+			hashDigest(h, pp.Digest)
+		}
+	}
+	hashSig(h, m.Sig)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Status) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.View)
+	h.Bool(m.Active)
+	h.Uint64(m.Stable)
+	h.Uint64(m.Exec)
+}
+
+// AppendHash implements protocols.HashAppender: the request as its ID
+// and the commits as their signers.
+func (m CommitCert) AppendHash(h *protocols.Hash) {
+	hashVND(h, m.View(), m.Seq, m.Digest)
+	h.String(string(m.Req.Client))
+	if m.Req.Client != "" {
+		h.Uint64(m.Req.Seq)
+	}
+	h.Int(len(m.Commits))
+	for _, c := range m.Commits {
+		h.String(string(c.Sig.Signer))
+	}
+}
+
+// AppendHash implements protocols.HashAppender: how many keys, and the
+// proof's signers.
+func (m State) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.Seq)
+	h.Int(len(m.Snapshot.Data))
+	h.Int(len(m.Proof))
+	for _, c := range m.Proof {
+		h.String(string(c.Sig.Signer))
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/kv"
 )
 
@@ -328,4 +329,82 @@ func formatEntries(from int, es []Entry) string {
 	}
 	b.WriteByte(']')
 	return b.String()
+}
+
+// The messages fold into the trace hash exactly what their String shows
+// (protocols.HashAppender), without rendering it.
+
+// AppendHash implements protocols.HashAppender.
+func (m RequestVote) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.Term)
+	h.Int(m.LastIndex)
+	h.Uint64(m.LastTerm)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m RequestVoteReply) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.Term)
+	h.Bool(m.Granted)
+}
+
+// AppendHash implements protocols.HashAppender: the entries' terms, as
+// String shows only their positions.
+func (m AppendEntries) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.Term)
+	h.Int(m.PrevIndex)
+	h.Uint64(m.PrevTerm)
+	h.Int(len(m.Entries))
+	for i := range m.Entries {
+		h.Uint64(m.Entries[i].Term)
+	}
+	h.Int(m.Commit)
+	h.Uint64(m.Round)
+}
+
+// AppendHash implements protocols.HashAppender: a success shows no
+// backup hints.
+func (m AppendEntriesReply) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.Term)
+	h.Bool(m.Success)
+	h.Int(m.Index)
+	if !m.Success {
+		h.Uint64(m.XTerm)
+		h.Int(m.XIndex)
+		h.Int(m.XLen)
+	}
+	h.Uint64(m.Round)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m PreVote) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.Term)
+	h.Int(m.LastIndex)
+	h.Uint64(m.LastTerm)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m PreVoteReply) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.Term)
+	h.Bool(m.Granted)
+}
+
+// AppendHash implements protocols.HashAppender: the chunk's length, not
+// its bytes, nor the configuration and chain String leaves out.
+func (m InstallSnapshot) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.Term)
+	h.Int(m.Index)
+	h.Uint64(m.SnapTerm)
+	h.Int(m.Offset)
+	h.Int(len(m.Data))
+	h.Bool(m.Done)
+	h.Uint64(m.Round)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m InstallSnapshotReply) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.Term)
+	h.Int(m.Index)
+	h.Int(m.Offset)
+	h.Bool(m.Done)
+	h.Uint64(m.Round)
 }

@@ -44,6 +44,10 @@ type ChecklistOptions struct {
 //   - on those runs its nodes send only the message kinds it declares,
 //     report only the roles its Display declares, and reach only the
 //     probes it declares;
+//   - on those runs no two of its messages that fold themselves into the
+//     trace hash (protocols.HashAppender) hash alike but render apart: an
+//     AppendHash that misses a field String shows would let two different
+//     runs share a hash;
 //   - every bug variant is caught by the PROTO/chaos sweep within BugSeeds
 //     seeds, with a violation kind the protocol declares (when it declares
 //     Violations), and the repro of the first failure reproduces it
@@ -185,6 +189,26 @@ func checkPackage(t *testing.T, p *protocols.Protocol) {
 // seen gathers what a protocol's nodes did over some runs.
 type seen struct {
 	kinds, roles, probes map[string]string // what -> an example node and seed
+	texts                map[uint64]string // a HashAppender message's hash -> its text
+	collisions           []string          // messages that hash alike and render apart
+}
+
+// hashes checks that a message that folds itself into the trace hash
+// hashes apart from every other message seen that renders differently.
+func (s *seen) hashes(m protocols.Message, where string) {
+	if _, ok := m.(protocols.HashAppender); !ok {
+		return
+	}
+	var h protocols.Hash
+	h.Message(m)
+	text := m.String()
+	prev, ok := s.texts[h.Sum64()]
+	switch {
+	case !ok:
+		s.texts[h.Sum64()] = text
+	case prev != text && len(s.collisions) < 10:
+		s.collisions = append(s.collisions, fmt.Sprintf("%s and %s (%s) hash alike", prev, text, where))
+	}
 }
 
 // watch records, after every event, what the stepping node sent, its
@@ -197,6 +221,10 @@ func (s *seen) watch(seed uint64) sim.Observer {
 		where := fmt.Sprintf("%s, seed %d", ev.Node, seed)
 		for _, m := range ev.Sends {
 			s.kinds[m.Msg.Kind()] = where
+			s.hashes(m.Msg, where)
+		}
+		if ev.Msg != nil {
+			s.hashes(ev.Msg, where)
 		}
 		for _, n := range ev.Notes {
 			if pr, ok := n.(protocols.Probe); ok {
@@ -210,7 +238,7 @@ func (s *seen) watch(seed uint64) sim.Observer {
 }
 
 func checkChaos(t *testing.T, p *protocols.Protocol, chaos *scenarios.Scenario, o ChecklistOptions) {
-	s := &seen{kinds: map[string]string{}, roles: map[string]string{}, probes: map[string]string{}}
+	s := &seen{kinds: map[string]string{}, roles: map[string]string{}, probes: map[string]string{}, texts: map[uint64]string{}}
 	for seed := uint64(1); seed <= uint64(o.Seeds); seed++ {
 		res, err := scenarios.RunScenario(chaos, scenarios.RunOptions{Seed: seed, Observer: s.watch(seed)})
 		if err != nil {
@@ -240,6 +268,9 @@ func checkChaos(t *testing.T, p *protocols.Protocol, chaos *scenarios.Scenario, 
 		if !slices.Contains(p.Probes, pr) {
 			t.Errorf("%s reports the probe %q (%s), which Probes does not declare", p.Name, pr, s.probes[pr])
 		}
+	}
+	for _, c := range s.collisions {
+		t.Errorf("%s: %s: an AppendHash misses something String shows (prototest.CheckHash finds which field)", p.Name, c)
 	}
 }
 

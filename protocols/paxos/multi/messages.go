@@ -3,6 +3,7 @@ package multi
 import (
 	"strconv"
 
+	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/kv"
 	"github.com/dsimlab/dsim/protocols/paxos/synod"
 )
@@ -257,4 +258,75 @@ func (m Decide) append(b []byte) []byte {
 		b = strconv.AppendInt(b, int64(m.From+len(m.Cmds)-1), 10)
 	}
 	return append(b, '}')
+}
+
+// The messages fold into the trace hash exactly what their String shows
+// (protocols.HashAppender), without rendering it: a command as its
+// request ID or noop, never its operation.
+
+// hashCmd folds a command as appendCmd shows it.
+func hashCmd(h *protocols.Hash, c kv.Request) {
+	h.String(string(c.Client))
+	if c.Client != "" {
+		h.Uint64(c.Seq)
+	}
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Prepare) AppendHash(h *protocols.Hash) {
+	h.Uint64(uint64(m.Ballot))
+	h.Int(m.From)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Promise) AppendHash(h *protocols.Hash) {
+	h.Uint64(uint64(m.Ballot))
+	h.Int(m.From)
+	h.Int(len(m.Accepted))
+	for _, pv := range m.Accepted {
+		h.Int(pv.Slot)
+		h.Uint64(uint64(pv.Ballot))
+		hashCmd(h, pv.Cmd)
+	}
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Accept) AppendHash(h *protocols.Hash) {
+	h.Uint64(uint64(m.Ballot))
+	h.Int(len(m.Proposals))
+	for _, p := range m.Proposals {
+		h.Int(p.Slot)
+		hashCmd(h, p.Cmd)
+	}
+	h.Int(m.Commit)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Heartbeat) AppendHash(h *protocols.Hash) {
+	h.Uint64(uint64(m.Ballot))
+	h.Int(m.Commit)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Accepted) AppendHash(h *protocols.Hash) {
+	h.Uint64(uint64(m.Ballot))
+	h.Int(len(m.Slots))
+	for _, s := range m.Slots {
+		h.Int(s)
+	}
+	h.Int(m.Decided)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Nack) AppendHash(h *protocols.Hash) {
+	h.Uint64(uint64(m.Ballot))
+	h.Uint64(uint64(m.Promised))
+}
+
+// AppendHash implements protocols.HashAppender: the range of slots, as
+// String shows it (none and one alike), not the commands.
+func (m Decide) AppendHash(h *protocols.Hash) {
+	h.Uint64(uint64(m.Ballot))
+	h.Int(m.From)
+	h.Int(max(len(m.Cmds), 1))
 }

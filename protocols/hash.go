@@ -1,0 +1,203 @@
+package protocols
+
+import (
+	"encoding"
+	"encoding/binary"
+	"unsafe"
+)
+
+// The trace hash of a run (sim.World.Hash) folds in every event's fields
+// and the message it carried. Rendering a message as text only to hash it
+// cost a run about a tenth of its time, so a message may fold its fields
+// into the hash instead (HashAppender); any other message is rendered, once,
+// into a reused buffer and its text folded in. Either way the hash stands
+// for the trace: two messages hash alike exactly when they render alike.
+
+// HashAppender is a Message that folds itself into a trace hash field by
+// field, as AppendText renders it without allocating.
+//
+// AppendHash must fold exactly what String shows: every value String
+// renders, and nothing it leaves out, so that two messages hash alike
+// exactly when they render alike (a field String shows only in some cases
+// is folded only in those). Fold a list's length before its items. The
+// caller folds the message's Kind, so AppendHash need not.
+//
+// dsimtest.Checklist catches an AppendHash that misses something String
+// shows, over its chaos runs; prototest.CheckHash does, field by field, for
+// one message.
+type HashAppender interface {
+	AppendHash(h *Hash)
+}
+
+// Hash accumulates a 64-bit hash of values folded into it one at a time,
+// eight bytes to a word in the manner of FNV-1a, without allocating. Every
+// value is folded so that its extent is known (a string with its length),
+// so two different sequences of values hash apart but for a collision.
+// The zero Hash is ready to use.
+type Hash struct {
+	sum    uint64       // the running hash
+	folded uint64       // bytes folded in, eight to a word
+	buf    []byte       // scratch: messages without AppendHash are rendered here
+	names  [16]nameWord // the names folded so far, for Name
+}
+
+// nameWord is a name and the word it folds as (Hash.Name).
+type nameWord struct {
+	name string
+	word uint64
+}
+
+const (
+	hashOffset = 14695981039346656037
+	hashPrime  = 1099511628211
+
+	// A string's first word is its header: its length in the low byte and
+	// up to seven bytes of it above, or longHeader and its length above.
+	// rendered marks a message folded as its text, and can be neither.
+	longHeader = 0xff
+	rendered   = 0xfe
+)
+
+// word folds one 64-bit word: xor, multiply by the FNV prime, and fold the
+// high half down, so a change in any bit reaches the low bits of the next
+// multiply. The word is xored with the FNV offset first, off the chain of
+// dependent instructions, so that no state is a fixed point (zero, folding
+// zeros, would be).
+func (h *Hash) word(v uint64) {
+	x := (h.sum ^ (v ^ hashOffset)) * hashPrime
+	h.sum = x ^ x>>32
+	h.folded += 8
+}
+
+// Sum64 returns the hash of everything folded so far.
+func (h *Hash) Sum64() uint64 { return h.sum }
+
+// Folded returns how many bytes have been folded in: eight for every word
+// (a number, a flag, a short string) and a string's bytes rounded up to
+// words. It measures what the values carried, deterministically.
+func (h *Hash) Folded() uint64 { return h.folded }
+
+// Uint64 folds in v.
+func (h *Hash) Uint64(v uint64) { h.word(v) }
+
+// Int folds in v.
+func (h *Hash) Int(v int) { h.word(uint64(v)) }
+
+// Bool folds in b.
+func (h *Hash) Bool(b bool) {
+	var v uint64
+	if b {
+		v = 1
+	}
+	h.word(v)
+}
+
+// String folds in s and its length: a string of up to seven bytes is one
+// word.
+func (h *Hash) String(s string) {
+	if len(s) < 8 {
+		v := uint64(len(s))
+		for i := 0; i < len(s); i++ {
+			v |= uint64(s[i]) << (8 * (i + 1))
+		}
+		h.word(v)
+		return
+	}
+	h.word(longHeader | uint64(len(s))<<8)
+	for len(s) >= 8 {
+		h.word(uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56)
+		s = s[8:]
+	}
+	if len(s) > 0 {
+		var v uint64
+		for i := 0; i < len(s); i++ {
+			v |= uint64(s[i]) << (8 * i)
+		}
+		h.word(v)
+	}
+}
+
+// Bytes folds in b and its length, as String does.
+func (h *Hash) Bytes(b []byte) {
+	if len(b) < 8 {
+		v := uint64(len(b))
+		for i, c := range b {
+			v |= uint64(c) << (8 * (i + 1))
+		}
+		h.word(v)
+		return
+	}
+	h.word(longHeader | uint64(len(b))<<8)
+	for len(b) >= 8 {
+		h.word(binary.LittleEndian.Uint64(b))
+		b = b[8:]
+	}
+	if len(b) > 0 {
+		var v uint64
+		for i, c := range b {
+			v |= uint64(c) << (8 * i)
+		}
+		h.word(v)
+	}
+}
+
+// Message folds in a message: its Kind (as a Name) and fields if it is a
+// HashAppender, otherwise its text (AppendText if it is an encoding.TextAppender, String
+// if not), rendered into a buffer the Hash keeps for the next one.
+func (h *Hash) Message(m Message) {
+	if a, ok := m.(HashAppender); ok {
+		h.Name(m.Kind())
+		a.AppendHash(h)
+		return
+	}
+	h.buf = AppendMessage(h.buf[:0], m)
+	h.word(rendered)
+	h.Bytes(h.buf)
+}
+
+// Name folds in a name: a short string a program uses over and over, such
+// as a message's kind or a timer's name, almost always a string constant.
+// It folds as one word, the hash of its text, worked out once for each
+// string and found again by where the string lives, without reading it.
+// The Hash keeps the strings it remembers, so no other text can come to
+// live at their addresses: the word depends on the text alone, and the
+// hash is as deterministic as String's.
+func (h *Hash) Name(s string) {
+	at := unsafe.StringData(s)
+	// Where to look first depends on the address, and so does how long
+	// the look takes, but never what it finds.
+	i := uint64(uintptr(unsafe.Pointer(at))) * 0x9e3779b97f4a7c15 >> 60
+	for range len(h.names) {
+		c := &h.names[i]
+		if unsafe.StringData(c.name) == at && len(c.name) == len(s) && len(s) > 0 {
+			h.word(c.word)
+			return
+		}
+		if c.name == "" {
+			c.name, c.word = s, nameHash(s)
+			h.word(c.word)
+			return
+		}
+		i = (i + 1) % uint64(len(h.names))
+	}
+	h.word(nameHash(s)) // more names than places: work it out every time
+}
+
+// nameHash is the word a name folds as.
+func nameHash(s string) uint64 {
+	var h Hash
+	h.String(s)
+	return h.Sum64()
+}
+
+// AppendMessage appends m's trace text to b: AppendText if m is an
+// encoding.TextAppender (no allocation), String otherwise.
+func AppendMessage(b []byte, m Message) []byte {
+	if a, ok := m.(encoding.TextAppender); ok {
+		if out, err := a.AppendText(b); err == nil {
+			return out
+		}
+	}
+	return append(b, m.String()...)
+}

@@ -1,0 +1,180 @@
+package protocols
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func sum(fold func(h *Hash)) uint64 {
+	var h Hash
+	fold(&h)
+	return h.Sum64()
+}
+
+// Values are folded with their extent: sequences that would concatenate to
+// the same bytes hash apart, around every boundary of the word packing.
+func TestHashFoldsValuesWithTheirExtent(t *testing.T) {
+	var h Hash
+	for i := range 3 {
+		before := h.Sum64()
+		h.Uint64(0)
+		assert.NotEqual(t, before, h.Sum64(), "folding zero #%d: no state is a fixed point", i+1)
+	}
+	seen := map[uint64]string{}
+	distinct := func(name string, fold func(h *Hash)) {
+		t.Helper()
+		s := sum(fold)
+		if prev, ok := seen[s]; ok {
+			t.Errorf("%s hashes as %s", name, prev)
+		}
+		seen[s] = name
+	}
+	distinct("nothing", func(*Hash) {})
+	distinct(`""`, func(h *Hash) { h.String("") })
+	distinct(`"", ""`, func(h *Hash) { h.String(""); h.String("") })
+	distinct(`"ab", "c"`, func(h *Hash) { h.String("ab"); h.String("c") })
+	distinct(`"a", "bc"`, func(h *Hash) { h.String("a"); h.String("bc") })
+	distinct(`"abc"`, func(h *Hash) { h.String("abc") })
+	for _, n := range []int{6, 7, 8, 9, 15, 16, 17} {
+		s := "0123456789abcdefghij"[:n]
+		distinct(strconv.Quote(s), func(h *Hash) { h.String(s) })
+		distinct(strconv.Quote(s)+"+x", func(h *Hash) { h.String(s + "x") })
+		distinct(strconv.Quote(s)+"+\\x00", func(h *Hash) { h.String(s + "\x00") })
+	}
+	// Numbers are words: their type is where they stand, as a string's
+	// is, so "" is folded as 0 would be.
+	seen = map[uint64]string{}
+	distinct("0", func(h *Hash) { h.Uint64(0) })
+	distinct("0, 0", func(h *Hash) { h.Uint64(0); h.Uint64(0) })
+	distinct("1", func(h *Hash) { h.Uint64(1) })
+	distinct("1<<63", func(h *Hash) { h.Uint64(1 << 63) })
+	distinct("1, 2", func(h *Hash) { h.Int(1); h.Int(2) })
+	distinct("2, 1", func(h *Hash) { h.Int(2); h.Int(1) })
+
+	assert.Equal(t, sum(func(h *Hash) { h.Int(1) }), sum(func(h *Hash) { h.Bool(true) }), "a flag is a word")
+	for _, s := range []string{"", "abc", "0123456789abcdefghij"} {
+		assert.Equal(t, sum(func(h *Hash) { h.String(s) }), sum(func(h *Hash) { h.Bytes([]byte(s)) }), "bytes fold as the string")
+	}
+}
+
+func TestHashCountsTheBytesFolded(t *testing.T) {
+	for _, c := range []struct {
+		fold func(h *Hash)
+		want uint64
+	}{
+		{func(h *Hash) { h.Uint64(7) }, 8},
+		{func(h *Hash) { h.Bool(true); h.Int(-1) }, 16},
+		{func(h *Hash) { h.String("") }, 8},
+		{func(h *Hash) { h.String("1234567") }, 8},
+		{func(h *Hash) { h.String("12345678") }, 16},
+		{func(h *Hash) { h.String("123456789") }, 24},
+		{func(h *Hash) { h.Bytes(make([]byte, 100)) }, 8 + 104},
+	} {
+		var h Hash
+		c.fold(&h)
+		assert.Equal(t, c.want, h.Folded())
+	}
+}
+
+// A name folds as one word that depends on its text alone, wherever the
+// text lives and however many names came before it.
+func TestHashName(t *testing.T) {
+	built := func(s string) string { return string([]byte(s)) } // the same text elsewhere
+	var many Hash
+	for i := range 40 {
+		many.Name("name" + strconv.Itoa(i))
+	}
+	for _, n := range []string{"", "election", "AppendEntriesReply", "name3", "name39"} {
+		want := sum(func(h *Hash) { h.Name(n) })
+		assert.Equal(t, want, sum(func(h *Hash) { h.Name(built(n)) }), n)
+		assert.Equal(t, sum(func(h *Hash) { h.Name(n); h.Name(n) }), sum(func(h *Hash) { h.Name(built(n)); h.Name(built(n)) }), n)
+		h := many
+		h.Name(n)
+		g := many
+		g.Name(built(n))
+		assert.Equal(t, h.Sum64(), g.Sum64(), "%s after 40 other names", n)
+		assert.NotEqual(t, want, sum(func(h *Hash) { h.String(n) }), "a name is not folded as a string")
+	}
+	var h Hash
+	h.Name("AppendEntriesReply")
+	assert.Equal(t, uint64(8), h.Folded(), "a name is one word")
+	assert.Zero(t, testing.AllocsPerRun(100, func() { h.Name("AppendEntriesReply") }))
+}
+
+// folded hashes field by field, textOnly has the same text and no
+// AppendHash, and appender renders through AppendText.
+type (
+	folded   struct{ N int }
+	textOnly struct{ N int }
+	appender struct{ N int }
+)
+
+func (folded) Kind() string         { return "Folded" }
+func (m folded) String() string     { return "Folded{" + strconv.Itoa(m.N) + "}" }
+func (m folded) AppendHash(h *Hash) { h.Int(m.N) }
+
+func (textOnly) Kind() string     { return "Folded" }
+func (m textOnly) String() string { return "Folded{" + strconv.Itoa(m.N) + "}" }
+
+func (appender) Kind() string   { return "Appender" }
+func (appender) String() string { return "unused" }
+func (m appender) AppendText(b []byte) ([]byte, error) {
+	return append(strconv.AppendInt(append(b, "Appender{"...), int64(m.N), 10), '}'), nil
+}
+
+// A message folds its fields when it can, its text when it cannot, and
+// the two never hash alike; neither allocates once the Hash is warm.
+func TestHashMessage(t *testing.T) {
+	msg := func(m Message) uint64 { return sum(func(h *Hash) { h.Message(m) }) }
+	assert.NotEqual(t, msg(folded{1}), msg(folded{2}))
+	assert.Equal(t, msg(folded{1}), sum(func(h *Hash) { h.Name("Folded"); h.Int(1) }), "its kind, then its fields")
+	assert.NotEqual(t, msg(folded{1}), msg(textOnly{1}), "the same text, folded two ways")
+	assert.Equal(t, msg(textOnly{1}), sum(func(h *Hash) { h.Uint64(rendered); h.String("Folded{1}") }))
+	assert.Equal(t, msg(appender{3}), sum(func(h *Hash) { h.Uint64(rendered); h.String("Appender{3}") }), "AppendText before String")
+
+	var h Hash
+	h.Message(appender{1})
+	for _, m := range []Message{folded{5}, appender{12345}} {
+		assert.Zero(t, testing.AllocsPerRun(100, func() { h.Message(m) }), "%T", m)
+	}
+	assert.Zero(t, testing.AllocsPerRun(100, func() { h.String("a string longer than a word") }))
+}
+
+// BenchmarkHashEvent folds what a typical Raft delivery folds: a time and
+// a header word, two node names, a message kind and seven fields, an
+// effects summary with one timer.
+func BenchmarkHashEvent(b *testing.B) {
+	var h Hash
+	for i := range b.N {
+		h.Uint64(uint64(i))
+		h.Uint64(uint64(i) << 8)
+		h.String("n1")
+		h.String("n2")
+		h.String("AppendEntries")
+		for f := range 7 {
+			h.Int(i + f)
+		}
+		h.Int(1)
+		h.Int(0)
+		h.Int(1)
+		h.Bool(false)
+		h.String("election")
+		h.Uint64(0)
+	}
+	if h.Sum64() == 0 {
+		b.Fatal("zero")
+	}
+}
+
+// BenchmarkHashName folds the names of a Raft run's hot set, a dozen
+// message kinds and timer names, in turn.
+func BenchmarkHashName(b *testing.B) {
+	names := []string{"election", "heartbeat", "retry", "RequestVote", "RequestVoteReply", "AppendEntries",
+		"AppendEntriesReply", "PreVote", "PreVoteReply", "InstallSnapshot", "Request", "Reply"}
+	var h Hash
+	for i := range b.N {
+		h.Name(names[i%len(names)])
+	}
+}

@@ -1,0 +1,42 @@
+package raft
+
+import (
+	"testing"
+
+	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/protocols/kv"
+	"github.com/dsimlab/dsim/protocols/prototest"
+)
+
+// Every message hashes exactly what its trace line shows: changing any
+// one field it shows changes its hash, and changing one it leaves out
+// (listed here) changes neither. A message whose text depends on a field
+// (a reply's hints, shown only on failure) is checked in each case.
+func TestMessagesHashWhatTheyShow(t *testing.T) {
+	entries := []Entry{
+		{Term: 2, Req: kv.Request{Client: "c1", Seq: 3, Op: kv.PutOp("k", "v")}},
+		{Term: 3, Conf: &ConfChange{Op: ConfAddServer, Node: "n4"}},
+	}
+	cfg := Config{Members: []Member{{ID: "n1", Suffrage: Voter}}}
+	// What no trace line shows of an entry: its command, only its position.
+	unshown := []string{"Entries[0].Req", "Entries[0].Conf", "Entries[0].Cmd"}
+	cases := []struct {
+		msg    protocols.Message
+		hidden []string
+	}{
+		{RequestVote{Term: 3, LastIndex: 5, LastTerm: 2}, nil},
+		{RequestVoteReply{Term: 3, Granted: true}, nil},
+		{AppendEntries{Term: 3, PrevIndex: 5, PrevTerm: 2, Entries: entries, Commit: 4, Round: 7}, unshown},
+		{AppendEntries{Term: 3, PrevIndex: 5, PrevTerm: 2, Commit: 4}, nil},
+		{AppendEntriesReply{Term: 3, Success: true, Index: 7, Round: 2, XTerm: 1, XIndex: 2, XLen: 3}, []string{"XTerm", "XIndex", "XLen"}},
+		{AppendEntriesReply{Term: 3, Index: 5, XTerm: 2, XIndex: 4, XLen: 6, Round: 2}, nil},
+		{PreVote{Term: 3, LastIndex: 5, LastTerm: 2}, nil},
+		{PreVoteReply{Term: 3}, nil},
+		{InstallSnapshot{Term: 3, Index: 120, SnapTerm: 2, Offset: 64, Data: []byte("chunk"), Done: true, Config: cfg, Chain: 9, Round: 1},
+			[]string{"Data[0]", "Config", "Chain"}},
+		{InstallSnapshotReply{Term: 3, Index: 120, Offset: 64, Done: true, Round: 1}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.msg.String(), func(t *testing.T) { prototest.CheckHash(t, c.msg, c.hidden...) })
+	}
+}

@@ -1,0 +1,72 @@
+package dsimtest
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dsimlab/dsim/clock"
+	"github.com/dsimlab/dsim/net"
+	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/sim"
+)
+
+// count is a message whose String shows its sender and number; with lazy
+// set, its AppendHash forgets the sender.
+type count struct {
+	From protocols.NodeID
+	N    int
+	lazy bool
+}
+
+func (count) Kind() string     { return "Count" }
+func (m count) String() string { return "Count{" + string(m.From) + " " + strconv.Itoa(m.N) + "}" }
+func (m count) AppendHash(h *protocols.Hash) {
+	if !m.lazy {
+		h.String(string(m.From))
+	}
+	h.Int(m.N)
+}
+
+// counter sends every peer its next number every 10ms.
+type counter struct {
+	cfg  protocols.Config
+	n    int
+	lazy bool
+}
+
+func (c *counter) Step(in protocols.Input, out *protocols.Effects) {
+	if in.Kind == protocols.Receive {
+		return
+	}
+	c.n++
+	out.Broadcast(c.cfg.Peers, count{From: c.cfg.ID, N: c.n, lazy: c.lazy})
+	out.SetTimer("tick", 10*clock.Millisecond)
+}
+
+func (c *counter) Status() protocols.Status { return protocols.Status{Role: "counter"} }
+
+// The checklist's watch catches an AppendHash that misses a field its
+// String shows, from the messages of a run alone.
+func TestChecklistCatchesAnAppendHashThatMissesAField(t *testing.T) {
+	collisions := func(lazy bool) []string {
+		w, err := sim.New(sim.Config{
+			Seed:    1,
+			Servers: protocols.Servers(3),
+			Server:  func(cfg protocols.Config) protocols.Node { return &counter{cfg: cfg, lazy: lazy} },
+			Link:    net.LinkConfig{Latency: net.FixedLatency(clock.Millisecond)},
+		})
+		require.NoError(t, err)
+		s := &seen{kinds: map[string]string{}, roles: map[string]string{}, probes: map[string]string{}, texts: map[uint64]string{}}
+		w.Observe(s.watch(1))
+		w.RunFor(100 * clock.Millisecond)
+		return s.collisions
+	}
+	assert.Empty(t, collisions(false))
+	found := collisions(true)
+	require.NotEmpty(t, found)
+	assert.Contains(t, found[0], "Count{n1 1} and Count{n2 1}")
+	assert.Contains(t, found[0], "hash alike")
+}
