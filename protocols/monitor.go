@@ -33,6 +33,17 @@ type Monitor interface {
 	Check(c Cluster, ev Event) error
 }
 
+// Composite is a Monitor that runs several monitors as one, faster than
+// the list would (raft.MonitorSuite): it reports the first violation any
+// part finds, as the list would. A run that keeps going past violations
+// (to show their harm) judges each part on its own instead, so that one
+// part failing again and again hides no other; Parts returns them, in
+// order, fresh or as the composite left them.
+type Composite interface {
+	Monitor
+	Parts() []Monitor
+}
+
 // MonitorFunc adapts a stateless function to Monitor.
 type MonitorFunc func(c Cluster, ev Event) error
 

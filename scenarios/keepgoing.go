@@ -67,10 +67,17 @@ func (r *Run) keep(f sim.Failure) {
 
 // keepGoingMonitors wraps each monitor so that violations are recorded
 // rather than stopping the world.
+// A composite monitor is unbundled into its parts, each wrapped.
 func (r *Run) keepGoingMonitors(ms []protocols.Monitor) []protocols.Monitor {
-	out := make([]protocols.Monitor, len(ms))
-	for i, m := range ms {
-		out[i] = &keepGoing{inner: m, run: r}
+	var out []protocols.Monitor
+	for _, m := range ms {
+		if c, ok := m.(protocols.Composite); ok {
+			for _, part := range c.Parts() {
+				out = append(out, &keepGoing{inner: part, run: r})
+			}
+			continue
+		}
+		out = append(out, &keepGoing{inner: m, run: r})
 	}
 	return out
 }

@@ -111,6 +111,12 @@ type serverMark struct {
 	version uint64 // the log's: bumped by every change to it
 }
 
+// Parts implements protocols.Composite: the monitors, in the suite's
+// order, for a run that keeps going past violations.
+func (s *suite) Parts() []protocols.Monitor {
+	return []protocols.Monitor{s.h, s.es, s.vo, s.tm, s.lao, s.lm, s.lc, s.cct, s.sms, s.awl, s.cs, s.once, s.stale}
+}
+
 func markOf(n *node) serverMark {
 	return serverMark{inst: n, role: n.role, term: n.term, commit: n.commit, version: n.log.version}
 }

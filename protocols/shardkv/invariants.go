@@ -57,6 +57,20 @@ type inGroup struct {
 	inner protocols.Monitor
 }
 
+// Parts implements protocols.Composite, so that a run that keeps going
+// judges each of the group's monitors on its own.
+func (m inGroup) Parts() []protocols.Monitor {
+	c, ok := m.inner.(protocols.Composite)
+	if !ok {
+		return []protocols.Monitor{m}
+	}
+	var parts []protocols.Monitor
+	for _, p := range c.Parts() {
+		parts = append(parts, inGroup{m.v, p})
+	}
+	return parts
+}
+
 func (m inGroup) Check(c protocols.Cluster, ev protocols.Event) error {
 	if ev.Node == "" || !slices.Contains(m.v.members, ev.Node) {
 		return nil
