@@ -3,6 +3,7 @@ package pbkv
 import (
 	"strconv"
 
+	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/kv"
 )
 
@@ -21,6 +22,14 @@ func (m Replicate) String() string {
 	return "Replicate{from=" + strconv.Itoa(m.From) + " n=" + strconv.Itoa(len(m.Entries)) + "}"
 }
 
+// AppendHash folds what String shows into the trace hash without
+// rendering it (protocols.HashAppender, optional): the entries as their
+// count. prototest.CheckHash holds it to that.
+func (m Replicate) AppendHash(h *protocols.Hash) {
+	h.Int(m.From)
+	h.Int(len(m.Entries))
+}
+
 // Ack tells the primary that a backup has applied its log up to Index.
 type Ack struct{ Index int }
 
@@ -29,6 +38,9 @@ func (Ack) Kind() string { return "Ack" }
 
 // String renders the message as Ack{4}.
 func (m Ack) String() string { return "Ack{" + strconv.Itoa(m.Index) + "}" }
+
+// AppendHash implements protocols.HashAppender.
+func (m Ack) AppendHash(h *protocols.Hash) { h.Int(m.Index) }
 
 // Entry is the durable record of one log entry.
 type Entry struct {

@@ -1,6 +1,10 @@
 package abd
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/dsimlab/dsim/protocols"
+)
 
 // The messages between servers. Every one carries the ID of the phase it
 // belongs to: a coordinator counts a reply only for the phase it is in now
@@ -113,4 +117,43 @@ func appendPhase(b []byte, id uint64) []byte {
 	b = strconv.AppendUint(b, id>>32, 10)
 	b = append(b, '.')
 	return strconv.AppendUint(b, id&0xffffffff, 10)
+}
+
+// The messages fold into the trace hash exactly what their String shows
+// (protocols.HashAppender), without rendering it. A phase ID folds as
+// one number, which its incarnation.count shows whole.
+
+// appendHash folds the tag as appendText shows it.
+func (t Tag) appendHash(h *protocols.Hash) {
+	h.Uint64(t.Seq)
+	h.String(t.Writer)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Query) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.ID)
+	h.String(m.Key)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m QueryReply) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.ID)
+	h.String(m.Key)
+	m.Tag.appendHash(h)
+	h.String(m.Value)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Store) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.ID)
+	h.String(m.Key)
+	m.Tag.appendHash(h)
+	h.String(m.Value)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m StoreAck) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.ID)
+	h.String(m.Key)
+	m.Tag.appendHash(h)
 }

@@ -65,6 +65,31 @@ func FormatIDs(ids []protocols.NodeID) string {
 	return "[" + strings.Join(parts, " ") + "]"
 }
 
+// AppendHash folds what String shows into a trace hash, for the
+// AppendHash of messages that show a transfer.
+func (t Transfer) AppendHash(h *protocols.Hash) {
+	h.String(string(t.From))
+	h.String(string(t.To))
+	h.Uint64(uint64(t.Amount))
+}
+
+// HashWrites folds writes into a trace hash as FormatWrites shows them.
+func HashWrites(h *protocols.Hash, ws []Write) {
+	h.Int(len(ws))
+	for _, w := range ws {
+		h.String(string(w.Account))
+		h.Uint64(uint64(w.Delta))
+	}
+}
+
+// HashIDs folds node IDs into a trace hash as FormatIDs shows them.
+func HashIDs(h *protocols.Hash, ids []protocols.NodeID) {
+	h.Int(len(ids))
+	for _, id := range ids {
+		h.String(string(id))
+	}
+}
+
 // World describes the bank and its workload. Both protocols embed it in
 // their Options, so servers and clients built from one Options agree on
 // which participant holds which account. Every zero value has a default.

@@ -1,6 +1,10 @@
 package bank
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/dsimlab/dsim/protocols"
+)
 
 // Outcome is what a client learns about its transfer.
 type Outcome uint8
@@ -58,3 +62,23 @@ type Order struct {
 func (Order) Kind() string { return "Order" }
 
 func (m Order) String() string { return fmt.Sprintf("Order{%s}", m.Transfer) }
+
+// The messages fold into the trace hash exactly what their String shows
+// (protocols.HashAppender), without rendering it.
+
+// AppendHash implements protocols.HashAppender.
+func (m Submit) AppendHash(h *protocols.Hash) {
+	h.String(string(m.Tx))
+	m.Transfer.AppendHash(h)
+}
+
+// AppendHash implements protocols.HashAppender: the outcome as its number.
+// Numbers past aborted show as unknown, like none, but only decided
+// outcomes are sent.
+func (m Result) AppendHash(h *protocols.Hash) {
+	h.String(string(m.Tx))
+	h.Uint64(uint64(m.Outcome))
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Order) AppendHash(h *protocols.Hash) { m.Transfer.AppendHash(h) }

@@ -330,3 +330,83 @@ func appendRange(b []byte, lo, hi int) []byte {
 	b = append(b, ".."...)
 	return strconv.AppendInt(b, int64(hi), 10)
 }
+
+// The messages fold into the trace hash exactly what their String shows
+// (protocols.HashAppender), without rendering it: entries as their range,
+// requests as their ID and operation.
+
+// appendHash folds the configuration as appendTo shows it: a member's
+// epoch only past the first (Since 0 and 1 both show none).
+func (c Config) appendHash(h *protocols.Hash) {
+	h.Uint64(c.Epoch)
+	h.Int(len(c.Chain))
+	for _, m := range c.Chain {
+		h.String(string(m.ID))
+		h.Uint64(max(m.Since, 1))
+	}
+	h.Bool(c.Joining)
+}
+
+// hashRange folds n entries from lo as appendRange shows them: no entries
+// as [], whatever lo.
+func hashRange(h *protocols.Hash, lo, n int) {
+	h.Int(n)
+	if n > 0 {
+		h.Int(lo)
+	}
+}
+
+// hashReq folds a request as its ID and operation.
+func hashReq(h *protocols.Hash, r kv.Request) {
+	h.String(string(r.Client))
+	h.Uint64(r.Seq)
+	r.Op.AppendHash(h)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Ping) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.Epoch)
+	h.Uint64(m.Seq)
+	h.Uint64(m.Since)
+	h.Bool(m.Ready)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m PingReply) AppendHash(h *protocols.Hash) {
+	m.Config.appendHash(h)
+	h.Uint64(m.Seq)
+	h.Bool(m.Lease)
+}
+
+// AppendHash implements protocols.HashAppender: the entries' range, not
+// the entries.
+func (m Forward) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.Epoch)
+	hashRange(h, m.Index, len(m.Entries))
+	h.Bool(m.Sync)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Ack) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.Epoch)
+	h.Int(m.Upto)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Need) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.Epoch)
+	h.Int(m.Have)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m VersionQuery) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.Epoch)
+	hashReq(h, m.Req)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m VersionReply) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.Epoch)
+	hashReq(h, m.Req)
+	h.Int(m.Version)
+}

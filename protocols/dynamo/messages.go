@@ -202,3 +202,75 @@ func versioned(b []byte, v Version, value string) []byte {
 	b = append(b, ' ')
 	return strconv.AppendQuote(b, value)
 }
+
+// The messages fold into the trace hash exactly what their String shows
+// (protocols.HashAppender), without rendering it. A phase ID folds as
+// one number, which its incarnation.count shows whole.
+
+// appendHash folds the version as appendText shows it.
+func (v Version) appendHash(h *protocols.Hash) {
+	h.Uint64(v.Counter)
+	h.String(v.Writer)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Read) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.ID)
+	h.String(m.Key)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m ReadReply) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.ID)
+	h.String(m.Key)
+	m.Version.appendHash(h)
+	h.String(m.Value)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Write) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.ID)
+	h.String(m.Key)
+	m.Version.appendHash(h)
+	h.String(m.Value)
+	h.String(string(m.Hint))
+	h.Bool(m.Repair)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m WriteAck) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.ID)
+	h.String(m.Key)
+	m.Version.appendHash(h)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Handoff) AppendHash(h *protocols.Hash) {
+	h.String(m.Key)
+	m.Version.appendHash(h)
+	h.String(m.Value)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m HandoffAck) AppendHash(h *protocols.Hash) {
+	h.String(m.Key)
+	m.Version.appendHash(h)
+}
+
+// AppendHash implements protocols.HashAppender: each key with its
+// version, as far as Keys goes, as String shows them.
+func (m Digest) AppendHash(h *protocols.Hash) {
+	h.Int(len(m.Keys))
+	for i, k := range m.Keys {
+		h.String(k)
+		m.Versions[i].appendHash(h)
+	}
+	h.Bool(m.Reply)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Sync) AppendHash(h *protocols.Hash) {
+	h.String(m.Key)
+	m.Version.appendHash(h)
+	h.String(m.Value)
+}

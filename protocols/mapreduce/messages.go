@@ -3,6 +3,8 @@ package mapreduce
 import (
 	"strconv"
 	"strings"
+
+	"github.com/dsimlab/dsim/protocols"
 )
 
 // The messages are values: no node changes a slice it has sent, and the
@@ -231,4 +233,106 @@ func linesText(lines []string) string {
 		return "[" + strings.Join(lines, "|") + "]"
 	}
 	return strconv.Itoa(len(lines)) + " lines sum=" + strconv.FormatUint(checksum(lines)&0xffffff, 16)
+}
+
+// The messages fold into the trace hash exactly what their String shows
+// (protocols.HashAppender), without rendering it.
+
+// hashTask folds a task and an attempt as their String shows them.
+func hashTask(h *protocols.Hash, t TaskID, a Attempt) {
+	h.Int(t.Job)
+	h.Uint64(uint64(t.Phase))
+	h.Int(t.Index)
+	h.Uint64(uint64(a.Epoch)<<32 | uint64(a.N))
+}
+
+// hashID folds a request ID as its String shows it.
+func hashID(h *protocols.Hash, id ReqID) { h.Uint64(uint64(id.Inc)<<32 | uint64(id.N)) }
+
+// hashLines folds lines as linesText shows them: few short lines as their
+// text joined, so that lines which join alike (a|b and a, b) hash alike;
+// more as their count and short checksum.
+func hashLines(h *protocols.Hash, lines []string) {
+	n := 0
+	for _, l := range lines {
+		n += len(l) + 1
+	}
+	if n > 40 {
+		h.Bool(false)
+		h.Int(len(lines))
+		h.Uint64(checksum(lines) & 0xffffff)
+		return
+	}
+	var buf [40]byte // the joined text is n-1 bytes
+	b := buf[:0]
+	for i, l := range lines {
+		if i > 0 {
+			b = append(b, '|')
+		}
+		b = append(b, l...)
+	}
+	h.Bool(true)
+	h.Bytes(b)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m GetTask) AppendHash(h *protocols.Hash) {
+	h.Uint64(uint64(m.Inc)<<32 | uint64(m.Ask))
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Assign) AppendHash(h *protocols.Hash) {
+	hashTask(h, m.Task, m.Attempt)
+	h.Uint64(uint64(m.Inc)<<32 | uint64(m.Ask))
+	h.Bool(m.Backup)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Wait) AppendHash(h *protocols.Hash) {
+	h.Uint64(uint64(m.Inc)<<32 | uint64(m.Ask))
+	h.Bool(m.Finished)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Heartbeat) AppendHash(h *protocols.Hash) { hashTask(h, m.Task, m.Attempt) }
+
+// AppendHash implements protocols.HashAppender.
+func (m Done) AppendHash(h *protocols.Hash) { hashTask(h, m.Task, m.Attempt) }
+
+// AppendHash implements protocols.HashAppender.
+func (m DoneAck) AppendHash(h *protocols.Hash) { hashTask(h, m.Task, m.Attempt) }
+
+// AppendHash implements protocols.HashAppender.
+func (m Read) AppendHash(h *protocols.Hash) {
+	hashID(h, m.ID)
+	h.String(m.Path)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Write) AppendHash(h *protocols.Hash) {
+	hashID(h, m.ID)
+	h.String(m.Path)
+	h.Int(m.Chunk)
+	hashLines(h, m.Lines)
+}
+
+// AppendHash implements protocols.HashAppender: the checksum's low 24
+// bits, as String shows it.
+func (m Rename) AppendHash(h *protocols.Hash) {
+	hashID(h, m.ID)
+	h.String(m.From)
+	h.String(m.To)
+	h.Int(m.Lines)
+	h.Uint64(m.Sum & 0xffffff)
+}
+
+// AppendHash implements protocols.HashAppender: lines only when there are
+// some, even none (a Read's empty file).
+func (m FileReply) AppendHash(h *protocols.Hash) {
+	hashID(h, m.ID)
+	h.Uint64(uint64(m.Status))
+	h.Bool(m.Lines != nil)
+	if m.Lines != nil {
+		hashLines(h, m.Lines)
+	}
 }

@@ -1,5 +1,7 @@
 package multiprimary
 
+import "github.com/dsimlab/dsim/protocols"
+
 // Update pushes one new version of a key to a peer, as soon as a server
 // accepts a write. It is sent once; anti-entropy repairs what is lost.
 type Update struct {
@@ -64,4 +66,44 @@ func text(m interface {
 	var buf [128]byte
 	b, _ := m.AppendText(buf[:0])
 	return string(b)
+}
+
+// The messages fold into the trace hash exactly what their String shows
+// (protocols.HashAppender), without rendering it.
+
+// appendHash folds the version as appendText shows it: its vector if it
+// has one (even empty), its stamp otherwise, and its value.
+func (v Version) appendHash(h *protocols.Hash) {
+	h.Bool(v.VV != nil)
+	if v.VV != nil {
+		h.Int(len(v.VV))
+		for _, d := range v.VV {
+			h.String(string(d.Node))
+			h.Uint64(d.N)
+		}
+	} else {
+		h.Uint64(uint64(v.Stamp.Millis))
+		h.String(v.Stamp.Writer)
+	}
+	h.String(v.Value)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Update) AppendHash(h *protocols.Hash) {
+	h.String(m.Key)
+	m.Version.appendHash(h)
+}
+
+// AppendHash implements protocols.HashAppender: each key with its
+// versions, as far as Keys goes, as String shows them.
+func (m State) AppendHash(h *protocols.Hash) {
+	h.Int(len(m.Keys))
+	for i, k := range m.Keys {
+		h.String(k)
+		h.Int(len(m.Versions[i]))
+		for _, v := range m.Versions[i] {
+			v.appendHash(h)
+		}
+	}
+	h.Bool(m.Reply)
 }

@@ -229,3 +229,44 @@ func (m ForwardReply) AppendText(b []byte) ([]byte, error) {
 	b = strconv.AppendInt(b, int64(m.Have), 10)
 	return append(b, '}'), nil
 }
+
+// The messages fold into the trace hash exactly what their String shows
+// (protocols.HashAppender), without rendering it: entries as their range.
+
+// appendHash folds the view as appendTo shows it (no node is named "-").
+func (v View) appendHash(h *protocols.Hash) {
+	h.Uint64(v.Num)
+	h.String(string(v.Primary))
+	h.String(string(v.Backup))
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Ping) AppendHash(h *protocols.Hash) { h.Uint64(m.View) }
+
+// AppendHash implements protocols.HashAppender.
+func (m ViewReply) AppendHash(h *protocols.Hash) { m.View.appendHash(h) }
+
+// AppendHash implements protocols.HashAppender: the log as its length.
+func (m Transfer) AppendHash(h *protocols.Hash) {
+	m.View.appendHash(h)
+	h.Int(len(m.Entries))
+	h.Int(m.Commit)
+}
+
+// AppendHash implements protocols.HashAppender: the entries' range, as
+// appendRange shows it (no entries as [], whatever Index).
+func (m Forward) AppendHash(h *protocols.Hash) {
+	m.View.appendHash(h)
+	h.Int(len(m.Entries))
+	if len(m.Entries) > 0 {
+		h.Int(m.Index)
+	}
+	h.Int(m.Commit)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m ForwardReply) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.View)
+	h.Uint64(uint64(m.Status))
+	h.Int(m.Have)
+}

@@ -18,7 +18,9 @@ import (
 // structs, slices, pointers and interfaces, so a field added to a message
 // later must be shown and hashed, or listed. A field is named by its path
 // from the message: "Term", "Entries[0].Term", and "Entries" for a slice's
-// length; a hidden path hides everything under it. A field String shows
+// length; a hidden path hides everything under it, but "len(Entries)"
+// hides the slice's length alone (a slice String reads only as far as
+// another is long, its items shown). A field String shows
 // only in some cases (a reply's hints shown only on failure) is checked
 // with one message of each case, each with its own hidden list.
 //
@@ -32,6 +34,10 @@ func CheckHash(t testing.TB, m protocols.Message, hidden ...string) {
 	used := make([]bool, len(hidden))
 	isHidden := func(path string) bool {
 		for i, h := range hidden {
+			if slice, ok := strings.CutPrefix(h, "len("); ok && path+")" == slice {
+				used[i] = true
+				return true
+			}
 			if path == h || strings.HasPrefix(path, h+".") || strings.HasPrefix(path, h+"[") {
 				used[i] = true
 				return true

@@ -42,6 +42,29 @@ type (
 func (m lazyVote) AppendHash(h *protocols.Hash) { h.Uint64(m.Term); h.Bool(m.Granted) }
 func (m nosyVote) AppendHash(h *protocols.Hash) { m.Vote.AppendHash(h); h.String(m.Note) }
 
+// Tally shows each name with its count, as far as Names goes: Counts
+// may run longer, and its length is not shown.
+type Tally struct {
+	Names  []string
+	Counts []int
+}
+
+func (Tally) Kind() string { return "Tally" }
+func (m Tally) String() string {
+	s := "Tally{"
+	for i, n := range m.Names {
+		s += " " + n + "=" + strconv.Itoa(m.Counts[i])
+	}
+	return s + "}"
+}
+func (m Tally) AppendHash(h *protocols.Hash) {
+	h.Int(len(m.Names))
+	for i, n := range m.Names {
+		h.String(n)
+		h.Int(m.Counts[i])
+	}
+}
+
 // recorder is a testing.TB that keeps what it was told.
 type recorder struct {
 	testing.TB
@@ -72,4 +95,13 @@ func TestCheckHash(t *testing.T) {
 		check(lazyVote{Vote{Term: 2, Why: "stale"}}, "Vote.Note"))
 	assert.Equal(t, []string{"prototest.nosyVote.Vote.Note: AppendHash folds it, but String does not show it: messages that render alike must hash alike"},
 		check(nosyVote{Vote{Term: 2, Why: "stale"}}, "Vote.Note"))
+
+	// len(Counts) hides the length alone; Counts would hide Counts[0] too.
+	tally := Tally{Names: []string{"a"}, Counts: []int{1, 2}}
+	assert.Empty(t, check(tally, "len(Counts)"))
+	assert.Equal(t, []string{"prototest.Tally.Counts[0] is listed as hidden, but String shows it: Tally{ a=1} becomes Tally{ a=2}"},
+		check(tally, "Counts"))
+	assert.Equal(t, []string{"prototest.Tally.Counts: String does not show it (Tally{ a=1} either way); list it as hidden"},
+		check(tally))
+	assert.Equal(t, []string{"prototest.Tally has no field len(Typo) to hide"}, check(tally, "len(Counts)", "len(Typo)"))
 }

@@ -89,6 +89,52 @@ func (Forward) Kind() string { return "Forward" }
 // String renders the message as Forward{join g3}.
 func (m Forward) String() string { return "Forward{" + m.Op + " g" + strconv.Itoa(m.Gid) + "}" }
 
+// The messages fold into the trace hash exactly what their String shows
+// (protocols.HashAppender), without rendering it: a pushed shard as its
+// counts of keys and sessions.
+
+// hashConfig folds a configuration as its String shows it.
+func hashConfig(h *protocols.Hash, c Config) {
+	h.Int(c.Num)
+	h.Int(len(c.Groups))
+	for _, g := range c.Groups {
+		h.Int(g)
+	}
+	h.Int(len(c.Shards))
+	for _, g := range c.Shards {
+		h.Int(g)
+	}
+}
+
+// AppendHash implements protocols.HashAppender: 0 shows as latest, which
+// no other number shows as.
+func (m Query) AppendHash(h *protocols.Hash) { h.Int(m.Num) }
+
+// AppendHash implements protocols.HashAppender.
+func (m QueryReply) AppendHash(h *protocols.Hash) { hashConfig(h, m.Config) }
+
+// AppendHash implements protocols.HashAppender.
+func (m ShardPush) AppendHash(h *protocols.Hash) {
+	h.Int(m.Gid)
+	h.Int(m.Num)
+	h.Int(m.Shard)
+	h.Int(len(m.State.Data))
+	h.Int(len(m.State.Sessions))
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m ShardPushAck) AppendHash(h *protocols.Hash) {
+	h.Int(m.Gid)
+	h.Int(m.Num)
+	h.Int(m.Shard)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Forward) AppendHash(h *protocols.Hash) {
+	h.String(m.Op)
+	h.Int(m.Gid)
+}
+
 // Messages holds one value of each message type shardkv nodes send.
 func messages(raftMsgs []protocols.Message) []protocols.Message {
 	return append(raftMsgs, Query{}, QueryReply{}, ShardPush{}, ShardPushAck{}, Forward{})

@@ -163,3 +163,57 @@ func (p Phase) String() string {
 	}
 	return "phase?"
 }
+
+// The messages fold into the trace hash exactly what their String shows
+// (protocols.HashAppender), without rendering it.
+
+// AppendHash implements protocols.HashAppender: not the client, which
+// String leaves out.
+func (m CanCommit) AppendHash(h *protocols.Hash) {
+	h.String(string(m.Tx))
+	bank.HashWrites(h, m.Writes)
+	bank.HashIDs(h, m.Participants)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Vote) AppendHash(h *protocols.Hash) {
+	h.String(string(m.Tx))
+	h.Bool(m.Yes)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m PreCommit) AppendHash(h *protocols.Hash) {
+	h.String(string(m.Tx))
+	h.Int(m.Round)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Ack) AppendHash(h *protocols.Hash) {
+	h.String(string(m.Tx))
+	h.Int(m.Round)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m DoCommit) AppendHash(h *protocols.Hash) { h.String(string(m.Tx)) }
+
+// AppendHash implements protocols.HashAppender.
+func (m Abort) AppendHash(h *protocols.Hash) { h.String(string(m.Tx)) }
+
+// AppendHash implements protocols.HashAppender.
+func (m HaveCommitted) AppendHash(h *protocols.Hash) { h.String(string(m.Tx)) }
+
+// AppendHash implements protocols.HashAppender.
+func (m StateReq) AppendHash(h *protocols.Hash) {
+	h.String(string(m.Tx))
+	h.Int(m.Round)
+}
+
+// AppendHash implements protocols.HashAppender: the phase as its number.
+func (m State) AppendHash(h *protocols.Hash) {
+	h.String(string(m.Tx))
+	h.Int(m.Round)
+	h.Uint64(uint64(m.State))
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Query) AppendHash(h *protocols.Hash) { h.String(string(m.Tx)) }

@@ -78,3 +78,31 @@ type Query struct {
 func (Query) Kind() string { return "Query" }
 
 func (m Query) String() string { return fmt.Sprintf("Query{%s}", m.Tx) }
+
+// The messages fold into the trace hash exactly what their String shows
+// (protocols.HashAppender), without rendering it.
+
+// AppendHash implements protocols.HashAppender.
+func (m Prepare) AppendHash(h *protocols.Hash) {
+	h.String(string(m.Tx))
+	bank.HashWrites(h, m.Writes)
+	bank.HashIDs(h, m.Participants)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Vote) AppendHash(h *protocols.Hash) {
+	h.String(string(m.Tx))
+	h.Bool(m.Yes)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Decision) AppendHash(h *protocols.Hash) {
+	h.String(string(m.Tx))
+	h.Bool(m.Commit)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Ack) AppendHash(h *protocols.Hash) { h.String(string(m.Tx)) }
+
+// AppendHash implements protocols.HashAppender.
+func (m Query) AppendHash(h *protocols.Hash) { h.String(string(m.Tx)) }

@@ -1,5 +1,7 @@
 package synod
 
+import "github.com/dsimlab/dsim/protocols"
+
 // The messages of single-decree Paxos, named as in Paxos Made Simple: the
 // prepare request and its promise (phase 1a/1b), the accept request and
 // the acceptance (phase 2a/2b), plus a rejection that tells a proposer
@@ -149,3 +151,45 @@ func (Ask) Kind() string { return "Ask" }
 
 // String renders the message as Ask{}.
 func (Ask) String() string { return "Ask{}" }
+
+// The messages fold into the trace hash exactly what their String shows
+// (protocols.HashAppender), without rendering it. A ballot folds as its
+// number: none (0) shows as "-", which no number shows as.
+
+// AppendHash implements protocols.HashAppender.
+func (m Prepare) AppendHash(h *protocols.Hash) { h.Uint64(uint64(m.Ballot)) }
+
+// AppendHash implements protocols.HashAppender: the value only with an
+// accepted ballot, as String shows it.
+func (m Promise) AppendHash(h *protocols.Hash) {
+	h.Uint64(uint64(m.Ballot))
+	h.Uint64(uint64(m.Accepted))
+	if m.Accepted != 0 {
+		h.String(m.Value)
+	}
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Accept) AppendHash(h *protocols.Hash) {
+	h.Uint64(uint64(m.Ballot))
+	h.String(m.Value)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Accepted) AppendHash(h *protocols.Hash) {
+	h.Uint64(uint64(m.Ballot))
+	h.String(m.Value)
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Nack) AppendHash(h *protocols.Hash) {
+	h.Uint64(uint64(m.Ballot))
+	h.Uint64(uint64(m.Promised))
+}
+
+// AppendHash implements protocols.HashAppender.
+func (m Chosen) AppendHash(h *protocols.Hash) { h.String(m.Value) }
+
+// AppendHash implements protocols.HashAppender: Ask shows nothing but its
+// kind, which the caller folds.
+func (Ask) AppendHash(*protocols.Hash) {}
