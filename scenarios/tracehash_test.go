@@ -14,10 +14,9 @@ import (
 // with its trace written, one with a report (whose tape renders every
 // line), one checked for determinism (which renders lines to compare) and
 // one with none of these hash the same, under GOMAXPROCS 1, 2 and 4 (the
-// report and the check under the first). The scenarios cover protocols
-// whose messages hash field by field (Raft, Multi-Paxos, PBFT, the KV
-// client's) and protocols whose messages are hashed as their text (chain,
-// 2PC, Dynamo).
+// report and the check under the first). Every built-in message folds its
+// fields (protocols.HashAppender); messages folded as their text, as a
+// user's may be, are covered in sim's tests with toy messages.
 func TestTraceHashIgnoresLinesAndProcs(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	for _, name := range []string{"raft/leader-crash", "multipaxos/leader-crash", "pbft/equivocating-primary", "chain/head-crash", "2pc/coordinator-crash-blocks", "dynamo/sloppy-quorum"} {
