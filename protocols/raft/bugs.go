@@ -44,8 +44,8 @@ var Bugs = []protocols.Bug{
 		"entries it acknowledged since and that may be committed. needless-truncation catches " +
 		"the deletion; leader-completeness or acked-write-lost catch a committed entry lost."},
 	{Name: BugIgnoreHigherTerm, Description: "A leader that sees a higher term in a reply adopts the term but " +
-		"keeps acting as leader instead of stepping down, so two servers lead in one term; " +
-		"election-safety catches it."},
+		"keeps acting as leader instead of stepping down, so two servers can lead in one term; " +
+		"leader-unelected catches the leader at once, election-safety when another server wins that term."},
 	{Name: BugLocalReads, Description: "A leader answers a get from its own state machine at once, without " +
 		"putting it through the log or confirming with a round of heartbeats that it still leads (§8: a " +
 		"leader must check that it has not been deposed before answering a read-only request). A deposed " +

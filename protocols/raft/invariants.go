@@ -17,6 +17,7 @@ import (
 // The violation kinds the monitors report.
 const (
 	KindElectionSafety     = "election-safety"      // two leaders in one term
+	KindLeaderUnelected    = "leader-unelected"     // a server leads a term it did not win an election in
 	KindVoteOnce           = "vote-once"            // a server voted for two candidates in one term
 	KindTermMonotonic      = "term-monotonic"       // a server's term went down, across restarts too
 	KindLeaderAppendOnly   = "leader-append-only"   // a leader changed or removed an entry of its own log
@@ -32,7 +33,7 @@ const (
 
 // Violations lists the kinds above, for Protocol.Violations.
 var Violations = []string{
-	KindElectionSafety, KindVoteOnce, KindTermMonotonic, KindLeaderAppendOnly, KindLogMatching,
+	KindElectionSafety, KindLeaderUnelected, KindVoteOnce, KindTermMonotonic, KindLeaderAppendOnly, KindLogMatching,
 	KindNeedlessTruncation, KindCommitCurrentTerm, KindLeaderCompleteness, KindStateMachineSafety, KindAckedWriteLost,
 	KindDisjointMajorities, KindConfigChangeRule,
 }
@@ -51,6 +52,7 @@ func Monitors() []protocols.Monitor {
 	return []protocols.Monitor{
 		h,
 		&electionSafety{lookup: l, leaders: map[uint64]protocols.NodeID{}},
+		&leaderUnelected{lookup: l},
 		&voteOnce{votes: map[voteKey]protocols.NodeID{}},
 		&termMonotonic{lookup: l},
 		&leaderAppendOnly{lookup: l},
@@ -67,22 +69,23 @@ func Monitors() []protocols.Monitor {
 
 // MonitorSuite returns the monitors of Monitors as one: it calls each in
 // the same order with direct calls, so a run pays one dispatch and one copy
-// of the event per event instead of thirteen (the monitors run after every
+// of the event per event instead of fourteen (the monitors run after every
 // event, and the calls showed in profiles). It reports what the first of
 // them to fail reports, as the list would.
 func MonitorSuite() protocols.Monitor {
 	ms := Monitors()
 	return &suite{
-		h: ms[0].(*horizon), es: ms[1].(*electionSafety), vo: ms[2].(*voteOnce), tm: ms[3].(*termMonotonic),
-		lao: ms[4].(*leaderAppendOnly), lm: ms[5].(*logMatching), lc: ms[6].(*leaderCompleteness),
-		cct: ms[7].(*commitCurrentTerm), sms: ms[8].(*stateMachineSafety), awl: ms[9].(*ackedWriteLost),
-		cs: ms[10].(*configSafety), once: ms[11], stale: ms[12],
+		h: ms[0].(*horizon), es: ms[1].(*electionSafety), lu: ms[2].(*leaderUnelected), vo: ms[3].(*voteOnce),
+		tm: ms[4].(*termMonotonic), lao: ms[5].(*leaderAppendOnly), lm: ms[6].(*logMatching),
+		lc: ms[7].(*leaderCompleteness), cct: ms[8].(*commitCurrentTerm), sms: ms[9].(*stateMachineSafety),
+		awl: ms[10].(*ackedWriteLost), cs: ms[11].(*configSafety), once: ms[12], stale: ms[13],
 	}
 }
 
 type suite struct {
 	h           *horizon
 	es          *electionSafety
+	lu          *leaderUnelected
 	vo          *voteOnce
 	tm          *termMonotonic
 	lao         *leaderAppendOnly
@@ -114,7 +117,7 @@ type serverMark struct {
 // Parts implements protocols.Composite: the monitors, in the suite's
 // order, for a run that keeps going past violations.
 func (s *suite) Parts() []protocols.Monitor {
-	return []protocols.Monitor{s.h, s.es, s.vo, s.tm, s.lao, s.lm, s.lc, s.cct, s.sms, s.awl, s.cs, s.once, s.stale}
+	return []protocols.Monitor{s.h, s.es, s.lu, s.vo, s.tm, s.lao, s.lm, s.lc, s.cct, s.sms, s.awl, s.cs, s.once, s.stale}
 }
 
 func markOf(n *node) serverMark {
@@ -147,6 +150,9 @@ func (s *suite) check(c protocols.Cluster, ev protocols.Event) error {
 		return err
 	}
 	if err := s.es.Check(c, ev); err != nil {
+		return err
+	}
+	if err := s.lu.Check(c, ev); err != nil {
 		return err
 	}
 	if err := s.vo.Check(c, ev); err != nil {
@@ -277,6 +283,48 @@ func (m *electionSafety) record(id protocols.NodeID, term uint64) error {
 	}
 	m.leaders[term] = id
 	m.lastID, m.lastTerm = id, term
+	return nil
+}
+
+// leaderUnelected: a server leads only a term it won an election in
+// (Figure 2: a candidate becomes leader on votes from a majority, and any
+// server that learns of a higher term becomes a follower). The ghost is,
+// per server, the incarnation and term of its last BecameLeader note; a
+// server seen in the leader role at another term, or in another
+// incarnation, took office without winning. Like commit-current-term it
+// checks the rule, not only the harm: a leader that adopts a higher term
+// and goes on leading (bug ignore-higher-term) breaks election safety only
+// if another server then wins that term, which PreVote and CheckQuorum
+// make rare.
+type leaderUnelected struct {
+	*lookup
+	won byNode[wonTerm]
+}
+
+type wonTerm struct {
+	inst *node
+	term uint64
+}
+
+func (m *leaderUnelected) Check(c protocols.Cluster, ev protocols.Event) error {
+	n := m.server(c, ev)
+	if n == nil {
+		return nil
+	}
+	for _, note := range ev.Notes {
+		if bl, ok := note.(BecameLeader); ok {
+			m.won.set(n.id, wonTerm{inst: n, term: bl.Term})
+		}
+	}
+	if n.role != leader {
+		return nil
+	}
+	if w, ok := m.won.get(n.id); !ok || w.inst != n || w.term != n.term {
+		if ok && w.inst == n {
+			return protocols.Violationf(KindLeaderUnelected, "%s leads term %d, but the last election it won was for term %d", n.id, n.term, w.term)
+		}
+		return protocols.Violationf(KindLeaderUnelected, "%s leads term %d without having won an election since it started", n.id, n.term)
+	}
 	return nil
 }
 

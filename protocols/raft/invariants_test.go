@@ -69,6 +69,10 @@ func monitor(kind string) protocols.Monitor {
 			if kind == KindElectionSafety {
 				return m
 			}
+		case *leaderUnelected:
+			if kind == KindLeaderUnelected {
+				return m
+			}
 		case *voteOnce:
 			if kind == KindVoteOnce {
 				return m
@@ -137,6 +141,35 @@ func TestElectionSafety(t *testing.T) {
 		assert.NoError(t, c.step(m, "n2", BecameLeader{Term: 4}))
 		c.set("n3", leader, 3, 0)
 		assert.Equal(t, KindElectionSafety, kindOf(t, c.step(m, "n3", BecameLeader{Term: 3})))
+	})
+}
+
+func TestLeaderUnelected(t *testing.T) {
+	t.Run("a leader of the term it won", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindLeaderUnelected)
+		c.set("n1", leader, 2, 0)
+		assert.NoError(t, c.step(m, "n1", BecameLeader{Term: 2}))
+		assert.NoError(t, c.step(m, "n1"), "leading on in that term")
+		c.set("n1", follower, 3, 0)
+		assert.NoError(t, c.step(m, "n1"), "a follower of a later term")
+	})
+	t.Run("a leader that takes a later term and goes on leading", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindLeaderUnelected)
+		n1 := c.set("n1", leader, 2, 0)
+		assert.NoError(t, c.step(m, "n1", BecameLeader{Term: 2}))
+		n1.term = 3
+		err := c.step(m, "n1")
+		assert.Equal(t, KindLeaderUnelected, kindOf(t, err))
+		assert.ErrorContains(t, err, "n1 leads term 3, but the last election it won was for term 2")
+	})
+	t.Run("a leader in a new incarnation without an election", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindLeaderUnelected)
+		c.set("n1", leader, 2, 0)
+		assert.NoError(t, c.step(m, "n1", BecameLeader{Term: 2}))
+		c.set("n1", leader, 2, 0) // restarted, and somehow leading at once
+		err := c.stepInput(m, "n1", protocols.Start)
+		assert.Equal(t, KindLeaderUnelected, kindOf(t, err))
+		assert.ErrorContains(t, err, "without having won an election since it started")
 	})
 }
 
@@ -442,11 +475,11 @@ func TestAckedWriteLost(t *testing.T) {
 
 func TestMonitorsAreFreshAndCoverEveryKind(t *testing.T) {
 	a, b := Monitors(), Monitors()
-	require.Len(t, a, 13)
+	require.Len(t, a, 14)
 	for i := range a {
 		assert.NotSame(t, a[i], b[i])
 	}
-	for _, k := range []string{KindElectionSafety, KindVoteOnce, KindTermMonotonic, KindLeaderAppendOnly,
+	for _, k := range []string{KindElectionSafety, KindLeaderUnelected, KindVoteOnce, KindTermMonotonic, KindLeaderAppendOnly,
 		KindLogMatching, KindNeedlessTruncation, KindLeaderCompleteness, KindCommitCurrentTerm,
 		KindStateMachineSafety, KindAckedWriteLost, KindDisjointMajorities, KindConfigChangeRule} {
 		assert.NotPanics(t, func() { monitor(k) }, k)
