@@ -55,7 +55,8 @@ type node struct {
 	held    []event           // inputs that arrived while paused, in arrival order; drained on resume
 	store   []protocols.Record
 	synced  int
-	timers  []timer // a node has a handful of named timers: a slice beats a map
+	timers  []timer        // a node has a handful of named timers: a slice beats a map
+	timerAt map[string]int // indexes timers by name once there are many (timer)
 	clock   clock.Clock
 	svc     ServiceModel // service.go: time per step, queue bound
 	// busyUntil is when the node's current step is done: inputs arriving
@@ -83,16 +84,38 @@ type timer struct {
 	cseq    uint64
 }
 
-// timer returns the node's timer called name, adding it if new.
+// timer returns the node's timer called name, adding it if new. Most
+// nodes have a handful of timers, found fastest by a scan; a node that
+// names a timer per transaction or per request accumulates hundreds, so
+// past timerScan of them a map finds them (it is only looked up, never
+// ranged over, so its order cannot leak into the run).
 func (n *node) timer(name string) *timer {
-	for i := range n.timers {
-		if n.timers[i].name == name {
+	if n.timerAt != nil {
+		if i, ok := n.timerAt[name]; ok {
 			return &n.timers[i]
+		}
+	} else {
+		for i := range n.timers {
+			if n.timers[i].name == name {
+				return &n.timers[i]
+			}
 		}
 	}
 	n.timers = append(n.timers, timer{name: name})
+	switch {
+	case n.timerAt != nil:
+		n.timerAt[name] = len(n.timers) - 1
+	case len(n.timers) > timerScan:
+		n.timerAt = make(map[string]int, 2*len(n.timers))
+		for i, t := range n.timers {
+			n.timerAt[t.name] = i
+		}
+	}
 	return &n.timers[len(n.timers)-1]
 }
+
+// timerScan is how many timers a node may have before they are indexed.
+const timerScan = 16
 
 // New builds a world from cfg and queues the start of every node and the
 // fault schedule. Nothing runs until Step.

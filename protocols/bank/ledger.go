@@ -2,7 +2,6 @@ package bank
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 )
@@ -200,11 +199,12 @@ func (l *Ledger) InDoubt() []TxID {
 		return nil
 	}
 	var out []TxID
-	for _, tx := range slices.Sorted(maps.Keys(l.txs)) {
-		if l.txs[tx].state == TxPrepared {
+	for tx, t := range l.txs { // picked out, then sorted: l.txs keeps every transaction of the run
+		if t.state == TxPrepared {
 			out = append(out, tx)
 		}
 	}
+	slices.Sort(out) // the map's order is gone once sorted
 	return out
 }
 

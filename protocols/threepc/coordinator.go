@@ -322,13 +322,18 @@ func outcome(p coordPhase) bank.Outcome {
 }
 
 // Pending returns the transactions without a decision, sorted.
+//
+// It picks them out before sorting: Status calls it, the checklist and the
+// TUI call Status after every event, and c.txs keeps every transaction of
+// the run, so sorting all of them each time made long runs quadratic.
 func (c *Coordinator) Pending() []bank.TxID {
 	var out []bank.TxID
-	for _, tx := range slices.Sorted(maps.Keys(c.txs)) {
-		if outcome(c.txs[tx].phase) == bank.OutcomeUnknown {
+	for tx, t := range c.txs {
+		if outcome(t.phase) == bank.OutcomeUnknown {
 			out = append(out, tx)
 		}
 	}
+	slices.Sort(out) // the map's order is gone once sorted
 	return out
 }
 

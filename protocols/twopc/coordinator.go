@@ -294,9 +294,12 @@ func outcome(p coordPhase) bank.Outcome {
 
 // Pending returns the transactions still collecting votes and the commits
 // not yet acknowledged by every participant, each sorted.
+//
+// It picks them out before sorting: Status calls it, the checklist and the
+// TUI call Status after every event, and c.txs keeps every transaction of
+// the run, so sorting all of them each time made long runs quadratic.
 func (c *Coordinator) Pending() (collectingTxs, unacked []bank.TxID) {
-	for _, tx := range slices.Sorted(maps.Keys(c.txs)) {
-		t := c.txs[tx]
+	for tx, t := range c.txs {
 		switch {
 		case t.phase == collecting:
 			collectingTxs = append(collectingTxs, tx)
@@ -304,6 +307,8 @@ func (c *Coordinator) Pending() (collectingTxs, unacked []bank.TxID) {
 			unacked = append(unacked, tx)
 		}
 	}
+	slices.Sort(collectingTxs) // the map's order is gone once sorted
+	slices.Sort(unacked)
 	return collectingTxs, unacked
 }
 
