@@ -116,7 +116,8 @@ func (g *graph) topo(m *meter) ([]int32, bool) {
 
 // shortestCycle returns the edges of a short cycle, or nil if there is none.
 // It trims the graph to its cyclic core and searches, from up to 64 core
-// nodes in increasing order, the shortest cycle through each.
+// nodes in increasing order, the shortest cycle through each, and on past
+// 64 until it finds one: a core node may lie between cycles, on none.
 func (g *graph) shortestCycle(m *meter, maxRound int32) []int32 {
 	g.freeze()
 	alive := make([]bool, g.nodes)
@@ -167,7 +168,7 @@ func (g *graph) shortestCycle(m *meter, maxRound int32) []int32 {
 	}
 	var best []int32
 	tried := 0
-	for v := 0; v < g.nodes && tried < 64; v++ {
+	for v := 0; v < g.nodes && (tried < 64 || best == nil); v++ {
 		if !alive[v] || int32(v) >= int32(g.nodes) {
 			continue
 		}

@@ -3,6 +3,8 @@ package consistency
 import (
 	"testing"
 
+	"github.com/dsimlab/dsim/checker"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -55,4 +57,32 @@ func TestBlockCyclesAreShortCyclesOfTheRelation(t *testing.T) {
 			assert.Equal(t, tt.shorter, shortest, "cycles %v", cycles)
 		})
 	}
+}
+
+// A cyclic graph whose lowest-numbered core nodes (64 and more) lie
+// between cycles, on none, must still yield its cycle. Here 69 reads of
+// an unwritten key by c2 sit, in program order, between a read of a value
+// written later by c1 and c2's own put: the search used to give up after
+// 64 of them and report no cycle, so the sequential check fell back to its
+// exhaustive search and explained the history as "stuck" instead of by
+// the two-operation cycle (c1 read A's value before writing it). (Found in
+// review.)
+func TestShortestCycleLooksPastSixtyFourNodesOffTheCycle(t *testing.T) {
+	ok := checker.OutcomeOK
+	get := func(c, k, v string, at int64) Op {
+		return Op{Client: c, Kind: checker.OpGet, Key: k, Values: []string{v}, Call: at, Return: at, Outcome: ok}
+	}
+	put := func(c, k, v string, at int64) Op {
+		return Op{Client: c, Kind: checker.OpPut, Key: k, Value: v, Call: at, Return: at, Outcome: ok}
+	}
+	h := []Op{get("c2", "C", "c1", 1)}
+	for i := 2; i <= 70; i++ {
+		h = append(h, get("c2", "D", "", int64(i)))
+	}
+	h = append(h, get("c1", "A", "a1", 1), put("c1", "A", "a1", 2), put("c1", "C", "c1", 3))
+	h = append(h, get("c2", "B", "b1", 100), put("c2", "B", "b1", 101))
+	r := CheckSequential(h, testBudget)
+	require.Equal(t, checker.VerdictIllegal, r.Verdict, "%s", r)
+	require.NotNil(t, r.Anomaly)
+	assert.Equal(t, KindFutureRead, r.Anomaly.Kind, "the witness is the short cycle, not a search that got stuck: %s", r)
 }
