@@ -15,7 +15,8 @@ import (
 	"github.com/dsimlab/dsim/protocols/dynamo"
 	"github.com/dsimlab/dsim/protocols/mapreduce"
 	"github.com/dsimlab/dsim/protocols/multiprimary"
-	"github.com/dsimlab/dsim/protocols/paxos"
+	"github.com/dsimlab/dsim/protocols/paxos/multi"
+	"github.com/dsimlab/dsim/protocols/paxos/synod"
 	"github.com/dsimlab/dsim/protocols/pbft"
 	"github.com/dsimlab/dsim/protocols/primarybackup"
 	"github.com/dsimlab/dsim/protocols/raft"
@@ -35,8 +36,8 @@ var BuiltinProtocols = []*protocols.Protocol{
 	twopc.Protocol,
 	threepc.Protocol,
 	broadcast.Protocol,
-	paxos.Paxos,
-	paxos.MultiPaxos,
+	synod.Protocol,
+	multi.Protocol,
 	mapreduce.Protocol,
 	pbft.Protocol,
 	shardkv.Protocol,

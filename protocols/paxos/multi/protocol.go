@@ -15,9 +15,8 @@ import (
 var catalog embed.FS
 
 // Protocol describes Multi-Paxos replicating the KV service to dsim
-// (protocol name "multipaxos"; package paxos exports it as
-// paxos.MultiPaxos), with Flexible Paxos's quorum sizes as options. Its
-// scenarios are multipaxos/* and flexible/*.
+// (protocol name "multipaxos"), with Flexible Paxos's quorum sizes as
+// options. Its scenarios are multipaxos/* and flexible/*.
 var Protocol = &protocols.Protocol{
 	Name:           "multipaxos",
 	Summary:        "Multi-Paxos with a distinguished leader replicating the KV service; Flexible Paxos quorums; linearizable via porcupine",

@@ -11,9 +11,9 @@ import (
 //go:embed catalog
 var catalog embed.FS
 
-// Protocol describes single-decree Paxos to dsim (protocol name "paxos";
-// package paxos exports it as paxos.Paxos): proposers, acceptors and
-// learners choosing one value, for teaching. Its scenarios are paxos/*.
+// Protocol describes single-decree Paxos to dsim (protocol name "paxos"):
+// proposers, acceptors and learners choosing one value, for teaching. Its
+// scenarios are paxos/*.
 var Protocol = &protocols.Protocol{
 	Name:       "paxos",
 	Summary:    "single-decree Paxos (Paxos Made Simple): proposers, acceptors and learners choose one value",
