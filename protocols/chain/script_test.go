@@ -9,7 +9,7 @@ import (
 
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
-	"github.com/dsimlab/dsim/protocols/kv"
+	"github.com/dsimlab/dsim/protocols/kv/kvtest"
 	"github.com/dsimlab/dsim/protocols/prototest"
 )
 
@@ -34,38 +34,16 @@ import (
 //	    print whole histories, with acked points
 func TestScripts(t *testing.T) {
 	prototest.RunWith(t, "testdata", func(t *testing.T) (*prototest.Harness, *world) {
-		w := &world{h: prototest.New(1), open: map[uint64]kv.Op{}}
+		w := &world{h: prototest.New(1), cx: kvtest.NewClient()}
 		return w.h, w
 	}, scriptCommands)
 }
 
 type world struct {
-	h    *prototest.Harness
-	ids  []protocols.NodeID
-	seq  uint64
-	open map[uint64]kv.Op
+	h   *prototest.Harness
+	ids []protocols.NodeID
+	cx  *kvtest.Client // the test client
 }
-
-// sink is the test client cx: it notes each scripted operation's completion
-// (its first OK reply), so the client-history monitors judge them.
-type sink struct{ w *world }
-
-func (s sink) Step(in protocols.Input, out *protocols.Effects) {
-	r, ok := in.Msg.(kv.Reply)
-	if !ok || r.Status != kv.OK {
-		return
-	}
-	if op, open := s.w.open[r.Seq]; open {
-		delete(s.w.open, r.Seq)
-		value := ""
-		if op.Kind == kv.Get {
-			value = r.Value
-		}
-		out.Note(kv.Completed{Client: "cx", Seq: r.Seq, Op: op, Output: value, Server: in.From})
-	}
-}
-
-func (sink) Status() protocols.Status { return protocols.Status{Role: "client"} }
 
 var scriptCommands = map[string]prototest.StateCommand[*world]{
 	"cluster": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
@@ -80,7 +58,7 @@ var scriptCommands = map[string]prototest.StateCommand[*world]{
 		}
 		w.ids = protocols.Servers(n)
 		h.AddServers(New(o), w.ids...)
-		h.AddClients(func(protocols.Config) protocols.Node { return sink{w} }, "cx")
+		h.AddClients(w.cx.Node(), kvtest.ID)
 		ms, _ := Monitors(o.CRAQ, clock.Second)
 		for _, m := range ms {
 			h.AddMonitor(m)
@@ -108,31 +86,7 @@ var scriptCommands = map[string]prototest.StateCommand[*world]{
 		return ""
 	},
 	"request": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
-		var to, op, key, value string
-		d.ScanArgs(t, "to", &to)
-		d.ScanArgs(t, "op", &op)
-		d.ScanArgs(t, "key", &key)
-		d.MaybeScanArgs(t, "value", &value)
-		seq := w.seq + 1
-		d.MaybeScanArgs(t, "seq", &seq)
-		w.seq = max(w.seq, seq)
-		r := kv.Request{Client: "cx", Seq: seq}
-		switch op {
-		case "get":
-			r.Op = kv.GetOp(key)
-		case "put":
-			r.Op = kv.PutOp(key, value)
-		case "append":
-			r.Op = kv.AppendOp(key, value)
-		default:
-			d.Fatalf(t, "request: unknown op %q", op)
-		}
-		if prev, again := w.open[seq]; !again || prev != r.Op {
-			w.open[seq] = r.Op
-			h.Observe("cx", kv.Invoked{Client: "cx", Seq: seq, Op: r.Op})
-		}
-		h.Inject("cx", protocols.NodeID(to), r)
-		return ""
+		return w.cx.Request(t, h, d)
 	},
 	"chain": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		var b strings.Builder

@@ -10,7 +10,7 @@ import (
 
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/byzantine"
-	"github.com/dsimlab/dsim/protocols/kv"
+	"github.com/dsimlab/dsim/protocols/kv/kvtest"
 	"github.com/dsimlab/dsim/protocols/prototest"
 )
 
@@ -38,7 +38,7 @@ import (
 //	    those of isolated replicas
 func TestScripts(t *testing.T) {
 	prototest.RunWith(t, "testdata", func(t *testing.T) (*prototest.Harness, *world) {
-		w := &world{h: prototest.New(1), open: map[uint64]kv.Op{}}
+		w := &world{h: prototest.New(1), cx: kvtest.NewClient()}
 		return w.h, w
 	}, scriptCommands)
 }
@@ -48,8 +48,7 @@ type world struct {
 	h    *prototest.Harness
 	ids  []protocols.NodeID
 	f    int
-	seq  uint64             // the test client's last sequence number
-	open map[uint64]kv.Op   // its operations not yet completed
+	cx   *kvtest.Client     // the test client
 	acks map[uint64][]ack2  // replies so far, per operation
 	cut  []protocols.NodeID // isolated replicas
 }
@@ -69,8 +68,7 @@ func (s sink) Step(in protocols.Input, out *protocols.Effects) {
 	if !ok || r.Client != "cx" {
 		return
 	}
-	op, open := s.w.open[r.Seq]
-	if !open {
+	if _, open := s.w.cx.Open(r.Seq); !open {
 		return
 	}
 	n := 1
@@ -86,12 +84,7 @@ func (s sink) Step(in protocols.Input, out *protocols.Effects) {
 	if n < s.w.f+1 {
 		return
 	}
-	delete(s.w.open, r.Seq)
-	value := ""
-	if op.Kind == kv.Get {
-		value = r.Value
-	}
-	out.Note(kv.Completed{Client: "cx", Seq: r.Seq, Op: op, Output: value, Server: in.From})
+	s.w.cx.Complete(out, r.Seq, r.Value, in.From)
 }
 
 func (sink) Status() protocols.Status { return protocols.Status{Role: "client"} }
@@ -112,36 +105,17 @@ var scriptCommands = map[string]prototest.StateCommand[*world]{
 		w.f = (n - 1) / 3
 		w.acks = map[uint64][]ack2{}
 		h.AddServers(New(opts), w.ids...)
-		h.AddClients(func(protocols.Config) protocols.Node { return sink{w} }, "cx")
+		h.AddClients(func(protocols.Config) protocols.Node { return sink{w} }, kvtest.ID)
 		for _, m := range Monitors() {
 			h.AddMonitor(m)
 		}
 		return ""
 	},
 	"request": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
-		var to, op, key, value string
+		var to string
 		d.ScanArgs(t, "to", &to)
-		d.ScanArgs(t, "op", &op)
-		d.ScanArgs(t, "key", &key)
-		d.MaybeScanArgs(t, "value", &value)
-		seq := w.seq + 1
-		d.MaybeScanArgs(t, "seq", &seq)
-		w.seq = max(w.seq, seq)
-		r := kv.Request{Client: "cx", Seq: seq}
-		switch op {
-		case "get":
-			r.Op = kv.GetOp(key)
-		case "put":
-			r.Op = kv.PutOp(key, value)
-		case "append":
-			r.Op = kv.AppendOp(key, value)
-		default:
-			d.Fatalf(t, "request: unknown op %q", op)
-		}
-		if prev, again := w.open[seq]; !again || prev != r.Op {
-			w.open[seq] = r.Op
-			h.Observe("cx", kv.Invoked{Client: "cx", Seq: seq, Op: r.Op})
-		}
+		r := w.cx.Scan(t, d)
+		w.cx.Invoke(h, r)
 		m := Request{Req: r, Sig: h.Keys().For("cx").Sign(requestDigest(r))}
 		targets := []protocols.NodeID{protocols.NodeID(to)}
 		if to == "all" {

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dsimlab/dsim/protocols"
-	"github.com/dsimlab/dsim/protocols/kv"
+	"github.com/dsimlab/dsim/protocols/kv/kvtest"
 	"github.com/dsimlab/dsim/protocols/prototest"
 )
 
@@ -40,7 +40,7 @@ func runScript(t *testing.T, path, bug string) (golden, got string) {
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	lines := strings.Split(string(b), "\n")
-	w := &world{h: prototest.New(1), disks: map[protocols.NodeID][]protocols.Record{}, open: map[uint64]kv.Op{}}
+	w := &world{h: prototest.New(1), disks: map[protocols.NodeID][]protocols.Record{}, cx: kvtest.NewClient()}
 	var want, have strings.Builder
 	for i := 0; i < len(lines); i++ {
 		line := strings.TrimSpace(lines[i])

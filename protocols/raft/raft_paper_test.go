@@ -11,6 +11,7 @@ import (
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/kv"
+	"github.com/dsimlab/dsim/protocols/kv/kvtest"
 	"github.com/dsimlab/dsim/protocols/prototest"
 )
 
@@ -26,7 +27,7 @@ func newCluster(t *testing.T, n int, opts Options) *prototest.Harness {
 	require.NoError(t, opts.Validate())
 	h := prototest.New(1)
 	h.AddServers(New(opts), protocols.Servers(n)...)
-	h.AddClients(func(protocols.Config) protocols.Node { return sink{&world{open: map[uint64]kv.Op{}}} }, "cx")
+	h.AddClients(kvtest.NewClient().Node(), kvtest.ID)
 	for _, m := range Monitors() {
 		h.AddMonitor(m)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/kv"
+	"github.com/dsimlab/dsim/protocols/kv/kvtest"
 	"github.com/dsimlab/dsim/protocols/prototest"
 )
 
@@ -45,7 +46,7 @@ import (
 //	    print whether leader n1 may read under its lease now
 func TestScripts(t *testing.T) {
 	prototest.RunWith(t, "testdata", func(t *testing.T) (*prototest.Harness, *world) {
-		w := &world{h: prototest.New(1), disks: map[protocols.NodeID][]protocols.Record{}, open: map[uint64]kv.Op{}}
+		w := &world{h: prototest.New(1), disks: map[protocols.NodeID][]protocols.Record{}, cx: kvtest.NewClient()}
 		return w.h, w
 	}, scriptCommands)
 }
@@ -54,32 +55,9 @@ func TestScripts(t *testing.T) {
 type world struct {
 	h     *prototest.Harness
 	disks map[protocols.NodeID][]protocols.Record // preloaded durable records
-	seq   uint64                                  // the test client's last sequence number
-	open  map[uint64]kv.Op                        // the test client's operations not yet answered
+	cx    *kvtest.Client                          // the test client
 	ids   []protocols.NodeID
 }
-
-// sink is the test client cx: it sends what the script injects, and notes
-// each operation's invocation (when injected) and completion (its first OK
-// reply), so that the client-history monitors judge scripted operations.
-type sink struct{ w *world }
-
-func (s sink) Step(in protocols.Input, out *protocols.Effects) {
-	r, ok := in.Msg.(kv.Reply)
-	if !ok || r.Status != kv.OK {
-		return
-	}
-	if op, open := s.w.open[r.Seq]; open {
-		delete(s.w.open, r.Seq)
-		value := ""
-		if op.Kind == kv.Get {
-			value = r.Value
-		}
-		out.Note(kv.Completed{Client: "cx", Seq: r.Seq, Op: op, Output: value, Server: in.From})
-	}
-}
-
-func (sink) Status() protocols.Status { return protocols.Status{Role: "client"} }
 
 // withDisks wraps a factory so that a node's store starts with its
 // preloaded records, as if its disk had been written before the run.
@@ -123,7 +101,7 @@ var scriptCommands = map[string]prototest.StateCommand[*world]{
 		if clients > 0 {
 			h.AddClients(kv.NewClient(kv.ClientOptions{MaxOps: max(ops, 1)}), protocols.Clients(clients)...)
 		}
-		h.AddClients(func(protocols.Config) protocols.Node { return sink{w} }, "cx")
+		h.AddClients(w.cx.Node(), kvtest.ID)
 		for _, m := range Monitors() {
 			h.AddMonitor(m)
 		}
@@ -152,33 +130,7 @@ var scriptCommands = map[string]prototest.StateCommand[*world]{
 		return ""
 	},
 	"request": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
-		var to, op, key, value string
-		d.ScanArgs(t, "to", &to)
-		d.ScanArgs(t, "op", &op)
-		d.ScanArgs(t, "key", &key)
-		d.MaybeScanArgs(t, "value", &value)
-		seq := w.seq + 1
-		d.MaybeScanArgs(t, "seq", &seq)
-		w.seq = max(w.seq, seq)
-		r := kv.Request{Client: "cx", Seq: seq}
-		switch op {
-		case "get":
-			r.Op = kv.GetOp(key)
-		case "put":
-			r.Op = kv.PutOp(key, value)
-		case "append":
-			r.Op = kv.AppendOp(key, value)
-		default:
-			d.Fatalf(t, "request: unknown op %q", op)
-		}
-		if prev, again := w.open[seq]; !again || prev != r.Op {
-			// A new operation (a script may reuse the sequence number of
-			// one that was turned away); a retry of the same one is not.
-			w.open[seq] = r.Op
-			h.Observe("cx", kv.Invoked{Client: "cx", Seq: seq, Op: r.Op})
-		}
-		h.Inject("cx", protocols.NodeID(to), r)
-		return ""
+		return w.cx.Request(t, h, d)
 	},
 	"elect": func(t *testing.T, h *prototest.Harness, _ *world, d *datadriven.TestData) string {
 		id := protocols.NodeID(d.CmdArgs[0].Key)

@@ -6,7 +6,7 @@ import (
 	"github.com/cockroachdb/datadriven"
 
 	"github.com/dsimlab/dsim/protocols"
-	"github.com/dsimlab/dsim/protocols/kv"
+	"github.com/dsimlab/dsim/protocols/kv/kvtest"
 	"github.com/dsimlab/dsim/protocols/prototest"
 )
 
@@ -26,35 +26,13 @@ import (
 //	    fire the nodes' service timers (a group leader's poll)
 func TestScripts(t *testing.T) {
 	prototest.RunWith(t, "testdata", func(t *testing.T) (*prototest.Harness, *world) {
-		return prototest.New(1), &world{open: map[uint64]kv.Op{}}
+		return prototest.New(1), &world{cx: kvtest.NewClient()}
 	}, scriptCommands)
 }
 
 type world struct {
-	seq  uint64
-	open map[uint64]kv.Op
+	cx *kvtest.Client // the test client
 }
-
-// sink is the test client cx: it notes each operation's completion (its
-// first OK reply), so the history monitors judge scripted operations.
-type sink struct{ w *world }
-
-func (s sink) Step(in protocols.Input, out *protocols.Effects) {
-	r, ok := in.Msg.(kv.Reply)
-	if !ok || r.Status != kv.OK {
-		return
-	}
-	if op, open := s.w.open[r.Seq]; open {
-		delete(s.w.open, r.Seq)
-		value := ""
-		if op.Kind == kv.Get {
-			value = r.Value
-		}
-		out.Note(kv.Completed{Client: "cx", Seq: r.Seq, Op: op, Output: value, Server: in.From})
-	}
-}
-
-func (sink) Status() protocols.Status { return protocols.Status{Role: "client"} }
 
 var scriptCommands = map[string]prototest.StateCommand[*world]{
 	"cluster": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
@@ -70,7 +48,7 @@ var scriptCommands = map[string]prototest.StateCommand[*world]{
 			d.Fatalf(t, "%v", err)
 		}
 		h.AddServers(New(o, servers), servers...)
-		h.AddClients(func(protocols.Config) protocols.Node { return sink{w} }, "cx")
+		h.AddClients(w.cx.Node(), kvtest.ID)
 		layout := NewLayout(servers, o)
 		checks := perGroup(layout, 0)
 		for _, m := range checks.Monitors {
@@ -80,31 +58,7 @@ var scriptCommands = map[string]prototest.StateCommand[*world]{
 		return ""
 	},
 	"request": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
-		var to, op, key, value string
-		d.ScanArgs(t, "to", &to)
-		d.ScanArgs(t, "op", &op)
-		d.ScanArgs(t, "key", &key)
-		d.MaybeScanArgs(t, "value", &value)
-		seq := w.seq + 1
-		d.MaybeScanArgs(t, "seq", &seq)
-		w.seq = max(w.seq, seq)
-		r := kv.Request{Client: "cx", Seq: seq}
-		switch op {
-		case "get":
-			r.Op = kv.GetOp(key)
-		case "put":
-			r.Op = kv.PutOp(key, value)
-		case "append":
-			r.Op = kv.AppendOp(key, value)
-		default:
-			d.Fatalf(t, "request: unknown op %q", op)
-		}
-		if prev, again := w.open[seq]; !again || prev != r.Op {
-			w.open[seq] = r.Op
-			h.Observe("cx", kv.Invoked{Client: "cx", Seq: seq, Op: r.Op})
-		}
-		h.Inject("cx", protocols.NodeID(to), r)
-		return ""
+		return w.cx.Request(t, h, d)
 	},
 	"poll": func(t *testing.T, h *prototest.Harness, _ *world, d *datadriven.TestData) string {
 		for _, id := range prototest.IDs(d) {
