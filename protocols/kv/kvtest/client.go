@@ -17,15 +17,22 @@ import (
 // ID is the scripted client's node ID.
 const ID protocols.NodeID = "cx"
 
-// Client is the scripted client's state: the sequence numbers it has used
-// and its operations not yet completed.
+// Client is a scripted client's state: its ID, the sequence numbers it has
+// used and its operations not yet completed.
 type Client struct {
+	id   protocols.NodeID
 	seq  uint64
 	open map[uint64]kv.Op
 }
 
-// NewClient returns a client that has sent nothing.
-func NewClient() *Client { return &Client{open: map[uint64]kv.Op{}} }
+// NewClient returns the client cx, which has sent nothing.
+func NewClient() *Client { return Named(ID) }
+
+// Named returns a client called id, for scripts with more than one.
+func Named(id protocols.NodeID) *Client { return &Client{id: id, open: map[uint64]kv.Op{}} }
+
+// ID returns the client's node ID.
+func (c *Client) ID() protocols.NodeID { return c.id }
 
 // Scan reads a request from a script line's arguments: op=get|put|append,
 // key=K, value=V for writes, and seq=N (by default one past the highest
@@ -38,7 +45,7 @@ func (c *Client) Scan(t *testing.T, d *datadriven.TestData) kv.Request {
 	seq := c.seq + 1
 	d.MaybeScanArgs(t, "seq", &seq)
 	c.seq = max(c.seq, seq)
-	r := kv.Request{Client: ID, Seq: seq}
+	r := kv.Request{Client: c.id, Seq: seq}
 	switch op {
 	case "get":
 		r.Op = kv.GetOp(key)
@@ -58,7 +65,7 @@ func (c *Client) Scan(t *testing.T, d *datadriven.TestData) kv.Request {
 func (c *Client) Invoke(h *prototest.Harness, r kv.Request) {
 	if prev, again := c.open[r.Seq]; !again || prev != r.Op {
 		c.open[r.Seq] = r.Op
-		h.Observe(ID, kv.Invoked{Client: ID, Seq: r.Seq, Op: r.Op})
+		h.Observe(c.id, kv.Invoked{Client: c.id, Seq: r.Seq, Op: r.Op})
 	}
 }
 
@@ -69,7 +76,7 @@ func (c *Client) Request(t *testing.T, h *prototest.Harness, d *datadriven.TestD
 	d.ScanArgs(t, "to", &to)
 	r := c.Scan(t, d)
 	c.Invoke(h, r)
-	h.Inject(ID, protocols.NodeID(to), r)
+	h.Inject(c.id, protocols.NodeID(to), r)
 	return ""
 }
 
@@ -87,7 +94,7 @@ func (c *Client) Complete(out *protocols.Effects, seq uint64, output string, ser
 	if op.Kind != kv.Get {
 		output = ""
 	}
-	out.Note(kv.Completed{Client: ID, Seq: seq, Op: op, Output: output, Server: server})
+	out.Note(kv.Completed{Client: c.id, Seq: seq, Op: op, Output: output, Server: server})
 }
 
 // Node returns the client as a node for the harness: the first OK reply

@@ -9,7 +9,7 @@ import (
 	"github.com/cockroachdb/datadriven"
 
 	"github.com/dsimlab/dsim/protocols"
-	"github.com/dsimlab/dsim/protocols/kv"
+	"github.com/dsimlab/dsim/protocols/kv/kvtest"
 	"github.com/dsimlab/dsim/protocols/paxos/synod"
 	"github.com/dsimlab/dsim/protocols/prototest"
 )
@@ -33,47 +33,16 @@ import (
 //	    print each server's slots: slot/ballot:command, * for decided, | after the executed point
 func TestScripts(t *testing.T) {
 	prototest.RunWith(t, "testdata", func(t *testing.T) (*prototest.Harness, *world) {
-		w := &world{h: prototest.New(1), seq: map[protocols.NodeID]uint64{}, open: map[opKey]kv.Op{}}
+		w := &world{h: prototest.New(1), clients: map[protocols.NodeID]*kvtest.Client{"cx": kvtest.Named("cx"), "cy": kvtest.Named("cy")}}
 		return w.h, w
 	}, scriptCommands)
 }
 
 type world struct {
-	h    *prototest.Harness
-	seq  map[protocols.NodeID]uint64
-	open map[opKey]kv.Op // the test clients' operations not yet answered
-	ids  []protocols.NodeID
+	h       *prototest.Harness
+	clients map[protocols.NodeID]*kvtest.Client // the test clients cx and cy
+	ids     []protocols.NodeID
 }
-
-type opKey struct {
-	client protocols.NodeID
-	seq    uint64
-}
-
-// sink is a test client (cx, cy): it notes each operation's completion
-// (its first OK reply), so the client-history monitors judge scripted ones.
-type sink struct {
-	w  *world
-	id protocols.NodeID
-}
-
-func (s sink) Step(in protocols.Input, out *protocols.Effects) {
-	r, ok := in.Msg.(kv.Reply)
-	if !ok || r.Status != kv.OK {
-		return
-	}
-	k := opKey{s.id, r.Seq}
-	if op, open := s.w.open[k]; open {
-		delete(s.w.open, k)
-		value := ""
-		if op.Kind == kv.Get {
-			value = r.Value
-		}
-		out.Note(kv.Completed{Client: s.id, Seq: r.Seq, Op: op, Output: value, Server: in.From})
-	}
-}
-
-func (sink) Status() protocols.Status { return protocols.Status{Role: "client"} }
 
 var scriptCommands = map[string]prototest.StateCommand[*world]{
 	"cluster": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
@@ -89,41 +58,21 @@ var scriptCommands = map[string]prototest.StateCommand[*world]{
 		}
 		w.ids = protocols.Servers(n)
 		h.AddServers(New(n, opts), w.ids...)
-		h.AddClients(func(cfg protocols.Config) protocols.Node { return sink{w, cfg.ID} }, "cx", "cy")
+		h.AddClients(w.clients["cx"].Node(), "cx")
+		h.AddClients(w.clients["cy"].Node(), "cy")
 		for _, m := range Monitors(w.ids, opts.Quorums) {
 			h.AddMonitor(m)
 		}
 		return ""
 	},
 	"request": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
-		var to, op, key, value string
 		client := "cx"
-		d.ScanArgs(t, "to", &to)
-		d.ScanArgs(t, "op", &op)
-		d.ScanArgs(t, "key", &key)
-		d.MaybeScanArgs(t, "value", &value)
 		d.MaybeScanArgs(t, "client", &client)
-		c := protocols.NodeID(client)
-		seq := w.seq[c] + 1
-		d.MaybeScanArgs(t, "seq", &seq)
-		w.seq[c] = max(w.seq[c], seq)
-		r := kv.Request{Client: c, Seq: seq}
-		switch op {
-		case "get":
-			r.Op = kv.GetOp(key)
-		case "put":
-			r.Op = kv.PutOp(key, value)
-		case "append":
-			r.Op = kv.AppendOp(key, value)
-		default:
-			d.Fatalf(t, "request: unknown op %q", op)
+		c := w.clients[protocols.NodeID(client)]
+		if c == nil {
+			d.Fatalf(t, "request: no test client %q (cx or cy)", client)
 		}
-		if prev, again := w.open[opKey{c, seq}]; !again || prev != r.Op {
-			w.open[opKey{c, seq}] = r.Op
-			h.Observe(c, kv.Invoked{Client: c, Seq: seq, Op: r.Op})
-		}
-		h.Inject(c, protocols.NodeID(to), r)
-		return ""
+		return c.Request(t, h, d)
 	},
 	"elect": func(t *testing.T, h *prototest.Harness, w *world, d *datadriven.TestData) string {
 		h.Fire(protocols.NodeID(d.CmdArgs[0].Key), timerElection)
