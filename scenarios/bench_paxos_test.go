@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"testing"
-	"time"
 )
 
 // BenchmarkMultiPaxosChaos runs Multi-Paxos in the canonical Raft benchmark
@@ -26,29 +25,7 @@ func BenchmarkMultiPaxosChaos(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			var events, ops, sent uint64
-			var sim time.Duration
-			b.ResetTimer()
-			for i := range b.N {
-				res, err := RunScenario(s, RunOptions{Seed: uint64(i + 1)})
-				if err != nil {
-					b.Fatal(err)
-				}
-				if !res.Pass {
-					b.Fatalf("seed %d failed: %v", i+1, res.Violations)
-				}
-				events += res.Events
-				ops += uint64(res.Ops.OK)
-				sent += res.Messages.Sent
-				sim += time.Duration(res.SimTimeMS) * time.Millisecond
-			}
-			wall := b.Elapsed().Seconds()
-			b.ReportMetric(sim.Seconds()/wall, "simsec/s")
-			b.ReportMetric(float64(ops)/wall, "ops/s")
-			b.ReportMetric(float64(events)/wall, "events/s")
-			if ops > 0 {
-				b.ReportMetric(float64(sent)/float64(ops), "msgs/op")
-			}
+			runSeeds(b, s, nil).report(b)
 		})
 	}
 }

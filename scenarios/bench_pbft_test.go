@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"testing"
-	"time"
 )
 
 // BenchmarkPBFTChaos runs pbft/chaos, the target of `dsim fuzz pbft`, one
@@ -21,31 +20,14 @@ func BenchmarkPBFTChaos(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var events, ops, msgs, signed, verified uint64
-	var sim time.Duration
-	b.ResetTimer()
-	for i := range b.N {
-		res, err := RunScenario(s, RunOptions{Seed: uint64(i + 1)})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if !res.Pass {
-			b.Fatalf("seed %d failed: %v", i+1, res.Violations)
-		}
-		events += res.Events
-		ops += uint64(res.Ops.OK)
-		msgs += res.Messages.Sent
+	var signed, verified uint64
+	r := runSeeds(b, s, func(res *Result) {
 		if res.Signatures != nil {
 			signed += res.Signatures.Signed
 			verified += res.Signatures.Verified
 		}
-		sim += time.Duration(res.SimTimeMS) * time.Millisecond
-	}
-	wall := b.Elapsed().Seconds()
-	b.ReportMetric(sim.Seconds()/wall, "simsec/s")
-	b.ReportMetric(float64(ops)/wall, "ops/s")
-	b.ReportMetric(float64(events)/wall, "events/s")
-	b.ReportMetric(float64(msgs)/float64(max(ops, 1)), "msgs/op")
-	b.ReportMetric(float64(signed)/float64(max(ops, 1)), "sigs/op")
-	b.ReportMetric(float64(verified)/float64(max(ops, 1)), "verifies/op")
+	})
+	r.report(b)
+	b.ReportMetric(float64(signed)/float64(max(r.ops, 1)), "sigs/op")
+	b.ReportMetric(float64(verified)/float64(max(r.ops, 1)), "verifies/op")
 }

@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"testing"
-	"time"
 )
 
 // BenchmarkShardKV runs the sharded KV store: shardkv/chaos (12 servers in
@@ -34,31 +33,9 @@ func BenchmarkShardKV(b *testing.B) {
 			if c.placement != "" {
 				s.Options = append(s.Options, Setting{Key: "placement", Value: c.placement})
 			}
-			var events, ops, sent, acks uint64
-			var sim time.Duration
-			b.ResetTimer()
-			for i := range b.N {
-				res, err := RunScenario(s, RunOptions{Seed: uint64(i + 1)})
-				if err != nil {
-					b.Fatal(err)
-				}
-				if !res.Pass {
-					b.Fatalf("seed %d failed: %v", i+1, res.Violations)
-				}
-				events += res.Events
-				ops += uint64(res.Ops.OK)
-				sent += res.Messages.Sent
-				acks += res.MessagesByKind["ShardPushAck"]
-				sim += time.Duration(res.SimTimeMS) * time.Millisecond
-			}
-			wall := b.Elapsed().Seconds()
-			b.ReportMetric(sim.Seconds()/wall, "simsec/s")
-			b.ReportMetric(float64(ops)/wall, "ops/s")
-			b.ReportMetric(float64(events)/wall, "events/s")
+			var acks uint64
+			runSeeds(b, s, func(res *Result) { acks += res.MessagesByKind["ShardPushAck"] }).report(b)
 			b.ReportMetric(float64(acks)/float64(b.N), "acks/run")
-			if ops > 0 {
-				b.ReportMetric(float64(sent)/float64(ops), "msgs/op")
-			}
 		})
 	}
 }

@@ -15,35 +15,7 @@ import (
 // the history checked by porcupine at the end. Each iteration is one seed.
 // Like the dsim command, it runs with GCPercent unless GOGC is set; run it
 // with GOGC=100 for Go's default.
-func BenchmarkRaftChaos(b *testing.B) {
-	defer setGC()()
-	s, err := Builtin("raft/canonical")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var events, ops, msgs uint64
-	var sim time.Duration
-	b.ResetTimer()
-	for i := range b.N {
-		res, err := RunScenario(s, RunOptions{Seed: uint64(i + 1)})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if !res.Pass {
-			b.Fatalf("seed %d failed: %v", i+1, res.Violations)
-		}
-		events += res.Events
-		ops += uint64(res.Ops.OK)
-		msgs += res.Messages.Sent
-		sim += time.Duration(res.SimTimeMS) * time.Millisecond
-	}
-	wall := b.Elapsed().Seconds()
-	b.ReportMetric(sim.Seconds()/wall, "simsec/s")
-	b.ReportMetric(float64(ops)/wall, "ops/s")
-	b.ReportMetric(float64(events)/wall, "events/s")
-	b.ReportMetric(float64(msgs)/float64(max(ops, 1)), "msgs/op")
-	b.ReportMetric(float64(b.N)/wall, "seeds/s")
-}
+func BenchmarkRaftChaos(b *testing.B) { benchChaos(b, "raft/canonical") }
 
 // BenchmarkSweepRaft measures a sweep's throughput for 5-node Raft with 5
 // simulated seconds per seed and every check on, with 1 and 2 workers.
