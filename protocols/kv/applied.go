@@ -57,7 +57,7 @@ func (n Applied) String() string {
 // unnoticed (a client has one operation outstanding, so a duplicate follows
 // its original closely).
 func ExactlyOnce() protocols.Monitor {
-	return &exactlyOnce{at: map[reqKey]int{}, limit: onceLimit}
+	return &exactlyOnce{at: map[RequestKey]int{}, limit: onceLimit}
 }
 
 // onceWindow is how many of each client's latest requests ExactlyOnce
@@ -67,71 +67,20 @@ const (
 	onceLimit  = 8192
 )
 
-// reqKey names a request by its client's position in a clientIndex, so
-// that the monitors' maps hash two integers rather than a string.
-type reqKey struct {
-	client int32
-	seq    uint64
-}
-
-// clientIndex numbers clients in the order they are first seen. A run has
-// a handful of clients, so a scan beats hashing their names.
-type clientIndex []protocols.NodeID
-
-func (c *clientIndex) of(id protocols.NodeID) int32 {
-	for i, x := range *c {
-		if x == id {
-			return int32(i)
-		}
-	}
-	*c = append(*c, id)
-	return int32(len(*c) - 1)
-}
-
 type exactlyOnce struct {
-	clients clientIndex
-	at      map[reqKey]int // where each request was executed
-	top     []uint64       // each client's highest executed sequence number, by clients' index
-	limit   int            // prune when at holds more requests than this
-	recent  reqCache       // a few entries of at, in front of it
-}
-
-// reqCache holds a few entries of a map from requests to positions, in
-// front of it: every server applies each request, within a few
-// milliseconds, so most lookups are of a request seen just before, and a
-// small array answers them without hashing into a map of thousands. It
-// holds only entries the map holds, with their values; the map never
-// changes an entry, and whoever deletes from the map clears the cache.
-type reqCache [256]struct {
-	k  reqKey
-	v  int
-	ok bool
-}
-
-func (c *reqCache) slot(k reqKey) int { return int((uint64(k.client)*0x9e3779b9 + k.seq) & 255) }
-
-func (c *reqCache) get(k reqKey) (int, bool) {
-	e := &c[c.slot(k)]
-	if e.ok && e.k == k {
-		return e.v, true
-	}
-	return 0, false
-}
-
-func (c *reqCache) put(k reqKey, v int) {
-	c[c.slot(k)] = struct {
-		k  reqKey
-		v  int
-		ok bool
-	}{k, v, true}
+	clients ClientNumbers
+	at      map[RequestKey]int // where each request was executed
+	top     []uint64           // each client's highest executed sequence number, by clients' index
+	limit   int                // prune when at holds more requests than this
+	recent  RequestCache       // a few entries of at, in front of it
 }
 
 // prune forgets requests older than their client's last onceWindow. Only
 // deletions depend on the map's order, so the result does not.
 func (m *exactlyOnce) prune() {
-	m.recent = reqCache{}
+	m.recent = RequestCache{}
 	for k := range m.at {
-		if k.seq+onceWindow < m.top[k.client] {
+		if k.Seq+onceWindow < m.top[k.Client] {
 			delete(m.at, k)
 		}
 	}
@@ -144,21 +93,21 @@ func (m *exactlyOnce) Check(c protocols.Cluster, ev protocols.Event) error {
 		if !ok || a.Outcome != Executed || a.Req.Client == "" || c.Byzantine(ev.Node) {
 			continue
 		}
-		k := reqKey{m.clients.of(a.Req.Client), a.Req.Seq}
-		if int(k.client) == len(m.top) {
+		k := RequestKey{m.clients.Of(a.Req.Client), a.Req.Seq}
+		if int(k.Client) == len(m.top) {
 			m.top = append(m.top, 0)
 		}
-		prev, seen := m.recent.get(k)
+		prev, seen := m.recent.Get(k)
 		if !seen {
 			if prev, seen = m.at[k]; seen {
-				m.recent.put(k, prev)
+				m.recent.Put(k, prev)
 			}
 		}
 		switch {
 		case !seen:
 			m.at[k] = a.Index
-			m.recent.put(k, a.Index)
-			m.top[k.client] = max(m.top[k.client], k.seq)
+			m.recent.Put(k, a.Index)
+			m.top[k.Client] = max(m.top[k.Client], k.Seq)
 			if len(m.at) > m.limit {
 				m.prune()
 			}
@@ -183,19 +132,19 @@ func (m *exactlyOnce) Check(c protocols.Cluster, ev protocols.Event) error {
 // safety is another monitor's job. Its memory is bounded for long runs: a
 // key's values older than every outstanding get are dropped as it goes.
 func StaleReads() protocols.Monitor {
-	return &staleReads{sm: NewMachine(), gets: map[reqKey]pendingGet{}, versions: map[string][]version{}, pruneAt: staleReadsPrune}
+	return &staleReads{sm: NewMachine(), gets: map[RequestKey]pendingGet{}, versions: map[string][]version{}, pruneAt: staleReadsPrune}
 }
 
 // staleReadsPrune is how many applied entries pass between prunings.
 const staleReadsPrune = 4096
 
 type staleReads struct {
-	clients  clientIndex
+	clients  ClientNumbers
 	sm       *Machine
-	applied  int                   // the log is applied up to here, by some server
-	gets     map[reqKey]pendingGet // outstanding gets
-	versions map[string][]version  // each key's values, by the index that set them
-	pruneAt  int                   // prune when applied reaches here
+	applied  int                       // the log is applied up to here, by some server
+	gets     map[RequestKey]pendingGet // outstanding gets
+	versions map[string][]version      // each key's values, by the index that set them
+	pruneAt  int                       // prune when applied reaches here
 }
 
 // prune drops each key's values set before the oldest outstanding get was
@@ -246,16 +195,16 @@ func (m *staleReads) Check(c protocols.Cluster, ev protocols.Event) error {
 			k := n.Req.Op.Key
 			m.versions[k] = append(m.versions[k], version{n.Index, m.sm.Value(k)})
 		case Invoked:
-			k := reqKey{m.clients.of(n.Client), n.Seq}
+			k := RequestKey{m.clients.Of(n.Client), n.Seq}
 			if n.Op.Kind == Get {
 				m.gets[k] = pendingGet{n.Op, m.applied}
 			} else {
 				delete(m.gets, k)
 			}
 		case Abandoned:
-			delete(m.gets, reqKey{m.clients.of(n.Client), n.Seq})
+			delete(m.gets, RequestKey{m.clients.Of(n.Client), n.Seq})
 		case Completed:
-			k := reqKey{m.clients.of(n.Client), n.Seq}
+			k := RequestKey{m.clients.Of(n.Client), n.Seq}
 			g, ok := m.gets[k]
 			if !ok || g.op != n.Op {
 				continue

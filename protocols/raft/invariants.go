@@ -764,79 +764,28 @@ func describe(term uint64, r kv.Request) string {
 // acknowledged write that no server ever executed is reported at once.
 type ackedWriteLost struct {
 	h        *horizon
-	clients  clientIndex
-	executed map[reqKey]int
-	acked    map[int]reqKey
-	top      []uint64 // each client's highest executed sequence number, by clients' index
-	limit    int      // prune when executed holds more requests than this
-	recent   execCache
-}
-
-// execCache holds a few entries of executed, in front of it: every server
-// applies each request within a few milliseconds, so most lookups are of
-// a request seen just before, and a small array answers them without
-// hashing into a map of thousands. It holds only entries executed holds,
-// with their values; executed never changes an entry, and prune, which
-// deletes, clears the cache.
-type execCache [256]struct {
-	k  reqKey
-	v  int
-	ok bool
-}
-
-func (c *execCache) slot(k reqKey) int { return int((uint64(k.client)*0x9e3779b9 + k.seq) & 255) }
-
-func (c *execCache) get(k reqKey) (int, bool) {
-	e := &c[c.slot(k)]
-	if e.ok && e.k == k {
-		return e.v, true
-	}
-	return 0, false
-}
-
-func (c *execCache) put(k reqKey, v int) {
-	c[c.slot(k)] = struct {
-		k  reqKey
-		v  int
-		ok bool
-	}{k, v, true}
+	clients  kv.ClientNumbers
+	executed map[kv.RequestKey]int
+	acked    map[int]kv.RequestKey
+	top      []uint64        // each client's highest executed sequence number, by clients' index
+	limit    int             // prune when executed holds more requests than this
+	recent   kv.RequestCache // a few entries of executed, in front of it
 }
 
 // executedAt returns where request k was first executed.
-func (m *ackedWriteLost) executedAt(k reqKey) (int, bool) {
-	if v, ok := m.recent.get(k); ok {
+func (m *ackedWriteLost) executedAt(k kv.RequestKey) (int, bool) {
+	if v, ok := m.recent.Get(k); ok {
 		return v, true
 	}
 	v, ok := m.executed[k]
 	if ok {
-		m.recent.put(k, v)
+		m.recent.Put(k, v)
 	}
 	return v, ok
 }
 
-// reqKey names a request by its client's position in a clientIndex, so
-// that the maps hash two integers rather than a string.
-type reqKey struct {
-	client int32
-	seq    uint64
-}
-
-// clientIndex numbers clients in the order they are first seen. A run has
-// a handful of clients, so a scan beats hashing their names.
-type clientIndex []protocols.NodeID
-
-func (c *clientIndex) of(id protocols.NodeID) int32 {
-	for i, x := range *c {
-		if x == id {
-			return int32(i)
-		}
-	}
-	*c = append(*c, id)
-	return int32(len(*c) - 1)
-}
-
 func newAckedWriteLost(h *horizon) *ackedWriteLost {
-	return &ackedWriteLost{h: h, executed: map[reqKey]int{}, acked: map[int]reqKey{}, limit: ackedLimit}
+	return &ackedWriteLost{h: h, executed: map[kv.RequestKey]int{}, acked: map[int]kv.RequestKey{}, limit: ackedLimit}
 }
 
 // ackedLimit bounds the requests ackedWriteLost remembers before it prunes:
@@ -849,9 +798,9 @@ const (
 )
 
 func (m *ackedWriteLost) prune() {
-	m.recent = execCache{}
+	m.recent = kv.RequestCache{}
 	for k := range m.executed {
-		if k.seq+ackedWindow < m.top[k.client] {
+		if k.Seq+ackedWindow < m.top[k.Client] {
 			delete(m.executed, k)
 		}
 	}
@@ -877,8 +826,8 @@ func (m *ackedWriteLost) Check(_ protocols.Cluster, ev protocols.Event) error {
 			if note.Outcome == kv.Executed {
 				if _, ok := m.executedAt(k); !ok {
 					m.executed[k] = note.Index
-					m.recent.put(k, note.Index)
-					m.top[k.client] = max(m.top[k.client], k.seq)
+					m.recent.Put(k, note.Index)
+					m.top[k.Client] = max(m.top[k.Client], k.Seq)
 					if len(m.executed)+len(m.acked) > m.limit {
 						m.prune()
 					}
@@ -904,17 +853,17 @@ func (m *ackedWriteLost) Check(_ protocols.Cluster, ev protocols.Event) error {
 }
 
 // key returns a request's key, numbering its client if new.
-func (m *ackedWriteLost) key(client protocols.NodeID, seq uint64) reqKey {
-	c := m.clients.of(client)
+func (m *ackedWriteLost) key(client protocols.NodeID, seq uint64) kv.RequestKey {
+	c := m.clients.Of(client)
 	if int(c) == len(m.top) {
 		m.top = append(m.top, 0)
 	}
-	return reqKey{c, seq}
+	return kv.RequestKey{Client: c, Seq: seq}
 }
 
-func (m *ackedWriteLost) lost(id protocols.NodeID, a Applied, w reqKey) error {
+func (m *ackedWriteLost) lost(id protocols.NodeID, a Applied, w kv.RequestKey) error {
 	return protocols.Violationf(KindAckedWriteLost, "%s applied %s at index %d, where acknowledged write %s#%d was executed",
-		id, describe(a.Term, a.Req), a.Index, m.clients[w.client], w.seq)
+		id, describe(a.Term, a.Req), a.Index, m.clients[w.Client], w.Seq)
 }
 
 // configSafety judges configurations (thesis chapter 4). The ghost is the
