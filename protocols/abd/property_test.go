@@ -1,7 +1,6 @@
 package abd
 
 import (
-	"math/rand/v2"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -11,23 +10,11 @@ import (
 	"github.com/dsimlab/dsim/protocols/prototest"
 )
 
-// draw returns a number in [lo, hi]; label names the choice for rapid.
-type draw func(label string, lo, hi int) int
-
-func rapidDraw(t *rapid.T) draw {
-	return func(label string, lo, hi int) int { return rapid.IntRange(lo, hi).Draw(t, label) }
-}
-
-func seededDraw(seed uint64) draw {
-	r := rand.New(rand.NewPCG(seed, 0xabd))
-	return func(_ string, lo, hi int) int { return lo + r.IntN(hi-lo+1) }
-}
-
 // schedule drives 3 to 5 servers and three kv clients on two keys through
 // a random schedule: deliveries in any order, late copies of messages in
 // flight, drops, timer firings, crashes and restarts, with every monitor
 // on. It stops at the first violation.
-func schedule(d draw, opts Options) *prototest.Harness {
+func schedule(d prototest.Draw, opts Options) *prototest.Harness {
 	n := d("servers", 3, 5)
 	h := prototest.New(uint64(d("seed", 0, 1<<30)))
 	servers := protocols.Servers(n)
@@ -76,7 +63,7 @@ func schedule(d draw, opts Options) *prototest.Harness {
 // Correct ABD never breaks a safety property, whatever the schedule.
 func TestRandomSchedulesAreSafe(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		if err := schedule(rapidDraw(t), Options{}).Failure(); err != nil {
+		if err := schedule(prototest.RapidDraw(t), Options{}).Failure(); err != nil {
 			t.Fatalf("violation on correct ABD: %v", err)
 		}
 	})
@@ -87,7 +74,7 @@ func TestRandomSchedulesCatchEveryBug(t *testing.T) {
 	for _, bug := range Bugs {
 		t.Run(bug.Name, func(t *testing.T) {
 			for seed := uint64(1); seed <= 500; seed++ {
-				if err := schedule(seededDraw(seed), Options{Bug: bug.Name}).Failure(); err != nil {
+				if err := schedule(prototest.SeededDraw(seed, 0xabd), Options{Bug: bug.Name}).Failure(); err != nil {
 					t.Logf("seed %d: %v", seed, err)
 					return
 				}

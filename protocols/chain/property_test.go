@@ -1,7 +1,6 @@
 package chain
 
 import (
-	"math/rand/v2"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -11,19 +10,6 @@ import (
 	"github.com/dsimlab/dsim/protocols/kv"
 	"github.com/dsimlab/dsim/protocols/prototest"
 )
-
-// draw returns a number in [lo, hi]; label names the choice for rapid's
-// failure reports.
-type draw func(label string, lo, hi int) int
-
-func rapidDraw(t *rapid.T) draw {
-	return func(label string, lo, hi int) int { return rapid.IntRange(lo, hi).Draw(t, label) }
-}
-
-func seededDraw(seed uint64) draw {
-	r := rand.New(rand.NewPCG(seed, 0x5eed))
-	return func(_ string, lo, hi int) int { return lo + r.IntN(hi-lo+1) }
-}
 
 // schedule drives the master, four chain servers and two kv clients
 // through a random schedule: deliveries in any order, late copies of any
@@ -36,7 +22,7 @@ func seededDraw(seed uint64) draw {
 // clients only write, and the update path (propagation, Sent lists,
 // commits, durability) is what these schedules judge. Reads are judged by
 // the simulator's sweeps, where time is time.
-func schedule(d draw, opts Options) *prototest.Harness {
+func schedule(d prototest.Draw, opts Options) *prototest.Harness {
 	h := prototest.New(uint64(d("seed", 0, 1<<30)))
 	servers := protocols.Servers(5)
 	h.AddServers(New(opts), servers...)
@@ -89,7 +75,7 @@ func schedule(d draw, opts Options) *prototest.Harness {
 func TestRandomSchedulesAreSafe(t *testing.T) {
 	for _, craq := range []bool{false, true} {
 		rapid.Check(t, func(t *rapid.T) {
-			if err := schedule(rapidDraw(t), Options{CRAQ: craq}).Failure(); err != nil {
+			if err := schedule(prototest.RapidDraw(t), Options{CRAQ: craq}).Failure(); err != nil {
 				t.Fatalf("violation on correct code (craq=%v): %v", craq, err)
 			}
 		})
@@ -100,7 +86,7 @@ func TestRandomSchedulesAreSafe(t *testing.T) {
 func TestRandomSchedulesCatchForgetSent(t *testing.T) {
 	const maxSeeds = 500
 	for seed := uint64(1); seed <= maxSeeds; seed++ {
-		if err := schedule(seededDraw(seed), Options{Bug: BugForgetSent}).Failure(); err != nil {
+		if err := schedule(prototest.SeededDraw(seed, 0x5eed), Options{Bug: BugForgetSent}).Failure(); err != nil {
 			t.Logf("seed %d: %v", seed, err)
 			return
 		}

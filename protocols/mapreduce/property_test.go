@@ -1,7 +1,6 @@
 package mapreduce
 
 import (
-	"math/rand/v2"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -10,19 +9,6 @@ import (
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/prototest"
 )
-
-// draw returns a number in [lo, hi]; label names the choice for rapid's
-// failure reports.
-type draw func(label string, lo, hi int) int
-
-func rapidDraw(t *rapid.T) draw {
-	return func(label string, lo, hi int) int { return rapid.IntRange(lo, hi).Draw(t, label) }
-}
-
-func seededDraw(seed uint64) draw {
-	r := rand.New(rand.NewPCG(seed, 0x3a9))
-	return func(_ string, lo, hi int) int { return lo + r.IntN(hi-lo+1) }
-}
 
 // world is one randomly drawn MapReduce world in the script harness.
 type world struct {
@@ -34,7 +20,7 @@ type world struct {
 
 // newWorld draws a small world: 4 or 5 servers (coordinator n1, store
 // last), one or two jobs of one to three splits, backups on or off.
-func newWorld(d draw, bug string) *world {
+func newWorld(d prototest.Draw, bug string) *world {
 	n := d("servers", 4, 5)
 	servers := protocols.Servers(n)
 	o := Options{
@@ -53,7 +39,7 @@ func newWorld(d draw, bug string) *world {
 // order, late copies of messages in flight (duplicates and stale
 // requests), drops, timer firings, time passing (so attempts go silent),
 // crashes and restarts of any server. It stops at the first violation.
-func (w *world) chaos(d draw, steps int) error {
+func (w *world) chaos(d prototest.Draw, steps int) error {
 	h := w.h
 	for range steps {
 		inflight := h.Inflight()
@@ -135,7 +121,7 @@ func (w *world) heal(rounds int) error {
 // equal to the sequential result.
 func TestSafetyUnderRandomSchedules(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
-		d := rapidDraw(rt)
+		d := prototest.RapidDraw(rt)
 		w := newWorld(d, "")
 		if err := w.chaos(d, d("steps", 50, 600)); err != nil {
 			rt.Fatalf("chaos: %v", err)
@@ -152,7 +138,7 @@ func TestRandomSchedulesCatchEachBug(t *testing.T) {
 	for _, b := range Bugs {
 		t.Run(b.Name, func(t *testing.T) {
 			for seed := uint64(1); seed <= 300; seed++ {
-				d := seededDraw(seed)
+				d := prototest.SeededDraw(seed, 0x3a9)
 				w := newWorld(d, b.Name)
 				err := w.chaos(d, d("steps", 50, 600))
 				if err == nil {

@@ -1,7 +1,6 @@
 package multiprimary
 
 import (
-	"math/rand/v2"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -11,23 +10,11 @@ import (
 	"github.com/dsimlab/dsim/protocols/prototest"
 )
 
-// draw returns a number in [lo, hi]; label names the choice for rapid.
-type draw func(label string, lo, hi int) int
-
-func rapidDraw(t *rapid.T) draw {
-	return func(label string, lo, hi int) int { return rapid.IntRange(lo, hi).Draw(t, label) }
-}
-
-func seededDraw(seed uint64) draw {
-	r := rand.New(rand.NewPCG(seed, 0x3a))
-	return func(_ string, lo, hi int) int { return lo + r.IntN(hi-lo+1) }
-}
-
 // schedule drives 3 to 5 servers and three kv clients on two keys through
 // a random schedule: deliveries in any order, late copies of messages in
 // flight, drops, timer firings, crashes and restarts, with every monitor
 // on. It stops at the first violation.
-func schedule(d draw, opts Options) *prototest.Harness {
+func schedule(d prototest.Draw, opts Options) *prototest.Harness {
 	n := d("servers", 3, 5)
 	h := prototest.New(uint64(d("seed", 0, 1<<30)))
 	servers := protocols.Servers(n)
@@ -77,7 +64,7 @@ func schedule(d draw, opts Options) *prototest.Harness {
 func TestRandomSchedulesAreSafe(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		opts := Options{Resolve: rapid.SampledFrom([]Resolution{LWW, VVs, Mixed}).Draw(t, "resolve")}
-		if err := schedule(rapidDraw(t), opts).Failure(); err != nil {
+		if err := schedule(prototest.RapidDraw(t), opts).Failure(); err != nil {
 			t.Fatalf("violation on correct multi-primary: %v", err)
 		}
 	})
@@ -88,7 +75,7 @@ func TestRandomSchedulesCatchEveryBug(t *testing.T) {
 	for _, bug := range Bugs {
 		t.Run(bug.Name, func(t *testing.T) {
 			for seed := uint64(1); seed <= 500; seed++ {
-				if err := schedule(seededDraw(seed), Options{Bug: bug.Name, Resolve: Mixed}).Failure(); err != nil {
+				if err := schedule(prototest.SeededDraw(seed, 0x3a), Options{Bug: bug.Name, Resolve: Mixed}).Failure(); err != nil {
 					t.Logf("seed %d: %v", seed, err)
 					return
 				}

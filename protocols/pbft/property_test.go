@@ -1,7 +1,6 @@
 package pbft
 
 import (
-	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -13,19 +12,6 @@ import (
 	"github.com/dsimlab/dsim/protocols/prototest"
 )
 
-// draw returns a number in [lo, hi]; label names the choice for rapid's
-// failure reports.
-type draw func(label string, lo, hi int) int
-
-func rapidDraw(t *rapid.T) draw {
-	return func(label string, lo, hi int) int { return rapid.IntRange(lo, hi).Draw(t, label) }
-}
-
-func seededDraw(seed uint64) draw {
-	r := rand.New(rand.NewPCG(seed, 0x5eed))
-	return func(_ string, lo, hi int) int { return lo + r.IntN(hi-lo+1) }
-}
-
 // everyStrategy is PBFT's strategies and the generic ones.
 var everyStrategy = slices.Concat(Strategies, byzantine.Generic)
 
@@ -34,7 +20,7 @@ var everyStrategy = slices.Concat(Strategies, byzantine.Generic)
 // deliveries, late copies of messages in flight (duplicated, reordered,
 // replayed), drops, timer firings, crashes and restarts of the others,
 // with every monitor on. It stops at the first violation.
-func schedule(d draw, opts Options, force string) *prototest.Harness {
+func schedule(d prototest.Draw, opts Options, force string) *prototest.Harness {
 	n := 4
 	if d("seven", 0, 3) == 0 {
 		n = 7
@@ -105,7 +91,7 @@ func schedule(d draw, opts Options, force string) *prototest.Harness {
 // and view-change timers, once picked, fire only one time in four, as in a
 // real run where they rarely expire, so schedules get work done between
 // view changes.
-func fireOne(d draw, h *prototest.Harness, all []protocols.NodeID) {
+func fireOne(d prototest.Draw, h *prototest.Harness, all []protocols.NodeID) {
 	id := all[d("node", 0, len(all)-1)]
 	timers := h.Timers(id)
 	if h.Node(id) == nil || len(timers) == 0 {
@@ -122,7 +108,7 @@ func fireOne(d draw, h *prototest.Harness, all []protocols.NodeID) {
 // property, whatever the schedule.
 func TestRandomSchedulesAreSafe(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		h := schedule(rapidDraw(t), Options{}, "")
+		h := schedule(prototest.RapidDraw(t), Options{}, "")
 		if err := h.Failure(); err != nil {
 			t.Fatalf("violation on correct PBFT: %v", err)
 		}
@@ -143,7 +129,7 @@ func TestRandomSchedulesCatchEveryBug(t *testing.T) {
 		t.Run(bug.Name, func(t *testing.T) {
 			t.Parallel()
 			for seed := uint64(1); seed <= maxSeeds; seed++ {
-				if err := schedule(seededDraw(seed), Options{Bug: bug.Name}, exploit[bug.Name]).Failure(); err != nil {
+				if err := schedule(prototest.SeededDraw(seed, 0x5eed), Options{Bug: bug.Name}, exploit[bug.Name]).Failure(); err != nil {
 					t.Logf("seed %d: %v", seed, err)
 					return
 				}

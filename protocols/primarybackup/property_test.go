@@ -1,7 +1,6 @@
 package primarybackup
 
 import (
-	"math/rand/v2"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -11,25 +10,12 @@ import (
 	"github.com/dsimlab/dsim/protocols/prototest"
 )
 
-// draw returns a number in [lo, hi]; label names the choice for rapid's
-// failure reports.
-type draw func(label string, lo, hi int) int
-
-func rapidDraw(t *rapid.T) draw {
-	return func(label string, lo, hi int) int { return rapid.IntRange(lo, hi).Draw(t, label) }
-}
-
-func seededDraw(seed uint64) draw {
-	r := rand.New(rand.NewPCG(seed, 0x5eed))
-	return func(_ string, lo, hi int) int { return lo + r.IntN(hi-lo+1) }
-}
-
 // schedule drives the view service, three replicas and two kv clients
 // through a random schedule: deliveries in any order, late copies of any
 // message in flight, drops, timer firings (the view service's ticks and
 // the replicas' pings, so views change when pings are lost), crashes and
 // restarts, with every monitor on. It stops at the first violation.
-func schedule(d draw, opts Options) *prototest.Harness {
+func schedule(d prototest.Draw, opts Options) *prototest.Harness {
 	h := prototest.New(uint64(d("seed", 0, 1<<30)))
 	servers := protocols.Servers(4)
 	h.AddServers(New(opts), servers...)
@@ -79,7 +65,7 @@ func schedule(d draw, opts Options) *prototest.Harness {
 func TestRandomSchedulesAreSafe(t *testing.T) {
 	for _, async := range []bool{false, true} {
 		rapid.Check(t, func(t *rapid.T) {
-			if err := schedule(rapidDraw(t), Options{Async: async}).Failure(); err != nil {
+			if err := schedule(prototest.RapidDraw(t), Options{Async: async}).Failure(); err != nil {
 				t.Fatalf("violation on correct code (async=%v): %v", async, err)
 			}
 		})
@@ -95,7 +81,7 @@ func TestRandomSchedulesCatchBugs(t *testing.T) {
 	for _, bug := range []string{BugReplyBeforeAck, BugAckBeforeTransfer, BugStaleViewForward} {
 		t.Run(bug, func(t *testing.T) {
 			for seed := uint64(1); seed <= maxSeeds; seed++ {
-				if err := schedule(seededDraw(seed), Options{Bug: bug}).Failure(); err != nil {
+				if err := schedule(prototest.SeededDraw(seed, 0x5eed), Options{Bug: bug}).Failure(); err != nil {
 					t.Logf("seed %d: %v", seed, err)
 					return
 				}

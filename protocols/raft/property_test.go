@@ -2,7 +2,6 @@ package raft
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -13,25 +12,12 @@ import (
 	"github.com/dsimlab/dsim/protocols/prototest"
 )
 
-// draw returns a number in [lo, hi]; label names the choice for rapid's
-// failure reports.
-type draw func(label string, lo, hi int) int
-
-func rapidDraw(t *rapid.T) draw {
-	return func(label string, lo, hi int) int { return rapid.IntRange(lo, hi).Draw(t, label) }
-}
-
-func seededDraw(seed uint64) draw {
-	r := rand.New(rand.NewPCG(seed, 0x5eed))
-	return func(_ string, lo, hi int) int { return lo + r.IntN(hi-lo+1) }
-}
-
 // schedule drives 3 to 5 servers and two kv clients through a random
 // schedule: deliveries (in order per link and message kind), late copies of
 // any message in flight (so stale and duplicated messages arrive out of
 // order), drops, timer firings, crashes and restarts, with every monitor
 // on. It stops at the first violation.
-func schedule(d draw, opts Options) *prototest.Harness {
+func schedule(d prototest.Draw, opts Options) *prototest.Harness {
 	return scheduleWith(d, opts, false)
 }
 
@@ -49,7 +35,7 @@ func featureOptions(bug string) Options {
 
 // scheduleWith is schedule; with admin on, operators' commands (drawn as
 // the swarm's admin class draws them) reach random servers too.
-func scheduleWith(d draw, opts Options, admin bool) *prototest.Harness {
+func scheduleWith(d prototest.Draw, opts Options, admin bool) *prototest.Harness {
 	n := d("servers", 3, 5)
 	h := prototest.New(uint64(d("seed", 0, 1<<30)))
 	servers := protocols.Servers(n)
@@ -98,14 +84,14 @@ func scheduleWith(d draw, opts Options, admin bool) *prototest.Harness {
 }
 
 // drawRand draws Admin's choices from the schedule's draws.
-type drawRand struct{ d draw }
+type drawRand struct{ d prototest.Draw }
 
 func (r drawRand) IntN(n int) int { return r.d("admin-choice", 0, n-1) }
 
 // fireOne fires an armed timer of a random live node. An election timer,
 // once picked, fires only one time in four, as in a real run where they
 // rarely expire, so schedules get work done between elections.
-func fireOne(d draw, h *prototest.Harness, all []protocols.NodeID) {
+func fireOne(d prototest.Draw, h *prototest.Harness, all []protocols.NodeID) {
 	id := all[d("node", 0, len(all)-1)]
 	timers := h.Timers(id)
 	if h.Node(id) == nil || len(timers) == 0 {
@@ -121,7 +107,7 @@ func fireOne(d draw, h *prototest.Harness, all []protocols.NodeID) {
 // Correct Raft never breaks a safety property, whatever the schedule.
 func TestRandomSchedulesAreSafe(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		h := schedule(rapidDraw(t), Options{})
+		h := schedule(prototest.RapidDraw(t), Options{})
 		if err := h.Failure(); err != nil {
 			t.Fatalf("violation on correct Raft: %v", err)
 		}
@@ -132,7 +118,7 @@ func TestRandomSchedulesAreSafe(t *testing.T) {
 // membership changes never breaks a safety property either.
 func TestRandomSchedulesWithEveryFeatureAreSafe(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		h := scheduleWith(rapidDraw(t), featureOptions(""), true)
+		h := scheduleWith(prototest.RapidDraw(t), featureOptions(""), true)
 		if err := h.Failure(); err != nil {
 			t.Fatalf("violation on correct Raft: %v", err)
 		}
@@ -160,7 +146,7 @@ func TestRandomSchedulesCatchEveryBug(t *testing.T) {
 				opts, admin = featureOptions(bug.Name), true
 			}
 			for seed := uint64(1); seed <= maxSeeds; seed++ {
-				if err := scheduleWith(seededDraw(seed), opts, admin).Failure(); err != nil {
+				if err := scheduleWith(prototest.SeededDraw(seed, 0x5eed), opts, admin).Failure(); err != nil {
 					t.Logf("seed %d: %v", seed, err)
 					return
 				}
@@ -180,9 +166,9 @@ func TestMonitorSuiteAgreesWithTheList(t *testing.T) {
 		opts := featureOptions(bug.Name)
 		for seed := uint64(1); seed <= 40; seed++ {
 			monitorsUnderTest = Monitors
-			a := scheduleWith(seededDraw(seed), opts, true)
+			a := scheduleWith(prototest.SeededDraw(seed, 0x5eed), opts, true)
 			monitorsUnderTest = suite
-			b := scheduleWith(seededDraw(seed), opts, true)
+			b := scheduleWith(prototest.SeededDraw(seed, 0x5eed), opts, true)
 			if a.Failure() != nil {
 				failures++
 			}

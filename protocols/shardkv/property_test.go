@@ -1,7 +1,6 @@
 package shardkv
 
 import (
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,23 +13,12 @@ import (
 	"github.com/dsimlab/dsim/protocols/prototest"
 )
 
-type draw func(label string, lo, hi int) int
-
-func rapidDraw(t *rapid.T) draw {
-	return func(label string, lo, hi int) int { return rapid.IntRange(lo, hi).Draw(t, label) }
-}
-
-func seededDraw(seed uint64) draw {
-	r := rand.New(rand.NewPCG(seed, 0x5eed))
-	return func(_ string, lo, hi int) int { return lo + r.IntN(hi-lo+1) }
-}
-
 // schedule drives a small deployment (a controller of one server, three
 // groups of one or three, four shards, two routed kv clients) through a
 // random schedule: deliveries, late copies, drops, timer firings, crashes,
 // restarts and operators' joins and leaves, with every monitor on. It stops
 // at the first violation.
-func schedule(d draw, bug string) *prototest.Harness {
+func schedule(d prototest.Draw, bug string) *prototest.Harness {
 	size := []int{1, 3}[d("group-size", 0, 1)]
 	o := Options{Controllers: 1, GroupSize: size, InitialGroups: 2, Shards: 4, Bug: bug}
 	servers := protocols.Servers(1 + 3*size)
@@ -89,7 +77,7 @@ func schedule(d draw, bug string) *prototest.Harness {
 // Correct shardkv never breaks a safety property, whatever the schedule.
 func TestRandomSchedulesAreSafe(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		if err := schedule(rapidDraw(t), "").Failure(); err != nil {
+		if err := schedule(prototest.RapidDraw(t), "").Failure(); err != nil {
 			t.Fatalf("violation on correct shardkv: %v", err)
 		}
 	})
@@ -102,7 +90,7 @@ func TestRandomSchedulesCatchEveryBug(t *testing.T) {
 	for _, bug := range Bugs {
 		t.Run(bug.Name, func(t *testing.T) {
 			for seed := uint64(1); seed <= maxSeeds; seed++ {
-				if err := schedule(seededDraw(seed), bug.Name).Failure(); err != nil {
+				if err := schedule(prototest.SeededDraw(seed, 0x5eed), bug.Name).Failure(); err != nil {
 					t.Logf("seed %d: %v", seed, strings.SplitN(err.Error(), "\n", 2)[0])
 					return
 				}

@@ -1,7 +1,6 @@
 package multi
 
 import (
-	"math/rand/v2"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -11,24 +10,11 @@ import (
 	"github.com/dsimlab/dsim/protocols/prototest"
 )
 
-// draw returns a number in [lo, hi]; label names the choice for rapid's
-// failure reports.
-type draw func(label string, lo, hi int) int
-
-func rapidDraw(t *rapid.T) draw {
-	return func(label string, lo, hi int) int { return rapid.IntRange(lo, hi).Draw(t, label) }
-}
-
-func seededDraw(seed uint64) draw {
-	r := rand.New(rand.NewPCG(seed, 0x5eed))
-	return func(_ string, lo, hi int) int { return lo + r.IntN(hi-lo+1) }
-}
-
 // schedule drives 3 to 5 servers and two kv clients through a random
 // schedule: deliveries, late copies of messages in flight (duplicated and
 // reordered), drops, timer firings, crashes and restarts, with every
 // monitor on. It stops at the first violation.
-func schedule(d draw, opts Options) *prototest.Harness {
+func schedule(d prototest.Draw, opts Options) *prototest.Harness {
 	n := d("servers", 3, 5)
 	h := prototest.New(uint64(d("seed", 0, 1<<30)))
 	servers := protocols.Servers(n)
@@ -74,7 +60,7 @@ func schedule(d draw, opts Options) *prototest.Harness {
 // fireOne fires an armed timer of a random live node. An election timer,
 // once picked, fires only one time in four, as in a real run where they
 // rarely expire, so schedules get work done between elections.
-func fireOne(d draw, h *prototest.Harness, all []protocols.NodeID) {
+func fireOne(d prototest.Draw, h *prototest.Harness, all []protocols.NodeID) {
 	id := all[d("node", 0, len(all)-1)]
 	timers := h.Timers(id)
 	if h.Node(id) == nil || len(timers) == 0 {
@@ -90,7 +76,7 @@ func fireOne(d draw, h *prototest.Harness, all []protocols.NodeID) {
 // Correct Multi-Paxos never breaks a safety property, whatever the schedule.
 func TestRandomSchedulesAreSafe(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		if err := schedule(rapidDraw(t), Options{}).Failure(); err != nil {
+		if err := schedule(prototest.RapidDraw(t), Options{}).Failure(); err != nil {
 			t.Fatalf("violation on correct Multi-Paxos: %v", err)
 		}
 	})
@@ -103,7 +89,7 @@ func TestRandomSchedulesCatchEveryBug(t *testing.T) {
 	for _, bug := range Bugs {
 		t.Run(bug.Name, func(t *testing.T) {
 			for seed := uint64(1); seed <= maxSeeds; seed++ {
-				if err := schedule(seededDraw(seed), Options{Bug: bug.Name}).Failure(); err != nil {
+				if err := schedule(prototest.SeededDraw(seed, 0x5eed), Options{Bug: bug.Name}).Failure(); err != nil {
 					t.Logf("seed %d: %v", seed, err)
 					return
 				}

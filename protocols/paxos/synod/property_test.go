@@ -1,7 +1,6 @@
 package synod
 
 import (
-	"math/rand/v2"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -10,24 +9,11 @@ import (
 	"github.com/dsimlab/dsim/protocols/prototest"
 )
 
-// draw returns a number in [lo, hi]; label names the choice for rapid's
-// failure reports.
-type draw func(label string, lo, hi int) int
-
-func rapidDraw(t *rapid.T) draw {
-	return func(label string, lo, hi int) int { return rapid.IntRange(lo, hi).Draw(t, label) }
-}
-
-func seededDraw(seed uint64) draw {
-	r := rand.New(rand.NewPCG(seed, 0x5eed))
-	return func(_ string, lo, hi int) int { return lo + r.IntN(hi-lo+1) }
-}
-
 // schedule drives 3 to 5 servers, two or three of them proposers, through
 // a random schedule: deliveries, late copies of messages in flight
 // (duplicated and reordered), drops, timer firings, crashes and restarts,
 // with every monitor on. It stops at the first violation.
-func schedule(d draw, bug string) *prototest.Harness {
+func schedule(d prototest.Draw, bug string) *prototest.Harness {
 	n := d("servers", 3, 5)
 	servers := protocols.Servers(n)
 	opts := Options{Proposers: servers[:d("proposers", 2, 3)], Bug: bug}
@@ -74,7 +60,7 @@ func schedule(d draw, bug string) *prototest.Harness {
 // Correct Paxos never breaks a safety property, whatever the schedule.
 func TestRandomSchedulesAreSafe(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		if err := schedule(rapidDraw(t), "").Failure(); err != nil {
+		if err := schedule(prototest.RapidDraw(t), "").Failure(); err != nil {
 			t.Fatalf("violation on correct Paxos: %v", err)
 		}
 	})
@@ -87,7 +73,7 @@ func TestRandomSchedulesCatchEveryBug(t *testing.T) {
 	for _, bug := range Bugs {
 		t.Run(bug.Name, func(t *testing.T) {
 			for seed := uint64(1); seed <= maxSeeds; seed++ {
-				if err := schedule(seededDraw(seed), bug.Name).Failure(); err != nil {
+				if err := schedule(prototest.SeededDraw(seed, 0x5eed), bug.Name).Failure(); err != nil {
 					t.Logf("seed %d: %v", seed, err)
 					return
 				}
