@@ -21,6 +21,10 @@ const module = "github.com/dsimlab/dsim"
 // The import table of docs/architecture.md, as a test so that it cannot rot. For each
 // package (by its path in the module), which module packages and which
 // third-party modules it may import; the standard library is always allowed.
+// testLibraries are what the test helper packages may use beyond the
+// standard library: datadriven for scripts, rapid for property tests.
+var testLibraries = []string{"github.com/cockroachdb/datadriven", "pgregory.net/rapid"}
+
 func allowedImports(pkg string) (internal func(string) bool, thirdParty []string, ok bool) {
 	is := func(paths ...string) func(string) bool {
 		return func(p string) bool { return slices.Contains(paths, p) }
@@ -34,10 +38,11 @@ func allowedImports(pkg string) (internal func(string) bool, thirdParty []string
 	case pkg == "protocols":
 		return is("clock"), nil, true
 	case pkg == "protocols/prototest":
-		return is("clock", "protocols"), []string{"github.com/cockroachdb/datadriven"}, true
+		// The scripts' harness, and the draws of the property tests.
+		return is("clock", "protocols"), testLibraries, true
 	case strings.HasPrefix(pkg, "protocols/") && strings.HasSuffix(pkg, "test"):
 		// Test helper packages (like etcd's rafttest) may use the script harness.
-		return func(p string) bool { return protocolPkg(p) || p == "protocols/prototest" }, []string{"github.com/cockroachdb/datadriven"}, true
+		return func(p string) bool { return protocolPkg(p) || p == "protocols/prototest" }, testLibraries, true
 	case strings.HasPrefix(pkg, "protocols/"):
 		return protocolPkg, nil, true
 	case pkg == "net":
