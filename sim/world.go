@@ -485,7 +485,7 @@ func (w *World) process(ev *event) bool {
 	w.events++
 	w.instant++
 	w.stats.PeakInstant = max(w.stats.PeakInstant, w.instant)
-	w.notes = w.notes[:0]
+	w.notes = nil // the stepping node's notes, when one steps (stepNode)
 	w.trace.begin(w.events, w.now)
 	w.info = Info{Seq: w.events, Time: w.now, Index: -1}
 	info := &w.info
@@ -686,7 +686,7 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 		}
 	}
 
-	w.notes = append(w.notes, fx.Notes...)
+	w.notes = fx.Notes // one step an event: its notes are the event's, until the next Reset
 	w.trace.effects(fx, cost, n.byz != nil)
 	w.trace.node = ""
 }
