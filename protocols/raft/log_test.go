@@ -21,7 +21,7 @@ func logOf(terms ...uint64) raftLog {
 func termsOf(l *raftLog) []uint64 {
 	out := []uint64{}
 	for i := 1; i <= l.lastIndex(); i++ {
-		out = append(out, l.entries[i].Term)
+		out = append(out, l.entry(i).Term)
 	}
 	return out
 }
