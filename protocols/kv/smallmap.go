@@ -36,11 +36,22 @@ func (m *smallMap[K, V]) get(k K) (V, bool) {
 	return zero, false
 }
 
-func (m *smallMap[K, V]) set(k K, v V) {
+func (m *smallMap[K, V]) set(k K, v V) { *m.slot(k) = v }
+
+// slot returns where k's value is kept, adding k with the zero value when
+// absent: a read and a write of one key look it up once. The pointer is
+// good until the next key is added.
+func (m *smallMap[K, V]) slot(k K) *V {
 	if i := m.find(k); i >= 0 {
-		m.vals[i] = v
-		return
+		return &m.vals[i]
 	}
+	var zero V
+	m.add(k, zero)
+	return &m.vals[len(m.vals)-1]
+}
+
+// add appends k, which must be absent, with value v.
+func (m *smallMap[K, V]) add(k K, v V) {
 	m.keys = append(m.keys, k)
 	m.vals = append(m.vals, v)
 	switch n := len(m.keys); {

@@ -1,5 +1,10 @@
 package raft
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // raftLog is a server's log. Indexes start at 1. After a snapshot the log
 // holds only the entries after the snapshot's index (base), and remembers
 // the term at base (baseTerm), so "the entry before the first" needs no
@@ -311,39 +316,46 @@ func commonPrefixAt(a []uint64, abase int, b []uint64, bbase int) int {
 	return lo
 }
 
-// chainHash extends a prefix digest by one entry: FNV-1a over the entry's
-// term, request and configuration change, with separators so that fields
-// cannot run together.
+// chainHash extends a prefix digest by one entry: its term, request and
+// configuration change, each string with its length, so that fields cannot
+// run together. It folds whole words, one multiplication each (wyhash's
+// mum), rather than a byte at a time: digests are only ever compared with
+// each other, never shown, and this runs for every entry every server
+// appends.
 func chainHash(prev uint64, e Entry) uint64 {
-	const prime = 1099511628211
-	h := prev ^ 14695981039346656037
-	mix := func(v uint64) {
-		for i := 0; i < 8; i++ {
-			h ^= v & 0xff
-			h *= prime
-			v >>= 8
-		}
-	}
-	str := func(s string) {
-		for i := 0; i < len(s); i++ {
-			h ^= uint64(s[i])
-			h *= prime
-		}
-		h ^= 0xff
-		h *= prime
-	}
-	mix(e.Term)
-	mix(e.Req.Seq)
-	mix(uint64(e.Req.Op.Kind))
-	str(string(e.Req.Client))
-	str(e.Req.Op.Key)
-	str(e.Req.Op.Value)
+	h := foldWord(prev, e.Term)
+	h = foldWord(h, e.Req.Seq)
+	h = foldWord(h, uint64(e.Req.Op.Kind))
+	h = foldString(h, string(e.Req.Client))
+	h = foldString(h, e.Req.Op.Key)
+	h = foldString(h, e.Req.Op.Value)
 	if e.Conf != nil {
-		mix(uint64(e.Conf.Op))
-		str(string(e.Conf.Node))
+		h = foldWord(h, uint64(e.Conf.Op)+1) // +1: a change differs from no change
+		h = foldString(h, string(e.Conf.Node))
 	}
 	if e.Cmd != nil {
-		str(e.Cmd.String())
+		h = foldString(h, e.Cmd.String())
 	}
 	return h
+}
+
+// foldWord mixes v into the digest h: the two halves of a 128-bit product,
+// xored (wyhash's mum), with constants that keep zero from being a fixed
+// point.
+func foldWord(h, v uint64) uint64 {
+	hi, lo := bits.Mul64(h^v^0xa0761d6478bd642f, 0xe7037ed1a0b428db)
+	return hi ^ lo
+}
+
+// foldString mixes s into h eight bytes at a time, then its length.
+func foldString(h uint64, s string) uint64 {
+	n := len(s)
+	for ; len(s) >= 8; s = s[8:] {
+		h = foldWord(h, binary.LittleEndian.Uint64([]byte(s[:8])))
+	}
+	var tail uint64
+	for i := 0; i < len(s); i++ {
+		tail |= uint64(s[i]) << (8 * i)
+	}
+	return foldWord(foldWord(h, tail), uint64(n))
 }
