@@ -71,7 +71,11 @@ func (l *raftLog) term(i int) (uint64, bool) {
 }
 
 // entry returns the entry at index i, which must be held (base < i <= last).
-func (l *raftLog) entry(i int) Entry { return *l.entries.at(i - l.base - 1) }
+func (l *raftLog) entry(i int) Entry { return *l.entryAt(i) }
+
+// entryAt returns the entry at index i (base < i <= last) in place, for
+// reading without copying its 128 bytes; it must not be changed.
+func (l *raftLog) entryAt(i int) *Entry { return l.entries.at(i - l.base - 1) }
 
 // chainAt returns the prefix digest at index i, and false when i is
 // compacted or past the end.
@@ -85,9 +89,10 @@ func (l *raftLog) chainAt(i int) (uint64, bool) {
 // append adds entries after the last one.
 func (l *raftLog) append(es ...Entry) {
 	l.chain = room(l.chain, len(es))
-	for _, e := range es {
+	for i := range es {
+		e := &es[i]
 		l.chain = append(l.chain, chainHash(l.chain[len(l.chain)-1], e))
-		l.entries.push(e)
+		l.entries.push(*e)
 		if e.Conf != nil {
 			l.confIdx = append(l.confIdx, l.lastIndex())
 			l.confs = append(l.confs, l.config().apply(*e.Conf))
@@ -227,8 +232,8 @@ func (l *raftLog) isUpToDate(lastIndex int, lastTerm uint64) bool {
 // term of index i and end at i: a follower's XIndex in a rejection. The run
 // is cut at the snapshot: the follower cannot tell where it began.
 func (l *raftLog) termStart(i int) int {
-	t := l.entries.at(i - l.base - 1).Term
-	for i > l.base+1 && l.entries.at(i-l.base-2).Term == t {
+	t := l.entryAt(i).Term
+	for i > l.base+1 && l.entryAt(i-1).Term == t {
 		i--
 	}
 	return i
@@ -274,7 +279,7 @@ func (l *raftLog) merge(prev int, es []Entry) (changed int, truncated bool) {
 			l.append(es[k:]...)
 			return idx, false
 		}
-		if l.entries.at(idx-l.base-1).Term != e.Term {
+		if l.entryAt(idx).Term != e.Term {
 			l.truncate(idx)
 			l.append(es[k:]...)
 			return idx, true
@@ -322,7 +327,7 @@ func commonPrefixAt(a []uint64, abase int, b []uint64, bbase int) int {
 // mum), rather than a byte at a time: digests are only ever compared with
 // each other, never shown, and this runs for every entry every server
 // appends.
-func chainHash(prev uint64, e Entry) uint64 {
+func chainHash(prev uint64, e *Entry) uint64 {
 	h := foldWord(prev, e.Term)
 	h = foldWord(h, e.Req.Seq)
 	h = foldWord(h, uint64(e.Req.Op.Kind))

@@ -219,11 +219,11 @@ func TestChainHashSeparatesFields(t *testing.T) {
 	}
 	seen := map[uint64]int{}
 	for i, e := range entries {
-		h := chainHash(0, e)
+		h := chainHash(0, &e)
 		if j, ok := seen[h]; ok {
 			t.Errorf("entries %d and %d share digest %x", j, i, h)
 		}
 		seen[h] = i
 	}
-	assert.NotEqual(t, chainHash(1, entries[2]), chainHash(2, entries[2]), "the prefix counts")
+	assert.NotEqual(t, chainHash(1, &entries[2]), chainHash(2, &entries[2]), "the prefix counts")
 }
