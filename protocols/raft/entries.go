@@ -15,9 +15,9 @@ package raft
 // every view's end; truncate moves the entries it keeps of the chunk it cuts
 // into to a fresh chunk; drop only forgets entries.
 type entryList struct {
-	chunks [][]Entry // each of capacity chunkLen; all but the last are full
-	skip   int       // entries at the start of chunks[0] that were dropped
-	n      int       // entries held
+	chunks []*[chunkLen]Entry // all but the last are full
+	skip   int                // entries at the start of chunks[0] that were dropped
+	n      int                // entries held
 }
 
 // chunkLen is how many entries one chunk holds: 16 KiB of entries, which
@@ -37,11 +37,11 @@ func (s *entryList) at(k int) *Entry {
 
 // push adds e after the last entry.
 func (s *entryList) push(e Entry) {
-	if len(s.chunks) == 0 || len(s.chunks[len(s.chunks)-1]) == chunkLen {
-		s.chunks = append(s.chunks, make([]Entry, 0, chunkLen))
+	q := uint(s.skip + s.n)
+	if q/chunkLen == uint(len(s.chunks)) {
+		s.chunks = append(s.chunks, new([chunkLen]Entry))
 	}
-	last := &s.chunks[len(s.chunks)-1]
-	*last = append(*last, e)
+	s.chunks[q/chunkLen][q%chunkLen] = e
 	s.n++
 }
 
@@ -63,8 +63,8 @@ func (s *entryList) truncate(k int) {
 		clear(s.chunks[c:])
 		s.chunks = s.chunks[:c]
 	} else {
-		kept := make([]Entry, off, chunkLen)
-		copy(kept, s.chunks[c][:off])
+		kept := new([chunkLen]Entry)
+		copy(kept[:off], s.chunks[c][:off])
 		clear(s.chunks[c+1:])
 		s.chunks[c] = kept
 		s.chunks = s.chunks[:c+1]
