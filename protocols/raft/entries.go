@@ -22,8 +22,9 @@ type entryList struct {
 
 // chunkLen is how many entries one chunk holds: 16 KiB of entries, which
 // the allocator serves from its per-thread caches (a chunk of 256 entries
-// is a large object, which took twice as long to allocate), and twice what
-// an AppendEntries carries at most, so most views fall inside one chunk.
+// is a large object, which took twice as long to allocate), and twice the
+// 64 entries an AppendEntries carries by default, so most views fall
+// inside one chunk.
 const chunkLen = 128
 
 // len is the number of entries held.
