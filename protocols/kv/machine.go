@@ -60,8 +60,9 @@ func NewMachine() *Machine {
 // Apply executes r unless it was executed before, and returns its result
 // (the value for a get, "" for a write) and what happened.
 func (m *Machine) Apply(r Request) (string, Outcome) {
-	if s, ok := m.sessions.get(r.Client); ok {
-		switch {
+	at := m.sessions.find(r.Client)
+	if at >= 0 {
+		switch s := m.sessions.vals[at]; {
 		case r.Seq == s.seq:
 			return s.result, Duplicate
 		case r.Seq < s.seq:
@@ -73,15 +74,18 @@ func (m *Machine) Apply(r Request) (string, Outcome) {
 	case Get:
 		result, _ = m.data.get(r.Op.Key)
 	case Put:
-		m.data.set(r.Op.Key, r.Op.Value)
+		*m.data.slot(r.Op.Key) = r.Op.Value
 	case Append:
-		v, _ := m.data.get(r.Op.Key)
-		m.data.set(r.Op.Key, v+r.Op.Value)
+		*m.data.slot(r.Op.Key) += r.Op.Value
 	default:
 		// A malformed op still consumes its sequence number, so every
 		// replica treats it the same way; it changes nothing.
 	}
-	m.sessions.set(r.Client, session{seq: r.Seq, result: result})
+	if s := (session{seq: r.Seq, result: result}); at >= 0 {
+		m.sessions.vals[at] = s // found above: the session is updated in place
+	} else {
+		m.sessions.add(r.Client, s)
+	}
 	return result, Executed
 }
 

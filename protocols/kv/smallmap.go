@@ -5,7 +5,7 @@ package kv
 // Past smallMapScan entries it keeps a map of positions as well. Its order
 // is the order keys were first set, which nothing may depend on: callers
 // sort.
-type smallMap[K comparable, V any] struct {
+type smallMap[K ~string, V any] struct {
 	keys []K
 	vals []V
 	at   map[K]int // positions, once there are more than smallMapScan keys
@@ -21,11 +21,18 @@ func (m *smallMap[K, V]) find(k K) int {
 		return -1
 	}
 	for i, x := range m.keys {
-		if x == k {
+		if sameString(x, k) {
 			return i
 		}
 	}
 	return -1
+}
+
+// sameString is x == k, first comparing the last bytes: keys and client
+// names mostly differ only there (k1, k2; c1, c2), and that comparison is
+// inline, where == calls into the runtime for strings of equal length.
+func sameString[K ~string](x, k K) bool {
+	return len(x) == len(k) && (len(k) == 0 || x[len(x)-1] == k[len(k)-1]) && x == k
 }
 
 func (m *smallMap[K, V]) get(k K) (V, bool) {
@@ -36,11 +43,22 @@ func (m *smallMap[K, V]) get(k K) (V, bool) {
 	return zero, false
 }
 
-func (m *smallMap[K, V]) set(k K, v V) {
+func (m *smallMap[K, V]) set(k K, v V) { *m.slot(k) = v }
+
+// slot returns where k's value is kept, adding k with the zero value when
+// absent: a read and a write of one key look it up once. The pointer is
+// good until the next key is added.
+func (m *smallMap[K, V]) slot(k K) *V {
 	if i := m.find(k); i >= 0 {
-		m.vals[i] = v
-		return
+		return &m.vals[i]
 	}
+	var zero V
+	m.add(k, zero)
+	return &m.vals[len(m.vals)-1]
+}
+
+// add appends k, which must be absent, with value v.
+func (m *smallMap[K, V]) add(k K, v V) {
 	m.keys = append(m.keys, k)
 	m.vals = append(m.vals, v)
 	switch n := len(m.keys); {

@@ -30,6 +30,21 @@ type leaderState struct {
 	leaseTick, closed int
 	windows           []int // per lease timer: the tick it measures
 	reads             []pendingRead
+	// sent is the last AppendEntries sent, for the next follower that is
+	// owed the same one.
+	sent appendBox
+}
+
+// appendBox is an AppendEntries boxed as a message, with what it was made
+// from. Followers that are caught up are owed identical requests (a
+// heartbeat, or a new entry): they share one box rather than each
+// allocating a copy. (Profiles of BenchmarkRaftChaos showed the boxing as
+// most of sendAppend's cost.) A message is never changed once sent, so
+// sharing it is safe.
+type appendBox struct {
+	msg                  protocols.Message
+	prev, hi, commit     int
+	term, round, version uint64 // version: the log's, so that its entries are unchanged
 }
 
 type roundStart struct {
@@ -157,17 +172,34 @@ func (n *node) sendAppend(i int) {
 		return
 	}
 	prev := pr.next - 1
-	prevTerm, _ := n.log.term(prev)
 	hi := min(n.log.lastIndex(), prev+n.opts.MaxAppendEntries)
-	n.out.Send(n.peers[i], AppendEntries{
-		Term:      n.term,
-		PrevIndex: prev,
-		PrevTerm:  prevTerm,
-		Entries:   n.log.slice(prev+1, hi),
-		Commit:    n.commit,
-		Round:     n.lead.round,
-	})
+	n.out.Send(n.peers[i], n.appendEntries(prev, hi))
 	pr.next = hi + 1
+}
+
+// appendEntries returns the AppendEntries that carries entries prev+1..hi
+// (none when hi is prev): the one sent last, if it was made from the same
+// things.
+func (n *node) appendEntries(prev, hi int) protocols.Message {
+	b := &n.lead.sent
+	if b.msg != nil && b.prev == prev && b.hi == hi && b.commit == n.commit &&
+		b.term == n.term && b.round == n.lead.round && b.version == n.log.version {
+		return b.msg
+	}
+	prevTerm, _ := n.log.term(prev)
+	*b = appendBox{
+		msg: AppendEntries{
+			Term:      n.term,
+			PrevIndex: prev,
+			PrevTerm:  prevTerm,
+			Entries:   n.log.slice(prev+1, hi),
+			Commit:    n.commit,
+			Round:     n.lead.round,
+		},
+		prev: prev, hi: hi, commit: n.commit,
+		term: n.term, round: n.lead.round, version: n.log.version,
+	}
+	return b.msg
 }
 
 // handleAppendReply updates a follower's progress. On success its match

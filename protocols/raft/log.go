@@ -1,36 +1,39 @@
 package raft
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // raftLog is a server's log. Indexes start at 1. After a snapshot the log
-// holds only the entries after the snapshot's index (base): entries[0] then
-// stands for the snapshot's last entry, with its term, so "the entry
-// before the first" needs no special case in the consistency check. With no
-// snapshot base is 0 and entries[0] is a sentinel with term 0.
+// holds only the entries after the snapshot's index (base), and remembers
+// the term at base (baseTerm), so "the entry before the first" needs no
+// special case in the consistency check. With no snapshot base is 0 and
+// so is baseTerm.
 //
-// The entries array is shared with what the server sent and persisted
-// (slice hands out views of it, capped at their last entry, rather than
-// copies): an entry once held at a position of an array is never
-// overwritten there. append only writes past every view's end, and a
-// truncation or a restore moves the log to a fresh array before anything
-// is written at a position it gave up.
+// The entries are shared with what the server sent and persisted (slice
+// hands out views of them rather than copies, see entryList): an entry once
+// held at a position of an array is never overwritten there.
 //
 // Besides the entries it keeps, for every index, a running digest of the
-// whole prefix up to it (chain; a snapshot carries the digest at its
-// index). Nothing in the protocol reads it: it lets the monitors compare
-// two logs' prefixes, or one log with its earlier self, in O(1) instead of
-// entry by entry, across compacted prefixes too. Every change goes through
-// append, truncate, compact and restore, which keep it current, and bumps
-// version, so a monitor can tell at a glance that a log did not change
-// during an event.
+// whole prefix up to it (chain, which starts at base; a snapshot carries
+// the digest at its index). Nothing in the protocol reads it: it lets the
+// monitors compare two logs' prefixes, or one log with its earlier self, in
+// O(1) instead of entry by entry, across compacted prefixes too. Every
+// change goes through append, truncate, compact and restore, which keep it
+// current, and bumps version, so a monitor can tell at a glance that a log
+// did not change during an event.
 //
 // The log also tracks the configurations its entries make (thesis §4.1: a
 // server uses the latest configuration in its log, committed or not): the
 // one at base, and each configuration change entry after it with the
 // configuration that results.
 type raftLog struct {
-	base    int
-	entries []Entry
-	chain   []uint64
-	version uint64
+	base     int
+	baseTerm uint64
+	entries  entryList // indexes base+1 on
+	chain    []uint64  // indexes base on
+	version  uint64
 
 	conf0   Config   // the configuration at base
 	confIdx []int    // the configuration change entries after base, in order
@@ -39,28 +42,40 @@ type raftLog struct {
 }
 
 func newLog(initial Config) raftLog {
-	return raftLog{entries: []Entry{{}}, chain: []uint64{0}, conf0: initial}
+	return raftLog{chain: []uint64{0}, conf0: initial}
 }
 
 // lastIndex is the index of the last entry (base when it holds none).
-func (l *raftLog) lastIndex() int { return l.base + len(l.entries) - 1 }
+func (l *raftLog) lastIndex() int { return l.base + l.entries.len() }
 
 // lastTerm is the term of the last entry (the snapshot's term, or 0, when
 // it holds none).
-func (l *raftLog) lastTerm() uint64 { return l.entries[len(l.entries)-1].Term }
+func (l *raftLog) lastTerm() uint64 {
+	if n := l.entries.len(); n > 0 {
+		return l.entries.at(n - 1).Term
+	}
+	return l.baseTerm
+}
 
 // term returns the term at index i, and false when the log has no entry
 // there: past its end, or compacted into the snapshot. term(base) is the
 // snapshot's term (0 with no snapshot).
 func (l *raftLog) term(i int) (uint64, bool) {
-	if i < l.base || i > l.lastIndex() {
+	switch {
+	case i < l.base || i > l.lastIndex():
 		return 0, false
+	case i == l.base:
+		return l.baseTerm, true
 	}
-	return l.entries[i-l.base].Term, true
+	return l.entries.at(i - l.base - 1).Term, true
 }
 
 // entry returns the entry at index i, which must be held (base < i <= last).
-func (l *raftLog) entry(i int) Entry { return l.entries[i-l.base] }
+func (l *raftLog) entry(i int) Entry { return *l.entryAt(i) }
+
+// entryAt returns the entry at index i (base < i <= last) in place, for
+// reading without copying its 128 bytes; it must not be changed.
+func (l *raftLog) entryAt(i int) *Entry { return l.entries.at(i - l.base - 1) }
 
 // chainAt returns the prefix digest at index i, and false when i is
 // compacted or past the end.
@@ -73,10 +88,11 @@ func (l *raftLog) chainAt(i int) (uint64, bool) {
 
 // append adds entries after the last one.
 func (l *raftLog) append(es ...Entry) {
-	l.entries, l.chain = room(l.entries, len(es)), room(l.chain, len(es))
-	for _, e := range es {
+	l.chain = room(l.chain, len(es))
+	for i := range es {
+		e := &es[i]
 		l.chain = append(l.chain, chainHash(l.chain[len(l.chain)-1], e))
-		l.entries = append(l.entries, e)
+		l.entries.push(*e)
 		if e.Conf != nil {
 			l.confIdx = append(l.confIdx, l.lastIndex())
 			l.confs = append(l.confs, l.config().apply(*e.Conf))
@@ -107,10 +123,7 @@ func (l *raftLog) truncate(from int) {
 		return
 	}
 	k := from - l.base
-	// Cap the array at k: the next append moves the log to a fresh array,
-	// so the removed positions, which messages and records may still
-	// show, are never written again.
-	l.entries = l.entries[:k:k]
+	l.entries.truncate(k - 1)
 	l.chain = l.chain[:k]
 	for len(l.confIdx) > 0 && l.confIdx[len(l.confIdx)-1] >= from {
 		l.confIdx = l.confIdx[:len(l.confIdx)-1]
@@ -122,8 +135,8 @@ func (l *raftLog) truncate(from int) {
 }
 
 // compact drops the entries up to upto (base < upto <= last), which a
-// snapshot now holds. The arrays are copied, so the dropped entries can be
-// collected.
+// snapshot now holds. The chain is copied, and the entries' chunks let go
+// as they empty, so the dropped entries can be collected.
 func (l *raftLog) compact(upto int) {
 	if upto <= l.base || upto > l.lastIndex() {
 		return
@@ -136,8 +149,8 @@ func (l *raftLog) compact(upto int) {
 	}
 	l.confIdx = append([]int(nil), l.confIdx[n:]...)
 	l.confs = append([]Config(nil), l.confs[n:]...)
-	l.entries = append(make([]Entry, 0, len(l.entries)-k+16), l.entries[k:]...)
-	l.entries[0] = Entry{Term: l.entries[0].Term}
+	l.baseTerm = l.entries.at(k - 1).Term
+	l.entries.drop(k)
 	l.chain = append(make([]uint64, 0, len(l.chain)-k+16), l.chain[k:]...)
 	l.base = upto
 	l.version++
@@ -147,8 +160,8 @@ func (l *raftLog) compact(upto int) {
 // entries after index, whose term, prefix digest and configuration the
 // snapshot gives (Figure 13, step 7).
 func (l *raftLog) restore(index int, term uint64, chain uint64, conf Config) {
-	l.base = index
-	l.entries = []Entry{{Term: term}} // a fresh array: the old one may be shared
+	l.base, l.baseTerm = index, term
+	l.entries.truncate(0)
 	l.chain = append(l.chain[:0], chain)
 	l.conf0, l.confIdx, l.confs = conf, nil, nil
 	l.confGen++
@@ -156,14 +169,13 @@ func (l *raftLog) restore(index int, term uint64, chain uint64, conf Config) {
 }
 
 // slice returns the entries lo..hi inclusive (nil when hi < lo), for a
-// message or a record to own: a view of the log's array, capped at hi so
-// that appending to it copies, and never written again by the log (see
-// raftLog). lo must be past base.
+// message or a record to own, never written again by the log (see
+// entryList.view). lo must be past base.
 func (l *raftLog) slice(lo, hi int) []Entry {
 	if hi < lo {
 		return nil
 	}
-	return l.entries[lo-l.base : hi-l.base+1 : hi-l.base+1]
+	return l.entries.view(lo-l.base-1, hi-l.base)
 }
 
 // config is the latest configuration in the log.
@@ -220,8 +232,8 @@ func (l *raftLog) isUpToDate(lastIndex int, lastTerm uint64) bool {
 // term of index i and end at i: a follower's XIndex in a rejection. The run
 // is cut at the snapshot: the follower cannot tell where it began.
 func (l *raftLog) termStart(i int) int {
-	t := l.entry(i).Term
-	for i > l.base+1 && l.entry(i-1).Term == t {
+	t := l.entryAt(i).Term
+	for i > l.base+1 && l.entryAt(i-1).Term == t {
 		i--
 	}
 	return i
@@ -232,19 +244,19 @@ func (l *raftLog) termStart(i int) int {
 // searches. A term that ends exactly at the snapshot returns the
 // snapshot's index.
 func (l *raftLog) lastIndexOf(t uint64) int {
-	lo, hi := 1, len(l.entries)-1 // positions; find the last whose term is <= t
+	lo, hi := 0, l.entries.len()-1 // positions; find the last whose term is <= t
 	for lo <= hi {
 		mid := (lo + hi) / 2
-		if l.entries[mid].Term <= t {
+		if l.entries.at(mid).Term <= t {
 			lo = mid + 1
 		} else {
 			hi = mid - 1
 		}
 	}
-	if hi >= 1 && l.entries[hi].Term == t {
-		return l.base + hi
+	if hi >= 0 && l.entries.at(hi).Term == t {
+		return l.base + 1 + hi
 	}
-	if hi == 0 && l.base > 0 && l.entries[0].Term == t {
+	if hi < 0 && l.base > 0 && l.baseTerm == t {
 		return l.base
 	}
 	return 0
@@ -267,7 +279,7 @@ func (l *raftLog) merge(prev int, es []Entry) (changed int, truncated bool) {
 			l.append(es[k:]...)
 			return idx, false
 		}
-		if l.entry(idx).Term != e.Term {
+		if l.entryAt(idx).Term != e.Term {
 			l.truncate(idx)
 			l.append(es[k:]...)
 			return idx, true
@@ -309,39 +321,46 @@ func commonPrefixAt(a []uint64, abase int, b []uint64, bbase int) int {
 	return lo
 }
 
-// chainHash extends a prefix digest by one entry: FNV-1a over the entry's
-// term, request and configuration change, with separators so that fields
-// cannot run together.
-func chainHash(prev uint64, e Entry) uint64 {
-	const prime = 1099511628211
-	h := prev ^ 14695981039346656037
-	mix := func(v uint64) {
-		for i := 0; i < 8; i++ {
-			h ^= v & 0xff
-			h *= prime
-			v >>= 8
-		}
-	}
-	str := func(s string) {
-		for i := 0; i < len(s); i++ {
-			h ^= uint64(s[i])
-			h *= prime
-		}
-		h ^= 0xff
-		h *= prime
-	}
-	mix(e.Term)
-	mix(e.Req.Seq)
-	mix(uint64(e.Req.Op.Kind))
-	str(string(e.Req.Client))
-	str(e.Req.Op.Key)
-	str(e.Req.Op.Value)
+// chainHash extends a prefix digest by one entry: its term, request and
+// configuration change, each string with its length, so that fields cannot
+// run together. It folds whole words, one multiplication each (wyhash's
+// mum), rather than a byte at a time: digests are only ever compared with
+// each other, never shown, and this runs for every entry every server
+// appends.
+func chainHash(prev uint64, e *Entry) uint64 {
+	h := foldWord(prev, e.Term)
+	h = foldWord(h, e.Req.Seq)
+	h = foldWord(h, uint64(e.Req.Op.Kind))
+	h = foldString(h, string(e.Req.Client))
+	h = foldString(h, e.Req.Op.Key)
+	h = foldString(h, e.Req.Op.Value)
 	if e.Conf != nil {
-		mix(uint64(e.Conf.Op))
-		str(string(e.Conf.Node))
+		h = foldWord(h, uint64(e.Conf.Op)+1) // +1: a change differs from no change
+		h = foldString(h, string(e.Conf.Node))
 	}
 	if e.Cmd != nil {
-		str(e.Cmd.String())
+		h = foldString(h, e.Cmd.String())
 	}
 	return h
+}
+
+// foldWord mixes v into the digest h: the two halves of a 128-bit product,
+// xored (wyhash's mum), with constants that keep zero from being a fixed
+// point.
+func foldWord(h, v uint64) uint64 {
+	hi, lo := bits.Mul64(h^v^0xa0761d6478bd642f, 0xe7037ed1a0b428db)
+	return hi ^ lo
+}
+
+// foldString mixes s into h eight bytes at a time, then its length.
+func foldString(h uint64, s string) uint64 {
+	n := len(s)
+	for ; len(s) >= 8; s = s[8:] {
+		h = foldWord(h, binary.LittleEndian.Uint64([]byte(s[:8])))
+	}
+	var tail uint64
+	for i := 0; i < len(s); i++ {
+		tail |= uint64(s[i]) << (8 * i)
+	}
+	return foldWord(foldWord(h, tail), uint64(n))
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/kv"
 )
 
@@ -21,7 +22,7 @@ func logOf(terms ...uint64) raftLog {
 func termsOf(l *raftLog) []uint64 {
 	out := []uint64{}
 	for i := 1; i <= l.lastIndex(); i++ {
-		out = append(out, l.entries[i].Term)
+		out = append(out, l.entry(i).Term)
 	}
 	return out
 }
@@ -195,4 +196,34 @@ func TestAppendTextMatchesString(t *testing.T) {
 			t.Errorf("AppendText gives %q, String %q", got, want)
 		}
 	}
+}
+
+// Entries that differ in any field, or whose strings split differently
+// between fields, get different digests.
+func TestChainHashSeparatesFields(t *testing.T) {
+	req := func(client, key, value string) Entry {
+		return Entry{Term: 1, Req: kv.Request{Client: protocols.NodeID(client), Seq: 1, Op: kv.AppendOp(key, value)}}
+	}
+	entries := []Entry{
+		{},
+		{Term: 1},
+		req("ab", "c", ""),
+		req("a", "bc", ""),
+		req("a", "b", "c"),
+		req("abcdefgh", "", ""),
+		req("abcdefg", "h", ""),
+		req("abcdefgh", "i", ""),
+		req("abcdefghi", "", ""),
+		{Term: 1, Conf: &ConfChange{}},
+		{Term: 1, Conf: &ConfChange{Node: "n1"}},
+	}
+	seen := map[uint64]int{}
+	for i, e := range entries {
+		h := chainHash(0, &e)
+		if j, ok := seen[h]; ok {
+			t.Errorf("entries %d and %d share digest %x", j, i, h)
+		}
+		seen[h] = i
+	}
+	assert.NotEqual(t, chainHash(1, &entries[2]), chainHash(2, &entries[2]), "the prefix counts")
 }

@@ -413,12 +413,12 @@ func (n *node) committedInTerm() bool {
 func (n *node) applyCommitted() {
 	for n.applied < n.commit {
 		n.applied++
-		e := n.log.entry(n.applied)
+		e := n.log.entryAt(n.applied)
 		result, outcome := "", kv.Executed
 		if n.svc != nil {
 			req := kv.Request{}
 			if e.Conf == nil && !e.IsNoop() {
-				req, outcome = n.svc.Apply(n.applied, e)
+				req, outcome = n.svc.Apply(n.applied, *e)
 			}
 			n.out.Note(Applied{Index: n.applied, Term: e.Term, Req: req, Outcome: outcome})
 			continue

@@ -234,7 +234,7 @@ func logTerms(n *node) string {
 	var b strings.Builder
 	b.WriteByte('[')
 	if n.log.base > 0 {
-		fmt.Fprintf(&b, "%d/%d |", n.log.base, n.log.entries[0].Term)
+		fmt.Fprintf(&b, "%d/%d |", n.log.base, n.log.baseTerm)
 	}
 	for i := n.log.base + 1; i <= n.log.lastIndex(); i++ {
 		if i > 1 {

@@ -17,7 +17,8 @@ func messageSize(m protocols.Message) int {
 		return 8 + 1
 	case AppendEntries:
 		n := 8 + 8 + 8 + 8
-		for _, e := range m.Entries {
+		for i := range m.Entries {
+			e := &m.Entries[i] // not a copy: an entry is 128 bytes
 			n += 8 + kv.RequestSize(e.Req)
 			if e.Conf != nil {
 				n += 1 + len(e.Conf.Node)
