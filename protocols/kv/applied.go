@@ -42,6 +42,18 @@ func (n Applied) String() string {
 	return string(b)
 }
 
+// AppliedMonitor is a monitor of Applied notes that also takes them
+// already picked out of an event: a suite of monitors several of which
+// read them (raft.MonitorSuite) picks them out of each event once, instead
+// of each monitor asserting every note's type and copying every Applied.
+// CheckApplied(c, ev, applied) judges as Check(c, ev) would when applied
+// holds ev's Applied notes in order (each monitor says which other notes
+// ev must not hold).
+type AppliedMonitor interface {
+	protocols.Monitor
+	CheckApplied(c protocols.Cluster, ev protocols.Event, applied []Applied) error
+}
+
 // ExactlyOnce returns a monitor that fails when the replicated state
 // machine executes one client request twice: two different log positions
 // both apply the same (client, sequence number) with outcome Executed.
@@ -56,7 +68,8 @@ func (n Applied) String() string {
 // a request executed again more than that many operations later goes
 // unnoticed (a client has one operation outstanding, so a duplicate follows
 // its original closely).
-func ExactlyOnce() protocols.Monitor {
+// Its CheckApplied (AppliedMonitor) takes any event.
+func ExactlyOnce() AppliedMonitor {
 	return &exactlyOnce{at: map[RequestKey]int{}, limit: onceLimit}
 }
 
@@ -89,32 +102,50 @@ func (m *exactlyOnce) prune() {
 
 func (m *exactlyOnce) Check(c protocols.Cluster, ev protocols.Event) error {
 	for _, n := range ev.Notes {
-		a, ok := n.(Applied)
-		if !ok || a.Outcome != Executed || a.Req.Client == "" || c.Byzantine(ev.Node) {
-			continue
-		}
-		k := RequestKey{m.clients.Of(a.Req.Client), a.Req.Seq}
-		if int(k.Client) == len(m.top) {
-			m.top = append(m.top, 0)
-		}
-		prev, seen := m.recent.Get(k)
-		if !seen {
-			if prev, seen = m.at[k]; seen {
-				m.recent.Put(k, prev)
+		if a, ok := n.(Applied); ok {
+			if err := m.apply(c, ev.Node, &a); err != nil {
+				return err
 			}
 		}
-		switch {
-		case !seen:
-			m.at[k] = a.Index
-			m.recent.Put(k, a.Index)
-			m.top[k.Client] = max(m.top[k.Client], k.Seq)
-			if len(m.at) > m.limit {
-				m.prune()
-			}
-		case prev != a.Index:
-			return protocols.Violationf("exactly-once", "%s executed %s %s at index %d, but it was already executed at index %d",
-				ev.Node, a.Req.ID(), a.Req.Op, a.Index, prev)
+	}
+	return nil
+}
+
+// CheckApplied implements AppliedMonitor.
+func (m *exactlyOnce) CheckApplied(c protocols.Cluster, ev protocols.Event, applied []Applied) error {
+	for i := range applied {
+		if err := m.apply(c, ev.Node, &applied[i]); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+func (m *exactlyOnce) apply(c protocols.Cluster, id protocols.NodeID, a *Applied) error {
+	if a.Outcome != Executed || a.Req.Client == "" || c.Byzantine(id) {
+		return nil
+	}
+	k := RequestKey{m.clients.Of(a.Req.Client), a.Req.Seq}
+	if int(k.Client) == len(m.top) {
+		m.top = append(m.top, 0)
+	}
+	prev, seen := m.recent.Get(k)
+	if !seen {
+		if prev, seen = m.at[k]; seen {
+			m.recent.Put(k, prev)
+		}
+	}
+	switch {
+	case !seen:
+		m.at[k] = a.Index
+		m.recent.Put(k, a.Index)
+		m.top[k.Client] = max(m.top[k.Client], k.Seq)
+		if len(m.at) > m.limit {
+			m.prune()
+		}
+	case prev != a.Index:
+		return protocols.Violationf("exactly-once", "%s executed %s %s at index %d, but it was already executed at index %d",
+			id, a.Req.ID(), a.Req.Op, a.Index, prev)
 	}
 	return nil
 }
@@ -131,7 +162,7 @@ func (m *exactlyOnce) Check(c protocols.Cluster, ev protocols.Event) error {
 // for all servers, as Raft, Multi-Paxos and PBFT have; state-machine
 // safety is another monitor's job. Its memory is bounded for long runs: a
 // key's values older than every outstanding get are dropped as it goes.
-func StaleReads() protocols.Monitor {
+func StaleReads() AppliedMonitor {
 	return &staleReads{sm: NewMachine(), gets: map[RequestKey]pendingGet{}, versions: map[string][]version{}, pruneAt: staleReadsPrune}
 }
 
@@ -181,19 +212,7 @@ func (m *staleReads) Check(c protocols.Cluster, ev protocols.Event) error {
 	for _, n := range ev.Notes {
 		switch n := n.(type) {
 		case Applied:
-			if n.Index != m.applied+1 || c.Byzantine(ev.Node) {
-				continue // already known, or a replica out of order (another monitor's business)
-			}
-			m.applied = n.Index
-			if m.applied >= m.pruneAt {
-				m.prune()
-			}
-			if n.Req.Client == "" || n.Outcome != Executed || n.Req.Op.Kind == Get {
-				continue
-			}
-			m.sm.Apply(n.Req)
-			k := n.Req.Op.Key
-			m.versions[k] = append(m.versions[k], version{n.Index, m.sm.Value(k)})
+			m.apply(c, ev.Node, &n)
 		case Invoked:
 			k := RequestKey{m.clients.Of(n.Client), n.Seq}
 			if n.Op.Kind == Get {
@@ -216,6 +235,32 @@ func (m *staleReads) Check(c protocols.Cluster, ev protocols.Event) error {
 		}
 	}
 	return nil
+}
+
+// CheckApplied implements AppliedMonitor: ev must hold no Invoked,
+// Completed or Abandoned note.
+func (m *staleReads) CheckApplied(c protocols.Cluster, ev protocols.Event, applied []Applied) error {
+	for i := range applied {
+		m.apply(c, ev.Node, &applied[i])
+	}
+	return nil
+}
+
+// apply follows the log as servers apply it; it never fails.
+func (m *staleReads) apply(c protocols.Cluster, id protocols.NodeID, n *Applied) {
+	if n.Index != m.applied+1 || c.Byzantine(id) {
+		return // already known, or a replica out of order (another monitor's business)
+	}
+	m.applied = n.Index
+	if m.applied >= m.pruneAt {
+		m.prune()
+	}
+	if n.Req.Client == "" || n.Outcome != Executed || n.Req.Op.Kind == Get {
+		return
+	}
+	m.sm.Apply(n.Req)
+	k := n.Req.Op.Key
+	m.versions[k] = append(m.versions[k], version{n.Index, m.sm.Value(k)})
 }
 
 // judge checks a completed get against the key's values from index from on.

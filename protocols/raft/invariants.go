@@ -67,132 +67,6 @@ func Monitors() []protocols.Monitor {
 	}
 }
 
-// MonitorSuite returns the monitors of Monitors as one: it calls each in
-// the same order with direct calls, so a run pays one dispatch and one copy
-// of the event per event instead of fourteen (the monitors run after every
-// event, and the calls showed in profiles). It reports what the first of
-// them to fail reports, as the list would.
-func MonitorSuite() protocols.Monitor {
-	ms := Monitors()
-	return &suite{
-		h: ms[0].(*horizon), es: ms[1].(*electionSafety), lu: ms[2].(*leaderUnelected), vo: ms[3].(*voteOnce),
-		tm: ms[4].(*termMonotonic), lao: ms[5].(*leaderAppendOnly), lm: ms[6].(*logMatching),
-		lc: ms[7].(*leaderCompleteness), cct: ms[8].(*commitCurrentTerm), sms: ms[9].(*stateMachineSafety),
-		awl: ms[10].(*ackedWriteLost), cs: ms[11].(*configSafety), once: ms[12], stale: ms[13],
-	}
-}
-
-type suite struct {
-	h           *horizon
-	es          *electionSafety
-	lu          *leaderUnelected
-	vo          *voteOnce
-	tm          *termMonotonic
-	lao         *leaderAppendOnly
-	lm          *logMatching
-	lc          *leaderCompleteness
-	cct         *commitCurrentTerm
-	sms         *stateMachineSafety
-	awl         *ackedWriteLost
-	cs          *configSafety
-	once, stale protocols.Monitor
-	marks       byNode[serverMark] // each server as the monitors last saw it
-}
-
-// serverMark is what the monitors read of a server: when an event leaves
-// it as it was after the last check and brings no notes, every monitor
-// would find nothing new (each compares these against its ghost; the
-// ghosts only grow in ways that this server's last check already agreed
-// with, and are pruned only at events that move the snapshot horizon or a
-// commit index, which the suite never skips), so the suite skips them. A
-// follower taking a heartbeat that changes nothing, and a leader counting
-// an acknowledgement that commits nothing, are such events: 47% of those
-// the suite sees in raft/canonical (seeds 1-5).
-type serverMark struct {
-	inst    *node
-	role    role
-	term    uint64
-	commit  int
-	version uint64 // the log's: bumped by every change to it
-}
-
-// Parts implements protocols.Composite: the monitors, in the suite's
-// order, for a run that keeps going past violations.
-func (s *suite) Parts() []protocols.Monitor {
-	return []protocols.Monitor{s.h, s.es, s.lu, s.vo, s.tm, s.lao, s.lm, s.lc, s.cct, s.sms, s.awl, s.cs, s.once, s.stale}
-}
-
-func markOf(n *node) serverMark {
-	return serverMark{inst: n, role: n.role, term: n.term, commit: n.commit, version: n.log.version}
-}
-
-func (s *suite) Check(c protocols.Cluster, ev protocols.Event) error {
-	var n *node
-	if len(ev.Notes) == 0 && ev.Input != protocols.Start {
-		if n = s.es.server(c, ev); n == nil {
-			return nil // a fault, a client, a server that is down: nothing to read
-		}
-		if m, ok := s.marks.get(n.id); ok && m == markOf(n) {
-			return nil
-		}
-	}
-	if err := s.check(c, ev); err != nil {
-		return err
-	}
-	if n != nil {
-		s.marks.set(n.id, markOf(n))
-	} else if n = s.es.server(c, ev); n != nil {
-		s.marks.set(n.id, markOf(n))
-	}
-	return nil
-}
-
-func (s *suite) check(c protocols.Cluster, ev protocols.Event) error {
-	if err := s.h.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.es.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.lu.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.vo.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.tm.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.lao.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.lm.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.lc.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.cct.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.sms.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.awl.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.cs.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.once.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.stale.Check(c, ev); err != nil {
-		return err
-	}
-	return nil
-}
-
 // horizon follows each server's latest snapshot index, from its
 // SnapshotTaken and Restored notes (a snapshot is durable, so a restart
 // comes back with it), and keeps floor: the lowest over all servers, 0
@@ -263,6 +137,11 @@ type electionSafety struct {
 }
 
 func (m *electionSafety) Check(c protocols.Cluster, ev protocols.Event) error {
+	return m.check(m.server(c, ev), ev)
+}
+
+// check is Check for the server that stepped in ev, found by the caller.
+func (m *electionSafety) check(n *node, ev protocols.Event) error {
 	for _, note := range ev.Notes {
 		if bl, ok := note.(BecameLeader); ok {
 			if err := m.record(ev.Node, bl.Term); err != nil {
@@ -270,7 +149,7 @@ func (m *electionSafety) Check(c protocols.Cluster, ev protocols.Event) error {
 			}
 		}
 	}
-	if n := m.server(c, ev); n != nil && n.role == leader {
+	if n != nil && n.role == leader {
 		return m.record(n.id, n.term)
 	}
 	return nil
@@ -309,7 +188,11 @@ type wonTerm struct {
 }
 
 func (m *leaderUnelected) Check(c protocols.Cluster, ev protocols.Event) error {
-	n := m.server(c, ev)
+	return m.check(m.server(c, ev), ev)
+}
+
+// check is Check for the server that stepped in ev, found by the caller.
+func (m *leaderUnelected) check(n *node, ev protocols.Event) error {
 	if n == nil {
 		return nil
 	}
@@ -363,7 +246,11 @@ type termMonotonic struct {
 }
 
 func (m *termMonotonic) Check(c protocols.Cluster, ev protocols.Event) error {
-	n := m.server(c, ev)
+	return m.check(m.server(c, ev), ev)
+}
+
+// check is Check for the server that stepped in ev, found by the caller.
+func (m *termMonotonic) check(n *node, ev protocols.Event) error {
 	if n == nil {
 		return nil
 	}
@@ -396,7 +283,11 @@ type leaderView struct {
 }
 
 func (m *leaderAppendOnly) Check(c protocols.Cluster, ev protocols.Event) error {
-	n := m.server(c, ev)
+	return m.check(m.server(c, ev), ev)
+}
+
+// check is Check for the server that stepped in ev, found by the caller.
+func (m *leaderAppendOnly) check(n *node, ev protocols.Event) error {
 	if n == nil {
 		return nil
 	}
@@ -461,7 +352,11 @@ type logView struct {
 }
 
 func (m *logMatching) Check(c protocols.Cluster, ev protocols.Event) error {
-	n := m.server(c, ev)
+	return m.check(m.server(c, ev), ev)
+}
+
+// check is Check for the server that stepped in ev, found by the caller.
+func (m *logMatching) check(n *node, ev protocols.Event) error {
 	if n == nil {
 		return nil
 	}
@@ -557,7 +452,11 @@ func newLeaderCompleteness(l *lookup, h *horizon) *leaderCompleteness {
 func (m *leaderCompleteness) top() int { return m.cbase + len(m.chain) - 1 }
 
 func (m *leaderCompleteness) Check(c protocols.Cluster, ev protocols.Event) error {
-	n := m.server(c, ev)
+	return m.check(m.server(c, ev), ev)
+}
+
+// check is Check for the server that stepped in ev, found by the caller.
+func (m *leaderCompleteness) check(n *node, ev protocols.Event) error {
 	if n == nil {
 		return nil
 	}
@@ -662,7 +561,11 @@ type commitView struct {
 }
 
 func (m *commitCurrentTerm) Check(c protocols.Cluster, ev protocols.Event) error {
-	n := m.server(c, ev)
+	return m.check(m.server(c, ev), ev)
+}
+
+// check is Check for the server that stepped in ev, found by the caller.
+func (m *commitCurrentTerm) check(n *node, ev protocols.Event) error {
 	if n == nil {
 		return nil
 	}
@@ -709,47 +612,82 @@ func newStateMachineSafety(h *horizon) *stateMachineSafety {
 }
 
 func (m *stateMachineSafety) Check(_ protocols.Cluster, ev protocols.Event) error {
-	if ev.Input == protocols.Start {
-		m.last.delete(ev.Node) // a new incarnation re-applies from the start, or from a snapshot
-	}
+	m.start(ev)
 	for _, note := range ev.Notes {
 		switch a := note.(type) {
 		case Restored:
-			if prev, ok := m.last.get(ev.Node); ok && a.Index < prev {
-				return protocols.Violationf(KindStateMachineSafety, "%s's state machine went back from index %d to a snapshot at %d",
-					ev.Node, prev, a.Index)
+			if err := m.restored(ev.Node, a); err != nil {
+				return err
 			}
-			if x := a.Index - m.abase; x > 0 && x < len(m.applied) && m.applied[x].term != a.Term {
-				g := m.applied[x]
-				return protocols.Violationf(KindStateMachineSafety, "%s restored a snapshot ending at %d/%d where %s applied %s",
-					ev.Node, a.Index, a.Term, g.by, describe(g.term, g.req))
-			}
-			m.last.set(ev.Node, a.Index)
 		case Applied:
-			p := m.last.slot(ev.Node)
-			if want := *p + 1; a.Index != want {
-				return protocols.Violationf(KindStateMachineSafety, "%s applied index %d when %d was next", ev.Node, a.Index, want)
-			}
-			*p = a.Index
-			x := a.Index - m.abase
-			switch {
-			case x <= 0:
-				// below the horizon
-			case x < len(m.applied):
-				if g := m.applied[x]; g.term != a.Term || g.req != a.Req {
-					return protocols.Violationf(KindStateMachineSafety, "%s applied %s at index %d where %s applied %s",
-						ev.Node, describe(a.Term, a.Req), a.Index, g.by, describe(g.term, g.req))
-				}
-			case x == len(m.applied):
-				m.applied = append(room(m.applied, 1), appliedEntry{term: a.Term, req: a.Req, by: ev.Node})
+			if err := m.apply(ev.Node, &a); err != nil {
+				return err
 			}
 		}
 	}
+	m.prune()
+	return nil
+}
+
+// checkApplied is Check for an event with no Restored note, given its
+// Applied notes, in order.
+func (m *stateMachineSafety) checkApplied(ev protocols.Event, applied []Applied) error {
+	m.start(ev)
+	for i := range applied {
+		if err := m.apply(ev.Node, &applied[i]); err != nil {
+			return err
+		}
+	}
+	m.prune()
+	return nil
+}
+
+func (m *stateMachineSafety) start(ev protocols.Event) {
+	if ev.Input == protocols.Start {
+		m.last.delete(ev.Node) // a new incarnation re-applies from the start, or from a snapshot
+	}
+}
+
+func (m *stateMachineSafety) restored(id protocols.NodeID, a Restored) error {
+	if prev, ok := m.last.get(id); ok && a.Index < prev {
+		return protocols.Violationf(KindStateMachineSafety, "%s's state machine went back from index %d to a snapshot at %d",
+			id, prev, a.Index)
+	}
+	if x := a.Index - m.abase; x > 0 && x < len(m.applied) && m.applied[x].term != a.Term {
+		g := m.applied[x]
+		return protocols.Violationf(KindStateMachineSafety, "%s restored a snapshot ending at %d/%d where %s applied %s",
+			id, a.Index, a.Term, g.by, describe(g.term, g.req))
+	}
+	m.last.set(id, a.Index)
+	return nil
+}
+
+func (m *stateMachineSafety) apply(id protocols.NodeID, a *Applied) error {
+	p := m.last.slot(id)
+	if want := *p + 1; a.Index != want {
+		return protocols.Violationf(KindStateMachineSafety, "%s applied index %d when %d was next", id, a.Index, want)
+	}
+	*p = a.Index
+	x := a.Index - m.abase
+	switch {
+	case x <= 0:
+		// below the horizon
+	case x < len(m.applied):
+		if g := m.applied[x]; g.term != a.Term || g.req != a.Req {
+			return protocols.Violationf(KindStateMachineSafety, "%s applied %s at index %d where %s applied %s",
+				id, describe(a.Term, a.Req), a.Index, g.by, describe(g.term, g.req))
+		}
+	case x == len(m.applied):
+		m.applied = append(room(m.applied, 1), appliedEntry{term: a.Term, req: a.Req, by: id})
+	}
+	return nil
+}
+
+func (m *stateMachineSafety) prune() {
 	if f := min(m.h.floor, m.abase+len(m.applied)-1); f-m.abase > pruneStep {
 		m.applied = append([]appliedEntry(nil), m.applied[f-m.abase:]...)
 		m.abase = f
 	}
-	return nil
 }
 
 func describe(term uint64, r kv.Request) string {
@@ -816,39 +754,64 @@ func (m *ackedWriteLost) Check(_ protocols.Cluster, ev protocols.Event) error {
 	for _, note := range ev.Notes {
 		switch note := note.(type) {
 		case Applied:
-			if note.Req.Client == "" {
-				if w, ok := m.acked[note.Index]; ok {
-					return m.lost(ev.Node, note, w)
-				}
-				continue
-			}
-			k := m.key(note.Req.Client, note.Req.Seq)
-			if note.Outcome == kv.Executed {
-				if _, ok := m.executedAt(k); !ok {
-					m.executed[k] = note.Index
-					m.recent.Put(k, note.Index)
-					m.top[k.Client] = max(m.top[k.Client], k.Seq)
-					if len(m.executed)+len(m.acked) > m.limit {
-						m.prune()
-					}
-				}
-			}
-			if w, ok := m.acked[note.Index]; ok && w != k {
-				return m.lost(ev.Node, note, w)
+			if err := m.apply(ev.Node, &note); err != nil {
+				return err
 			}
 		case kv.Completed:
-			if !note.Op.IsWrite() {
-				continue
+			if err := m.completed(note); err != nil {
+				return err
 			}
-			k := m.key(note.Client, note.Seq)
-			idx, ok := m.executedAt(k)
-			if !ok {
-				return protocols.Violationf(KindAckedWriteLost, "%s#%d %s was acknowledged by %s but no server has executed it",
-					note.Client, note.Seq, note.Op, note.Server)
-			}
-			m.acked[idx] = k
 		}
 	}
+	return nil
+}
+
+// checkApplied is Check for an event with no Completed note, given its
+// Applied notes, in order.
+func (m *ackedWriteLost) checkApplied(id protocols.NodeID, applied []Applied) error {
+	for i := range applied {
+		if err := m.apply(id, &applied[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *ackedWriteLost) apply(id protocols.NodeID, a *Applied) error {
+	if a.Req.Client == "" {
+		if w, ok := m.acked[a.Index]; ok {
+			return m.lost(id, a, w)
+		}
+		return nil
+	}
+	k := m.key(a.Req.Client, a.Req.Seq)
+	if a.Outcome == kv.Executed {
+		if _, ok := m.executedAt(k); !ok {
+			m.executed[k] = a.Index
+			m.recent.Put(k, a.Index)
+			m.top[k.Client] = max(m.top[k.Client], k.Seq)
+			if len(m.executed)+len(m.acked) > m.limit {
+				m.prune()
+			}
+		}
+	}
+	if w, ok := m.acked[a.Index]; ok && w != k {
+		return m.lost(id, a, w)
+	}
+	return nil
+}
+
+func (m *ackedWriteLost) completed(c kv.Completed) error {
+	if !c.Op.IsWrite() {
+		return nil
+	}
+	k := m.key(c.Client, c.Seq)
+	idx, ok := m.executedAt(k)
+	if !ok {
+		return protocols.Violationf(KindAckedWriteLost, "%s#%d %s was acknowledged by %s but no server has executed it",
+			c.Client, c.Seq, c.Op, c.Server)
+	}
+	m.acked[idx] = k
 	return nil
 }
 
@@ -861,7 +824,7 @@ func (m *ackedWriteLost) key(client protocols.NodeID, seq uint64) kv.RequestKey 
 	return kv.RequestKey{Client: c, Seq: seq}
 }
 
-func (m *ackedWriteLost) lost(id protocols.NodeID, a Applied, w kv.RequestKey) error {
+func (m *ackedWriteLost) lost(id protocols.NodeID, a *Applied, w kv.RequestKey) error {
 	return protocols.Violationf(KindAckedWriteLost, "%s applied %s at index %d, where acknowledged write %s#%d was executed",
 		id, describe(a.Term, a.Req), a.Index, m.clients[w.Client], w.Seq)
 }
@@ -891,7 +854,11 @@ type confView struct {
 }
 
 func (m *configSafety) Check(c protocols.Cluster, ev protocols.Event) error {
-	n := m.server(c, ev)
+	return m.check(m.server(c, ev), ev)
+}
+
+// check is Check for the server that stepped in ev, found by the caller.
+func (m *configSafety) check(n *node, ev protocols.Event) error {
 	if n == nil {
 		return nil
 	}
