@@ -106,13 +106,19 @@ func (c *convergence) Check(cl Cluster, ev Event) error {
 	if ev.Input == Start {
 		*c.slot(ev.Node) = 0
 	}
+	var p *int // ev.Node's applied position, found at its first applied note
 	for _, n := range ev.Notes {
 		a, ok := n.(AppliedNote)
-		if !ok || cl.Byzantine(ev.Node) {
+		if !ok {
 			continue
 		}
+		if p == nil {
+			if cl.Byzantine(ev.Node) {
+				return nil
+			}
+			p = c.slot(ev.Node)
+		}
 		idx := a.AppliedIndex()
-		p := c.slot(ev.Node)
 		*p = max(*p, idx)
 		if len(c.marks) == 0 || idx > c.marks[len(c.marks)-1].index {
 			c.marks = append(c.marks, appliedMark{ev.Time, idx})

@@ -360,7 +360,7 @@ func (m *logMatching) check(n *node, ev protocols.Event) error {
 	if n == nil {
 		return nil
 	}
-	p := m.seen.slot(n.id)
+	p := m.view(n)
 	if *p == nil {
 		*p = &logView{chain: []uint64{0}}
 	}
@@ -395,6 +395,17 @@ func (m *logMatching) check(n *node, ev protocols.Event) error {
 		m.gbase = f
 	}
 	return nil
+}
+
+// view returns where n's server's view is kept. Most events are of the
+// incarnation seen last, found by a pointer compare.
+func (m *logMatching) view(n *node) **logView {
+	for i := range m.seen {
+		if v := m.seen[i].v; v != nil && v.inst == n {
+			return &m.seen[i].v
+		}
+	}
+	return m.seen.slot(n.id)
 }
 
 func (m *logMatching) record(n *node, x int) error {
@@ -620,7 +631,7 @@ func (m *stateMachineSafety) Check(_ protocols.Cluster, ev protocols.Event) erro
 				return err
 			}
 		case Applied:
-			if err := m.apply(ev.Node, &a); err != nil {
+			if err := m.apply(ev.Node, m.last.slot(ev.Node), &a); err != nil {
 				return err
 			}
 		}
@@ -633,9 +644,12 @@ func (m *stateMachineSafety) Check(_ protocols.Cluster, ev protocols.Event) erro
 // Applied notes, in order.
 func (m *stateMachineSafety) checkApplied(ev protocols.Event, applied []Applied) error {
 	m.start(ev)
-	for i := range applied {
-		if err := m.apply(ev.Node, &applied[i]); err != nil {
-			return err
+	if len(applied) > 0 {
+		last := m.last.slot(ev.Node) // one server applies them all
+		for i := range applied {
+			if err := m.apply(ev.Node, last, &applied[i]); err != nil {
+				return err
+			}
 		}
 	}
 	m.prune()
@@ -662,8 +676,9 @@ func (m *stateMachineSafety) restored(id protocols.NodeID, a Restored) error {
 	return nil
 }
 
-func (m *stateMachineSafety) apply(id protocols.NodeID, a *Applied) error {
-	p := m.last.slot(id)
+// apply checks a at index a.Index, applied by server id, the last
+// index it applied before being at *p.
+func (m *stateMachineSafety) apply(id protocols.NodeID, p *int, a *Applied) error {
 	if want := *p + 1; a.Index != want {
 		return protocols.Violationf(KindStateMachineSafety, "%s applied index %d when %d was next", id, a.Index, want)
 	}

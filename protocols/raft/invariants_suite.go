@@ -72,40 +72,49 @@ func markOf(n *node) serverMark {
 	return serverMark{inst: n, role: n.role, term: n.term, commit: n.commit, version: n.log.version}
 }
 
-// unchanged reports whether n is as the monitors last saw it. The marks
-// are found by incarnation, a pointer compare: a mark of an earlier
-// incarnation of n's server would not match anyway.
-func (s *suite) unchanged(n *node) bool {
+// markAt returns the index of n's mark, or -1. The marks are found by
+// incarnation, a pointer compare: a mark of an earlier incarnation of n's
+// server never matches n.
+func (s *suite) markAt(n *node) int {
 	for i := range s.marks {
 		if s.marks[i].inst == n {
-			return s.marks[i] == markOf(n)
+			return i
 		}
 	}
-	return false
+	return -1
 }
 
 // mark records n as the monitors saw it, in place of the mark of the same
-// incarnation or of an earlier one of its server.
-func (s *suite) mark(n *node) {
-	for i := range s.marks {
-		if m := &s.marks[i]; m.inst == n || m.inst.id == n.id {
-			*m = markOf(n)
-			return
+// incarnation (at i, if not -1) or of an earlier one of its server.
+func (s *suite) mark(n *node, i int) {
+	if i < 0 {
+		for j := range s.marks {
+			if s.marks[j].inst.id == n.id {
+				i = j
+				break
+			}
 		}
 	}
-	s.marks = append(s.marks, markOf(n))
+	if i < 0 {
+		s.marks = append(s.marks, markOf(n))
+		return
+	}
+	s.marks[i] = markOf(n)
 }
 
 func (s *suite) Check(c protocols.Cluster, ev protocols.Event) error {
-	n := s.l.server(c, ev)
-	if len(ev.Notes) == 0 && ev.Input != protocols.Start && (n == nil || s.unchanged(n)) {
+	n, at := s.l.server(c, ev), -1
+	if n != nil {
+		at = s.markAt(n)
+	}
+	if len(ev.Notes) == 0 && ev.Input != protocols.Start && (n == nil || at >= 0 && s.marks[at] == markOf(n)) {
 		return nil // a fault, a client, a server that is down, or nothing new
 	}
 	if err := s.check(c, ev, n); err != nil {
 		return err
 	}
 	if n != nil {
-		s.mark(n)
+		s.mark(n, at)
 	}
 	return nil
 }
