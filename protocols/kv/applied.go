@@ -70,7 +70,7 @@ type AppliedMonitor interface {
 // its original closely).
 // Its CheckApplied (AppliedMonitor) takes any event.
 func ExactlyOnce() AppliedMonitor {
-	return &exactlyOnce{at: map[RequestKey]int{}, limit: onceLimit}
+	return &exactlyOnce{limit: onceLimit}
 }
 
 // onceWindow is how many of each client's latest requests ExactlyOnce
@@ -82,22 +82,15 @@ const (
 
 type exactlyOnce struct {
 	clients ClientNumbers
-	at      map[RequestKey]int // where each request was executed
-	top     []uint64           // each client's highest executed sequence number, by clients' index
-	limit   int                // prune when at holds more requests than this
-	recent  RequestCache       // a few entries of at, in front of it
+	at      RequestPositions // where each request was executed
+	top     []uint64         // each client's highest executed sequence number, by clients' index
+	limit   int              // prune when at holds more requests than this
 }
 
-// prune forgets requests older than their client's last onceWindow. Only
-// deletions depend on the map's order, so the result does not.
+// prune forgets requests older than their client's last onceWindow.
 func (m *exactlyOnce) prune() {
-	m.recent = RequestCache{}
-	for k := range m.at {
-		if k.Seq+onceWindow < m.top[k.Client] {
-			delete(m.at, k)
-		}
-	}
-	m.limit = max(onceLimit, 2*len(m.at))
+	m.at.Forget(onceWindow, m.top)
+	m.limit = max(onceLimit, 2*m.at.Len())
 }
 
 func (m *exactlyOnce) Check(c protocols.Cluster, ev protocols.Event) error {
@@ -129,18 +122,12 @@ func (m *exactlyOnce) apply(c protocols.Cluster, id protocols.NodeID, a *Applied
 	if int(k.Client) == len(m.top) {
 		m.top = append(m.top, 0)
 	}
-	prev, seen := m.recent.Get(k)
-	if !seen {
-		if prev, seen = m.at[k]; seen {
-			m.recent.Put(k, prev)
-		}
-	}
+	prev, seen := m.at.Get(k)
 	switch {
 	case !seen:
-		m.at[k] = a.Index
-		m.recent.Put(k, a.Index)
+		m.at.Add(k, a.Index)
 		m.top[k.Client] = max(m.top[k.Client], k.Seq)
-		if len(m.at) > m.limit {
+		if m.at.Len() > m.limit {
 			m.prune()
 		}
 	case prev != a.Index:

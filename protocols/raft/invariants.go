@@ -718,27 +718,14 @@ func describe(term uint64, r kv.Request) string {
 type ackedWriteLost struct {
 	h        *horizon
 	clients  kv.ClientNumbers
-	executed map[kv.RequestKey]int
+	executed kv.RequestPositions // where each request was first executed
 	acked    map[int]kv.RequestKey
-	top      []uint64        // each client's highest executed sequence number, by clients' index
-	limit    int             // prune when executed holds more requests than this
-	recent   kv.RequestCache // a few entries of executed, in front of it
-}
-
-// executedAt returns where request k was first executed.
-func (m *ackedWriteLost) executedAt(k kv.RequestKey) (int, bool) {
-	if v, ok := m.recent.Get(k); ok {
-		return v, true
-	}
-	v, ok := m.executed[k]
-	if ok {
-		m.recent.Put(k, v)
-	}
-	return v, ok
+	top      []uint64 // each client's highest executed sequence number, by clients' index
+	limit    int      // prune when executed and acked hold more than this
 }
 
 func newAckedWriteLost(h *horizon) *ackedWriteLost {
-	return &ackedWriteLost{h: h, executed: map[kv.RequestKey]int{}, acked: map[int]kv.RequestKey{}, limit: ackedLimit}
+	return &ackedWriteLost{h: h, acked: map[int]kv.RequestKey{}, limit: ackedLimit}
 }
 
 // ackedLimit bounds the requests ackedWriteLost remembers before it prunes:
@@ -751,18 +738,13 @@ const (
 )
 
 func (m *ackedWriteLost) prune() {
-	m.recent = kv.RequestCache{}
-	for k := range m.executed {
-		if k.Seq+ackedWindow < m.top[k.Client] {
-			delete(m.executed, k)
-		}
-	}
+	m.executed.Forget(ackedWindow, m.top)
 	for idx := range m.acked {
 		if idx <= m.h.floor {
 			delete(m.acked, idx)
 		}
 	}
-	m.limit = max(ackedLimit, 2*(len(m.executed)+len(m.acked)))
+	m.limit = max(ackedLimit, 2*(m.executed.Len()+len(m.acked)))
 }
 
 func (m *ackedWriteLost) Check(_ protocols.Cluster, ev protocols.Event) error {
@@ -801,11 +783,10 @@ func (m *ackedWriteLost) apply(id protocols.NodeID, a *Applied) error {
 	}
 	k := m.key(a.Req.Client, a.Req.Seq)
 	if a.Outcome == kv.Executed {
-		if _, ok := m.executedAt(k); !ok {
-			m.executed[k] = a.Index
-			m.recent.Put(k, a.Index)
+		if _, ok := m.executed.Get(k); !ok {
+			m.executed.Add(k, a.Index)
 			m.top[k.Client] = max(m.top[k.Client], k.Seq)
-			if len(m.executed)+len(m.acked) > m.limit {
+			if m.executed.Len()+len(m.acked) > m.limit {
 				m.prune()
 			}
 		}
@@ -821,7 +802,7 @@ func (m *ackedWriteLost) completed(c kv.Completed) error {
 		return nil
 	}
 	k := m.key(c.Client, c.Seq)
-	idx, ok := m.executedAt(k)
+	idx, ok := m.executed.Get(k)
 	if !ok {
 		return protocols.Violationf(KindAckedWriteLost, "%s#%d %s was acknowledged by %s but no server has executed it",
 			c.Client, c.Seq, c.Op, c.Server)
