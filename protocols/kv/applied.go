@@ -94,9 +94,10 @@ func (m *exactlyOnce) prune() {
 }
 
 func (m *exactlyOnce) Check(c protocols.Cluster, ev protocols.Event) error {
+	byz := byzantine{c: c, id: ev.Node}
 	for _, n := range ev.Notes {
 		if a, ok := n.(Applied); ok {
-			if err := m.apply(c, ev.Node, &a); err != nil {
+			if err := m.apply(&byz, &a); err != nil {
 				return err
 			}
 		}
@@ -106,16 +107,18 @@ func (m *exactlyOnce) Check(c protocols.Cluster, ev protocols.Event) error {
 
 // CheckApplied implements AppliedMonitor.
 func (m *exactlyOnce) CheckApplied(c protocols.Cluster, ev protocols.Event, applied []Applied) error {
+	byz := byzantine{c: c, id: ev.Node}
 	for i := range applied {
-		if err := m.apply(c, ev.Node, &applied[i]); err != nil {
+		if err := m.apply(&byz, &applied[i]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (m *exactlyOnce) apply(c protocols.Cluster, id protocols.NodeID, a *Applied) error {
-	if a.Outcome != Executed || a.Req.Client == "" || c.Byzantine(id) {
+// apply checks a, applied by node byz.id.
+func (m *exactlyOnce) apply(byz *byzantine, a *Applied) error {
+	if a.Outcome != Executed || a.Req.Client == "" || byz.is() {
 		return nil
 	}
 	k := RequestKey{m.clients.Of(a.Req.Client), a.Req.Seq}
@@ -132,9 +135,25 @@ func (m *exactlyOnce) apply(c protocols.Cluster, id protocols.NodeID, a *Applied
 		}
 	case prev != a.Index:
 		return protocols.Violationf("exactly-once", "%s executed %s %s at index %d, but it was already executed at index %d",
-			id, a.Req.ID(), a.Req.Op, a.Index, prev)
+			byz.id, a.Req.ID(), a.Req.Op, a.Index, prev)
 	}
 	return nil
+}
+
+// byzantine asks the cluster whether the node that stepped in an event is
+// byzantine once in the event, when first needed: an event may apply a
+// few entries, and the cluster's answer is a lookup by name.
+type byzantine struct {
+	c          protocols.Cluster
+	id         protocols.NodeID
+	asked, yes bool
+}
+
+func (b *byzantine) is() bool {
+	if !b.asked {
+		b.yes, b.asked = b.c.Byzantine(b.id), true
+	}
+	return b.yes
 }
 
 // StaleReads returns a monitor that catches a read that misses a write

@@ -333,9 +333,39 @@ func (m *leaderAppendOnly) check(n *node, ev protocols.Event) error {
 type logMatching struct {
 	*lookup
 	h     *horizon
-	gbase int            // ghost[i] describes index gbase+i
-	ghost [][]ghostEntry // by index: each term seen there, with its prefix digest
+	gbase int         // ghost[i] describes index gbase+i
+	ghost []ghostSlot // by index: each term seen there, with its prefix digest
 	seen  byNode[*logView]
+}
+
+// ghostSlot holds the entries seen at one index. Nearly every index only
+// ever holds one, kept in place: a slice per index cost an allocation per
+// log entry.
+type ghostSlot struct {
+	first ghostEntry
+	held  bool         // first is set
+	more  []ghostEntry // entries of other terms, seen after first
+}
+
+// find returns the entry of term t, or nil.
+func (g *ghostSlot) find(t uint64) *ghostEntry {
+	if g.held && g.first.term == t {
+		return &g.first
+	}
+	for i := range g.more {
+		if g.more[i].term == t {
+			return &g.more[i]
+		}
+	}
+	return nil
+}
+
+func (g *ghostSlot) add(e ghostEntry) {
+	if !g.held {
+		g.first, g.held = e, true
+		return
+	}
+	g.more = append(g.more, e)
 }
 
 type ghostEntry struct {
@@ -391,7 +421,7 @@ func (m *logMatching) check(n *node, ev protocols.Event) error {
 		}
 	}
 	if f := m.h.floor; f-m.gbase > pruneStep {
-		m.ghost = append([][]ghostEntry(nil), m.ghost[min(f-m.gbase, len(m.ghost)):]...)
+		m.ghost = append([]ghostSlot(nil), m.ghost[min(f-m.gbase, len(m.ghost)):]...)
 		m.gbase = f
 	}
 	return nil
@@ -412,24 +442,21 @@ func (m *logMatching) record(n *node, x int) error {
 	if x < m.gbase {
 		return nil // below the horizon
 	}
-	m.ghost = room(m.ghost, x-m.gbase+1-len(m.ghost))
-	for len(m.ghost) <= x-m.gbase {
-		m.ghost = append(m.ghost, nil)
+	if old := len(m.ghost); x-m.gbase >= old {
+		m.ghost = room(m.ghost, x-m.gbase+1-old)[:x-m.gbase+1]
+		clear(m.ghost[old:])
 	}
 	e := n.log.entry(x)
 	term, chain := e.Term, n.log.chain[x-n.log.base]
 	g := &m.ghost[x-m.gbase]
-	for _, ge := range *g {
-		if ge.term != term {
-			continue
-		}
+	if ge := g.find(term); ge != nil {
 		if ge.chain != chain {
 			return protocols.Violationf(KindLogMatching, "%s holds entry %d/%d with a log before it that differs from the one %s had with that entry",
 				n.id, x, term, ge.by)
 		}
 		return nil
 	}
-	*g = append(*g, ghostEntry{term: term, chain: chain, by: n.id})
+	g.add(ghostEntry{term: term, chain: chain, by: n.id})
 	return nil
 }
 
@@ -623,7 +650,7 @@ func newStateMachineSafety(h *horizon) *stateMachineSafety {
 }
 
 func (m *stateMachineSafety) Check(_ protocols.Cluster, ev protocols.Event) error {
-	m.start(ev)
+	m.start(&ev)
 	for _, note := range ev.Notes {
 		switch a := note.(type) {
 		case Restored:
@@ -643,7 +670,7 @@ func (m *stateMachineSafety) Check(_ protocols.Cluster, ev protocols.Event) erro
 // checkApplied is Check for an event with no Restored note, given its
 // Applied notes, in order.
 func (m *stateMachineSafety) checkApplied(ev protocols.Event, applied []Applied) error {
-	m.start(ev)
+	m.start(&ev)
 	if len(applied) > 0 {
 		last := m.last.slot(ev.Node) // one server applies them all
 		for i := range applied {
@@ -656,7 +683,7 @@ func (m *stateMachineSafety) checkApplied(ev protocols.Event, applied []Applied)
 	return nil
 }
 
-func (m *stateMachineSafety) start(ev protocols.Event) {
+func (m *stateMachineSafety) start(ev *protocols.Event) {
 	if ev.Input == protocols.Start {
 		m.last.delete(ev.Node) // a new incarnation re-applies from the start, or from a snapshot
 	}
