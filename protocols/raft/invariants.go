@@ -3,6 +3,7 @@ package raft
 import (
 	"sort"
 	"strconv"
+	"unsafe"
 
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/kv"
@@ -1011,47 +1012,53 @@ type byNode[V any] []struct {
 	v  V
 }
 
-func (m *byNode[V]) get(id protocols.NodeID) (V, bool) {
-	for _, e := range *m {
-		if e.id == id {
-			return e.v, true
+// index returns where id is, or -1. The names the monitors see are almost
+// always the strings the world handed the nodes, so it compares where
+// they point first, which needs no call to compare their bytes, and only
+// then their text.
+func (m *byNode[V]) index(id protocols.NodeID) int {
+	p := unsafe.StringData(string(id))
+	for i := range *m {
+		if e := &(*m)[i]; unsafe.StringData(string(e.id)) == p && len(e.id) == len(id) {
+			return i
 		}
+	}
+	for i := range *m {
+		if (*m)[i].id == id {
+			return i
+		}
+	}
+	return -1
+}
+
+func (m *byNode[V]) get(id protocols.NodeID) (V, bool) {
+	if i := m.index(id); i >= 0 {
+		return (*m)[i].v, true
 	}
 	var zero V
 	return zero, false
 }
 
 func (m *byNode[V]) set(id protocols.NodeID, v V) {
-	for i := range *m {
-		if (*m)[i].id == id {
-			(*m)[i].v = v
-			return
-		}
-	}
-	*m = append(*m, struct {
-		id protocols.NodeID
-		v  V
-	}{id, v})
+	*m.slot(id) = v
 }
 
 // slot returns where id's value is kept, adding the zero value if id has
 // none yet.
 func (m *byNode[V]) slot(id protocols.NodeID) *V {
-	for i := range *m {
-		if (*m)[i].id == id {
-			return &(*m)[i].v
-		}
+	i := m.index(id)
+	if i < 0 {
+		i = len(*m)
+		*m = append(*m, struct {
+			id protocols.NodeID
+			v  V
+		}{id: id})
 	}
-	var zero V
-	m.set(id, zero)
-	return &(*m)[len(*m)-1].v
+	return &(*m)[i].v
 }
 
 func (m *byNode[V]) delete(id protocols.NodeID) {
-	for i := range *m {
-		if (*m)[i].id == id {
-			*m = append((*m)[:i], (*m)[i+1:]...)
-			return
-		}
+	if i := m.index(id); i >= 0 {
+		*m = append((*m)[:i], (*m)[i+1:]...)
 	}
 }
