@@ -2,6 +2,7 @@ package protocols
 
 import (
 	"strings"
+	"unsafe"
 
 	"github.com/dsimlab/dsim/clock"
 )
@@ -79,15 +80,45 @@ type convergence struct {
 	lag     clock.Duration
 	ids     []NodeID // servers seen, with their applied position alongside
 	applied []int
-	marks   []appliedMark // the cluster's highest applied position, as it grew
+	marks   appliedMarks // the cluster's highest applied position, as it grew
 }
+
+// appliedMarks is a queue of marks: pushed at the back, dropped from the
+// front. The dropped ones' room is reused before the array grows, so a
+// queue that stays short never reallocates (a slice resliced from the
+// front loses that room, and appending copied it over and over).
+type appliedMarks struct {
+	buf  []appliedMark
+	head int // buf[head:] are the marks
+}
+
+func (q *appliedMarks) all() []appliedMark { return q.buf[q.head:] }
+
+func (q *appliedMarks) push(m appliedMark) {
+	if len(q.buf) == cap(q.buf) && q.head > 0 {
+		n := copy(q.buf, q.buf[q.head:])
+		q.buf, q.head = q.buf[:n], 0
+	}
+	q.buf = append(q.buf, m)
+}
+
+func (q *appliedMarks) dropFront() { q.head++ }
 
 type appliedMark struct {
 	at    clock.Time
 	index int
 }
 
+// slot returns where id's applied position is kept. The names in events
+// are almost always the world's own strings, so it compares where they
+// point first, which needs no call to compare their bytes, then the text.
 func (c *convergence) slot(id NodeID) *int {
+	p := unsafe.StringData(string(id))
+	for i, x := range c.ids {
+		if unsafe.StringData(string(x)) == p && len(x) == len(id) {
+			return &c.applied[i]
+		}
+	}
 	for i, x := range c.ids {
 		if x == id {
 			return &c.applied[i]
@@ -120,12 +151,12 @@ func (c *convergence) Check(cl Cluster, ev Event) error {
 		}
 		idx := a.AppliedIndex()
 		*p = max(*p, idx)
-		if len(c.marks) == 0 || idx > c.marks[len(c.marks)-1].index {
-			c.marks = append(c.marks, appliedMark{ev.Time, idx})
+		if marks := c.marks.all(); len(marks) == 0 || idx > marks[len(marks)-1].index {
+			c.marks.push(appliedMark{ev.Time, idx})
 			// The end-of-run check reads the last mark at least lag old;
 			// the marks before it can go, so long runs stay small.
-			for len(c.marks) > 1 && c.marks[1].at <= ev.Time.Add(-c.lag) {
-				c.marks = c.marks[1:]
+			for marks := c.marks.all(); len(marks) > 1 && marks[1].at <= ev.Time.Add(-c.lag); marks = c.marks.all() {
+				c.marks.dropFront()
 			}
 		}
 	}
@@ -135,7 +166,7 @@ func (c *convergence) Check(cl Cluster, ev Event) error {
 func (c *convergence) check(cl Cluster) error {
 	by := cl.Now().Add(-c.lag)
 	want := 0
-	for _, m := range c.marks {
+	for _, m := range c.marks.all() {
 		if m.at <= by {
 			want = m.index
 		}

@@ -1,0 +1,27 @@
+package protocols
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dsimlab/dsim/clock"
+)
+
+// The queue of marks holds what a slice appended at the back and cut at
+// the front would, and a queue that stays short keeps its array.
+func TestAppliedMarksQueue(t *testing.T) {
+	var q appliedMarks
+	var model []appliedMark
+	for i := range 10_000 {
+		m := appliedMark{at: clock.Time(i), index: i}
+		q.push(m)
+		model = append(model, m)
+		for len(model) > 1+i%37 {
+			q.dropFront()
+			model = model[1:]
+		}
+		require.Equal(t, model, q.all(), "step %d", i)
+	}
+	require.LessOrEqual(t, cap(q.buf), 128)
+}
