@@ -68,7 +68,9 @@ type AppliedMonitor interface {
 // a request executed again more than that many operations later goes
 // unnoticed (a client has one operation outstanding, so a duplicate follows
 // its original closely).
-// Its CheckApplied (AppliedMonitor) takes any event.
+//
+// Its CheckApplied (AppliedMonitor) takes any event: Applied notes are all
+// it reads.
 func ExactlyOnce() AppliedMonitor {
 	return &exactlyOnce{limit: onceLimit}
 }
