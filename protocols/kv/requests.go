@@ -1,10 +1,6 @@
 package kv
 
-import (
-	"unsafe"
-
-	"github.com/dsimlab/dsim/protocols"
-)
+import "github.com/dsimlab/dsim/protocols"
 
 // What monitors that follow requests across servers share (ExactlyOnce
 // here, Raft's acked-write-lost): requests keyed by two integers instead
@@ -24,19 +20,10 @@ type RequestKey struct {
 // has a handful of clients, so a scan beats hashing their names.
 type ClientNumbers []protocols.NodeID
 
-// Of returns id's number, giving it the next one if it is new. The names
-// in notes are almost always the strings the world handed the clients, so
-// it compares where they point first, which needs no call to compare
-// their bytes, and only then their text.
+// Of returns id's number, giving it the next one if it is new.
 func (c *ClientNumbers) Of(id protocols.NodeID) int32 {
-	p := unsafe.StringData(string(id))
 	for i, x := range *c {
-		if unsafe.StringData(string(x)) == p && len(x) == len(id) {
-			return int32(i)
-		}
-	}
-	for i, x := range *c {
-		if x == id {
+		if protocols.SameNode(x, id) {
 			return int32(i)
 		}
 	}

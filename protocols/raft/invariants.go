@@ -3,7 +3,6 @@ package raft
 import (
 	"sort"
 	"strconv"
-	"unsafe"
 
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/kv"
@@ -391,7 +390,7 @@ func (m *logMatching) check(n *node, ev protocols.Event) error {
 	if n == nil {
 		return nil
 	}
-	p := m.view(n)
+	p := m.seen.slot(n.id)
 	if *p == nil {
 		*p = &logView{chain: []uint64{0}}
 	}
@@ -409,7 +408,10 @@ func (m *logMatching) check(n *node, ev protocols.Event) error {
 	v.inst, v.version = n, n.log.version
 	switch {
 	case nb == v.base && from > nb:
-		v.chain = append(v.chain[:from-nb], n.log.chain[from-nb:]...)
+		// room doubles the array: append grows a long one by a quarter,
+		// copying the whole view again every few entries.
+		added := n.log.chain[from-nb:]
+		v.chain = append(room(v.chain[:from-nb], len(added)), added...)
 	case nb > v.base && from > nb:
 		v.chain = append(v.chain[nb-v.base:from-v.base], n.log.chain[from-nb:]...)
 	default: // a snapshot below what was seen, or a log that differs from its start
@@ -426,17 +428,6 @@ func (m *logMatching) check(n *node, ev protocols.Event) error {
 		m.gbase = f
 	}
 	return nil
-}
-
-// view returns where n's server's view is kept. Most events are of the
-// incarnation seen last, found by a pointer compare.
-func (m *logMatching) view(n *node) **logView {
-	for i := range m.seen {
-		if v := m.seen[i].v; v != nil && v.inst == n {
-			return &m.seen[i].v
-		}
-	}
-	return m.seen.slot(n.id)
 }
 
 func (m *logMatching) record(n *node, x int) error {
@@ -1012,19 +1003,10 @@ type byNode[V any] []struct {
 	v  V
 }
 
-// index returns where id is, or -1. The names the monitors see are almost
-// always the strings the world handed the nodes, so it compares where
-// they point first, which needs no call to compare their bytes, and only
-// then their text.
+// index returns where id is, or -1.
 func (m *byNode[V]) index(id protocols.NodeID) int {
-	p := unsafe.StringData(string(id))
 	for i := range *m {
-		if e := &(*m)[i]; unsafe.StringData(string(e.id)) == p && len(e.id) == len(id) {
-			return i
-		}
-	}
-	for i := range *m {
-		if (*m)[i].id == id {
+		if protocols.SameNode((*m)[i].id, id) {
 			return i
 		}
 	}
