@@ -2,6 +2,7 @@ package protocols
 
 import (
 	"strings"
+	"unsafe"
 
 	"github.com/dsimlab/dsim/clock"
 )
@@ -55,6 +56,23 @@ func AllUp(c Cluster) error {
 	return nil
 }
 
+// SameNode reports whether a and b name the same node, as a == b does, for
+// monitors that find a node by scanning a short list after every event.
+// The names in events and notes are almost always the very strings the
+// world handed the nodes, so it compares where they point first; names
+// that differ most often differ in their last byte (n1, n2, ...), which it
+// compares next. Either answers without a call to compare bytes, which a
+// scan of two-byte names otherwise pays at every entry it passes.
+func SameNode(a, b NodeID) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 || unsafe.StringData(string(a)) == unsafe.StringData(string(b)) {
+		return true
+	}
+	return a[len(a)-1] == b[len(b)-1] && a == b
+}
+
 // AppliedNote is implemented by the note a replicated state machine emits
 // each time a server applies the entry at a position of its log (an index,
 // a slot, a sequence number), in order, and again after a restart if it
@@ -79,8 +97,29 @@ type convergence struct {
 	lag     clock.Duration
 	ids     []NodeID // servers seen, with their applied position alongside
 	applied []int
-	marks   []appliedMark // the cluster's highest applied position, as it grew
+	marks   appliedMarks // the cluster's highest applied position, as it grew
 }
+
+// appliedMarks is a queue of marks: pushed at the back, dropped from the
+// front. The dropped ones' room is reused before the array grows, so a
+// queue that stays short never reallocates (a slice resliced from the
+// front loses that room, and appending copied it over and over).
+type appliedMarks struct {
+	buf  []appliedMark
+	head int // buf[head:] are the marks
+}
+
+func (q *appliedMarks) all() []appliedMark { return q.buf[q.head:] }
+
+func (q *appliedMarks) push(m appliedMark) {
+	if len(q.buf) == cap(q.buf) && q.head > 0 {
+		n := copy(q.buf, q.buf[q.head:])
+		q.buf, q.head = q.buf[:n], 0
+	}
+	q.buf = append(q.buf, m)
+}
+
+func (q *appliedMarks) dropFront() { q.head++ }
 
 type appliedMark struct {
 	at    clock.Time
@@ -89,7 +128,7 @@ type appliedMark struct {
 
 func (c *convergence) slot(id NodeID) *int {
 	for i, x := range c.ids {
-		if x == id {
+		if SameNode(x, id) {
 			return &c.applied[i]
 		}
 	}
@@ -106,20 +145,26 @@ func (c *convergence) Check(cl Cluster, ev Event) error {
 	if ev.Input == Start {
 		*c.slot(ev.Node) = 0
 	}
+	var p *int // ev.Node's applied position, found at its first applied note
 	for _, n := range ev.Notes {
 		a, ok := n.(AppliedNote)
-		if !ok || cl.Byzantine(ev.Node) {
+		if !ok {
 			continue
 		}
+		if p == nil {
+			if cl.Byzantine(ev.Node) {
+				return nil
+			}
+			p = c.slot(ev.Node)
+		}
 		idx := a.AppliedIndex()
-		p := c.slot(ev.Node)
 		*p = max(*p, idx)
-		if len(c.marks) == 0 || idx > c.marks[len(c.marks)-1].index {
-			c.marks = append(c.marks, appliedMark{ev.Time, idx})
+		if marks := c.marks.all(); len(marks) == 0 || idx > marks[len(marks)-1].index {
+			c.marks.push(appliedMark{ev.Time, idx})
 			// The end-of-run check reads the last mark at least lag old;
 			// the marks before it can go, so long runs stay small.
-			for len(c.marks) > 1 && c.marks[1].at <= ev.Time.Add(-c.lag) {
-				c.marks = c.marks[1:]
+			for marks := c.marks.all(); len(marks) > 1 && marks[1].at <= ev.Time.Add(-c.lag); marks = c.marks.all() {
+				c.marks.dropFront()
 			}
 		}
 	}
@@ -129,7 +174,7 @@ func (c *convergence) Check(cl Cluster, ev Event) error {
 func (c *convergence) check(cl Cluster) error {
 	by := cl.Now().Add(-c.lag)
 	want := 0
-	for _, m := range c.marks {
+	for _, m := range c.marks.all() {
 		if m.at <= by {
 			want = m.index
 		}

@@ -42,6 +42,18 @@ func (n Applied) String() string {
 	return string(b)
 }
 
+// AppliedMonitor is a monitor of Applied notes that also takes them
+// already picked out of an event: a suite of monitors several of which
+// read them (raft.MonitorSuite) picks them out of each event once, instead
+// of each monitor asserting every note's type and copying every Applied.
+// CheckApplied(c, ev, applied) judges as Check(c, ev) would when applied
+// holds ev's Applied notes in order (each monitor says which other notes
+// ev must not hold).
+type AppliedMonitor interface {
+	protocols.Monitor
+	CheckApplied(c protocols.Cluster, ev protocols.Event, applied []Applied) error
+}
+
 // ExactlyOnce returns a monitor that fails when the replicated state
 // machine executes one client request twice: two different log positions
 // both apply the same (client, sequence number) with outcome Executed.
@@ -56,8 +68,11 @@ func (n Applied) String() string {
 // a request executed again more than that many operations later goes
 // unnoticed (a client has one operation outstanding, so a duplicate follows
 // its original closely).
-func ExactlyOnce() protocols.Monitor {
-	return &exactlyOnce{at: map[RequestKey]int{}, limit: onceLimit}
+//
+// Its CheckApplied (AppliedMonitor) takes any event: Applied notes are all
+// it reads.
+func ExactlyOnce() AppliedMonitor {
+	return &exactlyOnce{limit: onceLimit}
 }
 
 // onceWindow is how many of each client's latest requests ExactlyOnce
@@ -69,54 +84,78 @@ const (
 
 type exactlyOnce struct {
 	clients ClientNumbers
-	at      map[RequestKey]int // where each request was executed
-	top     []uint64           // each client's highest executed sequence number, by clients' index
-	limit   int                // prune when at holds more requests than this
-	recent  RequestCache       // a few entries of at, in front of it
+	at      RequestPositions // where each request was executed
+	top     []uint64         // each client's highest executed sequence number, by clients' index
+	limit   int              // prune when at holds more requests than this
 }
 
-// prune forgets requests older than their client's last onceWindow. Only
-// deletions depend on the map's order, so the result does not.
+// prune forgets requests older than their client's last onceWindow.
 func (m *exactlyOnce) prune() {
-	m.recent = RequestCache{}
-	for k := range m.at {
-		if k.Seq+onceWindow < m.top[k.Client] {
-			delete(m.at, k)
-		}
-	}
-	m.limit = max(onceLimit, 2*len(m.at))
+	m.at.Forget(onceWindow, m.top)
+	m.limit = max(onceLimit, 2*m.at.Len())
 }
 
 func (m *exactlyOnce) Check(c protocols.Cluster, ev protocols.Event) error {
+	byz := byzantine{c: c, id: ev.Node}
 	for _, n := range ev.Notes {
-		a, ok := n.(Applied)
-		if !ok || a.Outcome != Executed || a.Req.Client == "" || c.Byzantine(ev.Node) {
-			continue
-		}
-		k := RequestKey{m.clients.Of(a.Req.Client), a.Req.Seq}
-		if int(k.Client) == len(m.top) {
-			m.top = append(m.top, 0)
-		}
-		prev, seen := m.recent.Get(k)
-		if !seen {
-			if prev, seen = m.at[k]; seen {
-				m.recent.Put(k, prev)
+		if a, ok := n.(Applied); ok {
+			if err := m.apply(&byz, &a); err != nil {
+				return err
 			}
-		}
-		switch {
-		case !seen:
-			m.at[k] = a.Index
-			m.recent.Put(k, a.Index)
-			m.top[k.Client] = max(m.top[k.Client], k.Seq)
-			if len(m.at) > m.limit {
-				m.prune()
-			}
-		case prev != a.Index:
-			return protocols.Violationf("exactly-once", "%s executed %s %s at index %d, but it was already executed at index %d",
-				ev.Node, a.Req.ID(), a.Req.Op, a.Index, prev)
 		}
 	}
 	return nil
+}
+
+// CheckApplied implements AppliedMonitor.
+func (m *exactlyOnce) CheckApplied(c protocols.Cluster, ev protocols.Event, applied []Applied) error {
+	byz := byzantine{c: c, id: ev.Node}
+	for i := range applied {
+		if err := m.apply(&byz, &applied[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// apply checks a, applied by node byz.id.
+func (m *exactlyOnce) apply(byz *byzantine, a *Applied) error {
+	if a.Outcome != Executed || a.Req.Client == "" || byz.is() {
+		return nil
+	}
+	k := RequestKey{m.clients.Of(a.Req.Client), a.Req.Seq}
+	if int(k.Client) == len(m.top) {
+		m.top = append(m.top, 0)
+	}
+	prev, seen := m.at.Get(k)
+	switch {
+	case !seen:
+		m.at.Add(k, a.Index)
+		m.top[k.Client] = max(m.top[k.Client], k.Seq)
+		if m.at.Len() > m.limit {
+			m.prune()
+		}
+	case prev != a.Index:
+		return protocols.Violationf("exactly-once", "%s executed %s %s at index %d, but it was already executed at index %d",
+			byz.id, a.Req.ID(), a.Req.Op, a.Index, prev)
+	}
+	return nil
+}
+
+// byzantine asks the cluster whether the node that stepped in an event is
+// byzantine once in the event, when first needed: an event may apply a
+// few entries, and the cluster's answer is a lookup by name.
+type byzantine struct {
+	c          protocols.Cluster
+	id         protocols.NodeID
+	asked, yes bool
+}
+
+func (b *byzantine) is() bool {
+	if !b.asked {
+		b.yes, b.asked = b.c.Byzantine(b.id), true
+	}
+	return b.yes
 }
 
 // StaleReads returns a monitor that catches a read that misses a write
@@ -131,7 +170,7 @@ func (m *exactlyOnce) Check(c protocols.Cluster, ev protocols.Event) error {
 // for all servers, as Raft, Multi-Paxos and PBFT have; state-machine
 // safety is another monitor's job. Its memory is bounded for long runs: a
 // key's values older than every outstanding get are dropped as it goes.
-func StaleReads() protocols.Monitor {
+func StaleReads() AppliedMonitor {
 	return &staleReads{sm: NewMachine(), gets: map[RequestKey]pendingGet{}, versions: map[string][]version{}, pruneAt: staleReadsPrune}
 }
 
@@ -181,19 +220,7 @@ func (m *staleReads) Check(c protocols.Cluster, ev protocols.Event) error {
 	for _, n := range ev.Notes {
 		switch n := n.(type) {
 		case Applied:
-			if n.Index != m.applied+1 || c.Byzantine(ev.Node) {
-				continue // already known, or a replica out of order (another monitor's business)
-			}
-			m.applied = n.Index
-			if m.applied >= m.pruneAt {
-				m.prune()
-			}
-			if n.Req.Client == "" || n.Outcome != Executed || n.Req.Op.Kind == Get {
-				continue
-			}
-			m.sm.Apply(n.Req)
-			k := n.Req.Op.Key
-			m.versions[k] = append(m.versions[k], version{n.Index, m.sm.Value(k)})
+			m.apply(c, ev.Node, &n)
 		case Invoked:
 			k := RequestKey{m.clients.Of(n.Client), n.Seq}
 			if n.Op.Kind == Get {
@@ -216,6 +243,32 @@ func (m *staleReads) Check(c protocols.Cluster, ev protocols.Event) error {
 		}
 	}
 	return nil
+}
+
+// CheckApplied implements AppliedMonitor: ev must hold no Invoked,
+// Completed or Abandoned note.
+func (m *staleReads) CheckApplied(c protocols.Cluster, ev protocols.Event, applied []Applied) error {
+	for i := range applied {
+		m.apply(c, ev.Node, &applied[i])
+	}
+	return nil
+}
+
+// apply follows the log as servers apply it; it never fails.
+func (m *staleReads) apply(c protocols.Cluster, id protocols.NodeID, n *Applied) {
+	if n.Index != m.applied+1 || c.Byzantine(id) {
+		return // already known, or a replica out of order (another monitor's business)
+	}
+	m.applied = n.Index
+	if m.applied >= m.pruneAt {
+		m.prune()
+	}
+	if n.Req.Client == "" || n.Outcome != Executed || n.Req.Op.Kind == Get {
+		return
+	}
+	m.sm.Apply(n.Req)
+	k := n.Req.Op.Key
+	m.versions[k] = append(m.versions[k], version{n.Index, m.sm.Value(k)})
 }
 
 // judge checks a completed get against the key's values from index from on.

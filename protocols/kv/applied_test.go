@@ -1,6 +1,8 @@
 package kv
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -77,5 +79,48 @@ func TestStaleReads(t *testing.T) {
 				assert.ErrorContains(t, err, tc.want)
 			}
 		})
+	}
+}
+
+// CheckApplied judges as Check does, given the event's Applied notes
+// picked out: the same verdicts, event by event, for exactly-once and
+// stale reads, through duplicates, replays, a byzantine replica and reads.
+func TestCheckAppliedAgreesWithCheck(t *testing.T) {
+	r1, r2 := put("c1", 1, "k", "a"), Request{Client: "c1", Seq: 2, Op: AppendOp("k", "b")}
+	inv := Invoked{Client: "c2", Seq: 1, Op: GetOp("k")}
+	events := []protocols.Event{
+		ev("n1", Applied{Index: 1, Req: r1, Outcome: Executed}, Applied{Index: 2, Req: r2, Outcome: Executed}),
+		ev("n2", Applied{Index: 1, Req: r1, Outcome: Executed}),
+		ev("c2", inv),
+		ev("n4", Applied{Index: 3, Req: r1, Outcome: Executed}), // byzantine
+		ev("n2", Applied{Index: 2, Req: r2, Outcome: Executed}, Applied{Index: 3, Req: r1, Outcome: Duplicate}),
+		ev("c2", Completed{Client: "c2", Seq: 1, Op: inv.Op, Output: "a", Server: "n1"}),
+		ev("n3", Applied{Index: 4, Req: r1, Outcome: Executed}),
+	}
+	c := noCluster{byz: "n4"}
+	for _, mk := range []func() AppliedMonitor{ExactlyOnce, StaleReads} {
+		a, b := mk(), mk()
+		var got, want []string
+		for _, e := range events {
+			want = append(want, fmt.Sprint(a.Check(c, e)))
+			var applied []Applied
+			client := false
+			for _, n := range e.Notes {
+				switch n := n.(type) {
+				case Applied:
+					applied = append(applied, n)
+				default:
+					client = true
+				}
+			}
+			if client { // stale reads takes only events without client notes
+				got = append(got, fmt.Sprint(b.Check(c, e)))
+			} else {
+				got = append(got, fmt.Sprint(b.CheckApplied(c, e, applied)))
+			}
+		}
+		assert.Equal(t, want, got)
+		violations := slices.DeleteFunc(slices.Clone(want), func(s string) bool { return s == "<nil>" })
+		assert.Len(t, violations, 1, "one event must break the property, for the comparison to mean something")
 	}
 }

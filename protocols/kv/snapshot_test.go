@@ -62,7 +62,8 @@ func TestMonitorsStayBounded(t *testing.T) {
 		require.NoError(t, once.Check(noCluster{}, e))
 		require.NoError(t, stale.Check(noCluster{}, e))
 	}
-	assert.LessOrEqual(t, len(once.at), 2*onceLimit)
+	assert.LessOrEqual(t, once.at.Len(), 2*onceLimit)
+	assert.LessOrEqual(t, len(once.at.clients[0].pos), 2*onceLimit+farAhead, "the slice is cut too")
 	for k, vs := range stale.versions {
 		assert.LessOrEqual(t, len(vs), staleReadsPrune+1, k)
 	}

@@ -67,132 +67,6 @@ func Monitors() []protocols.Monitor {
 	}
 }
 
-// MonitorSuite returns the monitors of Monitors as one: it calls each in
-// the same order with direct calls, so a run pays one dispatch and one copy
-// of the event per event instead of fourteen (the monitors run after every
-// event, and the calls showed in profiles). It reports what the first of
-// them to fail reports, as the list would.
-func MonitorSuite() protocols.Monitor {
-	ms := Monitors()
-	return &suite{
-		h: ms[0].(*horizon), es: ms[1].(*electionSafety), lu: ms[2].(*leaderUnelected), vo: ms[3].(*voteOnce),
-		tm: ms[4].(*termMonotonic), lao: ms[5].(*leaderAppendOnly), lm: ms[6].(*logMatching),
-		lc: ms[7].(*leaderCompleteness), cct: ms[8].(*commitCurrentTerm), sms: ms[9].(*stateMachineSafety),
-		awl: ms[10].(*ackedWriteLost), cs: ms[11].(*configSafety), once: ms[12], stale: ms[13],
-	}
-}
-
-type suite struct {
-	h           *horizon
-	es          *electionSafety
-	lu          *leaderUnelected
-	vo          *voteOnce
-	tm          *termMonotonic
-	lao         *leaderAppendOnly
-	lm          *logMatching
-	lc          *leaderCompleteness
-	cct         *commitCurrentTerm
-	sms         *stateMachineSafety
-	awl         *ackedWriteLost
-	cs          *configSafety
-	once, stale protocols.Monitor
-	marks       byNode[serverMark] // each server as the monitors last saw it
-}
-
-// serverMark is what the monitors read of a server: when an event leaves
-// it as it was after the last check and brings no notes, every monitor
-// would find nothing new (each compares these against its ghost; the
-// ghosts only grow in ways that this server's last check already agreed
-// with, and are pruned only at events that move the snapshot horizon or a
-// commit index, which the suite never skips), so the suite skips them. A
-// follower taking a heartbeat that changes nothing, and a leader counting
-// an acknowledgement that commits nothing, are such events: 47% of those
-// the suite sees in raft/canonical (seeds 1-5).
-type serverMark struct {
-	inst    *node
-	role    role
-	term    uint64
-	commit  int
-	version uint64 // the log's: bumped by every change to it
-}
-
-// Parts implements protocols.Composite: the monitors, in the suite's
-// order, for a run that keeps going past violations.
-func (s *suite) Parts() []protocols.Monitor {
-	return []protocols.Monitor{s.h, s.es, s.lu, s.vo, s.tm, s.lao, s.lm, s.lc, s.cct, s.sms, s.awl, s.cs, s.once, s.stale}
-}
-
-func markOf(n *node) serverMark {
-	return serverMark{inst: n, role: n.role, term: n.term, commit: n.commit, version: n.log.version}
-}
-
-func (s *suite) Check(c protocols.Cluster, ev protocols.Event) error {
-	var n *node
-	if len(ev.Notes) == 0 && ev.Input != protocols.Start {
-		if n = s.es.server(c, ev); n == nil {
-			return nil // a fault, a client, a server that is down: nothing to read
-		}
-		if m, ok := s.marks.get(n.id); ok && m == markOf(n) {
-			return nil
-		}
-	}
-	if err := s.check(c, ev); err != nil {
-		return err
-	}
-	if n != nil {
-		s.marks.set(n.id, markOf(n))
-	} else if n = s.es.server(c, ev); n != nil {
-		s.marks.set(n.id, markOf(n))
-	}
-	return nil
-}
-
-func (s *suite) check(c protocols.Cluster, ev protocols.Event) error {
-	if err := s.h.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.es.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.lu.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.vo.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.tm.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.lao.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.lm.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.lc.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.cct.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.sms.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.awl.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.cs.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.once.Check(c, ev); err != nil {
-		return err
-	}
-	if err := s.stale.Check(c, ev); err != nil {
-		return err
-	}
-	return nil
-}
-
 // horizon follows each server's latest snapshot index, from its
 // SnapshotTaken and Restored notes (a snapshot is durable, so a restart
 // comes back with it), and keeps floor: the lowest over all servers, 0
@@ -263,6 +137,11 @@ type electionSafety struct {
 }
 
 func (m *electionSafety) Check(c protocols.Cluster, ev protocols.Event) error {
+	return m.check(m.server(c, ev), ev)
+}
+
+// check is Check for the server that stepped in ev, found by the caller.
+func (m *electionSafety) check(n *node, ev protocols.Event) error {
 	for _, note := range ev.Notes {
 		if bl, ok := note.(BecameLeader); ok {
 			if err := m.record(ev.Node, bl.Term); err != nil {
@@ -270,7 +149,7 @@ func (m *electionSafety) Check(c protocols.Cluster, ev protocols.Event) error {
 			}
 		}
 	}
-	if n := m.server(c, ev); n != nil && n.role == leader {
+	if n != nil && n.role == leader {
 		return m.record(n.id, n.term)
 	}
 	return nil
@@ -309,7 +188,11 @@ type wonTerm struct {
 }
 
 func (m *leaderUnelected) Check(c protocols.Cluster, ev protocols.Event) error {
-	n := m.server(c, ev)
+	return m.check(m.server(c, ev), ev)
+}
+
+// check is Check for the server that stepped in ev, found by the caller.
+func (m *leaderUnelected) check(n *node, ev protocols.Event) error {
 	if n == nil {
 		return nil
 	}
@@ -363,7 +246,11 @@ type termMonotonic struct {
 }
 
 func (m *termMonotonic) Check(c protocols.Cluster, ev protocols.Event) error {
-	n := m.server(c, ev)
+	return m.check(m.server(c, ev), ev)
+}
+
+// check is Check for the server that stepped in ev, found by the caller.
+func (m *termMonotonic) check(n *node, ev protocols.Event) error {
 	if n == nil {
 		return nil
 	}
@@ -396,7 +283,11 @@ type leaderView struct {
 }
 
 func (m *leaderAppendOnly) Check(c protocols.Cluster, ev protocols.Event) error {
-	n := m.server(c, ev)
+	return m.check(m.server(c, ev), ev)
+}
+
+// check is Check for the server that stepped in ev, found by the caller.
+func (m *leaderAppendOnly) check(n *node, ev protocols.Event) error {
 	if n == nil {
 		return nil
 	}
@@ -442,9 +333,39 @@ func (m *leaderAppendOnly) Check(c protocols.Cluster, ev protocols.Event) error 
 type logMatching struct {
 	*lookup
 	h     *horizon
-	gbase int            // ghost[i] describes index gbase+i
-	ghost [][]ghostEntry // by index: each term seen there, with its prefix digest
+	gbase int         // ghost[i] describes index gbase+i
+	ghost []ghostSlot // by index: each term seen there, with its prefix digest
 	seen  byNode[*logView]
+}
+
+// ghostSlot holds the entries seen at one index. Nearly every index only
+// ever holds one, kept in place: a slice per index cost an allocation per
+// log entry.
+type ghostSlot struct {
+	first ghostEntry
+	held  bool         // first is set
+	more  []ghostEntry // entries of other terms, seen after first
+}
+
+// find returns the entry of term t, or nil.
+func (g *ghostSlot) find(t uint64) *ghostEntry {
+	if g.held && g.first.term == t {
+		return &g.first
+	}
+	for i := range g.more {
+		if g.more[i].term == t {
+			return &g.more[i]
+		}
+	}
+	return nil
+}
+
+func (g *ghostSlot) add(e ghostEntry) {
+	if !g.held {
+		g.first, g.held = e, true
+		return
+	}
+	g.more = append(g.more, e)
 }
 
 type ghostEntry struct {
@@ -461,7 +382,11 @@ type logView struct {
 }
 
 func (m *logMatching) Check(c protocols.Cluster, ev protocols.Event) error {
-	n := m.server(c, ev)
+	return m.check(m.server(c, ev), ev)
+}
+
+// check is Check for the server that stepped in ev, found by the caller.
+func (m *logMatching) check(n *node, ev protocols.Event) error {
 	if n == nil {
 		return nil
 	}
@@ -483,7 +408,10 @@ func (m *logMatching) Check(c protocols.Cluster, ev protocols.Event) error {
 	v.inst, v.version = n, n.log.version
 	switch {
 	case nb == v.base && from > nb:
-		v.chain = append(v.chain[:from-nb], n.log.chain[from-nb:]...)
+		// room doubles the array: append grows a long one by a quarter,
+		// copying the whole view again every few entries.
+		added := n.log.chain[from-nb:]
+		v.chain = append(room(v.chain[:from-nb], len(added)), added...)
 	case nb > v.base && from > nb:
 		v.chain = append(v.chain[nb-v.base:from-v.base], n.log.chain[from-nb:]...)
 	default: // a snapshot below what was seen, or a log that differs from its start
@@ -496,7 +424,7 @@ func (m *logMatching) Check(c protocols.Cluster, ev protocols.Event) error {
 		}
 	}
 	if f := m.h.floor; f-m.gbase > pruneStep {
-		m.ghost = append([][]ghostEntry(nil), m.ghost[min(f-m.gbase, len(m.ghost)):]...)
+		m.ghost = append([]ghostSlot(nil), m.ghost[min(f-m.gbase, len(m.ghost)):]...)
 		m.gbase = f
 	}
 	return nil
@@ -506,24 +434,21 @@ func (m *logMatching) record(n *node, x int) error {
 	if x < m.gbase {
 		return nil // below the horizon
 	}
-	m.ghost = room(m.ghost, x-m.gbase+1-len(m.ghost))
-	for len(m.ghost) <= x-m.gbase {
-		m.ghost = append(m.ghost, nil)
+	if old := len(m.ghost); x-m.gbase >= old {
+		m.ghost = room(m.ghost, x-m.gbase+1-old)[:x-m.gbase+1]
+		clear(m.ghost[old:])
 	}
 	e := n.log.entry(x)
 	term, chain := e.Term, n.log.chain[x-n.log.base]
 	g := &m.ghost[x-m.gbase]
-	for _, ge := range *g {
-		if ge.term != term {
-			continue
-		}
+	if ge := g.find(term); ge != nil {
 		if ge.chain != chain {
 			return protocols.Violationf(KindLogMatching, "%s holds entry %d/%d with a log before it that differs from the one %s had with that entry",
 				n.id, x, term, ge.by)
 		}
 		return nil
 	}
-	*g = append(*g, ghostEntry{term: term, chain: chain, by: n.id})
+	g.add(ghostEntry{term: term, chain: chain, by: n.id})
 	return nil
 }
 
@@ -557,7 +482,11 @@ func newLeaderCompleteness(l *lookup, h *horizon) *leaderCompleteness {
 func (m *leaderCompleteness) top() int { return m.cbase + len(m.chain) - 1 }
 
 func (m *leaderCompleteness) Check(c protocols.Cluster, ev protocols.Event) error {
-	n := m.server(c, ev)
+	return m.check(m.server(c, ev), ev)
+}
+
+// check is Check for the server that stepped in ev, found by the caller.
+func (m *leaderCompleteness) check(n *node, ev protocols.Event) error {
 	if n == nil {
 		return nil
 	}
@@ -662,7 +591,11 @@ type commitView struct {
 }
 
 func (m *commitCurrentTerm) Check(c protocols.Cluster, ev protocols.Event) error {
-	n := m.server(c, ev)
+	return m.check(m.server(c, ev), ev)
+}
+
+// check is Check for the server that stepped in ev, found by the caller.
+func (m *commitCurrentTerm) check(n *node, ev protocols.Event) error {
 	if n == nil {
 		return nil
 	}
@@ -709,47 +642,86 @@ func newStateMachineSafety(h *horizon) *stateMachineSafety {
 }
 
 func (m *stateMachineSafety) Check(_ protocols.Cluster, ev protocols.Event) error {
-	if ev.Input == protocols.Start {
-		m.last.delete(ev.Node) // a new incarnation re-applies from the start, or from a snapshot
-	}
+	m.start(&ev)
 	for _, note := range ev.Notes {
 		switch a := note.(type) {
 		case Restored:
-			if prev, ok := m.last.get(ev.Node); ok && a.Index < prev {
-				return protocols.Violationf(KindStateMachineSafety, "%s's state machine went back from index %d to a snapshot at %d",
-					ev.Node, prev, a.Index)
+			if err := m.restored(ev.Node, a); err != nil {
+				return err
 			}
-			if x := a.Index - m.abase; x > 0 && x < len(m.applied) && m.applied[x].term != a.Term {
-				g := m.applied[x]
-				return protocols.Violationf(KindStateMachineSafety, "%s restored a snapshot ending at %d/%d where %s applied %s",
-					ev.Node, a.Index, a.Term, g.by, describe(g.term, g.req))
-			}
-			m.last.set(ev.Node, a.Index)
 		case Applied:
-			p := m.last.slot(ev.Node)
-			if want := *p + 1; a.Index != want {
-				return protocols.Violationf(KindStateMachineSafety, "%s applied index %d when %d was next", ev.Node, a.Index, want)
-			}
-			*p = a.Index
-			x := a.Index - m.abase
-			switch {
-			case x <= 0:
-				// below the horizon
-			case x < len(m.applied):
-				if g := m.applied[x]; g.term != a.Term || g.req != a.Req {
-					return protocols.Violationf(KindStateMachineSafety, "%s applied %s at index %d where %s applied %s",
-						ev.Node, describe(a.Term, a.Req), a.Index, g.by, describe(g.term, g.req))
-				}
-			case x == len(m.applied):
-				m.applied = append(room(m.applied, 1), appliedEntry{term: a.Term, req: a.Req, by: ev.Node})
+			if err := m.apply(ev.Node, m.last.slot(ev.Node), &a); err != nil {
+				return err
 			}
 		}
 	}
+	m.prune()
+	return nil
+}
+
+// checkApplied is Check for an event with no Restored note, given its
+// Applied notes, in order.
+func (m *stateMachineSafety) checkApplied(ev protocols.Event, applied []Applied) error {
+	m.start(&ev)
+	if len(applied) > 0 {
+		last := m.last.slot(ev.Node) // one server applies them all
+		for i := range applied {
+			if err := m.apply(ev.Node, last, &applied[i]); err != nil {
+				return err
+			}
+		}
+	}
+	m.prune()
+	return nil
+}
+
+func (m *stateMachineSafety) start(ev *protocols.Event) {
+	if ev.Input == protocols.Start {
+		m.last.delete(ev.Node) // a new incarnation re-applies from the start, or from a snapshot
+	}
+}
+
+func (m *stateMachineSafety) restored(id protocols.NodeID, a Restored) error {
+	if prev, ok := m.last.get(id); ok && a.Index < prev {
+		return protocols.Violationf(KindStateMachineSafety, "%s's state machine went back from index %d to a snapshot at %d",
+			id, prev, a.Index)
+	}
+	if x := a.Index - m.abase; x > 0 && x < len(m.applied) && m.applied[x].term != a.Term {
+		g := m.applied[x]
+		return protocols.Violationf(KindStateMachineSafety, "%s restored a snapshot ending at %d/%d where %s applied %s",
+			id, a.Index, a.Term, g.by, describe(g.term, g.req))
+	}
+	m.last.set(id, a.Index)
+	return nil
+}
+
+// apply checks a at index a.Index, applied by server id, the last
+// index it applied before being at *p.
+func (m *stateMachineSafety) apply(id protocols.NodeID, p *int, a *Applied) error {
+	if want := *p + 1; a.Index != want {
+		return protocols.Violationf(KindStateMachineSafety, "%s applied index %d when %d was next", id, a.Index, want)
+	}
+	*p = a.Index
+	x := a.Index - m.abase
+	switch {
+	case x <= 0:
+		// below the horizon
+	case x < len(m.applied):
+		if g := m.applied[x]; g.term != a.Term || g.req != a.Req {
+			return protocols.Violationf(KindStateMachineSafety, "%s applied %s at index %d where %s applied %s",
+				id, describe(a.Term, a.Req), a.Index, g.by, describe(g.term, g.req))
+		}
+	case x == len(m.applied):
+		m.applied = append(room(m.applied, 1), appliedEntry{term: a.Term, req: a.Req, by: id})
+	}
+	return nil
+}
+
+func (m *stateMachineSafety) prune() {
 	if f := min(m.h.floor, m.abase+len(m.applied)-1); f-m.abase > pruneStep {
 		m.applied = append([]appliedEntry(nil), m.applied[f-m.abase:]...)
 		m.abase = f
 	}
-	return nil
 }
 
 func describe(term uint64, r kv.Request) string {
@@ -765,27 +737,14 @@ func describe(term uint64, r kv.Request) string {
 type ackedWriteLost struct {
 	h        *horizon
 	clients  kv.ClientNumbers
-	executed map[kv.RequestKey]int
-	acked    map[int]kv.RequestKey
-	top      []uint64        // each client's highest executed sequence number, by clients' index
-	limit    int             // prune when executed holds more requests than this
-	recent   kv.RequestCache // a few entries of executed, in front of it
-}
-
-// executedAt returns where request k was first executed.
-func (m *ackedWriteLost) executedAt(k kv.RequestKey) (int, bool) {
-	if v, ok := m.recent.Get(k); ok {
-		return v, true
-	}
-	v, ok := m.executed[k]
-	if ok {
-		m.recent.Put(k, v)
-	}
-	return v, ok
+	executed kv.RequestPositions // where each request was first executed
+	acked    ackedWrites
+	top      []uint64 // each client's highest executed sequence number, by clients' index
+	limit    int      // prune when executed and acked hold more than this
 }
 
 func newAckedWriteLost(h *horizon) *ackedWriteLost {
-	return &ackedWriteLost{h: h, executed: map[kv.RequestKey]int{}, acked: map[int]kv.RequestKey{}, limit: ackedLimit}
+	return &ackedWriteLost{h: h, limit: ackedLimit}
 }
 
 // ackedLimit bounds the requests ackedWriteLost remembers before it prunes:
@@ -798,58 +757,144 @@ const (
 )
 
 func (m *ackedWriteLost) prune() {
-	m.recent = kv.RequestCache{}
-	for k := range m.executed {
-		if k.Seq+ackedWindow < m.top[k.Client] {
-			delete(m.executed, k)
-		}
-	}
-	for idx := range m.acked {
-		if idx <= m.h.floor {
-			delete(m.acked, idx)
-		}
-	}
-	m.limit = max(ackedLimit, 2*(len(m.executed)+len(m.acked)))
+	m.executed.Forget(ackedWindow, m.top)
+	m.acked.forget(m.h.floor)
+	m.limit = max(ackedLimit, 2*(m.executed.Len()+m.acked.n))
 }
 
 func (m *ackedWriteLost) Check(_ protocols.Cluster, ev protocols.Event) error {
 	for _, note := range ev.Notes {
 		switch note := note.(type) {
 		case Applied:
-			if note.Req.Client == "" {
-				if w, ok := m.acked[note.Index]; ok {
-					return m.lost(ev.Node, note, w)
-				}
-				continue
-			}
-			k := m.key(note.Req.Client, note.Req.Seq)
-			if note.Outcome == kv.Executed {
-				if _, ok := m.executedAt(k); !ok {
-					m.executed[k] = note.Index
-					m.recent.Put(k, note.Index)
-					m.top[k.Client] = max(m.top[k.Client], k.Seq)
-					if len(m.executed)+len(m.acked) > m.limit {
-						m.prune()
-					}
-				}
-			}
-			if w, ok := m.acked[note.Index]; ok && w != k {
-				return m.lost(ev.Node, note, w)
+			if err := m.apply(ev.Node, &note); err != nil {
+				return err
 			}
 		case kv.Completed:
-			if !note.Op.IsWrite() {
-				continue
+			if err := m.completed(note); err != nil {
+				return err
 			}
-			k := m.key(note.Client, note.Seq)
-			idx, ok := m.executedAt(k)
-			if !ok {
-				return protocols.Violationf(KindAckedWriteLost, "%s#%d %s was acknowledged by %s but no server has executed it",
-					note.Client, note.Seq, note.Op, note.Server)
-			}
-			m.acked[idx] = k
 		}
 	}
 	return nil
+}
+
+// checkApplied is Check for an event with no Completed note, given its
+// Applied notes, in order.
+func (m *ackedWriteLost) checkApplied(id protocols.NodeID, applied []Applied) error {
+	for i := range applied {
+		if err := m.apply(id, &applied[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *ackedWriteLost) apply(id protocols.NodeID, a *Applied) error {
+	if a.Req.Client == "" {
+		if w, ok := m.acked.get(a.Index); ok {
+			return m.lost(id, a, w)
+		}
+		return nil
+	}
+	k := m.key(a.Req.Client, a.Req.Seq)
+	if a.Outcome == kv.Executed {
+		if _, ok := m.executed.Get(k); !ok {
+			m.executed.Add(k, a.Index)
+			m.top[k.Client] = max(m.top[k.Client], k.Seq)
+			if m.executed.Len()+m.acked.n > m.limit {
+				m.prune()
+			}
+		}
+	}
+	if w, ok := m.acked.get(a.Index); ok && w != k {
+		return m.lost(id, a, w)
+	}
+	return nil
+}
+
+func (m *ackedWriteLost) completed(c kv.Completed) error {
+	if !c.Op.IsWrite() {
+		return nil
+	}
+	k := m.key(c.Client, c.Seq)
+	idx, ok := m.executed.Get(k)
+	if !ok {
+		return protocols.Violationf(KindAckedWriteLost, "%s#%d %s was acknowledged by %s but no server has executed it",
+			c.Client, c.Seq, c.Op, c.Server)
+	}
+	m.acked.set(idx, k)
+	return nil
+}
+
+// ackedWrites maps log indexes to the acknowledged write executed there,
+// as a map[int]kv.RequestKey would, without hashing: every applied entry
+// is looked up in it. A slice indexed by log index holds it from base on;
+// a map holds the rare write acknowledged at an index below base (after
+// the horizon passed it).
+type ackedWrites struct {
+	base  int
+	at    []ackedWrite // at[i] is of index base+i
+	below map[int]kv.RequestKey
+	n     int // writes held
+}
+
+type ackedWrite struct {
+	k  kv.RequestKey
+	ok bool
+}
+
+func (a *ackedWrites) get(idx int) (kv.RequestKey, bool) {
+	if i := idx - a.base; i >= 0 {
+		if i < len(a.at) {
+			return a.at[i].k, a.at[i].ok
+		}
+		return kv.RequestKey{}, false
+	}
+	k, ok := a.below[idx]
+	return k, ok
+}
+
+func (a *ackedWrites) set(idx int, k kv.RequestKey) {
+	i := idx - a.base
+	if i < 0 {
+		if a.below == nil {
+			a.below = map[int]kv.RequestKey{}
+		}
+		if _, ok := a.below[idx]; !ok {
+			a.n++
+		}
+		a.below[idx] = k
+		return
+	}
+	if more := i + 1 - len(a.at); more > 0 {
+		a.at = append(room(a.at, more), make([]ackedWrite, more)...)
+	}
+	if !a.at[i].ok {
+		a.n++
+	}
+	a.at[i] = ackedWrite{k, true}
+}
+
+// forget drops the writes at indexes up to floor. Only deletions depend
+// on the map's order, so the result does not.
+func (a *ackedWrites) forget(floor int) {
+	for idx := range a.below {
+		if idx <= floor {
+			delete(a.below, idx)
+			a.n--
+		}
+	}
+	if floor < a.base {
+		return
+	}
+	drop := min(floor+1-a.base, len(a.at))
+	for _, w := range a.at[:drop] {
+		if w.ok {
+			a.n--
+		}
+	}
+	a.at = append([]ackedWrite(nil), a.at[drop:]...)
+	a.base = floor + 1
 }
 
 // key returns a request's key, numbering its client if new.
@@ -861,7 +906,7 @@ func (m *ackedWriteLost) key(client protocols.NodeID, seq uint64) kv.RequestKey 
 	return kv.RequestKey{Client: c, Seq: seq}
 }
 
-func (m *ackedWriteLost) lost(id protocols.NodeID, a Applied, w kv.RequestKey) error {
+func (m *ackedWriteLost) lost(id protocols.NodeID, a *Applied, w kv.RequestKey) error {
 	return protocols.Violationf(KindAckedWriteLost, "%s applied %s at index %d, where acknowledged write %s#%d was executed",
 		id, describe(a.Term, a.Req), a.Index, m.clients[w.Client], w.Seq)
 }
@@ -891,7 +936,11 @@ type confView struct {
 }
 
 func (m *configSafety) Check(c protocols.Cluster, ev protocols.Event) error {
-	n := m.server(c, ev)
+	return m.check(m.server(c, ev), ev)
+}
+
+// check is Check for the server that stepped in ev, found by the caller.
+func (m *configSafety) check(n *node, ev protocols.Event) error {
 	if n == nil {
 		return nil
 	}
@@ -954,47 +1003,44 @@ type byNode[V any] []struct {
 	v  V
 }
 
-func (m *byNode[V]) get(id protocols.NodeID) (V, bool) {
-	for _, e := range *m {
-		if e.id == id {
-			return e.v, true
+// index returns where id is, or -1.
+func (m *byNode[V]) index(id protocols.NodeID) int {
+	for i := range *m {
+		if protocols.SameNode((*m)[i].id, id) {
+			return i
 		}
+	}
+	return -1
+}
+
+func (m *byNode[V]) get(id protocols.NodeID) (V, bool) {
+	if i := m.index(id); i >= 0 {
+		return (*m)[i].v, true
 	}
 	var zero V
 	return zero, false
 }
 
 func (m *byNode[V]) set(id protocols.NodeID, v V) {
-	for i := range *m {
-		if (*m)[i].id == id {
-			(*m)[i].v = v
-			return
-		}
-	}
-	*m = append(*m, struct {
-		id protocols.NodeID
-		v  V
-	}{id, v})
+	*m.slot(id) = v
 }
 
 // slot returns where id's value is kept, adding the zero value if id has
 // none yet.
 func (m *byNode[V]) slot(id protocols.NodeID) *V {
-	for i := range *m {
-		if (*m)[i].id == id {
-			return &(*m)[i].v
-		}
+	i := m.index(id)
+	if i < 0 {
+		i = len(*m)
+		*m = append(*m, struct {
+			id protocols.NodeID
+			v  V
+		}{id: id})
 	}
-	var zero V
-	m.set(id, zero)
-	return &(*m)[len(*m)-1].v
+	return &(*m)[i].v
 }
 
 func (m *byNode[V]) delete(id protocols.NodeID) {
-	for i := range *m {
-		if (*m)[i].id == id {
-			*m = append((*m)[:i], (*m)[i+1:]...)
-			return
-		}
+	if i := m.index(id); i >= 0 {
+		*m = append((*m)[:i], (*m)[i+1:]...)
 	}
 }
