@@ -2,8 +2,6 @@ package scenarios
 
 import (
 	"context"
-	"os"
-	"runtime/debug"
 	"testing"
 	"time"
 )
@@ -43,11 +41,6 @@ func sweepCount(s *Scenario, o SweepOptions) error {
 	return Sweep(context.Background(), s, o, func(*Result) {})
 }
 
-// setGC sets the collector as the dsim command does and returns the undo.
-func setGC() func() {
-	if os.Getenv("GOGC") != "" {
-		return func() {}
-	}
-	old := debug.SetGCPercent(GCPercent)
-	return func() { debug.SetGCPercent(old) }
-}
+// setGC sets the collector as the dsim command does (TuneGC) and returns
+// the undo.
+func setGC() func() { return TuneGC() }
