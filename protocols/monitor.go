@@ -23,6 +23,21 @@ type Event struct {
 	Node  NodeID     // the node that stepped, or "" for a fault or network event
 	Input InputKind  // what the node consumed, when Node is set
 	Notes []Note     // the notes the node emitted during this event
+	// Self is Cluster.Node(Node) as the event left it (nil for a fault,
+	// or a node that is down), handed over so that a monitor need not
+	// look the node up by name at every event. Events built by hand may
+	// leave it nil: use Cluster.Node then.
+	Self Node
+}
+
+// Stepped returns the node that stepped in ev as the event left it:
+// ev.Self, or c.Node(ev.Node) for an event built without it; nil for a
+// fault or a node that is down.
+func (ev Event) Stepped(c Cluster) Node {
+	if ev.Self != nil || ev.Node == "" {
+		return ev.Self
+	}
+	return c.Node(ev.Node)
 }
 
 // Monitor judges a run from outside the nodes. It is called after every

@@ -547,6 +547,9 @@ func (w *World) process(ev *event) bool {
 		return true
 	}
 	pe := protocols.Event{Seq: w.events, Time: w.now, Node: info.Node, Input: info.Input, Notes: w.notes}
+	if info.Index >= 0 {
+		pe.Self = w.nodes[info.Index].n
+	}
 	for _, m := range w.monitors {
 		if err := m.Check(w, pe); err != nil {
 			kind := "violation"

@@ -78,7 +78,7 @@ func (m *tagMonotonic) Check(c protocols.Cluster, ev protocols.Event) error {
 	if ev.Node == "" {
 		return nil
 	}
-	n, ok := c.Node(ev.Node).(*node)
+	n, ok := ev.Stepped(c).(*node)
 	if !ok {
 		return nil
 	}

@@ -158,7 +158,7 @@ func (m *Monitor) Check(c protocols.Cluster, ev protocols.Event) error {
 		}
 	}
 	if ev.Input == protocols.Start {
-		if p, ok := c.Node(ev.Node).(Participant); ok {
+		if p, ok := ev.Stepped(c).(Participant); ok {
 			if err := m.checkRestart(ev.Node, p.Ledger()); err != nil {
 				return err
 			}

@@ -30,7 +30,7 @@ func (c *Checker) Check(cl protocols.Cluster, ev protocols.Event) error {
 	if ev.Node == "" || ev.Input != protocols.Receive {
 		return nil
 	}
-	n, ok := cl.Node(ev.Node).(*Node)
+	n, ok := ev.Stepped(cl).(*Node)
 	if !ok {
 		return nil
 	}

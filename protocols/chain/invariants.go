@@ -81,7 +81,7 @@ func (m *monitor) Check(c protocols.Cluster, ev protocols.Event) error {
 	if ev.Node == "" {
 		return nil
 	}
-	switch n := c.Node(ev.Node).(type) {
+	switch n := ev.Stepped(c).(type) {
 	case *master:
 		return m.checkMaster(n, ev)
 	case *server:

@@ -105,7 +105,7 @@ func (g *ghost) Check(c protocols.Cluster, ev protocols.Event) error {
 			})
 		}
 	}
-	n, ok := c.Node(ev.Node).(*node)
+	n, ok := ev.Stepped(c).(*node)
 	if !ok {
 		return nil
 	}

@@ -112,7 +112,7 @@ func (g *ghost) Check(c protocols.Cluster, ev protocols.Event) error {
 			g.written[n.Key] = append(g.written[n.Key], stamped{at: ev.Time, v: n.Version})
 		}
 	}
-	s, ok := c.Node(ev.Node).(*node)
+	s, ok := ev.Stepped(c).(*node)
 	if !ok {
 		return nil
 	}

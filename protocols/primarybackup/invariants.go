@@ -87,7 +87,7 @@ func (m *monitor) Check(c protocols.Cluster, ev protocols.Event) error {
 	if ev.Node == "" {
 		return nil
 	}
-	switch n := c.Node(ev.Node).(type) {
+	switch n := ev.Stepped(c).(type) {
 	case *viewService:
 		return m.checkViewService(n, ev)
 	case *server:
@@ -347,7 +347,7 @@ func (m *converged) Check(c protocols.Cluster, ev protocols.Event) error {
 	if ev.Node == "" || len(ev.Notes) == 0 {
 		return nil
 	}
-	n, ok := c.Node(ev.Node).(*server)
+	n, ok := ev.Stepped(c).(*server)
 	if !ok {
 		return nil
 	}

@@ -121,7 +121,7 @@ func (l *lookup) server(c protocols.Cluster, ev protocols.Event) *node {
 	if ev.Seq != 0 && ev.Seq == l.seq && ev.Node == l.id {
 		return l.node
 	}
-	n, _ := c.Node(ev.Node).(*node)
+	n, _ := ev.Stepped(c).(*node)
 	l.seq, l.id, l.node = ev.Seq, ev.Node, n
 	return n
 }

@@ -75,7 +75,7 @@ func (m *promiseMonotonic) Check(c protocols.Cluster, ev protocols.Event) error 
 	if ev.Node == "" {
 		return nil
 	}
-	n, _ := c.Node(ev.Node).(*node)
+	n, _ := ev.Stepped(c).(*node)
 	if n == nil || !n.acceptor {
 		return nil
 	}
