@@ -99,3 +99,28 @@ func BenchmarkKernelPingPong(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(w.Now())/1e9/b.Elapsed().Seconds(), "simsec/s")
 }
+
+// BenchmarkQueue pops an event and pushes its successor with as many
+// events pending as raft/canonical keeps on average (23): mostly
+// deliveries 1-10ms out and a few timers 50-300ms out.
+func BenchmarkQueue(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	var q queue
+	var seq uint64
+	later := func(now clock.Time) clock.Time {
+		if r.IntN(10) == 0 {
+			return now + clock.Time(50+r.IntN(250))*clock.Time(clock.Millisecond)
+		}
+		return now + clock.Time(1+r.IntN(10))*clock.Time(clock.Millisecond)
+	}
+	for range 23 {
+		seq++
+		q.push(event{at: later(0), seq: seq})
+	}
+	b.ResetTimer()
+	for range b.N {
+		ev := q.pop()
+		seq++
+		q.push(event{at: later(ev.at), seq: seq})
+	}
+}
