@@ -16,26 +16,79 @@ import (
 // global virtual time: the input of the linearizability and liveness checks.
 type history struct {
 	ops       []checker.Op
-	open      map[opID]int // index into ops of each operation not yet completed
+	clients   []clientOps  // each client's operations not yet completed
+	last      int          // the position in clients found last: a client's notes come together
 	abandoned map[int]bool // operations whose client crashed before learning their outcome
 }
 
+// clientOps are one client's open operations: one for a closed-loop
+// client, a few for an open-loop one, so a list beats a map.
+type clientOps struct {
+	id   protocols.NodeID
+	open []openOp
+}
+
+// openOp is an operation not yet completed: its sequence number and its
+// index into ops.
+type openOp struct {
+	seq uint64
+	at  int
+}
+
+// opID names an operation: its client and sequence number.
 type opID struct {
 	client protocols.NodeID
 	seq    uint64
 }
 
-func newHistory() *history { return &history{open: map[opID]int{}, abandoned: map[int]bool{}} }
+func newHistory() *history { return &history{abandoned: map[int]bool{}} }
+
+// client returns the open operations of the client called id, adding it
+// if it has invoked nothing before.
+func (h *history) client(id protocols.NodeID) *clientOps {
+	if c := h.find(id); c != nil {
+		return c
+	}
+	h.clients = append(h.clients, clientOps{id: id})
+	h.last = len(h.clients) - 1
+	return &h.clients[h.last]
+}
+
+// find returns the open operations of the client called id, or nil if it
+// has invoked nothing.
+func (h *history) find(id protocols.NodeID) *clientOps {
+	if h.last < len(h.clients) && protocols.SameNode(h.clients[h.last].id, id) {
+		return &h.clients[h.last]
+	}
+	for i := range h.clients {
+		if protocols.SameNode(h.clients[i].id, id) {
+			h.last = i
+			return &h.clients[i]
+		}
+	}
+	return nil
+}
+
+// take removes the open operation seq and returns its index into ops.
+func (c *clientOps) take(seq uint64) (int, bool) {
+	for i, o := range c.open {
+		if o.seq == seq {
+			c.open = slices.Delete(c.open, i, i+1)
+			return o.at, true
+		}
+	}
+	return 0, false
+}
 
 func (h *history) observe(w *sim.World, ev *sim.Info) {
 	if ev.Input == protocols.Start {
 		// A restarted client is a new incarnation: what its old one was
 		// waiting for stays indeterminate, and nobody waits for it any more.
-		for id, i := range h.open {
-			if id.client == ev.Node {
-				h.abandoned[i] = true
-				delete(h.open, id)
+		if c := h.find(ev.Node); c != nil {
+			for _, o := range c.open {
+				h.abandoned[o.at] = true
 			}
+			c.open = c.open[:0]
 		}
 	}
 	for _, n := range ev.Notes {
@@ -45,24 +98,27 @@ func (h *history) observe(w *sim.World, ev *sim.Info) {
 				w.Fail("memory-budget", fmt.Sprintf("the client history holds %d operations (the budget is %d): clients complete operations far faster than any real network allows", len(h.ops), MaxHistory))
 				return
 			}
-			h.open[opID{n.Client, n.Seq}] = len(h.ops)
+			c := h.client(n.Client)
+			c.open = append(c.open, openOp{seq: n.Seq, at: len(h.ops)})
 			h.ops = append(h.ops, checker.Op{
 				Client: string(n.Client), Kind: checker.OpKind(n.Op.Kind.String()), Key: n.Op.Key, Value: n.Op.Value,
 				Call: int64(ev.Time), Outcome: checker.OutcomeIndeterminate,
 			})
 		case kv.Abandoned:
-			id := opID{n.Client, n.Seq}
-			if i, ok := h.open[id]; ok {
-				h.abandoned[i] = true
-				delete(h.open, id)
+			if c := h.find(n.Client); c != nil {
+				if i, ok := c.take(n.Seq); ok {
+					h.abandoned[i] = true
+				}
 			}
 		case kv.Completed:
-			id := opID{n.Client, n.Seq}
-			i, ok := h.open[id]
+			c := h.find(n.Client)
+			if c == nil {
+				continue
+			}
+			i, ok := c.take(n.Seq)
 			if !ok {
 				continue
 			}
-			delete(h.open, id)
 			op := &h.ops[i]
 			op.Return, op.Outcome = int64(ev.Time), checker.OutcomeOK
 			if n.Op.Kind == kv.Get {

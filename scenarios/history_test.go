@@ -1,0 +1,73 @@
+package scenarios
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+
+	"github.com/dsimlab/dsim/checker"
+	"github.com/dsimlab/dsim/clock"
+	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/protocols/kv"
+	"github.com/dsimlab/dsim/sim"
+)
+
+// TestHistoryFollowsTheClients drives the history with random client
+// events (invocations, completions, abandonments, restarts, and notes for
+// operations it never saw) and checks it against a plain model: a map of
+// open operations by client and sequence number.
+func TestHistoryFollowsTheClients(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		clients := []protocols.NodeID{"c1", "c2", "c3"}
+		h := newHistory()
+		type key struct {
+			client protocols.NodeID
+			seq    uint64
+		}
+		open := map[key]int{}
+		abandoned := map[int]bool{}
+		var want []checker.Op
+		next := map[protocols.NodeID]uint64{}
+		steps := rapid.IntRange(1, 60).Draw(rt, "steps")
+		for step := 1; step <= steps; step++ {
+			// A copy of the name, as a restarted client's notes may carry.
+			c := protocols.NodeID(fmt.Sprint(clients[rapid.IntRange(0, 2).Draw(rt, "client")]))
+			ev := &sim.Info{Seq: uint64(step), Time: clock.Time(step), Node: c, Input: protocols.Receive}
+			op := kv.Op{Kind: kv.Put, Key: "k", Value: fmt.Sprint(step)}
+			switch rapid.IntRange(0, 3).Draw(rt, "what") {
+			case 0:
+				next[c]++
+				ev.Notes = []protocols.Note{kv.Invoked{Client: c, Seq: next[c], Op: op}}
+				open[key{c, next[c]}] = len(want)
+				want = append(want, checker.Op{Client: string(c), Kind: checker.OpKind(op.Kind.String()), Key: op.Key, Value: op.Value, Call: int64(step), Outcome: checker.OutcomeIndeterminate})
+			case 1:
+				seq := rapid.Uint64Range(1, next[c]+1).Draw(rt, "seq")
+				ev.Notes = []protocols.Note{kv.Completed{Client: c, Seq: seq, Op: op}}
+				if i, ok := open[key{c, seq}]; ok {
+					delete(open, key{c, seq})
+					want[i].Return, want[i].Outcome = int64(step), checker.OutcomeOK
+				}
+			case 2:
+				seq := rapid.Uint64Range(1, next[c]+1).Draw(rt, "seq")
+				ev.Notes = []protocols.Note{kv.Abandoned{Client: c, Seq: seq, Op: op}}
+				if i, ok := open[key{c, seq}]; ok {
+					delete(open, key{c, seq})
+					abandoned[i] = true
+				}
+			case 3:
+				ev.Input = protocols.Start
+				for k, i := range open {
+					if k.client == c {
+						abandoned[i] = true
+						delete(open, k)
+					}
+				}
+			}
+			h.observe(nil, ev)
+		}
+		require.Equal(rt, want, h.ops)
+		require.Equal(rt, abandoned, h.abandoned)
+	})
+}
