@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/protocols/kv"
 )
 
 // heartbeatSends fires the leader's heartbeat and returns the
@@ -52,4 +53,85 @@ func TestSendAppendSharesOnlyIdenticalRequests(t *testing.T) {
 	sent = heartbeatSends(t, n1)
 	assert.Equal(t, last, sent["n2"].Commit)
 	assert.Equal(t, sent["n2"], sent["n3"])
+}
+
+// wantAppends is what a heartbeat must send each follower, built afresh
+// from the leader's state (as sendAppend did before messages were shared).
+func wantAppends(n *node) map[protocols.NodeID]AppendEntries {
+	want := map[protocols.NodeID]AppendEntries{}
+	for i, id := range n.peers {
+		if !n.target[i] || n.prs[i].next <= n.log.base {
+			continue
+		}
+		prev := n.prs[i].next - 1
+		hi := min(n.log.lastIndex(), prev+n.opts.MaxAppendEntries)
+		pt, _ := n.log.term(prev)
+		want[id] = AppendEntries{Term: n.term, PrevIndex: prev, PrevTerm: pt,
+			Entries: n.log.slice(prev+1, hi), Commit: n.commit, Round: n.lead.round}
+	}
+	return want
+}
+
+// A shared AppendEntries is never stale: whatever changes between two
+// heartbeats (a follower's next index, the commit index, the term, the
+// heartbeat round, the log by append, truncation or compaction), each
+// follower gets exactly the request built from the leader's state now.
+func TestSharedAppendNeverStale(t *testing.T) {
+	h := newCluster(t, 5, Options{MaxAppendEntries: 2, Read: ReadIndex})
+	elect(h, "n1")
+	n1 := raftNode(h, "n1")
+	for k := range 4 {
+		n1.log.append(Entry{Term: n1.term, Req: kv.Request{Client: "c1", Seq: uint64(k + 1), Op: kv.PutOp("k", "v")}})
+	}
+	last := n1.log.lastIndex()
+	steps := []struct {
+		name   string
+		change func()
+	}{
+		{"all caught up", func() {
+			for i := range n1.prs {
+				n1.prs[i].next = last + 1
+			}
+		}},
+		{"one follower's next moves back", func() { n1.prs[1].next = last - 1 }},
+		{"two followers at the same lagging next", func() { n1.prs[1].next, n1.prs[2].next = last-1, last-1 }},
+		{"commit advances", func() { n1.commit = last - 2 }},
+		{"the term rises, nothing else", func() { n1.term++ }},
+		{"a new round", func() { n1.beginRound() }},
+		{"an entry appended", func() {
+			n1.log.append(Entry{Term: n1.term})
+			for i := range n1.prs {
+				n1.prs[i].next = n1.log.lastIndex() + 1
+			}
+		}},
+		{"the last entry replaced by one of another term", func() {
+			l := n1.log.lastIndex()
+			n1.log.truncate(l)
+			n1.log.append(Entry{Term: n1.term + 1})
+			for i := range n1.prs {
+				n1.prs[i].next = l + 1
+			}
+		}},
+		{"compacted", func() {
+			n1.log.compact(2)
+			for i := range n1.prs {
+				n1.prs[i].next = n1.log.lastIndex()
+			}
+		}},
+	}
+	for _, s := range steps {
+		s.change()
+		want := wantAppends(n1)
+		got := heartbeatSends(t, n1)
+		require.Len(t, got, len(want), s.name)
+		for id, w := range want {
+			assert.Equal(t, w, got[id], "%s: to %s", s.name, id)
+		}
+		// Again with nothing changed but the next indexes the sends moved.
+		want = wantAppends(n1)
+		got = heartbeatSends(t, n1)
+		for id, w := range want {
+			assert.Equal(t, w, got[id], "%s, again: to %s", s.name, id)
+		}
+	}
 }
