@@ -2,7 +2,6 @@ package raft
 
 import (
 	"encoding/binary"
-	"math/bits"
 )
 
 // raftLog is a server's log. Indexes start at 1. After a snapshot the log
@@ -323,10 +322,9 @@ func commonPrefixAt(a []uint64, abase int, b []uint64, bbase int) int {
 
 // chainHash extends a prefix digest by one entry: its term, request and
 // configuration change, each string with its length, so that fields cannot
-// run together. It folds whole words, one multiplication each (wyhash's
-// mum), rather than a byte at a time: digests are only ever compared with
-// each other, never shown, and this runs for every entry every server
-// appends.
+// run together. It folds whole words, one multiplication each, rather than
+// a byte at a time: digests are only ever compared with each other, never
+// shown, and this runs for every entry every server appends.
 func chainHash(prev uint64, e *Entry) uint64 {
 	h := foldWord(prev, e.Term)
 	h = foldWord(h, e.Req.Seq)
@@ -344,12 +342,14 @@ func chainHash(prev uint64, e *Entry) uint64 {
 	return h
 }
 
-// foldWord mixes v into the digest h: the two halves of a 128-bit product,
-// xored (wyhash's mum), with constants that keep zero from being a fixed
-// point.
+// foldWord mixes v into the digest h as protocols.Hash folds a word: xor,
+// multiply by an odd constant, fold the high half down. For a given v each
+// step is a bijection of h (both the multiplication and the shift-xor can
+// be undone), so two different prefixes never collapse into one digest by
+// a word that follows them, whatever the words.
 func foldWord(h, v uint64) uint64 {
-	hi, lo := bits.Mul64(h^v^0xa0761d6478bd642f, 0xe7037ed1a0b428db)
-	return hi ^ lo
+	x := (h ^ v ^ 0xa0761d6478bd642f) * 0xe7037ed1a0b428db
+	return x ^ x>>32
 }
 
 // foldString mixes s into h eight bytes at a time, then its length.
