@@ -59,7 +59,7 @@ func Monitors() []protocols.Monitor {
 		&logMatching{lookup: l, h: h},
 		newLeaderCompleteness(l, h),
 		&commitCurrentTerm{lookup: l},
-		newStateMachineSafety(l, h),
+		newStateMachineSafety(h),
 		newAckedWriteLost(h),
 		&configSafety{lookup: l},
 		kv.ExactlyOnce(),
@@ -106,24 +106,10 @@ func (h *horizon) Check(c protocols.Cluster, ev protocols.Event) error {
 // of one run share one, so the cluster is asked once per event rather than
 // once per monitor: in the simulator Node is a map lookup, and it showed in
 // profiles.
-//
-// It also numbers the servers, densely, in the order it first sees them,
-// so that the monitors keep what they follow of every server (its term,
-// its log, its last applied index) in slices indexed by the number rather
-// than find it by name at every event. The number of the server that
-// stepped is found once per event, by incarnation (a pointer compare)
-// before by name.
 type lookup struct {
-	seq     uint64
-	id      protocols.NodeID
-	node    *node
-	num     int              // node's number, when node is not nil
-	servers []numberedServer // by number
-}
-
-type numberedServer struct {
+	seq  uint64
 	id   protocols.NodeID
-	inst *node // the incarnation last seen
+	node *node
 }
 
 // server returns the live Raft server that stepped in ev, or nil (a fault
@@ -136,61 +122,8 @@ func (l *lookup) server(c protocols.Cluster, ev protocols.Event) *node {
 		return l.node
 	}
 	n, _ := ev.Stepped(c).(*node)
-	if n != nil {
-		l.num = l.find(n)
-	}
 	l.seq, l.id, l.node = ev.Seq, ev.Node, n
 	return n
-}
-
-// numberOf returns the number of n's server: that of the event's server
-// when n is it.
-func (l *lookup) numberOf(n *node) int {
-	if n == l.node {
-		return l.num
-	}
-	return l.find(n)
-}
-
-// find numbers n's server, looking for its incarnation before its name.
-func (l *lookup) find(n *node) int {
-	for i := range l.servers {
-		if l.servers[i].inst == n {
-			return i
-		}
-	}
-	i := l.number(n.id)
-	l.servers[i].inst = n
-	return i
-}
-
-// number returns the number of server id, numbering it if new.
-func (l *lookup) number(id protocols.NodeID) int {
-	for i := range l.servers {
-		if protocols.SameNode(l.servers[i].id, id) {
-			return i
-		}
-	}
-	l.servers = append(l.servers, numberedServer{id: id})
-	return len(l.servers) - 1
-}
-
-// eventNumber returns the number of the server that stepped in ev, live or
-// not.
-func (l *lookup) eventNumber(c protocols.Cluster, ev protocols.Event) int {
-	if n := l.server(c, ev); n != nil {
-		return l.num
-	}
-	return l.number(ev.Node)
-}
-
-// byNumber returns s with room for index i, grown with zero values.
-func byNumber[V any](s []V, i int) []V {
-	for len(s) <= i {
-		var zero V
-		s = append(s, zero)
-	}
-	return s
 }
 
 // electionSafety: at most one leader per term, ever (Figure 3). It records
@@ -309,7 +242,7 @@ func (m *voteOnce) Check(_ protocols.Cluster, ev protocols.Event) error {
 // in the step that reached it, so a restart must come back at least there.
 type termMonotonic struct {
 	*lookup
-	terms []uint64 // by server number
+	terms byNode[uint64]
 }
 
 func (m *termMonotonic) Check(c protocols.Cluster, ev protocols.Event) error {
@@ -321,9 +254,7 @@ func (m *termMonotonic) check(n *node, ev protocols.Event) error {
 	if n == nil {
 		return nil
 	}
-	i := m.numberOf(n)
-	m.terms = byNumber(m.terms, i)
-	p := &m.terms[i]
+	p := m.terms.slot(n.id)
 	if prev := *p; n.term < prev {
 		how := "went"
 		if ev.Input == protocols.Start {
@@ -404,7 +335,7 @@ type logMatching struct {
 	h     *horizon
 	gbase int         // ghost[i] describes index gbase+i
 	ghost []ghostSlot // by index: each term seen there, with its prefix digest
-	seen  []*logView  // by server number
+	seen  byNode[*logView]
 }
 
 // ghostSlot holds the entries seen at one index. Nearly every index only
@@ -459,9 +390,7 @@ func (m *logMatching) check(n *node, ev protocols.Event) error {
 	if n == nil {
 		return nil
 	}
-	i := m.numberOf(n)
-	m.seen = byNumber(m.seen, i)
-	p := &m.seen[i]
+	p := m.seen.slot(n.id)
 	if *p == nil {
 		*p = &logView{chain: []uint64{0}}
 	}
@@ -696,11 +625,10 @@ func (m *commitCurrentTerm) check(n *node, ev protocols.Event) error {
 // the snapshot's index, which must be the term applied there by others and
 // must not take a live server back past what it applied.
 type stateMachineSafety struct {
-	l       *lookup
 	h       *horizon
 	abase   int // applied[i] describes index abase+i
 	applied []appliedEntry
-	last    []int // by server number, the last index applied by its current incarnation (0: none)
+	last    byNode[int] // per server, the last index applied by this incarnation
 }
 
 type appliedEntry struct {
@@ -709,29 +637,20 @@ type appliedEntry struct {
 	by   protocols.NodeID
 }
 
-func newStateMachineSafety(l *lookup, h *horizon) *stateMachineSafety {
-	return &stateMachineSafety{l: l, h: h, applied: []appliedEntry{{}}}
+func newStateMachineSafety(h *horizon) *stateMachineSafety {
+	return &stateMachineSafety{h: h, applied: []appliedEntry{{}}}
 }
 
-func (m *stateMachineSafety) Check(c protocols.Cluster, ev protocols.Event) error {
-	var last *int // found at the first note that needs it
-	if ev.Input == protocols.Start {
-		last = m.start(c, &ev)
-	}
+func (m *stateMachineSafety) Check(_ protocols.Cluster, ev protocols.Event) error {
+	m.start(&ev)
 	for _, note := range ev.Notes {
 		switch a := note.(type) {
 		case Restored:
-			if last == nil {
-				last = m.start(c, &ev)
-			}
-			if err := m.restored(ev.Node, last, a); err != nil {
+			if err := m.restored(ev.Node, a); err != nil {
 				return err
 			}
 		case Applied:
-			if last == nil {
-				last = m.start(c, &ev)
-			}
-			if err := m.apply(ev.Node, last, &a); err != nil {
+			if err := m.apply(ev.Node, m.last.slot(ev.Node), &a); err != nil {
 				return err
 			}
 		}
@@ -742,9 +661,10 @@ func (m *stateMachineSafety) Check(c protocols.Cluster, ev protocols.Event) erro
 
 // checkApplied is Check for an event with no Restored note, given its
 // Applied notes, in order.
-func (m *stateMachineSafety) checkApplied(c protocols.Cluster, ev protocols.Event, applied []Applied) error {
-	if len(applied) > 0 || ev.Input == protocols.Start {
-		last := m.start(c, &ev) // one server applies them all
+func (m *stateMachineSafety) checkApplied(ev protocols.Event, applied []Applied) error {
+	m.start(&ev)
+	if len(applied) > 0 {
+		last := m.last.slot(ev.Node) // one server applies them all
 		for i := range applied {
 			if err := m.apply(ev.Node, last, &applied[i]); err != nil {
 				return err
@@ -755,21 +675,14 @@ func (m *stateMachineSafety) checkApplied(c protocols.Cluster, ev protocols.Even
 	return nil
 }
 
-// start returns where the last index applied by the server that stepped
-// in ev is kept.
-func (m *stateMachineSafety) start(c protocols.Cluster, ev *protocols.Event) *int {
-	i := m.l.eventNumber(c, *ev)
-	m.last = byNumber(m.last, i)
+func (m *stateMachineSafety) start(ev *protocols.Event) {
 	if ev.Input == protocols.Start {
-		m.last[i] = 0 // a new incarnation re-applies from the start, or from a snapshot
+		m.last.delete(ev.Node) // a new incarnation re-applies from the start, or from a snapshot
 	}
-	return &m.last[i]
 }
 
-// restored checks a snapshot's state machine taken by server id, the last
-// index it applied before being at *p.
-func (m *stateMachineSafety) restored(id protocols.NodeID, p *int, a Restored) error {
-	if prev := *p; a.Index < prev {
+func (m *stateMachineSafety) restored(id protocols.NodeID, a Restored) error {
+	if prev, ok := m.last.get(id); ok && a.Index < prev {
 		return protocols.Violationf(KindStateMachineSafety, "%s's state machine went back from index %d to a snapshot at %d",
 			id, prev, a.Index)
 	}
@@ -778,7 +691,7 @@ func (m *stateMachineSafety) restored(id protocols.NodeID, p *int, a Restored) e
 		return protocols.Violationf(KindStateMachineSafety, "%s restored a snapshot ending at %d/%d where %s applied %s",
 			id, a.Index, a.Term, g.by, describe(g.term, g.req))
 	}
-	*p = a.Index
+	m.last.set(id, a.Index)
 	return nil
 }
 

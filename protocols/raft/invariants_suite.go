@@ -41,7 +41,7 @@ type suite struct {
 	cs          *configSafety
 	once, stale kv.AppliedMonitor
 	l           *lookup      // the monitors' shared lookup
-	marks       []serverMark // by server number: each server as the monitors last saw it
+	marks       []serverMark // each server as the monitors last saw it
 	notes       eventNotes   // the current event's, sorted
 }
 
@@ -73,19 +73,33 @@ func markOf(n *node) serverMark {
 	return serverMark{inst: n, role: n.role, term: n.term, commit: n.commit, version: n.log.version}
 }
 
-// markAt returns the index of n's mark, or -1 when the mark of n's server
-// is of an earlier incarnation, or it has none.
+// markAt returns the index of n's mark, or -1. The marks are found by
+// incarnation, a pointer compare: a mark of an earlier incarnation of n's
+// server never matches n.
 func (s *suite) markAt(n *node) int {
-	if i := s.l.numberOf(n); i < len(s.marks) && s.marks[i].inst == n {
-		return i
+	for i := range s.marks {
+		if s.marks[i].inst == n {
+			return i
+		}
 	}
 	return -1
 }
 
-// mark records n as the monitors saw it, in place of its server's mark.
-func (s *suite) mark(n *node) {
-	i := s.l.numberOf(n)
-	s.marks = byNumber(s.marks, i)
+// mark records n as the monitors saw it, in place of the mark of the same
+// incarnation (at i, if not -1) or of an earlier one of its server.
+func (s *suite) mark(n *node, i int) {
+	if i < 0 {
+		for j := range s.marks {
+			if s.marks[j].inst.id == n.id {
+				i = j
+				break
+			}
+		}
+	}
+	if i < 0 {
+		s.marks = append(s.marks, markOf(n))
+		return
+	}
 	s.marks[i] = markOf(n)
 }
 
@@ -103,7 +117,7 @@ func (s *suite) Check(c protocols.Cluster, ev protocols.Event) error {
 		return err
 	}
 	if ch != 0 {
-		s.mark(n)
+		s.mark(n, at)
 	}
 	return nil
 }
@@ -250,7 +264,7 @@ func (s *suite) check(c protocols.Cluster, ev protocols.Event, n *node, ch chang
 			return err
 		}
 	case len(applied) > 0 || ev.Input == protocols.Start:
-		if err := s.sms.checkApplied(c, ev, applied); err != nil {
+		if err := s.sms.checkApplied(ev, applied); err != nil {
 			return err
 		}
 	default:
