@@ -13,7 +13,9 @@ import (
 //
 // It also does once, for all of them, what each would do for itself: it
 // finds the server that stepped, and it sorts the event's notes, so that a
-// monitor is shown only the notes it reads (see check).
+// monitor is shown only the notes it reads; and it calls a monitor only
+// when the event changed something it reads in that server, or brought a
+// note it reads (see check).
 func MonitorSuite() protocols.Monitor {
 	ms := Monitors()
 	return &suite{
@@ -122,10 +124,8 @@ func (s *suite) Check(c protocols.Cluster, ev protocols.Event) error {
 	return nil
 }
 
-// changes is what changed in server n (nil for a fault, a client, a server
-// that is down) since its event before this one, whose state its mark at
-// index at holds (-1: none, this incarnation is new to the suite). A
-// violation ends the run, so the mark is always of n's previous event.
+// changes says what changed in the server that stepped since its previous
+// event, as far as the monitors read it.
 type changes uint8
 
 const (
@@ -136,6 +136,10 @@ const (
 	logChanged // its log's version
 )
 
+// changes compares server n (nil for a fault, a client, a server that is
+// down) with its mark at index at (-1: none, this incarnation is new to the
+// suite). A violation ends the run, so the mark is always of n's previous
+// event.
 func (s *suite) changes(n *node, at int) changes {
 	if n == nil {
 		return 0
