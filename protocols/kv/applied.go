@@ -171,7 +171,7 @@ func (b *byzantine) is() bool {
 // safety is another monitor's job. Its memory is bounded for long runs: a
 // key's values older than every outstanding get are dropped as it goes.
 func StaleReads() AppliedMonitor {
-	return &staleReads{sm: NewMachine(), gets: map[RequestKey]pendingGet{}, versions: map[string][]version{}, pruneAt: staleReadsPrune}
+	return &staleReads{sm: NewMachine(), versions: map[string][]version{}, pruneAt: staleReadsPrune}
 }
 
 // staleReadsPrune is how many applied entries pass between prunings.
@@ -180,10 +180,10 @@ const staleReadsPrune = 4096
 type staleReads struct {
 	clients  ClientNumbers
 	sm       *Machine
-	applied  int                       // the log is applied up to here, by some server
-	gets     map[RequestKey]pendingGet // outstanding gets
-	versions map[string][]version      // each key's values, by the index that set them
-	pruneAt  int                       // prune when applied reaches here
+	applied  int                  // the log is applied up to here, by some server
+	gets     outstandingGets      // gets invoked and not yet completed or abandoned
+	versions map[string][]version // each key's values, by the index that set them
+	pruneAt  int                  // prune when applied reaches here
 }
 
 // prune drops each key's values set before the oldest outstanding get was
@@ -191,8 +191,10 @@ type staleReads struct {
 // Only deletions depend on the maps' order, so the result does not.
 func (m *staleReads) prune() {
 	floor := m.applied
-	for _, g := range m.gets {
-		floor = min(floor, g.from)
+	for _, gs := range m.gets {
+		for _, g := range gs {
+			floor = min(floor, g.from)
+		}
 	}
 	for k, vs := range m.versions {
 		i := 0
@@ -207,8 +209,55 @@ func (m *staleReads) prune() {
 }
 
 type pendingGet struct {
+	seq  uint64 // the get's sequence number; its client is its list's
 	op   Op
 	from int // the log was applied up to here when the get was invoked
+}
+
+// outstandingGets maps requests to pending gets, as a
+// map[RequestKey]pendingGet would, without hashing: a list per client,
+// indexed by its number. A client has one operation outstanding at a time
+// (a few, when it gives up on some), so each list is short and a scan
+// costs less than hashing a key at every get a client invokes or
+// completes. The zero value is empty.
+type outstandingGets [][]pendingGet
+
+// at returns where request k's get is in its client's list, or -1.
+func (o outstandingGets) at(k RequestKey) int {
+	if int(k.Client) < len(o) {
+		for i, g := range o[k.Client] {
+			if g.seq == k.Seq {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+func (o outstandingGets) get(k RequestKey) (pendingGet, bool) {
+	if i := o.at(k); i >= 0 {
+		return o[k.Client][i], true
+	}
+	return pendingGet{}, false
+}
+
+// set records g (whose seq is k.Seq) as request k's get, in place of any
+// before it.
+func (o *outstandingGets) set(k RequestKey, g pendingGet) {
+	if i := o.at(k); i >= 0 {
+		(*o)[k.Client][i] = g
+		return
+	}
+	for int(k.Client) >= len(*o) {
+		*o = append(*o, nil)
+	}
+	(*o)[k.Client] = append((*o)[k.Client], g)
+}
+
+func (o outstandingGets) delete(k RequestKey) {
+	if i := o.at(k); i >= 0 {
+		o[k.Client] = append(o[k.Client][:i], o[k.Client][i+1:]...)
+	}
 }
 
 type version struct {
@@ -224,19 +273,19 @@ func (m *staleReads) Check(c protocols.Cluster, ev protocols.Event) error {
 		case Invoked:
 			k := RequestKey{m.clients.Of(n.Client), n.Seq}
 			if n.Op.Kind == Get {
-				m.gets[k] = pendingGet{n.Op, m.applied}
+				m.gets.set(k, pendingGet{seq: n.Seq, op: n.Op, from: m.applied})
 			} else {
-				delete(m.gets, k)
+				m.gets.delete(k)
 			}
 		case Abandoned:
-			delete(m.gets, RequestKey{m.clients.Of(n.Client), n.Seq})
+			m.gets.delete(RequestKey{m.clients.Of(n.Client), n.Seq})
 		case Completed:
 			k := RequestKey{m.clients.Of(n.Client), n.Seq}
-			g, ok := m.gets[k]
+			g, ok := m.gets.get(k)
 			if !ok || g.op != n.Op {
 				continue
 			}
-			delete(m.gets, k)
+			m.gets.delete(k)
 			if err := m.judge(n, g.from); err != nil {
 				return err
 			}

@@ -50,3 +50,32 @@ func TestRequestPositionsActsAsAMap(t *testing.T) {
 		require.Equal(t, len(model), p.Len(), "step %d", step)
 	}
 }
+
+// outstandingGets answers as the map it stands for, through gets set,
+// replaced and deleted for a few clients with a few requests each.
+func TestOutstandingGetsActsAsAMap(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var o outstandingGets
+	model := map[RequestKey]pendingGet{}
+	for step := range 100_000 {
+		k := RequestKey{Client: int32(r.IntN(4)), Seq: uint64(r.IntN(6))}
+		switch x := r.IntN(3); x {
+		case 0:
+			g := pendingGet{seq: k.Seq, from: step}
+			model[k] = g
+			o.set(k, g)
+		case 1:
+			delete(model, k)
+			o.delete(k)
+		}
+		want, wantOK := model[k]
+		got, gotOK := o.get(k)
+		require.Equal(t, wantOK, gotOK, "step %d %v", step, k)
+		require.Equal(t, want, got, "step %d %v", step, k)
+		held := 0
+		for _, gs := range o {
+			held += len(gs)
+		}
+		require.Equal(t, len(model), held, "step %d", step)
+	}
+}

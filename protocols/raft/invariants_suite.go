@@ -13,7 +13,9 @@ import (
 //
 // It also does once, for all of them, what each would do for itself: it
 // finds the server that stepped, and it sorts the event's notes, so that a
-// monitor is shown only the notes it reads (see check).
+// monitor is shown only the notes it reads; and it calls a monitor only
+// when the event changed something it reads in that server, or brought a
+// note it reads (see check).
 func MonitorSuite() protocols.Monitor {
 	ms := Monitors()
 	return &suite{
@@ -109,86 +111,202 @@ func (s *suite) Check(c protocols.Cluster, ev protocols.Event) error {
 		at = s.markAt(n)
 	}
 	s.notes.sort(ev.Notes)
-	if s.notes.none() && ev.Input != protocols.Start && (n == nil || at >= 0 && s.marks[at] == markOf(n)) {
+	ch := s.changes(n, at)
+	if ch == 0 && s.notes.none() && ev.Input != protocols.Start {
 		return nil // a fault, a client, a server that is down, or nothing new
 	}
-	if err := s.check(c, ev, n); err != nil {
+	if err := s.check(c, ev, n, ch); err != nil {
 		return err
 	}
-	if n != nil {
+	if ch != 0 {
 		s.mark(n, at)
 	}
 	return nil
 }
 
-// check runs the monitors in order on an event of server n (nil for a
-// fault, a client, a server that is down), its notes sorted. Each is shown only the notes it
-// reads: those that look for one kind of note (a BecameLeader, a Voted) in
-// an event without one are given the event without notes, and the four
-// that follow applied entries are given the Applied notes sorted out
-// once, unless the event holds another note they read.
-func (s *suite) check(c protocols.Cluster, ev protocols.Event, n *node) error {
+// changes says what changed in the server that stepped since its previous
+// event, as far as the monitors read it.
+type changes uint8
+
+const (
+	fresh       changes = 1 << iota // an incarnation the suite has not seen: everything is new
+	roleChanged                     // its role, or its term
+	termChanged
+	commitChanged
+	logChanged // its log's version
+)
+
+// changes compares server n (nil for a fault, a client, a server that is
+// down) with its mark at index at (-1: none, this incarnation is new to the
+// suite). A violation ends the run, so the mark is always of n's previous
+// event.
+func (s *suite) changes(n *node, at int) changes {
+	if n == nil {
+		return 0
+	}
+	if at < 0 {
+		return fresh
+	}
+	m, ch := &s.marks[at], changes(0)
+	if m.role != n.role || m.term != n.term {
+		ch |= roleChanged
+	}
+	if m.term != n.term {
+		ch |= termChanged
+	}
+	if m.commit != n.commit {
+		ch |= commitChanged
+	}
+	if m.version != n.log.version {
+		ch |= logChanged
+	}
+	return ch
+}
+
+// check runs, in order, the monitors that can find something in an event
+// of server n (nil for a fault, a client, a server that is down), given
+// what changed in n (ch) and the notes the event brings, sorted. Each is
+// shown only the notes it reads: those that look for one kind of note (a
+// BecameLeader, a Voted) in an event without one are given the event
+// without notes, and the four that follow applied entries are given the
+// Applied notes sorted out once, unless the event holds another note they
+// read.
+//
+// A monitor is skipped when it would report nothing and leave its ghost as
+// it is, or as good as it is: each condition below says why. The argument
+// is the same for all the per-server ones: n's previous event left n as
+// its mark says, and that monitor either ran there or was skipped by the
+// same argument, back to an event at which it ran; a monitor's ghost of n
+// is written only at n's own events, and what it keeps of all servers
+// (leaders by term, the committed prefix) is only ever added to. So at an
+// event that changes nothing the monitor reads, it would compare the same
+// state with the same ghost, as it did before, and find it as it left it.
+// TestMonitorSuiteAgreesWithTheList checks it on schedules that break
+// every rule.
+func (s *suite) check(c protocols.Cluster, ev protocols.Event, n *node, ch changes) error {
 	kinds := s.notes.kinds
+	applied := s.notes.applied
+	became := kinds&hasBecameLeader != 0
+	leads := n != nil && n.role == leader
 	leaderEv := ev // what electionSafety, leaderUnelected, leaderCompleteness and configSafety read
-	if kinds&hasBecameLeader == 0 {
+	if !became {
 		leaderEv.Notes = nil
 	}
+	// The horizon moves only with a snapshot's note.
 	if kinds&hasSnapshot != 0 {
 		if err := s.h.Check(c, ev); err != nil {
 			return err
 		}
 	}
-	if err := s.es.check(n, leaderEv); err != nil {
-		return err
-	}
-	if err := s.lu.check(n, leaderEv); err != nil {
-		return err
+	// Election safety and leader-unelected read BecameLeader notes and a
+	// leader's term. A leader still in the term it was last seen leading
+	// has been recorded (the ghost of leaders by term is only added to)
+	// and was judged elected (its last won election is written only at its
+	// own BecameLeader notes).
+	if became || leads && ch&(fresh|roleChanged) != 0 {
+		if err := s.es.check(n, leaderEv); err != nil {
+			return err
+		}
+		if err := s.lu.check(n, leaderEv); err != nil {
+			return err
+		}
 	}
 	if kinds&hasVoted != 0 {
 		if err := s.vo.Check(c, ev); err != nil {
 			return err
 		}
 	}
-	if err := s.tm.check(n, ev); err != nil {
-		return err
+	// Term-monotonic keeps each server's last term, which only its own
+	// events write.
+	if ch&(fresh|termChanged) != 0 {
+		if err := s.tm.check(n, ev); err != nil {
+			return err
+		}
 	}
-	if err := s.lao.check(n, ev); err != nil {
-		return err
+	// Leader-append-only forgets a server that stops leading, and compares
+	// a leader's log with the log it last saw: a leader in the same term
+	// with the same log version has the log it was last seen with.
+	if ch&(fresh|roleChanged) != 0 || leads && ch&logChanged != 0 {
+		if err := s.lao.check(n, ev); err != nil {
+			return err
+		}
 	}
-	if err := s.lm.check(n, ev); err != nil {
-		return err
+	// Log matching looks at nothing but a log that changed (it keeps the
+	// version it last saw), and prunes only then.
+	if ch&(fresh|logChanged) != 0 {
+		if err := s.lm.check(n, ev); err != nil {
+			return err
+		}
 	}
-	if err := s.lc.check(n, leaderEv); err != nil {
-		return err
+	// Leader completeness judges a new leader (BecameLeader) and a leader's
+	// committed prefix. A leader whose commit index and log have not moved
+	// since it was last seen in its term compares the same digest at the
+	// same index (the ghost grew to its commit index then, and an index's
+	// digest, once recorded, never changes). Its pruning depends on the
+	// horizon and the ghost's top, which move between its checks, so it
+	// prunes at every event of a live server, as the list does.
+	if became || leads && ch != 0 {
+		if err := s.lc.check(n, leaderEv); err != nil {
+			return err
+		}
+	} else if n != nil {
+		s.lc.prune()
 	}
-	if err := s.cct.check(n, ev); err != nil {
-		return err
+	// Commit-current-term forgets a server that stops leading and judges a
+	// leader's commit index when it moves.
+	if ch&(fresh|roleChanged) != 0 || leads && ch&commitChanged != 0 {
+		if err := s.cct.check(n, ev); err != nil {
+			return err
+		}
 	}
-	applied := s.notes.applied
-	if kinds&hasRestored != 0 {
+	// State-machine safety reads Applied and Restored notes, forgets a
+	// server's applied index at its Start, and prunes when the horizon or
+	// its ghost's top moves, as pruning at every event would.
+	switch {
+	case kinds&hasRestored != 0:
 		if err := s.sms.Check(c, ev); err != nil {
 			return err
 		}
-	} else if err := s.sms.checkApplied(ev, applied); err != nil {
-		return err
+	case len(applied) > 0 || ev.Input == protocols.Start:
+		if err := s.sms.checkApplied(ev, applied); err != nil {
+			return err
+		}
+	default:
+		s.sms.prune()
 	}
+	// Acked-write-lost reads Applied and Completed notes only.
 	if kinds&hasCompleted != 0 {
 		if err := s.awl.Check(c, ev); err != nil {
 			return err
 		}
-	} else if err := s.awl.checkApplied(ev.Node, applied); err != nil {
-		return err
+	} else if len(applied) > 0 {
+		if err := s.awl.checkApplied(ev.Node, applied); err != nil {
+			return err
+		}
 	}
-	if err := s.cs.check(n, leaderEv); err != nil {
-		return err
+	// Config safety judges a new leader's configuration (BecameLeader),
+	// forgets a server that stops leading, and follows a leader's committed
+	// configuration and its latest change, which move only with its commit
+	// index and its log (the committed configuration's index only grows).
+	if became || ch&(fresh|roleChanged) != 0 || leads && ch&(commitChanged|logChanged) != 0 {
+		if err := s.cs.check(n, leaderEv); err != nil {
+			return err
+		}
 	}
-	if err := s.once.CheckApplied(c, ev, applied); err != nil {
-		return err
+	// Exactly-once reads Applied notes only; stale reads those and the
+	// clients' notes.
+	if len(applied) > 0 {
+		if err := s.once.CheckApplied(c, ev, applied); err != nil {
+			return err
+		}
 	}
 	if kinds&hasClientNote != 0 {
 		return s.stale.Check(c, ev)
 	}
-	return s.stale.CheckApplied(c, ev, applied)
+	if len(applied) > 0 {
+		return s.stale.CheckApplied(c, ev, applied)
+	}
+	return nil
 }
 
 // eventNotes is an event's notes as the suite sorted them: the kinds of
