@@ -20,11 +20,10 @@ import (
 	"github.com/dsimlab/dsim/sim"
 )
 
-// GCPercent is the garbage collector target dsim runs with (TuneGC, which
-// the command line calls unless GOGC is set). A run keeps little live memory
-// but allocates steadily (messages, log entries), so collecting a quarter as
-// often trades a few megabytes for about a third more simulated time per
-// second; TuneGC goes further while the live heap is small.
+// GCPercent is the garbage collector target dsim runs with (the command line
+// sets it unless GOGC is set). A run keeps little live memory but allocates
+// steadily (messages, log entries), so collecting a quarter as often trades
+// a few megabytes for about a third more simulated time per second.
 const GCPercent = 400
 
 // RunOptions are the choices a run makes beyond its scenario.

@@ -46,7 +46,9 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 //
 //	func main() { cli.Main(mypb.Protocol) }
 func Main(extra ...*protocols.Protocol) {
-	scenarios.TuneGC()
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(scenarios.GCPercent)
+	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// A soft limit: the collector works harder as the heap nears it,
 		// so GOGC's headroom never turns a large run into gigabytes. It
