@@ -52,8 +52,8 @@ type qent struct {
 	slot int32
 }
 
-// before orders heap entries by (at, seq).
-func (a qent) before(b qent) bool {
+func (q *queue) less(i, j int) bool {
+	a, b := &q.h[i], &q.h[j]
 	return a.at < b.at || (a.at == b.at && a.seq < b.seq)
 }
 
@@ -68,22 +68,16 @@ func (q *queue) push(e event) {
 		slot = int32(len(q.slab))
 		q.slab = append(q.slab, e)
 	}
-	q.h = append(q.h, qent{})
-	q.up(len(q.h)-1, qent{at: e.at, seq: e.seq, slot: slot})
-}
-
-// up places x at the hole i or above it, moving earlier-ordered parents
-// down rather than swapping.
-func (q *queue) up(i int, x qent) {
+	q.h = append(q.h, qent{at: e.at, seq: e.seq, slot: slot})
+	i := len(q.h) - 1
 	for i > 0 {
 		p := (i - 1) / 2
-		if !x.before(q.h[p]) {
+		if !q.less(i, p) {
 			break
 		}
-		q.h[i] = q.h[p]
+		q.h[i], q.h[p] = q.h[p], q.h[i]
 		i = p
 	}
-	q.h[i] = x
 }
 
 // peekAt returns the time of the earliest event.
@@ -95,26 +89,23 @@ func (q *queue) at(i int) *event { return &q.slab[q.h[i].slot] }
 func (q *queue) pop() event {
 	top := q.h[0]
 	last := len(q.h) - 1
-	x := q.h[last]
+	q.h[0] = q.h[last]
 	q.h = q.h[:last]
-	if last > 0 {
-		// Bottom-up: move the hole at the root down to a leaf along the
-		// earlier children, then place the old last entry from there up.
-		// It usually belongs near the bottom, so this compares about half
-		// as often as sifting it down from the root.
-		i, n := 0, last
-		for {
-			l := 2*i + 1
-			if l >= n {
-				break
-			}
-			if r := l + 1; r < n && q.h[r].before(q.h[l]) {
-				l = r
-			}
-			q.h[i] = q.h[l]
-			i = l
+	i, n := 0, last
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
 		}
-		q.up(i, x)
+		m := l
+		if r := l + 1; r < n && q.less(r, l) {
+			m = r
+		}
+		if !q.less(m, i) {
+			break
+		}
+		q.h[i], q.h[m] = q.h[m], q.h[i]
+		i = m
 	}
 	e := q.slab[top.slot]
 	q.slab[top.slot] = event{} // let the message be collected
