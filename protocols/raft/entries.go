@@ -1,5 +1,7 @@
 package raft
 
+import "fmt"
+
 // entryList holds a log's entries in arrays of chunkLen entries (chunks)
 // rather than in one array. A log that grows starts a new chunk instead of
 // moving everything it holds to a bigger array, and a truncation copies only
@@ -30,8 +32,13 @@ const chunkLen = 128
 // len is the number of entries held.
 func (s *entryList) len() int { return s.n }
 
-// at returns the k-th entry held (0 <= k < len).
+// at returns the k-th entry held (0 <= k < len). Out of range it panics,
+// as indexing a slice would: the first chunk still holds entries dropped
+// from its start, which must not be read as if held.
 func (s *entryList) at(k int) *Entry {
+	if uint(k) >= uint(s.n) {
+		panic(fmt.Sprintf("raft: log entry position %d out of range [0, %d)", k, s.n))
+	}
 	q := uint(s.skip + k)
 	return &s.chunks[q/chunkLen][q%chunkLen]
 }

@@ -229,8 +229,16 @@ func (l *raftLog) isUpToDate(lastIndex int, lastTerm uint64) bool {
 
 // termStart returns the first index of the run of entries that share the
 // term of index i and end at i: a follower's XIndex in a rejection. The run
-// is cut at the snapshot: the follower cannot tell where it began.
+// is cut at the snapshot: the follower cannot tell where it began. At the
+// snapshot's own index it is that index: correct Raft never rejects there
+// (a snapshot holds only committed entries, which every later leader has),
+// but a leader elected without them (bug vote-without-log-check) can send
+// a PrevIndex there with another term, and a run that goes on past the
+// violation must not crash.
 func (l *raftLog) termStart(i int) int {
+	if i <= l.base {
+		return i
+	}
 	t := l.entryAt(i).Term
 	for i > l.base+1 && l.entryAt(i-1).Term == t {
 		i--

@@ -95,6 +95,11 @@ func TestTermStartAndLastIndexOf(t *testing.T) {
 	for i, want := range starts {
 		assert.Equal(t, want, l.termStart(i), "termStart(%d)", i)
 	}
+	installed := newLog(Config{}) // a follower that installed a snapshot of 5 entries
+	installed.restore(5, 4, 0, Config{})
+	installed.append(figureEntry(6, 5), figureEntry(7, 5))
+	assert.Equal(t, 5, installed.termStart(5), "at the snapshot's index the run is cut there (a bug's leader can reject there)")
+	assert.Equal(t, 6, installed.termStart(7), "a run that began before the snapshot starts after it")
 	lasts := map[uint64]int{1: 3, 2: 0, 3: 0, 4: 5, 5: 7, 6: 10, 7: 0, 0: 0}
 	for term, want := range lasts {
 		assert.Equal(t, want, l.lastIndexOf(term), "lastIndexOf(%d)", term)
