@@ -16,6 +16,24 @@ type Node interface {
 	Status() Status
 }
 
+// RoleReporter is a Node that can name its role without building a whole
+// Status (which renders a log tail and fields). Checks that read only the
+// role after every event, as dsimtest's Checklist does, ask it instead;
+// Role must return exactly Status().Role, and the Checklist checks that it
+// does. Implementing it is optional.
+type RoleReporter interface {
+	Role() string
+}
+
+// RoleOf returns n's role: Role if n is a RoleReporter, Status().Role if
+// not.
+func RoleOf(n Node) string {
+	if r, ok := n.(RoleReporter); ok {
+		return r.Role()
+	}
+	return n.Status().Role
+}
+
 // Config is everything a node is built from. A restart builds a new node
 // from the same Config with Store holding the synced records of all earlier
 // incarnations.

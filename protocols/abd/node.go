@@ -115,11 +115,17 @@ func (n *node) register(key string) *register {
 }
 
 // Status implements protocols.Node.
-func (n *node) Status() protocols.Status {
-	role := "replica"
+// Role implements protocols.RoleReporter: a server coordinating an
+// operation is its coordinator.
+func (n *node) Role() string {
 	if len(n.ops) > 0 {
-		role = "coordinator"
+		return "coordinator"
 	}
+	return "replica"
+}
+
+func (n *node) Status() protocols.Status {
+	role := n.Role()
 	fields := make([]protocols.Field, 0, len(n.regs)+1)
 	for _, r := range n.regs {
 		fields = append(fields, protocols.Field{Name: r.key, Value: r.tag.String() + " " + strconv.Quote(r.value)})

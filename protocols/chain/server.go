@@ -309,6 +309,9 @@ func (n *server) role() string {
 	return RoleMiddle
 }
 
+// Role implements protocols.RoleReporter.
+func (n *server) Role() string { return n.role() }
+
 // Status implements protocols.Node.
 func (n *server) Status() protocols.Status {
 	st := protocols.Status{

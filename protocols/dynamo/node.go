@@ -185,12 +185,18 @@ func (n *node) lookup(key string) *entry {
 	return &n.entries[i]
 }
 
+// Role implements protocols.RoleReporter: a server coordinating an
+// operation is its coordinator.
+func (n *node) Role() string {
+	if len(n.ops) > 0 {
+		return "coordinator"
+	}
+	return "replica"
+}
+
 // Status implements protocols.Node.
 func (n *node) Status() protocols.Status {
-	role := "replica"
-	if len(n.ops) > 0 {
-		role = "coordinator"
-	}
+	role := n.Role()
 	fields := make([]protocols.Field, 0, len(n.entries)+2)
 	for _, e := range n.entries {
 		name := e.key

@@ -629,6 +629,9 @@ func (c *client) after(id protocols.NodeID) protocols.NodeID {
 	return c.servers[(i+1)%len(c.servers)]
 }
 
+// Role implements protocols.RoleReporter.
+func (c *client) Role() string { return "client" }
+
 // Status implements protocols.Node.
 func (c *client) Status() protocols.Status {
 	outstanding := "-"

@@ -209,14 +209,19 @@ func (r *replica) broadcast(m protocols.Message) { r.out.Broadcast(r.others(), m
 func (r *replica) newSigners() signers { return signers{dup: r.bugs.duplicateSigners} }
 
 // Status implements protocols.Node.
-func (r *replica) Status() protocols.Status {
-	role := "backup"
+// Role implements protocols.RoleReporter.
+func (r *replica) Role() string {
 	switch {
 	case !r.active:
-		role = "view-change"
+		return "view-change"
 	case r.isPrimary():
-		role = "primary"
+		return "primary"
 	}
+	return "backup"
+}
+
+func (r *replica) Status() protocols.Status {
+	role := r.Role()
 	const tail = 10
 	var log []protocols.LogEntry
 	for n := max(r.h+1, r.top-min(r.top, tail-1)); n <= r.top; n++ {

@@ -192,6 +192,9 @@ func (n *server) role() string {
 	return RoleIdle
 }
 
+// Role implements protocols.RoleReporter.
+func (n *server) Role() string { return n.role() }
+
 // Status implements protocols.Node.
 func (n *server) Status() protocols.Status {
 	st := protocols.Status{

@@ -457,7 +457,7 @@ func (n *node) Status() protocols.Status {
 		lead = "-"
 	}
 	st := protocols.Status{
-		Role:   n.roleName(),
+		Role:   n.Role(),
 		Leader: n.role == leader,
 		Term:   n.term,
 		Commit: n.commit,
@@ -481,9 +481,10 @@ func (n *node) Status() protocols.Status {
 	return st
 }
 
-// roleName is the role the status shows: a follower that does not vote is
-// a learner, or a spare when it is not in its configuration at all.
-func (n *node) roleName() string {
+// Role implements protocols.RoleReporter: the role the status shows. A
+// follower that does not vote is a learner, or a spare when it is not in
+// its configuration at all.
+func (n *node) Role() string {
 	if n.role == follower {
 		switch n.selfSuffrage {
 		case Learner, Staging:

@@ -186,16 +186,31 @@ func checkPackage(t *testing.T, p *protocols.Protocol) {
 	}
 }
 
+// example is where something was seen: a node and a seed, formatted only
+// when a check reports it.
+type example struct {
+	node protocols.NodeID
+	seed uint64
+}
+
+func (e example) String() string { return fmt.Sprintf("%s, seed %d", e.node, e.seed) }
+
 // seen gathers what a protocol's nodes did over some runs.
 type seen struct {
-	kinds, roles, probes map[string]string // what -> an example node and seed
+	kinds, roles, probes map[string]example // what -> an example node and seed
 	texts                map[uint64]string // a HashAppender message's hash -> its text
 	collisions           []string          // messages that hash alike and render apart
+	events               int               // node events watched, for sampling the role check
+	wrongRoles           []string          // nodes whose Role differs from their Status's
+}
+
+func newSeen() *seen {
+	return &seen{kinds: map[string]example{}, roles: map[string]example{}, probes: map[string]example{}, texts: map[uint64]string{}}
 }
 
 // hashes checks that a message that folds itself into the trace hash
 // hashes apart from every other message seen that renders differently.
-func (s *seen) hashes(m protocols.Message, where string) {
+func (s *seen) hashes(m protocols.Message, where example) {
 	if _, ok := m.(protocols.HashAppender); !ok {
 		return
 	}
@@ -211,6 +226,23 @@ func (s *seen) hashes(m protocols.Message, where string) {
 	}
 }
 
+// role records a node's role. It asks a protocols.RoleReporter for it
+// (building a whole Status after every event was a third of the
+// checklist's time), and holds Role to Status().Role the first time a
+// role is seen and at every 64th event, so a Role that drifts from the
+// status is caught.
+func (s *seen) role(n protocols.Node, where example) {
+	s.events++
+	role := protocols.RoleOf(n)
+	_, known := s.roles[role]
+	if r, ok := n.(protocols.RoleReporter); ok && (!known || s.events%64 == 0) {
+		if st := n.Status().Role; st != role && len(s.wrongRoles) < 10 {
+			s.wrongRoles = append(s.wrongRoles, fmt.Sprintf("%T.Role() is %q where Status().Role is %q (%s)", r, role, st, where))
+		}
+	}
+	s.roles[role] = where
+}
+
 // watch records, after every event, what the stepping node sent, its
 // role, and the probes it reached.
 func (s *seen) watch(seed uint64) sim.Observer {
@@ -218,7 +250,7 @@ func (s *seen) watch(seed uint64) sim.Observer {
 		if ev.Node == "" || ev.Input == 0 {
 			return
 		}
-		where := fmt.Sprintf("%s, seed %d", ev.Node, seed)
+		where := example{node: ev.Node, seed: seed}
 		for _, m := range ev.Sends {
 			s.kinds[m.Msg.Kind()] = where
 			s.hashes(m.Msg, where)
@@ -232,13 +264,13 @@ func (s *seen) watch(seed uint64) sim.Observer {
 			}
 		}
 		if n := w.Node(ev.Node); n != nil {
-			s.roles[n.Status().Role] = where
+			s.role(n, where)
 		}
 	}
 }
 
 func checkChaos(t *testing.T, p *protocols.Protocol, chaos *scenarios.Scenario, o ChecklistOptions) {
-	s := &seen{kinds: map[string]string{}, roles: map[string]string{}, probes: map[string]string{}, texts: map[uint64]string{}}
+	s := newSeen()
 	for seed := uint64(1); seed <= uint64(o.Seeds); seed++ {
 		res, err := scenarios.RunScenario(chaos, scenarios.RunOptions{Seed: seed, Observer: s.watch(seed)})
 		if err != nil {
@@ -269,12 +301,15 @@ func checkChaos(t *testing.T, p *protocols.Protocol, chaos *scenarios.Scenario, 
 			t.Errorf("%s reports the probe %q (%s), which Probes does not declare", p.Name, pr, s.probes[pr])
 		}
 	}
+	for _, w := range s.wrongRoles {
+		t.Errorf("%s: %s: a protocols.RoleReporter must name the role its Status shows", p.Name, w)
+	}
 	for _, c := range s.collisions {
 		t.Errorf("%s: %s: an AppendHash misses something String shows (prototest.CheckHash finds which field)", p.Name, c)
 	}
 }
 
-func sortedKeys(m map[string]string) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

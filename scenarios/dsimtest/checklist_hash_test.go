@@ -59,7 +59,7 @@ func TestChecklistCatchesAnAppendHashThatMissesAField(t *testing.T) {
 			Link:    net.LinkConfig{Latency: net.FixedLatency(clock.Millisecond)},
 		})
 		require.NoError(t, err)
-		s := &seen{kinds: map[string]string{}, roles: map[string]string{}, probes: map[string]string{}, texts: map[uint64]string{}}
+		s := newSeen()
 		w.Observe(s.watch(1))
 		w.RunFor(100 * clock.Millisecond)
 		return s.collisions
@@ -69,4 +69,38 @@ func TestChecklistCatchesAnAppendHashThatMissesAField(t *testing.T) {
 	require.NotEmpty(t, found)
 	assert.Contains(t, found[0], "Count{n1 1} and Count{n2 1}")
 	assert.Contains(t, found[0], "hash alike")
+}
+
+// lyingRole reports one role through Role and another through Status.
+type lyingRole struct {
+	counter
+	role string
+}
+
+func (n *lyingRole) Role() string { return n.role }
+
+// The checklist asks a RoleReporter for its role, and holds Role to
+// Status().Role: a node whose two answers differ is reported, one whose
+// answers agree is not.
+func TestChecklistHoldsRoleToStatus(t *testing.T) {
+	wrong := func(role string) []string {
+		w, err := sim.New(sim.Config{
+			Seed:    1,
+			Servers: protocols.Servers(3),
+			Server: func(cfg protocols.Config) protocols.Node {
+				return &lyingRole{counter: counter{cfg: cfg}, role: role}
+			},
+			Link: net.LinkConfig{Latency: net.FixedLatency(clock.Millisecond)},
+		})
+		require.NoError(t, err)
+		s := newSeen()
+		w.Observe(s.watch(1))
+		w.RunFor(100 * clock.Millisecond)
+		assert.Contains(t, s.roles, role, "the role is the one Role names")
+		return s.wrongRoles
+	}
+	assert.Empty(t, wrong("counter"))
+	found := wrong("leader")
+	require.NotEmpty(t, found)
+	assert.Contains(t, found[0], `Role() is "leader" where Status().Role is "counter"`)
 }

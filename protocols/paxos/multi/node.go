@@ -239,6 +239,9 @@ func (n *node) serverIndex(id protocols.NodeID) int {
 	return -1
 }
 
+// Role implements protocols.RoleReporter.
+func (n *node) Role() string { return n.role.String() }
+
 // Status implements protocols.Node.
 func (n *node) Status() protocols.Status {
 	const tail = 10
