@@ -198,10 +198,10 @@ func (e example) String() string { return fmt.Sprintf("%s, seed %d", e.node, e.s
 // seen gathers what a protocol's nodes did over some runs.
 type seen struct {
 	kinds, roles, probes map[string]example // what -> an example node and seed
-	texts                map[uint64]string // a HashAppender message's hash -> its text
-	collisions           []string          // messages that hash alike and render apart
-	events               int               // node events watched, for sampling the role check
-	wrongRoles           []string          // nodes whose Role differs from their Status's
+	texts                map[uint64]string  // a HashAppender message's hash -> its text
+	collisions           []string           // messages that hash alike and render apart
+	events               int                // node events watched, for sampling the role check
+	wrongRoles           []string           // nodes whose Role differs from their Status's
 }
 
 func newSeen() *seen {
