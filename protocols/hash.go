@@ -72,6 +72,11 @@ func (h *Hash) word(v uint64) {
 // Sum64 returns the hash of everything folded so far.
 func (h *Hash) Sum64() uint64 { return h.sum }
 
+// Reset starts the hash over, as a zero Hash, keeping the names it has
+// worked out and its buffer: hashing many messages one at a time with one
+// Hash allocates nothing.
+func (h *Hash) Reset() { h.sum, h.folded = 0, 0 }
+
 // Folded returns how many bytes have been folded in: eight for every word
 // (a number, a flag, a short string) and a string's bytes rounded up to
 // words. It measures what the values carried, deterministically.

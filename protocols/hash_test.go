@@ -178,3 +178,22 @@ func BenchmarkHashName(b *testing.B) {
 		h.Name(names[i%len(names)])
 	}
 }
+
+// A reset Hash hashes as a zero one, and reusing it allocates nothing.
+func TestHashReset(t *testing.T) {
+	var fresh, reused Hash
+	reused.String("something else first")
+	reused.Name("Kind")
+	reused.Reset()
+	fresh.Name("Kind")
+	reused.Name("Kind")
+	fresh.Uint64(7)
+	reused.Uint64(7)
+	assert.Equal(t, fresh.Sum64(), reused.Sum64())
+	assert.Equal(t, fresh.Folded(), reused.Folded())
+	assert.Zero(t, testing.AllocsPerRun(100, func() {
+		reused.Reset()
+		reused.Name("Kind")
+		reused.Uint64(7)
+	}))
+}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
@@ -197,33 +198,59 @@ func (e example) String() string { return fmt.Sprintf("%s, seed %d", e.node, e.s
 
 // seen gathers what a protocol's nodes did over some runs.
 type seen struct {
-	kinds, roles, probes map[string]example // what -> an example node and seed
-	texts                map[uint64]string  // a HashAppender message's hash -> its text
-	collisions           []string           // messages that hash alike and render apart
-	events               int                // node events watched, for sampling the role check
-	wrongRoles           []string           // nodes whose Role differs from their Status's
+	kinds, roles, probes map[string]example       // what -> an example node and seed
+	texts                map[uint64]*firstMessage // a HashAppender message's hash -> the first message with it
+	collisions           []string                 // messages that hash alike and render apart
+	events               int                      // node events watched, for sampling the role check
+	wrongRoles           []string                 // nodes whose Role differs from their Status's
+	h                    protocols.Hash           // reused for every message: a Hash is 400 bytes
 }
 
 func newSeen() *seen {
-	return &seen{kinds: map[string]example{}, roles: map[string]example{}, probes: map[string]example{}, texts: map[uint64]string{}}
+	return &seen{kinds: map[string]example{}, roles: map[string]example{}, probes: map[string]example{}, texts: map[uint64]*firstMessage{}}
 }
 
 // hashes checks that a message that folds itself into the trace hash
-// hashes apart from every other message seen that renders differently.
+// hashes apart from every other message seen that renders differently. It
+// renders only to compare: a message is compared with the first one seen
+// with its hash, and not at all when it is that very message (the same
+// value, boxed once: a delivery of a message seen when it was sent, or one
+// message sent to several nodes), which renders alike by definition.
 func (s *seen) hashes(m protocols.Message, where example) {
 	if _, ok := m.(protocols.HashAppender); !ok {
 		return
 	}
-	var h protocols.Hash
-	h.Message(m)
-	text := m.String()
-	prev, ok := s.texts[h.Sum64()]
+	s.h.Reset()
+	s.h.Message(m)
+	sum := s.h.Sum64()
+	first, ok := s.texts[sum]
 	switch {
 	case !ok:
-		s.texts[h.Sum64()] = text
-	case prev != text && len(s.collisions) < 10:
-		s.collisions = append(s.collisions, fmt.Sprintf("%s and %s (%s) hash alike", prev, text, where))
+		s.texts[sum] = &firstMessage{msg: m}
+	case sameBox(first.msg, m):
+	default:
+		if first.text == "" {
+			first.text = first.msg.String()
+		}
+		if text := m.String(); text != first.text && len(s.collisions) < 10 {
+			s.collisions = append(s.collisions, fmt.Sprintf("%s and %s (%s) hash alike", first.text, text, where))
+		}
 	}
+}
+
+// firstMessage is the first message seen with a hash, and its text once
+// another message with that hash needed it.
+type firstMessage struct {
+	msg  protocols.Message
+	text string
+}
+
+// sameBox reports whether a and b are one boxed value: the same dynamic
+// type and the same data word. (Comparing them with == would panic for
+// message types that hold slices.)
+func sameBox(a, b protocols.Message) bool {
+	wa, wb := (*[2]unsafe.Pointer)(unsafe.Pointer(&a)), (*[2]unsafe.Pointer)(unsafe.Pointer(&b))
+	return wa[0] == wb[0] && wa[1] == wb[1]
 }
 
 // role records a node's role. It asks a protocols.RoleReporter for it
