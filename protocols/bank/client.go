@@ -132,6 +132,9 @@ func (c *Client) finish(o Outcome, out *protocols.Effects) {
 // Current returns the transaction the client is waiting on, or "".
 func (c *Client) Current() TxID { return c.current }
 
+// Role implements protocols.RoleReporter.
+func (c *Client) Role() string { return "client" }
+
 // Status implements protocols.Node.
 func (c *Client) Status() protocols.Status {
 	cur := string(c.current)

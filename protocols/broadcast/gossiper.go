@@ -149,6 +149,9 @@ func (n *Node) Values() []string {
 // Has reports whether the node holds v.
 func (n *Node) Has(v string) bool { return n.values[v] }
 
+// Role implements protocols.RoleReporter.
+func (n *Node) Role() string { return "gossiper" }
+
 // Status implements protocols.Node.
 func (n *Node) Status() protocols.Status {
 	st := protocols.Status{Role: "gossiper", Commit: len(n.values), LogLen: len(n.order)}

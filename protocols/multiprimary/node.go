@@ -269,6 +269,9 @@ func (n *node) onState(from protocols.NodeID, m State) {
 	}
 }
 
+// Role implements protocols.RoleReporter.
+func (n *node) Role() string { return "primary" }
+
 // Status implements protocols.Node.
 func (n *node) Status() protocols.Status {
 	fields := make([]protocols.Field, 0, len(n.keys))

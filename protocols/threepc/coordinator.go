@@ -337,6 +337,9 @@ func (c *Coordinator) Pending() []bank.TxID {
 	return out
 }
 
+// Role implements protocols.RoleReporter.
+func (c *Coordinator) Role() string { return "coordinator" }
+
 // Status implements protocols.Node.
 func (c *Coordinator) Status() protocols.Status {
 	pending := "-"

@@ -284,6 +284,9 @@ func (p *Participant) abortUnvoted(tx bank.TxID, out *protocols.Effects) {
 	out.Note(bank.Finished{Node: p.cfg.ID, Tx: tx, Commit: false})
 }
 
+// Role implements protocols.RoleReporter.
+func (p *Participant) Role() string { return "participant" }
+
 // Status implements protocols.Node.
 func (p *Participant) Status() protocols.Status {
 	doubt := "-"

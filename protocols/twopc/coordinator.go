@@ -312,6 +312,9 @@ func (c *Coordinator) Pending() (collectingTxs, unacked []bank.TxID) {
 	return collectingTxs, unacked
 }
 
+// Role implements protocols.RoleReporter.
+func (c *Coordinator) Role() string { return "coordinator" }
+
 // Status implements protocols.Node.
 func (c *Coordinator) Status() protocols.Status {
 	coll, unacked := c.Pending()

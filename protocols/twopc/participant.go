@@ -198,6 +198,9 @@ func (p *Participant) onQueryTimer(out *protocols.Effects) {
 	}
 }
 
+// Role implements protocols.RoleReporter.
+func (p *Participant) Role() string { return "participant" }
+
 // Status implements protocols.Node. A participant that has asked about a
 // transaction BlockedAfter times without an answer shows it as blocked,
 // first, so the UI shows the blocking rather than only a prepared state.
