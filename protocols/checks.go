@@ -56,14 +56,14 @@ func AllUp(c Cluster) error {
 	return nil
 }
 
-// SameNode reports whether a and b name the same node, as a == b does, for
-// monitors that find a node by scanning a short list after every event.
-// The names in events and notes are almost always the very strings the
-// world handed the nodes, so it compares where they point first; names
-// that differ most often differ in their last byte (n1, n2, ...), which it
+// SameString reports whether a == b, for code that finds a name (a node,
+// a client, a key, a message kind) by scanning a short list after every
+// event. Such names are almost always the very strings the world or the
+// protocol handed out, so it compares where they point first; names that
+// differ most often differ in their last byte (n1, n2, ...), which it
 // compares next. Either answers without a call to compare bytes, which a
-// scan of two-byte names otherwise pays at every entry it passes.
-func SameNode(a, b NodeID) bool {
+// scan of short names otherwise pays at every entry it passes.
+func SameString[S ~string](a, b S) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -128,7 +128,7 @@ type appliedMark struct {
 
 func (c *convergence) slot(id NodeID) *int {
 	for i, x := range c.ids {
-		if SameNode(x, id) {
+		if SameString(x, id) {
 			return &c.applied[i]
 		}
 	}

@@ -27,15 +27,15 @@ func TestAppliedMarksQueue(t *testing.T) {
 	require.LessOrEqual(t, cap(q.buf), 128)
 }
 
-// SameNode answers as == does, whether or not the two names share their
+// SameString answers as == does, whether or not the two names share their
 // bytes.
-func TestSameNode(t *testing.T) {
+func TestSameString(t *testing.T) {
 	n1 := NodeID("n1")
 	copied := NodeID(strings.Clone(string(n1)))
 	names := []NodeID{"", n1, copied, "n2", "m1", "n10", "c1", NodeID(strings.Clone("n2"))}
 	for _, a := range names {
 		for _, b := range names {
-			require.Equal(t, a == b, SameNode(a, b), "%q %q", a, b)
+			require.Equal(t, a == b, SameString(a, b), "%q %q", a, b)
 		}
 	}
 }

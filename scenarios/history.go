@@ -57,11 +57,11 @@ func (h *history) client(id protocols.NodeID) *clientOps {
 // find returns the open operations of the client called id, or nil if it
 // has invoked nothing.
 func (h *history) find(id protocols.NodeID) *clientOps {
-	if h.last < len(h.clients) && protocols.SameNode(h.clients[h.last].id, id) {
+	if h.last < len(h.clients) && protocols.SameString(h.clients[h.last].id, id) {
 		return &h.clients[h.last]
 	}
 	for i := range h.clients {
-		if protocols.SameNode(h.clients[i].id, id) {
+		if protocols.SameString(h.clients[i].id, id) {
 			h.last = i
 			return &h.clients[i]
 		}

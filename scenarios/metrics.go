@@ -2,8 +2,6 @@ package scenarios
 
 import (
 	"math"
-	"slices"
-	"unsafe"
 
 	"github.com/dsimlab/dsim/checker"
 	"github.com/dsimlab/dsim/clock"
@@ -77,18 +75,14 @@ func (m *metrics) observe(_ *sim.World, ev *sim.Info) {
 }
 
 // kindIndex returns the position of a message kind in kinds, adding it
-// if it is new. Kinds are almost always string constants, so it compares
-// where they point before their text (protocols.SameNode does the same for
-// names): a handful of kinds, so a scan beats a map.
+// if it is new. Kinds are almost always string constants, which
+// protocols.SameString finds by where they point: a handful of kinds, so
+// a scan beats a map.
 func (m *metrics) kindIndex(k string) int {
-	at := unsafe.StringData(k)
 	for i, have := range m.kinds {
-		if unsafe.StringData(have) == at && len(have) == len(k) {
+		if protocols.SameString(have, k) {
 			return i
 		}
-	}
-	if i := slices.Index(m.kinds, k); i >= 0 {
-		return i
 	}
 	m.kinds = append(m.kinds, k)
 	m.byKind = append(m.byKind, 0)

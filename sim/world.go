@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"unsafe"
 
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/net"
@@ -240,16 +239,10 @@ func (w *World) Byzantine(id protocols.NodeID) bool {
 func (w *World) lookup(id protocols.NodeID) int {
 	if len(w.nodes) <= 16 {
 		// The names protocols pass back are almost always the very strings
-		// the world handed them (Config.ID, Peers): compare where they
-		// point first, which needs no call to memequal, then the text.
-		p := unsafe.StringData(string(id))
+		// the world handed them (Config.ID, Peers), which SameString finds
+		// by where they point.
 		for i, n := range w.nodes {
-			if unsafe.StringData(string(n.id)) == p && len(n.id) == len(id) {
-				return i
-			}
-		}
-		for i, n := range w.nodes {
-			if n.id == id {
+			if protocols.SameString(n.id, id) {
 				return i
 			}
 		}

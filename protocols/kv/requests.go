@@ -23,7 +23,7 @@ type ClientNumbers []protocols.NodeID
 // Of returns id's number, giving it the next one if it is new.
 func (c *ClientNumbers) Of(id protocols.NodeID) int32 {
 	for i, x := range *c {
-		if protocols.SameNode(x, id) {
+		if protocols.SameString(x, id) {
 			return int32(i)
 		}
 	}

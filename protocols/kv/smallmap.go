@@ -1,5 +1,7 @@
 package kv
 
+import "github.com/dsimlab/dsim/protocols"
+
 // smallMap is a map for the few keys and clients of most runs: a scan of a
 // short slice costs less than hashing a string on every applied request.
 // Past smallMapScan entries it keeps a map of positions as well. Its order
@@ -21,18 +23,11 @@ func (m *smallMap[K, V]) find(k K) int {
 		return -1
 	}
 	for i, x := range m.keys {
-		if sameString(x, k) {
+		if protocols.SameString(x, k) {
 			return i
 		}
 	}
 	return -1
-}
-
-// sameString is x == k, first comparing the last bytes: keys and client
-// names mostly differ only there (k1, k2; c1, c2), and that comparison is
-// inline, where == calls into the runtime for strings of equal length.
-func sameString[K ~string](x, k K) bool {
-	return len(x) == len(k) && (len(k) == 0 || x[len(x)-1] == k[len(k)-1]) && x == k
 }
 
 func (m *smallMap[K, V]) get(k K) (V, bool) {

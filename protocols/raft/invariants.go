@@ -1006,7 +1006,7 @@ type byNode[V any] []struct {
 // index returns where id is, or -1.
 func (m *byNode[V]) index(id protocols.NodeID) int {
 	for i := range *m {
-		if protocols.SameNode((*m)[i].id, id) {
+		if protocols.SameString((*m)[i].id, id) {
 			return i
 		}
 	}
