@@ -63,7 +63,7 @@ func TestMonitorsStayBounded(t *testing.T) {
 		require.NoError(t, stale.Check(noCluster{}, e))
 	}
 	assert.LessOrEqual(t, once.at.Len(), 2*onceLimit)
-	assert.LessOrEqual(t, len(once.at.clients[0].pos), 2*onceLimit+farAhead, "the slice is cut too")
+	assert.LessOrEqual(t, len(once.at.clients[0].at), 2*onceLimit+farAhead, "the slice is cut too")
 	for k, vs := range stale.versions {
 		assert.LessOrEqual(t, len(vs), staleReadsPrune+1, k)
 	}

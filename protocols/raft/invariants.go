@@ -737,10 +737,10 @@ func describe(term uint64, r kv.Request) string {
 type ackedWriteLost struct {
 	h        *horizon
 	clients  kv.ClientNumbers
-	executed kv.RequestPositions // where each request was first executed
-	acked    ackedWrites
-	top      []uint64 // each client's highest executed sequence number, by clients' index
-	limit    int      // prune when executed and acked hold more than this
+	executed kv.RequestPositions        // where each request was first executed
+	acked    kv.IndexMap[kv.RequestKey] // by log index: the acknowledged write executed there
+	top      []uint64                   // each client's highest executed sequence number, by clients' index
+	limit    int                        // prune when executed and acked hold more than this
 }
 
 func newAckedWriteLost(h *horizon) *ackedWriteLost {
@@ -758,8 +758,8 @@ const (
 
 func (m *ackedWriteLost) prune() {
 	m.executed.Forget(ackedWindow, m.top)
-	m.acked.forget(m.h.floor)
-	m.limit = max(ackedLimit, 2*(m.executed.Len()+m.acked.n))
+	m.acked.ForgetBelow(uint64(m.h.floor) + 1)
+	m.limit = max(ackedLimit, 2*(m.executed.Len()+m.acked.Len()))
 }
 
 func (m *ackedWriteLost) Check(_ protocols.Cluster, ev protocols.Event) error {
@@ -791,7 +791,7 @@ func (m *ackedWriteLost) checkApplied(id protocols.NodeID, applied []Applied) er
 
 func (m *ackedWriteLost) apply(id protocols.NodeID, a *Applied) error {
 	if a.Req.Client == "" {
-		if w, ok := m.acked.get(a.Index); ok {
+		if w, ok := m.acked.Get(uint64(a.Index)); ok {
 			return m.lost(id, a, w)
 		}
 		return nil
@@ -801,12 +801,12 @@ func (m *ackedWriteLost) apply(id protocols.NodeID, a *Applied) error {
 		if _, ok := m.executed.Get(k); !ok {
 			m.executed.Add(k, a.Index)
 			m.top[k.Client] = max(m.top[k.Client], k.Seq)
-			if m.executed.Len()+m.acked.n > m.limit {
+			if m.executed.Len()+m.acked.Len() > m.limit {
 				m.prune()
 			}
 		}
 	}
-	if w, ok := m.acked.get(a.Index); ok && w != k {
+	if w, ok := m.acked.Get(uint64(a.Index)); ok && w != k {
 		return m.lost(id, a, w)
 	}
 	return nil
@@ -822,79 +822,8 @@ func (m *ackedWriteLost) completed(c kv.Completed) error {
 		return protocols.Violationf(KindAckedWriteLost, "%s#%d %s was acknowledged by %s but no server has executed it",
 			c.Client, c.Seq, c.Op, c.Server)
 	}
-	m.acked.set(idx, k)
+	m.acked.Set(uint64(idx), k)
 	return nil
-}
-
-// ackedWrites maps log indexes to the acknowledged write executed there,
-// as a map[int]kv.RequestKey would, without hashing: every applied entry
-// is looked up in it. A slice indexed by log index holds it from base on;
-// a map holds the rare write acknowledged at an index below base (after
-// the horizon passed it).
-type ackedWrites struct {
-	base  int
-	at    []ackedWrite // at[i] is of index base+i
-	below map[int]kv.RequestKey
-	n     int // writes held
-}
-
-type ackedWrite struct {
-	k  kv.RequestKey
-	ok bool
-}
-
-func (a *ackedWrites) get(idx int) (kv.RequestKey, bool) {
-	if i := idx - a.base; i >= 0 {
-		if i < len(a.at) {
-			return a.at[i].k, a.at[i].ok
-		}
-		return kv.RequestKey{}, false
-	}
-	k, ok := a.below[idx]
-	return k, ok
-}
-
-func (a *ackedWrites) set(idx int, k kv.RequestKey) {
-	i := idx - a.base
-	if i < 0 {
-		if a.below == nil {
-			a.below = map[int]kv.RequestKey{}
-		}
-		if _, ok := a.below[idx]; !ok {
-			a.n++
-		}
-		a.below[idx] = k
-		return
-	}
-	if more := i + 1 - len(a.at); more > 0 {
-		a.at = append(room(a.at, more), make([]ackedWrite, more)...)
-	}
-	if !a.at[i].ok {
-		a.n++
-	}
-	a.at[i] = ackedWrite{k, true}
-}
-
-// forget drops the writes at indexes up to floor. Only deletions depend
-// on the map's order, so the result does not.
-func (a *ackedWrites) forget(floor int) {
-	for idx := range a.below {
-		if idx <= floor {
-			delete(a.below, idx)
-			a.n--
-		}
-	}
-	if floor < a.base {
-		return
-	}
-	drop := min(floor+1-a.base, len(a.at))
-	for _, w := range a.at[:drop] {
-		if w.ok {
-			a.n--
-		}
-	}
-	a.at = append([]ackedWrite(nil), a.at[drop:]...)
-	a.base = floor + 1
 }
 
 // key returns a request's key, numbering its client if new.

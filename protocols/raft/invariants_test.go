@@ -2,7 +2,6 @@ package raft
 
 import (
 	"errors"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -509,41 +508,5 @@ func TestScriptsViolateExactlyUnderBugs(t *testing.T) {
 	}
 	for _, bug := range Bugs {
 		assert.True(t, caught[bug.Name], "no script shows bug %s caught", bug.Name)
-	}
-}
-
-// ackedWrites answers as the map it stands for, through writes
-// acknowledged above and below its slice and through forgetting, with the
-// horizon moving up and back down (a server joins with no snapshot).
-func TestAckedWritesActsAsAMap(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	var a ackedWrites
-	model := map[int]kv.RequestKey{}
-	floor := 0
-	for step := range 100_000 {
-		idx := max(floor+r.IntN(400)-100, 0)
-		if r.IntN(3) == 0 {
-			k := kv.RequestKey{Client: int32(r.IntN(4)), Seq: uint64(step)}
-			model[idx] = k
-			a.set(idx, k)
-		}
-		want, wantOK := model[idx]
-		got, gotOK := a.get(idx)
-		require.Equal(t, wantOK, gotOK, "step %d index %d", step, idx)
-		require.Equal(t, want, got, "step %d index %d", step, idx)
-		if step%1000 == 999 {
-			if r.IntN(5) == 0 {
-				floor = r.IntN(floor + 1)
-			} else {
-				floor += r.IntN(300)
-			}
-			for idx := range model {
-				if idx <= floor {
-					delete(model, idx)
-				}
-			}
-			a.forget(floor)
-		}
-		require.Equal(t, len(model), a.n, "step %d", step)
 	}
 }
