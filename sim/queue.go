@@ -32,7 +32,7 @@ type event struct {
 	gen     uint32 // timers: the timer's generation when set
 	sent    clock.Time
 	msg     protocols.Message
-	timer   string
+	timer   int32 // timers: the timer's index among its node's (node.timers)
 	fault   *Fault
 }
 
@@ -41,9 +41,10 @@ type event struct {
 // bytes and triggers no GC write barriers; it is written out rather than
 // built on container/heap to avoid boxing every entry in an interface.
 type queue struct {
-	h    []qent
-	slab []event
-	free []int32
+	h      []qent
+	slab   []event
+	free   []int32
+	popped int32 // the slot of the event popped last, plus one: in use until the next pop
 }
 
 type qent struct {
@@ -86,7 +87,18 @@ func (q *queue) peekAt() clock.Time { return q.h[0].at }
 // at returns the i-th queued event, in heap order, for inspection.
 func (q *queue) at(i int) *event { return &q.slab[q.h[i].slot] }
 
-func (q *queue) pop() event {
+// pop removes the earliest event and returns it where it lies in the slab,
+// so that the world handles it without copying it out. Its slot stays
+// taken until the next pop, which clears it (letting the message be
+// collected) and frees it. Events pushed meanwhile may grow the slab: the
+// popped event is then read and changed in the old array, which nothing
+// else reads.
+func (q *queue) pop() *event {
+	if q.popped > 0 {
+		slot := q.popped - 1
+		q.slab[slot] = event{}
+		q.free = append(q.free, slot)
+	}
 	top := q.h[0]
 	last := len(q.h) - 1
 	q.h[0] = q.h[last]
@@ -107,8 +119,6 @@ func (q *queue) pop() event {
 		q.h[i], q.h[m] = q.h[m], q.h[i]
 		i = m
 	}
-	e := q.slab[top.slot]
-	q.slab[top.slot] = event{} // let the message be collected
-	q.free = append(q.free, top.slot)
-	return e
+	q.popped = top.slot + 1
+	return &q.slab[top.slot]
 }

@@ -88,15 +88,15 @@ type timer struct {
 // names a timer per transaction or per request accumulates hundreds, so
 // past timerScan of them a map finds them (it is only looked up, never
 // ranged over, so its order cannot leak into the run).
-func (n *node) timer(name string) *timer {
+func (n *node) timer(name string) (*timer, int32) {
 	if n.timerAt != nil {
 		if i, ok := n.timerAt[name]; ok {
-			return &n.timers[i]
+			return &n.timers[i], int32(i)
 		}
 	} else {
 		for i := range n.timers {
 			if n.timers[i].name == name {
-				return &n.timers[i]
+				return &n.timers[i], int32(i)
 			}
 		}
 	}
@@ -110,7 +110,7 @@ func (n *node) timer(name string) *timer {
 			n.timerAt[t.name] = i
 		}
 	}
-	return &n.timers[len(n.timers)-1]
+	return &n.timers[len(n.timers)-1], int32(len(n.timers) - 1)
 }
 
 // timerScan is how many timers a node may have before they are indexed.
@@ -379,8 +379,7 @@ func (w *World) step(limit clock.Time) (progressed bool) {
 		if w.q.peekAt() > limit {
 			return false
 		}
-		ev := w.q.pop()
-		if w.process(&ev) {
+		if w.process(w.q.pop()) {
 			return w.failure == nil
 		}
 	}
@@ -422,7 +421,7 @@ func (w *World) process(ev *event) bool {
 	switch ev.kind {
 	case evTimer:
 		n := w.nodes[ev.node]
-		t := n.timer(ev.timer)
+		t := &n.timers[ev.timer]
 		carrier := !ev.arrived && t.carrier && ev.at == t.cat && ev.seq == t.cseq
 		if carrier {
 			t.carrier = false
@@ -432,7 +431,7 @@ func (w *World) process(ev *event) bool {
 		}
 		if ev.seq != t.seq || t.gen != ev.gen {
 			if carrier { // set again since this entry was queued: queue its current setting
-				w.queueTimer(ev.node, n.inc, t)
+				w.queueTimer(ev.node, n.inc, t, ev.timer)
 			}
 			return false
 		}
@@ -504,10 +503,11 @@ func (w *World) process(ev *event) bool {
 		w.stepNode(n, protocols.Input{Kind: protocols.Admin, Now: n.clock.Now(w.now), Command: ev.fault.Words})
 	case evTimer:
 		n := w.nodes[ev.node]
-		info.Node, info.Input, info.Timer = n.id, protocols.Timer, ev.timer
+		name := n.timers[ev.timer].name
+		info.Node, info.Input, info.Timer = n.id, protocols.Timer, name
 		info.Index = int(ev.node)
-		w.trace.timer(n, ev.timer)
-		w.stepNode(n, protocols.Input{Kind: protocols.Timer, Now: n.clock.Now(w.now), Timer: ev.timer})
+		w.trace.timer(n, name)
+		w.stepNode(n, protocols.Input{Kind: protocols.Timer, Now: n.clock.Now(w.now), Timer: name})
 	case evDeliver:
 		n := w.nodes[ev.node]
 		from := w.nodes[ev.from].id
@@ -669,7 +669,7 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 	}
 
 	for _, t := range fx.Timers {
-		cur := n.timer(t.Name)
+		cur, i := n.timer(t.Name)
 		cur.gen++
 		cur.armed = !t.Cancel
 		if cur.armed {
@@ -677,7 +677,7 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 			w.inserted++
 			cur.seq = w.inserted
 			if !cur.carrier || cur.cat > cur.due {
-				w.queueTimer(from, n.inc, cur)
+				w.queueTimer(from, n.inc, cur, i)
 			}
 		}
 	}
@@ -688,9 +688,9 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 }
 
 // queueTimer queues a timer's current setting at (due, seq), as its carrier.
-func (w *World) queueTimer(node int32, inc uint32, t *timer) {
+func (w *World) queueTimer(node int32, inc uint32, t *timer, index int32) {
 	t.carrier, t.cat, t.cseq = true, t.due, t.seq
-	w.q.push(event{at: t.due, seq: t.seq, kind: evTimer, node: node, inc: inc, gen: t.gen, timer: t.name})
+	w.q.push(event{at: t.due, seq: t.seq, kind: evTimer, node: node, inc: inc, gen: t.gen, timer: index})
 }
 
 // holds queues an input for a node that is paused, busy with an earlier

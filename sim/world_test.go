@@ -17,22 +17,22 @@ import (
 func TestQueueOrdersByTimeThenSequence(t *testing.T) {
 	var q queue
 	seq := uint64(0)
-	add := func(at clock.Time, timer string) {
+	add := func(at clock.Time, label int32) {
 		seq++
-		q.push(event{at: at, seq: seq, timer: timer})
+		q.push(event{at: at, seq: seq, node: label})
 	}
-	add(5, "c")
-	add(1, "a")
-	add(5, "d")
-	add(1, "b")
-	add(3, "x")
-	add(5, "e")
+	add(5, 3)
+	add(1, 1)
+	add(5, 4)
+	add(1, 2)
+	add(3, 10)
+	add(5, 5)
 	assert.Equal(t, clock.Time(1), q.peekAt())
-	var got []string
+	var got []int32
 	for q.Len() > 0 {
-		got = append(got, q.pop().timer)
+		got = append(got, q.pop().node)
 	}
-	assert.Equal(t, []string{"a", "b", "x", "c", "d", "e"}, got, "equal times keep insertion order")
+	assert.Equal(t, []int32{1, 2, 10, 3, 4, 5}, got, "equal times keep insertion order")
 }
 
 func TestTraceAndHashAreStable(t *testing.T) {
