@@ -285,6 +285,7 @@ func (w *World) makeByzantine(f *Fault) error {
 		return errors.New(string(n.id) + " is already byzantine")
 	}
 	n.byz = wrap
+	w.byzantine++
 	if n.n != nil {
 		n.n = wrap(n.n, w.byzantineConfig(n))
 	}

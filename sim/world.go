@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"unsafe"
 
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/net"
@@ -37,6 +38,8 @@ type World struct {
 	keys      *protocols.Keyring
 	instant   uint64 // events processed at the current virtual time, for the stall check
 	parked    int    // events held on links and at paused nodes, outside the queue
+	byzantine int    // how many nodes have been made byzantine
+	names     names  // where the names passed back point, for lookup
 }
 
 type node struct {
@@ -228,15 +231,31 @@ func (w *World) Node(id protocols.NodeID) protocols.Node {
 // Byzantine implements protocols.Cluster: whether a node has been made
 // byzantine.
 func (w *World) Byzantine(id protocols.NodeID) bool {
+	if w.byzantine == 0 {
+		return false // most worlds have none: monitors ask at every applied entry
+	}
 	if i := w.lookup(id); i >= 0 {
 		return w.nodes[i].byz != nil
 	}
 	return false
 }
 
-// lookup returns a node's index, or -1. Monitors look up nodes many times
-// per event, so a scan of the few nodes of a world comes before the map.
+// lookup returns a node's index, or -1. The world looks up the target of
+// every message sent, and monitors look up nodes many times per event, so
+// the names most recently found are remembered by where their text lies
+// (names), then a scan of the few nodes of a world comes before the map.
 func (w *World) lookup(id protocols.NodeID) int {
+	if i, ok := w.names.find(id); ok {
+		return i
+	}
+	i := w.search(id)
+	if i >= 0 {
+		w.names.remember(id, i)
+	}
+	return i
+}
+
+func (w *World) search(id protocols.NodeID) int {
 	if len(w.nodes) <= 16 {
 		// The names protocols pass back are almost always the very strings
 		// the world handed them (Config.ID, Peers), which SameString finds
@@ -252,6 +271,41 @@ func (w *World) lookup(id protocols.NodeID) int {
 		return i
 	}
 	return -1
+}
+
+// names remembers where the text of node names handed back by protocols
+// lies: almost always the very strings the world handed them (Config.ID,
+// Peers), so a name is found again by its address, in a slot chosen by
+// that address. An address with its length is a string's whole identity
+// (strings are immutable, and a remembered one is kept alive here), so a
+// hit is always right; where a name lands, and whether it hits, changes
+// how long a lookup takes, never what it finds.
+type names [32]struct {
+	at    *byte
+	id    protocols.NodeID
+	index int
+}
+
+func namesSlot(at *byte) int {
+	return int(uint64(uintptr(unsafe.Pointer(at))) * 0x9e3779b97f4a7c15 >> 59)
+}
+
+func (c *names) find(id protocols.NodeID) (int, bool) {
+	at := unsafe.StringData(string(id))
+	e := &c[namesSlot(at)]
+	if e.at == at && len(e.id) == len(id) && at != nil {
+		return e.index, true
+	}
+	return 0, false
+}
+
+func (c *names) remember(id protocols.NodeID, index int) {
+	at := unsafe.StringData(string(id))
+	c[namesSlot(at)] = struct {
+		at    *byte
+		id    protocols.NodeID
+		index int
+	}{at, id, index}
 }
 
 // Stats counts messages over a run.
