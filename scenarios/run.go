@@ -271,6 +271,28 @@ func (r *Run) Step() bool {
 	}
 }
 
+// steps runs up to max events, as that many calls of Step would, and
+// reports whether the run may go on: the world runs them in batches
+// between the times its expectations are judged.
+func (r *Run) steps(max int) bool {
+	for max > 0 {
+		t, ok := r.expect.due()
+		if !ok {
+			t = r.End
+		}
+		done := r.World.StepsBefore(t, max)
+		max -= done
+		if max == 0 {
+			return r.World.Failure() == nil
+		}
+		if !ok || r.World.Failure() != nil {
+			return false
+		}
+		r.expect.judge(t)
+	}
+	return true
+}
+
 // RunToEvent steps until n events have been processed in all, or the run
 // ends: how the terminal UI rebuilds a world to step back in time.
 func (r *Run) RunToEvent(n uint64) bool {
@@ -308,9 +330,7 @@ func (r *Run) Probes() map[string]int { return r.probes }
 // events, which changes nothing about a run that is not interrupted.
 func (r *Run) FinishContext(ctx context.Context) (*Result, error) {
 	for more := r.result == nil; more; {
-		for i := 0; i < 4096 && more; i++ {
-			more = r.Step()
-		}
+		more = r.steps(4096)
 		if ctx.Err() != nil {
 			return nil, context.Cause(ctx)
 		}
@@ -325,7 +345,7 @@ func (r *Run) Finish() *Result {
 		return r.result
 	}
 	w := r.World
-	for r.Step() {
+	for r.steps(4096) {
 	}
 	w.RunUntil(r.End)
 	s := r.Scenario
