@@ -562,3 +562,41 @@ func TestIncDecimal(t *testing.T) {
 		}
 	}
 }
+
+func TestStepsBeforeIsThatManySteps(t *testing.T) {
+	for name, cfg := range map[string]Config{
+		"crash and restart": config(9, 3, bouncerOpts{}, "300ms crash n3", "600ms restart n3"),
+		"a panic mid-batch": config(1, 3, bouncerOpts{panicAt: 5}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			one, err := New(cfg)
+			require.NoError(t, err)
+			var counts []uint64
+			for one.StepBefore(clock.Time(time(1000))) {
+				counts = append(counts, one.Events())
+			}
+			batched, err := New(cfg)
+			require.NoError(t, err)
+			done := 0
+			for {
+				n := batched.StepsBefore(clock.Time(time(1000)), 7)
+				require.LessOrEqual(t, n, 7)
+				done += n
+				if n < 7 {
+					break
+				}
+				assert.Equal(t, counts[done-1], batched.Events(), "a full batch is seven events")
+			}
+			assert.Equal(t, one.Events(), batched.Events())
+			assert.Equal(t, one.Hash(), batched.Hash())
+			assert.Equal(t, one.Now(), batched.Now())
+			assert.Equal(t, one.Failure(), batched.Failure())
+			assert.Zero(t, batched.StepsBefore(clock.Time(time(1000)), 7), "nothing more before the limit, or a failed run")
+			if f := one.Failure(); f != nil {
+				require.NotZero(t, f.Seq%7, "the panic falls inside a batch")
+				require.Greater(t, f.Seq, uint64(7))
+				assert.Zero(t, batched.StepsBefore(clock.Never, 7), "a failed run does not go on")
+			}
+		})
+	}
+}
