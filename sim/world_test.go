@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/net"
@@ -599,4 +600,27 @@ func TestStepsBeforeIsThatManySteps(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestLookupFindsNamesWhereverTheyLie(t *testing.T) {
+	w, err := New(config(1, 5, bouncerOpts{}))
+	require.NoError(t, err)
+	ids := w.Servers()
+	rapid.Check(t, func(t *rapid.T) {
+		for range rapid.IntRange(1, 50).Draw(t, "lookups") {
+			i := rapid.IntRange(0, len(ids)).Draw(t, "node") // len(ids): a stranger
+			id := protocols.NodeID("n9")
+			if i < len(ids) {
+				id = ids[i]
+			} else {
+				i = -1
+			}
+			if rapid.Bool().Draw(t, "copied") { // the same text elsewhere in memory
+				id = protocols.NodeID(strings.Clone(string(id)))
+			}
+			if got := w.lookup(id); got != i {
+				t.Fatalf("lookup(%q) = %d, want %d", id, got, i)
+			}
+		}
+	})
 }
