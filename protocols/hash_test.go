@@ -1,10 +1,12 @@
 package protocols
 
 import (
+	"slices"
 	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"pgregory.net/rapid"
 )
 
 func sum(fold func(h *Hash)) uint64 {
@@ -57,6 +59,63 @@ func TestHashFoldsValuesWithTheirExtent(t *testing.T) {
 	for _, s := range []string{"", "abc", "0123456789abcdefghij"} {
 		assert.Equal(t, sum(func(h *Hash) { h.String(s) }), sum(func(h *Hash) { h.Bytes([]byte(s)) }), "bytes fold as the string")
 	}
+}
+
+// wordsOf folds words, one at a time.
+func wordsOf(words []uint64) uint64 {
+	return sum(func(h *Hash) {
+		for _, w := range words {
+			h.Uint64(w)
+		}
+	})
+}
+
+// Different sequences of words hash apart: a word changed, two words
+// swapped, a word moved to another place, words added or taken away. The
+// words come from a small set with zero and the extremes in it, so that
+// sequences alike but for their order or length are common.
+func TestHashSeparatesWordSequences(t *testing.T) {
+	word := rapid.SampledFrom([]uint64{0, 1, 2, 3, 0xff, 1 << 32, 1 << 63, ^uint64(0), 0x9e3779b97f4a7c15})
+	rapid.Check(t, func(t *rapid.T) {
+		a := rapid.SliceOfN(word, 0, 12).Draw(t, "a")
+		b := rapid.SliceOfN(word, 0, 12).Draw(t, "b")
+		if !slices.Equal(a, b) && wordsOf(a) == wordsOf(b) {
+			t.Fatalf("%x and %x hash alike", a, b)
+		}
+		if len(a) < 2 {
+			return
+		}
+		i := rapid.IntRange(0, len(a)-1).Draw(t, "i")
+		j := rapid.IntRange(0, len(a)-1).Draw(t, "j")
+		swapped := slices.Clone(a)
+		swapped[i], swapped[j] = swapped[j], swapped[i]
+		if !slices.Equal(a, swapped) && wordsOf(a) == wordsOf(swapped) {
+			t.Fatalf("%x hashes as itself with words %d and %d swapped", a, i, j)
+		}
+		moved := slices.Insert(slices.Delete(slices.Clone(a), i, i+1), j, a[i])
+		if !slices.Equal(a, moved) && wordsOf(a) == wordsOf(moved) {
+			t.Fatalf("%x hashes as itself with word %d moved to %d", a, i, j)
+		}
+		changed := slices.Clone(a)
+		changed[i] ^= 1 << rapid.IntRange(0, 63).Draw(t, "bit")
+		if wordsOf(a) == wordsOf(changed) {
+			t.Fatalf("%x hashes as itself with a bit of word %d flipped", a, i)
+		}
+	})
+}
+
+// A run of zeros hashes apart from a longer one, and a leading zero is
+// not lost: zero folding zeros is no fixed point of the hash as read.
+func TestHashCountsZeros(t *testing.T) {
+	seen := map[uint64]int{}
+	for n := range 20 {
+		s := wordsOf(make([]uint64, n))
+		if m, ok := seen[s]; ok {
+			t.Errorf("%d zeros hash as %d", n, m)
+		}
+		seen[s] = n
+	}
+	assert.NotEqual(t, wordsOf([]uint64{0, 7}), wordsOf([]uint64{7}))
 }
 
 func TestHashCountsTheBytesFolded(t *testing.T) {
@@ -142,29 +201,38 @@ func TestHashMessage(t *testing.T) {
 	assert.Zero(t, testing.AllocsPerRun(100, func() { h.String("a string longer than a word") }))
 }
 
-// BenchmarkHashEvent folds what a typical Raft delivery folds: a time and
-// a header word, two node names, a message kind and seven fields, an
-// effects summary with one timer.
+// BenchmarkHashEvent folds what the trace folds for a typical Raft
+// delivery: its time and header word, the message's kind and seven fields,
+// an effects summary with one timer; and reports the cost of a word.
 func BenchmarkHashEvent(b *testing.B) {
 	var h Hash
 	for i := range b.N {
-		h.Uint64(uint64(i))
-		h.Uint64(uint64(i) << 8)
-		h.String("n1")
-		h.String("n2")
-		h.String("AppendEntries")
+		h.Uint64(uint64(i) * 1000)
+		h.Uint64(uint64(i)<<24 | 0x20205)
+		h.Name("AppendEntries")
 		for f := range 7 {
 			h.Int(i + f)
 		}
 		h.Int(1)
-		h.Int(0)
+		h.Uint64(0)
 		h.Int(1)
 		h.Bool(false)
-		h.String("election")
+		h.Name("election")
 		h.Uint64(0)
 	}
 	if h.Sum64() == 0 {
 		b.Fatal("zero")
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(h.Folded()/8), "ns/word")
+}
+
+// BenchmarkHashString folds the short strings a message carries (client
+// names, keys, values) and a longer one.
+func BenchmarkHashString(b *testing.B) {
+	strs := []string{"c1", "key3", "value-17", "n4", "", "a-longer-value-of-some-bytes"}
+	var h Hash
+	for i := range b.N {
+		h.String(strs[i%len(strs)])
 	}
 }
 
