@@ -139,6 +139,12 @@ type node struct {
 	matchBuf    []int // scratch for computing the quorum match
 	lead        leaderState
 	leaseTimers []string // the names of the lease window timers (ReadLease)
+
+	// Where the hottest messages and records are allocated (slab.go).
+	replies   slab[AppendEntriesReply]
+	records   slab[LogRecord]
+	appends   slab[AppendEntries]
+	lastReply *AppendEntriesReply // the last AppendEntriesReply sent
 }
 
 // progress is what a leader knows of one follower's log (Figure 2's
@@ -252,9 +258,9 @@ func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
 		n.handlePreVote(from, m)
 	case PreVoteReply:
 		n.handlePreVoteReply(from, m)
-	case AppendEntries:
+	case *AppendEntries:
 		n.handleAppendEntries(from, m)
-	case AppendEntriesReply:
+	case *AppendEntriesReply:
 		n.handleAppendReply(from, m)
 	case InstallSnapshot:
 		n.handleInstallSnapshot(from, m)
@@ -283,9 +289,9 @@ func termOf(msg protocols.Message) uint64 {
 		return m.Term
 	case RequestVoteReply:
 		return m.Term
-	case AppendEntries:
+	case *AppendEntries:
 		return m.Term
-	case AppendEntriesReply:
+	case *AppendEntriesReply:
 		return m.Term
 	case PreVoteReply:
 		if !m.Granted {
@@ -301,7 +307,7 @@ func termOf(msg protocols.Message) uint64 {
 
 func isReply(msg protocols.Message) bool {
 	switch msg.(type) {
-	case RequestVoteReply, AppendEntriesReply, InstallSnapshotReply, PreVoteReply:
+	case RequestVoteReply, *AppendEntriesReply, InstallSnapshotReply, PreVoteReply:
 		return true
 	}
 	return false
@@ -309,7 +315,7 @@ func isReply(msg protocols.Message) bool {
 
 func isAppend(msg protocols.Message) bool {
 	switch msg.(type) {
-	case AppendEntries, InstallSnapshot:
+	case *AppendEntries, InstallSnapshot:
 		return true
 	}
 	return false

@@ -1,0 +1,30 @@
+package raft
+
+// slab hands out pointers to fresh values of T, allocated a chunk at a
+// time. A value boxed into an interface (a message sent, a record
+// persisted) is allocated on its own every time; a pointer boxes for free,
+// so the server's hottest messages and records are sent as pointers into
+// a slab instead: one allocation per slabChunk of them. (Profiles of
+// BenchmarkRaftChaos showed boxing AppendEntriesReply, LogRecord and
+// AppendEntries as over 40% of a run's allocations.)
+//
+// A slot is written once, by put, and never again: what a server sent or
+// persisted stays as it was (messages are values). Slots are never reused;
+// the garbage collector frees a chunk once nothing points into it.
+type slab[T any] []T
+
+// slabChunk is how many values a chunk holds: enough that allocating one
+// costs little a value, few enough that a value still in flight (or in the
+// store) keeps little else alive.
+const slabChunk = 64
+
+// put copies v into a fresh slot and returns the slot.
+func (s *slab[T]) put(v T) *T {
+	if len(*s) == 0 {
+		*s = make([]T, slabChunk)
+	}
+	p := &(*s)[0]
+	*p = v
+	*s = (*s)[1:]
+	return p
+}
