@@ -51,10 +51,17 @@ type Machine struct {
 // strings.Builder only ever writes past what it has handed out, so every
 // value taken from it stays as it was, in results and replies too; a full
 // chunk is let go to the values that still point into it.
-type textChunk struct{ b strings.Builder }
+type textChunk struct {
+	b    strings.Builder
+	next int // the size of the next chunk
+}
 
-// textChunkLen is the size of a chunk: many values of a few dozen bytes.
-const textChunkLen = 4 << 10
+// Chunks start small, for machines that see few appends, and double up to
+// textChunkLen: many values of a few dozen bytes.
+const (
+	textChunkFirst = 256
+	textChunkLen   = 4 << 10
+)
 
 // concat returns v+s. When v is the text at the end of the chunk (the
 // last value an append made, usually of the same key), s is written just
@@ -67,7 +74,8 @@ func (t *textChunk) concat(v, s string) string {
 	}
 	if t.b.Cap()-n < len(v)+len(s) {
 		t.b.Reset() // strings taken from the full chunk keep it
-		t.b.Grow(max(textChunkLen, len(v)+len(s)))
+		t.next = min(max(2*t.next, textChunkFirst), textChunkLen)
+		t.b.Grow(max(t.next, len(v)+len(s)))
 		n = 0
 	}
 	t.b.WriteString(v)
