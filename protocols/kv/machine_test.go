@@ -122,6 +122,9 @@ func TestStrings(t *testing.T) {
 	assert.Equal(t, "Request{c1#7 put(k1,c1.7)}", r.String())
 	assert.Equal(t, "Request", r.Kind())
 	assert.Equal(t, "c1#7", r.ID())
+	assert.Equal(t, "c1#7 put(k1,c1.7)", r.Label())
+	assert.Equal(t, "c12345#18446744073709551615 get(a-key-longer-than-the-buffer-on-the-stack-of-sixty-four)",
+		Request{Client: "c12345", Seq: 1<<64 - 1, Op: GetOp("a-key-longer-than-the-buffer-on-the-stack-of-sixty-four")}.Label())
 	assert.Equal(t, "get(k2)", GetOp("k2").String())
 	assert.Equal(t, "append(k3,x)", AppendOp("k3", "x").String())
 	assert.Equal(t, `Reply{#7 ok value="c2.3"}`, Reply{Seq: 7, Status: OK, Value: "c2.3"}.String())
