@@ -481,7 +481,9 @@ func (n *node) Status() protocols.Status {
 	if n.svc != nil {
 		st.Fields = append(st.Fields, n.svc.Fields()...)
 	}
-	if c := n.log.config(); n.opts.Members > 0 || !c.Equal(initialConfig(append([]protocols.NodeID{n.id}, n.peers...), 0)) {
+	// With every server a member from the start (Members 0), n.initial is
+	// that configuration: no need to build it again.
+	if c := n.log.config(); n.opts.Members > 0 || !c.Equal(n.initial) {
 		st.Fields = append(st.Fields, protocols.Field{Name: "config", Value: c.String()})
 	}
 	return st
