@@ -225,6 +225,14 @@ func (n *node) start() {
 // outright, neither adopting its term nor answering (thesis §6.2); and so
 // is one from a server outside the configuration.
 func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
+	// Servers send AppendEntries and its reply as pointers (slab.go); the
+	// value forms, which a test or another package may build, mean the same.
+	switch m := msg.(type) {
+	case AppendEntries:
+		msg = &m
+	case AppendEntriesReply:
+		msg = &m
+	}
 	if rv, ok := msg.(RequestVote); ok && rv.Term > n.term {
 		switch {
 		case n.opts.CheckQuorum && n.inLease():

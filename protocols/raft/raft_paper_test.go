@@ -72,6 +72,21 @@ func TestPaper51TermsAndStepDown(t *testing.T) {
 	assert.NoError(t, h.Failure())
 }
 
+// Servers send AppendEntries and AppendEntriesReply as pointers; the value
+// forms are taken the same way.
+func TestValueFormsOfPointerMessages(t *testing.T) {
+	h := newCluster(t, 3, Options{})
+	elect(h, "n1")
+	h.Inject("n2", "n1", AppendEntriesReply{Term: 5})
+	n1 := raftNode(h, "n1")
+	assert.Equal(t, follower, n1.role, "a leader steps down on a later term")
+	assert.Equal(t, uint64(5), n1.term)
+	h.Output()
+	h.Inject("n3", "n1", AppendEntries{Term: 4, PrevIndex: 1, PrevTerm: 1})
+	assert.Contains(t, h.Output(), "send n1->n3 AppendEntriesReply{term=5 reject")
+	assert.NoError(t, h.Failure())
+}
+
 // §5.2: a follower that times out starts an election: it increments its
 // term, votes for itself (durably) and asks everyone; a majority makes it
 // leader, which then asserts itself with AppendEntries.
