@@ -425,7 +425,10 @@ func (c *client) draw() Op {
 }
 
 func (c *client) value() string {
-	return string(c.id) + "." + strconv.FormatUint(c.seq, 10)
+	var buf [32]byte // on the stack: the string is the only allocation
+	b := append(buf[:0], c.id...)
+	b = append(b, '.')
+	return string(strconv.AppendUint(b, c.seq, 10))
 }
 
 // send makes one attempt at the outstanding operation and arms its timeout.

@@ -1,9 +1,13 @@
 package kv
 
 import (
+	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/dsimlab/dsim/protocols"
 )
@@ -118,6 +122,9 @@ func TestStrings(t *testing.T) {
 	assert.Equal(t, "Request{c1#7 put(k1,c1.7)}", r.String())
 	assert.Equal(t, "Request", r.Kind())
 	assert.Equal(t, "c1#7", r.ID())
+	assert.Equal(t, "c1#7 put(k1,c1.7)", r.Label())
+	assert.Equal(t, "c12345#18446744073709551615 get(a-key-longer-than-the-buffer-on-the-stack-of-sixty-four)",
+		Request{Client: "c12345", Seq: 1<<64 - 1, Op: GetOp("a-key-longer-than-the-buffer-on-the-stack-of-sixty-four")}.Label())
 	assert.Equal(t, "get(k2)", GetOp("k2").String())
 	assert.Equal(t, "append(k3,x)", AppendOp("k3", "x").String())
 	assert.Equal(t, `Reply{#7 ok value="c2.3"}`, Reply{Seq: 7, Status: OK, Value: "c2.3"}.String())
@@ -146,4 +153,40 @@ func TestSnapshotRestore(t *testing.T) {
 	assert.Equal(t, "a", res)
 	r.Apply(Request{Client: "c2", Seq: 2, Op: PutOp("k1", "y")})
 	assert.Equal(t, "a", m.Value("k1"), "the restored machine shares nothing with the original")
+}
+
+// Appends write their values one after another into shared chunks
+// (textChunk); every value a machine returned keeps reading the same,
+// whatever is appended or put after it, to any key.
+func TestValuesReadStayAsTheyWere(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	m := NewMachine()
+	model := map[string]string{}
+	type read struct{ got, want string }
+	var reads []read
+	keys := []string{"a", "b", "c"}
+	for seq := uint64(1); seq <= 5000; seq++ {
+		k := keys[r.IntN(len(keys))]
+		v := strings.Repeat("x", r.IntN(3)) + strconv.FormatUint(seq, 10)
+		if r.IntN(20) == 0 {
+			v = strings.Repeat("y", textChunkLen+r.IntN(10)) // longer than a chunk
+		}
+		op := GetOp(k)
+		switch r.IntN(4) {
+		case 0:
+			op = PutOp(k, v)
+			model[k] = v
+		case 1, 2:
+			op = AppendOp(k, v)
+			model[k] += v
+		}
+		res, _ := m.Apply(Request{Client: "c1", Seq: seq, Op: op})
+		if op.Kind == Get {
+			reads = append(reads, read{res, model[k]})
+		}
+		require.Equal(t, model[k], m.Value(k), "after %s", op)
+	}
+	for i, rd := range reads {
+		require.Equal(t, rd.want, rd.got, "read %d changed after it was returned", i)
+	}
 }

@@ -80,11 +80,25 @@ func (r Request) appendID(b *strings.Builder) {
 	b.Write(strconv.AppendUint(num[:0], r.Seq, 10))
 }
 
+// appendIDBytes appends the request's identity, c1#7, to b.
+func (r Request) appendIDBytes(b []byte) []byte {
+	b = append(b, r.Client...)
+	b = append(b, '#')
+	return strconv.AppendUint(b, r.Seq, 10)
+}
+
 // ID renders the request's identity as c1#7.
 func (r Request) ID() string {
-	var b strings.Builder
-	r.appendID(&b)
-	return b.String()
+	var buf [32]byte // on the stack: the string is the only allocation
+	return string(r.appendIDBytes(buf[:0]))
+}
+
+// Label renders the request's identity and operation as c1#7 put(k1,c1.7),
+// as logs show their entries, in one allocation.
+func (r Request) Label() string {
+	var buf [64]byte
+	b := append(r.appendIDBytes(buf[:0]), ' ')
+	return string(r.Op.appendBytes(b))
 }
 
 // Status is a server's answer to a Request. Outcomes a client can act on are

@@ -54,9 +54,8 @@ func (o Op) IsWrite() bool { return o.Kind == Put || o.Kind == Append }
 
 // String renders the op as get(k1), put(k1,c1.7) or append(k1,c1.7).
 func (o Op) String() string {
-	var b strings.Builder
-	o.appendTo(&b)
-	return b.String()
+	var buf [48]byte // on the stack: the string is the only allocation
+	return string(o.appendBytes(buf[:0]))
 }
 
 // appendBytes appends the String form to b.

@@ -138,9 +138,10 @@ func (w *loop) step(id protocols.NodeID, in protocols.Input) {
 			continue
 		}
 		msg := s.Msg
-		if ae, ok := msg.(AppendEntries); ok && w.deepCopy {
-			ae.Entries = append([]Entry(nil), ae.Entries...)
-			msg = ae
+		if ae, ok := msg.(*AppendEntries); ok && w.deepCopy {
+			c := *ae
+			c.Entries = append([]Entry(nil), ae.Entries...)
+			msg = &c
 		}
 		lat := clock.Duration(1+w.rng.IntN(10)) * clock.Millisecond
 		w.push(event{at: w.now.Add(lat), to: s.To, from: id, msg: msg})

@@ -46,16 +46,16 @@ func (n *node) handlePreVote(from protocols.NodeID, m PreVote) {
 }
 
 // handleAppendEntries is Figure 2's AppendEntries receiver.
-func (n *node) handleAppendEntries(from protocols.NodeID, m AppendEntries) {
+func (n *node) handleAppendEntries(from protocols.NodeID, m *AppendEntries) {
 	if m.Term < n.term {
 		// A deposed leader: the reply's term tells it to step down.
-		n.out.Send(from, AppendEntriesReply{Term: n.term, Index: m.PrevIndex, XLen: n.log.lastIndex(), Round: m.Round})
+		n.replyAppend(from, AppendEntriesReply{Term: n.term, Index: m.PrevIndex, XLen: n.log.lastIndex(), Round: m.Round})
 		return
 	}
 	if n.role == leader {
 		// Another leader in this term: impossible in correct Raft (Election
 		// Safety). Refuse it and let the monitors report the cause.
-		n.out.Send(from, AppendEntriesReply{Term: n.term, Index: m.PrevIndex, XLen: n.log.lastIndex(), Round: m.Round})
+		n.replyAppend(from, AppendEntriesReply{Term: n.term, Index: m.PrevIndex, XLen: n.log.lastIndex(), Round: m.Round})
 		return
 	}
 	if n.role != follower || n.leader != from {
@@ -69,7 +69,7 @@ func (n *node) handleAppendEntries(from protocols.NodeID, m AppendEntries) {
 		// are committed and so match the leader's: skip them.
 		skip := base - prev
 		if skip >= len(entries) {
-			n.out.Send(from, AppendEntriesReply{Term: n.term, Success: true, Index: base, Round: m.Round})
+			n.replyAppend(from, AppendEntriesReply{Term: n.term, Success: true, Index: base, Round: m.Round})
 			return
 		}
 		prev, prevTerm, entries = base, entries[skip-1].Term, entries[skip:]
@@ -81,7 +81,7 @@ func (n *node) handleAppendEntries(from protocols.NodeID, m AppendEntries) {
 		if ok {
 			r.XTerm, r.XIndex = t, n.log.termStart(prev)
 		}
-		n.out.Send(from, r)
+		n.replyAppend(from, r)
 		return
 	}
 
@@ -117,5 +117,17 @@ func (n *node) handleAppendEntries(from protocols.NodeID, m AppendEntries) {
 		}
 		n.applyCommitted()
 	}
-	n.out.Send(from, AppendEntriesReply{Term: n.term, Success: true, Index: lastNew, Round: m.Round})
+	n.replyAppend(from, AppendEntriesReply{Term: n.term, Success: true, Index: lastNew, Round: m.Round})
+}
+
+// replyAppend sends an AppendEntriesReply, as a pointer into the server's
+// slab of them: the reply to every AppendEntries would otherwise be an
+// allocation of its own. A reply equal to the last one sent (a heartbeat
+// answered like the one before) is that one again: a message is never
+// changed once sent, so sharing it is safe.
+func (n *node) replyAppend(to protocols.NodeID, r AppendEntriesReply) {
+	if n.lastReply == nil || *n.lastReply != r {
+		n.lastReply = n.replies.put(r)
+	}
+	n.out.Send(to, n.lastReply)
 }

@@ -35,14 +35,12 @@ type leaderState struct {
 	sent appendBox
 }
 
-// appendBox is an AppendEntries boxed as a message, with what it was made
-// from. Followers that are caught up are owed identical requests (a
-// heartbeat, or a new entry): they share one box rather than each
-// allocating a copy. (Profiles of BenchmarkRaftChaos showed the boxing as
-// most of sendAppend's cost.) A message is never changed once sent, so
-// sharing it is safe.
+// appendBox is the AppendEntries sent last, with what it was made from.
+// Followers that are caught up are owed identical requests (a heartbeat,
+// or a new entry): they share one message rather than each being sent a
+// copy. A message is never changed once sent, so sharing it is safe.
 type appendBox struct {
-	msg                  protocols.Message
+	msg                  *AppendEntries
 	prev, hi, commit     int
 	term, round, version uint64 // version: the log's, so that its entries are unchanged
 }
@@ -154,8 +152,7 @@ func (n *node) quorumActive() bool {
 // appendEntry appends one entry of the leader's and persists it.
 func (n *node) appendEntry(e Entry) {
 	n.log.append(e)
-	idx := n.log.lastIndex()
-	n.out.Persist(LogRecord{From: idx, Entries: n.log.slice(idx, idx)})
+	n.persistLog(n.log.lastIndex())
 	if e.Conf != nil {
 		n.refreshConfig()
 	}
@@ -180,7 +177,7 @@ func (n *node) sendAppend(i int) {
 // appendEntries returns the AppendEntries that carries entries prev+1..hi
 // (none when hi is prev): the one sent last, if it was made from the same
 // things.
-func (n *node) appendEntries(prev, hi int) protocols.Message {
+func (n *node) appendEntries(prev, hi int) *AppendEntries {
 	b := &n.lead.sent
 	if b.msg != nil && b.prev == prev && b.hi == hi && b.commit == n.commit &&
 		b.term == n.term && b.round == n.lead.round && b.version == n.log.version {
@@ -188,14 +185,14 @@ func (n *node) appendEntries(prev, hi int) protocols.Message {
 	}
 	prevTerm, _ := n.log.term(prev)
 	*b = appendBox{
-		msg: AppendEntries{
+		msg: n.appends.put(AppendEntries{
 			Term:      n.term,
 			PrevIndex: prev,
 			PrevTerm:  prevTerm,
 			Entries:   n.log.slice(prev+1, hi),
 			Commit:    n.commit,
 			Round:     n.lead.round,
-		},
+		}),
 		prev: prev, hi: hi, commit: n.commit,
 		term: n.term, round: n.lead.round, version: n.log.version,
 	}
@@ -207,7 +204,7 @@ func (n *node) appendEntries(prev, hi int) protocols.Message {
 // commit index may advance. On rejection the leader moves next back and
 // retries at once, skipping a whole conflicting term per round trip. Any
 // reply of this term acknowledges the heartbeat round it echoes.
-func (n *node) handleAppendReply(from protocols.NodeID, m AppendEntriesReply) {
+func (n *node) handleAppendReply(from protocols.NodeID, m *AppendEntriesReply) {
 	if n.role != leader || m.Term != n.term {
 		return
 	}
@@ -262,7 +259,7 @@ func (n *node) handleAppendReply(from protocols.NodeID, m AppendEntriesReply) {
 //
 // The result is at least one past the known match and at most m.Index, so
 // every retry moves back and none repeats the failed check.
-func (n *node) backup(m AppendEntriesReply, match int) int {
+func (n *node) backup(m *AppendEntriesReply, match int) int {
 	var next int
 	switch {
 	case m.XTerm == 0:

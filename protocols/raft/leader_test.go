@@ -18,7 +18,7 @@ func heartbeatSends(t *testing.T, n *node) map[protocols.NodeID]AppendEntries {
 	n.Step(protocols.Input{Kind: protocols.Timer, Timer: timerHeartbeat}, &out)
 	sent := map[protocols.NodeID]AppendEntries{}
 	for _, s := range out.Sends {
-		sent[s.To] = s.Msg.(AppendEntries)
+		sent[s.To] = *s.Msg.(*AppendEntries)
 	}
 	return sent
 }

@@ -36,7 +36,7 @@ func (e Entry) text() string {
 	case e.IsNoop():
 		return "noop"
 	}
-	return e.Req.ID() + " " + e.Req.Op.String()
+	return e.Req.Label()
 }
 
 // RequestVote asks for the receiver's vote in Term (Figure 2). The candidate

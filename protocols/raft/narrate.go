@@ -20,7 +20,7 @@ func init() {
 	d.Narrate = narrate
 	d.Moments = moments
 	d.Heartbeat = func(m protocols.Message) bool {
-		ae, ok := m.(AppendEntries)
+		ae, ok := m.(*AppendEntries)
 		return ok && len(ae.Entries) == 0
 	}
 	d.Fields = append(append(fields, featureFields...), kv.ClientFields...)
@@ -221,9 +221,9 @@ func tellReceive(s protocols.Step, self *node) string {
 			}
 			return prefix + fmt.Sprintf("%s gets %s's vote for term %d%s", id, from, m.Term, votes)
 		}
-	case AppendEntries:
+	case *AppendEntries:
 		return prefix + tellAppend(s, m)
-	case AppendEntriesReply:
+	case *AppendEntriesReply:
 		return prefix + tellAppendReply(s, m, self)
 	case kv.Request:
 		return prefix + tellRequest(s, m)
@@ -231,9 +231,9 @@ func tellReceive(s protocols.Step, self *node) string {
 	return ""
 }
 
-func tellAppend(s protocols.Step, m AppendEntries) string {
+func tellAppend(s protocols.Step, m *AppendEntries) string {
 	id, from := s.Node, s.From
-	r, ok := protocols.SentOf[AppendEntriesReply](s.Sends)
+	r, ok := protocols.SentOf[*AppendEntriesReply](s.Sends)
 	if !ok {
 		return fmt.Sprintf("%s receives AppendEntries from %s", id, from)
 	}
@@ -270,7 +270,7 @@ func tellAppend(s protocols.Step, m AppendEntries) string {
 	return strings.Join(parts, "; ")
 }
 
-func tellAppendReply(s protocols.Step, m AppendEntriesReply, self *node) string {
+func tellAppendReply(s protocols.Step, m *AppendEntriesReply, self *node) string {
 	id, from := s.Node, s.From
 	if s.After == nil || s.After.Role != "leader" || m.Term != s.After.Term {
 		return fmt.Sprintf("%s ignores %s's AppendEntriesReply of term %d: it is not that term's leader", id, from, m.Term)
@@ -279,7 +279,7 @@ func tellAppendReply(s protocols.Step, m AppendEntriesReply, self *node) string 
 		if len(s.Sends) == 0 {
 			return fmt.Sprintf("leader %s ignores a stale rejection from %s", id, from)
 		}
-		ae, _ := s.Sends[0].Msg.(AppendEntries)
+		ae, _ := s.Sends[0].Msg.(*AppendEntries)
 		return fmt.Sprintf("%s's log did not match at %d: leader %s backs up and resends from %d/%d", from, m.Index, id, ae.PrevIndex+1, ae.PrevTerm)
 	}
 	var parts []string
@@ -363,7 +363,7 @@ func peersOf(sends []protocols.Send) string {
 func entriesSummary(sends []protocols.Send) string {
 	var with, without []string
 	for _, s := range sends {
-		if ae, ok := s.Msg.(AppendEntries); ok {
+		if ae, ok := s.Msg.(*AppendEntries); ok {
 			if len(ae.Entries) > 0 {
 				with = append(with, string(s.To))
 			} else {

@@ -139,6 +139,12 @@ type node struct {
 	matchBuf    []int // scratch for computing the quorum match
 	lead        leaderState
 	leaseTimers []string // the names of the lease window timers (ReadLease)
+
+	// Where the hottest messages and records are allocated (slab.go).
+	replies   slab[AppendEntriesReply]
+	records   slab[LogRecord]
+	appends   slab[AppendEntries]
+	lastReply *AppendEntriesReply // the last AppendEntriesReply sent
 }
 
 // progress is what a leader knows of one follower's log (Figure 2's
@@ -219,6 +225,14 @@ func (n *node) start() {
 // outright, neither adopting its term nor answering (thesis §6.2); and so
 // is one from a server outside the configuration.
 func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
+	// Servers send AppendEntries and its reply as pointers (slab.go); the
+	// value forms, which a test or another package may build, mean the same.
+	switch m := msg.(type) {
+	case AppendEntries:
+		msg = &m
+	case AppendEntriesReply:
+		msg = &m
+	}
 	if rv, ok := msg.(RequestVote); ok && rv.Term > n.term {
 		switch {
 		case n.opts.CheckQuorum && n.inLease():
@@ -252,9 +266,9 @@ func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
 		n.handlePreVote(from, m)
 	case PreVoteReply:
 		n.handlePreVoteReply(from, m)
-	case AppendEntries:
+	case *AppendEntries:
 		n.handleAppendEntries(from, m)
-	case AppendEntriesReply:
+	case *AppendEntriesReply:
 		n.handleAppendReply(from, m)
 	case InstallSnapshot:
 		n.handleInstallSnapshot(from, m)
@@ -283,9 +297,9 @@ func termOf(msg protocols.Message) uint64 {
 		return m.Term
 	case RequestVoteReply:
 		return m.Term
-	case AppendEntries:
+	case *AppendEntries:
 		return m.Term
-	case AppendEntriesReply:
+	case *AppendEntriesReply:
 		return m.Term
 	case PreVoteReply:
 		if !m.Granted {
@@ -301,7 +315,7 @@ func termOf(msg protocols.Message) uint64 {
 
 func isReply(msg protocols.Message) bool {
 	switch msg.(type) {
-	case RequestVoteReply, AppendEntriesReply, InstallSnapshotReply, PreVoteReply:
+	case RequestVoteReply, *AppendEntriesReply, InstallSnapshotReply, PreVoteReply:
 		return true
 	}
 	return false
@@ -309,7 +323,7 @@ func isReply(msg protocols.Message) bool {
 
 func isAppend(msg protocols.Message) bool {
 	switch msg.(type) {
-	case AppendEntries, InstallSnapshot:
+	case *AppendEntries, InstallSnapshot:
 		return true
 	}
 	return false
@@ -475,7 +489,9 @@ func (n *node) Status() protocols.Status {
 	if n.svc != nil {
 		st.Fields = append(st.Fields, n.svc.Fields()...)
 	}
-	if c := n.log.config(); n.opts.Members > 0 || !c.Equal(initialConfig(append([]protocols.NodeID{n.id}, n.peers...), 0)) {
+	// With every server a member from the start (Members 0), n.initial is
+	// that configuration: no need to build it again.
+	if c := n.log.config(); n.opts.Members > 0 || !c.Equal(n.initial) {
 		st.Fields = append(st.Fields, protocols.Field{Name: "config", Value: c.String()})
 	}
 	return st

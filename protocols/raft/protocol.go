@@ -28,7 +28,7 @@ var Protocol = &protocols.Protocol{
 	Probes:         slices.Concat(Probes, kv.Probes),
 	Violations:     Violations,
 	Messages: []protocols.Message{
-		RequestVote{}, RequestVoteReply{}, AppendEntries{}, AppendEntriesReply{}, kv.Request{}, kv.Reply{},
+		RequestVote{}, RequestVoteReply{}, &AppendEntries{}, &AppendEntriesReply{}, kv.Request{}, kv.Reply{},
 		PreVote{}, PreVoteReply{}, InstallSnapshot{}, InstallSnapshotReply{},
 	},
 	Options: []protocols.Option{

@@ -58,17 +58,32 @@ func TestPaper51TermsAndStepDown(t *testing.T) {
 	elect(h, "n1")
 	require.Equal(t, leader, raftNode(h, "n1").role)
 
-	h.Inject("n2", "n1", AppendEntriesReply{Term: 5})
+	h.Inject("n2", "n1", &AppendEntriesReply{Term: 5})
 	n1 := raftNode(h, "n1")
 	assert.Equal(t, follower, n1.role, "a leader steps down on a later term")
 	assert.Equal(t, uint64(5), n1.term)
 	assert.Equal(t, []string{timerElection}, h.Timers("n1"), "and waits for a leader, or to run itself")
 	h.Output()
 
-	h.Inject("n3", "n1", AppendEntries{Term: 4, PrevIndex: 1, PrevTerm: 1})
+	h.Inject("n3", "n1", &AppendEntries{Term: 4, PrevIndex: 1, PrevTerm: 1})
 	assert.Contains(t, h.Output(), "send n1->n3 AppendEntriesReply{term=5 reject")
 	h.Inject("n3", "n1", RequestVote{Term: 4, LastIndex: 9, LastTerm: 4})
 	assert.Contains(t, h.Output(), "send n1->n3 RequestVoteReply{term=5 rejected}")
+	assert.NoError(t, h.Failure())
+}
+
+// Servers send AppendEntries and AppendEntriesReply as pointers; the value
+// forms are taken the same way.
+func TestValueFormsOfPointerMessages(t *testing.T) {
+	h := newCluster(t, 3, Options{})
+	elect(h, "n1")
+	h.Inject("n2", "n1", AppendEntriesReply{Term: 5})
+	n1 := raftNode(h, "n1")
+	assert.Equal(t, follower, n1.role, "a leader steps down on a later term")
+	assert.Equal(t, uint64(5), n1.term)
+	h.Output()
+	h.Inject("n3", "n1", AppendEntries{Term: 4, PrevIndex: 1, PrevTerm: 1})
+	assert.Contains(t, h.Output(), "send n1->n3 AppendEntriesReply{term=5 reject")
 	assert.NoError(t, h.Failure())
 }
 

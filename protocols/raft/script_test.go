@@ -124,7 +124,7 @@ var scriptCommands = map[string]prototest.StateCommand[*world]{
 				}
 				es = append(es, figureEntry(i+1, et))
 			}
-			recs = append(recs, LogRecord{From: 1, Entries: es})
+			recs = append(recs, &LogRecord{From: 1, Entries: es})
 		}
 		w.disks[id] = recs
 		return ""
@@ -176,7 +176,7 @@ var scriptCommands = map[string]prototest.StateCommand[*world]{
 				m.Entries = append(m.Entries, figureEntry(idx, et))
 			}
 		}
-		h.Inject(protocols.NodeID(from), protocols.NodeID(to), m)
+		h.Inject(protocols.NodeID(from), protocols.NodeID(to), &m)
 		return ""
 	},
 	"lease": func(t *testing.T, h *prototest.Harness, _ *world, d *datadriven.TestData) string {

@@ -15,7 +15,7 @@ func messageSize(m protocols.Message) int {
 		return 8 + 8 + 8
 	case RequestVoteReply:
 		return 8 + 1
-	case AppendEntries:
+	case *AppendEntries:
 		n := 8 + 8 + 8 + 8
 		for i := range m.Entries {
 			e := &m.Entries[i] // not a copy: an entry is 128 bytes
@@ -31,7 +31,7 @@ func messageSize(m protocols.Message) int {
 			n += 8
 		}
 		return n
-	case AppendEntriesReply:
+	case *AppendEntriesReply:
 		return 8 + 1 + 8 + 8 + 8 + 8
 	case PreVote:
 		return 8 + 8 + 8

@@ -35,7 +35,8 @@ func (r HardState) String() string {
 // LogRecord records that the log from index From on was replaced by
 // Entries: an append when From is one past the old last index, a
 // truncation followed by an append when it is lower. Replaying the records
-// in order rebuilds the log.
+// in order rebuilds the log. A store holds *LogRecord, never changed once
+// persisted.
 type LogRecord struct {
 	From    int
 	Entries []Entry // owned by the record, never mutated
@@ -62,7 +63,7 @@ func (n *node) recoverState(store []protocols.Record) {
 			n.snap = r
 		case LogBase:
 			n.log.restore(r.Index, r.Term, r.Chain, r.Config)
-		case LogRecord:
+		case *LogRecord:
 			if r.From <= n.log.base || r.From > n.log.lastIndex()+1 {
 				panic(fmt.Sprintf("raft: %s: %v does not continue a log of %d..%d", n.id, r, n.log.base+1, n.log.lastIndex()))
 			}
@@ -100,14 +101,16 @@ func (n *node) persistAll() {
 		recs = append(recs, LogBase{Index: b, Term: t, Chain: c, Config: n.log.configAt(b)})
 	}
 	if last := n.log.lastIndex(); last > n.log.base {
-		recs = append(recs, LogRecord{From: n.log.base + 1, Entries: n.log.slice(n.log.base+1, last)})
+		recs = append(recs, n.records.put(LogRecord{From: n.log.base + 1, Entries: n.log.slice(n.log.base+1, last)}))
 	}
 	n.out.ReplaceStore(recs...)
 }
 
-// persistLog records that the log changed from index from on.
+// persistLog records that the log changed from index from on. The record
+// is a pointer into the server's slab of them (slab.go): one is persisted
+// at almost every step.
 func (n *node) persistLog(from int) {
-	n.out.Persist(LogRecord{From: from, Entries: n.log.slice(from, n.log.lastIndex())})
+	n.out.Persist(n.records.put(LogRecord{From: from, Entries: n.log.slice(from, n.log.lastIndex())}))
 }
 
 // persistHardState writes a HardState if the term or vote changed during
