@@ -46,12 +46,14 @@ func newMetrics(p *protocols.Protocol, w *sim.World) *metrics {
 }
 
 func (m *metrics) observe(_ *sim.World, ev *sim.Info) {
-	if len(ev.Sends) > 0 {
-		m.sent[ev.Index] += uint64(len(ev.Sends))
-		for _, s := range ev.Sends {
-			m.byKind[m.kindIndex(s.Msg.Kind())]++
-			if m.size != nil {
-				m.bytes += uint64(m.size(s.Msg))
+	if sends := ev.Sends; len(sends) > 0 {
+		m.sent[ev.Index] += uint64(len(sends))
+		for i := range sends {
+			m.byKind[m.kindIndex(sends[i].Msg.Kind())]++
+		}
+		if m.size != nil {
+			for i := range sends {
+				m.bytes += uint64(m.size(sends[i].Msg))
 			}
 		}
 	}
