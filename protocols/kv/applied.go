@@ -233,8 +233,9 @@ type outstandingGets [][]pendingGet
 // at returns where request k's get is in its client's list, or -1.
 func (o outstandingGets) at(k RequestKey) int {
 	if int(k.Client) < len(o) {
-		for i, g := range o[k.Client] {
-			if g.seq == k.Seq {
+		gs := o[k.Client]
+		for i := range gs {
+			if gs[i].seq == k.Seq {
 				return i
 			}
 		}
