@@ -187,15 +187,9 @@ func (h *history) stuck(healed, end clock.Time, bound clock.Duration) (checker.O
 	return worst, worstWait, found
 }
 
-// sorted returns the operations ordered by call time, for output. They
-// are recorded as they are invoked, in the order of the events, so they
-// come sorted already; the check costs one pass where the sort cost
-// several.
+// sorted returns the operations ordered by call time, for output.
 func (h *history) sorted() []checker.Op {
 	ops := slices.Clone(h.ops)
-	byCall := func(a, b checker.Op) int { return cmp.Compare(a.Call, b.Call) }
-	if !slices.IsSortedFunc(ops, byCall) {
-		slices.SortStableFunc(ops, byCall)
-	}
+	slices.SortStableFunc(ops, func(a, b checker.Op) int { return cmp.Compare(a.Call, b.Call) })
 	return ops
 }

@@ -25,9 +25,8 @@ type NodeMsgs struct {
 type metrics struct {
 	disp      *protocols.Display
 	size      func(protocols.Message) int
-	kinds     []string
-	byKind    []uint64
-	last      int // the position in kinds found last
+	kinds     nameIndex
+	byKind    []uint64 // by the kind's number in kinds
 	nodes     []protocols.NodeID
 	sent      []uint64
 	recv      []uint64
@@ -38,8 +37,11 @@ type metrics struct {
 }
 
 func newMetrics(p *protocols.Protocol, w *sim.World) *metrics {
-	m := &metrics{disp: &p.Display, size: p.MessageSize, kinds: p.Kinds(), first: -1}
-	m.byKind = make([]uint64, len(m.kinds))
+	m := &metrics{disp: &p.Display, size: p.MessageSize, first: -1}
+	for _, k := range p.Kinds() {
+		m.kinds.of(k)
+	}
+	m.byKind = make([]uint64, len(m.kinds.names))
 	m.nodes = append(append(m.nodes, w.Servers()...), w.Clients()...) // sim.Info.Index's order
 	m.sent = make([]uint64, len(m.nodes))
 	m.recv = make([]uint64, len(m.nodes))
@@ -47,14 +49,12 @@ func newMetrics(p *protocols.Protocol, w *sim.World) *metrics {
 }
 
 func (m *metrics) observe(_ *sim.World, ev *sim.Info) {
-	if sends := ev.Sends; len(sends) > 0 {
-		m.sent[ev.Index] += uint64(len(sends))
-		for i := range sends {
-			m.byKind[m.kindIndex(sends[i].Msg.Kind())]++
-		}
-		if m.size != nil {
-			for i := range sends {
-				m.bytes += uint64(m.size(sends[i].Msg))
+	if len(ev.Sends) > 0 {
+		m.sent[ev.Index] += uint64(len(ev.Sends))
+		for _, s := range ev.Sends {
+			m.byKind[m.kindIndex(s.Msg.Kind())]++
+			if m.size != nil {
+				m.bytes += uint64(m.size(s.Msg))
 			}
 		}
 	}
@@ -77,32 +77,20 @@ func (m *metrics) observe(_ *sim.World, ev *sim.Info) {
 	}
 }
 
-// kindIndex returns the position of a message kind in kinds, adding it
-// if it is new. Kinds are almost always string constants, which
-// protocols.SameString finds by where they point: a handful of kinds, so
-// a scan beats a map.
-// The kind found last is tried first: a step's sends are mostly of one
-// kind (a leader's AppendEntries to each follower).
+// kindIndex returns the number of a message kind in kinds, numbering it
+// if it is new.
 func (m *metrics) kindIndex(k string) int {
-	if m.last < len(m.kinds) && protocols.SameString(m.kinds[m.last], k) {
-		return m.last
+	i := m.kinds.of(k)
+	if i == len(m.byKind) {
+		m.byKind = append(m.byKind, 0)
 	}
-	for i, have := range m.kinds {
-		if protocols.SameString(have, k) {
-			m.last = i
-			return i
-		}
-	}
-	m.kinds = append(m.kinds, k)
-	m.byKind = append(m.byKind, 0)
-	m.last = len(m.kinds) - 1
-	return m.last
+	return i
 }
 
 // fill adds the metrics to a result.
 func (m *metrics) fill(res *Result) {
 	res.MessagesByKind = map[string]uint64{}
-	for i, k := range m.kinds {
+	for i, k := range m.kinds.names {
 		if m.byKind[i] > 0 {
 			res.MessagesByKind[k] = m.byKind[i]
 		}
