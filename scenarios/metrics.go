@@ -25,8 +25,8 @@ type NodeMsgs struct {
 type metrics struct {
 	disp      *protocols.Display
 	size      func(protocols.Message) int
-	kinds     nameIndex
-	byKind    []uint64 // by the kind's number in kinds
+	kinds     []string
+	byKind    []uint64
 	nodes     []protocols.NodeID
 	sent      []uint64
 	recv      []uint64
@@ -37,11 +37,8 @@ type metrics struct {
 }
 
 func newMetrics(p *protocols.Protocol, w *sim.World) *metrics {
-	m := &metrics{disp: &p.Display, size: p.MessageSize, first: -1}
-	for _, k := range p.Kinds() {
-		m.kinds.of(k)
-	}
-	m.byKind = make([]uint64, len(m.kinds.names))
+	m := &metrics{disp: &p.Display, size: p.MessageSize, kinds: p.Kinds(), first: -1}
+	m.byKind = make([]uint64, len(m.kinds))
 	m.nodes = append(append(m.nodes, w.Servers()...), w.Clients()...) // sim.Info.Index's order
 	m.sent = make([]uint64, len(m.nodes))
 	m.recv = make([]uint64, len(m.nodes))
@@ -77,20 +74,25 @@ func (m *metrics) observe(_ *sim.World, ev *sim.Info) {
 	}
 }
 
-// kindIndex returns the number of a message kind in kinds, numbering it
-// if it is new.
+// kindIndex returns the position of a message kind in kinds, adding it
+// if it is new. Kinds are almost always string constants, which
+// protocols.SameString finds by where they point: a handful of kinds, so
+// a scan beats a map.
 func (m *metrics) kindIndex(k string) int {
-	i := m.kinds.of(k)
-	if i == len(m.byKind) {
-		m.byKind = append(m.byKind, 0)
+	for i, have := range m.kinds {
+		if protocols.SameString(have, k) {
+			return i
+		}
 	}
-	return i
+	m.kinds = append(m.kinds, k)
+	m.byKind = append(m.byKind, 0)
+	return len(m.kinds) - 1
 }
 
 // fill adds the metrics to a result.
 func (m *metrics) fill(res *Result) {
 	res.MessagesByKind = map[string]uint64{}
-	for i, k := range m.kinds.names {
+	for i, k := range m.kinds {
 		if m.byKind[i] > 0 {
 			res.MessagesByKind[k] = m.byKind[i]
 		}

@@ -6,17 +6,18 @@ import (
 	"github.com/dsimlab/dsim/protocols"
 )
 
-// nameIndex numbers names (probes, message kinds) in the order they are
-// first seen, for observers that count by name at every event. A chaos
-// run fires thousands of probes and sends thousands of messages, a few
-// names most of them, and a map hashed each name again every time (probe
-// counting was 2.5% of a BenchmarkSweepRaft profile); a scan of the kinds
-// compared each name with those before it. The names are nearly always
-// string constants, so an index first looks a name up by where its bytes
-// are: a small table indexed by that address holds the names seen last,
-// and only a name missing there is looked up by its text. Either way a
-// name is matched by its text (the table only says where to look first),
-// so the numbers are the same whatever the addresses are.
+// nameIndex numbers names in the order they are first seen, for an
+// observer that counts by name at every event. A chaos run fires
+// thousands of probes, a few names most of them, and a map hashed each
+// name again every time (probe counting was 2.5% of a BenchmarkSweepRaft
+// profile). The names are nearly always string constants, so an index
+// first looks a name up by where its bytes are: a small table indexed by
+// that address holds the names seen last, and only a name missing there
+// is looked up by its text. Either way a name is matched by its text (the
+// table only says where to look first), so the numbers are the same
+// whatever the addresses are. (Message kinds are better found by the
+// metrics' scan of a protocol's few kinds, which inlines: this index cost
+// more instructions there.)
 type nameIndex struct {
 	names  []string
 	at     map[string]int // each name's number
