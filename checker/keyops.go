@@ -74,16 +74,32 @@ type valueIndex struct {
 }
 
 func newValueIndex(ops []kop) *valueIndex {
-	vi := &valueIndex{byValue: make(map[string][]int32)}
+	writes := 0
+	for p := range ops {
+		if ops[p].isWrite() && ops[p].value != "" {
+			writes++
+		}
+	}
+	// Values are nearly always unique, so each value's list starts as one
+	// slot of a shared array, capped so that a second write of the value
+	// moves its list out rather than overwrite the next value's: one
+	// allocation for the lists instead of one per value.
+	vi := &valueIndex{byValue: make(map[string][]int32, writes)}
+	arena := make([]int32, writes)
+	next := 0
 	for p := range ops {
 		o := &ops[p]
 		if !o.isWrite() || o.value == "" {
 			continue
 		}
-		if _, seen := vi.byValue[o.value]; !seen {
-			vi.lengths = append(vi.lengths, len(o.value))
+		if w, seen := vi.byValue[o.value]; seen {
+			vi.byValue[o.value] = append(w, int32(p))
+			continue
 		}
-		vi.byValue[o.value] = append(vi.byValue[o.value], int32(p))
+		vi.lengths = append(vi.lengths, len(o.value))
+		arena[next] = int32(p)
+		vi.byValue[o.value] = arena[next : next+1 : next+1]
+		next++
 	}
 	slices.Sort(vi.lengths)
 	vi.lengths = slices.Compact(vi.lengths)

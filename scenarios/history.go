@@ -100,6 +100,12 @@ func (h *history) observe(w *sim.World, ev *sim.Info) {
 			}
 			c := h.client(n.Client)
 			c.open = append(c.open, openOp{seq: n.Seq, at: len(h.ops)})
+			if len(h.ops) == cap(h.ops) {
+				// Double it: append grows a long slice by a quarter at a
+				// time, copying the whole history again every few hundred
+				// operations.
+				h.ops = slices.Grow(h.ops, max(len(h.ops), 64))
+			}
 			h.ops = append(h.ops, checker.Op{
 				Client: string(n.Client), Kind: checker.OpKind(n.Op.Kind.String()), Key: n.Op.Key, Value: n.Op.Value,
 				Call: int64(ev.Time), Outcome: checker.OutcomeIndeterminate,

@@ -70,7 +70,7 @@ type Run struct {
 	opts    RunOptions
 	checks  protocols.Checks
 	history *history
-	probes  map[string]int
+	probes  probeCounts
 	load    *timeline
 	faults  []checker.Annotation
 	healAt  clock.Time // the healing phase starts here (== End when there is none)
@@ -153,7 +153,7 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		return nil, fmt.Errorf("%s: protocol %s has no clients; remove the clients line", s.label(), p.Name)
 	}
 	server, client := wiring.Server, wiring.Client
-	r := &Run{Scenario: s, Protocol: p, Seed: o.Seed, Bug: bug, opts: o, checks: wiring.Checks, probes: map[string]int{}}
+	r := &Run{Scenario: s, Protocol: p, Seed: o.Seed, Bug: bug, opts: o, checks: wiring.Checks}
 	faults, mix := schedule(s, p, o.Seed)
 	r.Mix = mix
 	if err := checkRuleKinds(s, p); err != nil {
@@ -245,7 +245,7 @@ func scenarioError(s *Scenario, err error) error {
 func (r *Run) observe(_ *sim.World, ev *sim.Info) {
 	for _, n := range ev.Notes {
 		if p, ok := n.(protocols.Probe); ok {
-			r.probes[string(p)]++
+			r.probes.add(string(p))
 		}
 	}
 	if ev.Fault != nil {
@@ -323,7 +323,7 @@ func (r *Run) HasHistory() bool { return r.history != nil }
 func (r *Run) Healing() bool { return r.World.Now() >= r.healAt && r.healAt < r.End }
 
 // Probes returns how often each coverage probe fired so far.
-func (r *Run) Probes() map[string]int { return r.probes }
+func (r *Run) Probes() map[string]int { return r.probes.asMap() }
 
 // FinishContext is Finish that stops early, returning ctx's error and no
 // result, when ctx is cancelled (Ctrl-C): it checks between batches of
@@ -363,9 +363,7 @@ func (r *Run) Finish() *Result {
 		Violations:       []Violation{},
 		Repro:            r.repro(),
 	}
-	if len(r.probes) > 0 {
-		res.Probes = r.probes
-	}
+	res.Probes = r.probes.asMap()
 	if s.Chaos != "" {
 		res.Mix = r.Mix.String()
 	}
@@ -693,7 +691,7 @@ func (r *Run) pass(res *Result) bool {
 	case "violation":
 		return slices.ContainsFunc(res.Violations, func(v Violation) bool { return v.Kind == e.Name })
 	case "probe":
-		return len(res.Violations) == 0 && r.probes[e.Name] > 0
+		return len(res.Violations) == 0 && r.probes.count(e.Name) > 0
 	}
 	return len(res.Violations) == 0
 }

@@ -335,43 +335,81 @@ type logMatching struct {
 	h     *horizon
 	gbase int         // ghost[i] describes index gbase+i
 	ghost []ghostSlot // by index: each term seen there, with its prefix digest
+	more  [][]ghostEntry
+	names []protocols.NodeID // the servers, numbered for ghostEntry.by
 	seen  byNode[*logView]
 }
 
 // ghostSlot holds the entries seen at one index. Nearly every index only
 // ever holds one, kept in place: a slice per index cost an allocation per
-// log entry.
+// log entry. It holds no pointer (the rare entries of other terms are
+// kept aside, servers by number), so the ghost, an entry per index of the
+// longest log, costs the garbage collector nothing to scan and growing it
+// no write barriers.
 type ghostSlot struct {
 	first ghostEntry
-	held  bool         // first is set
-	more  []ghostEntry // entries of other terms, seen after first
-}
-
-// find returns the entry of term t, or nil.
-func (g *ghostSlot) find(t uint64) *ghostEntry {
-	if g.held && g.first.term == t {
-		return &g.first
-	}
-	for i := range g.more {
-		if g.more[i].term == t {
-			return &g.more[i]
-		}
-	}
-	return nil
-}
-
-func (g *ghostSlot) add(e ghostEntry) {
-	if !g.held {
-		g.first, g.held = e, true
-		return
-	}
-	g.more = append(g.more, e)
+	more  int32 // 1 + where in logMatching.more the entries of other terms seen after first are; 0: none
+	held  bool  // first is set
 }
 
 type ghostEntry struct {
 	term  uint64
 	chain uint64
-	by    protocols.NodeID // the first server seen holding it
+	by    int32 // the first server seen holding it, numbered in logMatching.names
+}
+
+// find returns g's entry of term t, or nil.
+func (m *logMatching) find(g *ghostSlot, t uint64) *ghostEntry {
+	if g.held && g.first.term == t {
+		return &g.first
+	}
+	if g.more > 0 {
+		more := m.more[g.more-1]
+		for i := range more {
+			if more[i].term == t {
+				return &more[i]
+			}
+		}
+	}
+	return nil
+}
+
+func (m *logMatching) add(g *ghostSlot, e ghostEntry) {
+	switch {
+	case !g.held:
+		g.first, g.held = e, true
+	case g.more == 0:
+		m.more = append(m.more, []ghostEntry{e})
+		g.more = int32(len(m.more))
+	default:
+		m.more[g.more-1] = append(m.more[g.more-1], e)
+	}
+}
+
+// prune drops the ghost below index f, and the entries of other terms
+// seen there.
+func (m *logMatching) prune(f int) {
+	m.ghost = append([]ghostSlot(nil), m.ghost[min(f-m.gbase, len(m.ghost)):]...)
+	m.gbase = f
+	var more [][]ghostEntry
+	for i := range m.ghost {
+		if g := &m.ghost[i]; g.more > 0 {
+			more = append(more, m.more[g.more-1])
+			g.more = int32(len(more))
+		}
+	}
+	m.more = more
+}
+
+// number returns id's number in names, numbering it if new.
+func (m *logMatching) number(id protocols.NodeID) int32 {
+	for i, x := range m.names {
+		if protocols.SameString(x, id) {
+			return int32(i)
+		}
+	}
+	m.names = append(m.names, id)
+	return int32(len(m.names) - 1)
 }
 
 type logView struct {
@@ -379,6 +417,7 @@ type logView struct {
 	inst    *node
 	base    int
 	chain   []uint64 // the server's prefix digests from index base on, as last seen
+	who     int32    // the server's number in logMatching.names
 }
 
 func (m *logMatching) Check(c protocols.Cluster, ev protocols.Event) error {
@@ -392,7 +431,7 @@ func (m *logMatching) check(n *node, ev protocols.Event) error {
 	}
 	p := m.seen.slot(n.id)
 	if *p == nil {
-		*p = &logView{chain: []uint64{0}}
+		*p = &logView{chain: []uint64{0}, who: m.number(n.id)}
 	}
 	v := *p
 	if v.inst == n && v.version == n.log.version {
@@ -419,18 +458,18 @@ func (m *logMatching) check(n *node, ev protocols.Event) error {
 	}
 	v.base = nb
 	for x := max(from, nb+1); x <= nlast; x++ {
-		if err := m.record(n, x); err != nil {
+		if err := m.record(n, v.who, x); err != nil {
 			return err
 		}
 	}
 	if f := m.h.floor; f-m.gbase > pruneStep {
-		m.ghost = append([]ghostSlot(nil), m.ghost[min(f-m.gbase, len(m.ghost)):]...)
-		m.gbase = f
+		m.prune(f)
 	}
 	return nil
 }
 
-func (m *logMatching) record(n *node, x int) error {
+// record checks entry x of n's log (n numbered who) against the ghost.
+func (m *logMatching) record(n *node, who int32, x int) error {
 	if x < m.gbase {
 		return nil // below the horizon
 	}
@@ -438,17 +477,16 @@ func (m *logMatching) record(n *node, x int) error {
 		m.ghost = room(m.ghost, x-m.gbase+1-old)[:x-m.gbase+1]
 		clear(m.ghost[old:])
 	}
-	e := n.log.entry(x)
-	term, chain := e.Term, n.log.chain[x-n.log.base]
+	term, chain := n.log.entryAt(x).Term, n.log.chain[x-n.log.base]
 	g := &m.ghost[x-m.gbase]
-	if ge := g.find(term); ge != nil {
+	if ge := m.find(g, term); ge != nil {
 		if ge.chain != chain {
 			return protocols.Violationf(KindLogMatching, "%s holds entry %d/%d with a log before it that differs from the one %s had with that entry",
-				n.id, x, term, ge.by)
+				n.id, x, term, m.names[ge.by])
 		}
 		return nil
 	}
-	g.add(ghostEntry{term: term, chain: chain, by: n.id})
+	m.add(g, ghostEntry{term: term, chain: chain, by: who})
 	return nil
 }
 
@@ -707,7 +745,7 @@ func (m *stateMachineSafety) apply(id protocols.NodeID, p *int, a *Applied) erro
 	case x <= 0:
 		// below the horizon
 	case x < len(m.applied):
-		if g := m.applied[x]; g.term != a.Term || g.req != a.Req {
+		if g := &m.applied[x]; g.term != a.Term || g.req != a.Req {
 			return protocols.Violationf(KindStateMachineSafety, "%s applied %s at index %d where %s applied %s",
 				id, describe(a.Term, a.Req), a.Index, g.by, describe(g.term, g.req))
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -275,6 +276,34 @@ func TestLogMatching(t *testing.T) {
 		assert.NoError(t, c.step(m, "n1"))
 		c.set("n2", follower, 3, 0, 1, 5, 2)
 		assert.Equal(t, KindLogMatching, kindOf(t, c.step(m, "n2")))
+	})
+	t.Run("every term seen at an index is remembered", func(t *testing.T) {
+		c, m := newFakeCluster(), monitor(KindLogMatching)
+		c.set("n1", leader, 4, 0, 1, 1, 2)
+		c.set("n3", follower, 4, 0, 1, 1, 4) // a second term at index 3
+		c.set("n4", follower, 5, 0, 1, 5, 4) // 3/4 again, after another prefix
+		assert.NoError(t, c.step(m, "n1"))
+		assert.NoError(t, c.step(m, "n3"))
+		err := c.step(m, "n4")
+		assert.Equal(t, KindLogMatching, kindOf(t, err))
+		assert.ErrorContains(t, err, "n4 holds entry 3/4 with a log before it that differs from the one n3 had")
+	})
+	t.Run("pruning keeps the other terms seen above the horizon", func(t *testing.T) {
+		c := newFakeCluster()
+		m := monitor(KindLogMatching).(*logMatching)
+		ones := func(n int) []uint64 { return slices.Repeat([]uint64{1}, n) }
+		n1 := c.set("n1", leader, 3, 0, ones(1600)...)
+		c.set("n2", follower, 3, 0, append(ones(1500), 2)...) // 1501/2, where n1 has 1501/1
+		assert.NoError(t, c.step(m, "n1"))
+		assert.NoError(t, c.step(m, "n2"))
+		m.h.floor = 1200 // every server has a snapshot at 1200 or later
+		n1.log.append(figureEntry(1601, 1))
+		assert.NoError(t, c.step(m, "n1"))
+		require.Equal(t, 1200, m.gbase, "the ghost was pruned")
+		c.set("n3", follower, 3, 0, append(ones(1499), 3, 2)...) // 1501/2 after 1500/3
+		err := c.step(m, "n3")
+		assert.Equal(t, KindLogMatching, kindOf(t, err))
+		assert.ErrorContains(t, err, "n3 holds entry 1501/2 with a log before it that differs from the one n2 had")
 	})
 	t.Run("only changed entries are visited", func(t *testing.T) {
 		c := newFakeCluster()
