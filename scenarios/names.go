@@ -1,8 +1,6 @@
 package scenarios
 
 import (
-	"unsafe"
-
 	"github.com/dsimlab/dsim/protocols"
 )
 
@@ -11,29 +9,22 @@ import (
 // thousands of probes, a few names most of them, and a map hashed each
 // name again every time (probe counting was 2.5% of a BenchmarkSweepRaft
 // profile). The names are nearly always string constants, so an index
-// first looks a name up by where its bytes are: a small table indexed by
-// that address holds the names seen last, and only a name missing there
-// is looked up by its text. Either way a name is matched by its text (the
-// table only says where to look first), so the numbers are the same
-// whatever the addresses are. (Message kinds are better found by the
+// first looks a name up by where its bytes are (protocols.NameCache), and
+// only a name missing there is looked up by its text. A name is numbered
+// by its text either way, so the numbers are the same whatever the
+// addresses are. (Message kinds are better found by the
 // metrics' scan of a protocol's few kinds, which inlines: this index cost
 // more instructions there.)
 type nameIndex struct {
 	names  []string
 	at     map[string]int // each name's number
-	recent [64]recentName
-}
-
-type recentName struct {
-	name string
-	at   int
+	recent protocols.NameCache[int]
 }
 
 // of returns name's number, numbering it if it is new.
 func (x *nameIndex) of(name string) int {
-	r := &x.recent[recentSlot(name)]
-	if name != "" && protocols.SameString(r.name, name) {
-		return r.at
+	if i, ok := x.recent.Get(name); ok {
+		return i
 	}
 	i, ok := x.at[name]
 	if !ok {
@@ -44,7 +35,7 @@ func (x *nameIndex) of(name string) int {
 		x.at[name] = i
 		x.names = append(x.names, name)
 	}
-	*r = recentName{name: name, at: i}
+	x.recent.Put(name, i)
 	return i
 }
 
@@ -52,12 +43,6 @@ func (x *nameIndex) of(name string) int {
 func (x *nameIndex) lookup(name string) (int, bool) {
 	i, ok := x.at[name]
 	return i, ok
-}
-
-// recentSlot is where name goes in the table of recent names: a hash of
-// the address of its bytes.
-func recentSlot(name string) int {
-	return int(uint64(uintptr(unsafe.Pointer(unsafe.StringData(name))))*0x9e3779b97f4a7c15>>58) & 63
 }
 
 // probeCounts counts the probes a run fires, by name.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"unsafe"
 
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/net"
@@ -36,10 +35,10 @@ type World struct {
 	linkHeld  [][]event    // per directed link: messages waiting on a clog or hold, in arrival order
 	flushAt   []clock.Time // per directed link: when a release of its held messages is queued
 	keys      *protocols.Keyring
-	instant   uint64 // events processed at the current virtual time, for the stall check
-	parked    int    // events held on links and at paused nodes, outside the queue
-	byzantine int    // how many nodes have been made byzantine
-	names     names  // where the names passed back point, for lookup
+	instant   uint64                   // events processed at the current virtual time, for the stall check
+	parked    int                      // events held on links and at paused nodes, outside the queue
+	byzantine int                      // how many nodes have been made byzantine
+	names     protocols.NameCache[int] // nodes' indexes by where their names lie, for lookup
 }
 
 type node struct {
@@ -242,15 +241,16 @@ func (w *World) Byzantine(id protocols.NodeID) bool {
 
 // lookup returns a node's index, or -1. The world looks up the target of
 // every message sent, and monitors look up nodes many times per event, so
-// the names most recently found are remembered by where their text lies
-// (names), then a scan of the few nodes of a world comes before the map.
+// the names found are remembered by where their text lies (the names the
+// protocols pass back are nearly always the strings the world handed them),
+// then a scan of the few nodes of a world comes before the map.
 func (w *World) lookup(id protocols.NodeID) int {
-	if i, ok := w.names.find(id); ok {
+	if i, ok := w.names.Get(string(id)); ok {
 		return i
 	}
 	i := w.search(id)
 	if i >= 0 {
-		w.names.remember(id, i)
+		w.names.Put(string(id), i)
 	}
 	return i
 }
@@ -271,41 +271,6 @@ func (w *World) search(id protocols.NodeID) int {
 		return i
 	}
 	return -1
-}
-
-// names remembers where the text of node names handed back by protocols
-// lies: almost always the very strings the world handed them (Config.ID,
-// Peers), so a name is found again by its address, in a slot chosen by
-// that address. An address with its length is a string's whole identity
-// (strings are immutable, and a remembered one is kept alive here), so a
-// hit is always right; where a name lands, and whether it hits, changes
-// how long a lookup takes, never what it finds.
-type names [32]struct {
-	at    *byte
-	id    protocols.NodeID
-	index int
-}
-
-func namesSlot(at *byte) int {
-	return int(uint64(uintptr(unsafe.Pointer(at))) * 0x9e3779b97f4a7c15 >> 59)
-}
-
-func (c *names) find(id protocols.NodeID) (int, bool) {
-	at := unsafe.StringData(string(id))
-	e := &c[namesSlot(at)]
-	if e.at == at && len(e.id) == len(id) && at != nil {
-		return e.index, true
-	}
-	return 0, false
-}
-
-func (c *names) remember(id protocols.NodeID, index int) {
-	at := unsafe.StringData(string(id))
-	c[namesSlot(at)] = struct {
-		at    *byte
-		id    protocols.NodeID
-		index int
-	}{at, id, index}
 }
 
 // Stats counts messages over a run.
