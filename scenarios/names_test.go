@@ -28,12 +28,12 @@ func TestProbeCountsActsAsAMap(t *testing.T) {
 			want[name]++
 		}
 		if len(want) == 0 {
-			require.Nil(t, p.asMap())
+			require.Nil(rt, p.asMap())
 		} else {
-			require.Equal(t, want, p.asMap())
+			require.Equal(rt, want, p.asMap())
 		}
 		for _, name := range names {
-			require.Equal(t, want[name], p.count(name), name)
+			require.Equal(rt, want[name], p.count(name), name)
 		}
 	})
 }

@@ -465,7 +465,7 @@ func (w *World) process(ev *event) bool {
 		}
 		if ev.seq != t.seq || t.gen != ev.gen {
 			if carrier { // set again since this entry was queued: queue its current setting
-				w.queueTimer(ev.node, n.inc, t, ev.timer)
+				w.queueTimer(n, ev.timer)
 			}
 			return false
 		}
@@ -711,7 +711,7 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 			w.inserted++
 			cur.seq = w.inserted
 			if !cur.carrier || cur.cat > cur.due {
-				w.queueTimer(from, n.inc, cur, i)
+				w.queueTimer(n, i)
 			}
 		}
 	}
@@ -721,10 +721,12 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 	w.trace.node = ""
 }
 
-// queueTimer queues a timer's current setting at (due, seq), as its carrier.
-func (w *World) queueTimer(node int32, inc uint32, t *timer, index int32) {
+// queueTimer queues the current setting of node n's timer at index, at
+// (due, seq), as its carrier.
+func (w *World) queueTimer(n *node, index int32) {
+	t := &n.timers[index]
 	t.carrier, t.cat, t.cseq = true, t.due, t.seq
-	w.q.push(event{at: t.due, seq: t.seq, kind: evTimer, node: node, inc: inc, gen: t.gen, timer: index})
+	w.q.push(event{at: t.due, seq: t.seq, kind: evTimer, node: n.idx, inc: n.inc, gen: t.gen, timer: index})
 }
 
 // holds queues an input for a node that is paused, busy with an earlier
