@@ -291,13 +291,6 @@ func (r *Run) reportFaults(w io.Writer) {
 	fmt.Fprintf(w, "</table></section>\n")
 }
 
-func clipText(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
-}
-
 func (r *Run) reportRoles(w io.Writer) {
 	const width = 1000.0
 	rec := r.report

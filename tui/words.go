@@ -40,9 +40,6 @@ func showTime(t clock.Time) string {
 	return fmt.Sprintf("%s%d.%06ds", sign, v/1e9, v%1e9/1e3)
 }
 
-// showSeconds is showTime for a duration since the start of the run.
-func showSeconds(d clock.Duration) string { return showTime(clock.Time(d)) }
-
 // showDuration writes a duration rounded to the microsecond, in the
 // shortest exact form of what is left: "+507.2ms" rather than
 // "+507.200002ms".

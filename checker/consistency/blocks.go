@@ -110,13 +110,3 @@ func forked(ix *index, r1, r2, a1, a2 int32) *Anomaly {
 		step(int(a1), "").step(int(a2), "").
 		step(int(r2), "saw ops[%d] next", a1).step(int(r1), "saw ops[%d] next", a2).build()
 }
-
-// members lists the ops of a block's interval: head, chain, reads.
-func (b *block) members() []int32 {
-	var out []int32
-	if b.head >= 0 {
-		out = append(out, b.head)
-	}
-	out = append(out, b.chain...)
-	return append(out, b.reads...)
-}

@@ -1,7 +1,6 @@
 package consistency
 
 import (
-	"cmp"
 	"math/bits"
 	"slices"
 
@@ -528,13 +527,6 @@ func classify(ix *index, g *graph, n int32, cycle []int32) (AnomalyKind, string)
 		return KindStaleRead, k
 	}
 	return KindNoOrder, k
-}
-
-// sortByCall orders ops by invocation, then index.
-func sortByCall(h []Op, ops []int32) {
-	slices.SortFunc(ops, func(a, b int32) int {
-		return cmp.Or(cmp.Compare(h[a].Call, h[b].Call), cmp.Compare(a, b))
-	})
 }
 
 // extend tries to finish the job saturation started: for each key, it

@@ -60,15 +60,6 @@ func (g *ghost) of(id protocols.NodeID) *[]ghostReg {
 	return &g.regs[i]
 }
 
-func (g *ghost) tag(id protocols.NodeID, key string) Tag {
-	for _, r := range *g.of(id) {
-		if r.key == key {
-			return r.tag
-		}
-	}
-	return Tag{}
-}
-
 // tagMonotonic: a server's stored tag for a key never decreases, including
 // across a restart (its store is durable). It compares the server's
 // registers with the ghost after every event of that server.
