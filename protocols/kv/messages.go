@@ -57,10 +57,7 @@ func (r Request) String() string {
 // uses it for trace lines (encoding.TextAppender).
 func (r Request) AppendText(b []byte) ([]byte, error) {
 	b = append(b, "Request{"...)
-	b = append(b, r.Client...)
-	b = append(b, '#')
-	b = strconv.AppendUint(b, r.Seq, 10)
-	b = append(b, ' ')
+	b = append(r.appendIDBytes(b), ' ')
 	b = r.Op.appendBytes(b)
 	if r.Context != "" {
 		b = append(b, " ctx="...)
@@ -73,11 +70,10 @@ func (r Request) AppendText(b []byte) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
+// appendID writes the request's identity, c1#7, to b.
 func (r Request) appendID(b *strings.Builder) {
-	var num [20]byte
-	b.WriteString(string(r.Client))
-	b.WriteByte('#')
-	b.Write(strconv.AppendUint(num[:0], r.Seq, 10))
+	var buf [32]byte
+	b.Write(r.appendIDBytes(buf[:0]))
 }
 
 // appendIDBytes appends the request's identity, c1#7, to b.

@@ -70,15 +70,10 @@ func (o Op) appendBytes(b []byte) []byte {
 	return append(b, ')')
 }
 
+// appendTo writes the String form to b.
 func (o Op) appendTo(b *strings.Builder) {
-	b.WriteString(o.Kind.String())
-	b.WriteByte('(')
-	b.WriteString(o.Key)
-	if o.Kind != Get {
-		b.WriteByte(',')
-		b.WriteString(o.Value)
-	}
-	b.WriteByte(')')
+	var buf [48]byte
+	b.Write(o.appendBytes(buf[:0]))
 }
 
 // AppendHash folds what String shows into a trace hash (a get has no
