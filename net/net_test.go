@@ -201,8 +201,10 @@ func TestClogHoldsThenReleases(t *testing.T) {
 
 func TestTargetedRules(t *testing.T) {
 	n := New(ids("n1 n2 n3"), LinkConfig{Latency: FixedLatency(clock.Millisecond)}, rand.New(rand.NewPCG(1, 1)))
+	assert.False(t, n.HasRules())
 	require.NoError(t, n.AddRule(Rule{Action: DropRule, From: "n1", To: "n3", Kind: "AppendEntries", Count: 2}))
 	require.NoError(t, n.AddRule(Rule{Action: DelayRule, Kind: "RequestVote", Count: 1, Delay: 50 * clock.Millisecond}))
+	assert.True(t, n.HasRules())
 
 	assert.Equal(t, Delivered, n.Send(0, 1, "AppendEntries").Fate, "other receiver")
 	assert.Equal(t, Delivered, n.Send(0, 2, "Heartbeat").Fate, "other kind")
@@ -214,6 +216,7 @@ func TestTargetedRules(t *testing.T) {
 	assert.Equal(t, 51*clock.Millisecond, p.Delay[0])
 	assert.Equal(t, clock.Millisecond, n.Send(2, 1, "RequestVote").Delay[0])
 	assert.Empty(t, n.Rules())
+	assert.False(t, n.HasRules(), "used-up rules are gone, and with them the need to know a message's kind")
 
 	assert.Error(t, n.AddRule(Rule{Action: DropRule, Count: 0}))
 	assert.Error(t, n.AddRule(Rule{Action: DelayRule, Count: 1}))

@@ -212,6 +212,10 @@ type Plan struct {
 	Fate   Reason            // Delivered, Lost or Targeted: lost copies still travel, to be dropped on arrival
 }
 
+// HasRules reports whether any targeted rule is in force: only then does
+// Send read the kind, so a sender can skip working it out.
+func (n *Network) HasRules() bool { return len(n.rules) > 0 }
+
 // Send decides the fate of a message from -> to (dense indexes) of the given
 // kind: targeted rules first, then loss, duplication and latency. The draws
 // come from the network's stream in a fixed order.

@@ -36,6 +36,41 @@ func TestQueueOrdersByTimeThenSequence(t *testing.T) {
 	assert.Equal(t, []int32{1, 2, 10, 3, 4, 5}, got, "equal times keep insertion order")
 }
 
+// TestQueueActsAsASortedList pushes and pops at random and holds every pop
+// to the earliest of what a plain list holds: by time, then by push order.
+func TestQueueActsAsASortedList(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var q queue
+		var model []event
+		seq := uint64(0)
+		for range rapid.IntRange(1, 300).Draw(t, "ops") {
+			if len(model) == 0 || rapid.Bool().Draw(t, "push") {
+				seq++
+				e := event{at: clock.Time(rapid.IntRange(0, 20).Draw(t, "at")), seq: seq, node: int32(seq)}
+				q.push(e)
+				model = append(model, e)
+				continue
+			}
+			first := 0
+			for i, e := range model {
+				if e.at < model[first].at || (e.at == model[first].at && e.seq < model[first].seq) {
+					first = i
+				}
+			}
+			if got := q.peekAt(); got != model[first].at {
+				t.Fatalf("peekAt = %d, want %d", got, model[first].at)
+			}
+			if got := q.pop().node; got != model[first].node {
+				t.Fatalf("popped event %d, want %d", got, model[first].node)
+			}
+			model = append(model[:first], model[first+1:]...)
+			if q.Len() != len(model) {
+				t.Fatalf("Len = %d, want %d", q.Len(), len(model))
+			}
+		}
+	})
+}
+
 func TestTraceAndHashAreStable(t *testing.T) {
 	w1, lines := run(t, config(7, 3, bouncerOpts{}), time(2000))
 	w2, again := run(t, config(7, 3, bouncerOpts{}), time(2000))
