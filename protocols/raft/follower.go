@@ -127,7 +127,7 @@ func (n *node) handleAppendEntries(from protocols.NodeID, m *AppendEntries) {
 // changed once sent, so sharing it is safe.
 func (n *node) replyAppend(to protocols.NodeID, r AppendEntriesReply) {
 	if n.lastReply == nil || *n.lastReply != r {
-		n.lastReply = n.replies.put(r)
+		n.lastReply = n.replies.Put(r)
 	}
 	n.out.Send(to, n.lastReply)
 }

@@ -140,11 +140,15 @@ type node struct {
 	lead        leaderState
 	leaseTimers []string // the names of the lease window timers (ReadLease)
 
-	// Where the hottest messages and records are allocated (slab.go).
-	replies   slab[AppendEntriesReply]
-	records   slab[LogRecord]
-	appends   slab[AppendEntries]
+	// Where the hottest messages, records and notes are allocated
+	// (kv.Slab): AppendEntries, its reply and LogRecord go out as pointers
+	// into a slab; Applied notes and client replies are boxed into one.
+	replies   kv.Slab[AppendEntriesReply]
+	records   kv.Slab[LogRecord]
+	appends   kv.Slab[AppendEntries]
 	lastReply *AppendEntriesReply // the last AppendEntriesReply sent
+	applieds  kv.Slab[Applied]
+	kvReplies kv.Slab[kv.Reply]
 }
 
 // progress is what a leader knows of one follower's log (Figure 2's
@@ -225,7 +229,7 @@ func (n *node) start() {
 // outright, neither adopting its term nor answering (thesis §6.2); and so
 // is one from a server outside the configuration.
 func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
-	// Servers send AppendEntries and its reply as pointers (slab.go); the
+	// Servers send AppendEntries and its reply as pointers (kv.Slab); the
 	// value forms, which a test or another package may build, mean the same.
 	switch m := msg.(type) {
 	case AppendEntries:
@@ -434,15 +438,15 @@ func (n *node) applyCommitted() {
 			if e.Conf == nil && !e.IsNoop() {
 				req, outcome = n.svc.Apply(n.applied, *e)
 			}
-			n.out.Note(Applied{Index: n.applied, Term: e.Term, Req: req, Outcome: outcome})
+			n.out.Note(n.applieds.Note(Applied{Index: n.applied, Term: e.Term, Req: req, Outcome: outcome}))
 			continue
 		}
 		if e.Req.Client != "" {
 			result, outcome = n.sm.Apply(e.Req)
 		}
-		n.out.Note(Applied{Index: n.applied, Term: e.Term, Req: e.Req, Outcome: outcome})
+		n.out.Note(n.applieds.Note(Applied{Index: n.applied, Term: e.Term, Req: e.Req, Outcome: outcome}))
 		if n.role == leader && e.Term == n.term && e.Req.Client != "" && outcome != kv.Stale {
-			n.out.Send(e.Req.Client, kv.Reply{Seq: e.Req.Seq, Status: kv.OK, Value: result})
+			n.out.Send(e.Req.Client, n.kvReplies.Message(kv.Reply{Seq: e.Req.Seq, Status: kv.OK, Value: result}))
 		}
 	}
 	if n.role == leader && len(n.lead.reads) > 0 {
