@@ -21,8 +21,11 @@ import (
 // ready to use; it is not safe for concurrent use (a node steps one input
 // at a time).
 type Slab[T any] struct {
-	free []T // the rest of the current chunk
-	next int // the length of the next chunk
+	// The current chunk and how many of its slots are handed out: an
+	// index, not a reslice, which would store a pointer (and check for a
+	// write barrier) at every Put.
+	chunk []T
+	used  int
 
 	noteType   unsafe.Pointer // T's type word as a Note, once Note has learned it
 	messageTab unsafe.Pointer // T's method table as a Message, once Message has learned it
@@ -41,13 +44,12 @@ const (
 // into an interface without an allocation, so a node may send or persist
 // the slot itself.
 func (s *Slab[T]) Put(v T) *T {
-	if len(s.free) == 0 {
-		s.next = min(max(2*s.next, slabFirst), slabChunk)
-		s.free = make([]T, s.next)
+	if s.used == len(s.chunk) {
+		s.chunk, s.used = make([]T, min(max(2*len(s.chunk), slabFirst), slabChunk)), 0
 	}
-	p := &s.free[0]
+	p := &s.chunk[s.used]
+	s.used++
 	*p = v
-	s.free = s.free[1:]
 	return p
 }
 

@@ -282,23 +282,24 @@ func (n *node) backup(m *AppendEntriesReply, match int) int {
 // configuration (it is removing itself) does not count itself (thesis
 // §4.2.2), and steps down once that configuration is committed.
 func (n *node) maybeCommit() {
-	n.matchBuf = n.matchBuf[:0]
+	buf := n.matchBuf[:0]
 	if n.selfSuffrage == Voter {
-		n.matchBuf = append(n.matchBuf, n.log.lastIndex())
+		buf = append(buf, n.log.lastIndex())
 	}
-	for i, pr := range n.prs {
+	for i := range n.prs { // by index: a progress is too big to copy
 		if n.voter[i] {
-			n.matchBuf = append(n.matchBuf, pr.match)
+			buf = append(buf, n.prs[i].match)
 		}
 	}
+	n.matchBuf = buf
 	q := n.quorum()
-	if len(n.matchBuf) < q {
+	if len(buf) < q {
 		return
 	}
-	sortedDesc(n.matchBuf)
+	sortedDesc(buf)
 	// A follower cannot match past the leader's log in correct Raft; the
 	// min keeps a buggy variant from committing entries that do not exist.
-	N := min(n.matchBuf[q-1], n.log.lastIndex())
+	N := min(buf[q-1], n.log.lastIndex())
 	if N <= n.commit {
 		return
 	}

@@ -60,13 +60,13 @@ func (l *raftLog) lastTerm() uint64 {
 // there: past its end, or compacted into the snapshot. term(base) is the
 // snapshot's term (0 with no snapshot).
 func (l *raftLog) term(i int) (uint64, bool) {
-	switch {
-	case i < l.base || i > l.lastIndex():
-		return 0, false
-	case i == l.base:
+	if k := i - l.base - 1; uint(k) < uint(l.entries.len()) { // base < i <= last
+		return l.entries.at(k).Term, true
+	}
+	if i == l.base {
 		return l.baseTerm, true
 	}
-	return l.entries.at(i - l.base - 1).Term, true
+	return 0, false
 }
 
 // entry returns the entry at index i, which must be held (base < i <= last).
@@ -280,13 +280,13 @@ func (l *raftLog) lastIndexOf(t uint64) int {
 // It returns the first index it changed (0 when the log already held every
 // entry) and whether it removed entries.
 func (l *raftLog) merge(prev int, es []Entry) (changed int, truncated bool) {
-	for k, e := range es {
+	for k := range es { // by index: an entry is 128 bytes
 		idx := prev + 1 + k
 		if idx > l.lastIndex() {
 			l.append(es[k:]...)
 			return idx, false
 		}
-		if l.entryAt(idx).Term != e.Term {
+		if l.entryAt(idx).Term != es[k].Term {
 			l.truncate(idx)
 			l.append(es[k:]...)
 			return idx, true

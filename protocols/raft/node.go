@@ -229,13 +229,28 @@ func (n *node) start() {
 // outright, neither adopting its term nor answering (thesis §6.2); and so
 // is one from a server outside the configuration.
 func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
-	// Servers send AppendEntries and its reply as pointers (kv.Slab); the
-	// value forms, which a test or another package may build, mean the same.
+	// AppendEntries and its reply, nearly every message a server gets, are
+	// told apart first. Servers send them as pointers (kv.Slab); the value
+	// forms, which a test or another package may build, mean the same.
 	switch m := msg.(type) {
+	case *AppendEntries:
+		if m.Term > n.term {
+			n.laterTerm(from, m.Term, msg)
+		}
+		n.handleAppendEntries(from, m)
+		return
+	case *AppendEntriesReply:
+		if m.Term > n.term {
+			n.laterTerm(from, m.Term, msg)
+		}
+		n.handleAppendReply(from, m)
+		return
 	case AppendEntries:
-		msg = &m
+		n.receive(from, &m)
+		return
 	case AppendEntriesReply:
-		msg = &m
+		n.receive(from, &m)
+		return
 	}
 	if rv, ok := msg.(RequestVote); ok && rv.Term > n.term {
 		switch {
@@ -251,15 +266,7 @@ func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
 		}
 	}
 	if t := termOf(msg); t > n.term {
-		switch {
-		case n.role == leader && n.bugs.ignoreHigherTerm && isReply(msg):
-			// BUG ignore-higher-term: take the term, keep leading.
-			n.term, n.vote = t, ""
-		case isAppend(msg):
-			n.becomeFollower(t, from)
-		default:
-			n.becomeFollower(t, "")
-		}
+		n.laterTerm(from, t, msg)
 	}
 	switch m := msg.(type) {
 	case RequestVote:
@@ -270,10 +277,6 @@ func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
 		n.handlePreVote(from, m)
 	case PreVoteReply:
 		n.handlePreVoteReply(from, m)
-	case *AppendEntries:
-		n.handleAppendEntries(from, m)
-	case *AppendEntriesReply:
-		n.handleAppendReply(from, m)
 	case InstallSnapshot:
 		n.handleInstallSnapshot(from, m)
 	case InstallSnapshotReply:
@@ -288,6 +291,21 @@ func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
 		if n.svc != nil {
 			n.svc.Receive(from, m)
 		}
+	}
+}
+
+// laterTerm is the first rule for a message from term t, later than this
+// server's: it becomes a follower in t, of the sender when msg is one only
+// a leader sends.
+func (n *node) laterTerm(from protocols.NodeID, t uint64, msg protocols.Message) {
+	switch {
+	case n.role == leader && n.bugs.ignoreHigherTerm && isReply(msg):
+		// BUG ignore-higher-term: take the term, keep leading.
+		n.term, n.vote = t, ""
+	case isAppend(msg):
+		n.becomeFollower(t, from)
+	default:
+		n.becomeFollower(t, "")
 	}
 }
 

@@ -172,9 +172,9 @@ func (n *node) checkRounds() {
 	if n.selfSuffrage == Voter {
 		buf = append(buf, int(n.lead.round))
 	}
-	for i, pr := range n.prs {
+	for i := range n.prs { // by index: a progress is too big to copy
 		if n.voter[i] {
-			buf = append(buf, int(pr.round))
+			buf = append(buf, int(n.prs[i].round))
 		}
 	}
 	n.matchBuf = buf
