@@ -360,15 +360,25 @@ func foldWord(h, v uint64) uint64 {
 	return x ^ x>>32
 }
 
-// foldString mixes s into h eight bytes at a time, then its length.
+// foldString mixes s into h eight bytes at a time, the last zero to seven
+// as one little-endian word, then its length. The last bytes are read in
+// at most two loads of two or four bytes, not one at a time (an entry's
+// client, key and value are a few bytes each): the loads of the first
+// bytes and of the last overlap, and the bytes they share land in the
+// same place from both.
 func foldString(h uint64, s string) uint64 {
 	n := len(s)
 	for ; len(s) >= 8; s = s[8:] {
 		h = foldWord(h, binary.LittleEndian.Uint64([]byte(s[:8])))
 	}
 	var tail uint64
-	for i := 0; i < len(s); i++ {
-		tail |= uint64(s[i]) << (8 * i)
+	switch k := len(s); {
+	case k >= 4:
+		tail = uint64(binary.LittleEndian.Uint32([]byte(s[:4]))) | uint64(binary.LittleEndian.Uint32([]byte(s[k-4:])))<<(8*(k-4))
+	case k >= 2:
+		tail = uint64(binary.LittleEndian.Uint16([]byte(s[:2]))) | uint64(binary.LittleEndian.Uint16([]byte(s[k-2:])))<<(8*(k-2))
+	case k == 1:
+		tail = uint64(s[0])
 	}
 	return foldWord(foldWord(h, tail), uint64(n))
 }
