@@ -284,6 +284,11 @@ type client struct {
 
 	readAt  protocols.NodeID // SplitReads: where the next get goes first
 	writeAt protocols.NodeID // SplitReads: where the next write goes first
+
+	// Where the notes and requests of every operation are boxed (Slab).
+	invoked   Slab[Invoked]
+	completed Slab[Completed]
+	requests  Slab[Request]
 }
 
 type ack struct {
@@ -405,7 +410,7 @@ func (c *client) issue() {
 		c.target = "" // send asks the router
 	}
 	c.stamp() // load.go: the deadline
-	c.out.Note(Invoked{Client: c.id, Seq: c.seq, Op: c.req.Op})
+	c.out.Note(c.invoked.Note(Invoked{Client: c.id, Seq: c.seq, Op: c.req.Op}))
 	c.send()
 }
 
@@ -444,9 +449,11 @@ func (c *client) send() {
 	c.sends++
 	c.req.Attempt = c.sends
 	req := c.onWire() // load.go: with or without its deadline
-	var m protocols.Message = req
+	var m protocols.Message
 	if c.opts.Adapter != nil {
 		m = c.opts.Adapter.WrapRequest(req)
+	} else {
+		m = c.requests.Message(req)
 	}
 	if c.opts.Broadcast {
 		c.out.Broadcast(c.servers, m)
@@ -564,7 +571,7 @@ func (c *client) complete(from protocols.NodeID, value string) {
 	if c.req.Op.Kind == Get {
 		output = value
 	}
-	c.out.Note(Completed{Client: c.id, Seq: c.req.Seq, Op: c.req.Op, Output: output, Server: from})
+	c.out.Note(c.completed.Note(Completed{Client: c.id, Seq: c.req.Seq, Op: c.req.Op, Output: output, Server: from}))
 	c.split(from, c.target)
 	// The server that answered is the best guess at the leader.
 	c.target, c.hops = from, 0

@@ -314,7 +314,7 @@ func (c *client) arrive() {
 	if c.opts.Deadline.After > 0 {
 		r.Deadline = c.now.Add(c.opts.Deadline.After)
 	}
-	c.out.Note(Invoked{Client: c.id, Seq: r.Seq, Op: r.Op})
+	c.out.Note(c.invoked.Note(Invoked{Client: c.id, Seq: r.Seq, Op: r.Op}))
 	switch {
 	case c.breakerOpen():
 		c.drop(r, ProbeBreakerOpen)

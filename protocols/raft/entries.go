@@ -37,10 +37,19 @@ func (s *entryList) len() int { return s.n }
 // from its start, which must not be read as if held.
 func (s *entryList) at(k int) *Entry {
 	if uint(k) >= uint(s.n) {
-		panic(fmt.Sprintf("raft: log entry position %d out of range [0, %d)", k, s.n))
+		panic(positionError{k, s.n})
 	}
 	q := uint(s.skip + k)
 	return &s.chunks[q/chunkLen][q%chunkLen]
+}
+
+// positionError is the panic of at, formatted only when shown: at stays
+// small enough to be inlined where it is called (the log reads an entry's
+// term at nearly every message).
+type positionError struct{ k, n int }
+
+func (e positionError) Error() string {
+	return fmt.Sprintf("raft: log entry position %d out of range [0, %d)", e.k, e.n)
 }
 
 // push adds e after the last entry.

@@ -126,8 +126,15 @@ func (n *node) handleAppendEntries(from protocols.NodeID, m *AppendEntries) {
 // answered like the one before) is that one again: a message is never
 // changed once sent, so sharing it is safe.
 func (n *node) replyAppend(to protocols.NodeID, r AppendEntriesReply) {
-	if n.lastReply == nil || *n.lastReply != r {
-		n.lastReply = n.replies.put(r)
+	if last := n.lastReply; last == nil || !sameReply(last, &r) {
+		n.lastReply = n.replies.Put(r)
 	}
 	n.out.Send(to, n.lastReply)
+}
+
+// sameReply is *a == *b, field by field: the comparison the compiler
+// generates for the struct is a call of its own, made for every reply.
+func sameReply(a, b *AppendEntriesReply) bool {
+	return a.Term == b.Term && a.Success == b.Success && a.Index == b.Index &&
+		a.XTerm == b.XTerm && a.XIndex == b.XIndex && a.XLen == b.XLen && a.Round == b.Round
 }

@@ -185,7 +185,7 @@ func (n *node) appendEntries(prev, hi int) *AppendEntries {
 	}
 	prevTerm, _ := n.log.term(prev)
 	*b = appendBox{
-		msg: n.appends.put(AppendEntries{
+		msg: n.appends.Put(AppendEntries{
 			Term:      n.term,
 			PrevIndex: prev,
 			PrevTerm:  prevTerm,
@@ -282,23 +282,24 @@ func (n *node) backup(m *AppendEntriesReply, match int) int {
 // configuration (it is removing itself) does not count itself (thesis
 // §4.2.2), and steps down once that configuration is committed.
 func (n *node) maybeCommit() {
-	n.matchBuf = n.matchBuf[:0]
+	buf := n.matchBuf[:0]
 	if n.selfSuffrage == Voter {
-		n.matchBuf = append(n.matchBuf, n.log.lastIndex())
+		buf = append(buf, n.log.lastIndex())
 	}
-	for i, pr := range n.prs {
+	for i := range n.prs { // by index: a progress is too big to copy
 		if n.voter[i] {
-			n.matchBuf = append(n.matchBuf, pr.match)
+			buf = append(buf, n.prs[i].match)
 		}
 	}
+	n.matchBuf = buf
 	q := n.quorum()
-	if len(n.matchBuf) < q {
+	if len(buf) < q {
 		return
 	}
-	sortedDesc(n.matchBuf)
+	sortedDesc(buf)
 	// A follower cannot match past the leader's log in correct Raft; the
 	// min keeps a buggy variant from committing entries that do not exist.
-	N := min(n.matchBuf[q-1], n.log.lastIndex())
+	N := min(buf[q-1], n.log.lastIndex())
 	if N <= n.commit {
 		return
 	}
@@ -347,14 +348,14 @@ func (n *node) handleClientRequest(from protocols.NodeID, r kv.Request) {
 			// circle of stale hints would never reach the real one.
 			hint = ""
 		}
-		n.out.Send(from, kv.Reply{Seq: r.Seq, Status: kv.NotLeader, LeaderHint: hint})
+		n.out.Send(from, n.kvReplies.Message(kv.Reply{Seq: r.Seq, Status: kv.NotLeader, LeaderHint: hint}))
 		return
 	}
 	if v, ok := n.sm.Cached(r.Client, r.Seq); ok {
 		// Applied means committed, so the cached result is final even if this
 		// leader has been deposed without knowing it.
 		n.out.Probe(ProbeDuplicateRequest)
-		n.out.Send(from, kv.Reply{Seq: r.Seq, Status: kv.OK, Value: v})
+		n.out.Send(from, n.kvReplies.Message(kv.Reply{Seq: r.Seq, Status: kv.OK, Value: v}))
 		return
 	}
 	if r.Seq < n.sm.LastSeq(r.Client) {
@@ -363,7 +364,7 @@ func (n *node) handleClientRequest(from protocols.NodeID, r kv.Request) {
 	if n.bugs.localReads && r.Op.Kind == kv.Get {
 		// BUG local-reads: answered from local state, without confirming
 		// that this server still leads.
-		n.out.Send(from, kv.Reply{Seq: r.Seq, Status: kv.OK, Value: n.sm.Value(r.Op.Key)})
+		n.out.Send(from, n.kvReplies.Message(kv.Reply{Seq: r.Seq, Status: kv.OK, Value: n.sm.Value(r.Op.Key)}))
 		return
 	}
 	if r.Op.Kind == kv.Get && n.opts.Read != ReadLog {

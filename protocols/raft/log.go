@@ -60,13 +60,13 @@ func (l *raftLog) lastTerm() uint64 {
 // there: past its end, or compacted into the snapshot. term(base) is the
 // snapshot's term (0 with no snapshot).
 func (l *raftLog) term(i int) (uint64, bool) {
-	switch {
-	case i < l.base || i > l.lastIndex():
-		return 0, false
-	case i == l.base:
+	if k := i - l.base - 1; uint(k) < uint(l.entries.len()) { // base < i <= last
+		return l.entries.at(k).Term, true
+	}
+	if i == l.base {
 		return l.baseTerm, true
 	}
-	return l.entries.at(i - l.base - 1).Term, true
+	return 0, false
 }
 
 // entry returns the entry at index i, which must be held (base < i <= last).
@@ -280,13 +280,13 @@ func (l *raftLog) lastIndexOf(t uint64) int {
 // It returns the first index it changed (0 when the log already held every
 // entry) and whether it removed entries.
 func (l *raftLog) merge(prev int, es []Entry) (changed int, truncated bool) {
-	for k, e := range es {
+	for k := range es { // by index: an entry is 128 bytes
 		idx := prev + 1 + k
 		if idx > l.lastIndex() {
 			l.append(es[k:]...)
 			return idx, false
 		}
-		if l.entryAt(idx).Term != e.Term {
+		if l.entryAt(idx).Term != es[k].Term {
 			l.truncate(idx)
 			l.append(es[k:]...)
 			return idx, true
@@ -360,15 +360,25 @@ func foldWord(h, v uint64) uint64 {
 	return x ^ x>>32
 }
 
-// foldString mixes s into h eight bytes at a time, then its length.
+// foldString mixes s into h eight bytes at a time, the last zero to seven
+// as one little-endian word, then its length. The last bytes are read in
+// at most two loads of two or four bytes, not one at a time (an entry's
+// client, key and value are a few bytes each): the loads of the first
+// bytes and of the last overlap, and the bytes they share land in the
+// same place from both.
 func foldString(h uint64, s string) uint64 {
 	n := len(s)
 	for ; len(s) >= 8; s = s[8:] {
 		h = foldWord(h, binary.LittleEndian.Uint64([]byte(s[:8])))
 	}
 	var tail uint64
-	for i := 0; i < len(s); i++ {
-		tail |= uint64(s[i]) << (8 * i)
+	switch k := len(s); {
+	case k >= 4:
+		tail = uint64(binary.LittleEndian.Uint32([]byte(s[:4]))) | uint64(binary.LittleEndian.Uint32([]byte(s[k-4:])))<<(8*(k-4))
+	case k >= 2:
+		tail = uint64(binary.LittleEndian.Uint16([]byte(s[:2]))) | uint64(binary.LittleEndian.Uint16([]byte(s[k-2:])))<<(8*(k-2))
+	case k == 1:
+		tail = uint64(s[0])
 	}
 	return foldWord(foldWord(h, tail), uint64(n))
 }

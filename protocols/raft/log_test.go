@@ -255,3 +255,32 @@ func TestFoldWordCanBeUndone(t *testing.T) {
 		}
 	})
 }
+
+// TestFoldStringReadsBytesInOrder holds foldString's loads of a string's
+// last bytes to reading them one at a time into a little-endian word, for
+// every length around a word's: digests persisted in snapshots and compared
+// across servers must not change.
+func TestFoldStringReadsBytesInOrder(t *testing.T) {
+	byteAtATime := func(h uint64, s string) uint64 {
+		n := len(s)
+		for ; len(s) >= 8; s = s[8:] {
+			var w uint64
+			for i := range 8 {
+				w |= uint64(s[i]) << (8 * i)
+			}
+			h = foldWord(h, w)
+		}
+		var tail uint64
+		for i := 0; i < len(s); i++ {
+			tail |= uint64(s[i]) << (8 * i)
+		}
+		return foldWord(foldWord(h, tail), uint64(n))
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		h := rapid.Uint64().Draw(t, "h")
+		s := string(rapid.SliceOfN(rapid.Byte(), 0, 20).Draw(t, "s"))
+		if got, want := foldString(h, s), byteAtATime(h, s); got != want {
+			t.Fatalf("foldString(%#x, %q) = %#x, want %#x", h, s, got, want)
+		}
+	})
+}

@@ -1,7 +1,10 @@
 package raft
 
 import (
+	"reflect"
 	"testing"
+
+	"pgregory.net/rapid"
 
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/kv"
@@ -38,5 +41,41 @@ func TestMessagesHashWhatTheyShow(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.msg.String(), func(t *testing.T) { prototest.CheckHash(t, c.msg, c.hidden...) })
+	}
+}
+
+// TestSameReplyIsEquality holds sameReply to the struct comparison it
+// spells out, on a reply and a copy of it with one field changed, or
+// none; a field added to AppendEntriesReply and not to sameReply fails
+// here (the test changes every field by reflection).
+func TestSameReplyIsEquality(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var a AppendEntriesReply
+		va := reflect.ValueOf(&a).Elem()
+		for i := range va.NumField() {
+			bump(t, va.Field(i), rapid.IntRange(0, 3).Draw(t, "v"))
+		}
+		b := a
+		changed := rapid.IntRange(-1, va.NumField()-1).Draw(t, "changed")
+		if changed >= 0 {
+			bump(t, reflect.ValueOf(&b).Elem().Field(changed), 1)
+		}
+		if got, want := sameReply(&a, &b), a == b; got != want || want != (changed < 0) {
+			t.Fatalf("sameReply(%+v, %+v) = %v, want %v", a, b, got, want)
+		}
+	})
+}
+
+// bump adds d to a bool, int or uint64 field (a bool flips when d is odd).
+func bump(t *rapid.T, f reflect.Value, d int) {
+	switch f.Kind() {
+	case reflect.Bool:
+		f.SetBool(f.Bool() != (d%2 == 1))
+	case reflect.Int:
+		f.SetInt(f.Int() + int64(d))
+	case reflect.Uint64:
+		f.SetUint(f.Uint() + uint64(d))
+	default:
+		t.Fatalf("a field of kind %s: teach bump to change it", f.Kind())
 	}
 }

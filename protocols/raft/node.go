@@ -140,11 +140,15 @@ type node struct {
 	lead        leaderState
 	leaseTimers []string // the names of the lease window timers (ReadLease)
 
-	// Where the hottest messages and records are allocated (slab.go).
-	replies   slab[AppendEntriesReply]
-	records   slab[LogRecord]
-	appends   slab[AppendEntries]
+	// Where the hottest messages, records and notes are allocated
+	// (kv.Slab): AppendEntries, its reply and LogRecord go out as pointers
+	// into a slab; Applied notes and client replies are boxed into one.
+	replies   kv.Slab[AppendEntriesReply]
+	records   kv.Slab[LogRecord]
+	appends   kv.Slab[AppendEntries]
 	lastReply *AppendEntriesReply // the last AppendEntriesReply sent
+	applieds  kv.Slab[Applied]
+	kvReplies kv.Slab[kv.Reply]
 }
 
 // progress is what a leader knows of one follower's log (Figure 2's
@@ -225,13 +229,28 @@ func (n *node) start() {
 // outright, neither adopting its term nor answering (thesis §6.2); and so
 // is one from a server outside the configuration.
 func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
-	// Servers send AppendEntries and its reply as pointers (slab.go); the
-	// value forms, which a test or another package may build, mean the same.
+	// AppendEntries and its reply, nearly every message a server gets, are
+	// told apart first. Servers send them as pointers (kv.Slab); the value
+	// forms, which a test or another package may build, mean the same.
 	switch m := msg.(type) {
+	case *AppendEntries:
+		if m.Term > n.term {
+			n.laterTerm(from, m.Term, msg)
+		}
+		n.handleAppendEntries(from, m)
+		return
+	case *AppendEntriesReply:
+		if m.Term > n.term {
+			n.laterTerm(from, m.Term, msg)
+		}
+		n.handleAppendReply(from, m)
+		return
 	case AppendEntries:
-		msg = &m
+		n.receive(from, &m)
+		return
 	case AppendEntriesReply:
-		msg = &m
+		n.receive(from, &m)
+		return
 	}
 	if rv, ok := msg.(RequestVote); ok && rv.Term > n.term {
 		switch {
@@ -247,15 +266,7 @@ func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
 		}
 	}
 	if t := termOf(msg); t > n.term {
-		switch {
-		case n.role == leader && n.bugs.ignoreHigherTerm && isReply(msg):
-			// BUG ignore-higher-term: take the term, keep leading.
-			n.term, n.vote = t, ""
-		case isAppend(msg):
-			n.becomeFollower(t, from)
-		default:
-			n.becomeFollower(t, "")
-		}
+		n.laterTerm(from, t, msg)
 	}
 	switch m := msg.(type) {
 	case RequestVote:
@@ -266,10 +277,6 @@ func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
 		n.handlePreVote(from, m)
 	case PreVoteReply:
 		n.handlePreVoteReply(from, m)
-	case *AppendEntries:
-		n.handleAppendEntries(from, m)
-	case *AppendEntriesReply:
-		n.handleAppendReply(from, m)
 	case InstallSnapshot:
 		n.handleInstallSnapshot(from, m)
 	case InstallSnapshotReply:
@@ -284,6 +291,21 @@ func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
 		if n.svc != nil {
 			n.svc.Receive(from, m)
 		}
+	}
+}
+
+// laterTerm is the first rule for a message from term t, later than this
+// server's: it becomes a follower in t, of the sender when msg is one only
+// a leader sends.
+func (n *node) laterTerm(from protocols.NodeID, t uint64, msg protocols.Message) {
+	switch {
+	case n.role == leader && n.bugs.ignoreHigherTerm && isReply(msg):
+		// BUG ignore-higher-term: take the term, keep leading.
+		n.term, n.vote = t, ""
+	case isAppend(msg):
+		n.becomeFollower(t, from)
+	default:
+		n.becomeFollower(t, "")
 	}
 }
 
@@ -434,15 +456,15 @@ func (n *node) applyCommitted() {
 			if e.Conf == nil && !e.IsNoop() {
 				req, outcome = n.svc.Apply(n.applied, *e)
 			}
-			n.out.Note(Applied{Index: n.applied, Term: e.Term, Req: req, Outcome: outcome})
+			n.out.Note(n.applieds.Note(Applied{Index: n.applied, Term: e.Term, Req: req, Outcome: outcome}))
 			continue
 		}
 		if e.Req.Client != "" {
 			result, outcome = n.sm.Apply(e.Req)
 		}
-		n.out.Note(Applied{Index: n.applied, Term: e.Term, Req: e.Req, Outcome: outcome})
+		n.out.Note(n.applieds.Note(Applied{Index: n.applied, Term: e.Term, Req: e.Req, Outcome: outcome}))
 		if n.role == leader && e.Term == n.term && e.Req.Client != "" && outcome != kv.Stale {
-			n.out.Send(e.Req.Client, kv.Reply{Seq: e.Req.Seq, Status: kv.OK, Value: result})
+			n.out.Send(e.Req.Client, n.kvReplies.Message(kv.Reply{Seq: e.Req.Seq, Status: kv.OK, Value: result}))
 		}
 	}
 	if n.role == leader && len(n.lead.reads) > 0 {

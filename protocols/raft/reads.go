@@ -117,7 +117,7 @@ func (n *node) read(from protocols.NodeID, r kv.Request) {
 	}
 	if n.leaseValid() {
 		n.out.Probe(ProbeLeaseRead)
-		n.out.Send(from, kv.Reply{Seq: r.Seq, Status: kv.OK, Value: n.sm.Value(r.Op.Key)})
+		n.out.Send(from, n.kvReplies.Message(kv.Reply{Seq: r.Seq, Status: kv.OK, Value: n.sm.Value(r.Op.Key)}))
 		return
 	}
 	n.out.Probe(ProbeReadIndex)
@@ -172,9 +172,9 @@ func (n *node) checkRounds() {
 	if n.selfSuffrage == Voter {
 		buf = append(buf, int(n.lead.round))
 	}
-	for i, pr := range n.prs {
+	for i := range n.prs { // by index: a progress is too big to copy
 		if n.voter[i] {
-			buf = append(buf, int(pr.round))
+			buf = append(buf, int(n.prs[i].round))
 		}
 	}
 	n.matchBuf = buf
@@ -204,7 +204,7 @@ func (n *node) serveReads() {
 	keep := n.lead.reads[:0]
 	for _, rd := range n.lead.reads {
 		if rd.round != 0 && rd.round <= n.lead.confirmed && n.applied >= rd.index {
-			n.out.Send(rd.client, kv.Reply{Seq: rd.seq, Status: kv.OK, Value: n.sm.Value(rd.key)})
+			n.out.Send(rd.client, n.kvReplies.Message(kv.Reply{Seq: rd.seq, Status: kv.OK, Value: n.sm.Value(rd.key)}))
 			continue
 		}
 		keep = append(keep, rd)

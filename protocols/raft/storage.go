@@ -101,16 +101,16 @@ func (n *node) persistAll() {
 		recs = append(recs, LogBase{Index: b, Term: t, Chain: c, Config: n.log.configAt(b)})
 	}
 	if last := n.log.lastIndex(); last > n.log.base {
-		recs = append(recs, n.records.put(LogRecord{From: n.log.base + 1, Entries: n.log.slice(n.log.base+1, last)}))
+		recs = append(recs, n.records.Put(LogRecord{From: n.log.base + 1, Entries: n.log.slice(n.log.base+1, last)}))
 	}
 	n.out.ReplaceStore(recs...)
 }
 
 // persistLog records that the log changed from index from on. The record
-// is a pointer into the server's slab of them (slab.go): one is persisted
+// is a pointer into the server's slab of them (kv.Slab): one is persisted
 // at almost every step.
 func (n *node) persistLog(from int) {
-	n.out.Persist(n.records.put(LogRecord{From: from, Entries: n.log.slice(from, n.log.lastIndex())}))
+	n.out.Persist(n.records.Put(LogRecord{From: from, Entries: n.log.slice(from, n.log.lastIndex())}))
 }
 
 // persistHardState writes a HardState if the term or vote changed during

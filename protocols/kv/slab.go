@@ -1,0 +1,98 @@
+package kv
+
+import (
+	"unsafe"
+
+	"github.com/dsimlab/dsim/protocols"
+)
+
+// Slab hands out fresh values of T from chunks, for a node's hottest
+// messages, records and notes. Boxing a value of more than a word into an
+// interface (sending it, persisting it, noting it) copies it to an
+// allocation of its own, a few hundred instructions each: in profiles of
+// BenchmarkRaftChaos the Applied notes, Replies and Requests of Raft and
+// the KV client cost more to box than to make. A Slab allocates a chunk of
+// them at a time instead.
+//
+// A slot is written once, by Put, Note or Message, and never again: what a
+// node sent, persisted or noted stays as it was (messages are values).
+// Slots are never reused; the garbage collector frees a chunk once nothing
+// points into it. T is a concrete type, not an interface. The zero Slab is
+// ready to use; it is not safe for concurrent use (a node steps one input
+// at a time).
+type Slab[T any] struct {
+	// The current chunk and how many of its slots are handed out: an
+	// index, not a reslice, which would store a pointer (and check for a
+	// write barrier) at every Put.
+	chunk []T
+	used  int
+
+	noteType   unsafe.Pointer // T's type word as a Note, once Note has learned it
+	messageTab unsafe.Pointer // T's method table as a Message, once Message has learned it
+}
+
+// Chunks start small, for the nodes that make few values of a kind, and
+// double up to slabChunk: enough that allocating one costs little a value,
+// few enough that a value still in flight (or in the store) keeps little
+// else alive.
+const (
+	slabFirst = 8
+	slabChunk = 64
+)
+
+// Put copies v into a fresh slot and returns the slot. A pointer boxes
+// into an interface without an allocation, so a node may send or persist
+// the slot itself.
+func (s *Slab[T]) Put(v T) *T {
+	if s.used == len(s.chunk) {
+		s.chunk, s.used = make([]T, min(max(2*len(s.chunk), slabFirst), slabChunk)), 0
+	}
+	p := &s.chunk[s.used]
+	s.used++
+	*p = v
+	return p
+}
+
+// Note returns v as a protocols.Note, as protocols.Note(v) would, whose
+// value lives in a fresh slot instead of an allocation of its own: the
+// monitors' type assertions and switches see a T equal to v.
+func (s *Slab[T]) Note(v T) protocols.Note {
+	if unsafe.Sizeof(v) <= unsafe.Sizeof(uintptr(0)) {
+		return v
+	}
+	var x protocols.Note
+	if s.noteType == nil {
+		x = v
+		s.noteType = (*iface)(unsafe.Pointer(&x)).word
+	}
+	*(*iface)(unsafe.Pointer(&x)) = iface{word: s.noteType, data: unsafe.Pointer(s.Put(v))}
+	return x
+}
+
+// Message returns v, whose type must implement protocols.Message, as a
+// protocols.Message whose value lives in a fresh slot, as Note does.
+func (s *Slab[T]) Message(v T) protocols.Message {
+	if unsafe.Sizeof(v) <= unsafe.Sizeof(uintptr(0)) {
+		return any(v).(protocols.Message)
+	}
+	var x protocols.Message
+	if s.messageTab == nil {
+		x = any(v).(protocols.Message)
+		s.messageTab = (*iface)(unsafe.Pointer(&x)).word
+	}
+	*(*iface)(unsafe.Pointer(&x)) = iface{word: s.messageTab, data: unsafe.Pointer(s.Put(v))}
+	return x
+}
+
+// iface is the layout of an interface value: its first word says the
+// dynamic type (an empty interface's type, another's method table for the
+// type), the second points to the value when it is bigger than a word.
+//
+// An interface holding such a value points to a copy of it that nothing
+// ever changes; Note and Message make that pointer a slot's, which is
+// never written again. (The runtime builds such interfaces itself: reflect
+// hands out interfaces that point into other values, and conversions of
+// constants point at read-only data.)
+type iface struct {
+	word, data unsafe.Pointer
+}
