@@ -286,9 +286,9 @@ type client struct {
 	writeAt protocols.NodeID // SplitReads: where the next write goes first
 
 	// Where the notes and requests of every operation are boxed (Slab).
-	invoked   Slab[Invoked]
-	completed Slab[Completed]
-	requests  Slab[Request]
+	invoked   protocols.Slab[Invoked]
+	completed protocols.Slab[Completed]
+	requests  protocols.Slab[Request]
 }
 
 type ack struct {

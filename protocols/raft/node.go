@@ -141,14 +141,14 @@ type node struct {
 	leaseTimers []string // the names of the lease window timers (ReadLease)
 
 	// Where the hottest messages, records and notes are allocated
-	// (kv.Slab): AppendEntries, its reply and LogRecord go out as pointers
+	// (protocols.Slab): AppendEntries, its reply and LogRecord go out as pointers
 	// into a slab; Applied notes and client replies are boxed into one.
-	replies   kv.Slab[AppendEntriesReply]
-	records   kv.Slab[LogRecord]
-	appends   kv.Slab[AppendEntries]
+	replies   protocols.Slab[AppendEntriesReply]
+	records   protocols.Slab[LogRecord]
+	appends   protocols.Slab[AppendEntries]
 	lastReply *AppendEntriesReply // the last AppendEntriesReply sent
-	applieds  kv.Slab[Applied]
-	kvReplies kv.Slab[kv.Reply]
+	applieds  protocols.Slab[Applied]
+	kvReplies protocols.Slab[kv.Reply]
 }
 
 // progress is what a leader knows of one follower's log (Figure 2's
@@ -230,7 +230,7 @@ func (n *node) start() {
 // is one from a server outside the configuration.
 func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
 	// AppendEntries and its reply, nearly every message a server gets, are
-	// told apart first. Servers send them as pointers (kv.Slab); the value
+	// told apart first. Servers send them as pointers (protocols.Slab); the value
 	// forms, which a test or another package may build, mean the same.
 	switch m := msg.(type) {
 	case *AppendEntries:

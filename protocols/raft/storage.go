@@ -107,7 +107,7 @@ func (n *node) persistAll() {
 }
 
 // persistLog records that the log changed from index from on. The record
-// is a pointer into the server's slab of them (kv.Slab): one is persisted
+// is a pointer into the server's slab of them (protocols.Slab): one is persisted
 // at almost every step.
 func (n *node) persistLog(from int) {
 	n.out.Persist(n.records.Put(LogRecord{From: from, Entries: n.log.slice(from, n.log.lastIndex())}))

@@ -1,4 +1,4 @@
-package kv
+package protocols_test
 
 import (
 	"runtime"
@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/protocols/kv"
 )
 
 // TestSlabBoxesAsConversionDoes holds what Slab.Note and Slab.Message hand
@@ -19,17 +20,17 @@ import (
 // collections (a slot written twice, or a chunk the collector freed under
 // a box, would show here).
 func TestSlabBoxesAsConversionDoes(t *testing.T) {
-	var notes Slab[Applied]
-	var msgs Slab[Reply]
-	var small Slab[Outcome]
-	var want []Applied
+	var notes protocols.Slab[kv.Applied]
+	var msgs protocols.Slab[kv.Reply]
+	var small protocols.Slab[kv.Outcome]
+	var want []kv.Applied
 	var boxes []protocols.Note
 	var sent []protocols.Message
-	var replies []Reply
+	var replies []kv.Reply
 	for i := range 500 {
-		a := Applied{Index: i, Term: uint64(i / 7), Req: Request{Client: protocols.NodeID("c" + strconv.Itoa(i%3)), Seq: uint64(i), Op: PutOp("k", strconv.Itoa(i))}, Outcome: Outcome(i % 3)}
+		a := kv.Applied{Index: i, Term: uint64(i / 7), Req: kv.Request{Client: protocols.NodeID("c" + strconv.Itoa(i%3)), Seq: uint64(i), Op: kv.PutOp("k", strconv.Itoa(i))}, Outcome: kv.Outcome(i % 3)}
 		want, boxes = append(want, a), append(boxes, notes.Note(a))
-		r := Reply{Seq: uint64(i), Status: OK, Value: strconv.Itoa(i)}
+		r := kv.Reply{Seq: uint64(i), Status: kv.OK, Value: strconv.Itoa(i)}
 		replies, sent = append(replies, r), append(sent, msgs.Message(r))
 		if i%100 == 0 {
 			runtime.GC()
@@ -37,7 +38,7 @@ func TestSlabBoxesAsConversionDoes(t *testing.T) {
 	}
 	runtime.GC()
 	for i, b := range boxes {
-		got, ok := b.(Applied)
+		got, ok := b.(kv.Applied)
 		require.True(t, ok, "box %d holds %T", i, b)
 		assert.Equal(t, want[i], got)
 		assert.True(t, b == protocols.Note(want[i]), "box %d differs from the converted value", i)
@@ -49,29 +50,29 @@ func TestSlabBoxesAsConversionDoes(t *testing.T) {
 	for i, m := range sent {
 		assert.Equal(t, "Reply", m.Kind())
 		assert.Equal(t, replies[i].String(), m.String())
-		got, ok := m.(Reply)
+		got, ok := m.(kv.Reply)
 		require.True(t, ok)
 		assert.Equal(t, replies[i], got)
 		switch m.(type) {
-		case Request:
-			t.Fatalf("message %d switches as a Request", i)
-		case Reply:
+		case kv.Request:
+			t.Fatalf("message %d switches as a kv.Request", i)
+		case kv.Reply:
 		default:
 			t.Fatalf("message %d switches as %T", i, m)
 		}
 	}
 	// A value of a word is boxed as the conversion boxes it.
-	o := small.Note(Duplicate)
-	assert.Equal(t, protocols.Note(Duplicate), o)
+	o := small.Note(kv.Duplicate)
+	assert.Equal(t, protocols.Note(kv.Duplicate), o)
 }
 
 // TestSlabPutNeverRewritesASlot: every slot Put hands out keeps its value
 // and is distinct from every other.
 func TestSlabPutNeverRewritesASlot(t *testing.T) {
-	var s Slab[Request]
-	var ps []*Request
+	var s protocols.Slab[kv.Request]
+	var ps []*kv.Request
 	for i := range 300 {
-		p := s.Put(Request{Seq: uint64(i)})
+		p := s.Put(kv.Request{Seq: uint64(i)})
 		for _, q := range ps {
 			require.NotSame(t, p, q)
 		}

@@ -1,13 +1,10 @@
-package kv
+package protocols
 
-import (
-	"unsafe"
-
-	"github.com/dsimlab/dsim/protocols"
-)
+import "unsafe"
 
 // Slab hands out fresh values of T from chunks, for a node's hottest
-// messages, records and notes. Boxing a value of more than a word into an
+// messages, records and notes: any protocol (a user's too) may keep one a
+// type in its node. Boxing a value of more than a word into an
 // interface (sending it, persisting it, noting it) copies it to an
 // allocation of its own, a few hundred instructions each: in profiles of
 // BenchmarkRaftChaos the Applied notes, Replies and Requests of Raft and
@@ -53,14 +50,14 @@ func (s *Slab[T]) Put(v T) *T {
 	return p
 }
 
-// Note returns v as a protocols.Note, as protocols.Note(v) would, whose
+// Note returns v as a Note, as Note(v) would, whose
 // value lives in a fresh slot instead of an allocation of its own: the
 // monitors' type assertions and switches see a T equal to v.
-func (s *Slab[T]) Note(v T) protocols.Note {
+func (s *Slab[T]) Note(v T) Note {
 	if unsafe.Sizeof(v) <= unsafe.Sizeof(uintptr(0)) {
 		return v
 	}
-	var x protocols.Note
+	var x Note
 	if s.noteType == nil {
 		x = v
 		s.noteType = (*iface)(unsafe.Pointer(&x)).word
@@ -69,15 +66,15 @@ func (s *Slab[T]) Note(v T) protocols.Note {
 	return x
 }
 
-// Message returns v, whose type must implement protocols.Message, as a
-// protocols.Message whose value lives in a fresh slot, as Note does.
-func (s *Slab[T]) Message(v T) protocols.Message {
+// Message returns v, whose type must implement Message, as a
+// Message whose value lives in a fresh slot, as Note does.
+func (s *Slab[T]) Message(v T) Message {
 	if unsafe.Sizeof(v) <= unsafe.Sizeof(uintptr(0)) {
-		return any(v).(protocols.Message)
+		return any(v).(Message)
 	}
-	var x protocols.Message
+	var x Message
 	if s.messageTab == nil {
-		x = any(v).(protocols.Message)
+		x = any(v).(Message)
 		s.messageTab = (*iface)(unsafe.Pointer(&x)).word
 	}
 	*(*iface)(unsafe.Pointer(&x)) = iface{word: s.messageTab, data: unsafe.Pointer(s.Put(v))}
