@@ -815,7 +815,7 @@ func describe(term uint64, r kv.Request) string {
 // acknowledged write that no server ever executed is reported at once.
 type ackedWriteLost struct {
 	h        *horizon
-	clients  kv.ClientNumbers
+	clients  kv.ClientIndex
 	executed kv.RequestPositions        // where each request was first executed
 	acked    kv.IndexMap[kv.RequestKey] // by log index: the acknowledged write executed there
 	top      []uint64                   // each client's highest executed sequence number, by clients' index
@@ -916,7 +916,7 @@ func (m *ackedWriteLost) key(client protocols.NodeID, seq uint64) kv.RequestKey 
 
 func (m *ackedWriteLost) lost(id protocols.NodeID, a *Applied, w kv.RequestKey) error {
 	return protocols.Violationf(KindAckedWriteLost, "%s applied %s at index %d, where acknowledged write %s#%d was executed",
-		id, describe(a.Term, a.Req), a.Index, m.clients[w.Client], w.Seq)
+		id, describe(a.Term, a.Req), a.Index, m.clients.ClientNumbers[w.Client], w.Seq)
 }
 
 // configSafety judges configurations (thesis chapter 4). The ghost is the
