@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -42,4 +43,30 @@ func TestSameRequestIsEquality(t *testing.T) {
 			t.Fatalf("sameRequest(%+v, %+v) = %v, == says %v", a, b, got, want)
 		}
 	})
+}
+
+// markAt finds each incarnation's mark, whatever slot of recent its
+// address picks and whoever used that slot before, and no mark for an
+// incarnation it has not marked, even where its server has one.
+func TestMarkAtFindsEachIncarnation(t *testing.T) {
+	s := MonitorSuite().(*suite)
+	var nodes []*node
+	for k := range 200 {
+		n := &node{id: protocols.NodeID(fmt.Sprint("n", k))}
+		nodes = append(nodes, n)
+		assert.Equal(t, -1, s.markAt(n))
+		s.mark(n, k)
+	}
+	for round := range 2 {
+		for k, n := range nodes {
+			assert.Equal(t, k, s.markAt(n), "round %d", round)
+		}
+	}
+	for k := range nodes {
+		restarted := &node{id: nodes[k].id}
+		assert.Equal(t, -1, s.markAt(restarted))
+		s.mark(restarted, k)
+		assert.Equal(t, k, s.markAt(restarted))
+		assert.Equal(t, -1, s.markAt(nodes[k]), "a mark of an earlier incarnation")
+	}
 }
