@@ -467,7 +467,11 @@ func (m *logMatching) check(n *node, k int) error {
 		// room doubles the array: append grows a long one by a quarter,
 		// copying the whole view again every few entries.
 		added := n.log.chain[from-nb:]
-		v.chain = append(room(v.chain[:from-nb], len(added)), added...)
+		if len(added) == 1 { // the common case: a copy without a call to memmove
+			v.chain = append(room(v.chain[:from-nb], 1), added[0])
+		} else {
+			v.chain = append(room(v.chain[:from-nb], len(added)), added...)
+		}
 	case nb > v.base && from > nb:
 		v.chain = append(v.chain[nb-v.base:from-v.base], n.log.chain[from-nb:]...)
 	default: // a snapshot below what was seen, or a log that differs from its start
