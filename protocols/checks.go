@@ -1,6 +1,7 @@
 package protocols
 
 import (
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -97,7 +98,8 @@ type convergence struct {
 	lag     clock.Duration
 	ids     []NodeID // servers seen, with their applied position alongside
 	applied []int
-	marks   appliedMarks // the cluster's highest applied position, as it grew
+	recent  NameCache[int] // ids' indexes, by where the names lie
+	marks   appliedMarks   // the cluster's highest applied position, as it grew
 }
 
 // appliedMarks is a queue of marks: pushed at the back, dropped from the
@@ -126,15 +128,21 @@ type appliedMark struct {
 	index int
 }
 
+// slot returns where id's applied position is kept, adding it if new. The
+// names are the world's own strings, so the position is nearly always
+// found by where the name lies (recent), not by a scan of the ids.
 func (c *convergence) slot(id NodeID) *int {
-	for i, x := range c.ids {
-		if SameString(x, id) {
-			return &c.applied[i]
-		}
+	if i, ok := c.recent.Get(string(id)); ok {
+		return &c.applied[i]
 	}
-	c.ids = append(c.ids, id)
-	c.applied = append(c.applied, 0)
-	return &c.applied[len(c.applied)-1]
+	i := slices.Index(c.ids, id)
+	if i < 0 {
+		i = len(c.ids)
+		c.ids = append(c.ids, id)
+		c.applied = append(c.applied, 0)
+	}
+	c.recent.Put(string(id), i)
+	return &c.applied[i]
 }
 
 // Check implements Monitor; it never fails.

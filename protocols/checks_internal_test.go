@@ -39,3 +39,23 @@ func TestSameString(t *testing.T) {
 		}
 	}
 }
+
+// A server's applied position is found again by its name, whether the
+// name comes as the string first seen or as the same text elsewhere, and
+// a name that shares no text with another gets its own.
+func TestConvergenceSlotIsByName(t *testing.T) {
+	var c convergence
+	names := []NodeID{"n1", "n2", "c1", "n10"}
+	for i, id := range names {
+		*c.slot(id) = i + 1
+	}
+	for round := range 3 {
+		for i, id := range names {
+			if round > 0 {
+				id = NodeID(strings.Clone(string(id)))
+			}
+			require.Equal(t, i+1, *c.slot(id), "round %d, %s", round, id)
+		}
+	}
+	require.Equal(t, names, c.ids)
+}

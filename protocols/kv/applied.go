@@ -83,7 +83,7 @@ const (
 )
 
 type exactlyOnce struct {
-	clients ClientNumbers
+	clients ClientIndex
 	at      RequestPositions // where each request was executed
 	top     []uint64         // each client's highest executed sequence number, by clients' index
 	limit   int              // prune when at holds more requests than this
@@ -150,6 +150,27 @@ func (m *exactlyOnce) apply(byz *byzantine, a *Applied) error {
 	return nil
 }
 
+// ClientIndex numbers clients as ClientNumbers does, for a monitor that
+// looks a client up at every request applied (ExactlyOnce, StaleReads,
+// Raft's acked-write-lost): the names in requests and notes are the
+// clients' own strings, so a number is nearly always found by where the
+// name lies (recent), not by a scan comparing names. The zero value is
+// empty.
+type ClientIndex struct {
+	ClientNumbers
+	recent protocols.NameCache[int32]
+}
+
+// Of returns id's number, giving it the next one if it is new.
+func (x *ClientIndex) Of(id protocols.NodeID) int32 {
+	c, ok := x.recent.Get(string(id))
+	if !ok {
+		c = x.ClientNumbers.Of(id)
+		x.recent.Put(string(id), c)
+	}
+	return c
+}
+
 // byzantine asks the cluster whether the node that stepped in an event is
 // byzantine once in the event, when first needed: an event may apply a
 // few entries, and the cluster's answer is a lookup by name.
@@ -186,7 +207,7 @@ func StaleReads() AppliedMonitor {
 const staleReadsPrune = 4096
 
 type staleReads struct {
-	clients  ClientNumbers
+	clients  ClientIndex
 	sm       *Machine
 	applied  int                  // the log is applied up to here, by some server
 	gets     outstandingGets      // gets invoked and not yet completed or abandoned

@@ -3,9 +3,11 @@ package kv
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"pgregory.net/rapid"
 
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
@@ -123,4 +125,26 @@ func TestCheckAppliedAgreesWithCheck(t *testing.T) {
 		violations := slices.DeleteFunc(slices.Clone(want), func(s string) bool { return s == "<nil>" })
 		assert.Len(t, violations, 1, "one event must break the property, for the comparison to mean something")
 	}
+}
+
+// ClientIndex numbers clients as ClientNumbers does, whether a name comes
+// as the string first seen or as the same text elsewhere.
+func TestClientIndexNumbersAsClientNumbers(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var x ClientIndex
+		var want ClientNumbers
+		names := []protocols.NodeID{"c1", "c2", "c10", "n1", "c3"}
+		for i := range rapid.IntRange(1, 60).Draw(t, "lookups") {
+			id := rapid.SampledFrom(names).Draw(t, fmt.Sprint("name ", i))
+			if rapid.Bool().Draw(t, fmt.Sprint("copied ", i)) {
+				id = protocols.NodeID(strings.Clone(string(id)))
+			}
+			if got, w := x.Of(id), want.Of(id); got != w {
+				t.Fatalf("lookup %d: %s is %d, ClientNumbers says %d", i, id, got, w)
+			}
+		}
+		if !slices.Equal(x.ClientNumbers, want) {
+			t.Fatalf("numbered %v, ClientNumbers %v", x.ClientNumbers, want)
+		}
+	})
 }

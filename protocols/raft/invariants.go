@@ -59,7 +59,7 @@ func Monitors() []protocols.Monitor {
 		&logMatching{lookup: l, h: h},
 		newLeaderCompleteness(l, h),
 		&commitCurrentTerm{lookup: l},
-		newStateMachineSafety(h),
+		newStateMachineSafety(l, h),
 		newAckedWriteLost(h),
 		&configSafety{lookup: l},
 		kv.ExactlyOnce(),
@@ -110,6 +110,32 @@ type lookup struct {
 	seq  uint64
 	id   protocols.NodeID
 	node *node
+	// servers numbers the servers in the order first seen: the ghosts
+	// kept per server are slices indexed by the number, which the suite
+	// finds once per event (by incarnation, among its marks).
+	servers []protocols.NodeID
+}
+
+// number returns id's number in l.servers, numbering it if new.
+func (l *lookup) number(id protocols.NodeID) int {
+	for i, x := range l.servers {
+		if protocols.SameString(x, id) {
+			return i
+		}
+	}
+	l.servers = append(l.servers, id)
+	return len(l.servers) - 1
+}
+
+// byNumber is a ghost kept per server, indexed by the server's number.
+type byNumber[V any] []V
+
+// at returns where server k's value is kept, growing s to hold it.
+func (s *byNumber[V]) at(k int) *V {
+	if k >= len(*s) {
+		*s = append(*s, make([]V, k+1-len(*s))...)
+	}
+	return &(*s)[k]
 }
 
 // server returns the live Raft server that stepped in ev, or nil (a fault
@@ -137,14 +163,15 @@ type electionSafety struct {
 }
 
 func (m *electionSafety) Check(c protocols.Cluster, ev protocols.Event) error {
-	return m.check(m.server(c, ev), ev)
+	return m.check(m.server(c, ev), ev.Node, ev.Notes)
 }
 
-// check is Check for the server that stepped in ev, found by the caller.
-func (m *electionSafety) check(n *node, ev protocols.Event) error {
-	for _, note := range ev.Notes {
+// check is Check for server n (found by the caller) that stepped in an
+// event of node id with the given notes.
+func (m *electionSafety) check(n *node, id protocols.NodeID, notes []protocols.Note) error {
+	for _, note := range notes {
 		if bl, ok := note.(BecameLeader); ok {
-			if err := m.record(ev.Node, bl.Term); err != nil {
+			if err := m.record(id, bl.Term); err != nil {
 				return err
 			}
 		}
@@ -188,15 +215,15 @@ type wonTerm struct {
 }
 
 func (m *leaderUnelected) Check(c protocols.Cluster, ev protocols.Event) error {
-	return m.check(m.server(c, ev), ev)
+	return m.check(m.server(c, ev), ev.Notes)
 }
 
-// check is Check for the server that stepped in ev, found by the caller.
-func (m *leaderUnelected) check(n *node, ev protocols.Event) error {
+// check is Check for server n, found by the caller, given the event's notes.
+func (m *leaderUnelected) check(n *node, notes []protocols.Note) error {
 	if n == nil {
 		return nil
 	}
-	for _, note := range ev.Notes {
+	for _, note := range notes {
 		if bl, ok := note.(BecameLeader); ok {
 			m.won.set(n.id, wonTerm{inst: n, term: bl.Term})
 		}
@@ -242,22 +269,24 @@ func (m *voteOnce) Check(_ protocols.Cluster, ev protocols.Event) error {
 // in the step that reached it, so a restart must come back at least there.
 type termMonotonic struct {
 	*lookup
-	terms byNode[uint64]
+	terms byNumber[uint64]
 }
 
 func (m *termMonotonic) Check(c protocols.Cluster, ev protocols.Event) error {
-	return m.check(m.server(c, ev), ev)
-}
-
-// check is Check for the server that stepped in ev, found by the caller.
-func (m *termMonotonic) check(n *node, ev protocols.Event) error {
+	n := m.server(c, ev)
 	if n == nil {
 		return nil
 	}
-	p := m.terms.slot(n.id)
+	return m.check(n, m.number(n.id), ev.Input)
+}
+
+// check is Check for server n, numbered k, found by the caller, which
+// stepped on input in.
+func (m *termMonotonic) check(n *node, k int, in protocols.InputKind) error {
+	p := m.terms.at(k)
 	if prev := *p; n.term < prev {
 		how := "went"
-		if ev.Input == protocols.Start {
+		if in == protocols.Start {
 			how = "restarted"
 		}
 		return protocols.Violationf(KindTermMonotonic, "%s %s from term %d to term %d", n.id, how, prev, n.term)
@@ -283,11 +312,11 @@ type leaderView struct {
 }
 
 func (m *leaderAppendOnly) Check(c protocols.Cluster, ev protocols.Event) error {
-	return m.check(m.server(c, ev), ev)
+	return m.check(m.server(c, ev))
 }
 
-// check is Check for the server that stepped in ev, found by the caller.
-func (m *leaderAppendOnly) check(n *node, ev protocols.Event) error {
+// check is Check for the server that stepped, found by the caller.
+func (m *leaderAppendOnly) check(n *node) error {
 	if n == nil {
 		return nil
 	}
@@ -336,8 +365,7 @@ type logMatching struct {
 	gbase int         // ghost[i] describes index gbase+i
 	ghost []ghostSlot // by index: each term seen there, with its prefix digest
 	more  [][]ghostEntry
-	names []protocols.NodeID // the servers, numbered for ghostEntry.by
-	seen  byNode[*logView]
+	seen  byNumber[*logView] // by server number
 }
 
 // ghostSlot holds the entries seen at one index. Nearly every index only
@@ -355,7 +383,7 @@ type ghostSlot struct {
 type ghostEntry struct {
 	term  uint64
 	chain uint64
-	by    int32 // the first server seen holding it, numbered in logMatching.names
+	by    int32 // the first server seen holding it, by number (lookup.servers)
 }
 
 // find returns g's entry of term t, or nil.
@@ -401,37 +429,26 @@ func (m *logMatching) prune(f int) {
 	m.more = more
 }
 
-// number returns id's number in names, numbering it if new.
-func (m *logMatching) number(id protocols.NodeID) int32 {
-	for i, x := range m.names {
-		if protocols.SameString(x, id) {
-			return int32(i)
-		}
-	}
-	m.names = append(m.names, id)
-	return int32(len(m.names) - 1)
-}
-
 type logView struct {
 	version uint64
 	inst    *node
 	base    int
 	chain   []uint64 // the server's prefix digests from index base on, as last seen
-	who     int32    // the server's number in logMatching.names
 }
 
 func (m *logMatching) Check(c protocols.Cluster, ev protocols.Event) error {
-	return m.check(m.server(c, ev), ev)
-}
-
-// check is Check for the server that stepped in ev, found by the caller.
-func (m *logMatching) check(n *node, ev protocols.Event) error {
+	n := m.server(c, ev)
 	if n == nil {
 		return nil
 	}
-	p := m.seen.slot(n.id)
+	return m.check(n, m.number(n.id))
+}
+
+// check is Check for server n, numbered k, found by the caller.
+func (m *logMatching) check(n *node, k int) error {
+	p := m.seen.at(k)
 	if *p == nil {
-		*p = &logView{chain: []uint64{0}, who: m.number(n.id)}
+		*p = &logView{chain: []uint64{0}}
 	}
 	v := *p
 	if v.inst == n && v.version == n.log.version {
@@ -450,7 +467,11 @@ func (m *logMatching) check(n *node, ev protocols.Event) error {
 		// room doubles the array: append grows a long one by a quarter,
 		// copying the whole view again every few entries.
 		added := n.log.chain[from-nb:]
-		v.chain = append(room(v.chain[:from-nb], len(added)), added...)
+		if len(added) == 1 { // the common case: a copy without a call to memmove
+			v.chain = append(room(v.chain[:from-nb], 1), added[0])
+		} else {
+			v.chain = append(room(v.chain[:from-nb], len(added)), added...)
+		}
 	case nb > v.base && from > nb:
 		v.chain = append(v.chain[nb-v.base:from-v.base], n.log.chain[from-nb:]...)
 	default: // a snapshot below what was seen, or a log that differs from its start
@@ -458,7 +479,7 @@ func (m *logMatching) check(n *node, ev protocols.Event) error {
 	}
 	v.base = nb
 	for x := max(from, nb+1); x <= nlast; x++ {
-		if err := m.record(n, v.who, x); err != nil {
+		if err := m.record(n, int32(k), x); err != nil {
 			return err
 		}
 	}
@@ -482,7 +503,7 @@ func (m *logMatching) record(n *node, who int32, x int) error {
 	if ge := m.find(g, term); ge != nil {
 		if ge.chain != chain {
 			return protocols.Violationf(KindLogMatching, "%s holds entry %d/%d with a log before it that differs from the one %s had with that entry",
-				n.id, x, term, m.names[ge.by])
+				n.id, x, term, m.servers[ge.by])
 		}
 		return nil
 	}
@@ -520,16 +541,16 @@ func newLeaderCompleteness(l *lookup, h *horizon) *leaderCompleteness {
 func (m *leaderCompleteness) top() int { return m.cbase + len(m.chain) - 1 }
 
 func (m *leaderCompleteness) Check(c protocols.Cluster, ev protocols.Event) error {
-	return m.check(m.server(c, ev), ev)
+	return m.check(m.server(c, ev), ev.Notes)
 }
 
-// check is Check for the server that stepped in ev, found by the caller.
-func (m *leaderCompleteness) check(n *node, ev protocols.Event) error {
+// check is Check for server n, found by the caller, given the event's notes.
+func (m *leaderCompleteness) check(n *node, notes []protocols.Note) error {
 	if n == nil {
 		return nil
 	}
 	defer m.prune()
-	for _, note := range ev.Notes {
+	for _, note := range notes {
 		bl, ok := note.(BecameLeader)
 		if !ok {
 			continue
@@ -629,11 +650,11 @@ type commitView struct {
 }
 
 func (m *commitCurrentTerm) Check(c protocols.Cluster, ev protocols.Event) error {
-	return m.check(m.server(c, ev), ev)
+	return m.check(m.server(c, ev))
 }
 
-// check is Check for the server that stepped in ev, found by the caller.
-func (m *commitCurrentTerm) check(n *node, ev protocols.Event) error {
+// check is Check for the server that stepped, found by the caller.
+func (m *commitCurrentTerm) check(n *node) error {
 	if n == nil {
 		return nil
 	}
@@ -663,10 +684,11 @@ func (m *commitCurrentTerm) check(n *node, ev protocols.Event) error {
 // the snapshot's index, which must be the term applied there by others and
 // must not take a live server back past what it applied.
 type stateMachineSafety struct {
+	*lookup
 	h       *horizon
 	abase   int // applied[i] describes index abase+i
 	applied []appliedEntry
-	last    byNode[int] // per server, the last index applied by this incarnation
+	last    byNumber[int] // by server number, the last index applied by this incarnation (0: none)
 }
 
 type appliedEntry struct {
@@ -675,20 +697,29 @@ type appliedEntry struct {
 	by   protocols.NodeID
 }
 
-func newStateMachineSafety(h *horizon) *stateMachineSafety {
-	return &stateMachineSafety{h: h, applied: []appliedEntry{{}}}
+func newStateMachineSafety(l *lookup, h *horizon) *stateMachineSafety {
+	return &stateMachineSafety{lookup: l, h: h, applied: []appliedEntry{{}}}
 }
 
 func (m *stateMachineSafety) Check(_ protocols.Cluster, ev protocols.Event) error {
-	m.start(&ev)
+	if ev.Node == "" {
+		m.prune() // a fault: no notes
+		return nil
+	}
+	return m.check(&ev, m.number(ev.Node))
+}
+
+// check is Check for node ev.Node, numbered k.
+func (m *stateMachineSafety) check(ev *protocols.Event, k int) error {
+	last := m.start(ev, k)
 	for _, note := range ev.Notes {
 		switch a := note.(type) {
 		case Restored:
-			if err := m.restored(ev.Node, a); err != nil {
+			if err := m.restored(ev.Node, last, a); err != nil {
 				return err
 			}
 		case Applied:
-			if err := m.apply(ev.Node, m.last.slot(ev.Node), &a); err != nil {
+			if err := m.apply(ev.Node, last, &a); err != nil {
 				return err
 			}
 		}
@@ -697,30 +728,34 @@ func (m *stateMachineSafety) Check(_ protocols.Cluster, ev protocols.Event) erro
 	return nil
 }
 
-// checkApplied is Check for an event with no Restored note, given its
+// checkApplied is check for an event with no Restored note, given its
 // Applied notes, in order.
-func (m *stateMachineSafety) checkApplied(ev protocols.Event, applied []Applied) error {
-	m.start(&ev)
-	if len(applied) > 0 {
-		last := m.last.slot(ev.Node) // one server applies them all
-		for i := range applied {
-			if err := m.apply(ev.Node, last, &applied[i]); err != nil {
-				return err
-			}
+func (m *stateMachineSafety) checkApplied(ev *protocols.Event, k int, applied []Applied) error {
+	last := m.start(ev, k) // one server applies them all
+	for i := range applied {
+		if err := m.apply(ev.Node, last, &applied[i]); err != nil {
+			return err
 		}
 	}
 	m.prune()
 	return nil
 }
 
-func (m *stateMachineSafety) start(ev *protocols.Event) {
+// start returns where the last index applied by server k is kept,
+// forgotten at its Start: a new incarnation re-applies from the start, or
+// from a snapshot.
+func (m *stateMachineSafety) start(ev *protocols.Event, k int) *int {
+	last := m.last.at(k)
 	if ev.Input == protocols.Start {
-		m.last.delete(ev.Node) // a new incarnation re-applies from the start, or from a snapshot
+		*last = 0
 	}
+	return last
 }
 
-func (m *stateMachineSafety) restored(id protocols.NodeID, a Restored) error {
-	if prev, ok := m.last.get(id); ok && a.Index < prev {
+// restored checks a Restored note of server id, the last index it applied
+// being at *last (0: none, or none since it started).
+func (m *stateMachineSafety) restored(id protocols.NodeID, last *int, a Restored) error {
+	if prev := *last; a.Index < prev {
 		return protocols.Violationf(KindStateMachineSafety, "%s's state machine went back from index %d to a snapshot at %d",
 			id, prev, a.Index)
 	}
@@ -729,7 +764,7 @@ func (m *stateMachineSafety) restored(id protocols.NodeID, a Restored) error {
 		return protocols.Violationf(KindStateMachineSafety, "%s restored a snapshot ending at %d/%d where %s applied %s",
 			id, a.Index, a.Term, g.by, describe(g.term, g.req))
 	}
-	m.last.set(id, a.Index)
+	*last = a.Index
 	return nil
 }
 
@@ -745,7 +780,7 @@ func (m *stateMachineSafety) apply(id protocols.NodeID, p *int, a *Applied) erro
 	case x <= 0:
 		// below the horizon
 	case x < len(m.applied):
-		if g := &m.applied[x]; g.term != a.Term || g.req != a.Req {
+		if g := &m.applied[x]; g.term != a.Term || !sameRequest(&g.req, &a.Req) {
 			return protocols.Violationf(KindStateMachineSafety, "%s applied %s at index %d where %s applied %s",
 				id, describe(a.Term, a.Req), a.Index, g.by, describe(g.term, g.req))
 		}
@@ -753,6 +788,16 @@ func (m *stateMachineSafety) apply(id protocols.NodeID, p *int, a *Applied) erro
 		m.applied = append(room(m.applied, 1), appliedEntry{term: a.Term, req: a.Req, by: id})
 	}
 	return nil
+}
+
+// sameRequest reports whether *a == *b. Every server applies each request,
+// and a request's strings are the client's own, passed from server to
+// server without a copy: comparing where they point first (SameString)
+// spares the calls to compare their bytes that == makes.
+func sameRequest(a, b *kv.Request) bool {
+	return a.Seq == b.Seq && a.Deadline == b.Deadline && a.Attempt == b.Attempt && a.Op.Kind == b.Op.Kind &&
+		protocols.SameString(a.Client, b.Client) && protocols.SameString(a.Op.Key, b.Op.Key) &&
+		protocols.SameString(a.Op.Value, b.Op.Value) && protocols.SameString(a.Context, b.Context)
 }
 
 func (m *stateMachineSafety) prune() {
@@ -774,7 +819,7 @@ func describe(term uint64, r kv.Request) string {
 // acknowledged write that no server ever executed is reported at once.
 type ackedWriteLost struct {
 	h        *horizon
-	clients  kv.ClientNumbers
+	clients  kv.ClientIndex
 	executed kv.RequestPositions        // where each request was first executed
 	acked    kv.IndexMap[kv.RequestKey] // by log index: the acknowledged write executed there
 	top      []uint64                   // each client's highest executed sequence number, by clients' index
@@ -875,7 +920,7 @@ func (m *ackedWriteLost) key(client protocols.NodeID, seq uint64) kv.RequestKey 
 
 func (m *ackedWriteLost) lost(id protocols.NodeID, a *Applied, w kv.RequestKey) error {
 	return protocols.Violationf(KindAckedWriteLost, "%s applied %s at index %d, where acknowledged write %s#%d was executed",
-		id, describe(a.Term, a.Req), a.Index, m.clients[w.Client], w.Seq)
+		id, describe(a.Term, a.Req), a.Index, m.clients.ClientNumbers[w.Client], w.Seq)
 }
 
 // configSafety judges configurations (thesis chapter 4). The ghost is the
@@ -903,15 +948,15 @@ type confView struct {
 }
 
 func (m *configSafety) Check(c protocols.Cluster, ev protocols.Event) error {
-	return m.check(m.server(c, ev), ev)
+	return m.check(m.server(c, ev), ev.Notes)
 }
 
-// check is Check for the server that stepped in ev, found by the caller.
-func (m *configSafety) check(n *node, ev protocols.Event) error {
+// check is Check for server n, found by the caller, given the event's notes.
+func (m *configSafety) check(n *node, notes []protocols.Note) error {
 	if n == nil {
 		return nil
 	}
-	for _, note := range ev.Notes {
+	for _, note := range notes {
 		if bl, ok := note.(BecameLeader); ok && m.known && bl.Term == n.term {
 			if cfg := n.log.config(); disjointMajorities(cfg, m.committed) {
 				return protocols.Violationf(KindDisjointMajorities, "%s took office in term %d with configuration %s, whose majorities need not overlap those of the committed configuration %s",

@@ -1,6 +1,8 @@
 package raft
 
 import (
+	"unsafe"
+
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/kv"
 )
@@ -42,8 +44,9 @@ type suite struct {
 	awl         *ackedWriteLost
 	cs          *configSafety
 	once, stale kv.AppliedMonitor
-	l           *lookup      // the monitors' shared lookup
-	marks       []serverMark // each server as the monitors last saw it
+	l           *lookup      // the monitors' shared lookup and numbering of the servers
+	marks       []serverMark // by server number: each server as the monitors last saw it
+	recent      [64]int32    // marks' indexes, by where their servers lie (markAt)
 	notes       eventNotes   // the current event's, sorted
 }
 
@@ -75,42 +78,47 @@ func markOf(n *node) serverMark {
 	return serverMark{inst: n, role: n.role, term: n.term, commit: n.commit, version: n.log.version}
 }
 
-// markAt returns the index of n's mark, or -1. The marks are found by
-// incarnation, a pointer compare: a mark of an earlier incarnation of n's
-// server never matches n.
+// markAt returns the index of n's mark, which is its server's number, or
+// -1. The marks are found by incarnation, a pointer compare: a mark of an
+// earlier incarnation of n's server never matches n. The index is nearly
+// always where recent says, at a slot chosen by n's address: one compare
+// instead of a scan of the marks.
 func (s *suite) markAt(n *node) int {
+	h := uint64(uintptr(unsafe.Pointer(n))) * 0x9e3779b97f4a7c15 >> (64 - 6)
+	if k := int(s.recent[h]); k < len(s.marks) && s.marks[k].inst == n {
+		return k
+	}
 	for i := range s.marks {
 		if s.marks[i].inst == n {
+			s.recent[h] = int32(i)
 			return i
 		}
 	}
 	return -1
 }
 
-// mark records n as the monitors saw it, in place of the mark of the same
-// incarnation (at i, if not -1) or of an earlier one of its server.
-func (s *suite) mark(n *node, i int) {
-	if i < 0 {
-		for j := range s.marks {
-			if s.marks[j].inst.id == n.id {
-				i = j
-				break
-			}
-		}
+// mark records n, numbered k, as the monitors saw it, in place of the mark
+// of an earlier incarnation.
+func (s *suite) mark(n *node, k int) {
+	if k >= len(s.marks) {
+		s.marks = append(s.marks, make([]serverMark, k+1-len(s.marks))...)
 	}
-	if i < 0 {
-		s.marks = append(s.marks, markOf(n))
-		return
-	}
-	s.marks[i] = markOf(n)
+	s.marks[k] = markOf(n)
 }
 
 func (s *suite) Check(c protocols.Cluster, ev protocols.Event) error {
-	n, at := s.stepped(c, &ev), -1
-	if n != nil {
-		at = s.markAt(n)
+	n, _ := ev.Self.(*node)
+	if ev.Self == nil && ev.Node != "" {
+		n = s.l.server(c, ev) // an event built without Self
 	}
-	ch := s.changes(n, at)
+	k, ch := -1, changes(0) // n's number, and what changed in it
+	if n != nil {
+		if k = s.markAt(n); k >= 0 {
+			ch = s.changes(n, &s.marks[k])
+		} else {
+			k, ch = s.l.number(n.id), fresh
+		}
+	}
 	if len(ev.Notes) == 0 {
 		if ch == 0 && ev.Input != protocols.Start {
 			return nil // a fault, a client, a server that is down, or nothing new
@@ -122,24 +130,13 @@ func (s *suite) Check(c protocols.Cluster, ev protocols.Event) error {
 			return nil // nothing new, and only notes no monitor reads (probes)
 		}
 	}
-	if err := s.check(c, ev, n, ch); err != nil {
+	if err := s.check(c, &ev, n, k, ch); err != nil {
 		return err
 	}
 	if ch != 0 {
-		s.mark(n, at)
+		s.mark(n, k)
 	}
 	return nil
-}
-
-// stepped returns the live Raft server that stepped in ev, or nil: ev.Self
-// when the world handed it over (the monitors' shared lookup is for
-// events built without it, and for the monitors run one by one).
-func (s *suite) stepped(c protocols.Cluster, ev *protocols.Event) *node {
-	if ev.Self != nil || ev.Node == "" {
-		n, _ := ev.Self.(*node)
-		return n
-	}
-	return s.l.server(c, *ev)
 }
 
 // changes says what changed in the server that stepped since its previous
@@ -154,18 +151,10 @@ const (
 	logChanged // its log's version
 )
 
-// changes compares server n (nil for a fault, a client, a server that is
-// down) with its mark at index at (-1: none, this incarnation is new to the
-// suite). A violation ends the run, so the mark is always of n's previous
-// event.
-func (s *suite) changes(n *node, at int) changes {
-	if n == nil {
-		return 0
-	}
-	if at < 0 {
-		return fresh
-	}
-	m, ch := &s.marks[at], changes(0)
+// changes compares server n with its mark m, of the same incarnation. A
+// violation ends the run, so the mark is always of n's previous event.
+func (s *suite) changes(n *node, m *serverMark) changes {
+	ch := changes(0)
 	if m.role != n.role || m.term != n.term {
 		ch |= roleChanged
 	}
@@ -182,8 +171,8 @@ func (s *suite) changes(n *node, at int) changes {
 }
 
 // check runs, in order, the monitors that can find something in an event
-// of server n (nil for a fault, a client, a server that is down), given
-// what changed in n (ch) and the notes the event brings, sorted. Each is
+// of server n (nil for a fault, a client, a server that is down), numbered
+// k, given what changed in n (ch) and the notes the event brings, sorted. Each is
 // shown only the notes it reads: those that look for one kind of note (a
 // BecameLeader, a Voted) in an event without one are given the event
 // without notes, and the four that follow applied entries are given the
@@ -201,18 +190,18 @@ func (s *suite) changes(n *node, at int) changes {
 // state with the same ghost, as it did before, and find it as it left it.
 // TestMonitorSuiteAgreesWithTheList checks it on schedules that break
 // every rule.
-func (s *suite) check(c protocols.Cluster, ev protocols.Event, n *node, ch changes) error {
+func (s *suite) check(c protocols.Cluster, ev *protocols.Event, n *node, k int, ch changes) error {
 	kinds := s.notes.kinds
 	applied := s.notes.applied
 	became := kinds&hasBecameLeader != 0
 	leads := n != nil && n.role == leader
-	leaderEv := ev // what electionSafety, leaderUnelected, leaderCompleteness and configSafety read
-	if !became {
-		leaderEv.Notes = nil
+	var leaderNotes []protocols.Note // what electionSafety, leaderUnelected, leaderCompleteness and configSafety read
+	if became {
+		leaderNotes = ev.Notes
 	}
 	// The horizon moves only with a snapshot's note.
 	if kinds&hasSnapshot != 0 {
-		if err := s.h.Check(c, ev); err != nil {
+		if err := s.h.Check(c, *ev); err != nil {
 			return err
 		}
 	}
@@ -222,22 +211,22 @@ func (s *suite) check(c protocols.Cluster, ev protocols.Event, n *node, ch chang
 	// and was judged elected (its last won election is written only at its
 	// own BecameLeader notes).
 	if became || leads && ch&(fresh|roleChanged) != 0 {
-		if err := s.es.check(n, leaderEv); err != nil {
+		if err := s.es.check(n, ev.Node, leaderNotes); err != nil {
 			return err
 		}
-		if err := s.lu.check(n, leaderEv); err != nil {
+		if err := s.lu.check(n, leaderNotes); err != nil {
 			return err
 		}
 	}
 	if kinds&hasVoted != 0 {
-		if err := s.vo.Check(c, ev); err != nil {
+		if err := s.vo.Check(c, *ev); err != nil {
 			return err
 		}
 	}
 	// Term-monotonic keeps each server's last term, which only its own
 	// events write.
 	if ch&(fresh|termChanged) != 0 {
-		if err := s.tm.check(n, ev); err != nil {
+		if err := s.tm.check(n, k, ev.Input); err != nil {
 			return err
 		}
 	}
@@ -245,14 +234,14 @@ func (s *suite) check(c protocols.Cluster, ev protocols.Event, n *node, ch chang
 	// a leader's log with the log it last saw: a leader in the same term
 	// with the same log version has the log it was last seen with.
 	if ch&(fresh|roleChanged) != 0 || leads && ch&logChanged != 0 {
-		if err := s.lao.check(n, ev); err != nil {
+		if err := s.lao.check(n); err != nil {
 			return err
 		}
 	}
 	// Log matching looks at nothing but a log that changed (it keeps the
 	// version it last saw), and prunes only then.
 	if ch&(fresh|logChanged) != 0 {
-		if err := s.lm.check(n, ev); err != nil {
+		if err := s.lm.check(n, k); err != nil {
 			return err
 		}
 	}
@@ -264,7 +253,7 @@ func (s *suite) check(c protocols.Cluster, ev protocols.Event, n *node, ch chang
 	// horizon and the ghost's top, which move between its checks, so it
 	// prunes at every event of a live server, as the list does.
 	if became || leads && ch != 0 {
-		if err := s.lc.check(n, leaderEv); err != nil {
+		if err := s.lc.check(n, leaderNotes); err != nil {
 			return err
 		}
 	} else if n != nil {
@@ -273,20 +262,25 @@ func (s *suite) check(c protocols.Cluster, ev protocols.Event, n *node, ch chang
 	// Commit-current-term forgets a server that stops leading and judges a
 	// leader's commit index when it moves.
 	if ch&(fresh|roleChanged) != 0 || leads && ch&commitChanged != 0 {
-		if err := s.cct.check(n, ev); err != nil {
+		if err := s.cct.check(n); err != nil {
 			return err
 		}
 	}
 	// State-machine safety reads Applied and Restored notes, forgets a
 	// server's applied index at its Start, and prunes when the horizon or
 	// its ghost's top moves, as pruning at every event would.
+	// A node that is not a live Raft server (a byzantine one) is numbered
+	// here, by name.
 	switch {
-	case kinds&hasRestored != 0:
-		if err := s.sms.Check(c, ev); err != nil {
-			return err
+	case kinds&hasRestored != 0 || len(applied) > 0 || ev.Input == protocols.Start:
+		if k < 0 {
+			k = s.l.number(ev.Node)
 		}
-	case len(applied) > 0 || ev.Input == protocols.Start:
-		if err := s.sms.checkApplied(ev, applied); err != nil {
+		if kinds&hasRestored != 0 {
+			if err := s.sms.check(ev, k); err != nil {
+				return err
+			}
+		} else if err := s.sms.checkApplied(ev, k, applied); err != nil {
 			return err
 		}
 	default:
@@ -294,7 +288,7 @@ func (s *suite) check(c protocols.Cluster, ev protocols.Event, n *node, ch chang
 	}
 	// Acked-write-lost reads Applied and Completed notes only.
 	if kinds&hasCompleted != 0 {
-		if err := s.awl.Check(c, ev); err != nil {
+		if err := s.awl.Check(c, *ev); err != nil {
 			return err
 		}
 	} else if len(applied) > 0 {
@@ -307,22 +301,22 @@ func (s *suite) check(c protocols.Cluster, ev protocols.Event, n *node, ch chang
 	// configuration and its latest change, which move only with its commit
 	// index and its log (the committed configuration's index only grows).
 	if became || ch&(fresh|roleChanged) != 0 || leads && ch&(commitChanged|logChanged) != 0 {
-		if err := s.cs.check(n, leaderEv); err != nil {
+		if err := s.cs.check(n, leaderNotes); err != nil {
 			return err
 		}
 	}
 	// Exactly-once reads Applied notes only; stale reads those and the
 	// clients' notes.
 	if len(applied) > 0 {
-		if err := s.once.CheckApplied(c, ev, applied); err != nil {
+		if err := s.once.CheckApplied(c, *ev, applied); err != nil {
 			return err
 		}
 	}
 	if kinds&hasClientNote != 0 {
-		return s.stale.Check(c, ev)
+		return s.stale.Check(c, *ev)
 	}
 	if len(applied) > 0 {
-		return s.stale.CheckApplied(c, ev, applied)
+		return s.stale.CheckApplied(c, *ev, applied)
 	}
 	return nil
 }
