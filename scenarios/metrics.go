@@ -28,8 +28,9 @@ type metrics struct {
 	size      func(protocols.Message) int
 	kinds     []string
 	byKind    []uint64
-	kindMemo  [kindMemoSize]kindSlot
-	memoed    int // slots of kindMemo in use
+	kindMemo  [1 << kindMemoBits]kindSlot
+	memoed    int    // slots of kindMemo in use
+	mul       uint64 // kindSlot's multiplier
 	nodes     []protocols.NodeID
 	sent      []uint64
 	recv      []uint64
@@ -42,6 +43,7 @@ type metrics struct {
 func newMetrics(p *protocols.Protocol, w *sim.World) *metrics {
 	m := &metrics{disp: &p.Display, size: p.MessageSize, kinds: p.Kinds(), first: -1}
 	m.byKind = make([]uint64, len(m.kinds))
+	m.memoKinds()
 	m.nodes = append(append(m.nodes, w.Servers()...), w.Clients()...) // sim.Info.Index's order
 	m.sent = make([]uint64, len(m.nodes))
 	m.recv = make([]uint64, len(m.nodes))
@@ -105,59 +107,85 @@ func (m *metrics) moments(ev *sim.Info) {
 
 // kindSlot remembers a kind's position in kinds by where its bytes are:
 // kinds are almost always string constants, so every message of a kind
-// names the same bytes, found at the slot of kindMemo their address hashes
-// to (or, after a collision, a later one).
+// names the same bytes.
 type kindSlot struct {
 	data *byte // keeps the bytes alive, so no other string can reuse them
 	end  int   // the kind's length plus one: never 0, as in a free slot
 	i    int
 }
 
-// kindMemoSize is a power of two; rememberKind fills at most half of it,
-// so probes stay short even when kinds are built afresh for every message.
-const kindMemoSize = 32
+// kindMemo has 1<<kindMemoBits slots and remembers at most kindMemoLimit
+// kinds, so that kinds built afresh for every message cannot fill it.
+const (
+	kindMemoBits  = 6
+	kindMemoLimit = 16
+)
 
-// kindHash is the slot of kindMemo where a kind whose bytes are at p is
-// looked for first: the top bits of a Fibonacci hash of the address.
-func kindHash(p *byte) uint {
-	return uint(uintptr(unsafe.Pointer(p)) * 0x9e3779b97f4a7c15 >> (64 - 5))
+// kindMultipliers are odd constants for the multiplicative hash of a
+// kind's address; newMetrics takes the first that gives every declared
+// kind a slot of its own, whatever addresses the linker gave them.
+var kindMultipliers = [...]uint64{
+	0x9e3779b97f4a7c15, 0xc2b2ae3d27d4eb4f, 0x165667b19e3779f9, 0xd6e8feb86659fd93,
+	0xff51afd7ed558ccd, 0xc4ceb9fe1a85ec53, 0x94d049bb133111eb, 0xbf58476d1ce4e5b9,
 }
 
-// memoKind is the first probe of kindIndex, all a constant kind needs:
-// small enough to be inlined into observe, where kindIndex is not.
-func (m *metrics) memoKind(k string) (int, bool) {
-	p := unsafe.StringData(k)
-	s := &m.kindMemo[kindHash(p)]
-	return s.i, s.data == p && s.end == len(k)+1
+// kindSlot is the slot of kindMemo for the kind of length n whose bytes
+// are at p: the length counts, as kinds may share their first bytes.
+func (m *metrics) kindSlot(p *byte, n int) uint {
+	return uint((uint64(uintptr(unsafe.Pointer(p))) + uint64(n)) * m.mul >> (64 - kindMemoBits))
 }
 
-// kindIndex returns the position of a message kind in kinds, adding it if
-// it is new: by its bytes' address in kindMemo, else by its text, and then
-// it remembers the address when there is room.
-func (m *metrics) kindIndex(k string) int {
-	p := unsafe.StringData(k)
-	if p == nil {
-		return m.scanKinds(k)
-	}
-	h := kindHash(p)
-	free := -1
-	for probe := range uint(kindMemoSize) {
-		at := (h + probe) % kindMemoSize
-		s := &m.kindMemo[at]
-		if s.data == p && s.end == len(k)+1 {
-			return s.i
+// memoKinds picks the multiplier and remembers the declared kinds, each
+// in a slot of its own when a multiplier allows.
+func (m *metrics) memoKinds() {
+	m.mul = kindMultipliers[0]
+	for _, mul := range kindMultipliers {
+		m.mul = mul
+		var used uint64
+		for _, k := range m.kinds {
+			bit := uint64(1) << m.kindSlot(unsafe.StringData(k), len(k))
+			if used&bit != 0 {
+				used = 0
+				break
+			}
+			used |= bit
 		}
-		if s.data == nil {
-			free = int(at)
+		if used != 0 || len(m.kinds) == 0 {
 			break
 		}
 	}
+	for i, k := range m.kinds {
+		m.remember(k, i)
+	}
+}
+
+// memoKind finds a remembered kind: small enough to be inlined into
+// observe, where kindIndex is not.
+func (m *metrics) memoKind(k string) (int, bool) {
+	p := unsafe.StringData(k)
+	s := &m.kindMemo[m.kindSlot(p, len(k))]
+	return s.i, s.data == p && s.end == len(k)+1
+}
+
+// kindIndex returns the position in kinds of a kind memoKind did not find,
+// adding it if it is new, and remembers it if its slot is free.
+func (m *metrics) kindIndex(k string) int {
 	i := m.scanKinds(k)
-	if free >= 0 && m.memoed < kindMemoSize/2 {
-		m.kindMemo[free] = kindSlot{data: p, end: len(k) + 1, i: i}
+	m.remember(k, i)
+	return i
+}
+
+// remember puts kind k, at position i in kinds, in its slot if that is
+// free and the memo not full.
+func (m *metrics) remember(k string, i int) {
+	p := unsafe.StringData(k)
+	if p == nil || m.memoed == kindMemoLimit {
+		return
+	}
+	if s := &m.kindMemo[m.kindSlot(p, len(k))]; s.data == nil {
+		*s = kindSlot{data: p, end: len(k) + 1, i: i}
 		m.memoed++
 	}
-	return i
 }
 
 // scanKinds finds a kind by its text, adding it if it is new.

@@ -34,6 +34,7 @@ func TestMetricsCountKindsByText(t *testing.T) {
 		}
 		declared := rapid.SliceOfNDistinct(rapid.SampledFrom(pool), 0, 4, func(s string) string { return s }).Draw(rt, "declared")
 		m := &metrics{kinds: append([]string(nil), declared...), byKind: make([]uint64, len(declared)), sent: make([]uint64, 1), recv: make([]uint64, 1), first: -1}
+		m.memoKinds()
 		want := map[string]uint64{}
 		for range rapid.IntRange(0, 60).Draw(rt, "events") {
 			var sends []protocols.Send
