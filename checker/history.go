@@ -64,7 +64,7 @@ func invalidf(format string, args ...any) error {
 
 // validate checks one op on its own and returns the problem without saying
 // which op it is; callers add the index (and the file position).
-func (op Op) validate() error {
+func (op *Op) validate() error {
 	if op.Client == "" {
 		return invalidf("client is empty")
 	}
@@ -98,8 +98,8 @@ func (op Op) validate() error {
 
 // validateHistory names the first malformed op by its index.
 func validateHistory(history []Op) error {
-	for i, op := range history {
-		if err := op.validate(); err != nil {
+	for i := range history {
+		if err := history[i].validate(); err != nil {
 			return invalidf("ops[%d]: %v", i, err)
 		}
 	}

@@ -71,6 +71,9 @@ func decide(ops []kop, budget int64, wantOrder bool) decision {
 type valueIndex struct {
 	byValue map[string][]int32 // non-empty value → positions of the writes of it
 	lengths []int              // the distinct lengths of those values, ascending
+	// starts marks the first bytes of the values: no value begins where
+	// a string holds another byte, so that place needs no look-up.
+	starts [256]bool
 }
 
 func newValueIndex(ops []kop) *valueIndex {
@@ -80,10 +83,36 @@ func newValueIndex(ops []kop) *valueIndex {
 			writes++
 		}
 	}
-	// Values are nearly always unique, so each value's list starts as one
-	// slot of a shared array, capped so that a second write of the value
-	// moves its list out rather than overwrite the next value's: one
-	// allocation for the lists instead of one per value.
+	// Values are nearly always unique, so each value's list is one slot of
+	// a shared array (one allocation for the lists instead of one per
+	// value), stored without looking first: one hash of each value where a
+	// look-up and a store would take two. A store that does not grow the
+	// map wrote over a value's list, so a history that repeats a value is
+	// indexed again, looking first.
+	vi := &valueIndex{byValue: make(map[string][]int32, writes)}
+	arena := make([]int32, writes)
+	next := 0
+	for p := range ops {
+		o := &ops[p]
+		if !o.isWrite() || o.value == "" {
+			continue
+		}
+		arena[next] = int32(p)
+		vi.byValue[o.value] = arena[next : next+1 : next+1]
+		next++
+		if len(vi.byValue) != next {
+			return newRepeatedValueIndex(ops, writes)
+		}
+		vi.learn(o.value)
+	}
+	vi.sortLengths()
+	return vi
+}
+
+// newRepeatedValueIndex is newValueIndex for ops that write some value
+// more than once. Capping each list at its one slot makes a second write
+// of a value move its list out rather than overwrite the next value's.
+func newRepeatedValueIndex(ops []kop, writes int) *valueIndex {
 	vi := &valueIndex{byValue: make(map[string][]int32, writes)}
 	arena := make([]int32, writes)
 	next := 0
@@ -96,14 +125,28 @@ func newValueIndex(ops []kop) *valueIndex {
 			vi.byValue[o.value] = append(w, int32(p))
 			continue
 		}
-		vi.lengths = append(vi.lengths, len(o.value))
+		vi.learn(o.value)
 		arena[next] = int32(p)
 		vi.byValue[o.value] = arena[next : next+1 : next+1]
 		next++
 	}
+	vi.sortLengths()
+	return vi
+}
+
+// learn notes the length and first byte of a new value. Values have a
+// few lengths, so a short list is searched before it grows; sortLengths
+// removes the repeats a long one lets in.
+func (vi *valueIndex) learn(v string) {
+	if len(vi.lengths) > 8 || !slices.Contains(vi.lengths, len(v)) {
+		vi.lengths = append(vi.lengths, len(v))
+	}
+	vi.starts[v[0]] = true
+}
+
+func (vi *valueIndex) sortLengths() {
 	slices.Sort(vi.lengths)
 	vi.lengths = slices.Compact(vi.lengths)
-	return vi
 }
 
 // occurrences calls fn with each value that occurs in s, once per

@@ -2,9 +2,9 @@ package checker
 
 import (
 	"fmt"
-	"maps"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -120,13 +120,7 @@ func CheckKV(history []Op, budget Budget) Result {
 	if err := validateHistory(history); err != nil {
 		return Result{Verdict: VerdictUnknown, Err: err, Budget: budget}
 	}
-	byKey := groupByKey(history)
-	keys := slices.Sorted(maps.Keys(byKey))
-	groups := make([][]int32, len(keys))
-	for i, k := range keys {
-		groups[i] = byKey[k]
-	}
-	byKey = nil
+	keys, groups := groupByKey(history)
 	res := Result{Verdict: VerdictOK, Budget: budget, Keys: make([]KeyResult, len(keys)), historyLen: len(history)}
 
 	// Workers take keys in order and write each result into its own slot;
@@ -171,13 +165,48 @@ func combine(illegal, unknown int) Verdict {
 	return VerdictOK
 }
 
-// groupByKey lists each key's ops as indices into history, in history order.
-func groupByKey(history []Op) map[string][]int32 {
-	byKey := make(map[string][]int32)
-	for i, op := range history {
-		byKey[op.Key] = append(byKey[op.Key], int32(i))
+// groupByKey returns the keys of history, sorted, and each key's ops as
+// indices into history, in history order. Histories have a handful of
+// keys, which a scan finds sooner than a hash of the key; a map takes
+// over when there are more.
+func groupByKey(history []Op) (keys []string, groups [][]int32) {
+	const scanned = 8
+	var at map[string]int
+	for i := range history {
+		k := history[i].Key
+		g := -1
+		if at == nil {
+			g = slices.Index(keys, k)
+		} else if j, ok := at[k]; ok {
+			g = j
+		}
+		if g < 0 {
+			g = len(keys)
+			keys = append(keys, k)
+			groups = append(groups, nil)
+			switch {
+			case at != nil:
+				at[k] = g
+			case len(keys) > scanned:
+				at = make(map[string]int)
+				for j, k := range keys {
+					at[k] = j
+				}
+			}
+		}
+		groups[g] = append(groups[g], int32(i))
 	}
-	return byKey
+	order := make([]int, len(keys))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
+	sortedKeys := make([]string, len(keys))
+	sortedGroups := make([][]int32, len(keys))
+	for i, g := range order {
+		sortedKeys[i], sortedGroups[i] = keys[g], groups[g]
+	}
+	return sortedKeys, sortedGroups
 }
 
 // checkKey decides one key and, when it is illegal, shrinks a witness.

@@ -67,6 +67,9 @@ func parseUnique(ops []kop) *uniqueKey {
 	}
 	u := &uniqueKey{ops: ops, start: make([]int32, len(ops)), end: make([]int32, len(ops))}
 	var count []uint8 // parses of output[i:], capped at 2
+	// The first token of a parse of output[i:] found, its write and
+	// length: the token when count[i] is 1, which the walk below follows.
+	var tokW, tokLen []int32
 	stamp := make([]int32, len(ops))
 	for p := range ops {
 		if !ops[p].isRead() {
@@ -74,9 +77,15 @@ func parseUnique(ops []kop) *uniqueKey {
 		}
 		out := ops[p].output
 		count = slices.Grow(count[:0], len(out)+1)[:len(out)+1]
+		tokW = slices.Grow(tokW[:0], len(out))[:len(out)]
+		tokLen = slices.Grow(tokLen[:0], len(out))[:len(out)]
 		count[len(out)] = 1
 		for i := len(out) - 1; i >= 0; i-- {
 			c := uint8(0)
+			if !vi.starts[out[i]] {
+				count[i] = 0
+				continue
+			}
 			for _, l := range vi.lengths {
 				if i+l > len(out) {
 					break
@@ -86,6 +95,9 @@ func parseUnique(ops []kop) *uniqueKey {
 				}
 				w, ok := vi.byValue[out[i:i+l]]
 				if ok && (i == 0 || ops[w[0]].kind == OpAppend) {
+					if c == 0 {
+						tokW[i], tokLen[i] = w[0], int32(l)
+					}
 					c = min(c+count[i+l], 2)
 				}
 			}
@@ -101,31 +113,18 @@ func parseUnique(ops []kop) *uniqueKey {
 		}
 		u.start[p] = int32(len(u.arena))
 		repeated := false
-		for i := 0; i < len(out); {
-			found := false
-			for _, l := range vi.lengths {
-				if i+l > len(out) || count[i+l] == 0 {
-					continue
-				}
-				w, ok := vi.byValue[out[i:i+l]]
-				if !ok || (i > 0 && ops[w[0]].kind != OpAppend) {
-					continue
-				}
-				if i == 0 && ops[w[0]].kind == OpAppend {
-					u.arena = append(u.arena, bottom)
-				}
-				if stamp[w[0]] == int32(p)+1 {
-					repeated = true
-				}
-				stamp[w[0]] = int32(p) + 1
-				u.arena = append(u.arena, w[0])
-				i += l
-				found = true
-				break
+		// One parse: every place it passes has one parse of what follows,
+		// so the token found there is the one.
+		for i := 0; i < len(out); i += int(tokLen[i]) {
+			w := tokW[i]
+			if i == 0 && ops[w].kind == OpAppend {
+				u.arena = append(u.arena, bottom)
 			}
-			if !found {
-				panic("checker: a read with one parse has no token to follow")
+			if stamp[w] == int32(p)+1 {
+				repeated = true
 			}
+			stamp[w] = int32(p) + 1
+			u.arena = append(u.arena, w)
 		}
 		if len(out) == 0 {
 			u.arena = append(u.arena, bottom)

@@ -125,6 +125,19 @@ func (d *Display) MomentsOf(ev Event) []Moment {
 	if len(ev.Notes) == 0 {
 		return nil
 	}
+	var derived []Moment
+	if d.Moments != nil {
+		derived = d.Moments(ev)
+	}
+	return GatherMoments(ev, derived)
+}
+
+// GatherMoments is MomentsOf given what Display.Moments returned for ev
+// (nil without one): the Moment notes, then the derived moments not among
+// them yet, each with its node filled in. A caller that sees every event
+// (the runner) calls Display.Moments itself and gathers only when it or a
+// Moment note found something, which is seldom.
+func GatherMoments(ev Event, derived []Moment) []Moment {
 	var out []Moment
 	for _, n := range ev.Notes {
 		if m, ok := n.(Moment); ok {
@@ -134,14 +147,12 @@ func (d *Display) MomentsOf(ev Event) []Moment {
 			out = append(out, m)
 		}
 	}
-	if d.Moments != nil {
-		for _, m := range d.Moments(ev) {
-			if m.Node == "" {
-				m.Node = ev.Node
-			}
-			if !slices.Contains(out, m) { // one blocked moment, however many transactions
-				out = append(out, m)
-			}
+	for _, m := range derived {
+		if m.Node == "" {
+			m.Node = ev.Node
+		}
+		if !slices.Contains(out, m) { // one blocked moment, however many transactions
+			out = append(out, m)
 		}
 	}
 	return out

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/dsimlab/dsim/checker"
 	"github.com/dsimlab/dsim/clock"
@@ -27,60 +28,170 @@ type metrics struct {
 	size      func(protocols.Message) int
 	kinds     []string
 	byKind    []uint64
+	kindMemo  [1 << kindMemoBits]kindSlot
+	memoed    int    // slots of kindMemo in use
+	mul       uint64 // kindSlot's multiplier
 	nodes     []protocols.NodeID
 	sent      []uint64
 	recv      []uint64
 	bytes     uint64
 	elections int
-	first     clock.Time // the first leader's time; -1 before one
-	moments   map[string]int
+	first     clock.Time     // the first leader's time; -1 before one
+	counts    map[string]int // moments by kind
 }
 
 func newMetrics(p *protocols.Protocol, w *sim.World) *metrics {
 	m := &metrics{disp: &p.Display, size: p.MessageSize, kinds: p.Kinds(), first: -1}
 	m.byKind = make([]uint64, len(m.kinds))
+	m.memoKinds()
 	m.nodes = append(append(m.nodes, w.Servers()...), w.Clients()...) // sim.Info.Index's order
 	m.sent = make([]uint64, len(m.nodes))
 	m.recv = make([]uint64, len(m.nodes))
 	return m
 }
 
-func (m *metrics) observe(_ *sim.World, ev *sim.Info) {
+// observe counts one event. The runner calls it from its own observer.
+func (m *metrics) observe(ev *sim.Info) {
 	if len(ev.Sends) > 0 {
 		m.sent[ev.Index] += uint64(len(ev.Sends))
-		for _, s := range ev.Sends {
-			m.byKind[m.kindIndex(s.Msg.Kind())]++
+		for i := range ev.Sends {
+			msg := ev.Sends[i].Msg
+			k := msg.Kind()
+			j, ok := m.memoKind(k)
+			if !ok {
+				j = m.kindIndex(k)
+			}
+			m.byKind[j]++
 			if m.size != nil {
-				m.bytes += uint64(m.size(s.Msg))
+				m.bytes += uint64(m.size(msg))
 			}
 		}
 	}
 	if ev.Input == protocols.Receive {
 		m.recv[ev.Index]++
 	}
-	if len(ev.Notes) > 0 && (m.disp.Moments != nil || hasMomentNote(ev.Notes)) {
-		for _, mo := range m.disp.MomentsOf(protocols.Event{Seq: ev.Seq, Time: ev.Time, Node: ev.Node, Input: ev.Input, Notes: ev.Notes}) {
-			if m.moments == nil {
-				m.moments = map[string]int{}
-			}
-			m.moments[mo.Kind]++
-			if mo.Kind == protocols.MomentLeader {
-				m.elections++
-				if m.first < 0 {
-					m.first = ev.Time
-				}
+	if len(ev.Notes) > 0 {
+		m.moments(ev)
+	}
+}
+
+// moments counts an event's teaching moments. Display.Moments must see
+// every event with notes, but it seldom finds a moment; only then are they
+// gathered as Display.MomentsOf would.
+func (m *metrics) moments(ev *sim.Info) {
+	noted := hasMomentNote(ev.Notes)
+	if m.disp.Moments == nil && !noted {
+		return
+	}
+	pe := protocols.Event{Seq: ev.Seq, Time: ev.Time, Node: ev.Node, Input: ev.Input, Notes: ev.Notes}
+	var derived []protocols.Moment
+	if m.disp.Moments != nil {
+		derived = m.disp.Moments(pe)
+	}
+	if len(derived) == 0 && !noted {
+		return
+	}
+	for _, mo := range protocols.GatherMoments(pe, derived) {
+		if m.counts == nil {
+			m.counts = map[string]int{}
+		}
+		m.counts[mo.Kind]++
+		if mo.Kind == protocols.MomentLeader {
+			m.elections++
+			if m.first < 0 {
+				m.first = ev.Time
 			}
 		}
 	}
 }
 
-// kindIndex returns the position of a message kind in kinds, adding it
-// if it is new. Kinds are almost always string constants, which
-// protocols.SameString finds by where they point: a handful of kinds, so
-// a scan beats a map.
+// kindSlot remembers a kind's position in kinds by where its bytes are:
+// kinds are almost always string constants, so every message of a kind
+// names the same bytes.
+type kindSlot struct {
+	data *byte // keeps the bytes alive, so no other string can reuse them
+	end  int   // the kind's length plus one: never 0, as in a free slot
+	i    int
+}
+
+// kindMemo has 1<<kindMemoBits slots and remembers at most kindMemoLimit
+// kinds, so that kinds built afresh for every message cannot fill it.
+const (
+	kindMemoBits  = 6
+	kindMemoLimit = 16
+)
+
+// kindMultipliers are odd constants for the multiplicative hash of a
+// kind's address; newMetrics takes the first that gives every declared
+// kind a slot of its own, whatever addresses the linker gave them.
+var kindMultipliers = [...]uint64{
+	0x9e3779b97f4a7c15, 0xc2b2ae3d27d4eb4f, 0x165667b19e3779f9, 0xd6e8feb86659fd93,
+	0xff51afd7ed558ccd, 0xc4ceb9fe1a85ec53, 0x94d049bb133111eb, 0xbf58476d1ce4e5b9,
+}
+
+// kindSlot is the slot of kindMemo for the kind of length n whose bytes
+// are at p: the length counts, as kinds may share their first bytes.
+func (m *metrics) kindSlot(p *byte, n int) uint {
+	return uint((uint64(uintptr(unsafe.Pointer(p))) + uint64(n)) * m.mul >> (64 - kindMemoBits))
+}
+
+// memoKinds picks the multiplier and remembers the declared kinds, each
+// in a slot of its own when a multiplier allows.
+func (m *metrics) memoKinds() {
+	m.mul = kindMultipliers[0]
+	for _, mul := range kindMultipliers {
+		m.mul = mul
+		var used uint64
+		for _, k := range m.kinds {
+			bit := uint64(1) << m.kindSlot(unsafe.StringData(k), len(k))
+			if used&bit != 0 {
+				used = 0
+				break
+			}
+			used |= bit
+		}
+		if used != 0 || len(m.kinds) == 0 {
+			break
+		}
+	}
+	for i, k := range m.kinds {
+		m.remember(k, i)
+	}
+}
+
+// memoKind finds a remembered kind: small enough to be inlined into
+// observe, where kindIndex is not.
+func (m *metrics) memoKind(k string) (int, bool) {
+	p := unsafe.StringData(k)
+	s := &m.kindMemo[m.kindSlot(p, len(k))]
+	return s.i, s.data == p && s.end == len(k)+1
+}
+
+// kindIndex returns the position in kinds of a kind memoKind did not find,
+// adding it if it is new, and remembers it if its slot is free.
 func (m *metrics) kindIndex(k string) int {
+	i := m.scanKinds(k)
+	m.remember(k, i)
+	return i
+}
+
+// remember puts kind k, at position i in kinds, in its slot if that is
+// free and the memo not full.
+func (m *metrics) remember(k string, i int) {
+	p := unsafe.StringData(k)
+	if p == nil || m.memoed == kindMemoLimit {
+		return
+	}
+	if s := &m.kindMemo[m.kindSlot(p, len(k))]; s.data == nil {
+		*s = kindSlot{data: p, end: len(k) + 1, i: i}
+		m.memoed++
+	}
+}
+
+// scanKinds finds a kind by its text, adding it if it is new.
+func (m *metrics) scanKinds(k string) int {
 	for i, have := range m.kinds {
-		if protocols.SameString(have, k) {
+		if have == k {
 			return i
 		}
 	}
@@ -112,7 +223,7 @@ func (m *metrics) fill(res *Result) {
 		v := ms(m.first)
 		res.FirstLeaderMS = &v
 	}
-	res.Moments = m.moments
+	res.Moments = m.counts
 }
 
 // throughput is the operations completed in each second of virtual time,

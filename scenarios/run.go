@@ -206,14 +206,12 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 	r.World = world
 	if wiring.Checks.History {
 		r.history = newHistory()
-		world.Observe(r.history.observe)
 	}
 	if err := r.startLoad(); err != nil {
 		return nil, err
 	}
-	world.Observe(r.observe)
 	r.metrics = newMetrics(p, world)
-	world.Observe(r.metrics.observe)
+	world.Observe(r.observe)
 	if len(s.Expects) > 0 {
 		r.expect = newExpecter(r)
 		if len(r.expect.stalls) > 0 {
@@ -242,15 +240,25 @@ func scenarioError(s *Scenario, err error) error {
 	return fmt.Errorf("%s: %w", s.label(), err)
 }
 
-func (r *Run) observe(_ *sim.World, ev *sim.Info) {
-	for _, n := range ev.Notes {
-		if p, ok := n.(protocols.Probe); ok {
-			r.probes.add(string(p))
+// observe is the runner's one observer: it records the client history,
+// the probes, the faults and the metrics, each only as far as the event
+// has anything for it. One call per event, rather than one per recorder,
+// as most events note nothing.
+func (r *Run) observe(w *sim.World, ev *sim.Info) {
+	if len(ev.Notes) > 0 || ev.Input == protocols.Start {
+		if r.history != nil {
+			r.history.observe(w, ev)
+		}
+		for _, n := range ev.Notes {
+			if p, ok := n.(protocols.Probe); ok {
+				r.probes.add(string(p))
+			}
 		}
 	}
 	if ev.Fault != nil {
 		r.faults = append(r.faults, checker.Annotation{Start: int64(ev.Time), End: int64(ev.Time), Text: ev.Fault.String()})
 	}
+	r.metrics.observe(ev)
 }
 
 // Step processes the next event of the run, if the run is not over. A

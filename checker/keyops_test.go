@@ -1,0 +1,71 @@
+package checker
+
+import (
+	"maps"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+)
+
+// TestValueIndexListsEveryWrite builds the value index of ops whose values
+// are unique or repeated, empty or not, and checks it against a plain
+// map: each non-empty value written lists its writes in order, the
+// lengths are the distinct ones ascending and the starts are exactly the
+// first bytes of the values.
+func TestValueIndexListsEveryWrite(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		value := rapid.SampledFrom([]string{"", "a", "b", "ab", "c1.1", "c1.10", "c2.1", "x", "xyz", "c1.100", "0123456789", "9"})
+		var ops []kop
+		for range rapid.IntRange(0, 30).Draw(t, "ops") {
+			kind := rapid.SampledFrom([]OpKind{OpGet, OpPut, OpAppend}).Draw(t, "kind")
+			o := kop{kind: kind}
+			if kind != OpGet {
+				o.value = value.Draw(t, "value")
+			}
+			ops = append(ops, o)
+		}
+		want := map[string][]int32{}
+		var lengths []int
+		var starts [256]bool
+		for p, o := range ops {
+			if o.kind == OpGet || o.value == "" {
+				continue
+			}
+			want[o.value] = append(want[o.value], int32(p))
+			lengths = append(lengths, len(o.value))
+			starts[o.value[0]] = true
+		}
+		slices.Sort(lengths)
+		lengths = slices.Compact(lengths)
+
+		vi := newValueIndex(ops)
+		require.Equal(t, want, maps.Collect(maps.All(vi.byValue)))
+		require.Equal(t, lengths, vi.lengths)
+		require.Equal(t, starts, vi.starts)
+	})
+}
+
+// TestGroupByKeySortsKeysAndKeepsOrder checks groupByKey against a map
+// of each key's op indices: the keys come sorted, each with its ops in
+// history order, whatever runs of one key the history has.
+func TestGroupByKeySortsKeysAndKeepsOrder(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		key := rapid.SampledFrom([]string{"k1", "k2", "k10", "a", "b", "c", "d", "e", "f", "g", "h", "i"}) // more than groupByKey scans
+		var history []Op
+		for range rapid.IntRange(0, 40).Draw(t, "ops") {
+			history = append(history, Op{Key: key.Draw(t, "key")})
+		}
+		want := map[string][]int32{}
+		for i, op := range history {
+			want[op.Key] = append(want[op.Key], int32(i))
+		}
+		keys, groups := groupByKey(history)
+		require.Equal(t, slices.Sorted(maps.Keys(want)), append([]string(nil), keys...)) // nil when empty, as Sorted gives
+		require.Len(t, groups, len(keys))
+		for i, k := range keys {
+			require.Equal(t, want[k], groups[i], "key %s", k)
+		}
+	})
+}
