@@ -44,14 +44,42 @@ func (n Applied) String() string {
 
 // AppliedMonitor is a monitor of Applied notes that also takes them
 // already picked out of an event: a suite of monitors several of which
-// read them (raft.MonitorSuite) picks them out of each event once, instead
-// of each monitor asserting every note's type and copying every Applied.
-// CheckApplied(c, ev, applied) judges as Check(c, ev) would when applied
-// holds ev's Applied notes in order (each monitor says which other notes
-// ev must not hold).
+// read them (raft.MonitorSuite) picks them out of each event once, and
+// numbers their clients once, instead of each monitor asserting every
+// note's type, copying every Applied and looking up every client.
+// CheckApplied(c, id, applied) judges as Check(c, ev) would when ev is an
+// event of node id and applied holds its Applied notes in order, each
+// keyed under the ClientNumbers the monitor was made with (each monitor
+// says which other notes ev must not hold).
 type AppliedMonitor interface {
 	protocols.Monitor
-	CheckApplied(c protocols.Cluster, ev protocols.Event, applied []Applied) error
+	CheckApplied(c protocols.Cluster, id protocols.NodeID, applied []AppliedRequest) error
+}
+
+// AppliedRequest is an Applied note, as a suite hands it on, with its
+// request's key under the monitors' ClientNumbers (Key.Client is -1 for
+// a no-op, whose client is never numbered).
+type AppliedRequest struct {
+	*Applied
+	Key RequestKey
+}
+
+// KeyOf returns a's key, numbering its client under clients if new.
+func KeyOf(clients *ClientNumbers, a *Applied) RequestKey {
+	if a.Req.Client == "" {
+		return RequestKey{Client: -1, Seq: a.Req.Seq}
+	}
+	return RequestKey{Client: clients.Of(a.Req.Client), Seq: a.Req.Seq}
+}
+
+// grow returns top, a value by client number, long enough to be indexed
+// by c: with clients numbered by several monitors, a monitor's first
+// client may have any number.
+func grow(top []uint64, c int32) []uint64 {
+	for int(c) >= len(top) {
+		top = append(top, 0)
+	}
+	return top
 }
 
 // ExactlyOnce returns a monitor that fails when the replicated state
@@ -71,8 +99,13 @@ type AppliedMonitor interface {
 //
 // Its CheckApplied (AppliedMonitor) takes any event: Applied notes are all
 // it reads.
-func ExactlyOnce() AppliedMonitor {
-	return &exactlyOnce{limit: onceLimit}
+func ExactlyOnce() AppliedMonitor { return ExactlyOnceNumbering(&ClientNumbers{}) }
+
+// ExactlyOnceNumbering is ExactlyOnce numbering clients with clients,
+// which other monitors of the run may share (CheckApplied takes keys
+// under it).
+func ExactlyOnceNumbering(clients *ClientNumbers) AppliedMonitor {
+	return &exactlyOnce{clients: clients, limit: onceLimit}
 }
 
 // onceWindow is how many of each client's latest requests ExactlyOnce
@@ -83,7 +116,7 @@ const (
 )
 
 type exactlyOnce struct {
-	clients ClientIndex
+	clients *ClientNumbers
 	at      RequestPositions // where each request was executed
 	top     []uint64         // each client's highest executed sequence number, by clients' index
 	limit   int              // prune when at holds more requests than this
@@ -99,7 +132,7 @@ func (m *exactlyOnce) Check(c protocols.Cluster, ev protocols.Event) error {
 	byz := byzantine{c: c, id: ev.Node}
 	for _, n := range ev.Notes {
 		if a, ok := n.(Applied); ok {
-			if err := m.apply(&byz, &a); err != nil {
+			if err := m.apply(&byz, &a, KeyOf(m.clients, &a)); err != nil {
 				return err
 			}
 		}
@@ -108,37 +141,54 @@ func (m *exactlyOnce) Check(c protocols.Cluster, ev protocols.Event) error {
 }
 
 // CheckApplied implements AppliedMonitor.
-func (m *exactlyOnce) CheckApplied(c protocols.Cluster, ev protocols.Event, applied []Applied) error {
-	byz := byzantine{c: c, id: ev.Node}
+func (m *exactlyOnce) CheckApplied(c protocols.Cluster, id protocols.NodeID, applied []AppliedRequest) error {
+	byz := byzantine{c: c, id: id}
 	for i := range applied {
-		if err := m.apply(&byz, &applied[i]); err != nil {
+		a := applied[i].Applied
+		if a.Outcome != Executed || a.Req.Client == "" {
+			continue
+		}
+		// Most entries are requests executed where they were executed
+		// before (every server but the first applies each): apply would
+		// return at once, so it is not called.
+		prev, seen := m.at.Get(applied[i].Key)
+		if seen && prev == a.Index {
+			continue
+		}
+		if err := m.executed(&byz, a, applied[i].Key, prev, seen); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// apply checks a, applied by node byz.id.
-func (m *exactlyOnce) apply(byz *byzantine, a *Applied) error {
+// apply checks a, keyed k, applied by node byz.id.
+func (m *exactlyOnce) apply(byz *byzantine, a *Applied, k RequestKey) error {
 	if a.Outcome != Executed || a.Req.Client == "" {
 		return nil
 	}
-	k := RequestKey{m.clients.Of(a.Req.Client), a.Req.Seq}
-	if int(k.Client) == len(m.top) {
-		m.top = append(m.top, 0)
-	}
 	prev, seen := m.at.Get(k)
-	// A request executed where it was executed before (every server but
-	// the first to apply its entry) is fine, and changes nothing, whoever
-	// applies it: the cluster need not be asked whether the node is
-	// byzantine. (Numbering a byzantine node's client changes no verdict:
-	// the numbers only stand for the names.)
-	if seen && prev == a.Index || byz.is() {
+	if seen && prev == a.Index {
+		return nil
+	}
+	return m.executed(byz, a, k, prev, seen)
+}
+
+// executed checks request a, keyed k, executed by node byz.id where it
+// was not executed before (prev, seen: where it was, if anywhere). A
+// request executed where it was executed before (every server but the
+// first to apply its entry) is fine, and changes nothing, whoever applies
+// it: the callers return before asking the cluster whether the node is
+// byzantine. (Numbering a byzantine node's client changes no verdict: the
+// numbers only stand for the names.)
+func (m *exactlyOnce) executed(byz *byzantine, a *Applied, k RequestKey, prev int, seen bool) error {
+	if byz.is() {
 		return nil
 	}
 	switch {
 	case !seen:
 		m.at.Add(k, a.Index)
+		m.top = grow(m.top, k.Client)
 		m.top[k.Client] = max(m.top[k.Client], k.Seq)
 		if m.at.Len() > m.limit {
 			m.prune()
@@ -148,27 +198,6 @@ func (m *exactlyOnce) apply(byz *byzantine, a *Applied) error {
 			byz.id, a.Req.ID(), a.Req.Op, a.Index, prev)
 	}
 	return nil
-}
-
-// ClientIndex numbers clients as ClientNumbers does, for a monitor that
-// looks a client up at every request applied (ExactlyOnce, StaleReads,
-// Raft's acked-write-lost): the names in requests and notes are the
-// clients' own strings, so a number is nearly always found by where the
-// name lies (recent), not by a scan comparing names. The zero value is
-// empty.
-type ClientIndex struct {
-	ClientNumbers
-	recent protocols.NameCache[int32]
-}
-
-// Of returns id's number, giving it the next one if it is new.
-func (x *ClientIndex) Of(id protocols.NodeID) int32 {
-	c, ok := x.recent.Get(string(id))
-	if !ok {
-		c = x.ClientNumbers.Of(id)
-		x.recent.Put(string(id), c)
-	}
-	return c
 }
 
 // byzantine asks the cluster whether the node that stepped in an event is
@@ -199,15 +228,19 @@ func (b *byzantine) is() bool {
 // for all servers, as Raft, Multi-Paxos and PBFT have; state-machine
 // safety is another monitor's job. Its memory is bounded for long runs: a
 // key's values older than every outstanding get are dropped as it goes.
-func StaleReads() AppliedMonitor {
-	return &staleReads{sm: NewMachine(), versions: map[string][]version{}, pruneAt: staleReadsPrune}
+func StaleReads() AppliedMonitor { return StaleReadsNumbering(&ClientNumbers{}) }
+
+// StaleReadsNumbering is StaleReads numbering clients with clients, which
+// other monitors of the run may share.
+func StaleReadsNumbering(clients *ClientNumbers) AppliedMonitor {
+	return &staleReads{clients: clients, sm: NewMachine(), versions: map[string][]version{}, pruneAt: staleReadsPrune}
 }
 
 // staleReadsPrune is how many applied entries pass between prunings.
 const staleReadsPrune = 4096
 
 type staleReads struct {
-	clients  ClientIndex
+	clients  *ClientNumbers
 	sm       *Machine
 	applied  int                  // the log is applied up to here, by some server
 	gets     outstandingGets      // gets invoked and not yet completed or abandoned
@@ -326,9 +359,14 @@ func (m *staleReads) Check(c protocols.Cluster, ev protocols.Event) error {
 
 // CheckApplied implements AppliedMonitor: ev must hold no Invoked,
 // Completed or Abandoned note.
-func (m *staleReads) CheckApplied(c protocols.Cluster, ev protocols.Event, applied []Applied) error {
+func (m *staleReads) CheckApplied(c protocols.Cluster, id protocols.NodeID, applied []AppliedRequest) error {
 	for i := range applied {
-		m.apply(c, ev.Node, &applied[i])
+		// Only the entry after the last one applied anywhere moves the
+		// ghost; apply returns at once for any other (most: every server
+		// but the first applies each), so it is not called.
+		if applied[i].Index == m.applied+1 {
+			m.apply(c, id, applied[i].Applied)
+		}
 	}
 	return nil
 }

@@ -100,17 +100,22 @@ func TestCheckAppliedAgreesWithCheck(t *testing.T) {
 		ev("n3", Applied{Index: 4, Req: r1, Outcome: Executed}),
 	}
 	c := noCluster{byz: "n4"}
-	for _, mk := range []func() AppliedMonitor{ExactlyOnce, StaleReads} {
-		a, b := mk(), mk()
+	for _, mk := range []func(*ClientNumbers) AppliedMonitor{ExactlyOnceNumbering, StaleReadsNumbering} {
+		// b shares its numbering with a caller that numbers clients in
+		// another order, as a suite of monitors does.
+		var shared ClientNumbers
+		shared.Of("c9")
+		shared.Of("c2")
+		a, b := mk(&ClientNumbers{}), mk(&shared)
 		var got, want []string
 		for _, e := range events {
 			want = append(want, fmt.Sprint(a.Check(c, e)))
-			var applied []Applied
+			var applied []AppliedRequest
 			client := false
 			for _, n := range e.Notes {
 				switch n := n.(type) {
 				case Applied:
-					applied = append(applied, n)
+					applied = append(applied, AppliedRequest{Applied: &n, Key: KeyOf(&shared, &n)})
 				default:
 					client = true
 				}
@@ -118,7 +123,7 @@ func TestCheckAppliedAgreesWithCheck(t *testing.T) {
 			if client { // stale reads takes only events without client notes
 				got = append(got, fmt.Sprint(b.Check(c, e)))
 			} else {
-				got = append(got, fmt.Sprint(b.CheckApplied(c, e, applied)))
+				got = append(got, fmt.Sprint(b.CheckApplied(c, e.Node, applied)))
 			}
 		}
 		assert.Equal(t, want, got)
@@ -127,24 +132,30 @@ func TestCheckAppliedAgreesWithCheck(t *testing.T) {
 	}
 }
 
-// ClientIndex numbers clients as ClientNumbers does, whether a name comes
-// as the string first seen or as the same text elsewhere.
-func TestClientIndexNumbersAsClientNumbers(t *testing.T) {
+// ClientNumbers numbers clients in the order first seen, whether a name
+// comes as the string first seen or as the same text elsewhere, and
+// whatever its name cache holds.
+func TestClientNumbersNumberInOrderFirstSeen(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		var x ClientIndex
-		var want ClientNumbers
+		var x ClientNumbers
+		var want []protocols.NodeID
 		names := []protocols.NodeID{"c1", "c2", "c10", "n1", "c3"}
 		for i := range rapid.IntRange(1, 60).Draw(t, "lookups") {
 			id := rapid.SampledFrom(names).Draw(t, fmt.Sprint("name ", i))
 			if rapid.Bool().Draw(t, fmt.Sprint("copied ", i)) {
 				id = protocols.NodeID(strings.Clone(string(id)))
 			}
-			if got, w := x.Of(id), want.Of(id); got != w {
-				t.Fatalf("lookup %d: %s is %d, ClientNumbers says %d", i, id, got, w)
+			w := slices.Index(want, id)
+			if w < 0 {
+				w = len(want)
+				want = append(want, id)
 			}
-		}
-		if !slices.Equal(x.ClientNumbers, want) {
-			t.Fatalf("numbered %v, ClientNumbers %v", x.ClientNumbers, want)
+			if got := x.Of(id); int(got) != w {
+				t.Fatalf("lookup %d: %s is %d, want %d", i, id, got, w)
+			}
+			if got := x.Name(int32(w)); got != id {
+				t.Fatalf("lookup %d: client %d is %s, want %s", i, w, got, id)
+			}
 		}
 	})
 }

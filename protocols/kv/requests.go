@@ -1,6 +1,10 @@
 package kv
 
-import "github.com/dsimlab/dsim/protocols"
+import (
+	"slices"
+
+	"github.com/dsimlab/dsim/protocols"
+)
 
 // What monitors that follow requests across servers share (ExactlyOnce
 // here, Raft's acked-write-lost): requests keyed by two integers instead
@@ -16,20 +20,33 @@ type RequestKey struct {
 	Seq    uint64
 }
 
-// ClientNumbers numbers clients in the order they are first seen. A run
-// has a handful of clients, so a scan beats hashing their names.
-type ClientNumbers []protocols.NodeID
+// ClientNumbers numbers clients in the order they are first seen. The
+// monitors that follow requests number a client at every request applied,
+// and the names in requests and notes are the clients' own strings, so a
+// number is nearly always found by where the name lies (recent), and
+// otherwise by a scan: a run has a handful of clients. Monitors of one run
+// may share one. The zero value is empty.
+type ClientNumbers struct {
+	ids    []protocols.NodeID
+	recent protocols.NameCache[int32]
+}
 
 // Of returns id's number, giving it the next one if it is new.
 func (c *ClientNumbers) Of(id protocols.NodeID) int32 {
-	for i, x := range *c {
-		if protocols.SameString(x, id) {
-			return int32(i)
-		}
+	if x, ok := c.recent.Get(string(id)); ok {
+		return x
 	}
-	*c = append(*c, id)
-	return int32(len(*c) - 1)
+	x := int32(slices.IndexFunc(c.ids, func(y protocols.NodeID) bool { return protocols.SameString(y, id) }))
+	if x < 0 {
+		x = int32(len(c.ids))
+		c.ids = append(c.ids, id)
+	}
+	c.recent.Put(string(id), x)
+	return x
 }
+
+// Name returns the client numbered x.
+func (c *ClientNumbers) Name(x int32) protocols.NodeID { return c.ids[x] }
 
 // RequestPositions maps requests to positions (log indexes), as a
 // map[RequestKey]int would, without hashing: each client's sequence numbers

@@ -49,6 +49,7 @@ var Violations = []string{
 func Monitors() []protocols.Monitor {
 	l := &lookup{}
 	h := &horizon{snaps: map[protocols.NodeID]int{}}
+	clients := &kv.ClientNumbers{} // one numbering for the monitors that follow requests
 	return []protocols.Monitor{
 		h,
 		&electionSafety{lookup: l, leaders: map[uint64]protocols.NodeID{}},
@@ -59,11 +60,11 @@ func Monitors() []protocols.Monitor {
 		&logMatching{lookup: l, h: h},
 		newLeaderCompleteness(l, h),
 		&commitCurrentTerm{lookup: l},
-		newStateMachineSafety(l, h),
-		newAckedWriteLost(h),
+		newStateMachineSafety(l, h, clients),
+		newAckedWriteLost(h, clients),
 		&configSafety{lookup: l},
-		kv.ExactlyOnce(),
-		kv.StaleReads(),
+		kv.ExactlyOnceNumbering(clients),
+		kv.StaleReadsNumbering(clients),
 	}
 }
 
@@ -686,19 +687,21 @@ func (m *commitCurrentTerm) check(n *node) error {
 type stateMachineSafety struct {
 	*lookup
 	h       *horizon
-	abase   int // applied[i] describes index abase+i
+	clients *kv.ClientNumbers // shared with the monitors that key requests by client number
+	abase   int               // applied[i] describes index abase+i
 	applied []appliedEntry
 	last    byNumber[int] // by server number, the last index applied by this incarnation (0: none)
 }
 
 type appliedEntry struct {
-	term uint64
-	req  kv.Request
-	by   protocols.NodeID
+	term   uint64
+	req    kv.Request
+	by     protocols.NodeID
+	client int32 // req's client's number (kv.KeyOf): an entry the ghost holds keys itself for every other server
 }
 
-func newStateMachineSafety(l *lookup, h *horizon) *stateMachineSafety {
-	return &stateMachineSafety{lookup: l, h: h, applied: []appliedEntry{{}}}
+func newStateMachineSafety(l *lookup, h *horizon, clients *kv.ClientNumbers) *stateMachineSafety {
+	return &stateMachineSafety{lookup: l, h: h, clients: clients, applied: []appliedEntry{{}}}
 }
 
 func (m *stateMachineSafety) Check(_ protocols.Cluster, ev protocols.Event) error {
@@ -719,7 +722,7 @@ func (m *stateMachineSafety) check(ev *protocols.Event, k int) error {
 				return err
 			}
 		case Applied:
-			if err := m.apply(ev.Node, last, &a); err != nil {
+			if err := m.apply(ev.Node, last, &kv.AppliedRequest{Applied: &a}); err != nil {
 				return err
 			}
 		}
@@ -728,13 +731,32 @@ func (m *stateMachineSafety) check(ev *protocols.Event, k int) error {
 	return nil
 }
 
-// checkApplied is check for an event with no Restored note, given its
-// Applied notes, in order.
-func (m *stateMachineSafety) checkApplied(ev *protocols.Event, k int, applied []Applied) error {
+// checkApplied is check for an event of node ev.Node, numbered k, given
+// its Applied notes, in order, and its Restored notes (restored: it holds
+// some), whose places among the Applied notes ev.Notes shows. It keys each
+// applied request (kv.AppliedRequest) for the monitors that follow it.
+func (m *stateMachineSafety) checkApplied(ev *protocols.Event, k int, applied []kv.AppliedRequest, restored bool) error {
 	last := m.start(ev, k) // one server applies them all
-	for i := range applied {
-		if err := m.apply(ev.Node, last, &applied[i]); err != nil {
-			return err
+	if restored {
+		i := 0
+		for _, note := range ev.Notes {
+			switch a := note.(type) {
+			case Restored:
+				if err := m.restored(ev.Node, last, a); err != nil {
+					return err
+				}
+			case Applied:
+				if err := m.apply(ev.Node, last, &applied[i]); err != nil {
+					return err
+				}
+				i++
+			}
+		}
+	} else {
+		for i := range applied {
+			if err := m.apply(ev.Node, last, &applied[i]); err != nil {
+				return err
+			}
 		}
 	}
 	m.prune()
@@ -769,23 +791,30 @@ func (m *stateMachineSafety) restored(id protocols.NodeID, last *int, a Restored
 }
 
 // apply checks a at index a.Index, applied by server id, the last
-// index it applied before being at *p.
-func (m *stateMachineSafety) apply(id protocols.NodeID, p *int, a *Applied) error {
+// index it applied before being at *p, and sets a.Key. The ghost keeps
+// the client's number of the first entry applied at each index: every
+// other server applies that very request there (or this monitor reports
+// it), so its key is found without looking the client up again.
+func (m *stateMachineSafety) apply(id protocols.NodeID, p *int, a *kv.AppliedRequest) error {
 	if want := *p + 1; a.Index != want {
 		return protocols.Violationf(KindStateMachineSafety, "%s applied index %d when %d was next", id, a.Index, want)
 	}
 	*p = a.Index
 	x := a.Index - m.abase
 	switch {
-	case x <= 0:
-		// below the horizon
-	case x < len(m.applied):
-		if g := &m.applied[x]; g.term != a.Term || !sameRequest(&g.req, &a.Req) {
+	case x > 0 && x < len(m.applied):
+		g := &m.applied[x]
+		if g.term != a.Term || !sameRequest(&g.req, &a.Req) {
 			return protocols.Violationf(KindStateMachineSafety, "%s applied %s at index %d where %s applied %s",
 				id, describe(a.Term, a.Req), a.Index, g.by, describe(g.term, g.req))
 		}
+		a.Key = kv.RequestKey{Client: g.client, Seq: a.Req.Seq}
+		return nil
 	case x == len(m.applied):
-		m.applied = append(room(m.applied, 1), appliedEntry{term: a.Term, req: a.Req, by: id})
+		a.Key = kv.KeyOf(m.clients, a.Applied)
+		m.applied = append(room(m.applied, 1), appliedEntry{term: a.Term, req: a.Req, by: id, client: a.Key.Client})
+	default:
+		a.Key = kv.KeyOf(m.clients, a.Applied) // below the horizon, or past the ghost's end
 	}
 	return nil
 }
@@ -819,15 +848,15 @@ func describe(term uint64, r kv.Request) string {
 // acknowledged write that no server ever executed is reported at once.
 type ackedWriteLost struct {
 	h        *horizon
-	clients  kv.ClientIndex
+	clients  *kv.ClientNumbers
 	executed kv.RequestPositions        // where each request was first executed
 	acked    kv.IndexMap[kv.RequestKey] // by log index: the acknowledged write executed there
 	top      []uint64                   // each client's highest executed sequence number, by clients' index
 	limit    int                        // prune when executed and acked hold more than this
 }
 
-func newAckedWriteLost(h *horizon) *ackedWriteLost {
-	return &ackedWriteLost{h: h, limit: ackedLimit}
+func newAckedWriteLost(h *horizon, clients *kv.ClientNumbers) *ackedWriteLost {
+	return &ackedWriteLost{h: h, clients: clients, limit: ackedLimit}
 }
 
 // ackedLimit bounds the requests ackedWriteLost remembers before it prunes:
@@ -849,7 +878,7 @@ func (m *ackedWriteLost) Check(_ protocols.Cluster, ev protocols.Event) error {
 	for _, note := range ev.Notes {
 		switch note := note.(type) {
 		case Applied:
-			if err := m.apply(ev.Node, &note); err != nil {
+			if err := m.apply(ev.Node, &note, kv.KeyOf(m.clients, &note)); err != nil {
 				return err
 			}
 		case kv.Completed:
@@ -861,28 +890,42 @@ func (m *ackedWriteLost) Check(_ protocols.Cluster, ev protocols.Event) error {
 	return nil
 }
 
-// checkApplied is Check for an event with no Completed note, given its
-// Applied notes, in order.
-func (m *ackedWriteLost) checkApplied(id protocols.NodeID, applied []Applied) error {
+// checkApplied is Check for an event of node id with no Completed note,
+// given its Applied notes, in order, keyed.
+func (m *ackedWriteLost) checkApplied(id protocols.NodeID, applied []kv.AppliedRequest) error {
 	for i := range applied {
-		if err := m.apply(id, &applied[i]); err != nil {
+		a, k := applied[i].Applied, applied[i].Key
+		// Most entries repeat a request executed before, at an index where
+		// no other write was acknowledged: apply would change and find
+		// nothing, so it is not called.
+		if a.Req.Client != "" {
+			if _, ok := m.executed.Get(k); ok || a.Outcome != kv.Executed {
+				if w, ok := m.acked.Get(uint64(a.Index)); !ok || w == k {
+					continue
+				}
+			}
+		}
+		if err := m.apply(id, a, k); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (m *ackedWriteLost) apply(id protocols.NodeID, a *Applied) error {
+// apply checks a, keyed k, applied by server id.
+func (m *ackedWriteLost) apply(id protocols.NodeID, a *Applied, k kv.RequestKey) error {
 	if a.Req.Client == "" {
 		if w, ok := m.acked.Get(uint64(a.Index)); ok {
 			return m.lost(id, a, w)
 		}
 		return nil
 	}
-	k := m.key(a.Req.Client, a.Req.Seq)
 	if a.Outcome == kv.Executed {
 		if _, ok := m.executed.Get(k); !ok {
 			m.executed.Add(k, a.Index)
+			for int(k.Client) >= len(m.top) { // a client first numbered by another monitor
+				m.top = append(m.top, 0)
+			}
 			m.top[k.Client] = max(m.top[k.Client], k.Seq)
 			if m.executed.Len()+m.acked.Len() > m.limit {
 				m.prune()
@@ -899,7 +942,7 @@ func (m *ackedWriteLost) completed(c kv.Completed) error {
 	if !c.Op.IsWrite() {
 		return nil
 	}
-	k := m.key(c.Client, c.Seq)
+	k := kv.RequestKey{Client: m.clients.Of(c.Client), Seq: c.Seq}
 	idx, ok := m.executed.Get(k)
 	if !ok {
 		return protocols.Violationf(KindAckedWriteLost, "%s#%d %s was acknowledged by %s but no server has executed it",
@@ -909,18 +952,9 @@ func (m *ackedWriteLost) completed(c kv.Completed) error {
 	return nil
 }
 
-// key returns a request's key, numbering its client if new.
-func (m *ackedWriteLost) key(client protocols.NodeID, seq uint64) kv.RequestKey {
-	c := m.clients.Of(client)
-	if int(c) == len(m.top) {
-		m.top = append(m.top, 0)
-	}
-	return kv.RequestKey{Client: c, Seq: seq}
-}
-
 func (m *ackedWriteLost) lost(id protocols.NodeID, a *Applied, w kv.RequestKey) error {
 	return protocols.Violationf(KindAckedWriteLost, "%s applied %s at index %d, where acknowledged write %s#%d was executed",
-		id, describe(a.Term, a.Req), a.Index, m.clients.ClientNumbers[w.Client], w.Seq)
+		id, describe(a.Term, a.Req), a.Index, m.clients.Name(w.Client), w.Seq)
 }
 
 // configSafety judges configurations (thesis chapter 4). The ghost is the

@@ -276,11 +276,7 @@ func (s *suite) check(c protocols.Cluster, ev *protocols.Event, n *node, k int, 
 		if k < 0 {
 			k = s.l.number(ev.Node)
 		}
-		if kinds&hasRestored != 0 {
-			if err := s.sms.check(ev, k); err != nil {
-				return err
-			}
-		} else if err := s.sms.checkApplied(ev, k, applied); err != nil {
+		if err := s.sms.checkApplied(ev, k, applied, kinds&hasRestored != 0); err != nil {
 			return err
 		}
 	default:
@@ -308,7 +304,7 @@ func (s *suite) check(c protocols.Cluster, ev *protocols.Event, n *node, k int, 
 	// Exactly-once reads Applied notes only; stale reads those and the
 	// clients' notes.
 	if len(applied) > 0 {
-		if err := s.once.CheckApplied(c, *ev, applied); err != nil {
+		if err := s.once.CheckApplied(c, ev.Node, applied); err != nil {
 			return err
 		}
 	}
@@ -316,16 +312,17 @@ func (s *suite) check(c protocols.Cluster, ev *protocols.Event, n *node, k int, 
 		return s.stale.Check(c, *ev)
 	}
 	if len(applied) > 0 {
-		return s.stale.CheckApplied(c, *ev, applied)
+		return s.stale.CheckApplied(c, ev.Node, applied)
 	}
 	return nil
 }
 
 // eventNotes is an event's notes as the suite sorted them: the kinds of
-// note some monitor reads that it holds, and its Applied notes, in order.
+// note some monitor reads that it holds, and its Applied notes, in order,
+// to be keyed by state-machine safety.
 type eventNotes struct {
 	kinds   noteKinds
-	applied []Applied // reused from event to event
+	applied []kv.AppliedRequest // reused from event to event
 }
 
 // none reports whether the event holds no note that a monitor reads (a
@@ -348,10 +345,10 @@ func (e *eventNotes) clear() { e.kinds, e.applied = 0, e.applied[:0] }
 
 func (e *eventNotes) sort(notes []protocols.Note) {
 	e.clear()
-	for _, note := range notes {
-		switch note := note.(type) {
+	for i, note := range notes {
+		switch note.(type) {
 		case Applied:
-			e.applied = append(e.applied, note)
+			e.applied = append(e.applied, kv.AppliedRequest{Applied: appliedIn(&notes[i])})
 		case BecameLeader:
 			e.kinds |= hasBecameLeader
 		case Voted:
@@ -366,4 +363,12 @@ func (e *eventNotes) sort(notes []protocols.Note) {
 			e.kinds |= hasClientNote
 		}
 	}
+}
+
+// appliedIn returns the Applied that *note holds, in place: an Applied is
+// larger than a word, so the interface's data word points to it, a value
+// that nothing writes again (a type assertion would copy it). The monitors
+// read it there instead of the suite copying each one.
+func appliedIn(note *protocols.Note) *Applied {
+	return (*Applied)((*[2]unsafe.Pointer)(unsafe.Pointer(note))[1])
 }

@@ -70,3 +70,72 @@ func TestMarkAtFindsEachIncarnation(t *testing.T) {
 		assert.Equal(t, -1, s.markAt(nodes[k]), "a mark of an earlier incarnation")
 	}
 }
+
+// appliedIn reads the Applied a note holds, in place, whether the note was
+// boxed by a conversion or into a slab's slot (as servers note them), and
+// the suite's sorting hands on exactly the event's Applied notes, in order.
+func TestAppliedInReadsTheNote(t *testing.T) {
+	var slab protocols.Slab[Applied]
+	var notes []protocols.Note
+	var want []Applied
+	for i := range 20 {
+		a := Applied{Index: i + 1, Term: uint64(i), Req: kv.Request{Client: "c1", Seq: uint64(i), Op: kv.GetOp("k")}, Outcome: kv.Outcome(i % 2)}
+		want = append(want, a)
+		if i%2 == 0 {
+			notes = append(notes, protocols.Note(a))
+		} else {
+			notes = append(notes, slab.Note(a))
+		}
+		notes = append(notes, Voted{Term: uint64(i)})
+	}
+	var e eventNotes
+	e.sort(notes)
+	got := make([]Applied, 0, len(e.applied))
+	for _, a := range e.applied {
+		got = append(got, *a.Applied)
+	}
+	assert.Equal(t, want, got)
+	assert.Equal(t, hasVoted, e.kinds)
+}
+
+// State-machine safety keys each applied request as kv.KeyOf would under
+// the shared numbering, whether the entry is the first applied at its
+// index or repeats it (its key then taken from the ghost), and whether
+// the client's name is the first server's string or a copy.
+func TestStateMachineSafetyKeysAsKeyOf(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		clients := &kv.ClientNumbers{}
+		m := newStateMachineSafety(&lookup{}, &horizon{}, clients)
+		var log []Applied // the one log every server applies
+		for i := range rapid.IntRange(1, 30).Draw(t, "entries") {
+			a := Applied{Index: i + 1, Term: 1, Outcome: kv.Executed}
+			if c := rapid.IntRange(0, 3).Draw(t, fmt.Sprint("client ", i)); c > 0 {
+				a.Req = kv.Request{Client: protocols.NodeID(fmt.Sprint("c", c)), Seq: uint64(i)}
+			}
+			log = append(log, a)
+		}
+		next := make([]int, 3) // by server: how much of the log it applied
+		for step := range rapid.IntRange(1, 60).Draw(t, "steps") {
+			k := rapid.IntRange(0, 2).Draw(t, fmt.Sprint("server ", step))
+			n := min(rapid.IntRange(1, 3).Draw(t, fmt.Sprint("count ", step)), len(log)-next[k])
+			var applied []kv.AppliedRequest
+			for j := range n {
+				a := log[next[k]+j]
+				if rapid.Bool().Draw(t, fmt.Sprint("copied ", step, j)) {
+					a.Req.Client = protocols.NodeID(strings.Clone(string(a.Req.Client)))
+				}
+				applied = append(applied, kv.AppliedRequest{Applied: &a})
+			}
+			next[k] += n
+			ev := protocols.Event{Node: protocols.NodeID(fmt.Sprint("n", k))}
+			if err := m.checkApplied(&ev, k, applied, false); err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range applied {
+				if want := kv.KeyOf(clients, a.Applied); a.Key != want {
+					t.Fatalf("%v keyed %v, KeyOf says %v", *a.Applied, a.Key, want)
+				}
+			}
+		}
+	})
+}
