@@ -192,6 +192,7 @@ func (n *node) appendEntries(prev, hi int) *AppendEntries {
 			Entries:   n.log.slice(prev+1, hi),
 			Commit:    n.commit,
 			Round:     n.lead.round,
+			chain:     n.log.chainView(prev, hi),
 		}),
 		prev: prev, hi: hi, commit: n.commit,
 		term: n.term, round: n.lead.round, version: n.log.version,

@@ -67,7 +67,8 @@ func wantAppends(n *node) map[protocols.NodeID]AppendEntries {
 		hi := min(n.log.lastIndex(), prev+n.opts.MaxAppendEntries)
 		pt, _ := n.log.term(prev)
 		want[id] = AppendEntries{Term: n.term, PrevIndex: prev, PrevTerm: pt,
-			Entries: n.log.slice(prev+1, hi), Commit: n.commit, Round: n.lead.round}
+			Entries: n.log.slice(prev+1, hi), Commit: n.commit, Round: n.lead.round,
+			chain: n.log.chainView(prev, hi)}
 	}
 	return want
 }
