@@ -349,14 +349,14 @@ func (n *node) handleClientRequest(from protocols.NodeID, r kv.Request) {
 			// circle of stale hints would never reach the real one.
 			hint = ""
 		}
-		n.out.Send(from, n.kvReplies.Message(kv.Reply{Seq: r.Seq, Status: kv.NotLeader, LeaderHint: hint}))
+		n.sendReply(from, r.Seq, kv.NotLeader, "", hint)
 		return
 	}
 	if v, ok := n.sm.Cached(r.Client, r.Seq); ok {
 		// Applied means committed, so the cached result is final even if this
 		// leader has been deposed without knowing it.
 		n.out.Probe(ProbeDuplicateRequest)
-		n.out.Send(from, n.kvReplies.Message(kv.Reply{Seq: r.Seq, Status: kv.OK, Value: v}))
+		n.sendReply(from, r.Seq, kv.OK, v, "")
 		return
 	}
 	if r.Seq < n.sm.LastSeq(r.Client) {
@@ -365,7 +365,7 @@ func (n *node) handleClientRequest(from protocols.NodeID, r kv.Request) {
 	if n.bugs.localReads && r.Op.Kind == kv.Get {
 		// BUG local-reads: answered from local state, without confirming
 		// that this server still leads.
-		n.out.Send(from, n.kvReplies.Message(kv.Reply{Seq: r.Seq, Status: kv.OK, Value: n.sm.Value(r.Op.Key)}))
+		n.sendReply(from, r.Seq, kv.OK, n.sm.Value(r.Op.Key), "")
 		return
 	}
 	if r.Op.Kind == kv.Get && n.opts.Read != ReadLog {

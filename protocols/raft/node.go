@@ -440,6 +440,14 @@ func (n *node) committedInTerm() bool {
 	return t == n.term
 }
 
+// sendReply answers a client, with a Reply built in a slot of the
+// server's slab of them (a Reply is over a hundred bytes).
+func (n *node) sendReply(to protocols.NodeID, seq uint64, st kv.Status, value string, hint protocols.NodeID) {
+	r := n.kvReplies.Next()
+	r.Seq, r.Status, r.Value, r.LeaderHint = seq, st, value, hint
+	n.out.Send(to, n.kvReplies.MessageOf(r))
+}
+
 // applyCommitted applies entries up to the commit index, in order, to the
 // state machine (Figure 2: "If commitIndex > lastApplied ... apply"). A
 // leader answers the clients whose requests it appended in its own term;
@@ -462,9 +470,11 @@ func (n *node) applyCommitted() {
 		if e.Req.Client != "" {
 			result, outcome = n.sm.Apply(e.Req)
 		}
-		n.out.Note(n.applieds.Note(Applied{Index: n.applied, Term: e.Term, Req: e.Req, Outcome: outcome}))
+		a := n.applieds.Next() // filled in place: an Applied is 128 bytes
+		a.Index, a.Term, a.Req, a.Outcome = n.applied, e.Term, e.Req, outcome
+		n.out.Note(n.applieds.NoteOf(a))
 		if n.role == leader && e.Term == n.term && e.Req.Client != "" && outcome != kv.Stale {
-			n.out.Send(e.Req.Client, n.kvReplies.Message(kv.Reply{Seq: e.Req.Seq, Status: kv.OK, Value: result}))
+			n.sendReply(e.Req.Client, e.Req.Seq, kv.OK, result, "")
 		}
 	}
 	if n.role == leader && len(n.lead.reads) > 0 {
