@@ -58,7 +58,7 @@ func (n *node) handleAppendEntries(from protocols.NodeID, m *AppendEntries) {
 		n.replyAppend(from, AppendEntriesReply{Term: n.term, Index: m.PrevIndex, XLen: n.log.lastIndex(), Round: m.Round})
 		return
 	}
-	if n.role != follower || n.leader != from {
+	if n.role != follower || !protocols.SameString(n.leader, from) {
 		n.becomeFollower(n.term, from) // someone won this term's election
 	}
 	n.heardFromLeader()

@@ -55,6 +55,7 @@ func New(opts Options) protocols.Factory {
 			id:          cfg.ID,
 			peers:       cfg.Peers,
 			opts:        opts,
+			timeoutMS:   timeoutMS(opts),
 			bugs:        b,
 			rand:        cfg.Rand,
 			initial:     initial,
@@ -114,7 +115,8 @@ type node struct {
 	// PreVote or CheckQuorum.
 	contact      bool
 	electionRest clock.Duration
-	idle         bool // not a voter in its configuration: its election timer is off
+	idle         bool              // not a voter in its configuration: its election timer is off
+	timeoutMS    [2]clock.Duration // drawTimeout's range, from the options
 
 	// The configuration, as the latest one in the log makes it.
 	confGen      uint64   // the log's configuration generation these reflect
@@ -386,13 +388,19 @@ func (n *node) setLeader(id protocols.NodeID) {
 // stay readable; ties between servers are broken by the driver's event
 // order.
 func (n *node) drawTimeout() clock.Duration {
-	ms := clock.Millisecond
-	lo, hi := (n.opts.ElectionTimeoutMin+ms-1)/ms, n.opts.ElectionTimeoutMax/ms
+	lo, hi := n.timeoutMS[0], n.timeoutMS[1]
 	d := n.opts.ElectionTimeoutMin
 	if hi > lo {
-		d = (lo + clock.Duration(n.rand.Int64N(int64(hi-lo+1)))) * ms
+		d = (lo + clock.Duration(n.rand.Int64N(int64(hi-lo+1)))) * clock.Millisecond
 	}
 	return d
+}
+
+// timeoutMS is the range of election timeouts drawTimeout draws from, in
+// whole milliseconds.
+func timeoutMS(o Options) [2]clock.Duration {
+	ms := clock.Millisecond
+	return [2]clock.Duration{(o.ElectionTimeoutMin + ms - 1) / ms, o.ElectionTimeoutMax / ms}
 }
 
 // armElection (re)arms the election timer with a fresh random timeout. A
@@ -420,7 +428,7 @@ func (n *node) heardFromLeader() {
 // peerIndex returns the position of id among the peers, or -1.
 func (n *node) peerIndex(id protocols.NodeID) int {
 	for i, p := range n.peers {
-		if p == id {
+		if protocols.SameString(p, id) { // mostly the very string the world handed out
 			return i
 		}
 	}

@@ -110,14 +110,16 @@ func (n *node) persistAll() {
 // is a pointer into the server's slab of them (protocols.Slab): one is persisted
 // at almost every step.
 func (n *node) persistLog(from int) {
-	n.out.Persist(n.records.Put(LogRecord{From: from, Entries: n.log.slice(from, n.log.lastIndex())}))
+	r := n.records.Next() // filled in place, not copied in
+	r.From, r.Entries = from, n.log.slice(from, n.log.lastIndex())
+	n.out.Records = append(n.out.Records, r) // as Persist does, without its variadic copy
 }
 
 // persistHardState writes a HardState if the term or vote changed during
 // this step. It runs at the end of every step: records precede all of the
 // step's sends, so the position among the records does not matter.
 func (n *node) persistHardState() {
-	if n.hardState == (HardState{Term: n.term, Vote: n.vote}) {
+	if n.hardState.Term == n.term && protocols.SameString(n.hardState.Vote, n.vote) { // the HardState unchanged, field by field
 		return
 	}
 	n.hardState = HardState{Term: n.term, Vote: n.vote}
