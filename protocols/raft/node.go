@@ -194,7 +194,9 @@ func (n *node) Step(in protocols.Input, out *protocols.Effects) {
 		}
 		n.admin(in.Command)
 	}
-	n.persistHardState()
+	if n.hardStateChanged() {
+		n.persistHardState()
+	}
 	n.out = nil
 }
 
