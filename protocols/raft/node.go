@@ -478,7 +478,7 @@ func (n *node) applyCommitted() {
 			continue
 		}
 		if e.Req.Client != "" {
-			result, outcome = n.sm.Apply(e.Req)
+			result, outcome = n.sm.ApplyAt(&e.Req)
 		}
 		a := n.applieds.Next() // filled in place: an Applied is 128 bytes
 		a.Index, a.Term, a.Req, a.Outcome = n.applied, e.Term, e.Req, outcome
