@@ -112,7 +112,7 @@ func (l *raftLog) extend(es []Entry, digests []uint64) {
 		if digests == nil {
 			l.chain = append(l.chain, chainHash(l.chain[len(l.chain)-1], e))
 		}
-		l.entries.push(*e)
+		l.entries.pushAt(e)
 		if e.Conf != nil {
 			l.confIdx = append(l.confIdx, l.lastIndex())
 			l.confs = append(l.confs, l.config().apply(*e.Conf))
