@@ -409,8 +409,9 @@ func (c *client) issue() {
 	if c.router != nil {
 		c.target = "" // send asks the router
 	}
-	c.stamp()             // load.go: the deadline
-	v := c.invoked.Next() // filled in place, not copied in
+	c.stamp() // load.go: the deadline
+	// The Invoked is filled in its slot, not copied in.
+	v := c.invoked.Next()
 	v.Client, v.Seq, v.Op = c.id, c.seq, c.req.Op
 	c.out.Note(c.invoked.NoteOf(v))
 	c.send()
