@@ -11,7 +11,8 @@ import "unsafe"
 // the KV client cost more to box than to make. A Slab allocates a chunk of
 // them at a time instead.
 //
-// A slot is written once, by Put, Note or Message, and never again: what a
+// A slot is written once, by Put, Note or Message, or by its caller
+// between Next and handing it out, and never again: what a
 // node sent, persisted or noted stays as it was (messages are values).
 // Slots are never reused; the garbage collector frees a chunk once nothing
 // points into it. T is a concrete type, not an interface. The zero Slab is
@@ -41,12 +42,22 @@ const (
 // into an interface without an allocation, so a node may send or persist
 // the slot itself.
 func (s *Slab[T]) Put(v T) *T {
+	p := s.Next()
+	*p = v
+	return p
+}
+
+// Next returns a fresh slot, zero, for the caller to fill in before it
+// hands the slot out (as a pointer, or by NoteOf or MessageOf): a value
+// built in its slot is not built elsewhere and copied in, as Put's and
+// Note's argument is, twice for a value of a hundred bytes or more. Once
+// handed out, the slot must not be written again.
+func (s *Slab[T]) Next() *T {
 	if s.used == len(s.chunk) {
 		s.chunk, s.used = make([]T, min(max(2*len(s.chunk), slabFirst), slabChunk)), 0
 	}
 	p := &s.chunk[s.used]
 	s.used++
-	*p = v
 	return p
 }
 
@@ -57,12 +68,22 @@ func (s *Slab[T]) Note(v T) Note {
 	if unsafe.Sizeof(v) <= unsafe.Sizeof(uintptr(0)) {
 		return v
 	}
+	return s.NoteOf(s.Put(v))
+}
+
+// NoteOf returns the value in slot p, which Next or Put of this slab
+// handed out, as a Note, as Note(*p) would, without copying it: the Note's
+// value is the slot.
+func (s *Slab[T]) NoteOf(p *T) Note {
+	if unsafe.Sizeof(*p) <= unsafe.Sizeof(uintptr(0)) {
+		return *p
+	}
 	var x Note
 	if s.noteType == nil {
-		x = v
+		x = *p
 		s.noteType = (*iface)(unsafe.Pointer(&x)).word
 	}
-	*(*iface)(unsafe.Pointer(&x)) = iface{word: s.noteType, data: unsafe.Pointer(s.Put(v))}
+	*(*iface)(unsafe.Pointer(&x)) = iface{word: s.noteType, data: unsafe.Pointer(p)}
 	return x
 }
 
@@ -72,12 +93,21 @@ func (s *Slab[T]) Message(v T) Message {
 	if unsafe.Sizeof(v) <= unsafe.Sizeof(uintptr(0)) {
 		return any(v).(Message)
 	}
+	return s.MessageOf(s.Put(v))
+}
+
+// MessageOf returns the value in slot p, whose type must implement
+// Message, as a Message whose value is the slot, as NoteOf does.
+func (s *Slab[T]) MessageOf(p *T) Message {
+	if unsafe.Sizeof(*p) <= unsafe.Sizeof(uintptr(0)) {
+		return any(*p).(Message)
+	}
 	var x Message
 	if s.messageTab == nil {
-		x = any(v).(Message)
+		x = any(*p).(Message)
 		s.messageTab = (*iface)(unsafe.Pointer(&x)).word
 	}
-	*(*iface)(unsafe.Pointer(&x)) = iface{word: s.messageTab, data: unsafe.Pointer(s.Put(v))}
+	*(*iface)(unsafe.Pointer(&x)) = iface{word: s.messageTab, data: unsafe.Pointer(p)}
 	return x
 }
 

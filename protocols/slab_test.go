@@ -13,7 +13,8 @@ import (
 )
 
 // TestSlabBoxesAsConversionDoes holds what Slab.Note and Slab.Message hand
-// out to what converting the value would give: the same dynamic type, a
+// out, and NoteOf and MessageOf of a slot filled in after Next (every
+// other value here), to what converting the value would give: the same dynamic type, a
 // value equal to the one boxed, equal interfaces (for a comparable type),
 // the message's methods,
 // and every box still holding its own value after many more boxes and
@@ -29,9 +30,18 @@ func TestSlabBoxesAsConversionDoes(t *testing.T) {
 	var replies []kv.Reply
 	for i := range 500 {
 		a := kv.Applied{Index: i, Term: uint64(i / 7), Req: kv.Request{Client: protocols.NodeID("c" + strconv.Itoa(i%3)), Seq: uint64(i), Op: kv.PutOp("k", strconv.Itoa(i))}, Outcome: kv.Outcome(i % 3)}
-		want, boxes = append(want, a), append(boxes, notes.Note(a))
 		r := kv.Reply{Seq: uint64(i), Status: kv.OK, Value: strconv.Itoa(i)}
-		replies, sent = append(replies, r), append(sent, msgs.Message(r))
+		if i%2 == 0 {
+			want, boxes = append(want, a), append(boxes, notes.Note(a))
+			replies, sent = append(replies, r), append(sent, msgs.Message(r))
+		} else {
+			pa, pr := notes.Next(), msgs.Next()
+			require.Equal(t, kv.Applied{}, *pa, "a fresh slot is zero")
+			require.Equal(t, kv.Reply{}, *pr, "a fresh slot is zero")
+			*pa, pr.Seq, pr.Status, pr.Value = a, r.Seq, r.Status, r.Value
+			want, boxes = append(want, a), append(boxes, notes.NoteOf(pa))
+			replies, sent = append(replies, r), append(sent, msgs.MessageOf(pr))
+		}
 		if i%100 == 0 {
 			runtime.GC()
 		}
@@ -64,15 +74,25 @@ func TestSlabBoxesAsConversionDoes(t *testing.T) {
 	// A value of a word is boxed as the conversion boxes it.
 	o := small.Note(kv.Duplicate)
 	assert.Equal(t, protocols.Note(kv.Duplicate), o)
+	p := small.Next()
+	*p = kv.Stale
+	assert.Equal(t, protocols.Note(kv.Stale), small.NoteOf(p))
 }
 
-// TestSlabPutNeverRewritesASlot: every slot Put hands out keeps its value
-// and is distinct from every other.
+// TestSlabPutNeverRewritesASlot: every slot Put or Next hands out keeps
+// its value and is distinct from every other.
 func TestSlabPutNeverRewritesASlot(t *testing.T) {
 	var s protocols.Slab[kv.Request]
 	var ps []*kv.Request
 	for i := range 300 {
-		p := s.Put(kv.Request{Seq: uint64(i)})
+		var p *kv.Request
+		if i%3 == 0 {
+			p = s.Next()
+			require.Equal(t, kv.Request{}, *p, "a fresh slot is zero")
+			p.Seq = uint64(i)
+		} else {
+			p = s.Put(kv.Request{Seq: uint64(i)})
+		}
 		for _, q := range ps {
 			require.NotSame(t, p, q)
 		}

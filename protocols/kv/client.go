@@ -410,7 +410,10 @@ func (c *client) issue() {
 		c.target = "" // send asks the router
 	}
 	c.stamp() // load.go: the deadline
-	c.out.Note(c.invoked.Note(Invoked{Client: c.id, Seq: c.seq, Op: c.req.Op}))
+	// The Invoked is filled in its slot, not copied in.
+	v := c.invoked.Next()
+	v.Client, v.Seq, v.Op = c.id, c.seq, c.req.Op
+	c.out.Note(c.invoked.NoteOf(v))
 	c.send()
 }
 
@@ -448,12 +451,13 @@ func (c *client) send() {
 	}
 	c.sends++
 	c.req.Attempt = c.sends
-	req := c.onWire() // load.go: with or without its deadline
 	var m protocols.Message
 	if c.opts.Adapter != nil {
-		m = c.opts.Adapter.WrapRequest(req)
+		m = c.opts.Adapter.WrapRequest(c.onWire()) // load.go: with or without its deadline
 	} else {
-		m = c.requests.Message(req)
+		r := c.requests.Next() // filled in place, not copied in
+		*r = c.onWire()
+		m = c.requests.MessageOf(r)
 	}
 	if c.opts.Broadcast {
 		c.out.Broadcast(c.servers, m)
@@ -571,7 +575,9 @@ func (c *client) complete(from protocols.NodeID, value string) {
 	if c.req.Op.Kind == Get {
 		output = value
 	}
-	c.out.Note(c.completed.Note(Completed{Client: c.id, Seq: c.req.Seq, Op: c.req.Op, Output: output, Server: from}))
+	v := c.completed.Next() // filled in place, not copied in
+	v.Client, v.Seq, v.Op, v.Output, v.Server = c.id, c.req.Seq, c.req.Op, output, from
+	c.out.Note(c.completed.NoteOf(v))
 	c.split(from, c.target)
 	// The server that answered is the best guess at the leader.
 	c.target, c.hops = from, 0

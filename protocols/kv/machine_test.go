@@ -190,3 +190,26 @@ func TestValuesReadStayAsTheyWere(t *testing.T) {
 		require.Equal(t, rd.want, rd.got, "read %d changed after it was returned", i)
 	}
 }
+
+// ApplyAt is Apply: the same results and outcomes, the same state after,
+// over random requests of a few clients (retries and stale ones among
+// them), and the request it read is as it was.
+func TestApplyAtIsApply(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 9))
+	byValue, inPlace := NewMachine(), NewMachine()
+	kinds := []OpKind{Get, Put, Append, OpKind(99)}
+	for i := range 2000 {
+		r := Request{
+			Client: protocols.NodeID("c" + strconv.Itoa(rng.IntN(4))),
+			Seq:    uint64(i/3 - rng.IntN(3)),
+			Op:     Op{Kind: kinds[rng.IntN(len(kinds))], Key: "k" + strconv.Itoa(rng.IntN(3)), Value: strconv.Itoa(i)},
+		}
+		before := r
+		v1, o1 := byValue.Apply(r)
+		v2, o2 := inPlace.ApplyAt(&r)
+		require.Equal(t, v1, v2, "request %d", i)
+		require.Equal(t, o1, o2, "request %d", i)
+		require.Equal(t, before, r, "request %d changed", i)
+	}
+	assert.Equal(t, byValue.Snapshot(), inPlace.Snapshot())
+}

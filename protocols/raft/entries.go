@@ -53,12 +53,15 @@ func (e positionError) Error() string {
 }
 
 // push adds e after the last entry.
-func (s *entryList) push(e Entry) {
+func (s *entryList) push(e Entry) { s.pushAt(&e) }
+
+// pushAt adds *e after the last entry, copying it once, from where it is.
+func (s *entryList) pushAt(e *Entry) {
 	q := uint(s.skip + s.n)
 	if q/chunkLen == uint(len(s.chunks)) {
 		s.chunks = append(s.chunks, new([chunkLen]Entry))
 	}
-	s.chunks[q/chunkLen][q%chunkLen] = e
+	s.chunks[q/chunkLen][q%chunkLen] = *e
 	s.n++
 }
 

@@ -28,9 +28,11 @@ func (m *logModel) push(es ...Entry) {
 }
 
 type heldView struct {
-	lo   int
-	got  []Entry // the view the log handed out
-	want []Entry // a copy taken when it was handed out
+	lo        int
+	got       []Entry  // the view the log handed out
+	want      []Entry  // a copy taken when it was handed out
+	gotChain  []uint64 // the chain view it handed out, from lo-1
+	wantChain []uint64
 }
 
 // Random sequences of appends, truncations (at and around chunk
@@ -77,6 +79,9 @@ func checkLogModel(t *testing.T, seed uint64) {
 				if v.got[k] != v.want[k] {
 					t.Fatalf("seed %d, after %s: a view from %d changed at %d: %v, was %v", seed, op, v.lo, v.lo+k, v.got[k], v.want[k])
 				}
+			}
+			if !slices.Equal(v.gotChain, v.wantChain) {
+				t.Fatalf("seed %d, after %s: a chain view from %d changed", seed, op, v.lo-1)
 			}
 		}
 	}
@@ -156,7 +161,12 @@ func checkLogModel(t *testing.T, seed uint64) {
 			if !slices.Equal(got, want) {
 				t.Fatalf("seed %d, after %s: slice(%d, %d) wrong", seed, op, lo, hi)
 			}
-			views = append(views, heldView{lo: lo, got: got, want: want})
+			gotChain := l.chainView(lo-1, hi)
+			wantChain := slices.Clone(m.chain[lo-1-m.base : hi-m.base+1])
+			if !slices.Equal(gotChain, wantChain) {
+				t.Fatalf("seed %d, after %s: chainView(%d, %d) wrong", seed, op, lo-1, hi)
+			}
+			views = append(views, heldView{lo: lo, got: got, want: want, gotChain: gotChain, wantChain: wantChain})
 		}
 	}
 	for step := range 1500 {
@@ -190,13 +200,34 @@ func checkLogModel(t *testing.T, seed uint64) {
 			keep := rng.IntN(m.last() - prev + 1)
 			var es []Entry
 			es = append(es, m.ents[prev-m.base:prev-m.base+keep]...)
+			if keep > 0 && rng.IntN(4) == 0 {
+				// A leader whose entry there has the same term and another
+				// request (a bug's log): its digests after it are not this
+				// log's, and must not be taken.
+				k := rng.IntN(keep)
+				es[k] = entry(es[k].Term)
+			}
 			if rng.IntN(2) == 0 {
 				term++
 				for range rng.IntN(chunkLen + 10) {
 					es = append(es, entry(term))
 				}
 			}
-			l.merge(prev, es)
+			// The leader's digests: none, from a prefix equal to this
+			// log's, or from another prefix (to be ignored).
+			var digests []uint64
+			switch rng.IntN(3) {
+			case 1:
+				digests = []uint64{m.chain[prev-m.base]}
+			case 2:
+				digests = []uint64{rng.Uint64()}
+			}
+			for k := range es {
+				if digests != nil {
+					digests = append(digests, chainHash(digests[k], &es[k]))
+				}
+			}
+			l.merge(prev, es, digests)
 			for k, e := range es {
 				idx := prev + 1 + k
 				if idx > m.last() {

@@ -58,12 +58,12 @@ func (n *node) handleAppendEntries(from protocols.NodeID, m *AppendEntries) {
 		n.replyAppend(from, AppendEntriesReply{Term: n.term, Index: m.PrevIndex, XLen: n.log.lastIndex(), Round: m.Round})
 		return
 	}
-	if n.role != follower || n.leader != from {
+	if n.role != follower || !protocols.SameString(n.leader, from) {
 		n.becomeFollower(n.term, from) // someone won this term's election
 	}
 	n.heardFromLeader()
 
-	prev, prevTerm, entries := m.PrevIndex, m.PrevTerm, m.Entries
+	prev, prevTerm, entries, digests := m.PrevIndex, m.PrevTerm, m.Entries, m.chain
 	if base := n.log.base; prev < base {
 		// The request starts inside this server's snapshot, whose entries
 		// are committed and so match the leader's: skip them.
@@ -73,6 +73,9 @@ func (n *node) handleAppendEntries(from protocols.NodeID, m *AppendEntries) {
 			return
 		}
 		prev, prevTerm, entries = base, entries[skip-1].Term, entries[skip:]
+		if digests != nil {
+			digests = digests[skip:]
+		}
 	}
 
 	// The consistency check: our log must hold PrevIndex with PrevTerm.
@@ -94,7 +97,7 @@ func (n *node) handleAppendEntries(from protocols.NodeID, m *AppendEntries) {
 		n.log.truncate(changed)
 		n.log.append(entries...)
 	} else {
-		changed, truncated = n.log.merge(prev, entries)
+		changed, truncated = n.log.merge(prev, entries, digests)
 	}
 	switch {
 	case changed > 0:

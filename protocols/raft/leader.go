@@ -192,6 +192,7 @@ func (n *node) appendEntries(prev, hi int) *AppendEntries {
 			Entries:   n.log.slice(prev+1, hi),
 			Commit:    n.commit,
 			Round:     n.lead.round,
+			chain:     n.log.chainView(prev, hi),
 		}),
 		prev: prev, hi: hi, commit: n.commit,
 		term: n.term, round: n.lead.round, version: n.log.version,
@@ -282,6 +283,20 @@ func (n *node) backup(m *AppendEntriesReply, match int) int {
 // configuration (it is removing itself) does not count itself (thesis
 // §4.2.2), and steps down once that configuration is committed.
 func (n *node) maybeCommit() {
+	// Most calls cannot commit: fewer than a quorum hold anything past the
+	// commit index. Counting them is cheaper than sorting the matches.
+	past := 0
+	if n.selfSuffrage == Voter && n.log.lastIndex() > n.commit {
+		past++
+	}
+	for i := range n.prs {
+		if n.voter[i] && n.prs[i].match > n.commit {
+			past++
+		}
+	}
+	if past < n.quorum() {
+		return
+	}
 	buf := n.matchBuf[:0]
 	if n.selfSuffrage == Voter {
 		buf = append(buf, n.log.lastIndex())
@@ -348,14 +363,14 @@ func (n *node) handleClientRequest(from protocols.NodeID, r kv.Request) {
 			// circle of stale hints would never reach the real one.
 			hint = ""
 		}
-		n.out.Send(from, n.kvReplies.Message(kv.Reply{Seq: r.Seq, Status: kv.NotLeader, LeaderHint: hint}))
+		n.sendReply(from, r.Seq, kv.NotLeader, "", hint)
 		return
 	}
 	if v, ok := n.sm.Cached(r.Client, r.Seq); ok {
 		// Applied means committed, so the cached result is final even if this
 		// leader has been deposed without knowing it.
 		n.out.Probe(ProbeDuplicateRequest)
-		n.out.Send(from, n.kvReplies.Message(kv.Reply{Seq: r.Seq, Status: kv.OK, Value: v}))
+		n.sendReply(from, r.Seq, kv.OK, v, "")
 		return
 	}
 	if r.Seq < n.sm.LastSeq(r.Client) {
@@ -364,7 +379,7 @@ func (n *node) handleClientRequest(from protocols.NodeID, r kv.Request) {
 	if n.bugs.localReads && r.Op.Kind == kv.Get {
 		// BUG local-reads: answered from local state, without confirming
 		// that this server still leads.
-		n.out.Send(from, n.kvReplies.Message(kv.Reply{Seq: r.Seq, Status: kv.OK, Value: n.sm.Value(r.Op.Key)}))
+		n.sendReply(from, r.Seq, kv.OK, n.sm.Value(r.Op.Key), "")
 		return
 	}
 	if r.Op.Kind == kv.Get && n.opts.Read != ReadLog {

@@ -1,10 +1,12 @@
 package raft
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/kv"
@@ -67,7 +69,8 @@ func wantAppends(n *node) map[protocols.NodeID]AppendEntries {
 		hi := min(n.log.lastIndex(), prev+n.opts.MaxAppendEntries)
 		pt, _ := n.log.term(prev)
 		want[id] = AppendEntries{Term: n.term, PrevIndex: prev, PrevTerm: pt,
-			Entries: n.log.slice(prev+1, hi), Commit: n.commit, Round: n.lead.round}
+			Entries: n.log.slice(prev+1, hi), Commit: n.commit, Round: n.lead.round,
+			chain: n.log.chainView(prev, hi)}
 	}
 	return want
 }
@@ -134,4 +137,54 @@ func TestSharedAppendNeverStale(t *testing.T) {
 			assert.Equal(t, w, got[id], "%s, again: to %s", s.name, id)
 		}
 	}
+}
+
+// maybeCommit commits exactly what the rule says, whichever voters' matches
+// lie past the commit index (its count of them is only a shortcut): the
+// highest index a majority of voters hold, if it is of the leader's term.
+func TestMaybeCommitFollowsTheRule(tt *testing.T) {
+	rapid.Check(tt, func(t *rapid.T) {
+		h := newCluster(tt, 5, Options{})
+		elect(h, "n1")
+		n := raftNode(h, "n1")
+		start := n.log.lastIndex()
+		for k := range rapid.IntRange(0, 6).Draw(t, "old") {
+			n.log.append(Entry{Term: n.term - 1, Req: kv.Request{Client: "c1", Seq: uint64(100 + k), Op: kv.PutOp("k", "v")}})
+		}
+		for k := range rapid.IntRange(0, 6).Draw(t, "new") {
+			n.log.append(Entry{Term: n.term, Req: kv.Request{Client: "c1", Seq: uint64(200 + k), Op: kv.PutOp("k", "v")}})
+		}
+		last := n.log.lastIndex()
+		if n.commit < start {
+			return
+		}
+		n.commit = rapid.IntRange(start, last).Draw(t, "commit")
+		n.applied = n.commit
+		n.nVoters = 1
+		for i := range n.prs {
+			n.voter[i] = rapid.Bool().Draw(t, "voter")
+			if n.voter[i] {
+				n.nVoters++
+			}
+			n.prs[i].match = rapid.IntRange(0, last).Draw(t, "match")
+		}
+		matches := []int{last}
+		for i := range n.prs {
+			if n.voter[i] {
+				matches = append(matches, n.prs[i].match)
+			}
+		}
+		slices.Sort(matches)
+		want := n.commit
+		if N := matches[len(matches)-n.quorum()]; N > n.commit {
+			if tm, _ := n.log.term(N); tm == n.term {
+				want = N
+			}
+		}
+		n.out = &protocols.Effects{}
+		n.maybeCommit()
+		if n.commit != want {
+			t.Fatalf("commit %d, want %d (matches %v, quorum %d)", n.commit, want, matches, n.quorum())
+		}
+	})
 }

@@ -21,7 +21,9 @@ import (
 // O(1) instead of entry by entry, across compacted prefixes too. Every
 // change goes through append, truncate, compact and restore, which keep it
 // current, and bumps version, so a monitor can tell at a glance that a log
-// did not change during an event.
+// did not change during an event. Like the entries, a digest once held at
+// a position of the chain's array is never overwritten there, so an
+// AppendEntries can carry a view of the leader's (chainView).
 //
 // The log also tracks the configurations its entries make (thesis §4.1: a
 // server uses the latest configuration in its log, committed or not): the
@@ -85,13 +87,32 @@ func (l *raftLog) chainAt(i int) (uint64, bool) {
 	return l.chain[i-l.base], true
 }
 
+// chainView returns the prefix digests at indexes lo..hi (base <= lo <=
+// hi <= last), for a message to carry: a view of the chain, never written
+// again by the log.
+func (l *raftLog) chainView(lo, hi int) []uint64 {
+	return l.chain[lo-l.base : hi-l.base+1 : hi-l.base+1]
+}
+
 // append adds entries after the last one.
-func (l *raftLog) append(es ...Entry) {
+func (l *raftLog) append(es ...Entry) { l.extend(es, nil) }
+
+// extend adds entries after the last one. digests, when not nil, are the
+// prefix digests the entries make after the last one (digests[i] after
+// es[i]), as another log computed them from a last digest equal to this
+// log's: they are taken rather than computed again (a digest is a function
+// of the one before and the entry alone).
+func (l *raftLog) extend(es []Entry, digests []uint64) {
 	l.chain = room(l.chain, len(es))
+	if digests != nil {
+		l.chain = append(l.chain, digests[:len(es)]...)
+	}
 	for i := range es {
 		e := &es[i]
-		l.chain = append(l.chain, chainHash(l.chain[len(l.chain)-1], e))
-		l.entries.push(*e)
+		if digests == nil {
+			l.chain = append(l.chain, chainHash(l.chain[len(l.chain)-1], e))
+		}
+		l.entries.pushAt(e)
 		if e.Conf != nil {
 			l.confIdx = append(l.confIdx, l.lastIndex())
 			l.confs = append(l.confs, l.config().apply(*e.Conf))
@@ -123,7 +144,7 @@ func (l *raftLog) truncate(from int) {
 	}
 	k := from - l.base
 	l.entries.truncate(k - 1)
-	l.chain = l.chain[:k]
+	l.chain = l.chain[:k:k] // the next append moves it: views of the rest stay as they were
 	for len(l.confIdx) > 0 && l.confIdx[len(l.confIdx)-1] >= from {
 		l.confIdx = l.confIdx[:len(l.confIdx)-1]
 		l.confs[len(l.confs)-1] = Config{}
@@ -161,7 +182,7 @@ func (l *raftLog) compact(upto int) {
 func (l *raftLog) restore(index int, term uint64, chain uint64, conf Config) {
 	l.base, l.baseTerm = index, term
 	l.entries.truncate(0)
-	l.chain = append(l.chain[:0], chain)
+	l.chain = append(l.chain[:0:0], chain) // a fresh array: views of the old stay as they were
 	l.conf0, l.confIdx, l.confs = conf, nil, nil
 	l.confGen++
 	l.version++
@@ -277,22 +298,37 @@ func (l *raftLog) lastIndexOf(t uint64) int {
 // last entry: a stale or duplicated request must not undo later appends.
 // prev must not be below base.
 //
+// digests, when not nil, are the leader's prefix digests at prev through
+// prev+len(es) (AppendEntries.chain): where this log's digest before the
+// first entry it appends is the leader's there, it takes the leader's for
+// the entries rather than computing them.
+//
 // It returns the first index it changed (0 when the log already held every
 // entry) and whether it removed entries.
-func (l *raftLog) merge(prev int, es []Entry) (changed int, truncated bool) {
+func (l *raftLog) merge(prev int, es []Entry, digests []uint64) (changed int, truncated bool) {
 	for k := range es { // by index: an entry is 128 bytes
 		idx := prev + 1 + k
 		if idx > l.lastIndex() {
-			l.append(es[k:]...)
+			l.extend(es[k:], l.theirs(idx, digests, k))
 			return idx, false
 		}
 		if l.entryAt(idx).Term != es[k].Term {
 			l.truncate(idx)
-			l.append(es[k:]...)
+			l.extend(es[k:], l.theirs(idx, digests, k))
 			return idx, true
 		}
 	}
 	return 0, false
+}
+
+// theirs returns the digests after position k of a merge's, for entries
+// appended at idx: nil when there are none, or when this log's digest at
+// idx-1 is not digests[k], which the rest were computed from.
+func (l *raftLog) theirs(idx int, digests []uint64, k int) []uint64 {
+	if digests == nil || l.chain[idx-1-l.base] != digests[k] {
+		return nil
+	}
+	return digests[k+1:]
 }
 
 // commonPrefix returns the last index at which two chains agree, so the

@@ -132,7 +132,7 @@ func TestMerge(t *testing.T) {
 				es = append(es, figureEntry(c.prev+1+i, term))
 			}
 			v := l.version
-			changed, truncated := l.merge(c.prev, es)
+			changed, truncated := l.merge(c.prev, es, nil)
 			assert.Equal(t, c.want, termsOf(&l))
 			assert.Equal(t, c.changed, changed)
 			assert.Equal(t, c.truncated, truncated)

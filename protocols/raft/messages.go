@@ -109,6 +109,18 @@ type AppendEntries struct {
 	// leader learns that a majority still followed it after a round began.
 	// Zero when reads go through the log.
 	Round uint64
+
+	// chain is the leader's prefix digests at PrevIndex through the last
+	// entry (raftLog.chainView), or nil: a follower whose digest at
+	// PrevIndex is the same takes them rather than hashing every entry
+	// again. It is no part of the message's content (String, AppendHash
+	// and the size leave it out): it only saves the follower work.
+	chain []uint64
+	// size is the message's size for the bytes metric once messageSize
+	// has worked it out (0 before): a leader sends one AppendEntries to
+	// every follower owed the same (appendBox), and the metric sizes each
+	// send. A memo of what the exported fields say, not content.
+	size int
 }
 
 // Kind implements protocols.Message.

@@ -55,6 +55,7 @@ func New(opts Options) protocols.Factory {
 			id:          cfg.ID,
 			peers:       cfg.Peers,
 			opts:        opts,
+			timeoutMS:   timeoutMS(opts),
 			bugs:        b,
 			rand:        cfg.Rand,
 			initial:     initial,
@@ -114,7 +115,8 @@ type node struct {
 	// PreVote or CheckQuorum.
 	contact      bool
 	electionRest clock.Duration
-	idle         bool // not a voter in its configuration: its election timer is off
+	idle         bool              // not a voter in its configuration: its election timer is off
+	timeoutMS    [2]clock.Duration // drawTimeout's range, from the options
 
 	// The configuration, as the latest one in the log makes it.
 	confGen      uint64   // the log's configuration generation these reflect
@@ -192,7 +194,9 @@ func (n *node) Step(in protocols.Input, out *protocols.Effects) {
 		}
 		n.admin(in.Command)
 	}
-	n.persistHardState()
+	if n.hardStateChanged() {
+		n.persistHardState()
+	}
 	n.out = nil
 }
 
@@ -386,13 +390,19 @@ func (n *node) setLeader(id protocols.NodeID) {
 // stay readable; ties between servers are broken by the driver's event
 // order.
 func (n *node) drawTimeout() clock.Duration {
-	ms := clock.Millisecond
-	lo, hi := (n.opts.ElectionTimeoutMin+ms-1)/ms, n.opts.ElectionTimeoutMax/ms
+	lo, hi := n.timeoutMS[0], n.timeoutMS[1]
 	d := n.opts.ElectionTimeoutMin
 	if hi > lo {
-		d = (lo + clock.Duration(n.rand.Int64N(int64(hi-lo+1)))) * ms
+		d = (lo + clock.Duration(n.rand.Int64N(int64(hi-lo+1)))) * clock.Millisecond
 	}
 	return d
+}
+
+// timeoutMS is the range of election timeouts drawTimeout draws from, in
+// whole milliseconds.
+func timeoutMS(o Options) [2]clock.Duration {
+	ms := clock.Millisecond
+	return [2]clock.Duration{(o.ElectionTimeoutMin + ms - 1) / ms, o.ElectionTimeoutMax / ms}
 }
 
 // armElection (re)arms the election timer with a fresh random timeout. A
@@ -420,7 +430,7 @@ func (n *node) heardFromLeader() {
 // peerIndex returns the position of id among the peers, or -1.
 func (n *node) peerIndex(id protocols.NodeID) int {
 	for i, p := range n.peers {
-		if p == id {
+		if protocols.SameString(p, id) { // mostly the very string the world handed out
 			return i
 		}
 	}
@@ -438,6 +448,14 @@ func (n *node) quorum() int { return protocols.Quorum(n.nVoters) }
 func (n *node) committedInTerm() bool {
 	t, _ := n.log.term(n.commit)
 	return t == n.term
+}
+
+// sendReply answers a client, with a Reply built in a slot of the
+// server's slab of them (a Reply is over a hundred bytes).
+func (n *node) sendReply(to protocols.NodeID, seq uint64, st kv.Status, value string, hint protocols.NodeID) {
+	r := n.kvReplies.Next()
+	r.Seq, r.Status, r.Value, r.LeaderHint = seq, st, value, hint
+	n.out.Send(to, n.kvReplies.MessageOf(r))
 }
 
 // applyCommitted applies entries up to the commit index, in order, to the
@@ -460,11 +478,13 @@ func (n *node) applyCommitted() {
 			continue
 		}
 		if e.Req.Client != "" {
-			result, outcome = n.sm.Apply(e.Req)
+			result, outcome = n.sm.ApplyAt(&e.Req)
 		}
-		n.out.Note(n.applieds.Note(Applied{Index: n.applied, Term: e.Term, Req: e.Req, Outcome: outcome}))
+		a := n.applieds.Next() // filled in place: an Applied is 128 bytes
+		a.Index, a.Term, a.Req, a.Outcome = n.applied, e.Term, e.Req, outcome
+		n.out.Note(n.applieds.NoteOf(a))
 		if n.role == leader && e.Term == n.term && e.Req.Client != "" && outcome != kv.Stale {
-			n.out.Send(e.Req.Client, n.kvReplies.Message(kv.Reply{Seq: e.Req.Seq, Status: kv.OK, Value: result}))
+			n.sendReply(e.Req.Client, e.Req.Seq, kv.OK, result, "")
 		}
 	}
 	if n.role == leader && len(n.lead.reads) > 0 {

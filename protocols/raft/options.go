@@ -87,7 +87,7 @@ func (o Options) snapshots() bool { return o.SnapshotMin > 0 }
 
 // tracksContact reports whether servers remember hearing from a leader
 // within an election timeout: PreVote and CheckQuorum both ask it.
-func (o Options) tracksContact() bool { return o.PreVote || o.CheckQuorum }
+func (o *Options) tracksContact() bool { return o.PreVote || o.CheckQuorum } // not a copy of the options
 
 // ErrBadOptions is wrapped by every Options.Validate error.
 var ErrBadOptions = errors.New("raft: bad options")

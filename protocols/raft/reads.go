@@ -117,7 +117,7 @@ func (n *node) read(from protocols.NodeID, r kv.Request) {
 	}
 	if n.leaseValid() {
 		n.out.Probe(ProbeLeaseRead)
-		n.out.Send(from, n.kvReplies.Message(kv.Reply{Seq: r.Seq, Status: kv.OK, Value: n.sm.Value(r.Op.Key)}))
+		n.sendReply(from, r.Seq, kv.OK, n.sm.Value(r.Op.Key), "")
 		return
 	}
 	n.out.Probe(ProbeReadIndex)
@@ -204,7 +204,7 @@ func (n *node) serveReads() {
 	keep := n.lead.reads[:0]
 	for _, rd := range n.lead.reads {
 		if rd.round != 0 && rd.round <= n.lead.confirmed && n.applied >= rd.index {
-			n.out.Send(rd.client, n.kvReplies.Message(kv.Reply{Seq: rd.seq, Status: kv.OK, Value: n.sm.Value(rd.key)}))
+			n.sendReply(rd.client, rd.seq, kv.OK, n.sm.Value(rd.key), "")
 			continue
 		}
 		keep = append(keep, rd)

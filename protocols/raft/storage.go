@@ -110,16 +110,24 @@ func (n *node) persistAll() {
 // is a pointer into the server's slab of them (protocols.Slab): one is persisted
 // at almost every step.
 func (n *node) persistLog(from int) {
-	n.out.Persist(n.records.Put(LogRecord{From: from, Entries: n.log.slice(from, n.log.lastIndex())}))
+	r := n.records.Next() // filled in place, not copied in
+	r.From, r.Entries = from, n.log.slice(from, n.log.lastIndex())
+	n.out.Records = append(n.out.Records, r) // as Persist does, without its variadic copy
 }
 
-// persistHardState writes a HardState if the term or vote changed during
-// this step. It runs at the end of every step: records precede all of the
-// step's sends, so the position among the records does not matter.
+// hardStateChanged reports whether the term or vote differ from the last
+// HardState written: the HardState compared field by field, the vote by
+// where it points first. Step asks at every step; the answer is almost
+// always no.
+func (n *node) hardStateChanged() bool {
+	return n.hardState.Term != n.term || !protocols.SameString(n.hardState.Vote, n.vote)
+}
+
+// persistHardState writes a HardState, which Step does when the term or
+// vote changed during the step (hardStateChanged). It runs at the end of
+// every step that needs it: records precede all of the step's sends, so
+// the position among the records does not matter.
 func (n *node) persistHardState() {
-	if n.hardState == (HardState{Term: n.term, Vote: n.vote}) {
-		return
-	}
 	n.hardState = HardState{Term: n.term, Vote: n.vote}
 	if n.bugs.forgetVote {
 		return // BUG forget-vote: term and vote live only in memory
