@@ -116,11 +116,6 @@ type AppendEntries struct {
 	// again. It is no part of the message's content (String, AppendHash
 	// and the size leave it out): it only saves the follower work.
 	chain []uint64
-	// size is the message's size for the bytes metric once messageSize
-	// has worked it out (0 before): a leader sends one AppendEntries to
-	// every follower owed the same (appendBox), and the metric sizes each
-	// send. A memo of what the exported fields say, not content.
-	size int
 }
 
 // Kind implements protocols.Message.

@@ -4,7 +4,6 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
 	"pgregory.net/rapid"
 
 	"github.com/dsimlab/dsim/protocols"
@@ -23,7 +22,7 @@ func TestMessagesHashWhatTheyShow(t *testing.T) {
 	}
 	cfg := Config{Members: []Member{{ID: "n1", Suffrage: Voter}}}
 	// What no trace line shows of an entry: its command, only its position.
-	unshown := []string{"Entries[0].Req", "Entries[0].Conf", "Entries[0].Cmd", "chain", "size"}
+	unshown := []string{"Entries[0].Req", "Entries[0].Conf", "Entries[0].Cmd", "chain"}
 	cases := []struct {
 		msg    protocols.Message
 		hidden []string
@@ -31,7 +30,7 @@ func TestMessagesHashWhatTheyShow(t *testing.T) {
 		{RequestVote{Term: 3, LastIndex: 5, LastTerm: 2}, nil},
 		{RequestVoteReply{Term: 3, Granted: true}, nil},
 		{AppendEntries{Term: 3, PrevIndex: 5, PrevTerm: 2, Entries: entries, Commit: 4, Round: 7}, unshown},
-		{AppendEntries{Term: 3, PrevIndex: 5, PrevTerm: 2, Commit: 4}, []string{"chain", "size"}},
+		{AppendEntries{Term: 3, PrevIndex: 5, PrevTerm: 2, Commit: 4}, []string{"chain"}},
 		{AppendEntriesReply{Term: 3, Success: true, Index: 7, Round: 2, XTerm: 1, XIndex: 2, XLen: 3}, []string{"XTerm", "XIndex", "XLen"}},
 		{AppendEntriesReply{Term: 3, Index: 5, XTerm: 2, XIndex: 4, XLen: 6, Round: 2}, nil},
 		{PreVote{Term: 3, LastIndex: 5, LastTerm: 2}, nil},
@@ -78,34 +77,5 @@ func bump(t *rapid.T, f reflect.Value, d int) {
 		f.SetUint(f.Uint() + uint64(d))
 	default:
 		t.Fatalf("a field of kind %s: teach bump to change it", f.Kind())
-	}
-}
-
-// messageSize remembers an AppendEntries' size in the message: asked again,
-// for the same message sent to another follower, it answers the same, and
-// that is the size worked out afresh from the message's fields.
-func TestAppendSizeIsRemembered(t *testing.T) {
-	req := kv.Request{Client: "c1", Seq: 3, Op: kv.PutOp("key", "value")}
-	cases := []*AppendEntries{
-		{Term: 3, PrevIndex: 5, PrevTerm: 2, Commit: 4},
-		{Term: 3, PrevIndex: 5, PrevTerm: 2, Commit: 4, Round: 7},
-		{Term: 3, Entries: []Entry{{Term: 2, Req: req}, {Term: 3, Conf: &ConfChange{Op: ConfAddServer, Node: "n4"}}, {Term: 3}}},
-	}
-	for _, m := range cases {
-		fresh := *m
-		want := 8 + 8 + 8 + 8
-		for _, e := range m.Entries {
-			want += 8 + kv.RequestSize(e.Req)
-			if e.Conf != nil {
-				want += 1 + len(e.Conf.Node)
-			}
-		}
-		if m.Round != 0 {
-			want += 8
-		}
-		assert.Equal(t, want, messageSize(m), "%v", m)
-		assert.Equal(t, want, messageSize(m), "%v, again", m)
-		assert.Equal(t, want, m.size, "%v: remembered", m)
-		assert.Equal(t, want, messageSize(&fresh), "%v: a copy sized afresh", m)
 	}
 }

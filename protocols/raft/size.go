@@ -16,10 +16,21 @@ func messageSize(m protocols.Message) int {
 	case RequestVoteReply:
 		return 8 + 1
 	case *AppendEntries:
-		if m.size == 0 {
-			m.size = appendSize(m)
+		n := 8 + 8 + 8 + 8
+		for i := range m.Entries {
+			e := &m.Entries[i] // not a copy: an entry is 128 bytes
+			n += 8 + kv.RequestSize(e.Req)
+			if e.Conf != nil {
+				n += 1 + len(e.Conf.Node)
+			}
+			if e.Cmd != nil {
+				n += len(e.Cmd.String())
+			}
 		}
-		return m.size
+		if m.Round != 0 {
+			n += 8
+		}
+		return n
 	case *AppendEntriesReply:
 		return 8 + 1 + 8 + 8 + 8 + 8
 	case PreVote:
@@ -36,25 +47,5 @@ func messageSize(m protocols.Message) int {
 		return 8 + 8 + 8 + 1
 	}
 	n, _ := kv.Size(m)
-	return n
-}
-
-// appendSize is an AppendEntries' size, the same for every follower it is
-// sent to.
-func appendSize(m *AppendEntries) int {
-	n := 8 + 8 + 8 + 8
-	for i := range m.Entries {
-		e := &m.Entries[i] // not a copy: an entry is 128 bytes
-		n += 8 + kv.RequestSize(e.Req)
-		if e.Conf != nil {
-			n += 1 + len(e.Conf.Node)
-		}
-		if e.Cmd != nil {
-			n += len(e.Cmd.String())
-		}
-	}
-	if m.Round != 0 {
-		n += 8
-	}
 	return n
 }
