@@ -184,16 +184,19 @@ func (n *node) appendEntries(prev, hi int) *AppendEntries {
 		return b.msg
 	}
 	prevTerm, _ := n.log.term(prev)
+	m := n.appends.Next() // filled in place, and sized, before it is sent
+	*m = AppendEntries{
+		Term:      n.term,
+		PrevIndex: prev,
+		PrevTerm:  prevTerm,
+		Entries:   n.log.slice(prev+1, hi),
+		Commit:    n.commit,
+		Round:     n.lead.round,
+		chain:     n.log.chainView(prev, hi),
+	}
+	m.size = appendSize(m)
 	*b = appendBox{
-		msg: n.appends.Put(AppendEntries{
-			Term:      n.term,
-			PrevIndex: prev,
-			PrevTerm:  prevTerm,
-			Entries:   n.log.slice(prev+1, hi),
-			Commit:    n.commit,
-			Round:     n.lead.round,
-			chain:     n.log.chainView(prev, hi),
-		}),
+		msg:  m,
 		prev: prev, hi: hi, commit: n.commit,
 		term: n.term, round: n.lead.round, version: n.log.version,
 	}
