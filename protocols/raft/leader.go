@@ -292,8 +292,9 @@ func (n *node) maybeCommit() {
 	if n.selfSuffrage == Voter && n.log.lastIndex() > n.commit {
 		past++
 	}
+	commit, voter := n.commit, n.voter[:len(n.prs)] // one bounds check, not one a peer
 	for i := range n.prs {
-		if n.voter[i] && n.prs[i].match > n.commit {
+		if n.prs[i].match > commit && voter[i] {
 			past++
 		}
 	}
