@@ -104,9 +104,10 @@ func (m *Machine) Apply(r Request) (string, Outcome) { return m.ApplyAt(&r) }
 // applying the entries of its log applies each where the log holds it,
 // rather than copying its hundred bytes into an argument. r is not changed.
 func (m *Machine) ApplyAt(r *Request) (string, Outcome) {
-	at := m.sessions.find(r.Client)
-	if at >= 0 {
-		switch s := m.sessions.vals[at]; {
+	var s *session // the client's, read and updated in place (data is another map)
+	if at := m.sessions.find(r.Client); at >= 0 {
+		s = &m.sessions.vals[at]
+		switch {
 		case r.Seq == s.seq:
 			return s.result, Duplicate
 		case r.Seq < s.seq:
@@ -126,10 +127,10 @@ func (m *Machine) ApplyAt(r *Request) (string, Outcome) {
 		// A malformed op still consumes its sequence number, so every
 		// replica treats it the same way; it changes nothing.
 	}
-	if s := (session{seq: r.Seq, result: result}); at >= 0 {
-		m.sessions.vals[at] = s // found above: the session is updated in place
+	if s != nil {
+		s.seq, s.result = r.Seq, result
 	} else {
-		m.sessions.add(r.Client, s)
+		m.sessions.add(r.Client, session{seq: r.Seq, result: result})
 	}
 	return result, Executed
 }
