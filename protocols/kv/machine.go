@@ -46,8 +46,8 @@ type Machine struct {
 	appended textChunk
 }
 
-// textChunk holds the values appends make, one after another, so that an
-// append costs no allocation of its own (profiles of BenchmarkRaftChaos
+// textChunk holds the values appends make (and a client's values to
+// write), one after another, so that each costs no allocation of its own (profiles of BenchmarkRaftChaos
 // showed appends' string concatenations as 8% of a run's allocations). The
 // chunk is only ever written past its length, past every value it has
 // handed out, so each stays as it was, in results and replies too; a full
@@ -75,14 +75,29 @@ func (t *textChunk) concat(v, s string) string {
 		t.buf = append(t.buf, s...)
 		return unsafe.String(unsafe.SliceData(t.buf[n-len(v):]), len(v)+len(s))
 	}
-	if cap(t.buf)-n < len(v)+len(s) {
-		t.next = min(max(2*t.next, textChunkFirst), textChunkLen)
-		t.buf = make([]byte, 0, max(t.next, len(v)+len(s))) // strings taken from the full chunk keep it
-		n = 0
-	}
+	n = t.room(len(v) + len(s))
 	t.buf = append(t.buf, v...)
 	t.buf = append(t.buf, s...)
 	return unsafe.String(unsafe.SliceData(t.buf[n:]), len(v)+len(s))
+}
+
+// text returns b as a string, copied to the end of the chunk: a string
+// conversion without an allocation of its own.
+func (t *textChunk) text(b []byte) string {
+	n := t.room(len(b))
+	t.buf = append(t.buf, b...)
+	return unsafe.String(unsafe.SliceData(t.buf[n:]), len(b))
+}
+
+// room makes room for k more bytes at the end of the chunk, in a fresh
+// chunk when this one lacks it (strings taken from the full chunk keep it),
+// and returns where they go.
+func (t *textChunk) room(k int) int {
+	if cap(t.buf)-len(t.buf) < k {
+		t.next = min(max(2*t.next, textChunkFirst), textChunkLen)
+		t.buf = make([]byte, 0, max(t.next, k))
+	}
+	return len(t.buf)
 }
 
 // session is what a Machine remembers per client: its latest executed
