@@ -152,7 +152,8 @@ func (n *node) quorumActive() bool {
 // appendEntry appends one entry of the leader's and persists it.
 func (n *node) appendEntry(e Entry) {
 	n.log.append(e)
-	n.persistLog(n.log.lastIndex())
+	last := n.log.lastIndex()
+	n.persistLog(last, n.log.slice(last, last))
 	if e.Conf != nil {
 		n.refreshConfig()
 	}
