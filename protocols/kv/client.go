@@ -289,6 +289,7 @@ type client struct {
 	invoked   protocols.Slab[Invoked]
 	completed protocols.Slab[Completed]
 	requests  protocols.Slab[Request]
+	values    textChunk // the values its puts and appends write
 }
 
 type ack struct {
@@ -433,10 +434,10 @@ func (c *client) draw() Op {
 }
 
 func (c *client) value() string {
-	var buf [32]byte // on the stack: the string is the only allocation
+	var buf [32]byte // on the stack, then copied into the chunk: no allocation
 	b := append(buf[:0], c.id...)
 	b = append(b, '.')
-	return string(strconv.AppendUint(b, c.seq, 10))
+	return c.values.text(strconv.AppendUint(b, c.seq, 10))
 }
 
 // send makes one attempt at the outstanding operation and arms its timeout.

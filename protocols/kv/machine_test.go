@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/dsimlab/dsim/protocols"
 )
@@ -212,4 +213,36 @@ func TestApplyAtIsApply(t *testing.T) {
 		require.Equal(t, before, r, "request %d changed", i)
 	}
 	assert.Equal(t, byValue.Snapshot(), inPlace.Snapshot())
+}
+
+// textChunk.text is string(b), and the strings text and concat return keep
+// reading the same whatever is written after them, and however b is
+// reused: over chunks that fill, and texts longer than a chunk.
+func TestTextChunkTextIsAConversion(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var c textChunk
+		var got, want []string
+		var buf []byte
+		for range rapid.IntRange(1, 300).Draw(t, "steps") {
+			n := rapid.IntRange(0, 40).Draw(t, "len")
+			if rapid.IntRange(0, 30).Draw(t, "long") == 0 {
+				n = textChunkLen + 5
+			}
+			buf = append(buf[:0], strings.Repeat(rapid.StringMatching(`[a-z]`).Draw(t, "byte"), n)...)
+			if len(got) > 0 && rapid.Bool().Draw(t, "concat") {
+				v := got[len(got)-1]
+				got = append(got, c.concat(v, string(buf)))
+				want = append(want, v+string(buf))
+			} else {
+				got = append(got, c.text(buf))
+				want = append(want, string(buf))
+			}
+			clear(buf) // the caller's bytes, reused
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("string %d reads %q, want %q", i, got[i], want[i])
+			}
+		}
+	})
 }

@@ -101,7 +101,8 @@ func (n *node) handleAppendEntries(from protocols.NodeID, m *AppendEntries) {
 	}
 	switch {
 	case changed > 0:
-		n.persistLog(changed)
+		// Either way the log holds the request's entries from changed on.
+		n.persistLog(changed, entries[changed-prev-1:])
 		n.refreshConfig()
 		if truncated {
 			n.out.Probe(ProbeLogTruncation)

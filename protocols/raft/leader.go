@@ -152,7 +152,8 @@ func (n *node) quorumActive() bool {
 // appendEntry appends one entry of the leader's and persists it.
 func (n *node) appendEntry(e Entry) {
 	n.log.append(e)
-	n.persistLog(n.log.lastIndex())
+	last := n.log.lastIndex()
+	n.persistLog(last, n.log.slice(last, last))
 	if e.Conf != nil {
 		n.refreshConfig()
 	}
@@ -184,16 +185,19 @@ func (n *node) appendEntries(prev, hi int) *AppendEntries {
 		return b.msg
 	}
 	prevTerm, _ := n.log.term(prev)
+	m := n.appends.Next() // filled in place, and sized, before it is sent
+	*m = AppendEntries{
+		Term:      n.term,
+		PrevIndex: prev,
+		PrevTerm:  prevTerm,
+		Entries:   n.log.slice(prev+1, hi),
+		Commit:    n.commit,
+		Round:     n.lead.round,
+		chain:     n.log.chainView(prev, hi),
+	}
+	m.size = appendSize(m)
 	*b = appendBox{
-		msg: n.appends.Put(AppendEntries{
-			Term:      n.term,
-			PrevIndex: prev,
-			PrevTerm:  prevTerm,
-			Entries:   n.log.slice(prev+1, hi),
-			Commit:    n.commit,
-			Round:     n.lead.round,
-			chain:     n.log.chainView(prev, hi),
-		}),
+		msg:  m,
 		prev: prev, hi: hi, commit: n.commit,
 		term: n.term, round: n.lead.round, version: n.log.version,
 	}
@@ -289,8 +293,9 @@ func (n *node) maybeCommit() {
 	if n.selfSuffrage == Voter && n.log.lastIndex() > n.commit {
 		past++
 	}
+	commit, voter := n.commit, n.voter[:len(n.prs)] // one bounds check, not one a peer
 	for i := range n.prs {
-		if n.voter[i] && n.prs[i].match > n.commit {
+		if n.prs[i].match > commit && voter[i] {
 			past++
 		}
 	}

@@ -104,7 +104,11 @@ func (l *raftLog) append(es ...Entry) { l.extend(es, nil) }
 // of the one before and the entry alone).
 func (l *raftLog) extend(es []Entry, digests []uint64) {
 	l.chain = room(l.chain, len(es))
-	if digests != nil {
+	switch {
+	case digests == nil:
+	case len(es) == 1: // the usual append: one digest stored, without a call to copy it
+		l.chain = append(l.chain, digests[0])
+	default:
 		l.chain = append(l.chain, digests[:len(es)]...)
 	}
 	for i := range es {

@@ -116,6 +116,12 @@ type AppendEntries struct {
 	// again. It is no part of the message's content (String, AppendHash
 	// and the size leave it out): it only saves the follower work.
 	chain []uint64
+	// size is the message's size for the bytes metric (appendSize), worked
+	// out by the leader that builds it, before it is sent, or 0 when it was
+	// built elsewhere: a leader sends one AppendEntries to every follower
+	// owed the same (appendBox), and the metric sizes each send. No part of
+	// the content: it follows from the exported fields.
+	size int
 }
 
 // Kind implements protocols.Message.

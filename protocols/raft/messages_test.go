@@ -9,6 +9,8 @@ import (
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/kv"
 	"github.com/dsimlab/dsim/protocols/prototest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // Every message hashes exactly what its trace line shows: changing any
@@ -22,7 +24,7 @@ func TestMessagesHashWhatTheyShow(t *testing.T) {
 	}
 	cfg := Config{Members: []Member{{ID: "n1", Suffrage: Voter}}}
 	// What no trace line shows of an entry: its command, only its position.
-	unshown := []string{"Entries[0].Req", "Entries[0].Conf", "Entries[0].Cmd", "chain"}
+	unshown := []string{"Entries[0].Req", "Entries[0].Conf", "Entries[0].Cmd", "chain", "size"}
 	cases := []struct {
 		msg    protocols.Message
 		hidden []string
@@ -30,7 +32,7 @@ func TestMessagesHashWhatTheyShow(t *testing.T) {
 		{RequestVote{Term: 3, LastIndex: 5, LastTerm: 2}, nil},
 		{RequestVoteReply{Term: 3, Granted: true}, nil},
 		{AppendEntries{Term: 3, PrevIndex: 5, PrevTerm: 2, Entries: entries, Commit: 4, Round: 7}, unshown},
-		{AppendEntries{Term: 3, PrevIndex: 5, PrevTerm: 2, Commit: 4}, []string{"chain"}},
+		{AppendEntries{Term: 3, PrevIndex: 5, PrevTerm: 2, Commit: 4}, []string{"chain", "size"}},
 		{AppendEntriesReply{Term: 3, Success: true, Index: 7, Round: 2, XTerm: 1, XIndex: 2, XLen: 3}, []string{"XTerm", "XIndex", "XLen"}},
 		{AppendEntriesReply{Term: 3, Index: 5, XTerm: 2, XIndex: 4, XLen: 6, Round: 2}, nil},
 		{PreVote{Term: 3, LastIndex: 5, LastTerm: 2}, nil},
@@ -77,5 +79,48 @@ func bump(t *rapid.T, f reflect.Value, d int) {
 		f.SetUint(f.Uint() + uint64(d))
 	default:
 		t.Fatalf("a field of kind %s: teach bump to change it", f.Kind())
+	}
+}
+
+// An AppendEntries' size is its wire size, worked out from its fields,
+// whether the leader sized it when it built it or messageSize sizes one
+// built elsewhere (size 0); a leader's heartbeat carries the size.
+func TestAppendSizeIsTheWireSize(t *testing.T) {
+	req := kv.Request{Client: "c1", Seq: 3, Op: kv.PutOp("key", "value")}
+	cases := []*AppendEntries{
+		{Term: 3, PrevIndex: 5, PrevTerm: 2, Commit: 4},
+		{Term: 3, PrevIndex: 5, PrevTerm: 2, Commit: 4, Round: 7},
+		{Term: 3, Entries: []Entry{{Term: 2, Req: req}, {Term: 3, Conf: &ConfChange{Op: ConfAddServer, Node: "n4"}}, {Term: 3}}},
+	}
+	for _, m := range cases {
+		want := 8 + 8 + 8 + 8
+		for _, e := range m.Entries {
+			want += 8 + kv.RequestSize(e.Req)
+			if e.Conf != nil {
+				want += 1 + len(e.Conf.Node)
+			}
+		}
+		if m.Round != 0 {
+			want += 8
+		}
+		assert.Equal(t, want, messageSize(m), "%v: built elsewhere", m)
+		assert.Zero(t, m.size, "%v: messageSize writes nothing into a message", m)
+		sized := *m
+		sized.size = appendSize(m)
+		assert.Equal(t, want, messageSize(&sized), "%v: sized by its leader", m)
+	}
+
+	h := newCluster(t, 3, Options{})
+	elect(h, "n1")
+	n1 := raftNode(h, "n1")
+	n1.log.append(Entry{Term: n1.term, Req: req})
+	n1.prs[n1.peerIndex("n2")].next = n1.log.lastIndex()
+	sent := heartbeatSends(t, n1)
+	require.Len(t, sent, 2)
+	for id, m := range sent {
+		assert.NotZero(t, m.size, "to %s: sized before it was sent", id)
+		fresh := m
+		fresh.size = 0
+		assert.Equal(t, messageSize(&fresh), m.size, "to %s", id)
 	}
 }

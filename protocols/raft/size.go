@@ -16,21 +16,10 @@ func messageSize(m protocols.Message) int {
 	case RequestVoteReply:
 		return 8 + 1
 	case *AppendEntries:
-		n := 8 + 8 + 8 + 8
-		for i := range m.Entries {
-			e := &m.Entries[i] // not a copy: an entry is 128 bytes
-			n += 8 + kv.RequestSize(e.Req)
-			if e.Conf != nil {
-				n += 1 + len(e.Conf.Node)
-			}
-			if e.Cmd != nil {
-				n += len(e.Cmd.String())
-			}
+		if m.size != 0 {
+			return m.size // the leader sized it when it built it
 		}
-		if m.Round != 0 {
-			n += 8
-		}
-		return n
+		return appendSize(m)
 	case *AppendEntriesReply:
 		return 8 + 1 + 8 + 8 + 8 + 8
 	case PreVote:
@@ -47,5 +36,25 @@ func messageSize(m protocols.Message) int {
 		return 8 + 8 + 8 + 1
 	}
 	n, _ := kv.Size(m)
+	return n
+}
+
+// appendSize is an AppendEntries' size: at least 32, so a size of 0 in a
+// message means none was worked out.
+func appendSize(m *AppendEntries) int {
+	n := 8 + 8 + 8 + 8
+	for i := range m.Entries {
+		e := &m.Entries[i] // not a copy: an entry is 128 bytes
+		n += 8 + kv.RequestSize(e.Req)
+		if e.Conf != nil {
+			n += 1 + len(e.Conf.Node)
+		}
+		if e.Cmd != nil {
+			n += len(e.Cmd.String())
+		}
+	}
+	if m.Round != 0 {
+		n += 8
+	}
 	return n
 }

@@ -106,12 +106,15 @@ func (n *node) persistAll() {
 	n.out.ReplaceStore(recs...)
 }
 
-// persistLog records that the log changed from index from on. The record
-// is a pointer into the server's slab of them (protocols.Slab): one is persisted
-// at almost every step.
-func (n *node) persistLog(from int) {
+// persistLog records that the log changed from index from on, where it
+// now holds es to its end: a view of the log, or of the message the
+// entries came in (a follower's log takes the leader's entries from
+// there on, so the record needs no view of its own). Neither is written
+// again. The record is a pointer into the server's slab of them
+// (protocols.Slab): one is persisted at almost every step.
+func (n *node) persistLog(from int, es []Entry) {
 	r := n.records.Next() // filled in place, not copied in
-	r.From, r.Entries = from, n.log.slice(from, n.log.lastIndex())
+	r.From, r.Entries = from, es
 	n.out.Records = append(n.out.Records, r) // as Persist does, without its variadic copy
 }
 
