@@ -80,57 +80,62 @@ func (c *clientOps) take(seq uint64) (int, bool) {
 	return 0, false
 }
 
-func (h *history) observe(w *sim.World, ev *sim.Info) {
-	if ev.Input == protocols.Start {
-		// A restarted client is a new incarnation: what its old one was
-		// waiting for stays indeterminate, and nobody waits for it any more.
-		if c := h.find(ev.Node); c != nil {
-			for _, o := range c.open {
-				h.abandoned[o.at] = true
-			}
-			c.open = c.open[:0]
+// restarted forgets the open operations of a client that restarts: it is
+// a new incarnation, so what its old one was waiting for stays
+// indeterminate, and nobody waits for it any more.
+func (h *history) restarted(id protocols.NodeID) {
+	if c := h.find(id); c != nil {
+		for _, o := range c.open {
+			h.abandoned[o.at] = true
+		}
+		c.open = c.open[:0]
+	}
+}
+
+// invoked records an operation a client invoked at event ev. It fails the
+// run and returns false when the history is full.
+func (h *history) invoked(w *sim.World, ev *sim.Info, n *kv.Invoked) bool {
+	if len(h.ops) == MaxHistory {
+		w.Fail("memory-budget", fmt.Sprintf("the client history holds %d operations (the budget is %d): clients complete operations far faster than any real network allows", len(h.ops), MaxHistory))
+		return false
+	}
+	c := h.client(n.Client)
+	c.open = append(c.open, openOp{seq: n.Seq, at: len(h.ops)})
+	if len(h.ops) == cap(h.ops) {
+		// Double it: append grows a long slice by a quarter at a time,
+		// copying the whole history again every few hundred operations.
+		h.ops = slices.Grow(h.ops, max(len(h.ops), 64))
+	}
+	h.ops = append(h.ops, checker.Op{
+		Client: string(n.Client), Kind: checker.OpKind(n.Op.Kind.String()), Key: n.Op.Key, Value: n.Op.Value,
+		Call: int64(ev.Time), Outcome: checker.OutcomeIndeterminate,
+	})
+	return true
+}
+
+// abandon marks an open operation its client gave up on.
+func (h *history) abandon(n *kv.Abandoned) {
+	if c := h.find(n.Client); c != nil {
+		if i, ok := c.take(n.Seq); ok {
+			h.abandoned[i] = true
 		}
 	}
-	for _, n := range ev.Notes {
-		switch n := n.(type) {
-		case kv.Invoked:
-			if len(h.ops) == MaxHistory {
-				w.Fail("memory-budget", fmt.Sprintf("the client history holds %d operations (the budget is %d): clients complete operations far faster than any real network allows", len(h.ops), MaxHistory))
-				return
-			}
-			c := h.client(n.Client)
-			c.open = append(c.open, openOp{seq: n.Seq, at: len(h.ops)})
-			if len(h.ops) == cap(h.ops) {
-				// Double it: append grows a long slice by a quarter at a
-				// time, copying the whole history again every few hundred
-				// operations.
-				h.ops = slices.Grow(h.ops, max(len(h.ops), 64))
-			}
-			h.ops = append(h.ops, checker.Op{
-				Client: string(n.Client), Kind: checker.OpKind(n.Op.Kind.String()), Key: n.Op.Key, Value: n.Op.Value,
-				Call: int64(ev.Time), Outcome: checker.OutcomeIndeterminate,
-			})
-		case kv.Abandoned:
-			if c := h.find(n.Client); c != nil {
-				if i, ok := c.take(n.Seq); ok {
-					h.abandoned[i] = true
-				}
-			}
-		case kv.Completed:
-			c := h.find(n.Client)
-			if c == nil {
-				continue
-			}
-			i, ok := c.take(n.Seq)
-			if !ok {
-				continue
-			}
-			op := &h.ops[i]
-			op.Return, op.Outcome = int64(ev.Time), checker.OutcomeOK
-			if n.Op.Kind == kv.Get {
-				op.Output = n.Output
-			}
-		}
+}
+
+// completed records the outcome of an open operation at event ev.
+func (h *history) completed(ev *sim.Info, n *kv.Completed) {
+	c := h.find(n.Client)
+	if c == nil {
+		return
+	}
+	i, ok := c.take(n.Seq)
+	if !ok {
+		return
+	}
+	op := &h.ops[i]
+	op.Return, op.Outcome = int64(ev.Time), checker.OutcomeOK
+	if n.Op.Kind == kv.Get {
+		op.Output = n.Output
 	}
 }
 

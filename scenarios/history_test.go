@@ -14,7 +14,7 @@ import (
 	"github.com/dsimlab/dsim/sim"
 )
 
-// TestHistoryFollowsTheClients drives the history with random client
+// TestHistoryFollowsTheClients drives the runner's observer with random client
 // events (invocations, completions, abandonments, restarts, and notes for
 // operations it never saw) and checks it against a plain model: a map of
 // open operations by client and sequence number.
@@ -22,6 +22,7 @@ func TestHistoryFollowsTheClients(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		clients := []protocols.NodeID{"c1", "c2", "c3"}
 		h := newHistory()
+		observe := (&Run{history: h, metrics: &metrics{disp: &protocols.Display{}, recv: make([]uint64, 1), first: -1}}).observer()
 		type key struct {
 			client protocols.NodeID
 			seq    uint64
@@ -65,7 +66,7 @@ func TestHistoryFollowsTheClients(t *testing.T) {
 					}
 				}
 			}
-			h.observe(nil, ev)
+			observe(nil, ev)
 		}
 		require.Equal(rt, want, h.ops)
 		require.Equal(rt, abandoned, h.abandoned)
