@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"testing"
@@ -67,5 +68,28 @@ func TestGroupByKeySortsKeysAndKeepsOrder(t *testing.T) {
 		for i, k := range keys {
 			require.Equal(t, want[k], groups[i], "key %s", k)
 		}
+	})
+}
+
+// TestSortByReturn checks the order of a version's reads against a sort by
+// (return, position): short lists, which are insertion sorted, and long
+// ones, with returns in any order and repeated.
+func TestSortByReturn(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		n := rapid.IntRange(0, 80).Draw(rt, "ops")
+		ops := make([]kop, n)
+		for i := range ops {
+			ops[i].ret = int64(rapid.IntRange(0, 10).Draw(rt, "ret"))
+		}
+		var reads []int32
+		for p := range n {
+			if rapid.Bool().Draw(rt, "read") {
+				reads = append(reads, int32(p))
+			}
+		}
+		want := slices.Clone(reads)
+		slices.SortFunc(want, func(a, b int32) int { return cmp.Or(cmp.Compare(ops[a].ret, ops[b].ret), cmp.Compare(a, b)) })
+		sortByReturn(ops, reads)
+		require.Equal(rt, want, reads)
 	})
 }

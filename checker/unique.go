@@ -208,22 +208,31 @@ func (u *uniqueKey) decide(wantOrder bool) (Verdict, []int32) {
 		version[p] = prev
 	}
 
-	// The reads at each version, earliest deadline first.
+	// The reads at each version, earliest deadline first: placed by
+	// version in history order, then each version's ordered by return,
+	// ties by position.
 	readsAt := make([]int32, n+2) // CSR offsets by version slot
-	var reads []int32
+	nreads := 0
 	for p := range ops {
 		if ops[p].isRead() {
 			readsAt[version[p]+1]++
-			reads = append(reads, int32(p))
+			nreads++
 		}
 	}
 	for v := 1; v < len(readsAt); v++ {
 		readsAt[v] += readsAt[v-1]
 	}
-	slices.SortFunc(reads, func(a, b int32) int {
-		return cmp.Or(cmp.Compare(version[a], version[b]),
-			cmp.Compare(ops[a].ret, ops[b].ret), cmp.Compare(a, b))
-	})
+	reads := make([]int32, nreads)
+	next := slices.Clone(readsAt[:n+1])
+	for p := range ops {
+		if ops[p].isRead() {
+			reads[next[version[p]]] = int32(p)
+			next[version[p]]++
+		}
+	}
+	for v := range n + 1 {
+		sortByReturn(ops, reads[readsAt[v]:readsAt[v+1]])
+	}
 	at := func(v int32) []int32 { return reads[readsAt[v]:readsAt[v+1]] }
 
 	// Each chain is one block; so is each write nobody read.
@@ -357,4 +366,23 @@ func (u *uniqueKey) decide(wantOrder bool) (Verdict, []int32) {
 		}
 	}
 	return VerdictOK, append(order, dropped...)
+}
+
+// sortByReturn orders reads, positions in ops in ascending order, by their
+// return, ties by position. Reads come nearly in order of return, and a
+// version has few, so a stable insertion sort does it in about one pass;
+// a long list is sorted in O(n log n) whatever its order.
+func sortByReturn(ops []kop, reads []int32) {
+	if len(reads) > 32 {
+		slices.SortFunc(reads, func(a, b int32) int { return cmp.Or(cmp.Compare(ops[a].ret, ops[b].ret), cmp.Compare(a, b)) })
+		return
+	}
+	for i := 1; i < len(reads); i++ {
+		r := reads[i]
+		j := i
+		for ; j > 0 && ops[reads[j-1]].ret > ops[r].ret; j-- {
+			reads[j] = reads[j-1]
+		}
+		reads[j] = r
+	}
 }
