@@ -71,11 +71,23 @@ func parseUnique(ops []kop) *uniqueKey {
 	// length: the token when count[i] is 1, which the walk below follows.
 	var tokW, tokLen []int32
 	stamp := make([]int32, len(ops))
+	// A read often returns what the key's previous read did: it parses
+	// the same way, so it shares that read's span of arena.
+	prev := int32(-1)
 	for p := range ops {
 		if !ops[p].isRead() {
 			continue
 		}
 		out := ops[p].output
+		if prev >= 0 && out == ops[prev].output {
+			u.start[p], u.end[p] = u.start[prev], u.end[prev]
+			if n := len(u.impossible); n > 0 && u.impossible[n-1] == prev {
+				u.impossible = append(u.impossible, int32(p))
+			}
+			prev = int32(p)
+			continue
+		}
+		prev = int32(p)
 		count = slices.Grow(count[:0], len(out)+1)[:len(out)+1]
 		tokW = slices.Grow(tokW[:0], len(out))[:len(out)]
 		tokLen = slices.Grow(tokLen[:0], len(out))[:len(out)]
