@@ -152,3 +152,30 @@ func TestParseUniqueReadsAlone(t *testing.T) {
 		}
 	})
 }
+
+// TestOrderByGap checks the order of the blocks that go between forward
+// blocks against a sort by (gap, largest call, head), for blocks made in
+// order of their heads, as decide makes them: few or many to a gap, calls
+// in any order and repeated.
+func TestOrderByGap(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		gaps := rapid.IntRange(1, 5).Draw(rt, "gaps")
+		n := rapid.IntRange(0, 90).Draw(rt, "blocks")
+		backward := make([]block, n)
+		gap := make([]int, n)
+		head := int32(0)
+		for j := range backward {
+			head += int32(rapid.IntRange(1, 3).Draw(rt, "head"))
+			backward[j] = block{c: int64(rapid.IntRange(0, 12).Draw(rt, "call")), head: head}
+			gap[j] = rapid.IntRange(0, gaps-1).Draw(rt, "gap")
+		}
+		want := make([]int32, n)
+		for j := range want {
+			want[j] = int32(j)
+		}
+		slices.SortFunc(want, func(a, b int32) int {
+			return cmp.Or(cmp.Compare(gap[a], gap[b]), cmp.Compare(backward[a].c, backward[b].c), cmp.Compare(backward[a].head, backward[b].head))
+		})
+		require.Equal(rt, want, orderByGap(backward, gap, gaps))
+	})
+}

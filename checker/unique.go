@@ -243,7 +243,9 @@ func (u *uniqueKey) decide(wantOrder bool) (Verdict, []int32) {
 		}
 	}
 	for v := range n + 1 {
-		sortByReturn(ops, reads[readsAt[v]:readsAt[v+1]])
+		if readsAt[v+1]-readsAt[v] > 1 {
+			sortByReturn(ops, reads[readsAt[v]:readsAt[v+1]])
+		}
 	}
 	at := func(v int32) []int32 { return reads[readsAt[v]:readsAt[v+1]] }
 
@@ -361,13 +363,7 @@ func (u *uniqueKey) decide(wantOrder bool) (Verdict, []int32) {
 	if first != nil {
 		emit(*first)
 	}
-	byGap := make([]int, len(backward))
-	for j := range byGap {
-		byGap[j] = j
-	}
-	slices.SortFunc(byGap, func(a, b int) int {
-		return cmp.Or(cmp.Compare(gap[a], gap[b]), cmp.Compare(backward[a].c, backward[b].c), cmp.Compare(backward[a].head, backward[b].head))
-	})
+	byGap := orderByGap(backward, gap, len(lo))
 	j := 0
 	for i := range lo {
 		for ; j < len(byGap) && gap[byGap[j]] == i; j++ {
@@ -380,21 +376,58 @@ func (u *uniqueKey) decide(wantOrder bool) (Verdict, []int32) {
 	return VerdictOK, append(order, dropped...)
 }
 
+// orderByGap returns the positions in backward ordered by gap, then by
+// largest call, then by head; gap[j] is backward[j]'s gap, below gaps. The
+// blocks are placed by gap in their order, which is by head (blocks are
+// made in order of their heads), and each gap's are then ordered by call:
+// nearly in order already, as ops are by call.
+func orderByGap(backward []block, gap []int, gaps int) []int32 {
+	at := make([]int32, gaps+1) // CSR offsets by gap
+	for _, g := range gap {
+		at[g+1]++
+	}
+	for i := 1; i < len(at); i++ {
+		at[i] += at[i-1]
+	}
+	byGap := make([]int32, len(backward))
+	next := slices.Clone(at[:gaps])
+	for j, g := range gap {
+		byGap[next[g]] = int32(j)
+		next[g]++
+	}
+	for i := range gaps {
+		if bs := byGap[at[i]:at[i+1]]; len(bs) > 1 {
+			sortBy(bs, func(j int32) int64 { return backward[j].c }, func(a, b int32) int {
+				return cmp.Or(cmp.Compare(backward[a].c, backward[b].c), cmp.Compare(backward[a].head, backward[b].head))
+			})
+		}
+	}
+	return byGap
+}
+
 // sortByReturn orders reads, positions in ops in ascending order, by their
-// return, ties by position. Reads come nearly in order of return, and a
-// version has few, so a stable insertion sort does it in about one pass;
-// a long list is sorted in O(n log n) whatever its order.
+// return, ties by position.
 func sortByReturn(ops []kop, reads []int32) {
-	if len(reads) > 32 {
-		slices.SortFunc(reads, func(a, b int32) int { return cmp.Or(cmp.Compare(ops[a].ret, ops[b].ret), cmp.Compare(a, b)) })
+	sortBy(reads, func(r int32) int64 { return ops[r].ret }, func(a, b int32) int {
+		return cmp.Or(cmp.Compare(ops[a].ret, ops[b].ret), cmp.Compare(a, b))
+	})
+}
+
+// sortBy orders xs by key, ties in their present order, which compare
+// must agree with. The lists it gets are short and nearly in order, so a
+// stable insertion sort does them in about one pass; a long one is sorted
+// by compare in O(n log n), whatever its order.
+func sortBy(xs []int32, key func(int32) int64, compare func(a, b int32) int) {
+	if len(xs) > 32 {
+		slices.SortFunc(xs, compare)
 		return
 	}
-	for i := 1; i < len(reads); i++ {
-		r := reads[i]
+	for i := 1; i < len(xs); i++ {
+		x := xs[i]
 		j := i
-		for ; j > 0 && ops[reads[j-1]].ret > ops[r].ret; j-- {
-			reads[j] = reads[j-1]
+		for ; j > 0 && key(xs[j-1]) > key(x); j-- {
+			xs[j] = xs[j-1]
 		}
-		reads[j] = r
+		xs[j] = x
 	}
 }
