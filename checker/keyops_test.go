@@ -1,6 +1,8 @@
 package checker
 
 import (
+	"cmp"
+	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -67,5 +69,113 @@ func TestGroupByKeySortsKeysAndKeepsOrder(t *testing.T) {
 		for i, k := range keys {
 			require.Equal(t, want[k], groups[i], "key %s", k)
 		}
+	})
+}
+
+// TestSortByReturn checks the order of a version's reads against a sort by
+// (return, position): short lists, which are insertion sorted, and long
+// ones, with returns in any order and repeated.
+func TestSortByReturn(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		n := rapid.IntRange(0, 80).Draw(rt, "ops")
+		ops := make([]kop, n)
+		for i := range ops {
+			ops[i].ret = int64(rapid.IntRange(0, 10).Draw(rt, "ret"))
+		}
+		var reads []int32
+		for p := range n {
+			if rapid.Bool().Draw(rt, "read") {
+				reads = append(reads, int32(p))
+			}
+		}
+		want := slices.Clone(reads)
+		slices.SortFunc(want, func(a, b int32) int { return cmp.Or(cmp.Compare(ops[a].ret, ops[b].ret), cmp.Compare(a, b)) })
+		sortByReturn(ops, reads)
+		require.Equal(rt, want, reads)
+	})
+}
+
+// TestParseUniqueReadsAlone checks the parse of every read, among reads
+// that often repeat the previous read's output (which share its parse),
+// against the parse of that read alone among the same writes: the same
+// writes, and impossible exactly when it is impossible alone. Outputs are
+// parses of the written values, outputs no write explains, and outputs
+// that use a write twice.
+func TestParseUniqueReadsAlone(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		var ops []kop
+		var values []string
+		for i := range rapid.IntRange(1, 6).Draw(rt, "writes") {
+			kind := OpAppend
+			if rapid.Bool().Draw(rt, "put") {
+				kind = OpPut
+			}
+			v := fmt.Sprintf("c%d.%d", i%2, i)
+			values = append(values, v)
+			ops = append(ops, kop{kind: kind, value: v})
+		}
+		last := ""
+		for range rapid.IntRange(1, 12).Draw(rt, "reads") {
+			out := last
+			if !rapid.Bool().Draw(rt, "repeat") {
+				out = ""
+				for range rapid.IntRange(0, 3).Draw(rt, "tokens") {
+					out += rapid.SampledFrom(append(values, "x")).Draw(rt, "token")
+				}
+			}
+			last = out
+			ops = append(ops, kop{kind: OpGet, output: out})
+		}
+		u := parseUnique(ops)
+		if u == nil {
+			return // some read parses two ways: the search decides the key
+		}
+		impossible := map[int32]bool{}
+		for _, p := range u.impossible {
+			impossible[p] = true
+		}
+		for p := range ops {
+			if !ops[p].isRead() {
+				continue
+			}
+			alone := slices.Clone(ops)
+			for q := range alone {
+				if q != p && alone[q].isRead() {
+					alone[q].indet = true // no longer a read that constrains anything
+				}
+			}
+			ua := parseUnique(alone)
+			require.NotNil(rt, ua)
+			span := func(u *uniqueKey) []int32 { return append([]int32{}, u.arena[u.start[p]:u.end[p]]...) }
+			require.Equal(rt, span(ua), span(u), "read %d", p)
+			require.Equal(rt, len(ua.impossible) > 0, impossible[int32(p)], "read %d", p)
+		}
+	})
+}
+
+// TestOrderByGap checks the order of the blocks that go between forward
+// blocks against a sort by (gap, largest call, head), for blocks made in
+// order of their heads, as decide makes them: few or many to a gap, calls
+// in any order and repeated.
+func TestOrderByGap(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		gaps := rapid.IntRange(1, 5).Draw(rt, "gaps")
+		n := rapid.IntRange(0, 90).Draw(rt, "blocks")
+		backward := make([]block, n)
+		gap := make([]int, n)
+		head := int32(0)
+		for j := range backward {
+			head += int32(rapid.IntRange(1, 3).Draw(rt, "head"))
+			backward[j] = block{c: int64(rapid.IntRange(0, 12).Draw(rt, "call")), head: head}
+			gap[j] = rapid.IntRange(0, gaps-1).Draw(rt, "gap")
+		}
+		want := make([]int32, n)
+		for j := range want {
+			want[j] = int32(j)
+		}
+		slices.SortFunc(want, func(a, b int32) int {
+			return cmp.Or(cmp.Compare(gap[a], gap[b]), cmp.Compare(backward[a].c, backward[b].c), cmp.Compare(backward[a].head, backward[b].head))
+		})
+		require.Equal(rt, want, orderByGap(backward, gap, gaps))
 	})
 }

@@ -71,11 +71,23 @@ func parseUnique(ops []kop) *uniqueKey {
 	// length: the token when count[i] is 1, which the walk below follows.
 	var tokW, tokLen []int32
 	stamp := make([]int32, len(ops))
+	// A read often returns what the key's previous read did: it parses
+	// the same way, so it shares that read's span of arena.
+	prev := int32(-1)
 	for p := range ops {
 		if !ops[p].isRead() {
 			continue
 		}
 		out := ops[p].output
+		if prev >= 0 && out == ops[prev].output {
+			u.start[p], u.end[p] = u.start[prev], u.end[prev]
+			if n := len(u.impossible); n > 0 && u.impossible[n-1] == prev {
+				u.impossible = append(u.impossible, int32(p))
+			}
+			prev = int32(p)
+			continue
+		}
+		prev = int32(p)
 		count = slices.Grow(count[:0], len(out)+1)[:len(out)+1]
 		tokW = slices.Grow(tokW[:0], len(out))[:len(out)]
 		tokLen = slices.Grow(tokLen[:0], len(out))[:len(out)]
@@ -208,22 +220,33 @@ func (u *uniqueKey) decide(wantOrder bool) (Verdict, []int32) {
 		version[p] = prev
 	}
 
-	// The reads at each version, earliest deadline first.
+	// The reads at each version, earliest deadline first: placed by
+	// version in history order, then each version's ordered by return,
+	// ties by position.
 	readsAt := make([]int32, n+2) // CSR offsets by version slot
-	var reads []int32
+	nreads := 0
 	for p := range ops {
 		if ops[p].isRead() {
 			readsAt[version[p]+1]++
-			reads = append(reads, int32(p))
+			nreads++
 		}
 	}
 	for v := 1; v < len(readsAt); v++ {
 		readsAt[v] += readsAt[v-1]
 	}
-	slices.SortFunc(reads, func(a, b int32) int {
-		return cmp.Or(cmp.Compare(version[a], version[b]),
-			cmp.Compare(ops[a].ret, ops[b].ret), cmp.Compare(a, b))
-	})
+	reads := make([]int32, nreads)
+	next := slices.Clone(readsAt[:n+1])
+	for p := range ops {
+		if ops[p].isRead() {
+			reads[next[version[p]]] = int32(p)
+			next[version[p]]++
+		}
+	}
+	for v := range n + 1 {
+		if readsAt[v+1]-readsAt[v] > 1 {
+			sortByReturn(ops, reads[readsAt[v]:readsAt[v+1]])
+		}
+	}
 	at := func(v int32) []int32 { return reads[readsAt[v]:readsAt[v+1]] }
 
 	// Each chain is one block; so is each write nobody read.
@@ -340,13 +363,7 @@ func (u *uniqueKey) decide(wantOrder bool) (Verdict, []int32) {
 	if first != nil {
 		emit(*first)
 	}
-	byGap := make([]int, len(backward))
-	for j := range byGap {
-		byGap[j] = j
-	}
-	slices.SortFunc(byGap, func(a, b int) int {
-		return cmp.Or(cmp.Compare(gap[a], gap[b]), cmp.Compare(backward[a].c, backward[b].c), cmp.Compare(backward[a].head, backward[b].head))
-	})
+	byGap := orderByGap(backward, gap, len(lo))
 	j := 0
 	for i := range lo {
 		for ; j < len(byGap) && gap[byGap[j]] == i; j++ {
@@ -357,4 +374,60 @@ func (u *uniqueKey) decide(wantOrder bool) (Verdict, []int32) {
 		}
 	}
 	return VerdictOK, append(order, dropped...)
+}
+
+// orderByGap returns the positions in backward ordered by gap, then by
+// largest call, then by head; gap[j] is backward[j]'s gap, below gaps. The
+// blocks are placed by gap in their order, which is by head (blocks are
+// made in order of their heads), and each gap's are then ordered by call:
+// nearly in order already, as ops are by call.
+func orderByGap(backward []block, gap []int, gaps int) []int32 {
+	at := make([]int32, gaps+1) // CSR offsets by gap
+	for _, g := range gap {
+		at[g+1]++
+	}
+	for i := 1; i < len(at); i++ {
+		at[i] += at[i-1]
+	}
+	byGap := make([]int32, len(backward))
+	next := slices.Clone(at[:gaps])
+	for j, g := range gap {
+		byGap[next[g]] = int32(j)
+		next[g]++
+	}
+	for i := range gaps {
+		if bs := byGap[at[i]:at[i+1]]; len(bs) > 1 {
+			sortBy(bs, func(j int32) int64 { return backward[j].c }, func(a, b int32) int {
+				return cmp.Or(cmp.Compare(backward[a].c, backward[b].c), cmp.Compare(backward[a].head, backward[b].head))
+			})
+		}
+	}
+	return byGap
+}
+
+// sortByReturn orders reads, positions in ops in ascending order, by their
+// return, ties by position.
+func sortByReturn(ops []kop, reads []int32) {
+	sortBy(reads, func(r int32) int64 { return ops[r].ret }, func(a, b int32) int {
+		return cmp.Or(cmp.Compare(ops[a].ret, ops[b].ret), cmp.Compare(a, b))
+	})
+}
+
+// sortBy orders xs by key, ties in their present order, which compare
+// must agree with. The lists it gets are short and nearly in order, so a
+// stable insertion sort does them in about one pass; a long one is sorted
+// by compare in O(n log n), whatever its order.
+func sortBy(xs []int32, key func(int32) int64, compare func(a, b int32) int) {
+	if len(xs) > 32 {
+		slices.SortFunc(xs, compare)
+		return
+	}
+	for i := 1; i < len(xs); i++ {
+		x := xs[i]
+		j := i
+		for ; j > 0 && key(xs[j-1]) > key(x); j-- {
+			xs[j] = xs[j-1]
+		}
+		xs[j] = x
+	}
 }

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -14,7 +15,7 @@ import (
 	"github.com/dsimlab/dsim/sim"
 )
 
-// TestHistoryFollowsTheClients drives the history with random client
+// TestHistoryFollowsTheClients drives the runner's observer with random client
 // events (invocations, completions, abandonments, restarts, and notes for
 // operations it never saw) and checks it against a plain model: a map of
 // open operations by client and sequence number.
@@ -22,6 +23,7 @@ func TestHistoryFollowsTheClients(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		clients := []protocols.NodeID{"c1", "c2", "c3"}
 		h := newHistory()
+		observe := (&Run{history: h, metrics: &metrics{disp: &protocols.Display{}, recv: make([]uint64, 1), first: -1}}).observer()
 		type key struct {
 			client protocols.NodeID
 			seq    uint64
@@ -65,9 +67,59 @@ func TestHistoryFollowsTheClients(t *testing.T) {
 					}
 				}
 			}
-			h.observe(nil, ev)
+			observe(nil, ev)
 		}
 		require.Equal(rt, want, h.ops)
 		require.Equal(rt, abandoned, h.abandoned)
+	})
+}
+
+// TestNthAsSorted checks nth against a sort: for latencies with many
+// repeats or none, few or many, the value at every percentile asked for
+// is the sorted one, and nothing before it is larger or after it smaller.
+func TestNthAsSorted(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		spread := rapid.SampledFrom([]int{3, 50, 1 << 30}).Draw(rt, "spread")
+		ls := rapid.SliceOfN(rapid.Custom(func(rt *rapid.T) clock.Duration {
+			return clock.Duration(rapid.IntRange(0, spread).Draw(rt, "latency"))
+		}), 1, 400).Draw(rt, "latencies")
+		n := rapid.IntRange(0, len(ls)-1).Draw(rt, "n")
+		sorted := slices.Clone(ls)
+		slices.Sort(sorted)
+		nth(ls, n)
+		require.Equal(rt, sorted[n], ls[n])
+		for i, l := range ls {
+			require.True(rt, i >= n || l <= ls[n], "%v before the nth, %v", l, ls[n])
+			require.True(rt, i <= n || l >= ls[n], "%v after the nth, %v", l, ls[n])
+		}
+		slices.Sort(ls)
+		require.Equal(rt, sorted, ls, "nth only reorders")
+	})
+}
+
+// TestLatenciesAsSorted checks the p50 and p99 latencies of completed
+// operations against those of the sorted latencies.
+func TestLatenciesAsSorted(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		h := newHistory()
+		var ls []clock.Duration
+		for range rapid.IntRange(0, 300).Draw(rt, "ops") {
+			call := int64(rapid.IntRange(0, 1000).Draw(rt, "call"))
+			op := checker.Op{Call: call, Outcome: checker.OutcomeIndeterminate}
+			if rapid.IntRange(0, 4).Draw(rt, "ok") > 0 {
+				op.Return, op.Outcome = call+int64(rapid.IntRange(0, 40).Draw(rt, "latency")), checker.OutcomeOK
+				ls = append(ls, clock.Duration(op.Return-op.Call))
+			}
+			h.ops = append(h.ops, op)
+		}
+		var p50, p99 clock.Duration
+		if len(ls) > 0 {
+			slices.Sort(ls)
+			at := func(q float64) clock.Duration { return ls[min(len(ls)-1, int(q*float64(len(ls))))] }
+			p50, p99 = at(0.50), at(0.99)
+		}
+		got50, got99 := h.latencies()
+		require.Equal(rt, p50, got50)
+		require.Equal(rt, p99, got99)
 	})
 }

@@ -50,7 +50,8 @@ func newMetrics(p *protocols.Protocol, w *sim.World) *metrics {
 	return m
 }
 
-// observe counts one event. The runner calls it from its own observer.
+// observe counts what one event sent and received; the runner's observer
+// calls it for every event, and moments for the events with notes.
 func (m *metrics) observe(ev *sim.Info) {
 	if len(ev.Sends) > 0 {
 		m.sent[ev.Index] += uint64(len(ev.Sends))
@@ -70,16 +71,13 @@ func (m *metrics) observe(ev *sim.Info) {
 	if ev.Input == protocols.Receive {
 		m.recv[ev.Index]++
 	}
-	if len(ev.Notes) > 0 {
-		m.moments(ev)
-	}
 }
 
-// moments counts an event's teaching moments. Display.Moments must see
-// every event with notes, but it seldom finds a moment; only then are they
+// moments counts the teaching moments of an event with notes; noted says
+// whether one of its notes is a Moment. Display.Moments must see every
+// event with notes, but it seldom finds a moment; only then are they
 // gathered as Display.MomentsOf would.
-func (m *metrics) moments(ev *sim.Info) {
-	noted := hasMomentNote(ev.Notes)
+func (m *metrics) moments(ev *sim.Info, noted bool) {
 	if m.disp.Moments == nil && !noted {
 		return
 	}
@@ -258,13 +256,4 @@ func latencyStats(ops []checker.Op) (maxL, mean clock.Duration) {
 		return 0, 0
 	}
 	return maxL, sum / clock.Duration(n)
-}
-
-func hasMomentNote(notes []protocols.Note) bool {
-	for _, n := range notes {
-		if _, ok := n.(protocols.Moment); ok {
-			return true
-		}
-	}
-	return false
 }

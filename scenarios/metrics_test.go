@@ -63,7 +63,7 @@ func TestMetricsCountKindsByText(t *testing.T) {
 	})
 }
 
-// TestMetricsCountMomentsAsMomentsOf drives the metrics with events whose
+// TestMetricsCountMomentsAsMomentsOf drives the runner's observer with events whose
 // notes hold Moment notes and notes Display.Moments turns into moments,
 // and checks the counts, elections and first leader against a count of
 // what Display.MomentsOf returns for the same events.
@@ -84,6 +84,7 @@ func TestMetricsCountMomentsAsMomentsOf(t *testing.T) {
 			disp.Moments = derive
 		}
 		m := &metrics{disp: disp, sent: make([]uint64, 1), recv: make([]uint64, 1), first: -1}
+		observe := (&Run{metrics: m}).observer()
 		want := map[string]int{}
 		elections, first := 0, int64(-1)
 		kinds := rapid.SampledFrom([]string{protocols.MomentLeader, "blocked", "commit"})
@@ -109,7 +110,7 @@ func TestMetricsCountMomentsAsMomentsOf(t *testing.T) {
 					}
 				}
 			}
-			m.observe(ev)
+			observe(nil, ev)
 		}
 		if len(want) == 0 {
 			want = nil

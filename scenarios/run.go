@@ -211,7 +211,7 @@ func Start(s *Scenario, o RunOptions) (*Run, error) {
 		return nil, err
 	}
 	r.metrics = newMetrics(p, world)
-	world.Observe(r.observe)
+	world.Observe(r.observer())
 	if len(s.Expects) > 0 {
 		r.expect = newExpecter(r)
 		if len(r.expect.stalls) > 0 {
@@ -240,25 +240,59 @@ func scenarioError(s *Scenario, err error) error {
 	return fmt.Errorf("%s: %w", s.label(), err)
 }
 
-// observe is the runner's one observer: it records the client history,
-// the probes, the faults and the metrics, each only as far as the event
-// has anything for it. One call per event, rather than one per recorder,
-// as most events note nothing.
-func (r *Run) observe(w *sim.World, ev *sim.Info) {
-	if len(ev.Notes) > 0 || ev.Input == protocols.Start {
-		if r.history != nil {
-			r.history.observe(w, ev)
+// observer is the runner's one observer: it records the metrics, the
+// client history, the probes and the faults, each only as far as the
+// event has anything for it. One call per event, rather than one per
+// recorder, to a closure rather than a method value, which would add a
+// call of its own: most events only send and receive.
+func (r *Run) observer() sim.Observer {
+	return func(w *sim.World, ev *sim.Info) {
+		r.metrics.observe(ev)
+		if len(ev.Notes) > 0 || ev.Input == protocols.Start {
+			r.noted(w, ev)
 		}
-		for _, n := range ev.Notes {
-			if p, ok := n.(protocols.Probe); ok {
-				r.probes.add(string(p))
+		if ev.Fault != nil {
+			r.faulted(ev)
+		}
+	}
+}
+
+// noted records what an event's notes tell the client history, the probe
+// counts and the teaching moments, in one pass over the notes.
+func (r *Run) noted(w *sim.World, ev *sim.Info) {
+	h := r.history
+	if h != nil && ev.Input == protocols.Start {
+		h.restarted(ev.Node)
+	}
+	moment := false
+	for _, n := range ev.Notes {
+		switch n := n.(type) {
+		case protocols.Probe:
+			r.probes.add(string(n))
+		case protocols.Moment:
+			moment = true
+		case kv.Invoked:
+			if h != nil && !h.invoked(w, ev, &n) {
+				h = nil // the history is full and the run has failed: it records no more
+			}
+		case kv.Abandoned:
+			if h != nil {
+				h.abandon(&n)
+			}
+		case kv.Completed:
+			if h != nil {
+				h.completed(ev, &n)
 			}
 		}
 	}
-	if ev.Fault != nil {
-		r.faults = append(r.faults, checker.Annotation{Start: int64(ev.Time), End: int64(ev.Time), Text: ev.Fault.String()})
+	if len(ev.Notes) > 0 {
+		r.metrics.moments(ev, moment)
 	}
-	r.metrics.observe(ev)
+}
+
+// faulted records a fault, to annotate the history's visualization.
+func (r *Run) faulted(ev *sim.Info) {
+	r.faults = append(r.faults, checker.Annotation{Start: int64(ev.Time), End: int64(ev.Time), Text: ev.Fault.String()})
 }
 
 // Step processes the next event of the run, if the run is not over. A

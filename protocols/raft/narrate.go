@@ -56,8 +56,26 @@ var glossary = []protocols.FieldHelp{
 }
 
 // moments are Raft's teaching moments, from the notes and probes a step
-// emits.
+// emits. Only a BecameLeader note or a probe can make one: the runner asks
+// after every event with notes, mostly Applied notes, so those are passed
+// over first without the work of finding the moments.
 func moments(ev protocols.Event) []protocols.Moment {
+	for _, n := range ev.Notes {
+		// Two assertions, not a type switch: each compares the note's
+		// type with one, where a switch hashes it first.
+		if _, ok := n.(protocols.Probe); ok {
+			return momentsOf(ev)
+		}
+		if _, ok := n.(BecameLeader); ok {
+			return momentsOf(ev)
+		}
+	}
+	return nil
+}
+
+// momentsOf finds the moments of an event with a BecameLeader note or a
+// probe.
+func momentsOf(ev protocols.Event) []protocols.Moment {
 	var out []protocols.Moment
 	for _, n := range ev.Notes {
 		switch n := n.(type) {

@@ -1,0 +1,39 @@
+package raft
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+
+	"github.com/dsimlab/dsim/protocols"
+	"github.com/dsimlab/dsim/protocols/kv"
+)
+
+// TestMomentsPassOverOtherNotes checks that moments, which passes over
+// events without a BecameLeader note or a probe, finds what momentsOf
+// finds for every mix of notes: the moments' probes, other probes,
+// BecameLeader, Applied and other kinds of note, and none.
+func TestMomentsPassOverOtherNotes(t *testing.T) {
+	probes := []string{ProbeOldTermDeferred, ProbeLogTruncation, ProbeSplitVote, ProbeStepDown, ProbeCommitByNoop,
+		ProbeCheckQuorumStepDown, ProbeSnapshotInstalled, ProbeConfigChange, ProbeStaleAppend, ProbeLeaderElected}
+	rapid.Check(t, func(rt *rapid.T) {
+		var notes []protocols.Note
+		for range rapid.IntRange(0, 5).Draw(rt, "notes") {
+			switch rapid.IntRange(0, 4).Draw(rt, "note") {
+			case 0:
+				notes = append(notes, protocols.Probe(rapid.SampledFrom(probes).Draw(rt, "probe")))
+			case 1:
+				notes = append(notes, BecameLeader{Term: rapid.Uint64Range(1, 9).Draw(rt, "term")})
+			case 2:
+				notes = append(notes, kv.Applied{Index: rapid.IntRange(1, 9).Draw(rt, "index")})
+			case 3:
+				notes = append(notes, Voted{})
+			case 4:
+				notes = append(notes, protocols.Moment{Kind: "x"})
+			}
+		}
+		ev := protocols.Event{Seq: 1, Node: "n1", Notes: notes}
+		require.Equal(rt, momentsOf(ev), moments(ev))
+	})
+}
