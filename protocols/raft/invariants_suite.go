@@ -30,6 +30,16 @@ func MonitorSuite() protocols.Monitor {
 	}
 }
 
+// monitorSuiteWith returns MonitorSuite with conv, the shared convergence
+// monitor, as its last part: the suite hands it the applied positions it
+// sorts out of each event anyway, instead of conv scanning every event's
+// notes for them after the suite, as a monitor of its own would.
+func monitorSuiteWith(conv protocols.Monitor) protocols.Monitor {
+	s := MonitorSuite().(*suite)
+	s.conv = conv.(protocols.ConvergenceMonitor)
+	return s
+}
+
 type suite struct {
 	h           *horizon
 	es          *electionSafety
@@ -44,10 +54,11 @@ type suite struct {
 	awl         *ackedWriteLost
 	cs          *configSafety
 	once, stale kv.AppliedMonitor
-	l           *lookup      // the monitors' shared lookup and numbering of the servers
-	marks       []serverMark // by server number: each server as the monitors last saw it
-	recent      [64]int32    // marks' indexes, by where their servers lie (markAt)
-	notes       eventNotes   // the current event's, sorted
+	conv        protocols.ConvergenceMonitor // nil but for monitorSuiteWith
+	l           *lookup                      // the monitors' shared lookup and numbering of the servers
+	marks       []serverMark                 // by server number: each server as the monitors last saw it
+	recent      [64]int32                    // marks' indexes, by where their servers lie (markAt)
+	notes       eventNotes                   // the current event's, sorted
 }
 
 // serverMark is what the monitors read of a server: when an event leaves
@@ -71,7 +82,11 @@ type serverMark struct {
 // Parts implements protocols.Composite: the monitors, in the suite's
 // order, for a run that keeps going past violations.
 func (s *suite) Parts() []protocols.Monitor {
-	return []protocols.Monitor{s.h, s.es, s.lu, s.vo, s.tm, s.lao, s.lm, s.lc, s.cct, s.sms, s.awl, s.cs, s.once, s.stale}
+	parts := []protocols.Monitor{s.h, s.es, s.lu, s.vo, s.tm, s.lao, s.lm, s.lc, s.cct, s.sms, s.awl, s.cs, s.once, s.stale}
+	if s.conv != nil {
+		parts = append(parts, s.conv)
+	}
+	return parts
 }
 
 func markOf(n *node) serverMark {
@@ -136,7 +151,27 @@ func (s *suite) Check(c protocols.Cluster, ev protocols.Event) error {
 	if ch != 0 {
 		s.mark(n, k)
 	}
+	if s.conv != nil && (len(s.notes.applied) > 0 || s.notes.kinds&hasRestored != 0 || ev.Input == protocols.Start) {
+		s.converge(c, ev)
+	}
 	return nil
+}
+
+// converge shows convergence an event that applied entries, restored a
+// snapshot or started a server. Raft's notes that convergence reads
+// (protocols.AppliedNote) are its Applied and Restored ones; an event
+// without a Restored, nearly all, brings the applied positions that the
+// suite sorted out.
+func (s *suite) converge(c protocols.Cluster, ev protocols.Event) {
+	if s.notes.kinds&hasRestored != 0 {
+		s.conv.Check(c, ev) // it never fails
+		return
+	}
+	top := -1
+	for _, a := range s.notes.applied {
+		top = max(top, a.Index)
+	}
+	s.conv.CheckApplied(c, ev, top)
 }
 
 // changes says what changed in the server that stepped since its previous

@@ -7,11 +7,13 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/kv"
+	"github.com/dsimlab/dsim/protocols/prototest"
 )
 
 // sameRequest must answer ==, for strings that share their bytes or not:
@@ -138,4 +140,59 @@ func TestStateMachineSafetyKeysAsKeyOf(t *testing.T) {
 			}
 		}
 	})
+}
+
+// clusterAt is a cluster seen at another time, for an end-of-run check.
+type clusterAt struct {
+	protocols.Cluster
+	now clock.Time
+}
+
+func (c clusterAt) Now() clock.Time { return c.now }
+
+// The suite fed convergence (monitorSuiteWith) leaves it as the list with
+// convergence after the suite leaves its own: the same verdicts and text
+// of the end-of-run check, at any end, with the same failures and output,
+// on schedules that restart servers and restore snapshots under every bug
+// (those that end without a violation).
+func TestMonitorSuiteFeedsConvergenceAsTheListDoes(t *testing.T) {
+	defer func() { monitorsUnderTest = Monitors }()
+	const lag = 200 * clock.Millisecond
+	judged := 0
+	for _, bug := range append([]protocols.Bug{{}}, Bugs...) {
+		opts := featureOptions(bug.Name)
+		for seed := uint64(1); seed <= 20; seed++ {
+			listConv := protocols.Convergence(lag)
+			monitorsUnderTest = func() []protocols.Monitor { return append(Monitors(), listConv.Monitors...) }
+			a := scheduleWith(prototest.SeededDraw(seed, 0x5eed), opts, true)
+			suiteConv := protocols.Convergence(lag)
+			monitorsUnderTest = func() []protocols.Monitor { return []protocols.Monitor{monitorSuiteWith(suiteConv.Monitors[0])} }
+			b := scheduleWith(prototest.SeededDraw(seed, 0x5eed), opts, true)
+			require.Equal(t, fmt.Sprint(a.Failure()), fmt.Sprint(b.Failure()), "bug %q seed %d", bug.Name, seed)
+			require.Equal(t, a.Output(), b.Output(), "bug %q seed %d", bug.Name, seed)
+			if a.Failure() != nil {
+				// The harness goes on calling every monitor after a
+				// violation; the world stops at its first, as the suite
+				// does, and so never calls convergence after the suite
+				// fails (the suite neither).
+				continue
+			}
+			judged++
+			for back := clock.Time(0); back <= a.Now(); back += clock.Time(lag) / 4 {
+				want := listConv.Final[0](clusterAt{a, a.Now() - back})
+				got := suiteConv.Final[0](clusterAt{b, b.Now() - back})
+				require.Equal(t, fmt.Sprint(want), fmt.Sprint(got), "bug %q seed %d, %v before the end", bug.Name, seed, back)
+			}
+		}
+	}
+	require.Greater(t, judged, 40, "enough runs must end without a violation for the comparison to mean something")
+}
+
+// The suite fed convergence runs it as its last part, as the list would.
+func TestMonitorSuiteWithConvergenceParts(t *testing.T) {
+	conv := protocols.Convergence(clock.Second).Monitors[0]
+	parts := monitorSuiteWith(conv).(protocols.Composite).Parts()
+	require.Len(t, parts, len(Monitors())+1)
+	require.Same(t, conv, parts[len(parts)-1])
+	require.Len(t, MonitorSuite().(protocols.Composite).Parts(), len(Monitors()))
 }
