@@ -196,3 +196,53 @@ func TestMonitorSuiteWithConvergenceParts(t *testing.T) {
 	require.Same(t, conv, parts[len(parts)-1])
 	require.Len(t, MonitorSuite().(protocols.Composite).Parts(), len(Monitors()))
 }
+
+// A follower's quiet event that applies entries (checkFollower) is shown
+// to every monitor that follows applied entries, as the list shows it. In
+// each run a follower applies entries before any other server, and a
+// monitor must know of them from the follower alone: stale reads, to
+// report a get that returns the value before a put it was invoked after;
+// exactly-once, to report a request executed twice; acked-write-lost, to
+// find the put that a client reports done executed (it reports one that
+// was never executed).
+func TestMonitorSuiteShowsAFollowersAppliedEntries(t *testing.T) {
+	put := kv.Request{Client: "c2", Seq: 1, Op: kv.Op{Kind: kv.Put, Key: "k1", Value: "a"}}
+	putDone := kv.Completed{Client: "c2", Seq: 1, Op: put.Op, Server: "n1"}
+	get := kv.GetOp("k1")
+	runs := []struct {
+		name  string
+		after []protocols.Note // the follower applies index 1 (put), then these
+		want  string           // in the list's last verdict
+	}{
+		{"stale read", nil, "stale"},
+		{"executed twice", []protocols.Note{Applied{Index: 2, Term: 1, Req: put, Outcome: kv.Executed}}, "exactly"},
+		{"acknowledged", []protocols.Note{putDone}, "<nil>"},
+	}
+	for _, r := range runs {
+		run := func(m protocols.Monitor) []string {
+			c := newFakeCluster()
+			var out []string
+			step := func(id protocols.NodeID, notes ...protocols.Note) {
+				out = append(out, fmt.Sprint(c.step(m, id, notes...)))
+			}
+			c.set("n1", leader, 1, 0, 1, 1)
+			step("n1")
+			c.set("n2", follower, 1, 2, 1, 1)
+			step("n2") // first seen: check, not checkFollower
+			step("n2", Applied{Index: 1, Term: 1, Req: put, Outcome: kv.Executed})
+			switch {
+			case r.after == nil:
+				step("c1", kv.Invoked{Client: "c1", Seq: 1, Op: get})
+				step("c1", kv.Completed{Client: "c1", Seq: 1, Op: get, Output: "", Server: "n1"})
+			case r.name == "acknowledged":
+				step("c2", r.after...)
+			default:
+				step("n2", r.after...)
+			}
+			return out
+		}
+		want := run(listMonitor(Monitors()))
+		require.Contains(t, want[len(want)-1], r.want, "%s: the list's verdict", r.name)
+		require.Equal(t, want, run(MonitorSuite()), r.name)
+	}
+}
