@@ -145,6 +145,19 @@ func (c *convergence) slot(id NodeID) *int {
 	return &c.applied[i]
 }
 
+// ConvergenceMonitor is the monitor of Convergence. A suite of monitors
+// that sorts each event's notes itself (raft's) runs it as one of its
+// parts and hands it the applied positions it found, so that it does not
+// test every note of every event for an AppliedNote once more.
+type ConvergenceMonitor interface {
+	Monitor
+	// CheckApplied is Check, never failing either, for a caller that has
+	// found ev's applied positions: top is the highest AppliedIndex of the
+	// AppliedNote notes among ev.Notes, or -1 if there are none. An event
+	// without any, and not a Start, changes nothing and need not be shown.
+	CheckApplied(cl Cluster, ev Event, top int)
+}
+
 // Check implements Monitor; it never fails.
 func (c *convergence) Check(cl Cluster, ev Event) error {
 	if ev.Node == "" {
@@ -165,18 +178,40 @@ func (c *convergence) Check(cl Cluster, ev Event) error {
 			}
 			p = c.slot(ev.Node)
 		}
-		idx := a.AppliedIndex()
-		*p = max(*p, idx)
-		if marks := c.marks.all(); len(marks) == 0 || idx > marks[len(marks)-1].index {
-			c.marks.push(appliedMark{ev.Time, idx})
-			// The end-of-run check reads the last mark at least lag old;
-			// the marks before it can go, so long runs stay small.
-			for marks := c.marks.all(); len(marks) > 1 && marks[1].at <= ev.Time.Add(-c.lag); marks = c.marks.all() {
-				c.marks.dropFront()
-			}
-		}
+		c.advance(p, ev.Time, a.AppliedIndex())
 	}
 	return nil
+}
+
+// CheckApplied implements ConvergenceMonitor. Advancing by the event's
+// top position alone ends as advancing by each of them in turn would: the
+// marks of one event share its time, so the end-of-run check, which reads
+// the last mark of a time at least lag old, would read its top one.
+func (c *convergence) CheckApplied(cl Cluster, ev Event, top int) {
+	if ev.Node == "" {
+		return
+	}
+	if ev.Input == Start {
+		*c.slot(ev.Node) = 0
+	}
+	if top < 0 || cl.Byzantine(ev.Node) {
+		return
+	}
+	c.advance(c.slot(ev.Node), ev.Time, top)
+}
+
+// advance records that a server, whose applied position is *p, applied
+// idx at t.
+func (c *convergence) advance(p *int, t clock.Time, idx int) {
+	*p = max(*p, idx)
+	if marks := c.marks.all(); len(marks) == 0 || idx > marks[len(marks)-1].index {
+		c.marks.push(appliedMark{t, idx})
+		// The end-of-run check reads the last mark at least lag old;
+		// the marks before it can go, so long runs stay small.
+		for marks := c.marks.all(); len(marks) > 1 && marks[1].at <= t.Add(-c.lag); marks = c.marks.all() {
+			c.marks.dropFront()
+		}
+	}
 }
 
 func (c *convergence) check(cl Cluster) error {

@@ -1,10 +1,12 @@
 package protocols
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/dsimlab/dsim/clock"
 )
@@ -58,4 +60,58 @@ func TestConvergenceSlotIsByName(t *testing.T) {
 		}
 	}
 	require.Equal(t, names, c.ids)
+}
+
+type appliedAt int
+
+func (a appliedAt) AppliedIndex() int { return int(a) }
+
+type otherNote struct{}
+
+// byzantineCluster is a cluster of three servers, n3 byzantine, seen at now.
+type byzantineCluster struct{ now clock.Time }
+
+func (c byzantineCluster) Now() clock.Time        { return c.now }
+func (byzantineCluster) Servers() []NodeID        { return []NodeID{"n1", "n2", "n3"} }
+func (byzantineCluster) Node(NodeID) Node         { return nil }
+func (byzantineCluster) Byzantine(id NodeID) bool { return id == "n3" }
+
+// CheckApplied, told an event's top applied position, leaves convergence
+// as Check, reading each note, does: the same positions, and the same
+// verdict and text of the end-of-run check at any end, whatever the order
+// of the positions within an event, Starts, faults and byzantine nodes.
+func TestConvergenceCheckAppliedIsCheck(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		lag := clock.Duration(rapid.IntRange(1, 50).Draw(t, "lag"))
+		a, b := &convergence{lag: lag}, &convergence{lag: lag}
+		now := clock.Time(0)
+		for i := range rapid.IntRange(0, 60).Draw(t, "events") {
+			now += clock.Time(rapid.IntRange(0, 20).Draw(t, "dt"))
+			ev := Event{Seq: uint64(i + 1), Time: now, Input: Receive}
+			ev.Node = rapid.SampledFrom([]NodeID{"", "n1", "n2", "n3"}).Draw(t, "node")
+			if rapid.IntRange(0, 9).Draw(t, "start") == 0 {
+				ev.Input = Start
+			}
+			top := -1
+			for range rapid.IntRange(0, 4).Draw(t, "notes") {
+				if rapid.Bool().Draw(t, "applied") {
+					idx := rapid.IntRange(0, 40).Draw(t, "index")
+					ev.Notes = append(ev.Notes, appliedAt(idx))
+					top = max(top, idx)
+				} else {
+					ev.Notes = append(ev.Notes, otherNote{})
+				}
+			}
+			cl := byzantineCluster{now}
+			require.NoError(t, a.Check(cl, ev))
+			b.CheckApplied(cl, ev, top)
+			for _, id := range cl.Servers() {
+				require.Equal(t, *a.slot(id), *b.slot(id), "event %d, %s", i, id)
+			}
+			for back := clock.Time(0); back <= now; back++ {
+				end := byzantineCluster{now + back}
+				require.Equal(t, fmt.Sprint(a.check(end)), fmt.Sprint(b.check(end)), "event %d, end %v", i, now+back)
+			}
+		}
+	})
 }

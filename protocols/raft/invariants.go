@@ -456,8 +456,17 @@ func (m *logMatching) check(n *node, k int) error {
 		return nil
 	}
 	nb, nlast := n.log.base, n.log.lastIndex()
-	from := commonPrefixAt(v.chain, v.base, n.log.chain, nb) + 1
-	if old := v.base + len(v.chain) - 1; v.inst == n && v.base == nb && from <= old && from > nlast {
+	old := v.base + len(v.chain) - 1 // the last index seen
+	var from int
+	if v.base == nb && old <= nlast && v.chain[old-nb] == n.log.chain[old-nb] {
+		// The common case, a log that grew by entries after all it held
+		// when seen (the same digest there), answered as commonPrefixAt's
+		// first comparison would, without the call.
+		from = old + 1
+	} else {
+		from = commonPrefixAt(v.chain, v.base, n.log.chain, nb) + 1
+	}
+	if v.inst == n && v.base == nb && from <= old && from > nlast {
 		v.inst = nil // report once; look afresh at the next change
 		return protocols.Violationf(KindNeedlessTruncation, "%s deleted entries %d..%d of its log with no conflicting entry to replace them",
 			n.id, from, old)

@@ -30,6 +30,16 @@ func MonitorSuite() protocols.Monitor {
 	}
 }
 
+// monitorSuiteWith returns MonitorSuite with conv, the shared convergence
+// monitor, as its last part: the suite hands it the applied positions it
+// sorts out of each event anyway, instead of conv scanning every event's
+// notes for them after the suite, as a monitor of its own would.
+func monitorSuiteWith(conv protocols.Monitor) protocols.Monitor {
+	s := MonitorSuite().(*suite)
+	s.conv = conv.(protocols.ConvergenceMonitor)
+	return s
+}
+
 type suite struct {
 	h           *horizon
 	es          *electionSafety
@@ -44,10 +54,11 @@ type suite struct {
 	awl         *ackedWriteLost
 	cs          *configSafety
 	once, stale kv.AppliedMonitor
-	l           *lookup      // the monitors' shared lookup and numbering of the servers
-	marks       []serverMark // by server number: each server as the monitors last saw it
-	recent      [64]int32    // marks' indexes, by where their servers lie (markAt)
-	notes       eventNotes   // the current event's, sorted
+	conv        protocols.ConvergenceMonitor // nil but for monitorSuiteWith
+	l           *lookup                      // the monitors' shared lookup and numbering of the servers
+	marks       []serverMark                 // by server number: each server as the monitors last saw it
+	recent      [64]int32                    // marks' indexes, by where their servers lie (markAt)
+	notes       eventNotes                   // the current event's, sorted
 }
 
 // serverMark is what the monitors read of a server: when an event leaves
@@ -71,7 +82,11 @@ type serverMark struct {
 // Parts implements protocols.Composite: the monitors, in the suite's
 // order, for a run that keeps going past violations.
 func (s *suite) Parts() []protocols.Monitor {
-	return []protocols.Monitor{s.h, s.es, s.lu, s.vo, s.tm, s.lao, s.lm, s.lc, s.cct, s.sms, s.awl, s.cs, s.once, s.stale}
+	parts := []protocols.Monitor{s.h, s.es, s.lu, s.vo, s.tm, s.lao, s.lm, s.lc, s.cct, s.sms, s.awl, s.cs, s.once, s.stale}
+	if s.conv != nil {
+		parts = append(parts, s.conv)
+	}
+	return parts
 }
 
 func markOf(n *node) serverMark {
@@ -130,13 +145,39 @@ func (s *suite) Check(c protocols.Cluster, ev protocols.Event) error {
 			return nil // nothing new, and only notes no monitor reads (probes)
 		}
 	}
-	if err := s.check(c, &ev, n, k, ch); err != nil {
+	var err error
+	if n != nil && n.role != leader && ch&(fresh|roleChanged) == 0 && s.notes.kinds == 0 && ev.Input != protocols.Start {
+		err = s.checkFollower(c, &ev, n, k, ch)
+	} else {
+		err = s.check(c, &ev, n, k, ch)
+	}
+	if err != nil {
 		return err
 	}
 	if ch != 0 {
 		s.mark(n, k)
 	}
+	if s.conv != nil && (len(s.notes.applied) > 0 || s.notes.kinds&hasRestored != 0 || ev.Input == protocols.Start) {
+		s.converge(c, ev)
+	}
 	return nil
+}
+
+// converge shows convergence an event that applied entries, restored a
+// snapshot or started a server. Raft's notes that convergence reads
+// (protocols.AppliedNote) are its Applied and Restored ones; an event
+// without a Restored, nearly all, brings the applied positions that the
+// suite sorted out.
+func (s *suite) converge(c protocols.Cluster, ev protocols.Event) {
+	if s.notes.kinds&hasRestored != 0 {
+		s.conv.Check(c, ev) // it never fails
+		return
+	}
+	top := -1
+	for _, a := range s.notes.applied {
+		top = max(top, a.Index)
+	}
+	s.conv.CheckApplied(c, ev, top)
 }
 
 // changes says what changed in the server that stepped since its previous
@@ -189,7 +230,8 @@ func (s *suite) changes(n *node, m *serverMark) changes {
 // event that changes nothing the monitor reads, it would compare the same
 // state with the same ghost, as it did before, and find it as it left it.
 // TestMonitorSuiteAgreesWithTheList checks it on schedules that break
-// every rule.
+// every rule. Most events of a server not leading go to checkFollower, its
+// shorter form for them, instead.
 func (s *suite) check(c protocols.Cluster, ev *protocols.Event, n *node, k int, ch changes) error {
 	kinds := s.notes.kinds
 	applied := s.notes.applied
@@ -315,6 +357,37 @@ func (s *suite) check(c protocols.Cluster, ev *protocols.Event, n *node, k int, 
 		return s.stale.CheckApplied(c, ev.Node, applied)
 	}
 	return nil
+}
+
+// checkFollower is check for most events of a server that is not leading,
+// nor has just stopped leading (its role and term are as last seen), and
+// that bring no note but Applied ones: most events the suite does not
+// skip. Of the monitors check would run, only these can find something
+// there, in the same order: log matching (when the log changed),
+// leader-completeness's pruning, and the four that follow applied
+// entries (state-machine safety prunes when there are none).
+func (s *suite) checkFollower(c protocols.Cluster, ev *protocols.Event, n *node, k int, ch changes) error {
+	if ch&logChanged != 0 {
+		if err := s.lm.check(n, k); err != nil {
+			return err
+		}
+	}
+	s.lc.prune()
+	applied := s.notes.applied
+	if len(applied) == 0 {
+		s.sms.prune()
+		return nil
+	}
+	if err := s.sms.checkApplied(ev, k, applied, false); err != nil {
+		return err
+	}
+	if err := s.awl.checkApplied(ev.Node, applied); err != nil {
+		return err
+	}
+	if err := s.once.CheckApplied(c, ev.Node, applied); err != nil {
+		return err
+	}
+	return s.stale.CheckApplied(c, ev.Node, applied)
 }
 
 // eventNotes is an event's notes as the suite sorted them: the kinds of

@@ -7,11 +7,13 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/kv"
+	"github.com/dsimlab/dsim/protocols/prototest"
 )
 
 // sameRequest must answer ==, for strings that share their bytes or not:
@@ -138,4 +140,109 @@ func TestStateMachineSafetyKeysAsKeyOf(t *testing.T) {
 			}
 		}
 	})
+}
+
+// clusterAt is a cluster seen at another time, for an end-of-run check.
+type clusterAt struct {
+	protocols.Cluster
+	now clock.Time
+}
+
+func (c clusterAt) Now() clock.Time { return c.now }
+
+// The suite fed convergence (monitorSuiteWith) leaves it as the list with
+// convergence after the suite leaves its own: the same verdicts and text
+// of the end-of-run check, at any end, with the same failures and output,
+// on schedules that restart servers and restore snapshots under every bug
+// (those that end without a violation).
+func TestMonitorSuiteFeedsConvergenceAsTheListDoes(t *testing.T) {
+	defer func() { monitorsUnderTest = Monitors }()
+	const lag = 200 * clock.Millisecond
+	judged := 0
+	for _, bug := range append([]protocols.Bug{{}}, Bugs...) {
+		opts := featureOptions(bug.Name)
+		for seed := uint64(1); seed <= 20; seed++ {
+			listConv := protocols.Convergence(lag)
+			monitorsUnderTest = func() []protocols.Monitor { return append(Monitors(), listConv.Monitors...) }
+			a := scheduleWith(prototest.SeededDraw(seed, 0x5eed), opts, true)
+			suiteConv := protocols.Convergence(lag)
+			monitorsUnderTest = func() []protocols.Monitor { return []protocols.Monitor{monitorSuiteWith(suiteConv.Monitors[0])} }
+			b := scheduleWith(prototest.SeededDraw(seed, 0x5eed), opts, true)
+			require.Equal(t, fmt.Sprint(a.Failure()), fmt.Sprint(b.Failure()), "bug %q seed %d", bug.Name, seed)
+			require.Equal(t, a.Output(), b.Output(), "bug %q seed %d", bug.Name, seed)
+			if a.Failure() != nil {
+				// The harness goes on calling every monitor after a
+				// violation; the world stops at its first, as the suite
+				// does, and so never calls convergence after the suite
+				// fails (the suite neither).
+				continue
+			}
+			judged++
+			for back := clock.Time(0); back <= a.Now(); back += clock.Time(lag) / 4 {
+				want := listConv.Final[0](clusterAt{a, a.Now() - back})
+				got := suiteConv.Final[0](clusterAt{b, b.Now() - back})
+				require.Equal(t, fmt.Sprint(want), fmt.Sprint(got), "bug %q seed %d, %v before the end", bug.Name, seed, back)
+			}
+		}
+	}
+	require.Greater(t, judged, 40, "enough runs must end without a violation for the comparison to mean something")
+}
+
+// The suite fed convergence runs it as its last part, as the list would.
+func TestMonitorSuiteWithConvergenceParts(t *testing.T) {
+	conv := protocols.Convergence(clock.Second).Monitors[0]
+	parts := monitorSuiteWith(conv).(protocols.Composite).Parts()
+	require.Len(t, parts, len(Monitors())+1)
+	require.Same(t, conv, parts[len(parts)-1])
+	require.Len(t, MonitorSuite().(protocols.Composite).Parts(), len(Monitors()))
+}
+
+// A follower's quiet event that applies entries (checkFollower) is shown
+// to every monitor that follows applied entries, as the list shows it. In
+// each run a follower applies entries before any other server, and a
+// monitor must know of them from the follower alone: stale reads, to
+// report a get that returns the value before a put it was invoked after;
+// exactly-once, to report a request executed twice; acked-write-lost, to
+// find the put that a client reports done executed (it reports one that
+// was never executed).
+func TestMonitorSuiteShowsAFollowersAppliedEntries(t *testing.T) {
+	put := kv.Request{Client: "c2", Seq: 1, Op: kv.Op{Kind: kv.Put, Key: "k1", Value: "a"}}
+	putDone := kv.Completed{Client: "c2", Seq: 1, Op: put.Op, Server: "n1"}
+	get := kv.GetOp("k1")
+	runs := []struct {
+		name  string
+		after []protocols.Note // the follower applies index 1 (put), then these
+		want  string           // in the list's last verdict
+	}{
+		{"stale read", nil, "stale"},
+		{"executed twice", []protocols.Note{Applied{Index: 2, Term: 1, Req: put, Outcome: kv.Executed}}, "exactly"},
+		{"acknowledged", []protocols.Note{putDone}, "<nil>"},
+	}
+	for _, r := range runs {
+		run := func(m protocols.Monitor) []string {
+			c := newFakeCluster()
+			var out []string
+			step := func(id protocols.NodeID, notes ...protocols.Note) {
+				out = append(out, fmt.Sprint(c.step(m, id, notes...)))
+			}
+			c.set("n1", leader, 1, 0, 1, 1)
+			step("n1")
+			c.set("n2", follower, 1, 2, 1, 1)
+			step("n2") // first seen: check, not checkFollower
+			step("n2", Applied{Index: 1, Term: 1, Req: put, Outcome: kv.Executed})
+			switch {
+			case r.after == nil:
+				step("c1", kv.Invoked{Client: "c1", Seq: 1, Op: get})
+				step("c1", kv.Completed{Client: "c1", Seq: 1, Op: get, Output: "", Server: "n1"})
+			case r.name == "acknowledged":
+				step("c2", r.after...)
+			default:
+				step("n2", r.after...)
+			}
+			return out
+		}
+		want := run(listMonitor(Monitors()))
+		require.Contains(t, want[len(want)-1], r.want, "%s: the list's verdict", r.name)
+		require.Equal(t, want, run(MonitorSuite()), r.name)
+	}
 }

@@ -97,13 +97,12 @@ func build(s protocols.Setup) (protocols.Wiring, error) {
 	if err := co.Validate(); err != nil {
 		return protocols.Wiring{}, err
 	}
-	checks := protocols.Checks{Monitors: []protocols.Monitor{MonitorSuite()}, History: true}
-	checks.Final = append(checks.Final, func(c protocols.Cluster) error { return protocols.HasLeader(members(c)) })
 	conv := protocols.Convergence(min(clock.Second, s.Healing/2))
+	checks := protocols.Checks{Monitors: []protocols.Monitor{monitorSuiteWith(conv.Monitors[0])}, History: true}
+	checks.Final = append(checks.Final, func(c protocols.Cluster) error { return protocols.HasLeader(members(c)) })
 	for _, f := range conv.Final {
 		checks.Final = append(checks.Final, func(c protocols.Cluster) error { return f(members(c)) })
 	}
-	checks.Monitors = append(checks.Monitors, conv.Monitors...)
 	return protocols.Wiring{Server: New(o), Client: kv.NewClient(co), Checks: checks}, nil
 }
 
