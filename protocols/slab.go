@@ -111,6 +111,21 @@ func (s *Slab[T]) MessageOf(p *T) Message {
 	return x
 }
 
+// NoteValue returns the T that *note holds, where the note holds it,
+// without the copy a type assertion makes. The note must hold a T (the
+// caller has switched on its type) bigger than a word, whose value the
+// interface points to; nothing may write through the pointer, since an
+// interface's value is never written again (a Slab's slot or the
+// conversion's own copy). Monitors that read every Applied note read them
+// so.
+func NoteValue[T any](note *Note) *T {
+	var zero T
+	if unsafe.Sizeof(zero) <= unsafe.Sizeof(uintptr(0)) {
+		panic("protocols.NoteValue: a value of a word or less is held in the interface itself")
+	}
+	return (*T)((*iface)(unsafe.Pointer(note)).data)
+}
+
 // iface is the layout of an interface value: its first word says the
 // dynamic type (an empty interface's type, another's method table for the
 // type), the second points to the value when it is bigger than a word.

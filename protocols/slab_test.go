@@ -102,3 +102,20 @@ func TestSlabPutNeverRewritesASlot(t *testing.T) {
 		assert.Equal(t, uint64(i), p.Seq)
 	}
 }
+
+// TestNoteValueReadsWhatTheNoteHolds: NoteValue points at the value a note
+// holds, boxed by a plain conversion or by a Slab, and refuses a value of a
+// word, which the interface holds itself.
+func TestNoteValueReadsWhatTheNoteHolds(t *testing.T) {
+	var s protocols.Slab[kv.Applied]
+	for i := range 50 {
+		a := kv.Applied{Index: i, Term: 3, Req: kv.Request{Client: "c1", Seq: uint64(i), Op: kv.PutOp("k", strconv.Itoa(i))}}
+		for _, note := range []protocols.Note{a, s.Note(a)} {
+			got := protocols.NoteValue[kv.Applied](&note)
+			require.Equal(t, a, *got)
+			require.Equal(t, note.(kv.Applied), *got)
+		}
+	}
+	small := protocols.Note(kv.Duplicate)
+	assert.Panics(t, func() { protocols.NoteValue[kv.Outcome](&small) })
+}

@@ -443,5 +443,5 @@ func (e *eventNotes) sort(notes []protocols.Note) {
 // that nothing writes again (a type assertion would copy it). The monitors
 // read it there instead of the suite copying each one.
 func appliedIn(note *protocols.Note) *Applied {
-	return (*Applied)((*[2]unsafe.Pointer)(unsafe.Pointer(note))[1])
+	return protocols.NoteValue[Applied](note)
 }
