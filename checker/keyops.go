@@ -83,36 +83,18 @@ func newValueIndex(ops []kop) *valueIndex {
 			writes++
 		}
 	}
-	// Values are nearly always unique, so each value's list is one slot of
-	// a shared array (one allocation for the lists instead of one per
-	// value), stored without looking first: one hash of each value where a
-	// look-up and a store would take two. A store that does not grow the
-	// map wrote over a value's list, so a history that repeats a value is
-	// indexed again, looking first.
-	vi := &valueIndex{byValue: make(map[string][]int32, writes)}
-	arena := make([]int32, writes)
-	next := 0
-	for p := range ops {
-		o := &ops[p]
-		if !o.isWrite() || o.value == "" {
-			continue
-		}
-		arena[next] = int32(p)
-		vi.byValue[o.value] = arena[next : next+1 : next+1]
-		next++
-		if len(vi.byValue) != next {
-			return newRepeatedValueIndex(ops, writes)
-		}
-		vi.learn(o.value)
-	}
-	vi.sortLengths()
-	return vi
+	return indexValues(ops, writes, false)
 }
 
-// newRepeatedValueIndex is newValueIndex for ops that write some value
-// more than once. Capping each list at its one slot makes a second write
-// of a value move its list out rather than overwrite the next value's.
-func newRepeatedValueIndex(ops []kop, writes int) *valueIndex {
+// indexValues indexes the writes of ops. Values are nearly always unique,
+// so each value's list is one slot of a shared array (one allocation for
+// the lists instead of one per value), stored without looking first (look
+// false): one hash of each value where a look-up and a store would take
+// two. A store that does not grow the map wrote over a value's list, so a
+// history that repeats a value is indexed again, looking first; capping
+// each list at its one slot makes a second write of a value move its list
+// out rather than overwrite the next value's.
+func indexValues(ops []kop, writes int, look bool) *valueIndex {
 	vi := &valueIndex{byValue: make(map[string][]int32, writes)}
 	arena := make([]int32, writes)
 	next := 0
@@ -121,14 +103,19 @@ func newRepeatedValueIndex(ops []kop, writes int) *valueIndex {
 		if !o.isWrite() || o.value == "" {
 			continue
 		}
-		if w, seen := vi.byValue[o.value]; seen {
-			vi.byValue[o.value] = append(w, int32(p))
-			continue
+		if look {
+			if w, seen := vi.byValue[o.value]; seen {
+				vi.byValue[o.value] = append(w, int32(p))
+				continue
+			}
 		}
-		vi.learn(o.value)
 		arena[next] = int32(p)
 		vi.byValue[o.value] = arena[next : next+1 : next+1]
 		next++
+		if !look && len(vi.byValue) != next {
+			return indexValues(ops, writes, true)
+		}
+		vi.learn(o.value)
 	}
 	vi.sortLengths()
 	return vi

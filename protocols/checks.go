@@ -74,6 +74,26 @@ func SameString[S ~string](a, b S) bool {
 	return a[len(a)-1] == b[len(b)-1] && a == b
 }
 
+// IndexOfString returns the position of s in list, or -1, looking for
+// where s points first, as SameString does: the names and keys a node
+// keeps (its peers, its clients' sessions) are nearly always the very
+// strings it is handed again, so a scan comparing pointers, a few
+// instructions an entry, finds them; a scan comparing text finds the rest.
+func IndexOfString[S ~string](list []S, s S) int {
+	p := unsafe.StringData(string(s))
+	for i, x := range list {
+		if unsafe.StringData(string(x)) == p && len(x) == len(s) {
+			return i
+		}
+	}
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
 // AppliedNote is implemented by the note a replicated state machine emits
 // each time a server applies the entry at a position of its log (an index,
 // a slot, a sequence number), in order, and again after a restart if it

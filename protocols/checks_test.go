@@ -1,9 +1,11 @@
 package protocols_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"pgregory.net/rapid"
 
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
@@ -109,4 +111,29 @@ func TestAllUp(t *testing.T) {
 	ids := protocols.Servers(3)
 	assert.NoError(t, protocols.AllUp(cluster{servers: ids}))
 	assert.EqualError(t, protocols.AllUp(cluster{servers: ids, down: []protocols.NodeID{"n1", "n3"}}), "liveness: n1, n3 still down at the end of the healing phase")
+}
+
+// TestIndexOfStringIsIndex holds IndexOfString to slices.Index, with the
+// looked-up name the list's own string, a copy of it, or a prefix lying
+// where a longer name lies.
+func TestIndexOfStringIsIndex(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		names := rapid.SliceOfDistinct(rapid.StringMatching(`[a-c]{0,3}`), func(s string) string { return s }).Draw(t, "names")
+		probe := rapid.StringMatching(`[a-c]{0,3}`).Draw(t, "probe")
+		switch rapid.IntRange(0, 2).Draw(t, "as") {
+		case 0:
+			if i := slices.Index(names, probe); i >= 0 {
+				probe = names[i] // the list's own string
+			}
+		case 1:
+			probe = string([]byte(probe)) // a copy elsewhere
+		case 2:
+			if len(names) > 0 && len(names[0]) > 0 {
+				probe = names[0][:len(names[0])-1] // a prefix where a longer name lies
+			}
+		}
+		if got, want := protocols.IndexOfString(names, probe), slices.Index(names, probe); got != want {
+			t.Fatalf("IndexOfString(%q, %q) = %d, want %d", names, probe, got, want)
+		}
+	})
 }

@@ -1,6 +1,6 @@
 package kv
 
-import "unsafe"
+import "github.com/dsimlab/dsim/protocols"
 
 // smallMap is a map for the few keys and clients of most runs: a scan of a
 // short slice costs less than hashing a string on every applied request.
@@ -22,21 +22,8 @@ func (m *smallMap[K, V]) find(k K) int {
 		}
 		return -1
 	}
-	// A client's name or a key is nearly always the very string first set:
-	// a scan comparing where the strings point finds it, at a few
-	// instructions a key; a scan comparing the strings finds the rest.
-	p := unsafe.StringData(string(k))
-	for i, x := range m.keys {
-		if unsafe.StringData(string(x)) == p && len(x) == len(k) {
-			return i
-		}
-	}
-	for i, x := range m.keys {
-		if x == k {
-			return i
-		}
-	}
-	return -1
+	// A client's name or a key is nearly always the very string first set.
+	return protocols.IndexOfString(m.keys, k)
 }
 
 func (m *smallMap[K, V]) get(k K) (V, bool) {

@@ -721,23 +721,20 @@ func (m *stateMachineSafety) Check(_ protocols.Cluster, ev protocols.Event) erro
 	return m.check(&ev, m.number(ev.Node))
 }
 
-// check is Check for node ev.Node, numbered k.
+// check is Check for node ev.Node, numbered k: checkApplied, with the
+// event's Applied notes sorted out here rather than by the suite.
 func (m *stateMachineSafety) check(ev *protocols.Event, k int) error {
-	last := m.start(ev, k)
-	for _, note := range ev.Notes {
-		switch a := note.(type) {
+	var applied []kv.AppliedRequest
+	restored := false
+	for i, note := range ev.Notes {
+		switch note.(type) {
 		case Restored:
-			if err := m.restored(ev.Node, last, a); err != nil {
-				return err
-			}
+			restored = true
 		case Applied:
-			if err := m.apply(ev.Node, last, &kv.AppliedRequest{Applied: &a}); err != nil {
-				return err
-			}
+			applied = append(applied, kv.AppliedRequest{Applied: protocols.NoteValue[Applied](&ev.Notes[i])})
 		}
 	}
-	m.prune()
-	return nil
+	return m.checkApplied(ev, k, applied, restored)
 }
 
 // checkApplied is check for an event of node ev.Node, numbered k, given

@@ -4,7 +4,6 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
@@ -429,22 +428,9 @@ func (n *node) heardFromLeader() {
 }
 
 // peerIndex returns the position of id among the peers, or -1. The name is
-// nearly always the very string the world handed out, as the peers are, so
-// it looks for where the name points first: a scan that compares pointers
-// alone, then one that compares the names.
+// nearly always the very string the world handed out, as the peers are.
 func (n *node) peerIndex(id protocols.NodeID) int {
-	p := unsafe.StringData(string(id))
-	for i, q := range n.peers {
-		if unsafe.StringData(string(q)) == p && len(q) == len(id) {
-			return i
-		}
-	}
-	for i, q := range n.peers {
-		if q == id {
-			return i
-		}
-	}
-	return -1
+	return protocols.IndexOfString(n.peers, id)
 }
 
 // quorum is the number of voters, this server included if it votes, that
