@@ -36,6 +36,7 @@ type World struct {
 	flushAt   []clock.Time // per directed link: when a release of its held messages is queued
 	keys      *protocols.Keyring
 	instant   uint64                   // events processed at the current virtual time, for the stall check
+	eventsOK  uint64                   // fewer events than this break no event budget now (checkBudgets)
 	parked    int                      // events held on links and at paused nodes, outside the queue
 	byzantine int                      // how many nodes have been made byzantine
 	names     protocols.NameCache[int] // nodes' indexes by where their names lie, for lookup
@@ -605,6 +606,11 @@ func (w *World) process(ev *event) bool {
 func (w *World) checkBudgets() {
 	inFlight := w.q.Len() + w.parked
 	w.stats.PeakInFlight = max(w.stats.PeakInFlight, inFlight)
+	if w.events < w.eventsOK && w.instant < w.cfg.MaxInstant &&
+		w.trace.h.Folded() < w.cfg.MaxHashedBytes && inFlight < w.cfg.MaxInFlight {
+		return // the switch below would find nothing: the run is within every budget
+	}
+	w.eventsOK = w.eventBudget()
 	switch {
 	case w.events >= w.cfg.MaxEvents:
 		w.fail("event-budget", "", fmt.Sprintf("%d events processed by %s without finishing: a livelock, or a scenario that needs a larger budget (--max-events)", w.events, w.now))
@@ -618,6 +624,18 @@ func (w *World) checkBudgets() {
 	case inFlight >= w.cfg.MaxInFlight:
 		w.fail("memory-budget", "", fmt.Sprintf("%d messages and timers waiting at once by %s (the budget is %d): the nodes send faster than the network delivers, as with a timer far below the link latency", inFlight, w.now, w.cfg.MaxInFlight))
 	}
+}
+
+// eventBudget returns how many events the run may have had by now, plus
+// one: the lower of MaxEvents and what EventRate allows by now. What the
+// rate allows only grows with time, so a count below what it allowed at
+// an earlier event is below what it allows now: checkBudgets works it out
+// again only when the count reaches it.
+func (w *World) eventBudget() uint64 {
+	if w.cfg.EventRate == 0 {
+		return w.cfg.MaxEvents
+	}
+	return min(w.cfg.MaxEvents, w.cfg.EventSlack+w.cfg.EventRate*uint64(w.now.Millis())/1000+1)
 }
 
 // Fail stops the run with a failure of the given kind, as a monitor's
