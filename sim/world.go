@@ -30,7 +30,8 @@ type World struct {
 	trace     tracer
 	fx        protocols.Effects
 	notes     []protocols.Note
-	info      Info // reused for every event: observers must not keep it
+	info      Info // reused for every event: observers must not keep it, nor write it
+	delivered bool // info holds a delivery's fields, and no others (process)
 	stats     Stats
 	linkHeld  [][]event    // per directed link: messages waiting on a clog or hold, in arrival order
 	flushAt   []clock.Time // per directed link: when a release of its held messages is queued
@@ -514,8 +515,16 @@ func (w *World) process(ev *event) bool {
 	w.stats.PeakInstant = max(w.stats.PeakInstant, w.instant)
 	w.notes = nil // the stepping node's notes, when one steps (stepNode)
 	w.trace.begin(w.events, w.now)
-	w.info = Info{Seq: w.events, Time: w.now, Index: -1}
 	info := &w.info
+	if ev.kind == evDeliver && w.delivered {
+		// The last event was a delivery too: of the fields it set, this
+		// one sets all again but these, and it set no others.
+		info.Seq, info.Time = w.events, w.now
+		info.Input, info.Drop, info.Sends = 0, 0, nil
+	} else {
+		*info = Info{Seq: w.events, Time: w.now, Index: -1}
+	}
+	w.delivered = ev.kind == evDeliver
 	switch ev.kind {
 	case evFault:
 		info.Fault = ev.fault
