@@ -145,7 +145,7 @@ func New(cfg Config) (*World, error) {
 	w := &World{
 		cfg:      cfg,
 		index:    make(map[protocols.NodeID]int, len(all)),
-		net:      net.New(all, cfg.Link, Stream(cfg.Seed, "net")),
+		net:      net.New(all, cfg.Link, StreamSource(cfg.Seed, "net")),
 		faults:   Stream(cfg.Seed, "faults"),
 		monitors: cfg.Monitors,
 		trace:    tracer{w: cfg.Trace, lines: cfg.Trace != nil},
