@@ -712,7 +712,8 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 		w.fail("memory-budget", n.id, fmt.Sprintf("%d durable records kept by one node (the budget is %d): its log grows without bound", len(n.store), w.cfg.MaxRecords))
 	}
 
-	for _, s := range fx.Sends {
+	for i := range fx.Sends {
+		s := &fx.Sends[i]
 		to := w.lookup(s.To)
 		if to < 0 {
 			w.fail("bad-effect", n.id, fmt.Sprintf("send to unknown node %q: %s", s.To, s.Msg))
@@ -733,7 +734,8 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 		}
 	}
 
-	for _, t := range fx.Timers {
+	for k := range fx.Timers {
+		t := &fx.Timers[k]
 		cur, i := n.timer(t.Name)
 		cur.gen++
 		cur.armed = !t.Cancel
