@@ -106,7 +106,7 @@ func TestRandomSplits(t *testing.T) {
 
 func TestLossAndDuplicationRates(t *testing.T) {
 	cfg := LinkConfig{Latency: FixedLatency(clock.Millisecond), Loss: 0.1, Dup: 0.05}
-	n := New(ids("a b"), cfg, rand.New(rand.NewPCG(7, 7)))
+	n := New(ids("a b"), cfg, rand.NewPCG(7, 7))
 	const draws = 100_000
 	lost, dup := 0, 0
 	for range draws {
@@ -161,7 +161,7 @@ func TestLatencyValidate(t *testing.T) {
 }
 
 func TestCutHealAndArrive(t *testing.T) {
-	n := New(ids("n1 n2 n3"), DefaultLink, rand.New(rand.NewPCG(1, 1)))
+	n := New(ids("n1 n2 n3"), DefaultLink, rand.NewPCG(1, 1))
 	cut, err := Isolate("n1", ids("n1 n2 n3"))
 	require.NoError(t, err)
 	require.NoError(t, n.Cut(cut))
@@ -180,7 +180,7 @@ func TestCutHealAndArrive(t *testing.T) {
 }
 
 func TestClogHoldsThenReleases(t *testing.T) {
-	n := New(ids("n1 n2"), DefaultLink, rand.New(rand.NewPCG(1, 1)))
+	n := New(ids("n1 n2"), DefaultLink, rand.NewPCG(1, 1))
 	sec := clock.Time(clock.Second)
 	require.NoError(t, n.Clog(Link{"n1", "n2"}, 2*sec))
 	r, until := n.Arrive(0, 1, sec)
@@ -200,7 +200,7 @@ func TestClogHoldsThenReleases(t *testing.T) {
 }
 
 func TestTargetedRules(t *testing.T) {
-	n := New(ids("n1 n2 n3"), LinkConfig{Latency: FixedLatency(clock.Millisecond)}, rand.New(rand.NewPCG(1, 1)))
+	n := New(ids("n1 n2 n3"), LinkConfig{Latency: FixedLatency(clock.Millisecond)}, rand.NewPCG(1, 1))
 	assert.False(t, n.HasRules())
 	require.NoError(t, n.AddRule(Rule{Action: DropRule, From: "n1", To: "n3", Kind: "AppendEntries", Count: 2}))
 	require.NoError(t, n.AddRule(Rule{Action: DelayRule, Kind: "RequestVote", Count: 1, Delay: 50 * clock.Millisecond}))
@@ -223,7 +223,7 @@ func TestTargetedRules(t *testing.T) {
 }
 
 func TestPerLinkOverride(t *testing.T) {
-	n := New(ids("n1 n2"), DefaultLink, rand.New(rand.NewPCG(1, 1)))
+	n := New(ids("n1 n2"), DefaultLink, rand.NewPCG(1, 1))
 	slow := LinkConfig{Latency: FixedLatency(time(500))}
 	require.NoError(t, n.SetLink(Link{"n1", "n2"}, slow))
 	n.SetAll(LinkConfig{Latency: FixedLatency(time(1))})
@@ -237,7 +237,7 @@ func time(ms int) clock.Duration { return clock.Duration(ms) * clock.Millisecond
 // standing, ClearRules (a recover) removes it. A delay range draws each
 // delay from it.
 func TestStandingRules(t *testing.T) {
-	n := New(ids("a b"), LinkConfig{Latency: FixedLatency(clock.Millisecond)}, rand.New(rand.NewPCG(1, 1)))
+	n := New(ids("a b"), LinkConfig{Latency: FixedLatency(clock.Millisecond)}, rand.NewPCG(1, 1))
 	require.NoError(t, n.AddRule(Rule{Action: DropRule, Kind: "Ping", Every: 1, Of: 2}))
 	fates := func() (dropped int) {
 		for range 10 {

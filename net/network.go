@@ -61,7 +61,7 @@ func (r Reason) String() string {
 type Network struct {
 	ids   []protocols.NodeID
 	index map[protocols.NodeID]int
-	rng   *rand.Rand
+	rng   draws
 	links []linkState // len(ids)^2, row = sender
 	rules []Rule
 }
@@ -73,9 +73,10 @@ type linkState struct {
 	heldUntil clock.Time // messages arriving before this wait until it (clock.Never: until released)
 }
 
-// New returns a network among ids with every link set to cfg.
-func New(ids []protocols.NodeID, cfg LinkConfig, rng *rand.Rand) *Network {
-	n := &Network{ids: slices.Clone(ids), index: make(map[protocols.NodeID]int, len(ids)), rng: rng}
+// New returns a network among ids with every link set to cfg, drawing
+// messages' fates and delays from src.
+func New(ids []protocols.NodeID, cfg LinkConfig, src *rand.PCG) *Network {
+	n := &Network{ids: slices.Clone(ids), index: make(map[protocols.NodeID]int, len(ids)), rng: newDraws(src)}
 	for i, id := range ids {
 		n.index[id] = i
 	}
@@ -230,19 +231,19 @@ func (n *Network) Send(from, to int, kind string) Plan {
 			} else {
 				extra = r.Delay
 				if r.DelayMax > r.Delay {
-					extra += clock.Duration(n.rng.Int64N(int64(r.DelayMax-r.Delay) + 1))
+					extra += clock.Duration(n.rng.int64n(int64(r.DelayMax-r.Delay) + 1))
 				}
 			}
 		}
 	}
-	if p.Fate == Delivered && ls.cfg.Loss > 0 && n.rng.Float64() < ls.cfg.Loss {
+	if p.Fate == Delivered && ls.cfg.Loss > 0 && n.rng.float64() < ls.cfg.Loss {
 		p.Fate = Lost
 	}
-	if p.Fate == Delivered && ls.cfg.Dup > 0 && n.rng.Float64() < ls.cfg.Dup {
+	if p.Fate == Delivered && ls.cfg.Dup > 0 && n.rng.float64() < ls.cfg.Dup {
 		p.Copies = 2
 	}
 	for i := 0; i < p.Copies; i++ {
-		p.Delay[i] = ls.cfg.Latency.Draw(n.rng) + extra
+		p.Delay[i] = ls.cfg.Latency.draw(n.rng) + extra
 	}
 	return p
 }

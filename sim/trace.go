@@ -235,7 +235,8 @@ func (t *tracer) effects(fx *protocols.Effects, busy clock.Duration, byzantine b
 	t.h.Int(len(fx.Sends))
 	t.h.Uint64(uint64(len(fx.Records))<<2 | store)
 	t.h.Int(len(fx.Timers))
-	for _, tm := range fx.Timers {
+	for i := range fx.Timers {
+		tm := &fx.Timers[i]
 		t.h.Bool(tm.Cancel)
 		t.h.Name(tm.Name)
 	}

@@ -30,12 +30,14 @@ type World struct {
 	trace     tracer
 	fx        protocols.Effects
 	notes     []protocols.Note
-	info      Info // reused for every event: observers must not keep it
+	info      Info // reused for every event: observers must not keep it, nor write it
+	delivered bool // info holds a delivery's fields, and no others (process)
 	stats     Stats
 	linkHeld  [][]event    // per directed link: messages waiting on a clog or hold, in arrival order
 	flushAt   []clock.Time // per directed link: when a release of its held messages is queued
 	keys      *protocols.Keyring
 	instant   uint64                   // events processed at the current virtual time, for the stall check
+	eventsOK  uint64                   // fewer events than this break no event budget now (checkBudgets)
 	parked    int                      // events held on links and at paused nodes, outside the queue
 	byzantine int                      // how many nodes have been made byzantine
 	names     protocols.NameCache[int] // nodes' indexes by where their names lie, for lookup
@@ -143,7 +145,7 @@ func New(cfg Config) (*World, error) {
 	w := &World{
 		cfg:      cfg,
 		index:    make(map[protocols.NodeID]int, len(all)),
-		net:      net.New(all, cfg.Link, Stream(cfg.Seed, "net")),
+		net:      net.New(all, cfg.Link, StreamSource(cfg.Seed, "net")),
 		faults:   Stream(cfg.Seed, "faults"),
 		monitors: cfg.Monitors,
 		trace:    tracer{w: cfg.Trace, lines: cfg.Trace != nil},
@@ -513,8 +515,16 @@ func (w *World) process(ev *event) bool {
 	w.stats.PeakInstant = max(w.stats.PeakInstant, w.instant)
 	w.notes = nil // the stepping node's notes, when one steps (stepNode)
 	w.trace.begin(w.events, w.now)
-	w.info = Info{Seq: w.events, Time: w.now, Index: -1}
 	info := &w.info
+	if ev.kind == evDeliver && w.delivered {
+		// The last event was a delivery too: of the fields it set, this
+		// one sets all again but these, and it set no others.
+		info.Seq, info.Time = w.events, w.now
+		info.Input, info.Drop, info.Sends = 0, 0, nil
+	} else {
+		*info = Info{Seq: w.events, Time: w.now, Index: -1}
+	}
+	w.delivered = ev.kind == evDeliver
 	switch ev.kind {
 	case evFault:
 		info.Fault = ev.fault
@@ -605,6 +615,11 @@ func (w *World) process(ev *event) bool {
 func (w *World) checkBudgets() {
 	inFlight := w.q.Len() + w.parked
 	w.stats.PeakInFlight = max(w.stats.PeakInFlight, inFlight)
+	if w.events < w.eventsOK && w.instant < w.cfg.MaxInstant &&
+		w.trace.h.Folded() < w.cfg.MaxHashedBytes && inFlight < w.cfg.MaxInFlight {
+		return // the switch below would find nothing: the run is within every budget
+	}
+	w.eventsOK = w.eventBudget()
 	switch {
 	case w.events >= w.cfg.MaxEvents:
 		w.fail("event-budget", "", fmt.Sprintf("%d events processed by %s without finishing: a livelock, or a scenario that needs a larger budget (--max-events)", w.events, w.now))
@@ -618,6 +633,18 @@ func (w *World) checkBudgets() {
 	case inFlight >= w.cfg.MaxInFlight:
 		w.fail("memory-budget", "", fmt.Sprintf("%d messages and timers waiting at once by %s (the budget is %d): the nodes send faster than the network delivers, as with a timer far below the link latency", inFlight, w.now, w.cfg.MaxInFlight))
 	}
+}
+
+// eventBudget returns how many events the run may have had by now, plus
+// one: the lower of MaxEvents and what EventRate allows by now. What the
+// rate allows only grows with time, so a count below what it allowed at
+// an earlier event is below what it allows now: checkBudgets works it out
+// again only when the count reaches it.
+func (w *World) eventBudget() uint64 {
+	if w.cfg.EventRate == 0 {
+		return w.cfg.MaxEvents
+	}
+	return min(w.cfg.MaxEvents, w.cfg.EventSlack+w.cfg.EventRate*uint64(w.now.Millis())/1000+1)
 }
 
 // Fail stops the run with a failure of the given kind, as a monitor's
@@ -685,7 +712,8 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 		w.fail("memory-budget", n.id, fmt.Sprintf("%d durable records kept by one node (the budget is %d): its log grows without bound", len(n.store), w.cfg.MaxRecords))
 	}
 
-	for _, s := range fx.Sends {
+	for i := range fx.Sends {
+		s := &fx.Sends[i]
 		to := w.lookup(s.To)
 		if to < 0 {
 			w.fail("bad-effect", n.id, fmt.Sprintf("send to unknown node %q: %s", s.To, s.Msg))
@@ -706,7 +734,8 @@ func (w *World) stepNode(n *node, in protocols.Input) {
 		}
 	}
 
-	for _, t := range fx.Timers {
+	for k := range fx.Timers {
+		t := &fx.Timers[k]
 		cur, i := n.timer(t.Name)
 		cur.gen++
 		cur.armed = !t.Cancel
