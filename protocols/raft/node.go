@@ -290,7 +290,7 @@ func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
 			n.svc.Receive(from, m)
 			break
 		}
-		n.handleClientRequest(from, m)
+		n.handleClientRequest(from, &m)
 	default:
 		if n.svc != nil {
 			n.svc.Receive(from, m)
