@@ -56,13 +56,20 @@ func (e positionError) Error() string {
 func (s *entryList) push(e Entry) { s.pushAt(&e) }
 
 // pushAt adds *e after the last entry, copying it once, from where it is.
-func (s *entryList) pushAt(e *Entry) {
+func (s *entryList) pushAt(e *Entry) { *s.grow() = *e }
+
+// grow holds one more entry, after the last, and returns it to be filled in
+// place before anything reads it. It is zero: no position past the last
+// entry held was ever written (push writes only at the end, truncate moves
+// what it keeps of the chunk it cuts into to a fresh chunk, and drop only
+// forgets), and every chunk starts zero.
+func (s *entryList) grow() *Entry {
 	q := uint(s.skip + s.n)
 	if q/chunkLen == uint(len(s.chunks)) {
 		s.chunks = append(s.chunks, new([chunkLen]Entry))
 	}
-	s.chunks[q/chunkLen][q%chunkLen] = *e
 	s.n++
+	return &s.chunks[q/chunkLen][q%chunkLen]
 }
 
 // truncate keeps the first k entries (0 <= k <= len) and forgets the rest.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 )
 
 // termsIn returns the terms of the entries held, in order.
@@ -95,4 +96,32 @@ func TestEntryListDropAndTruncateToEmpty(t *testing.T) {
 	assert.Equal(t, 0, s.len())
 	s.push(Entry{Term: 7})
 	assert.Equal(t, []uint64{7}, termsIn(&s))
+}
+
+// grow hands out a zero slot past the last entry, whatever pushes,
+// truncations and drops came before (appendRequest fills only some fields
+// of it), and the entry it holds is the one filled in.
+func TestEntryListGrowsIntoZeroSlots(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var s entryList
+		for step := range rapid.IntRange(1, 60).Draw(t, "steps") {
+			switch op := rapid.IntRange(0, 2).Draw(t, "op"); {
+			case op == 1 && s.len() > 0:
+				s.truncate(rapid.IntRange(0, s.len()).Draw(t, "keep"))
+			case op == 2 && s.len() > 0:
+				s.drop(rapid.IntRange(0, s.len()).Draw(t, "drop"))
+			default:
+				for range rapid.IntRange(1, chunkLen+3).Draw(t, "pushes") {
+					e := s.grow()
+					if *e != (Entry{}) {
+						t.Fatalf("step %d: grow handed out %+v, not a zero entry", step, *e)
+					}
+					e.Term = uint64(step + 1)
+				}
+				if got := s.at(s.len() - 1).Term; got != uint64(step+1) {
+					t.Fatalf("step %d: the last entry's term is %d", step, got)
+				}
+			}
+		}
+	})
 }

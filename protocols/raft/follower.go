@@ -69,7 +69,7 @@ func (n *node) handleAppendEntries(from protocols.NodeID, m *AppendEntries) {
 		// are committed and so match the leader's: skip them.
 		skip := base - prev
 		if skip >= len(entries) {
-			n.replyAppend(from, AppendEntriesReply{Term: n.term, Success: true, Index: base, Round: m.Round})
+			n.replySuccess(from, base, m.Round)
 			return
 		}
 		prev, prevTerm, entries = base, entries[skip-1].Term, entries[skip:]
@@ -121,7 +121,7 @@ func (n *node) handleAppendEntries(from protocols.NodeID, m *AppendEntries) {
 		}
 		n.applyCommitted()
 	}
-	n.replyAppend(from, AppendEntriesReply{Term: n.term, Success: true, Index: lastNew, Round: m.Round})
+	n.replySuccess(from, lastNew, m.Round)
 }
 
 // replyAppend sends an AppendEntriesReply, as a pointer into the server's
@@ -134,6 +134,22 @@ func (n *node) replyAppend(to protocols.NodeID, r AppendEntriesReply) {
 		n.lastReply = n.replies.Put(r)
 	}
 	n.out.Send(to, n.lastReply)
+}
+
+// replySuccess is replyAppend of a success at index, in round, of this
+// server's term: the reply to nearly every AppendEntries, compared with the
+// last one sent and built in its slot in place rather than on the stack
+// and copied. A success has no backup hints, and every success is sent
+// here, so a last reply that is a success has none either: the fields
+// compared are all that can differ.
+func (n *node) replySuccess(to protocols.NodeID, index int, round uint64) {
+	r := n.lastReply
+	if r == nil || !r.Success || r.Index != index || r.Round != round || r.Term != n.term {
+		r = n.replies.Next()
+		r.Term, r.Success, r.Index, r.Round = n.term, true, index, round
+		n.lastReply = r
+	}
+	n.out.Send(to, r)
 }
 
 // sameReply is *a == *b, field by field: the comparison the compiler

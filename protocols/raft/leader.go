@@ -358,7 +358,7 @@ func (n *node) maybeCommit() {
 // read without leases or ReadIndex. A non-leader turns the client away
 // with a hint; a retry of a request that was already applied is answered
 // from the dedup table at once.
-func (n *node) handleClientRequest(from protocols.NodeID, r kv.Request) {
+func (n *node) handleClientRequest(from protocols.NodeID, r *kv.Request) {
 	if n.role != leader {
 		n.out.Probe(ProbeNotLeaderRedirect)
 		hint := n.leader
@@ -391,8 +391,9 @@ func (n *node) handleClientRequest(from protocols.NodeID, r kv.Request) {
 		n.read(from, r)
 		return
 	}
-	n.appendEntry(Entry{Term: n.term, Req: r})
+	n.log.appendRequest(n.term, r) // as appendEntry(Entry{Term: n.term, Req: *r}), built in place
 	idx := n.log.lastIndex()
+	n.persistLog(idx, n.log.slice(idx, idx))
 	for i := range n.prs {
 		if n.target[i] && n.prs[i].next == idx { // caught-up followers get it now; others in their next batch
 			n.sendAppend(i)

@@ -2,6 +2,8 @@ package raft
 
 import (
 	"encoding/binary"
+
+	"github.com/dsimlab/dsim/protocols/kv"
 )
 
 // raftLog is a server's log. Indexes start at 1. After a snapshot the log
@@ -123,6 +125,17 @@ func (l *raftLog) extend(es []Entry, digests []uint64) {
 			l.confGen++
 		}
 	}
+	l.version++
+}
+
+// appendRequest adds an entry of term carrying the request *r after the
+// last one, as append(Entry{Term: term, Req: *r}) does, building it where
+// the log keeps it rather than on the way there (a leader appends every
+// client request so).
+func (l *raftLog) appendRequest(term uint64, r *kv.Request) {
+	e := l.entries.grow()
+	e.Term, e.Req = term, *r
+	l.chain = append(room(l.chain, 1), chainHash(l.chain[len(l.chain)-1], e))
 	l.version++
 }
 

@@ -284,3 +284,32 @@ func TestFoldStringReadsBytesInOrder(t *testing.T) {
 		}
 	})
 }
+
+// appendRequest is append of the request's entry: the same entries, chain
+// and version, whatever the log held before (a snapshot's base included).
+func TestAppendRequestIsAppend(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		a, b := newLog(Config{}), newLog(Config{})
+		if base := rapid.IntRange(0, 3).Draw(t, "base"); base > 0 {
+			a.restore(base, 1, 77, Config{})
+			b.restore(base, 1, 77, Config{})
+		}
+		for k := range rapid.IntRange(1, 2*chunkLen+2).Draw(t, "entries") {
+			term := uint64(1 + k/50)
+			if rapid.Bool().Draw(t, "noop") {
+				a.append(Entry{Term: term})
+				b.append(Entry{Term: term})
+				continue
+			}
+			r := kv.Request{Client: "c1", Seq: uint64(k), Op: kv.PutOp(rapid.StringN(0, 12, -1).Draw(t, "key"), "v")}
+			a.append(Entry{Term: term, Req: r})
+			b.appendRequest(term, &r)
+		}
+		require.Equal(t, a.lastIndex(), b.lastIndex())
+		for i := a.base + 1; i <= a.lastIndex(); i++ {
+			require.Equal(t, a.entry(i), b.entry(i), "entry %d", i)
+		}
+		require.Equal(t, a.chain, b.chain)
+		require.Equal(t, a.version, b.version)
+	})
+}

@@ -290,7 +290,7 @@ func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
 			n.svc.Receive(from, m)
 			break
 		}
-		n.handleClientRequest(from, m)
+		n.handleClientRequest(from, &m)
 	default:
 		if n.svc != nil {
 			n.svc.Receive(from, m)
@@ -417,12 +417,16 @@ func (n *node) armElection() {
 // leader of the current term (Figure 2), or on starting. When contact is
 // tracked the drawn timeout runs in two phases: the shortest election
 // timeout, during which the server is in contact, then the rest.
+//
+// It runs at every AppendEntries a follower takes, so it does armElection's
+// work itself rather than call it: the timeout is drawn first either way.
 func (n *node) heardFromLeader() {
+	d := n.drawTimeout()
 	if !n.opts.tracksContact() {
-		n.armElection()
+		n.contact, n.electionRest, n.idle = false, 0, false // armElection
+		n.out.SetTimer(timerElection, d)
 		return
 	}
-	d := n.drawTimeout()
 	n.contact, n.electionRest, n.idle = true, d-n.opts.ElectionTimeoutMin, false
 	n.out.SetTimer(timerElection, n.opts.ElectionTimeoutMin)
 }

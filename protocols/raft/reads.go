@@ -108,7 +108,7 @@ func (n *node) beginRound() {
 }
 
 // read serves a get without the log.
-func (n *node) read(from protocols.NodeID, r kv.Request) {
+func (n *node) read(from protocols.NodeID, r *kv.Request) {
 	rd := pendingRead{client: from, seq: r.Seq, key: r.Op.Key}
 	if !n.committedInTerm() && !n.bugs.readIndexBeforeNoop { // BUG read-index-before-noop reads at once
 		n.out.Probe(ProbeReadWaitsForNoop)
