@@ -437,10 +437,7 @@ func (c *client) draw() Op {
 }
 
 func (c *client) value() string {
-	var buf [32]byte // on the stack, then copied into the chunk: no allocation
-	b := append(buf[:0], c.id...)
-	b = append(b, '.')
-	return c.values.text(strconv.AppendUint(b, c.seq, 10))
+	return c.values.idText(string(c.id), c.seq)
 }
 
 // send makes one attempt at the outstanding operation and arms its timeout.
@@ -460,7 +457,7 @@ func (c *client) send() {
 		m = c.opts.Adapter.WrapRequest(c.onWire()) // load.go: with or without its deadline
 	} else {
 		r := c.requests.Next() // filled in place, not copied in
-		*r = c.onWire()
+		c.putOnWire(r)
 		m = c.requests.MessageOf(r)
 	}
 	if c.opts.Broadcast {
