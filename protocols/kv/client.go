@@ -478,11 +478,12 @@ func (c *client) unwrap(m protocols.Message) *Reply {
 		}
 		return nil
 	}
-	if _, ok := m.(Reply); !ok {
-		return nil
+	switch m.(type) { // not m.(Reply), which copies the reply out to drop it
+	case Reply:
+		held := protocols.Note(m)
+		return protocols.NoteValue[Reply](&held)
 	}
-	held := protocols.Note(m)
-	return protocols.NoteValue[Reply](&held)
+	return nil
 }
 
 // reply handles r, which the client only reads: it may be the message's
