@@ -40,6 +40,15 @@ func (m *IndexMap[V]) Set(k uint64, v V) {
 		m.base, m.at = k, m.at[:0] // the first key starts the slice
 	}
 	if i := k - m.base; k >= m.base && i < uint64(len(m.at))+farAhead {
+		if i == uint64(len(m.at)) && i < uint64(cap(m.at)) {
+			// The next key, with room for it, as most keys are: the slot
+			// past the end is new, and written whole (it may hold what an
+			// earlier use of the slice left), with no slots to clear.
+			m.at = m.at[:i+1]
+			m.at[i] = slot[V]{v, true}
+			m.n++
+			return
+		}
 		if more := int(i) + 1 - len(m.at); more > 0 {
 			m.at = append(m.at, make([]slot[V], more)...)
 		}

@@ -233,11 +233,18 @@ func ParseDeadline(s string) (Deadline, error) {
 // onWire is the outstanding request as sent: its deadline stays in the
 // client unless it propagates.
 func (c *client) onWire() Request {
-	r := c.req
+	var r Request
+	c.putOnWire(&r)
+	return r
+}
+
+// putOnWire writes onWire's request to *r, where it is sent from (a
+// slot of the client's Slab): a copy fewer than assigning onWire's result.
+func (c *client) putOnWire(r *Request) {
+	*r = c.req
 	if !c.opts.Deadline.Propagate {
 		r.Deadline = 0
 	}
-	return r
 }
 
 // Breaker is a circuit breaker's setting. The zero value is no breaker.

@@ -2,6 +2,7 @@ package kv
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"unsafe"
 
@@ -88,6 +89,19 @@ func (t *textChunk) text(b []byte) string {
 	t.buf = append(t.buf, b...)
 	return unsafe.String(unsafe.SliceData(t.buf[n:]), len(b))
 }
+
+// idText returns the text id.n (c1.7), written straight to the end of
+// the chunk: no allocation, and no copy from a buffer it was built in.
+func (t *textChunk) idText(id string, n uint64) string {
+	at := t.room(len(id) + 1 + maxUintDigits)
+	t.buf = append(t.buf, id...)
+	t.buf = append(t.buf, '.')
+	t.buf = strconv.AppendUint(t.buf, n, 10)
+	return unsafe.String(unsafe.SliceData(t.buf[at:]), len(t.buf)-at)
+}
+
+// maxUintDigits is the most digits a uint64 takes in decimal.
+const maxUintDigits = 20
 
 // room makes room for k more bytes at the end of the chunk, in a fresh
 // chunk when this one lacks it (strings taken from the full chunk keep it),

@@ -215,7 +215,7 @@ func TestApplyAtIsApply(t *testing.T) {
 	assert.Equal(t, byValue.Snapshot(), inPlace.Snapshot())
 }
 
-// textChunk.text is string(b), and the strings text and concat return keep
+// textChunk.text is string(b), idText is id.n, and the strings text, idText and concat return keep
 // reading the same whatever is written after them, and however b is
 // reused: over chunks that fill, and texts longer than a chunk.
 func TestTextChunkTextIsAConversion(t *testing.T) {
@@ -229,11 +229,16 @@ func TestTextChunkTextIsAConversion(t *testing.T) {
 				n = textChunkLen + 5
 			}
 			buf = append(buf[:0], strings.Repeat(rapid.StringMatching(`[a-z]`).Draw(t, "byte"), n)...)
-			if len(got) > 0 && rapid.Bool().Draw(t, "concat") {
+			switch {
+			case len(got) > 0 && rapid.Bool().Draw(t, "concat"):
 				v := got[len(got)-1]
 				got = append(got, c.concat(v, string(buf)))
 				want = append(want, v+string(buf))
-			} else {
+			case rapid.IntRange(0, 3).Draw(t, "idText") == 0:
+				seq := rapid.Uint64().Draw(t, "seq")
+				got = append(got, c.idText(string(buf), seq))
+				want = append(want, string(buf)+"."+strconv.FormatUint(seq, 10))
+			default:
 				got = append(got, c.text(buf))
 				want = append(want, string(buf))
 			}

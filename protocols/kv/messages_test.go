@@ -3,8 +3,10 @@ package kv
 import (
 	"testing"
 
+	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/prototest"
+	"pgregory.net/rapid"
 )
 
 // Requests and replies hash exactly what their trace lines show, in each
@@ -24,4 +26,78 @@ func TestMessagesHashWhatTheyShow(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.msg.String(), func(t *testing.T) { prototest.CheckHash(t, c.msg, c.hidden...) })
 	}
+}
+
+// foldText folds every string exactly as Hash.String does, short strings
+// (its own word) and long ones alike, wherever the hash stands.
+func TestFoldTextIsString(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		before := rapid.SliceOf(rapid.String()).Draw(t, "before")
+		bytes := rapid.Map(rapid.SliceOfN(rapid.Byte(), 0, 20), func(b []byte) string { return string(b) })
+		s := rapid.OneOf(bytes, rapid.String()).Draw(t, "s")
+		var want, got protocols.Hash
+		for _, b := range before {
+			want.String(b)
+			got.String(b)
+		}
+		want.String(s)
+		foldText(&got, s)
+		if got.Sum64() != want.Sum64() || got.Folded() != want.Folded() {
+			t.Fatalf("foldText(%q) folds %x (%d bytes), String %x (%d bytes)", s, got.Sum64(), got.Folded(), want.Sum64(), want.Folded())
+		}
+	})
+}
+
+// Requests and replies fold what they always folded, field by field with
+// Hash.String, whatever their strings (short, long, empty): the trace
+// hashes of every run depend on it.
+func TestMessagesFoldAsStringWould(t *testing.T) {
+	text := rapid.OneOf(rapid.Just(""), rapid.StringN(0, 7, -1), rapid.String())
+	rapid.Check(t, func(t *rapid.T) {
+		op := Op{Kind: OpKind(rapid.IntRange(0, 4).Draw(t, "kind")), Key: text.Draw(t, "key"), Value: text.Draw(t, "value")}
+		req := Request{Client: protocols.NodeID(text.Draw(t, "client")), Seq: rapid.Uint64().Draw(t, "seq"), Op: op,
+			Deadline: clock.Time(rapid.Int64().Draw(t, "deadline")), Context: text.Draw(t, "ctx")}
+		rep := Reply{Seq: rapid.Uint64().Draw(t, "seq"), Status: Status(rapid.IntRange(0, 5).Draw(t, "status")), Value: text.Draw(t, "result"),
+			LeaderHint: protocols.NodeID(text.Draw(t, "hint")), Siblings: rapid.SliceOfN(text, 0, 3).Draw(t, "siblings"), Context: text.Draw(t, "rctx")}
+		var want, got protocols.Hash
+		foldRequestAsString(&want, req)
+		req.AppendHash(&got)
+		foldReplyAsString(&want, rep)
+		rep.AppendHash(&got)
+		if got.Sum64() != want.Sum64() || got.Folded() != want.Folded() {
+			t.Fatalf("%v and %v fold %x, Hash.String %x", req, rep, got.Sum64(), want.Sum64())
+		}
+	})
+}
+
+// foldRequestAsString and foldReplyAsString are AppendHash as it was before
+// foldText: every string folded by Hash.String.
+func foldRequestAsString(h *protocols.Hash, r Request) {
+	h.String(string(r.Client))
+	h.Uint64(r.Seq)
+	h.Uint64(uint64(r.Op.Kind))
+	h.String(r.Op.Key)
+	if r.Op.Kind != Get {
+		h.String(r.Op.Value)
+	}
+	h.String(r.Context)
+	h.Uint64(uint64(max(r.Deadline, 0)))
+}
+
+func foldReplyAsString(h *protocols.Hash, r Reply) {
+	h.Uint64(r.Seq)
+	h.Uint64(uint64(r.Status))
+	if r.Status == OK {
+		if len(r.Siblings) > 1 {
+			h.Int(len(r.Siblings))
+			for _, v := range r.Siblings {
+				h.String(v)
+			}
+		} else {
+			h.Int(0)
+			h.String(r.Value)
+		}
+	}
+	h.String(r.Context)
+	h.String(string(r.LeaderHint))
 }

@@ -78,10 +78,14 @@ func (o Op) appendTo(b *strings.Builder) {
 
 // AppendHash folds what String shows into a trace hash (a get has no
 // value), for the AppendHash of messages that show an operation.
-func (o Op) AppendHash(h *protocols.Hash) {
+func (o Op) AppendHash(h *protocols.Hash) { o.appendHash(h) }
+
+// appendHash is AppendHash of the op o points to: a Request's AppendHash
+// folds its op where the request holds it, not a copy.
+func (o *Op) appendHash(h *protocols.Hash) {
 	h.Uint64(uint64(o.Kind))
-	h.String(o.Key)
+	foldText(h, o.Key)
 	if o.Kind != Get {
-		h.String(o.Value)
+		foldText(h, o.Value)
 	}
 }
