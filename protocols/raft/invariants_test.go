@@ -539,3 +539,55 @@ func TestScriptsViolateExactlyUnderBugs(t *testing.T) {
 		assert.True(t, caught[bug.Name], "no script shows bug %s caught", bug.Name)
 	}
 }
+
+// The monitors that follow leaders (leader-append-only, commit-current-term)
+// keep one view per server, by its number, and forget it when the server
+// stops leading: a view left behind would judge the server's next
+// leadership against its last one. Each runs alone and within the suite.
+func TestLeaderViewsArePerServerAndForgotten(t *testing.T) {
+	for _, kind := range []string{KindLeaderAppendOnly, KindCommitCurrentTerm} {
+		for _, within := range []string{"alone", "suite"} {
+			fresh := func() protocols.Monitor {
+				if within == "suite" {
+					return MonitorSuite()
+				}
+				return monitor(kind)
+			}
+			// breach makes a leader's next event break kind's rule, as
+			// judged against its view: it rewrites the entry at index 4
+			// (with another term, which log matching accepts), or commits
+			// index 3, an entry of term 2.
+			breach := func(n *node) {
+				if kind == KindLeaderAppendOnly {
+					n.log.truncate(4)
+					n.log.append(Entry{Term: 2})
+				} else {
+					n.commit = 3
+				}
+			}
+			t.Run(kind+" "+within+" forgets", func(t *testing.T) {
+				c, m := newFakeCluster(), fresh()
+				n := c.set("n1", leader, 3, 2, 1, 2, 2, 3)
+				require.NoError(t, c.step(m, "n1", BecameLeader{Term: 3}))
+				n.role = follower
+				require.NoError(t, c.step(m, "n1"))
+				n.role = leader // the same term and incarnation: only a forgotten view lets it pass
+				breach(n)
+				require.NoError(t, c.step(m, "n1"))
+			})
+			t.Run(kind+" "+within+" per server", func(t *testing.T) {
+				c, m := newFakeCluster(), fresh()
+				n1 := c.set("n1", leader, 3, 2, 1, 2, 2, 3)
+				require.NoError(t, c.step(m, "n1", BecameLeader{Term: 3}))
+				n2 := c.set("n2", leader, 4, 2, 1, 2, 2, 3)
+				require.NoError(t, c.step(m, "n2", BecameLeader{Term: 4}))
+				n2.log.append(Entry{Term: 4})
+				require.NoError(t, c.step(m, "n2"))
+				breach(n1)
+				err := c.step(m, "n1")
+				require.Equal(t, kind, kindOf(t, err))
+				require.ErrorContains(t, err, "leader n1 of term 3")
+			})
+		}
+	}
+}
