@@ -868,6 +868,7 @@ type ackedWriteLost struct {
 	clients  *kv.ClientNumbers
 	executed kv.RequestPositions        // where each request was first executed
 	acked    kv.IndexMap[kv.RequestKey] // by log index: the acknowledged write executed there
+	ackedTop int                        // no index above it is in acked
 	top      []uint64                   // each client's highest executed sequence number, by clients' index
 	limit    int                        // prune when executed and acked hold more than this
 }
@@ -917,7 +918,7 @@ func (m *ackedWriteLost) checkApplied(id protocols.NodeID, applied []kv.AppliedR
 		// nothing, so it is not called.
 		if a.Req.Client != "" {
 			if _, ok := m.executed.Get(k); ok || a.Outcome != kv.Executed {
-				if w, ok := m.acked.Get(uint64(a.Index)); !ok || w == k {
+				if w, ok := m.ackedAt(a.Index); !ok || w == k {
 					continue
 				}
 			}
@@ -932,7 +933,7 @@ func (m *ackedWriteLost) checkApplied(id protocols.NodeID, applied []kv.AppliedR
 // apply checks a, keyed k, applied by server id.
 func (m *ackedWriteLost) apply(id protocols.NodeID, a *Applied, k kv.RequestKey) error {
 	if a.Req.Client == "" {
-		if w, ok := m.acked.Get(uint64(a.Index)); ok {
+		if w, ok := m.ackedAt(a.Index); ok {
 			return m.lost(id, a, w)
 		}
 		return nil
@@ -949,10 +950,22 @@ func (m *ackedWriteLost) apply(id protocols.NodeID, a *Applied, k kv.RequestKey)
 			}
 		}
 	}
-	if w, ok := m.acked.Get(uint64(a.Index)); ok && w != k {
+	if w, ok := m.ackedAt(a.Index); ok && w != k {
 		return m.lost(id, a, w)
 	}
 	return nil
+}
+
+// ackedAt returns the acknowledged write executed at index x, if any.
+// Only completed adds to acked, and it raises ackedTop to the index it
+// adds (pruning only drops), so an index above ackedTop holds none: the
+// entries applied past every acknowledged write, most of them, are
+// answered without a lookup (which falls through to acked's map there).
+func (m *ackedWriteLost) ackedAt(x int) (kv.RequestKey, bool) {
+	if x > m.ackedTop {
+		return kv.RequestKey{}, false
+	}
+	return m.acked.Get(uint64(x))
 }
 
 func (m *ackedWriteLost) completed(c kv.Completed) error {
@@ -966,6 +979,7 @@ func (m *ackedWriteLost) completed(c kv.Completed) error {
 			c.Client, c.Seq, c.Op, c.Server)
 	}
 	m.acked.Set(uint64(idx), k)
+	m.ackedTop = max(m.ackedTop, idx)
 	return nil
 }
 

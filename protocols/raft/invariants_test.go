@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
@@ -590,4 +591,38 @@ func TestLeaderViewsArePerServerAndForgotten(t *testing.T) {
 			})
 		}
 	}
+}
+
+// ackedAt answers as a lookup in acked does, at every index, whatever
+// writes were executed and acknowledged where, and after pruning: the
+// index above which it answers without a lookup bounds every index acked
+// holds.
+func TestAckedAtIsALookup(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		h := &horizon{snaps: map[protocols.NodeID]int{}}
+		m := newAckedWriteLost(h, &kv.ClientNumbers{})
+		clients := []protocols.NodeID{"c1", "c2"}
+		for step := range rapid.IntRange(1, 80).Draw(t, "steps") {
+			client := clients[rapid.IntRange(0, 1).Draw(t, "client")]
+			seq := rapid.Uint64Range(1, 20).Draw(t, "seq")
+			switch rapid.IntRange(0, 2).Draw(t, "what") {
+			case 0:
+				a := &Applied{Index: rapid.IntRange(1, 60).Draw(t, "index"), Term: 1,
+					Req: kv.Request{Client: client, Seq: seq, Op: kv.PutOp("k", "v")}, Outcome: kv.Executed}
+				_ = m.apply("n1", a, kv.KeyOf(m.clients, a))
+			case 1:
+				_ = m.completed(kv.Completed{Client: client, Seq: seq, Op: kv.PutOp("k", "v"), Server: "n1"})
+			case 2:
+				h.floor = rapid.IntRange(0, 60).Draw(t, "floor")
+				m.prune()
+			}
+			for x := -1; x <= 62; x++ {
+				w, ok := m.ackedAt(x)
+				ww, wok := m.acked.Get(uint64(x))
+				if w != ww || ok != wok {
+					t.Fatalf("step %d: ackedAt(%d) = %v %v, acked holds %v %v", step, x, w, ok, ww, wok)
+				}
+			}
+		}
+	})
 }
