@@ -146,9 +146,14 @@ func (s *suite) Check(c protocols.Cluster, ev protocols.Event) error {
 		}
 	}
 	var err error
-	if n != nil && n.role != leader && ch&(fresh|roleChanged) == 0 && s.notes.kinds == 0 && ev.Input != protocols.Start {
+	switch {
+	case ev.Input == protocols.Start:
+		err = s.check(c, &ev, n, k, ch)
+	case n != nil && n.role != leader && ch&(fresh|roleChanged) == 0 && s.notes.kinds == 0:
 		err = s.checkFollower(c, &ev, n, k, ch)
-	} else {
+	case n == nil && s.notes.kinds&^(hasClientNote|hasCompleted) == 0 && len(s.notes.applied) == 0:
+		err = s.checkClient(c, &ev)
+	default:
 		err = s.check(c, &ev, n, k, ch)
 	}
 	if err != nil {
@@ -233,7 +238,7 @@ func (s *suite) changes(n *node, m *serverMark) changes {
 // state with the same ghost, as it did before, and find it as it left it.
 // TestMonitorSuiteAgreesWithTheList checks it on schedules that break
 // every rule. Most events of a server not leading go to checkFollower, its
-// shorter form for them, instead.
+// shorter form for them, instead, and clients' events to checkClient.
 func (s *suite) check(c protocols.Cluster, ev *protocols.Event, n *node, k int, ch changes) error {
 	kinds := s.notes.kinds
 	applied := s.notes.applied
@@ -391,6 +396,24 @@ func (s *suite) checkFollower(c protocols.Cluster, ev *protocols.Event, n *node,
 		return err
 	}
 	return s.stale.CheckApplied(c, ev.Node, applied)
+}
+
+// checkClient is check for an event of no live Raft server (a client's,
+// nearly always) that brings client notes (Invoked, Completed, Abandoned)
+// and no other note a monitor reads, and is not a Start: of the monitors
+// check would run, only these can find something there, in the same
+// order: state-machine safety prunes (there are no applied entries),
+// acked-write-lost reads the Completed notes, stale reads all three. The
+// others read a server (there is none: nothing changed), or notes it
+// does not bring.
+func (s *suite) checkClient(c protocols.Cluster, ev *protocols.Event) error {
+	s.sms.prune()
+	if s.notes.kinds&hasCompleted != 0 {
+		if err := s.awl.Check(c, *ev); err != nil {
+			return err
+		}
+	}
+	return s.stale.Check(c, *ev)
 }
 
 // eventNotes is an event's notes as the suite sorted them: the kinds of
