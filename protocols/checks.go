@@ -127,8 +127,10 @@ type convergence struct {
 // queue that stays short never reallocates (a slice resliced from the
 // front loses that room, and appending copied it over and over).
 type appliedMarks struct {
-	buf  []appliedMark
-	head int // buf[head:] are the marks
+	buf    []appliedMark
+	head   int  // buf[head:] are the marks
+	pushed bool // some mark was pushed
+	last   int  // the index of the last mark pushed
 }
 
 func (q *appliedMarks) all() []appliedMark { return q.buf[q.head:] }
@@ -139,7 +141,13 @@ func (q *appliedMarks) push(m appliedMark) {
 		q.buf, q.head = q.buf[:n], 0
 	}
 	q.buf = append(q.buf, m)
+	q.pushed, q.last = true, m.index
 }
+
+// newer reports whether idx is past the last mark's index, or there is no
+// mark: the last mark pushed is never dropped (dropFront keeps one), so it
+// answers as reading the last of all() would, without slicing.
+func (q *appliedMarks) newer(idx int) bool { return !q.pushed || idx > q.last }
 
 func (q *appliedMarks) dropFront() { q.head++ }
 
@@ -172,10 +180,13 @@ func (c *convergence) slot(id NodeID) *int {
 type ConvergenceMonitor interface {
 	Monitor
 	// CheckApplied is Check, never failing either, for a caller that has
-	// found ev's applied positions: top is the highest AppliedIndex of the
-	// AppliedNote notes among ev.Notes, or -1 if there are none. An event
-	// without any, and not a Start, changes nothing and need not be shown.
-	CheckApplied(cl Cluster, ev Event, top int)
+	// found an event's applied positions: the event of node id at time at,
+	// on input in, whose AppliedNote notes' highest AppliedIndex is top, or
+	// -1 if it has none. An event without any, and not a Start, changes
+	// nothing and need not be shown. (The event's parts, not the Event: a
+	// pointer to it would escape through the interface, a copy costs ten
+	// words at every event that applies entries.)
+	CheckApplied(cl Cluster, id NodeID, at clock.Time, in InputKind, top int)
 }
 
 // Check implements Monitor; it never fails.
@@ -207,24 +218,24 @@ func (c *convergence) Check(cl Cluster, ev Event) error {
 // top position alone ends as advancing by each of them in turn would: the
 // marks of one event share its time, so the end-of-run check, which reads
 // the last mark of a time at least lag old, would read its top one.
-func (c *convergence) CheckApplied(cl Cluster, ev Event, top int) {
-	if ev.Node == "" {
+func (c *convergence) CheckApplied(cl Cluster, id NodeID, at clock.Time, in InputKind, top int) {
+	if id == "" {
 		return
 	}
-	if ev.Input == Start {
-		*c.slot(ev.Node) = 0
+	if in == Start {
+		*c.slot(id) = 0
 	}
-	if top < 0 || cl.Byzantine(ev.Node) {
+	if top < 0 || cl.Byzantine(id) {
 		return
 	}
-	c.advance(c.slot(ev.Node), ev.Time, top)
+	c.advance(c.slot(id), at, top)
 }
 
 // advance records that a server, whose applied position is *p, applied
 // idx at t.
 func (c *convergence) advance(p *int, t clock.Time, idx int) {
 	*p = max(*p, idx)
-	if marks := c.marks.all(); len(marks) == 0 || idx > marks[len(marks)-1].index {
+	if c.marks.newer(idx) {
 		c.marks.push(appliedMark{t, idx})
 		// The end-of-run check reads the last mark at least lag old;
 		// the marks before it can go, so long runs stay small.

@@ -29,6 +29,30 @@ func TestAppliedMarksQueue(t *testing.T) {
 	require.LessOrEqual(t, cap(q.buf), 128)
 }
 
+// newer answers as reading the last of all() does: whether an index is
+// past the last mark's, or there is no mark. The marks are pushed as
+// advance pushes them (each past the last) and dropped as it drops them
+// (never the last).
+func TestAppliedMarksNewerReadsTheLastMark(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var q appliedMarks
+		for step := range rapid.IntRange(0, 60).Draw(t, "steps") {
+			idx := rapid.IntRange(-1, 30).Draw(t, "index")
+			marks := q.all()
+			want := len(marks) == 0 || idx > marks[len(marks)-1].index
+			if got := q.newer(idx); got != want {
+				t.Fatalf("step %d: newer(%d) = %v, the marks %v say %v", step, idx, got, marks, want)
+			}
+			switch {
+			case want && rapid.Bool().Draw(t, "push"):
+				q.push(appliedMark{at: clock.Time(step), index: idx})
+			case len(marks) > 1 && rapid.Bool().Draw(t, "drop"):
+				q.dropFront()
+			}
+		}
+	})
+}
+
 // SameString answers as == does, whether or not the two names share their
 // bytes.
 func TestSameString(t *testing.T) {
@@ -104,7 +128,7 @@ func TestConvergenceCheckAppliedIsCheck(t *testing.T) {
 			}
 			cl := byzantineCluster{now}
 			require.NoError(t, a.Check(cl, ev))
-			b.CheckApplied(cl, ev, top)
+			b.CheckApplied(cl, ev.Node, ev.Time, ev.Input, top)
 			for _, id := range cl.Servers() {
 				require.Equal(t, *a.slot(id), *b.slot(id), "event %d, %s", i, id)
 			}

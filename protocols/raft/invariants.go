@@ -301,10 +301,11 @@ func (m *termMonotonic) check(n *node, k int, in protocols.InputKind) error {
 // current digest there proves the old log is a prefix of the new one.
 type leaderAppendOnly struct {
 	*lookup
-	seen byNode[leaderView]
+	seen byNumber[leaderView] // by server number: the zero view for a server not leading
 }
 
-// leaderView is a leader's log as a monitor last saw it.
+// leaderView is a leader's log as a monitor last saw it. The zero view,
+// of no incarnation, stands for none: it matches no server.
 type leaderView struct {
 	inst  *node // the incarnation: a restart ends the leadership
 	term  uint64
@@ -313,21 +314,23 @@ type leaderView struct {
 }
 
 func (m *leaderAppendOnly) Check(c protocols.Cluster, ev protocols.Event) error {
-	return m.check(m.server(c, ev))
-}
-
-// check is Check for the server that stepped, found by the caller.
-func (m *leaderAppendOnly) check(n *node) error {
+	n := m.server(c, ev)
 	if n == nil {
 		return nil
 	}
+	return m.check(n, m.number(n.id))
+}
+
+// check is Check for server n, numbered k, found by the caller.
+func (m *leaderAppendOnly) check(n *node, k int) error {
+	p := m.seen.at(k)
 	if n.role != leader {
-		m.seen.delete(n.id)
+		*p = leaderView{}
 		return nil
 	}
-	v, ok := m.seen.get(n.id)
+	v := *p
 	last := n.log.lastIndex()
-	if ok && v.inst == n && v.term == n.term {
+	if v.inst == n && v.term == n.term {
 		// A leader compacting its own log keeps the digest at the snapshot,
 		// so only a prefix that went into a snapshot cannot be compared.
 		d, held := n.log.chainAt(v.last)
@@ -343,7 +346,7 @@ func (m *leaderAppendOnly) check(n *node) error {
 		}
 	}
 	d, _ := n.log.chainAt(last)
-	m.seen.set(n.id, leaderView{inst: n, term: n.term, last: last, chain: d})
+	*p = leaderView{inst: n, term: n.term, last: last, chain: d}
 	return nil
 }
 
@@ -555,11 +558,19 @@ func (m *leaderCompleteness) Check(c protocols.Cluster, ev protocols.Event) erro
 }
 
 // check is Check for server n, found by the caller, given the event's notes.
+// It prunes after judging, whatever the verdict (a call, not a defer:
+// it runs at most events of leaders).
 func (m *leaderCompleteness) check(n *node, notes []protocols.Note) error {
 	if n == nil {
 		return nil
 	}
-	defer m.prune()
+	err := m.judge(n, notes)
+	m.prune()
+	return err
+}
+
+// judge is check before pruning.
+func (m *leaderCompleteness) judge(n *node, notes []protocols.Note) error {
 	for _, note := range notes {
 		bl, ok := note.(BecameLeader)
 		if !ok {
@@ -650,9 +661,11 @@ func (m *leaderCompleteness) missing(n *node, t uint64) int {
 // lucky.
 type commitCurrentTerm struct {
 	*lookup
-	seen byNode[commitView]
+	seen byNumber[commitView] // by server number: the zero view for a server not leading
 }
 
+// commitView is a leader's commit index as last seen; the zero view, of
+// no incarnation, matches no server.
 type commitView struct {
 	inst   *node
 	term   uint64
@@ -660,29 +673,27 @@ type commitView struct {
 }
 
 func (m *commitCurrentTerm) Check(c protocols.Cluster, ev protocols.Event) error {
-	return m.check(m.server(c, ev))
-}
-
-// check is Check for the server that stepped, found by the caller.
-func (m *commitCurrentTerm) check(n *node) error {
+	n := m.server(c, ev)
 	if n == nil {
 		return nil
 	}
+	return m.check(n, m.number(n.id))
+}
+
+// check is Check for server n, numbered k, found by the caller.
+func (m *commitCurrentTerm) check(n *node, k int) error {
+	p := m.seen.at(k)
 	if n.role != leader {
-		m.seen.delete(n.id)
+		*p = commitView{}
 		return nil
 	}
-	v, ok := m.seen.get(n.id)
-	now := commitView{inst: n, term: n.term, commit: n.commit}
-	if ok && v.inst == n && v.term == n.term && n.commit > v.commit {
+	v, now := *p, commitView{inst: n, term: n.term, commit: n.commit}
+	*p = now
+	if v.inst == n && v.term == n.term && n.commit > v.commit {
 		if t, _ := n.log.term(n.commit); t != n.term {
-			m.seen.set(n.id, now)
 			return protocols.Violationf(KindCommitCurrentTerm, "leader %s of term %d advanced its commit index to %d, an entry of term %d",
 				n.id, n.term, n.commit, t)
 		}
-	}
-	if !ok || v != now {
-		m.seen.set(n.id, now)
 	}
 	return nil
 }
@@ -857,6 +868,7 @@ type ackedWriteLost struct {
 	clients  *kv.ClientNumbers
 	executed kv.RequestPositions        // where each request was first executed
 	acked    kv.IndexMap[kv.RequestKey] // by log index: the acknowledged write executed there
+	ackedTop int                        // no index above it is in acked
 	top      []uint64                   // each client's highest executed sequence number, by clients' index
 	limit    int                        // prune when executed and acked hold more than this
 }
@@ -906,7 +918,7 @@ func (m *ackedWriteLost) checkApplied(id protocols.NodeID, applied []kv.AppliedR
 		// nothing, so it is not called.
 		if a.Req.Client != "" {
 			if _, ok := m.executed.Get(k); ok || a.Outcome != kv.Executed {
-				if w, ok := m.acked.Get(uint64(a.Index)); !ok || w == k {
+				if w, ok := m.ackedAt(a.Index); !ok || w == k {
 					continue
 				}
 			}
@@ -921,7 +933,7 @@ func (m *ackedWriteLost) checkApplied(id protocols.NodeID, applied []kv.AppliedR
 // apply checks a, keyed k, applied by server id.
 func (m *ackedWriteLost) apply(id protocols.NodeID, a *Applied, k kv.RequestKey) error {
 	if a.Req.Client == "" {
-		if w, ok := m.acked.Get(uint64(a.Index)); ok {
+		if w, ok := m.ackedAt(a.Index); ok {
 			return m.lost(id, a, w)
 		}
 		return nil
@@ -938,10 +950,22 @@ func (m *ackedWriteLost) apply(id protocols.NodeID, a *Applied, k kv.RequestKey)
 			}
 		}
 	}
-	if w, ok := m.acked.Get(uint64(a.Index)); ok && w != k {
+	if w, ok := m.ackedAt(a.Index); ok && w != k {
 		return m.lost(id, a, w)
 	}
 	return nil
+}
+
+// ackedAt returns the acknowledged write executed at index x, if any.
+// Only completed adds to acked, and it raises ackedTop to the index it
+// adds (pruning only drops), so an index above ackedTop holds none: the
+// entries applied past every acknowledged write, most of them, are
+// answered without a lookup (which falls through to acked's map there).
+func (m *ackedWriteLost) ackedAt(x int) (kv.RequestKey, bool) {
+	if x > m.ackedTop {
+		return kv.RequestKey{}, false
+	}
+	return m.acked.Get(uint64(x))
 }
 
 func (m *ackedWriteLost) completed(c kv.Completed) error {
@@ -955,6 +979,7 @@ func (m *ackedWriteLost) completed(c kv.Completed) error {
 			c.Client, c.Seq, c.Op, c.Server)
 	}
 	m.acked.Set(uint64(idx), k)
+	m.ackedTop = max(m.ackedTop, idx)
 	return nil
 }
 
@@ -976,11 +1001,13 @@ func (m *ackedWriteLost) lost(id protocols.NodeID, a *Applied, w kv.RequestKey) 
 type configSafety struct {
 	*lookup
 	committed   Config
-	committedAt int  // the index of the change that made it (or the snapshot index it came from)
-	known       bool // some leader has committed past a configuration
-	seen        byNode[confView]
+	committedAt int                // the index of the change that made it (or the snapshot index it came from)
+	known       bool               // some leader has committed past a configuration
+	seen        byNumber[confView] // by server number: the zero view for a server not leading
 }
 
+// confView is what configSafety last saw of a leader; the zero view, of
+// no incarnation, matches no server.
 type confView struct {
 	inst *node
 	term uint64
@@ -988,14 +1015,16 @@ type confView struct {
 }
 
 func (m *configSafety) Check(c protocols.Cluster, ev protocols.Event) error {
-	return m.check(m.server(c, ev), ev.Notes)
-}
-
-// check is Check for server n, found by the caller, given the event's notes.
-func (m *configSafety) check(n *node, notes []protocols.Note) error {
+	n := m.server(c, ev)
 	if n == nil {
 		return nil
 	}
+	return m.check(n, m.number(n.id), ev.Notes)
+}
+
+// check is Check for server n, numbered k, found by the caller, given the
+// event's notes.
+func (m *configSafety) check(n *node, k int, notes []protocols.Note) error {
 	for _, note := range notes {
 		if bl, ok := note.(BecameLeader); ok && m.known && bl.Term == n.term {
 			if cfg := n.log.config(); disjointMajorities(cfg, m.committed) {
@@ -1004,25 +1033,21 @@ func (m *configSafety) check(n *node, notes []protocols.Note) error {
 			}
 		}
 	}
+	p := m.seen.at(k)
 	if n.role != leader {
-		m.seen.delete(n.id)
+		*p = confView{}
 		return nil
 	}
 	if at := n.log.confIndexAt(n.commit); !m.known || at > m.committedAt {
 		m.committed, m.committedAt, m.known = n.log.configAt(n.commit), at, true
 	}
 	last := n.log.lastConfIndex()
-	v, ok := m.seen.get(n.id)
-	if ok && v.inst == n && v.term == n.term && last > v.last && last > n.log.base {
+	v := *p
+	*p = confView{inst: n, term: n.term, last: last}
+	if v.inst == n && v.term == n.term && last > v.last && last > n.log.base {
 		if e := n.log.entry(last); e.Term == n.term {
-			if err := m.rule(n, last, *e.Conf); err != nil {
-				m.seen.set(n.id, confView{inst: n, term: n.term, last: last})
-				return err
-			}
+			return m.rule(n, last, *e.Conf)
 		}
-	}
-	if !ok || v.inst != n || v.term != n.term || v.last != last {
-		m.seen.set(n.id, confView{inst: n, term: n.term, last: last})
 	}
 	return nil
 }
@@ -1047,9 +1072,9 @@ func (m *configSafety) rule(n *node, x int, cc ConfChange) error {
 	return nil
 }
 
-// byNode is a tiny map from node to value for the monitors that track only
-// the current leaders (one or two at a time): a scan of a short slice costs
-// less than hashing a string after every event.
+// byNode is a tiny map from node to value, for leader-unelected's last
+// elections won, which it reads only at a leader's rare changes: a scan of
+// a short slice costs less than hashing a string.
 type byNode[V any] []struct {
 	id protocols.NodeID
 	v  V
@@ -1089,10 +1114,4 @@ func (m *byNode[V]) slot(id protocols.NodeID) *V {
 		}{id: id})
 	}
 	return &(*m)[i].v
-}
-
-func (m *byNode[V]) delete(id protocols.NodeID) {
-	if i := m.index(id); i >= 0 {
-		*m = append((*m)[:i], (*m)[i+1:]...)
-	}
 }

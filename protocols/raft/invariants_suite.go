@@ -146,9 +146,14 @@ func (s *suite) Check(c protocols.Cluster, ev protocols.Event) error {
 		}
 	}
 	var err error
-	if n != nil && n.role != leader && ch&(fresh|roleChanged) == 0 && s.notes.kinds == 0 && ev.Input != protocols.Start {
+	switch {
+	case ev.Input == protocols.Start:
+		err = s.check(c, &ev, n, k, ch)
+	case n != nil && n.role != leader && ch&(fresh|roleChanged) == 0 && s.notes.kinds == 0:
 		err = s.checkFollower(c, &ev, n, k, ch)
-	} else {
+	case n == nil && s.notes.kinds&^(hasClientNote|hasCompleted) == 0 && len(s.notes.applied) == 0:
+		err = s.checkClient(c, &ev)
+	default:
 		err = s.check(c, &ev, n, k, ch)
 	}
 	if err != nil {
@@ -158,7 +163,7 @@ func (s *suite) Check(c protocols.Cluster, ev protocols.Event) error {
 		s.mark(n, k)
 	}
 	if s.conv != nil && (len(s.notes.applied) > 0 || s.notes.kinds&hasRestored != 0 || ev.Input == protocols.Start) {
-		s.converge(c, ev)
+		s.converge(c, &ev)
 	}
 	return nil
 }
@@ -167,17 +172,19 @@ func (s *suite) Check(c protocols.Cluster, ev protocols.Event) error {
 // snapshot or started a server. Raft's notes that convergence reads
 // (protocols.AppliedNote) are its Applied and Restored ones; an event
 // without a Restored, nearly all, brings the applied positions that the
-// suite sorted out.
-func (s *suite) converge(c protocols.Cluster, ev protocols.Event) {
+// suite sorted out. Its highest is the last: state-machine safety, which
+// passed them before convergence is shown them, holds each Applied note of
+// an event without a Restored to the index after the one before.
+func (s *suite) converge(c protocols.Cluster, ev *protocols.Event) {
 	if s.notes.kinds&hasRestored != 0 {
-		s.conv.Check(c, ev) // it never fails
+		s.conv.Check(c, *ev) // it never fails
 		return
 	}
 	top := -1
-	for _, a := range s.notes.applied {
-		top = max(top, a.Index)
+	if applied := s.notes.applied; len(applied) > 0 {
+		top = applied[len(applied)-1].Index
 	}
-	s.conv.CheckApplied(c, ev, top)
+	s.conv.CheckApplied(c, ev.Node, ev.Time, ev.Input, top)
 }
 
 // changes says what changed in the server that stepped since its previous
@@ -231,7 +238,7 @@ func (s *suite) changes(n *node, m *serverMark) changes {
 // state with the same ghost, as it did before, and find it as it left it.
 // TestMonitorSuiteAgreesWithTheList checks it on schedules that break
 // every rule. Most events of a server not leading go to checkFollower, its
-// shorter form for them, instead.
+// shorter form for them, instead, and clients' events to checkClient.
 func (s *suite) check(c protocols.Cluster, ev *protocols.Event, n *node, k int, ch changes) error {
 	kinds := s.notes.kinds
 	applied := s.notes.applied
@@ -276,7 +283,7 @@ func (s *suite) check(c protocols.Cluster, ev *protocols.Event, n *node, k int, 
 	// a leader's log with the log it last saw: a leader in the same term
 	// with the same log version has the log it was last seen with.
 	if ch&(fresh|roleChanged) != 0 || leads && ch&logChanged != 0 {
-		if err := s.lao.check(n); err != nil {
+		if err := s.lao.check(n, k); err != nil {
 			return err
 		}
 	}
@@ -304,7 +311,7 @@ func (s *suite) check(c protocols.Cluster, ev *protocols.Event, n *node, k int, 
 	// Commit-current-term forgets a server that stops leading and judges a
 	// leader's commit index when it moves.
 	if ch&(fresh|roleChanged) != 0 || leads && ch&commitChanged != 0 {
-		if err := s.cct.check(n); err != nil {
+		if err := s.cct.check(n, k); err != nil {
 			return err
 		}
 	}
@@ -338,8 +345,9 @@ func (s *suite) check(c protocols.Cluster, ev *protocols.Event, n *node, k int, 
 	// forgets a server that stops leading, and follows a leader's committed
 	// configuration and its latest change, which move only with its commit
 	// index and its log (the committed configuration's index only grows).
-	if became || ch&(fresh|roleChanged) != 0 || leads && ch&(commitChanged|logChanged) != 0 {
-		if err := s.cs.check(n, leaderNotes); err != nil {
+	// It judges nothing but a live Raft server.
+	if n != nil && (became || ch&(fresh|roleChanged) != 0 || leads && ch&(commitChanged|logChanged) != 0) {
+		if err := s.cs.check(n, k, leaderNotes); err != nil {
 			return err
 		}
 	}
@@ -388,6 +396,24 @@ func (s *suite) checkFollower(c protocols.Cluster, ev *protocols.Event, n *node,
 		return err
 	}
 	return s.stale.CheckApplied(c, ev.Node, applied)
+}
+
+// checkClient is check for an event of no live Raft server (a client's,
+// nearly always) that brings client notes (Invoked, Completed, Abandoned)
+// and no other note a monitor reads, and is not a Start: of the monitors
+// check would run, only these can find something there, in the same
+// order: state-machine safety prunes (there are no applied entries),
+// acked-write-lost reads the Completed notes, stale reads all three. The
+// others read a server (there is none: nothing changed), or notes it
+// does not bring.
+func (s *suite) checkClient(c protocols.Cluster, ev *protocols.Event) error {
+	s.sms.prune()
+	if s.notes.kinds&hasCompleted != 0 {
+		if err := s.awl.Check(c, *ev); err != nil {
+			return err
+		}
+	}
+	return s.stale.Check(c, *ev)
 }
 
 // eventNotes is an event's notes as the suite sorted them: the kinds of

@@ -246,3 +246,36 @@ func TestMonitorSuiteShowsAFollowersAppliedEntries(t *testing.T) {
 		require.Equal(t, want, run(MonitorSuite()), r.name)
 	}
 }
+
+// A client's event (checkClient) is shown to acked-write-lost and stale
+// reads, as the list shows it: a write acknowledged that no server
+// executed, and a get that misses a put applied before it was invoked,
+// are reported at the client's event.
+func TestMonitorSuiteShowsAClientsNotes(t *testing.T) {
+	put := kv.Request{Client: "c2", Seq: 1, Op: kv.Op{Kind: kv.Put, Key: "k1", Value: "a"}}
+	get := kv.GetOp("k1")
+	runs := []struct {
+		name  string
+		notes [][]protocols.Note // the client's events, after follower n1 applied the put
+		want  string             // in the list's last verdict
+	}{
+		{"acknowledged, never executed", [][]protocols.Note{{kv.Completed{Client: "c1", Seq: 9, Op: put.Op, Server: "n1"}}}, "no server has executed it"},
+		{"stale read", [][]protocols.Note{{kv.Invoked{Client: "c1", Seq: 1, Op: get}}, {kv.Completed{Client: "c1", Seq: 1, Op: get, Server: "n1"}}}, "stale"},
+		{"fresh read", [][]protocols.Note{{kv.Invoked{Client: "c1", Seq: 1, Op: get}}, {kv.Completed{Client: "c1", Seq: 1, Op: get, Output: "a", Server: "n1"}}}, "<nil>"},
+	}
+	for _, r := range runs {
+		run := func(m protocols.Monitor) []string {
+			c := newFakeCluster()
+			var out []string
+			c.set("n1", follower, 1, 1, 1)
+			out = append(out, fmt.Sprint(c.step(m, "n1", Applied{Index: 1, Term: 1, Req: put, Outcome: kv.Executed})))
+			for _, notes := range r.notes {
+				out = append(out, fmt.Sprint(c.step(m, "c1", notes...)))
+			}
+			return out
+		}
+		want := run(listMonitor(Monitors()))
+		require.Contains(t, want[len(want)-1], r.want, "%s: the list's verdict", r.name)
+		require.Equal(t, want, run(MonitorSuite()), r.name)
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
@@ -538,4 +539,90 @@ func TestScriptsViolateExactlyUnderBugs(t *testing.T) {
 	for _, bug := range Bugs {
 		assert.True(t, caught[bug.Name], "no script shows bug %s caught", bug.Name)
 	}
+}
+
+// The monitors that follow leaders (leader-append-only, commit-current-term)
+// keep one view per server, by its number, and forget it when the server
+// stops leading: a view left behind would judge the server's next
+// leadership against its last one. Each runs alone and within the suite.
+func TestLeaderViewsArePerServerAndForgotten(t *testing.T) {
+	for _, kind := range []string{KindLeaderAppendOnly, KindCommitCurrentTerm} {
+		for _, within := range []string{"alone", "suite"} {
+			fresh := func() protocols.Monitor {
+				if within == "suite" {
+					return MonitorSuite()
+				}
+				return monitor(kind)
+			}
+			// breach makes a leader's next event break kind's rule, as
+			// judged against its view: it rewrites the entry at index 4
+			// (with another term, which log matching accepts), or commits
+			// index 3, an entry of term 2.
+			breach := func(n *node) {
+				if kind == KindLeaderAppendOnly {
+					n.log.truncate(4)
+					n.log.append(Entry{Term: 2})
+				} else {
+					n.commit = 3
+				}
+			}
+			t.Run(kind+" "+within+" forgets", func(t *testing.T) {
+				c, m := newFakeCluster(), fresh()
+				n := c.set("n1", leader, 3, 2, 1, 2, 2, 3)
+				require.NoError(t, c.step(m, "n1", BecameLeader{Term: 3}))
+				n.role = follower
+				require.NoError(t, c.step(m, "n1"))
+				n.role = leader // the same term and incarnation: only a forgotten view lets it pass
+				breach(n)
+				require.NoError(t, c.step(m, "n1"))
+			})
+			t.Run(kind+" "+within+" per server", func(t *testing.T) {
+				c, m := newFakeCluster(), fresh()
+				n1 := c.set("n1", leader, 3, 2, 1, 2, 2, 3)
+				require.NoError(t, c.step(m, "n1", BecameLeader{Term: 3}))
+				n2 := c.set("n2", leader, 4, 2, 1, 2, 2, 3)
+				require.NoError(t, c.step(m, "n2", BecameLeader{Term: 4}))
+				n2.log.append(Entry{Term: 4})
+				require.NoError(t, c.step(m, "n2"))
+				breach(n1)
+				err := c.step(m, "n1")
+				require.Equal(t, kind, kindOf(t, err))
+				require.ErrorContains(t, err, "leader n1 of term 3")
+			})
+		}
+	}
+}
+
+// ackedAt answers as a lookup in acked does, at every index, whatever
+// writes were executed and acknowledged where, and after pruning: the
+// index above which it answers without a lookup bounds every index acked
+// holds.
+func TestAckedAtIsALookup(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		h := &horizon{snaps: map[protocols.NodeID]int{}}
+		m := newAckedWriteLost(h, &kv.ClientNumbers{})
+		clients := []protocols.NodeID{"c1", "c2"}
+		for step := range rapid.IntRange(1, 80).Draw(t, "steps") {
+			client := clients[rapid.IntRange(0, 1).Draw(t, "client")]
+			seq := rapid.Uint64Range(1, 20).Draw(t, "seq")
+			switch rapid.IntRange(0, 2).Draw(t, "what") {
+			case 0:
+				a := &Applied{Index: rapid.IntRange(1, 60).Draw(t, "index"), Term: 1,
+					Req: kv.Request{Client: client, Seq: seq, Op: kv.PutOp("k", "v")}, Outcome: kv.Executed}
+				_ = m.apply("n1", a, kv.KeyOf(m.clients, a))
+			case 1:
+				_ = m.completed(kv.Completed{Client: client, Seq: seq, Op: kv.PutOp("k", "v"), Server: "n1"})
+			case 2:
+				h.floor = rapid.IntRange(0, 60).Draw(t, "floor")
+				m.prune()
+			}
+			for x := -1; x <= 62; x++ {
+				w, ok := m.ackedAt(x)
+				ww, wok := m.acked.Get(uint64(x))
+				if w != ww || ok != wok {
+					t.Fatalf("step %d: ackedAt(%d) = %v %v, acked holds %v %v", step, x, w, ok, ww, wok)
+				}
+			}
+		}
+	})
 }
