@@ -48,6 +48,16 @@ type Monitor interface {
 	Check(c Cluster, ev Event) error
 }
 
+// EventChecker is a Monitor that can be handed the event by address. A
+// world running it calls CheckEvent instead of Check, which spares
+// copying the event at every event of the run (raft.MonitorSuite, whose
+// checks run after every event, is one). CheckEvent judges exactly as
+// Check would; it may read *ev only during the call, and must not change it.
+type EventChecker interface {
+	Monitor
+	CheckEvent(c Cluster, ev *Event) error
+}
+
 // Composite is a Monitor that runs several monitors as one, faster than
 // the list would (raft.MonitorSuite): it reports the first violation any
 // part finds, as the list would. A run that keeps going past violations

@@ -25,6 +25,8 @@ type World struct {
 	net       *net.Network
 	faults    *rand.Rand
 	monitors  []protocols.Monitor
+	checker   protocols.EventChecker // monitors' only one, when it is an EventChecker
+	event     protocols.Event        // the event the monitors are shown (check)
 	observers []Observer
 	failure   *Failure
 	trace     tracer
@@ -150,6 +152,9 @@ func New(cfg Config) (*World, error) {
 		monitors: cfg.Monitors,
 		trace:    tracer{w: cfg.Trace, lines: cfg.Trace != nil},
 		keys:     protocols.NewKeyring(cfg.Seed),
+	}
+	if len(w.monitors) == 1 {
+		w.checker, _ = w.monitors[0].(protocols.EventChecker)
 	}
 	for i, id := range all {
 		server := i < len(cfg.Servers)
@@ -583,21 +588,7 @@ func (w *World) process(ev *event) bool {
 	if w.failure != nil {
 		return true
 	}
-	pe := protocols.Event{Seq: w.events, Time: w.now, Node: info.Node, Input: info.Input, Notes: w.notes}
-	if info.Index >= 0 {
-		pe.Self = w.nodes[info.Index].n
-	}
-	for _, m := range w.monitors {
-		if err := m.Check(w, pe); err != nil {
-			kind := "violation"
-			if v := (*protocols.Violation)(nil); errors.As(err, &v) {
-				kind = v.Kind
-				err = fmt.Errorf("%s", v.Detail)
-			}
-			w.fail(kind, info.Node, err.Error())
-			break
-		}
-	}
+	w.check(info)
 	for _, o := range w.observers {
 		o(w, info)
 	}
@@ -605,6 +596,38 @@ func (w *World) process(ev *event) bool {
 		w.checkBudgets()
 	}
 	return true
+}
+
+// check runs the monitors on the event just processed, and fails the run
+// at the first violation. A world with one monitor that takes the event
+// by address (an EventChecker) hands it the world's own copy.
+func (w *World) check(info *Info) {
+	w.event = protocols.Event{Seq: w.events, Time: w.now, Node: info.Node, Input: info.Input, Notes: w.notes}
+	if info.Index >= 0 {
+		w.event.Self = w.nodes[info.Index].n
+	}
+	if w.checker != nil {
+		if err := w.checker.CheckEvent(w, &w.event); err != nil {
+			w.violated(info.Node, err)
+		}
+		return
+	}
+	for _, m := range w.monitors {
+		if err := m.Check(w, w.event); err != nil {
+			w.violated(info.Node, err)
+			return
+		}
+	}
+}
+
+// violated fails the run with a monitor's error, as the violation it names.
+func (w *World) violated(id protocols.NodeID, err error) {
+	kind := "violation"
+	if v := (*protocols.Violation)(nil); errors.As(err, &v) {
+		kind = v.Kind
+		err = fmt.Errorf("%s", v.Detail)
+	}
+	w.fail(kind, id, err.Error())
 }
 
 // checkBudgets fails a run that is running away: one that has used its

@@ -219,6 +219,56 @@ func TestMonitorViolationStopsTheRun(t *testing.T) {
 	assert.Contains(t, lines[len(lines)-1], "n2 timer tick")
 }
 
+// eventChecker records the events it is shown, through Check or
+// CheckEvent, and fails at seq.
+type eventChecker struct {
+	seq             uint64
+	byValue, byAddr []protocols.Event
+}
+
+func (m *eventChecker) Check(c protocols.Cluster, ev protocols.Event) error {
+	m.byValue = append(m.byValue, ev)
+	return m.judge(ev)
+}
+
+func (m *eventChecker) CheckEvent(c protocols.Cluster, ev *protocols.Event) error {
+	m.byAddr = append(m.byAddr, *ev)
+	return m.judge(*ev)
+}
+
+func (m *eventChecker) judge(ev protocols.Event) error {
+	if ev.Seq == m.seq {
+		return protocols.Violationf("seen-enough", "event %d at %s", ev.Seq, ev.Node)
+	}
+	return nil
+}
+
+// A world whose only monitor is an EventChecker hands it each event by
+// address, and a violation from CheckEvent fails the run as one from
+// Check does; beside other monitors it is called through Check. Either
+// way it is shown the same events.
+func TestEventCheckerIsShownTheEventsCheckWouldBe(t *testing.T) {
+	alone, beside := &eventChecker{seq: 40}, &eventChecker{seq: 40}
+	cfg := config(1, 3, bouncerOpts{})
+	cfg.Monitors = []protocols.Monitor{alone}
+	w1, _ := run(t, cfg, time(1000))
+	cfg.Monitors = []protocols.Monitor{beside, protocols.MonitorFunc(func(protocols.Cluster, protocols.Event) error { return nil })}
+	w2, _ := run(t, cfg, time(1000))
+
+	assert.Empty(t, alone.byValue)
+	assert.Len(t, alone.byAddr, 40)
+	assert.Empty(t, beside.byAddr)
+	assert.Equal(t, alone.byAddr, beside.byValue)
+	for _, w := range []*World{w1, w2} {
+		f := w.Failure()
+		require.NotNil(t, f)
+		assert.Equal(t, "seen-enough", f.Kind)
+		assert.Equal(t, uint64(40), f.Seq)
+		assert.Equal(t, "event 40 at "+string(alone.byAddr[39].Node), f.Detail)
+	}
+	assert.NotNil(t, alone.byAddr[39].Self, "the node that stepped is handed over")
+}
+
 func TestPartitionAndHeal(t *testing.T) {
 	w, lines := run(t, config(2, 3, bouncerOpts{noTick: true}, "0s isolate n1", "500ms heal"), time(1000))
 	assert.NotEmpty(t, grep(lines, "drop n1 Ball{n=1 hops=1} (partitioned)"), "n1's serve dies at the cut")
