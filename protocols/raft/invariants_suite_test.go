@@ -279,3 +279,11 @@ func TestMonitorSuiteShowsAClientsNotes(t *testing.T) {
 		require.Equal(t, want, run(MonitorSuite()), r.name)
 	}
 }
+
+// The suite takes its events by address (protocols.EventChecker), so a
+// world whose only monitor it is hands it each event without a copy; its
+// Check is CheckEvent on the copy Check is given.
+func TestMonitorSuiteIsAnEventChecker(t *testing.T) {
+	_, ok := MonitorSuite().(protocols.EventChecker)
+	assert.True(t, ok)
+}
