@@ -2,7 +2,6 @@ package protocols
 
 import (
 	"encoding"
-	"encoding/binary"
 	"unsafe"
 )
 
@@ -107,16 +106,33 @@ func (h *Hash) Bool(b bool) {
 }
 
 // String folds in s and its length: a string of up to seven bytes is one
-// word.
+// word, its length in the low byte and its bytes above, in order.
+//
+// Most strings a message carries (names, keys, values) are that short,
+// and a loop over their bytes cost as much as the rest of a message: their
+// bytes are read as two overlapping runs instead, the first and the last
+// four (or the first, middle and last byte of one to three), each shifted
+// to where it lies, so that a byte both read lands on itself.
 func (h *Hash) String(s string) {
-	if len(s) < 8 {
-		v := uint64(len(s))
-		for i := 0; i < len(s); i++ {
-			v |= uint64(s[i]) << (8 * (i + 1))
-		}
-		h.word(v)
-		return
+	n := len(s)
+	switch {
+	case n >= 8:
+		h.long(s)
+	case n >= 4:
+		t := s[n-4:]
+		lo := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24
+		hi := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24
+		h.word(uint64(n) | (lo|hi<<(8*(n-4)))<<8)
+	case n > 0:
+		h.word(uint64(n) | (uint64(s[0])|uint64(s[n/2])<<(8*(n/2))|uint64(s[n-1])<<(8*(n-1)))<<8)
+	default:
+		h.word(0)
 	}
+}
+
+// long folds a string of eight bytes or more: a header word with its
+// length, its bytes eight to a word, and the rest in a last word.
+func (h *Hash) long(s string) {
 	h.word(longHeader | uint64(len(s))<<8)
 	for len(s) >= 8 {
 		h.word(uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
@@ -134,26 +150,7 @@ func (h *Hash) String(s string) {
 
 // Bytes folds in b and its length, as String does.
 func (h *Hash) Bytes(b []byte) {
-	if len(b) < 8 {
-		v := uint64(len(b))
-		for i, c := range b {
-			v |= uint64(c) << (8 * (i + 1))
-		}
-		h.word(v)
-		return
-	}
-	h.word(longHeader | uint64(len(b))<<8)
-	for len(b) >= 8 {
-		h.word(binary.LittleEndian.Uint64(b))
-		b = b[8:]
-	}
-	if len(b) > 0 {
-		var v uint64
-		for i, c := range b {
-			v |= uint64(c) << (8 * i)
-		}
-		h.word(v)
-	}
+	h.String(unsafe.String(unsafe.SliceData(b), len(b))) // read only while folding
 }
 
 // Message folds in a message: its Kind (as a Name) and fields if it is a

@@ -61,6 +61,52 @@ func TestHashFoldsValuesWithTheirExtent(t *testing.T) {
 	}
 }
 
+// String and Bytes fold a string's bytes as its definition says, byte by
+// byte in order: a string under eight bytes as one word, its length in
+// the low byte and its bytes above; a longer one as a header word, its
+// bytes eight to a word, and the rest. (Short strings are read with two
+// overlapping loads instead: shifting either by a byte too few or too
+// many fails this.)
+func TestStringFoldsItsBytesInOrder(t *testing.T) {
+	reference := func(h *Hash, s string) {
+		words := []uint64{uint64(len(s))}
+		if len(s) >= 8 {
+			words = []uint64{longHeader | uint64(len(s))<<8}
+			for i := 0; i < len(s); i += 8 {
+				var w uint64
+				for j := i; j < min(i+8, len(s)); j++ {
+					w |= uint64(s[j]) << (8 * (j - i))
+				}
+				words = append(words, w)
+			}
+		} else {
+			for i := range len(s) {
+				words[0] |= uint64(s[i]) << (8 * (i + 1))
+			}
+		}
+		for _, w := range words {
+			h.Uint64(w)
+		}
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		before := rapid.Uint64().Draw(t, "before")
+		bytes := rapid.Map(rapid.SliceOfN(rapid.Byte(), 0, 20), func(b []byte) string { return string(b) })
+		s := rapid.OneOf(bytes, rapid.String()).Draw(t, "s")
+		var want, str, byt Hash
+		for _, h := range []*Hash{&want, &str, &byt} {
+			h.Uint64(before)
+		}
+		reference(&want, s)
+		str.String(s)
+		byt.Bytes([]byte(s))
+		same := func(h *Hash) bool { return h.Sum64() == want.Sum64() && h.Folded() == want.Folded() }
+		if !same(&str) || !same(&byt) {
+			t.Fatalf("%q: String folds %x (%d bytes), Bytes %x (%d), byte by byte %x (%d)",
+				s, str.Sum64(), str.Folded(), byt.Sum64(), byt.Folded(), want.Sum64(), want.Folded())
+		}
+	})
+}
+
 // wordsOf folds words, one at a time.
 func wordsOf(words []uint64) uint64 {
 	return sum(func(h *Hash) {

@@ -602,18 +602,20 @@ func (w *World) process(ev *event) bool {
 // at the first violation. A world with one monitor that takes the event
 // by address (an EventChecker) hands it the world's own copy.
 func (w *World) check(info *Info) {
-	w.event = protocols.Event{Seq: w.events, Time: w.now, Node: info.Node, Input: info.Input, Notes: w.notes}
+	ev := &w.event // every field written, none zeroed first
+	ev.Seq, ev.Time, ev.Node, ev.Input, ev.Notes = w.events, w.now, info.Node, info.Input, w.notes
+	ev.Self = nil
 	if info.Index >= 0 {
-		w.event.Self = w.nodes[info.Index].n
+		ev.Self = w.nodes[info.Index].n
 	}
 	if w.checker != nil {
-		if err := w.checker.CheckEvent(w, &w.event); err != nil {
+		if err := w.checker.CheckEvent(w, ev); err != nil {
 			w.violated(info.Node, err)
 		}
 		return
 	}
 	for _, m := range w.monitors {
-		if err := m.Check(w, w.event); err != nil {
+		if err := m.Check(w, *ev); err != nil {
 			w.violated(info.Node, err)
 			return
 		}

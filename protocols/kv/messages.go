@@ -203,13 +203,13 @@ func (r Reply) AppendText(b []byte) ([]byte, error) {
 // AppendHash implements protocols.HashAppender: exactly what String shows
 // (not Attempt), folded into the trace hash without rendering it.
 func (r Request) AppendHash(h *protocols.Hash) {
-	foldText(h, string(r.Client))
+	h.String(string(r.Client))
 	h.Uint64(r.Seq)
 	r.Op.appendHash(h)
 	if r.Context == "" {
-		h.Uint64(0) // as foldText folds "", the word of its length, without a call: nearly every context is empty
+		h.Uint64(0) // as h.String folds "", the word of its length, without a call: nearly every context is empty
 	} else {
-		foldText(h, r.Context)
+		h.String(r.Context)
 	}
 	h.Uint64(uint64(max(r.Deadline, 0))) // String shows a deadline only when positive
 }
@@ -227,47 +227,19 @@ func (r Reply) AppendHash(h *protocols.Hash) {
 			}
 		} else {
 			h.Int(0)
-			foldText(h, r.Value)
+			h.String(r.Value)
 		}
 	}
 	// Nearly every context and most hints are empty, which fold as the word
-	// of their length, 0, as foldText folds them, without a call.
+	// of their length, 0, as h.String folds them, without a call.
 	if r.Context == "" {
 		h.Uint64(0)
 	} else {
-		foldText(h, r.Context)
+		h.String(r.Context)
 	}
 	if r.LeaderHint == "" {
 		h.Uint64(0)
 	} else {
-		foldText(h, string(r.LeaderHint))
+		h.String(string(r.LeaderHint))
 	}
-}
-
-// foldText folds s into h exactly as h.String(s) does, but works a short
-// string's one word out without a byte loop: nearly every string a client
-// message carries (a client's or a server's name, a key, a written value)
-// is shorter than a word, and String's loop over a written value's bytes
-// cost as much as the rest of its Request. The word is the string's length
-// in the low byte and its bytes above, in order. They are read as two
-// overlapping runs, the first and the last four bytes (or the first,
-// middle and last byte of a string of one to three), each shifted to where
-// it lies: a byte both runs read lands on itself.
-// TestFoldTextIsString holds it to h.String.
-func foldText(h *protocols.Hash, s string) {
-	n := len(s)
-	var w uint64
-	switch {
-	case n >= 8:
-		h.String(s)
-		return
-	case n >= 4:
-		t := s[n-4:]
-		lo := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24
-		hi := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24
-		w = lo | hi<<(8*(n-4))
-	case n > 0:
-		w = uint64(s[0]) | uint64(s[n/2])<<(8*(n/2)) | uint64(s[n-1])<<(8*(n-1))
-	}
-	h.Uint64(uint64(n) | w<<8)
 }

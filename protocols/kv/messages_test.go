@@ -28,26 +28,6 @@ func TestMessagesHashWhatTheyShow(t *testing.T) {
 	}
 }
 
-// foldText folds every string exactly as Hash.String does, short strings
-// (its own word) and long ones alike, wherever the hash stands.
-func TestFoldTextIsString(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
-		before := rapid.SliceOf(rapid.String()).Draw(t, "before")
-		bytes := rapid.Map(rapid.SliceOfN(rapid.Byte(), 0, 20), func(b []byte) string { return string(b) })
-		s := rapid.OneOf(bytes, rapid.String()).Draw(t, "s")
-		var want, got protocols.Hash
-		for _, b := range before {
-			want.String(b)
-			got.String(b)
-		}
-		want.String(s)
-		foldText(&got, s)
-		if got.Sum64() != want.Sum64() || got.Folded() != want.Folded() {
-			t.Fatalf("foldText(%q) folds %x (%d bytes), String %x (%d bytes)", s, got.Sum64(), got.Folded(), want.Sum64(), want.Folded())
-		}
-	})
-}
-
 // Requests and replies fold what they always folded, field by field with
 // Hash.String, whatever their strings (short, long, empty): the trace
 // hashes of every run depend on it.
@@ -70,8 +50,8 @@ func TestMessagesFoldAsStringWould(t *testing.T) {
 	})
 }
 
-// foldRequestAsString and foldReplyAsString are AppendHash as it was before
-// foldText: every string folded by Hash.String.
+// foldRequestAsString and foldReplyAsString are AppendHash written plainly:
+// every string folded by Hash.String, empty ones too.
 func foldRequestAsString(h *protocols.Hash, r Request) {
 	h.String(string(r.Client))
 	h.Uint64(r.Seq)

@@ -84,8 +84,8 @@ func (o Op) AppendHash(h *protocols.Hash) { o.appendHash(h) }
 // folds its op where the request holds it, not a copy.
 func (o *Op) appendHash(h *protocols.Hash) {
 	h.Uint64(uint64(o.Kind))
-	foldText(h, o.Key)
+	h.String(o.Key)
 	if o.Kind != Get {
-		foldText(h, o.Value)
+		h.String(o.Value)
 	}
 }
