@@ -1,10 +1,8 @@
 package scenarios
 
 import (
-	"math"
 	"unsafe"
 
-	"github.com/dsimlab/dsim/checker"
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/sim"
@@ -48,29 +46,6 @@ func newMetrics(p *protocols.Protocol, w *sim.World) *metrics {
 	m.sent = make([]uint64, len(m.nodes))
 	m.recv = make([]uint64, len(m.nodes))
 	return m
-}
-
-// observe counts what one event sent and received; the runner's observer
-// calls it for every event, and moments for the events with notes.
-func (m *metrics) observe(ev *sim.Info) {
-	if len(ev.Sends) > 0 {
-		m.sent[ev.Index] += uint64(len(ev.Sends))
-		for i := range ev.Sends {
-			msg := ev.Sends[i].Msg
-			k := msg.Kind()
-			j, ok := m.memoKind(k)
-			if !ok {
-				j = m.kindIndex(k)
-			}
-			m.byKind[j]++
-			if m.size != nil {
-				m.bytes += uint64(m.size(msg))
-			}
-		}
-	}
-	if ev.Input == protocols.Receive {
-		m.recv[ev.Index]++
-	}
 }
 
 // moments counts the teaching moments of an event with notes; noted says
@@ -222,38 +197,4 @@ func (m *metrics) fill(res *Result) {
 		res.FirstLeaderMS = &v
 	}
 	res.Moments = m.counts
-}
-
-// throughput is the operations completed in each second of virtual time,
-// from the first second to the end of the run.
-func throughput(ops []checker.Op, end clock.Time) []float64 {
-	n := int(math.Ceil(float64(end) / float64(clock.Second)))
-	if n <= 0 {
-		return nil
-	}
-	out := make([]float64, n)
-	for _, op := range ops {
-		if op.Outcome == checker.OutcomeOK {
-			out[min(int(op.Return/int64(clock.Second)), n-1)]++
-		}
-	}
-	return out
-}
-
-// latencyStats are the max and mean latency of completed operations.
-func latencyStats(ops []checker.Op) (maxL, mean clock.Duration) {
-	var sum clock.Duration
-	n := 0
-	for _, op := range ops {
-		if op.Outcome == checker.OutcomeOK {
-			l := clock.Duration(op.Return - op.Call)
-			maxL = max(maxL, l)
-			sum += l
-			n++
-		}
-	}
-	if n == 0 {
-		return 0, 0
-	}
-	return maxL, sum / clock.Duration(n)
 }

@@ -245,9 +245,29 @@ func scenarioError(s *Scenario, err error) error {
 // event has anything for it. One call per event, rather than one per
 // recorder, to a closure rather than a method value, which would add a
 // call of its own: most events only send and receive.
+//
+//go:noinline
 func (r *Run) observer() sim.Observer {
+	m := r.metrics
 	return func(w *sim.World, ev *sim.Info) {
-		r.metrics.observe(ev)
+		if len(ev.Sends) > 0 {
+			m.sent[ev.Index] += uint64(len(ev.Sends))
+			for i := range ev.Sends {
+				msg := ev.Sends[i].Msg
+				k := msg.Kind()
+				j, ok := m.memoKind(k)
+				if !ok {
+					j = m.kindIndex(k)
+				}
+				m.byKind[j]++
+				if m.size != nil {
+					m.bytes += uint64(m.size(msg))
+				}
+			}
+		}
+		if ev.Input == protocols.Receive {
+			m.recv[ev.Index]++
+		}
 		if len(ev.Notes) > 0 || ev.Input == protocols.Start {
 			r.noted(w, ev)
 		}
@@ -262,7 +282,7 @@ func (r *Run) observer() sim.Observer {
 func (r *Run) noted(w *sim.World, ev *sim.Info) {
 	h := r.history
 	if h != nil && ev.Input == protocols.Start {
-		h.restarted(ev.Node)
+		h.restarted(ev.Node, ev.Index)
 	}
 	moment := false
 	for _, n := range ev.Notes {
@@ -277,7 +297,7 @@ func (r *Run) noted(w *sim.World, ev *sim.Info) {
 			}
 		case kv.Abandoned:
 			if h != nil {
-				h.abandon(&n)
+				h.abandon(ev, &n)
 			}
 		case kv.Completed:
 			if h != nil {
@@ -438,10 +458,10 @@ func (r *Run) Finish() *Result {
 	if h := r.history; h != nil {
 		ok, open := h.counts()
 		res.Ops = OpCounts{OK: ok, Indeterminate: open}
-		p50, p99 := h.latencies()
-		maxL, mean := latencyStats(h.ops)
+		maxL, mean := h.latencyStats()
+		p50, p99 := h.percentiles()
 		res.LatencyMS = Latency{P50: float64(p50) / 1e6, P99: float64(p99) / 1e6, Max: float64(maxL) / 1e6, Mean: round2(float64(mean) / 1e6)}
-		res.Throughput = throughput(h.ops, w.Now())
+		res.Throughput = h.throughput(w.Now())
 		if ok > 0 {
 			res.MsgsPerOp = round2(float64(st.Sent) / float64(ok))
 		}
