@@ -62,7 +62,7 @@ func parseUnique(ops []kop) *uniqueKey {
 			writes++
 		}
 	}
-	if len(vi.byValue) != writes {
+	if vi.byValue.count != writes {
 		return nil // a value written twice
 	}
 	u := &uniqueKey{ops: ops, start: make([]int32, len(ops)), end: make([]int32, len(ops))}
@@ -105,7 +105,7 @@ func parseUnique(ops []kop) *uniqueKey {
 				if count[i+l] == 0 {
 					continue
 				}
-				w, ok := vi.byValue[out[i:i+l]]
+				w, ok := vi.byValue.get(out[i : i+l])
 				if ok && (i == 0 || ops[w[0]].kind == OpAppend) {
 					if c == 0 {
 						tokW[i], tokLen[i] = w[0], int32(l)

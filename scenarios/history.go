@@ -284,15 +284,27 @@ func (h *history) stuck(healed, end clock.Time, bound clock.Duration) (checker.O
 	return worst, worstWait, found
 }
 
-// sorted returns the operations ordered by call time, for output. Each is
-// recorded when its invocation is processed, and the world processes
-// events in time order, so they are in that order already; the stable
-// sort is for histories that are not.
+// sorted returns a copy of the operations ordered by call time, for
+// output.
 func (h *history) sorted() []checker.Op {
-	ops := slices.Clone(h.ops)
-	byCall := func(a, b checker.Op) int { return cmp.Compare(a.Call, b.Call) }
-	if !slices.IsSortedFunc(ops, byCall) {
-		slices.SortStableFunc(ops, byCall)
+	ops, copied := h.inCallOrder()
+	if !copied {
+		ops = slices.Clone(ops)
 	}
 	return ops
+}
+
+// inCallOrder returns the operations ordered by call time, to be read
+// only: h.ops itself when it is in that order, as it is when each is
+// recorded as its invocation is processed (the world processes events in
+// time order); a stably sorted copy (copied) for a history that is not.
+func (h *history) inCallOrder() (ops []checker.Op, copied bool) {
+	for i := 1; i < len(h.ops); i++ {
+		if h.ops[i].Call < h.ops[i-1].Call {
+			ops := slices.Clone(h.ops)
+			slices.SortStableFunc(ops, func(a, b checker.Op) int { return cmp.Compare(a.Call, b.Call) })
+			return ops, true
+		}
+	}
+	return h.ops, false
 }

@@ -169,3 +169,33 @@ func TestResultFiguresAsFromTheHistory(t *testing.T) {
 		require.Equal(rt, p99, got99)
 	})
 }
+
+// TestInCallOrderAsStableSort checks the history's call order, for
+// histories in order and out of it, with ties: inCallOrder and sorted
+// give the stable sort by call; inCallOrder copies exactly when the
+// history is out of order, sorted always copies, and neither changes the
+// history.
+func TestInCallOrderAsStableSort(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		h := newHistory()
+		for i := range rapid.IntRange(0, 40).Draw(rt, "ops") {
+			h.ops = append(h.ops, checker.Op{Client: fmt.Sprint(i), Call: int64(rapid.IntRange(0, 8).Draw(rt, "call"))})
+		}
+		if rapid.Bool().Draw(rt, "in order") {
+			slices.SortStableFunc(h.ops, func(a, b checker.Op) int { return int(a.Call - b.Call) })
+		}
+		before := slices.Clone(h.ops)
+		want := slices.Clone(h.ops)
+		slices.SortStableFunc(want, func(a, b checker.Op) int { return int(a.Call - b.Call) })
+		inOrder := slices.Equal(want, before)
+
+		ops, copied := h.inCallOrder()
+		require.Equal(rt, want, ops)
+		require.Equal(rt, !inOrder, copied)
+		require.Equal(rt, !inOrder || len(ops) == 0, len(ops) == 0 || &ops[0] != &h.ops[0], "copied exactly when out of order")
+		sorted := h.sorted()
+		require.Equal(rt, want, sorted)
+		require.True(rt, len(sorted) == 0 || &sorted[0] != &h.ops[0], "sorted is a copy")
+		require.Equal(rt, before, h.ops, "the history is unchanged")
+	})
+}

@@ -492,7 +492,7 @@ func nodePrefix(f *sim.Failure) string {
 // the run got through its healing phase, that clients made progress.
 func (r *Run) judgeHistory(res *Result, violation func(kind, detail string)) {
 	h := r.history
-	ops := h.sorted()
+	ops, _ := h.inCallOrder() // read only
 	lin := checker.CheckKV(ops, r.opts.CheckBudget)
 	r.lin = &lin
 	res.Linearizable = string(lin.Verdict)
