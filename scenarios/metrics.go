@@ -48,22 +48,10 @@ func newMetrics(p *protocols.Protocol, w *sim.World) *metrics {
 	return m
 }
 
-// moments counts the teaching moments of an event with notes; noted says
-// whether one of its notes is a Moment. Display.Moments must see every
-// event with notes, but it seldom finds a moment; only then are they
-// gathered as Display.MomentsOf would.
-func (m *metrics) moments(ev *sim.Info, noted bool) {
-	if m.disp.Moments == nil && !noted {
-		return
-	}
+// moments counts the teaching moments of an event, given what
+// Display.Moments found in it, gathered as Display.MomentsOf would.
+func (m *metrics) moments(ev *sim.Info, derived []protocols.Moment) {
 	pe := protocols.Event{Seq: ev.Seq, Time: ev.Time, Node: ev.Node, Input: ev.Input, Notes: ev.Notes}
-	var derived []protocols.Moment
-	if m.disp.Moments != nil {
-		derived = m.disp.Moments(pe)
-	}
-	if len(derived) == 0 && !noted {
-		return
-	}
 	for _, mo := range protocols.GatherMoments(pe, derived) {
 		if m.counts == nil {
 			m.counts = map[string]int{}

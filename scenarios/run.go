@@ -305,8 +305,18 @@ func (r *Run) noted(w *sim.World, ev *sim.Info) {
 			}
 		}
 	}
-	if len(ev.Notes) > 0 {
-		r.metrics.moments(ev, moment)
+	if len(ev.Notes) == 0 {
+		return
+	}
+	// Display.Moments must see every event with notes, but it seldom
+	// finds a moment: it is called here, not in a call of its own, and
+	// only what it finds, or a Moment note, is gathered and counted.
+	var derived []protocols.Moment
+	if find := r.metrics.disp.Moments; find != nil {
+		derived = find(protocols.Event{Seq: ev.Seq, Time: ev.Time, Node: ev.Node, Input: ev.Input, Notes: ev.Notes})
+	}
+	if len(derived) > 0 || moment {
+		r.metrics.moments(ev, derived)
 	}
 }
 
