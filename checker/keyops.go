@@ -69,13 +69,18 @@ func decide(ops []kop, budget int64, wantOrder bool) decision {
 // up substrings of the few lengths that values have, so finding every
 // occurrence in a read's output costs O(len(output) × distinct lengths).
 type valueIndex struct {
-	byValue map[string][]int32 // non-empty value → positions of the writes of it
-	lengths []int              // the distinct lengths of those values, ascending
+	byValue valueTable // non-empty value → positions of the writes of it
+	lengths []int      // the distinct lengths of those values, ascending
 	// starts marks the first bytes of the values: no value begins where
 	// a string holds another byte, so that place needs no look-up.
 	starts [256]bool
 }
 
+// newValueIndex indexes the writes of ops. Values are nearly always
+// unique, so each value's list is one slot of a shared array (one
+// allocation for the lists instead of one per value); capping each list
+// at its one slot makes a second write of a value move its list out
+// rather than overwrite the next value's.
 func newValueIndex(ops []kop) *valueIndex {
 	writes := 0
 	for p := range ops {
@@ -83,19 +88,7 @@ func newValueIndex(ops []kop) *valueIndex {
 			writes++
 		}
 	}
-	return indexValues(ops, writes, false)
-}
-
-// indexValues indexes the writes of ops. Values are nearly always unique,
-// so each value's list is one slot of a shared array (one allocation for
-// the lists instead of one per value), stored without looking first (look
-// false): one hash of each value where a look-up and a store would take
-// two. A store that does not grow the map wrote over a value's list, so a
-// history that repeats a value is indexed again, looking first; capping
-// each list at its one slot makes a second write of a value move its list
-// out rather than overwrite the next value's.
-func indexValues(ops []kop, writes int, look bool) *valueIndex {
-	vi := &valueIndex{byValue: make(map[string][]int32, writes)}
+	vi := &valueIndex{byValue: newValueTable(writes)}
 	arena := make([]int32, writes)
 	next := 0
 	for p := range ops {
@@ -103,18 +96,15 @@ func indexValues(ops []kop, writes int, look bool) *valueIndex {
 		if !o.isWrite() || o.value == "" {
 			continue
 		}
-		if look {
-			if w, seen := vi.byValue[o.value]; seen {
-				vi.byValue[o.value] = append(w, int32(p))
-				continue
-			}
+		s := vi.byValue.slot(o.value)
+		if s.value != "" {
+			s.writes = append(s.writes, int32(p))
+			continue
 		}
 		arena[next] = int32(p)
-		vi.byValue[o.value] = arena[next : next+1 : next+1]
+		*s = valueSlot{value: o.value, writes: arena[next : next+1 : next+1]}
 		next++
-		if !look && len(vi.byValue) != next {
-			return indexValues(ops, writes, true)
-		}
+		vi.byValue.count++
 		vi.learn(o.value)
 	}
 	vi.sortLengths()
@@ -144,7 +134,7 @@ func (vi *valueIndex) occurrences(s string, fn func(value string, writes []int32
 			if i+l > len(s) {
 				break
 			}
-			if w, ok := vi.byValue[s[i:i+l]]; ok {
+			if w, ok := vi.byValue.get(s[i : i+l]); ok {
 				fn(s[i:i+l], w)
 			}
 		}

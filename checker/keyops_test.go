@@ -43,9 +43,60 @@ func TestValueIndexListsEveryWrite(t *testing.T) {
 		lengths = slices.Compact(lengths)
 
 		vi := newValueIndex(ops)
-		require.Equal(t, want, maps.Collect(maps.All(vi.byValue)))
+		require.Equal(t, want, tableAsMap(&vi.byValue))
 		require.Equal(t, lengths, vi.lengths)
 		require.Equal(t, starts, vi.starts)
+	})
+}
+
+// tableAsMap is what t holds, as a map.
+func tableAsMap(t *valueTable) map[string][]int32 {
+	m := map[string][]int32{}
+	for _, s := range t.slots {
+		if s.value != "" {
+			m[s.value] = s.writes
+		}
+	}
+	return m
+}
+
+// TestValueTableActsAsAMap fills a value table with values that share
+// prefixes, lengths and (in a table this small) slots, some more than
+// once, and checks it against a map: every value finds its writes, in
+// the order added; a string never added (a prefix, an extension, "")
+// finds none; each visits every list once; and the count is the map's.
+func TestValueTableActsAsAMap(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		pool := []string{"a", "b", "ab", "ba", "c1.1", "c1.10", "c1.100", "c2.1", "c10.1", "x", "xyz", "0123456789"}
+		for i := range 40 {
+			pool = append(pool, fmt.Sprintf("c%d.%d", i%3, i))
+		}
+		values := rapid.SliceOfN(rapid.SampledFrom(pool), 0, 40).Draw(t, "values")
+		distinct := len(slices.Compact(slices.Sorted(slices.Values(values))))
+		tab := newValueTable(distinct)
+		want := map[string][]int32{}
+		for p, v := range values {
+			s := tab.slot(v)
+			if s.value == "" {
+				*s = valueSlot{value: v}
+				tab.count++
+			}
+			s.writes = append(s.writes, int32(p))
+			want[v] = append(want[v], int32(p))
+		}
+		require.Equal(t, len(want), tab.count)
+		require.Equal(t, want, tableAsMap(&tab))
+		for _, v := range append(pool, "", "c1.", "c1.1000", "zz") {
+			got, ok := tab.get(v)
+			require.Equal(t, want[v] != nil, ok, v)
+			require.Equal(t, want[v], got, v)
+		}
+		seen := 0
+		tab.each(func(writes []int32) {
+			seen++
+			require.Equal(t, want[values[writes[0]]], writes)
+		})
+		require.Equal(t, len(want), seen)
 	})
 }
 

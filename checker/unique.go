@@ -62,7 +62,7 @@ func parseUnique(ops []kop) *uniqueKey {
 			writes++
 		}
 	}
-	if len(vi.byValue) != writes {
+	if vi.byValue.count != writes {
 		return nil // a value written twice
 	}
 	u := &uniqueKey{ops: ops, start: make([]int32, len(ops)), end: make([]int32, len(ops))}
@@ -105,7 +105,7 @@ func parseUnique(ops []kop) *uniqueKey {
 				if count[i+l] == 0 {
 					continue
 				}
-				w, ok := vi.byValue[out[i:i+l]]
+				w, ok := vi.byValue.get(out[i : i+l])
 				if ok && (i == 0 || ops[w[0]].kind == OpAppend) {
 					if c == 0 {
 						tokW[i], tokLen[i] = w[0], int32(l)
@@ -251,7 +251,7 @@ func (u *uniqueKey) decide(wantOrder bool) (Verdict, []int32) {
 
 	// Each chain is one block; so is each write nobody read.
 	var first *block
-	var blocks []block
+	blocks := make([]block, 0, n) // at most one a write: room for all spares growing it
 	var dropped []int32
 	fold := func(head int32) (block, bool) {
 		b := block{l: math.MaxInt64, c: math.MinInt64, head: head}
@@ -308,7 +308,10 @@ func (u *uniqueKey) decide(wantOrder bool) (Verdict, []int32) {
 
 	// Forward blocks (l < c) in order of l, each ending before the next
 	// starts; the rest in the gaps between them.
-	var forward, backward []block
+	// The backward blocks keep their order (by head) in blocks' array,
+	// each written at or before where it was read.
+	var forward []block
+	backward := blocks[:0]
 	for _, b := range blocks {
 		if b.l < b.c {
 			forward = append(forward, b)

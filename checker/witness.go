@@ -106,9 +106,9 @@ func (sh *shrinker) dependencies() {
 		return
 	}
 	vi := newValueIndex(ops)
-	for _, writers := range vi.byValue {
+	vi.byValue.each(func(writers []int32) {
 		slices.SortFunc(writers, func(a, b int32) int { return cmp.Or(cmp.Compare(ops[a].call, ops[b].call), cmp.Compare(a, b)) })
-	}
+	})
 	for p := range ops {
 		if !ops[p].isRead() {
 			continue
@@ -183,7 +183,8 @@ func producible(out string, ops []kop, vi *valueIndex) bool {
 			if !ok[i+l] {
 				continue
 			}
-			for _, w := range vi.byValue[out[i:i+l]] {
+			ws, _ := vi.byValue.get(out[i : i+l])
+			for _, w := range ws {
 				if ops[w].kind == OpAppend || i == 0 {
 					ok[i] = true
 				}

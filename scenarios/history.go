@@ -3,6 +3,7 @@ package scenarios
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/dsimlab/dsim/checker"
@@ -17,8 +18,16 @@ import (
 type history struct {
 	ops       []checker.Op
 	clients   []clientOps  // each client's operations not yet completed
-	last      int          // the position in clients found last: a client's notes come together
 	abandoned map[int]bool // operations whose client crashed before learning their outcome
+	// latencies and perSecond are the completed operations' latencies and
+	// counts by the second they returned in, gathered as each completes,
+	// which spares the result a pass over the history for each figure.
+	latencies []clock.Duration
+	perSecond []int
+	// seen is, by node index (sim.Info.Index), 1 + the position in clients
+	// of the client found last in that node's notes: a client notes its
+	// own operations, so one look at the slot finds it (0: none yet).
+	seen []int32
 }
 
 // clientOps are one client's open operations: one for a closed-loop
@@ -43,30 +52,46 @@ type opID struct {
 
 func newHistory() *history { return &history{abandoned: map[int]bool{}} }
 
-// client returns the open operations of the client called id, adding it
-// if it has invoked nothing before.
-func (h *history) client(id protocols.NodeID) *clientOps {
-	if c := h.find(id); c != nil {
+// client returns the open operations of the client called id, noted at
+// node index at, adding it if it has invoked nothing before.
+func (h *history) client(id protocols.NodeID, at int) *clientOps {
+	if c := h.find(id, at); c != nil {
 		return c
 	}
 	h.clients = append(h.clients, clientOps{id: id})
-	h.last = len(h.clients) - 1
-	return &h.clients[h.last]
+	h.remember(at, len(h.clients)-1)
+	return &h.clients[len(h.clients)-1]
 }
 
-// find returns the open operations of the client called id, or nil if it
-// has invoked nothing.
-func (h *history) find(id protocols.NodeID) *clientOps {
-	if h.last < len(h.clients) && protocols.SameString(h.clients[h.last].id, id) {
-		return &h.clients[h.last]
+// find returns the open operations of the client called id, noted at node
+// index at, or nil if it has invoked nothing. The client found last at
+// that index is looked at first, by name, so a wrong guess costs only the
+// scan that follows.
+func (h *history) find(id protocols.NodeID, at int) *clientOps {
+	if at >= 0 && at < len(h.seen) && h.seen[at] > 0 {
+		if c := &h.clients[h.seen[at]-1]; protocols.SameString(c.id, id) {
+			return c
+		}
 	}
 	for i := range h.clients {
 		if protocols.SameString(h.clients[i].id, id) {
-			h.last = i
+			h.remember(at, i)
 			return &h.clients[i]
 		}
 	}
 	return nil
+}
+
+// remember notes that the client at position i of clients was found at
+// node index at.
+func (h *history) remember(at, i int) {
+	if at < 0 {
+		return
+	}
+	if at >= len(h.seen) {
+		h.seen = append(h.seen, make([]int32, at+1-len(h.seen))...)
+	}
+	h.seen[at] = int32(i) + 1
 }
 
 // take removes the open operation seq and returns its index into ops.
@@ -83,8 +108,8 @@ func (c *clientOps) take(seq uint64) (int, bool) {
 // restarted forgets the open operations of a client that restarts: it is
 // a new incarnation, so what its old one was waiting for stays
 // indeterminate, and nobody waits for it any more.
-func (h *history) restarted(id protocols.NodeID) {
-	if c := h.find(id); c != nil {
+func (h *history) restarted(id protocols.NodeID, at int) {
+	if c := h.find(id, at); c != nil {
 		for _, o := range c.open {
 			h.abandoned[o.at] = true
 		}
@@ -99,7 +124,7 @@ func (h *history) invoked(w *sim.World, ev *sim.Info, n *kv.Invoked) bool {
 		w.Fail("memory-budget", fmt.Sprintf("the client history holds %d operations (the budget is %d): clients complete operations far faster than any real network allows", len(h.ops), MaxHistory))
 		return false
 	}
-	c := h.client(n.Client)
+	c := h.client(n.Client, ev.Index)
 	c.open = append(c.open, openOp{seq: n.Seq, at: len(h.ops)})
 	if len(h.ops) == cap(h.ops) {
 		// Double it: append grows a long slice by a quarter at a time,
@@ -114,8 +139,8 @@ func (h *history) invoked(w *sim.World, ev *sim.Info, n *kv.Invoked) bool {
 }
 
 // abandon marks an open operation its client gave up on.
-func (h *history) abandon(n *kv.Abandoned) {
-	if c := h.find(n.Client); c != nil {
+func (h *history) abandon(ev *sim.Info, n *kv.Abandoned) {
+	if c := h.find(n.Client, ev.Index); c != nil {
 		if i, ok := c.take(n.Seq); ok {
 			h.abandoned[i] = true
 		}
@@ -124,7 +149,7 @@ func (h *history) abandon(n *kv.Abandoned) {
 
 // completed records the outcome of an open operation at event ev.
 func (h *history) completed(ev *sim.Info, n *kv.Completed) {
-	c := h.find(n.Client)
+	c := h.find(n.Client, ev.Index)
 	if c == nil {
 		return
 	}
@@ -137,26 +162,23 @@ func (h *history) completed(ev *sim.Info, n *kv.Completed) {
 	if n.Op.Kind == kv.Get {
 		op.Output = n.Output
 	}
+	h.latencies = append(h.latencies, clock.Duration(op.Return-op.Call))
+	sec := int(op.Return / int64(clock.Second))
+	if sec >= len(h.perSecond) {
+		h.perSecond = append(h.perSecond, make([]int, sec+1-len(h.perSecond))...)
+	}
+	h.perSecond[sec]++
 }
 
 // counts returns how many operations completed and how many never did.
 func (h *history) counts() (ok, indeterminate int) {
-	for _, op := range h.ops {
-		if op.Outcome == checker.OutcomeOK {
-			ok++
-		}
-	}
-	return ok, len(h.ops) - ok
+	return len(h.latencies), len(h.ops) - len(h.latencies)
 }
 
-// latencies returns the p50 and p99 latency of completed operations.
-func (h *history) latencies() (p50, p99 clock.Duration) {
-	var ls []clock.Duration
-	for _, op := range h.ops {
-		if op.Outcome == checker.OutcomeOK {
-			ls = append(ls, clock.Duration(op.Return-op.Call))
-		}
-	}
+// percentiles returns the p50 and p99 latency of completed operations.
+// It reorders h.latencies.
+func (h *history) percentiles() (p50, p99 clock.Duration) {
+	ls := h.latencies
 	if len(ls) == 0 {
 		return 0, 0
 	}
@@ -167,6 +189,33 @@ func (h *history) latencies() (p50, p99 clock.Duration) {
 		nth(ls[:i99], i50) // what is before the 99th percentile holds the 50th
 	}
 	return ls[i50], ls[i99]
+}
+
+// latencyStats are the max and mean latency of completed operations.
+func (h *history) latencyStats() (maxL, mean clock.Duration) {
+	var sum clock.Duration
+	for _, l := range h.latencies {
+		maxL = max(maxL, l)
+		sum += l
+	}
+	if len(h.latencies) == 0 {
+		return 0, 0
+	}
+	return maxL, sum / clock.Duration(len(h.latencies))
+}
+
+// throughput is the operations completed in each second of virtual time,
+// from the first second to the end of the run (later ones in the last).
+func (h *history) throughput(end clock.Time) []float64 {
+	n := int(math.Ceil(float64(end) / float64(clock.Second)))
+	if n <= 0 {
+		return nil
+	}
+	out := make([]float64, n)
+	for sec, done := range h.perSecond {
+		out[min(sec, n-1)] += float64(done)
+	}
+	return out
 }
 
 // nth puts at ls[n] what sorting ls would put there, with nothing larger
@@ -235,15 +284,27 @@ func (h *history) stuck(healed, end clock.Time, bound clock.Duration) (checker.O
 	return worst, worstWait, found
 }
 
-// sorted returns the operations ordered by call time, for output. Each is
-// recorded when its invocation is processed, and the world processes
-// events in time order, so they are in that order already; the stable
-// sort is for histories that are not.
+// sorted returns a copy of the operations ordered by call time, for
+// output.
 func (h *history) sorted() []checker.Op {
-	ops := slices.Clone(h.ops)
-	byCall := func(a, b checker.Op) int { return cmp.Compare(a.Call, b.Call) }
-	if !slices.IsSortedFunc(ops, byCall) {
-		slices.SortStableFunc(ops, byCall)
+	ops, copied := h.inCallOrder()
+	if !copied {
+		ops = slices.Clone(ops)
 	}
 	return ops
+}
+
+// inCallOrder returns the operations ordered by call time, to be read
+// only: h.ops itself when it is in that order, as it is when each is
+// recorded as its invocation is processed (the world processes events in
+// time order); a stably sorted copy (copied) for a history that is not.
+func (h *history) inCallOrder() (ops []checker.Op, copied bool) {
+	for i := 1; i < len(h.ops); i++ {
+		if h.ops[i].Call < h.ops[i-1].Call {
+			ops := slices.Clone(h.ops)
+			slices.SortStableFunc(ops, func(a, b checker.Op) int { return cmp.Compare(a.Call, b.Call) })
+			return ops, true
+		}
+	}
+	return h.ops, false
 }

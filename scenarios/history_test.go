@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 
@@ -35,8 +36,15 @@ func TestHistoryFollowsTheClients(t *testing.T) {
 		steps := rapid.IntRange(1, 60).Draw(rt, "steps")
 		for step := 1; step <= steps; step++ {
 			// A copy of the name, as a restarted client's notes may carry.
-			c := protocols.NodeID(fmt.Sprint(clients[rapid.IntRange(0, 2).Draw(rt, "client")]))
-			ev := &sim.Info{Seq: uint64(step), Time: clock.Time(step), Node: c, Input: protocols.Receive}
+			ci := rapid.IntRange(0, 2).Draw(rt, "client")
+			c := protocols.NodeID(fmt.Sprint(clients[ci]))
+			// The client's node index, as its own notes come; or another
+			// (-1 for none), as they would from a node noting for it.
+			at := 5 + ci
+			if rapid.IntRange(0, 3).Draw(rt, "elsewhere") == 0 {
+				at = rapid.IntRange(-1, 8).Draw(rt, "index")
+			}
+			ev := &sim.Info{Seq: uint64(step), Time: clock.Time(step), Node: c, Index: at, Input: protocols.Timer}
 			op := kv.Op{Kind: kv.Put, Key: "k", Value: fmt.Sprint(step)}
 			switch rapid.IntRange(0, 3).Draw(rt, "what") {
 			case 0:
@@ -97,29 +105,97 @@ func TestNthAsSorted(t *testing.T) {
 	})
 }
 
-// TestLatenciesAsSorted checks the p50 and p99 latencies of completed
-// operations against those of the sorted latencies.
-func TestLatenciesAsSorted(t *testing.T) {
+// TestResultFiguresAsFromTheHistory drives the runner's observer with
+// operations that complete (some within a second, some across seconds,
+// some past the run's end) or never do, and checks the figures a result
+// reports, gathered as operations complete, against the same figures
+// worked out from the history afterwards: the counts, p50 and p99 (as
+// of the sorted latencies), max, mean and throughput by second.
+func TestResultFiguresAsFromTheHistory(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		h := newHistory()
-		var ls []clock.Duration
-		for range rapid.IntRange(0, 300).Draw(rt, "ops") {
-			call := int64(rapid.IntRange(0, 1000).Draw(rt, "call"))
-			op := checker.Op{Call: call, Outcome: checker.OutcomeIndeterminate}
-			if rapid.IntRange(0, 4).Draw(rt, "ok") > 0 {
-				op.Return, op.Outcome = call+int64(rapid.IntRange(0, 40).Draw(rt, "latency")), checker.OutcomeOK
-				ls = append(ls, clock.Duration(op.Return-op.Call))
-			}
-			h.ops = append(h.ops, op)
+		observe := (&Run{history: h, metrics: &metrics{disp: &protocols.Display{}, recv: make([]uint64, 1), first: -1}}).observer()
+		spread := rapid.SampledFrom([]int{3, 50, int(3 * clock.Second)}).Draw(rt, "spread")
+		type call struct {
+			seq uint64
+			at  clock.Time
 		}
-		var p50, p99 clock.Duration
+		var open []call
+		now := clock.Time(0)
+		for seq := range uint64(rapid.IntRange(0, 300).Draw(rt, "ops")) {
+			now += clock.Time(rapid.IntRange(0, spread).Draw(rt, "gap"))
+			op := kv.Op{Kind: kv.Put, Key: "k", Value: fmt.Sprint(seq)}
+			observe(nil, &sim.Info{Time: now, Node: "c1", Input: protocols.Timer, Notes: []protocols.Note{kv.Invoked{Client: "c1", Seq: seq + 1, Op: op}}})
+			open = append(open, call{seq + 1, now})
+			for len(open) > 0 && rapid.IntRange(0, 4).Draw(rt, "complete") > 0 {
+				j := rapid.IntRange(0, len(open)-1).Draw(rt, "which")
+				now += clock.Time(rapid.IntRange(0, spread).Draw(rt, "latency"))
+				observe(nil, &sim.Info{Time: now, Node: "c1", Input: protocols.Receive, Notes: []protocols.Note{kv.Completed{Client: "c1", Seq: open[j].seq, Op: op}}})
+				open = slices.Delete(open, j, j+1)
+			}
+		}
+		end := clock.Time(rapid.IntRange(0, int(now)+spread).Draw(rt, "end"))
+
+		var ls []clock.Duration
+		var sum clock.Duration
+		perSecond := []float64(nil)
+		if n := int(math.Ceil(float64(end) / float64(clock.Second))); n > 0 {
+			perSecond = make([]float64, n)
+		}
+		for _, op := range h.ops {
+			if op.Outcome == checker.OutcomeOK {
+				ls = append(ls, clock.Duration(op.Return-op.Call))
+				sum += ls[len(ls)-1]
+				if len(perSecond) > 0 {
+					perSecond[min(int(op.Return/int64(clock.Second)), len(perSecond)-1)]++
+				}
+			}
+		}
+		ok, indeterminate := h.counts()
+		require.Equal(rt, len(ls), ok)
+		require.Equal(rt, len(h.ops)-len(ls), indeterminate)
+		require.Equal(rt, perSecond, h.throughput(end))
+		var p50, p99, maxL, mean clock.Duration
 		if len(ls) > 0 {
 			slices.Sort(ls)
 			at := func(q float64) clock.Duration { return ls[min(len(ls)-1, int(q*float64(len(ls))))] }
-			p50, p99 = at(0.50), at(0.99)
+			p50, p99, maxL, mean = at(0.50), at(0.99), ls[len(ls)-1], sum/clock.Duration(len(ls))
 		}
-		got50, got99 := h.latencies()
+		gotMax, gotMean := h.latencyStats()
+		require.Equal(rt, maxL, gotMax)
+		require.Equal(rt, mean, gotMean)
+		got50, got99 := h.percentiles()
 		require.Equal(rt, p50, got50)
 		require.Equal(rt, p99, got99)
+	})
+}
+
+// TestInCallOrderAsStableSort checks the history's call order, for
+// histories in order and out of it, with ties: inCallOrder and sorted
+// give the stable sort by call; inCallOrder copies exactly when the
+// history is out of order, sorted always copies, and neither changes the
+// history.
+func TestInCallOrderAsStableSort(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		h := newHistory()
+		for i := range rapid.IntRange(0, 40).Draw(rt, "ops") {
+			h.ops = append(h.ops, checker.Op{Client: fmt.Sprint(i), Call: int64(rapid.IntRange(0, 8).Draw(rt, "call"))})
+		}
+		if rapid.Bool().Draw(rt, "in order") {
+			slices.SortStableFunc(h.ops, func(a, b checker.Op) int { return int(a.Call - b.Call) })
+		}
+		before := slices.Clone(h.ops)
+		want := slices.Clone(h.ops)
+		slices.SortStableFunc(want, func(a, b checker.Op) int { return int(a.Call - b.Call) })
+		inOrder := slices.Equal(want, before)
+
+		ops, copied := h.inCallOrder()
+		require.Equal(rt, want, ops)
+		require.Equal(rt, !inOrder, copied)
+		require.Equal(rt, !inOrder || len(ops) == 0, len(ops) == 0 || &ops[0] != &h.ops[0], "copied exactly when out of order")
+		sorted := h.sorted()
+		require.Equal(rt, want, sorted)
+		require.True(rt, len(sorted) == 0 || &sorted[0] != &h.ops[0], "sorted is a copy")
+		require.Equal(rt, before, h.ops, "the history is unchanged")
 	})
 }

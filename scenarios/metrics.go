@@ -1,10 +1,8 @@
 package scenarios
 
 import (
-	"math"
 	"unsafe"
 
-	"github.com/dsimlab/dsim/checker"
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/sim"
@@ -50,45 +48,10 @@ func newMetrics(p *protocols.Protocol, w *sim.World) *metrics {
 	return m
 }
 
-// observe counts what one event sent and received; the runner's observer
-// calls it for every event, and moments for the events with notes.
-func (m *metrics) observe(ev *sim.Info) {
-	if len(ev.Sends) > 0 {
-		m.sent[ev.Index] += uint64(len(ev.Sends))
-		for i := range ev.Sends {
-			msg := ev.Sends[i].Msg
-			k := msg.Kind()
-			j, ok := m.memoKind(k)
-			if !ok {
-				j = m.kindIndex(k)
-			}
-			m.byKind[j]++
-			if m.size != nil {
-				m.bytes += uint64(m.size(msg))
-			}
-		}
-	}
-	if ev.Input == protocols.Receive {
-		m.recv[ev.Index]++
-	}
-}
-
-// moments counts the teaching moments of an event with notes; noted says
-// whether one of its notes is a Moment. Display.Moments must see every
-// event with notes, but it seldom finds a moment; only then are they
-// gathered as Display.MomentsOf would.
-func (m *metrics) moments(ev *sim.Info, noted bool) {
-	if m.disp.Moments == nil && !noted {
-		return
-	}
+// moments counts the teaching moments of an event, given what
+// Display.Moments found in it, gathered as Display.MomentsOf would.
+func (m *metrics) moments(ev *sim.Info, derived []protocols.Moment) {
 	pe := protocols.Event{Seq: ev.Seq, Time: ev.Time, Node: ev.Node, Input: ev.Input, Notes: ev.Notes}
-	var derived []protocols.Moment
-	if m.disp.Moments != nil {
-		derived = m.disp.Moments(pe)
-	}
-	if len(derived) == 0 && !noted {
-		return
-	}
 	for _, mo := range protocols.GatherMoments(pe, derived) {
 		if m.counts == nil {
 			m.counts = map[string]int{}
@@ -222,38 +185,4 @@ func (m *metrics) fill(res *Result) {
 		res.FirstLeaderMS = &v
 	}
 	res.Moments = m.counts
-}
-
-// throughput is the operations completed in each second of virtual time,
-// from the first second to the end of the run.
-func throughput(ops []checker.Op, end clock.Time) []float64 {
-	n := int(math.Ceil(float64(end) / float64(clock.Second)))
-	if n <= 0 {
-		return nil
-	}
-	out := make([]float64, n)
-	for _, op := range ops {
-		if op.Outcome == checker.OutcomeOK {
-			out[min(int(op.Return/int64(clock.Second)), n-1)]++
-		}
-	}
-	return out
-}
-
-// latencyStats are the max and mean latency of completed operations.
-func latencyStats(ops []checker.Op) (maxL, mean clock.Duration) {
-	var sum clock.Duration
-	n := 0
-	for _, op := range ops {
-		if op.Outcome == checker.OutcomeOK {
-			l := clock.Duration(op.Return - op.Call)
-			maxL = max(maxL, l)
-			sum += l
-			n++
-		}
-	}
-	if n == 0 {
-		return 0, 0
-	}
-	return maxL, sum / clock.Duration(n)
 }

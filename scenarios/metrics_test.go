@@ -35,6 +35,7 @@ func TestMetricsCountKindsByText(t *testing.T) {
 		declared := rapid.SliceOfNDistinct(rapid.SampledFrom(pool), 0, 4, func(s string) string { return s }).Draw(rt, "declared")
 		m := &metrics{kinds: append([]string(nil), declared...), byKind: make([]uint64, len(declared)), sent: make([]uint64, 1), recv: make([]uint64, 1), first: -1}
 		m.memoKinds()
+		observe := (&Run{metrics: m}).observer()
 		want := map[string]uint64{}
 		for range rapid.IntRange(0, 60).Draw(rt, "events") {
 			var sends []protocols.Send
@@ -46,7 +47,7 @@ func TestMetricsCountKindsByText(t *testing.T) {
 				sends = append(sends, protocols.Send{To: "n1", Msg: msgOfKind{k}})
 				want[k]++
 			}
-			m.observe(&sim.Info{Index: 0, Input: protocols.Timer, Sends: sends})
+			observe(nil, &sim.Info{Index: 0, Input: protocols.Timer, Sends: sends})
 		}
 		got := map[string]uint64{}
 		for i, k := range m.kinds {
