@@ -23,11 +23,11 @@ type InFlight struct {
 // eachOnWire calls f for every message on the wire: queued deliveries and
 // messages waiting on clogged or held links.
 func (w *World) eachOnWire(f func(e *event, held bool)) {
-	for i := range w.q.h {
-		if e := w.q.at(i); e.kind == evDeliver {
+	w.q.each(func(e *event) {
+		if e.kind == evDeliver {
 			f(e, false)
 		}
-	}
+	})
 	for l := range w.linkHeld {
 		for i := range w.linkHeld[l] {
 			f(&w.linkHeld[l][i], true)

@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"math/bits"
+
 	"github.com/dsimlab/dsim/clock"
 	"github.com/dsimlab/dsim/net"
 	"github.com/dsimlab/dsim/protocols"
@@ -33,23 +35,54 @@ type event struct {
 	sent    clock.Time
 	msg     protocols.Message
 	timer   int32 // timers: the timer's index among its node's (node.timers)
+	next    int32 // the queue's: the slot of the next event in its bucket, plus one
 	fault   *Fault
 }
 
-// queue is a binary min-heap of events ordered by (at, seq). The heap holds
-// small pointer-free entries that index a slab of events, so sifting moves 24
-// bytes and triggers no GC write barriers; it is written out rather than
-// built on container/heap to avoid boxing every entry in an interface.
-// Sifting carries the moving entry in a local and writes it once, where it
-// stops, instead of swapping it down (or up) a level at a time. (A
-// four-ary heap, half as deep, did more instructions: its extra comparisons
-// cost more than the moves it saved.)
+// queue holds the world's events and pops them in order of (at, seq). It
+// is a calendar queue: time is cut into buckets of 2^bucketShift ns, the
+// window of nearBuckets buckets from the bucket of the earliest event
+// (cur) is a ring of lists, each sorted by (at, seq) and linked through
+// the events themselves (event.next), with a bitmap of the buckets that
+// hold any; events past the window wait in a binary heap (far) and move
+// into the ring as the window reaches them. A run's events are mostly
+// deliveries a few milliseconds ahead and timers under a second ahead,
+// about one a simulated millisecond, so a push lands in a bucket holding
+// none or one, and a pop finds the next bucket in the bitmap's first word
+// or two, where the binary heap this replaced sifted through four levels
+// of about 23 events.
+//
+// The events lie in a slab, reused through a free list, so that the
+// world handles an event where it lies; far's entries are small and
+// pointer-free, so sifting them moves 24 bytes and triggers no GC write
+// barriers.
+//
+// Invariant: every event in the ring lies in a bucket in [cur,
+// cur+nearBuckets), every event in far in a bucket past the window, and
+// cur only grows. An event pushed earlier than cur's bucket (one injected
+// at the current time, after a peek moved cur on) goes into cur's: it is
+// the earliest anyway, and sorts first there.
 type queue struct {
-	h      []qent
 	slab   []event
 	free   []int32
 	popped int32 // the slot of the event popped last, plus one: in use until the next pop
+
+	n    int                // events queued, in the ring and in far
+	ring int                // of them in the ring
+	top  int                // the ring place of cur's bucket, plus one, when settle found it holds the earliest event
+	cur  int64              // the window's first bucket
+	near [nearBuckets]int32 // bucket b's list at b & nearMask: the slot of its first event, plus one
+	full [nearWords]uint64  // bit b & nearMask: bucket b holds events
+	far  []qent             // min-heap by (at, seq) of the events past the window
 }
+
+const (
+	bucketShift = 20 // a bucket spans 2^20 ns, about a millisecond
+	nearBits    = 10
+	nearBuckets = 1 << nearBits // the window: about a second
+	nearMask    = nearBuckets - 1
+	nearWords   = nearBuckets / 64
+)
 
 type qent struct {
 	at   clock.Time
@@ -63,7 +96,14 @@ func (a *qent) before(b *qent) bool {
 	return a.at < b.at || (a.at == b.at && a.seq < b.seq)
 }
 
-func (q *queue) Len() int { return len(q.h) }
+// precedes is before for queued events.
+func (e *event) precedes(o *event) bool {
+	return e.at < o.at || (e.at == o.at && e.seq < o.seq)
+}
+
+func bucketOf(at clock.Time) int64 { return int64(at) >> bucketShift }
+
+func (q *queue) Len() int { return q.n }
 
 func (q *queue) push(e event) {
 	var slot int32
@@ -74,26 +114,95 @@ func (q *queue) push(e event) {
 		slot = int32(len(q.slab))
 		q.slab = append(q.slab, e)
 	}
-	x := qent{at: e.at, seq: e.seq, slot: slot}
-	q.h = append(q.h, x)
-	h := q.h
-	i := len(h) - 1
-	for i > 0 {
-		p := (i - 1) / 2
-		if !x.before(&h[p]) {
+	q.n++ // top stands: the event goes into cur's bucket or a later one
+	b := max(bucketOf(e.at), q.cur)
+	if b >= q.cur+nearBuckets {
+		q.pushFar(qent{at: e.at, seq: e.seq, slot: slot})
+		return
+	}
+	q.insert(b, slot)
+}
+
+// insert links the event in slot into bucket b of the window, in order.
+func (q *queue) insert(b int64, slot int32) {
+	i := int(b & nearMask)
+	e := &q.slab[slot]
+	link := &q.near[i]
+	for *link != 0 {
+		o := &q.slab[*link-1]
+		if e.precedes(o) {
 			break
 		}
-		h[i] = h[p]
-		i = p
+		link = &o.next
 	}
-	h[i] = x
+	e.next, *link = *link, slot+1
+	q.full[i>>6] |= 1 << (i & 63)
+	q.ring++
+}
+
+// settle moves the window to the bucket of the earliest event, bringing
+// in the far events it now reaches, and returns that bucket's place in
+// the ring. The queue must not be empty.
+func (q *queue) settle() int {
+	if q.top > 0 {
+		return q.top - 1 // peekAt settled it, and the world pops next
+	}
+	if q.ring == 0 {
+		q.cur = bucketOf(q.far[0].at) // nothing near: the window jumps
+		q.pull()
+	}
+	start := int(q.cur & nearMask)
+	i := q.next(start)
+	if i != start {
+		q.cur += int64((i - start) & nearMask)
+		if len(q.far) > 0 && bucketOf(q.far[0].at) < q.cur+nearBuckets {
+			q.pull()
+		}
+	}
+	q.top = i + 1
+	return i
+}
+
+// next returns the first place in the ring at or after start, going
+// round, whose bucket holds events. The ring must not be empty.
+func (q *queue) next(start int) int {
+	w := start >> 6
+	m := q.full[w] & (^uint64(0) << (start & 63))
+	for m == 0 {
+		w = (w + 1) & (nearWords - 1)
+		m = q.full[w]
+	}
+	return w<<6 | bits.TrailingZeros64(m)
+}
+
+// pull moves the far events the window now reaches into the ring. They
+// lie past every event already there, which lie before the window's old
+// end.
+func (q *queue) pull() {
+	end := q.cur + nearBuckets
+	for len(q.far) > 0 && bucketOf(q.far[0].at) < end {
+		x := q.popFar()
+		q.insert(bucketOf(x.at), x.slot)
+	}
 }
 
 // peekAt returns the time of the earliest event.
-func (q *queue) peekAt() clock.Time { return q.h[0].at }
+func (q *queue) peekAt() clock.Time {
+	return q.slab[q.near[q.settle()]-1].at
+}
 
-// at returns the i-th queued event, in heap order, for inspection.
-func (q *queue) at(i int) *event { return &q.slab[q.h[i].slot] }
+// each calls f for every queued event, in no particular order, for
+// inspection.
+func (q *queue) each(f func(*event)) {
+	for _, s := range q.near {
+		for ; s != 0; s = q.slab[s-1].next {
+			f(&q.slab[s-1])
+		}
+	}
+	for _, x := range q.far {
+		f(&q.slab[x.slot])
+	}
+}
 
 // pop removes the earliest event and returns it where it lies in the slab,
 // so that the world handles it without copying it out. Its slot stays
@@ -107,12 +216,42 @@ func (q *queue) pop() *event {
 		q.slab[slot] = event{}
 		q.free = append(q.free, slot)
 	}
-	h := q.h
+	i := q.settle()
+	slot := q.near[i] - 1
+	if q.near[i] = q.slab[slot].next; q.near[i] == 0 {
+		q.full[i>>6] &^= 1 << (i & 63)
+	}
+	q.ring--
+	q.n--
+	q.top = 0
+	q.popped = slot + 1
+	return &q.slab[slot]
+}
+
+// pushFar and popFar keep far a binary min-heap. Sifting carries the
+// moving entry in a local and writes it once, where it stops.
+func (q *queue) pushFar(x qent) {
+	q.far = append(q.far, x)
+	h := q.far
+	i := len(h) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !x.before(&h[p]) {
+			break
+		}
+		h[i] = h[p]
+		i = p
+	}
+	h[i] = x
+}
+
+func (q *queue) popFar() qent {
+	h := q.far
 	top := h[0]
 	last := len(h) - 1
 	x := h[last]
 	h = h[:last]
-	q.h = h
+	q.far = h
 	i, n := 0, last
 	for {
 		c := 2*i + 1
@@ -131,6 +270,5 @@ func (q *queue) pop() *event {
 	if n > 0 {
 		h[i] = x
 	}
-	q.popped = top.slot + 1
-	return &q.slab[top.slot]
+	return top
 }

@@ -71,6 +71,72 @@ func TestQueueActsAsASortedList(t *testing.T) {
 	})
 }
 
+// The calendar queue's buckets, window and far heap are invisible: events
+// spread from the same instant to far past the window, pushed in any
+// order and between pops (earlier than the last pop too, as events
+// injected at the current time are; after a peek, as a fault injected
+// between steps is; with a sequence number taken earlier, as a timer's
+// is), pop as from a sorted list.
+func TestQueueActsAsASortedListOverAnySpan(t *testing.T) {
+	const bucket = 1 << bucketShift
+	at := rapid.OneOf(
+		rapid.Int64Range(0, 3*bucket), // a few buckets: ties and neighbours
+		rapid.Int64Range(nearBuckets*bucket-2*bucket, nearBuckets*bucket+2*bucket), // the window's edge
+		rapid.Int64Range(0, 5*nearBuckets*bucket),                                  // far past the window, and jumps
+	)
+	rapid.Check(t, func(t *rapid.T) {
+		var q queue
+		var model []event
+		var taken []uint64 // sequence numbers taken and not yet used
+		seq, now := uint64(0), clock.Time(0)
+		for range rapid.IntRange(1, 400).Draw(t, "ops") {
+			if rapid.IntRange(0, 5).Draw(t, "peek") == 0 && len(model) > 0 {
+				q.peekAt() // and push or pop after it
+			}
+			if len(model) == 0 || rapid.Bool().Draw(t, "push") {
+				seq++
+				if rapid.IntRange(0, 4).Draw(t, "take") == 0 {
+					taken = append(taken, seq)
+					seq++
+				}
+				s := seq
+				if len(taken) > 0 && rapid.IntRange(0, 2).Draw(t, "use") == 0 {
+					s, taken = taken[0], taken[1:]
+				}
+				e := event{at: now + clock.Time(at.Draw(t, "after")), seq: s, node: int32(s)}
+				if rapid.IntRange(0, 9).Draw(t, "early") == 0 {
+					e.at = now - clock.Time(rapid.Int64Range(0, 2*bucket).Draw(t, "before"))
+				}
+				q.push(e)
+				model = append(model, e)
+				continue
+			}
+			first := 0
+			for i, e := range model {
+				if e.at < model[first].at || (e.at == model[first].at && e.seq < model[first].seq) {
+					first = i
+				}
+			}
+			if got := q.peekAt(); got != model[first].at {
+				t.Fatalf("peekAt = %d, want %d", got, model[first].at)
+			}
+			if got := q.pop().node; got != model[first].node {
+				t.Fatalf("popped event %d, want %d", got, model[first].node)
+			}
+			now = model[first].at
+			model = append(model[:first], model[first+1:]...)
+			if q.Len() != len(model) {
+				t.Fatalf("Len = %d, want %d", q.Len(), len(model))
+			}
+			seen := 0
+			q.each(func(*event) { seen++ })
+			if seen != len(model) {
+				t.Fatalf("each visits %d events, want %d", seen, len(model))
+			}
+		}
+	})
+}
+
 func TestTraceAndHashAreStable(t *testing.T) {
 	w1, lines := run(t, config(7, 3, bouncerOpts{}), time(2000))
 	w2, again := run(t, config(7, 3, bouncerOpts{}), time(2000))
