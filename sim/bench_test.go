@@ -124,3 +124,25 @@ func BenchmarkQueue(b *testing.B) {
 		q.push(event{at: later(ev.at), seq: seq})
 	}
 }
+
+// BenchmarkQueueOneInstant queues a burst of 10,000 events at one instant,
+// as a broadcast over links of fixed latency delivers them, and pops them
+// all: each push lands last in one bucket, so a push costs the same
+// whatever the burst's size (a list walked from its front would make the
+// burst quadratic).
+func BenchmarkQueueOneInstant(b *testing.B) {
+	const burst = 10_000
+	var q queue
+	var seq uint64
+	for range b.N {
+		at := clock.Time(seq) * clock.Time(clock.Millisecond)
+		for range burst {
+			seq++
+			q.push(event{at: at, seq: seq})
+		}
+		for range burst {
+			q.pop()
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*burst), "ns/event")
+}

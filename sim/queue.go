@@ -72,6 +72,7 @@ type queue struct {
 	top  int                // the ring place of cur's bucket, plus one, when settle found it holds the earliest event
 	cur  int64              // the window's first bucket
 	near [nearBuckets]int32 // bucket b's list at b & nearMask: the slot of its first event, plus one
+	last [nearBuckets]int32 // and of its last
 	full [nearWords]uint64  // bit b & nearMask: bucket b holds events
 	far  []qent             // min-heap by (at, seq) of the events past the window
 }
@@ -124,11 +125,26 @@ func (q *queue) push(e event) {
 }
 
 // insert links the event in slot into bucket b of the window, in order.
+// Most events go last (pushed later, and as late or later: with a fixed
+// latency, every message sent at one instant arrives at one instant), so
+// the bucket's last event is tried first; a walk from the front finds the
+// place of the rest.
 func (q *queue) insert(b int64, slot int32) {
 	i := int(b & nearMask)
 	e := &q.slab[slot]
-	link := &q.near[i]
-	for *link != 0 {
+	e.next = 0
+	q.ring++
+	switch last := q.last[i]; {
+	case last == 0:
+		q.near[i], q.last[i] = slot+1, slot+1
+		q.full[i>>6] |= 1 << (i & 63)
+		return
+	case !e.precedes(&q.slab[last-1]):
+		q.slab[last-1].next, q.last[i] = slot+1, slot+1
+		return
+	}
+	link := &q.near[i] // e precedes the last event: the walk stops at it or before
+	for {
 		o := &q.slab[*link-1]
 		if e.precedes(o) {
 			break
@@ -136,8 +152,6 @@ func (q *queue) insert(b int64, slot int32) {
 		link = &o.next
 	}
 	e.next, *link = *link, slot+1
-	q.full[i>>6] |= 1 << (i & 63)
-	q.ring++
 }
 
 // settle moves the window to the bucket of the earliest event, bringing
@@ -219,6 +233,7 @@ func (q *queue) pop() *event {
 	i := q.settle()
 	slot := q.near[i] - 1
 	if q.near[i] = q.slab[slot].next; q.near[i] == 0 {
+		q.last[i] = 0
 		q.full[i>>6] &^= 1 << (i & 63)
 	}
 	q.ring--
