@@ -52,10 +52,10 @@ type event struct {
 // or two, where the binary heap this replaced sifted through four levels
 // of about 23 events.
 //
-// The events lie in a slab, reused through a free list, so that the
-// world handles an event where it lies; far's entries are small and
-// pointer-free, so sifting them moves 24 bytes and triggers no GC write
-// barriers.
+// The events lie in a slab, reused through a free list linked through
+// the free slots (event.next again), so that the world handles an event
+// where it lies; far's entries are small and pointer-free, so sifting
+// them moves 24 bytes and triggers no GC write barriers.
 //
 // Invariant: every event in the ring lies in a bucket in [cur,
 // cur+nearBuckets), every event in far in a bucket past the window, and
@@ -64,7 +64,7 @@ type event struct {
 // the earliest anyway, and sorts first there.
 type queue struct {
 	slab   []event
-	free   []int32
+	free   int32 // the first free slot, plus one; a free slot's next is the next free one
 	popped int32 // the slot of the event popped last, plus one: in use until the next pop
 
 	n    int                // events queued, in the ring and in far
@@ -108,8 +108,9 @@ func (q *queue) Len() int { return q.n }
 
 func (q *queue) push(e event) {
 	var slot int32
-	if n := len(q.free); n > 0 {
-		slot, q.free = q.free[n-1], q.free[:n-1]
+	if q.free > 0 {
+		slot = q.free - 1
+		q.free = q.slab[slot].next
 		q.slab[slot] = e
 	} else {
 		slot = int32(len(q.slab))
@@ -227,8 +228,9 @@ func (q *queue) each(f func(*event)) {
 func (q *queue) pop() *event {
 	if q.popped > 0 {
 		slot := q.popped - 1
-		q.slab[slot] = event{}
-		q.free = append(q.free, slot)
+		e := &q.slab[slot]
+		e.msg, e.fault, e.next = nil, nil, q.free // the message can be collected; a push writes the rest
+		q.free = q.popped
 	}
 	i := q.settle()
 	slot := q.near[i] - 1
