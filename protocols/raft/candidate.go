@@ -70,8 +70,7 @@ func (n *node) preCampaign() {
 // and the self-vote are persisted in this step, before any RequestVote
 // leaves.
 func (n *node) campaign() {
-	n.term++
-	n.vote = n.id
+	n.setHardState(n.term+1, n.id)
 	n.role = candidate
 	n.setLeader("")
 	n.out.Note(Voted{Term: n.term, For: n.id})

@@ -19,7 +19,7 @@ func (n *node) handleRequestVote(from protocols.NodeID, m RequestVote) {
 	}
 	grant := free && (upToDate || n.bugs.voteWithoutLogCheck) // BUG vote-without-log-check
 	if grant {
-		n.vote = from
+		n.setHardState(n.term, from)
 		n.armElection() // granting a vote defers this server's own candidacy
 		n.out.Note(Voted{Term: n.term, For: from})
 	}

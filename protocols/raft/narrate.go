@@ -56,21 +56,40 @@ var glossary = []protocols.FieldHelp{
 }
 
 // moments are Raft's teaching moments, from the notes and probes a step
-// emits. Only a BecameLeader note or a probe can make one: the runner asks
-// after every event with notes, mostly Applied notes, so those are passed
-// over first without the work of finding the moments.
+// emits. Only a BecameLeader note or one of a few probes can make one: the
+// runner asks after every event with notes, mostly Applied notes and
+// probes that teach nothing (a lease read, a client redirected, a stale
+// append), so those are passed over without the work of finding the
+// moments, and momentsOf runs only for an event that has one.
 func moments(ev protocols.Event) []protocols.Moment {
 	for _, n := range ev.Notes {
 		// Two assertions, not a type switch: each compares the note's
 		// type with one, where a switch hashes it first.
-		if _, ok := n.(protocols.Probe); ok {
-			return momentsOf(ev)
+		if p, ok := n.(protocols.Probe); ok {
+			if momentProbe(string(p)) {
+				return momentsOf(ev)
+			}
+			continue
 		}
 		if _, ok := n.(BecameLeader); ok {
 			return momentsOf(ev)
 		}
 	}
 	return nil
+}
+
+// momentProbe reports whether a probe makes a moment: whether momentsOf
+// (or featureMoment) has a case for it. One switch over the probes'
+// lengths and bytes, inline, where momentsOf's and featureMoment's take a
+// call and two switches.
+func momentProbe(p string) bool {
+	switch p {
+	case ProbeOldTermDeferred, ProbeLogTruncation, ProbeSplitVote, ProbeStepDown, ProbeCommitByNoop,
+		ProbeCheckQuorumStepDown, ProbeVoteIgnoredInLease, ProbeSnapshotInstalled, ProbeConfigChange,
+		ProbeLeaderRemoved, ProbeLearnerPromoted:
+		return true
+	}
+	return false
 }
 
 // momentsOf finds the moments of an event with a BecameLeader note or a

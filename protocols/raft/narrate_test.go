@@ -11,12 +11,12 @@ import (
 )
 
 // TestMomentsPassOverOtherNotes checks that moments, which passes over
-// events without a BecameLeader note or a probe, finds what momentsOf
-// finds for every mix of notes: the moments' probes, other probes,
-// BecameLeader, Applied and other kinds of note, and none.
+// events without a BecameLeader note or a probe that makes a moment
+// (momentProbe), finds what momentsOf finds for every mix of notes: every
+// probe a server can report, BecameLeader, Applied and other kinds of
+// note, and none.
 func TestMomentsPassOverOtherNotes(t *testing.T) {
-	probes := []string{ProbeOldTermDeferred, ProbeLogTruncation, ProbeSplitVote, ProbeStepDown, ProbeCommitByNoop,
-		ProbeCheckQuorumStepDown, ProbeSnapshotInstalled, ProbeConfigChange, ProbeStaleAppend, ProbeLeaderElected}
+	probes := append([]string{"not-a-probe"}, Probes...)
 	rapid.Check(t, func(rt *rapid.T) {
 		var notes []protocols.Note
 		for range rapid.IntRange(0, 5).Draw(rt, "notes") {
@@ -36,4 +36,14 @@ func TestMomentsPassOverOtherNotes(t *testing.T) {
 		ev := protocols.Event{Seq: 1, Node: "n1", Notes: notes}
 		require.Equal(rt, momentsOf(ev), moments(ev))
 	})
+}
+
+// TestMomentProbeIsMomentsOfCases holds momentProbe, moments' filter, to
+// momentsOf's cases: a probe passes it if and only if it makes a moment,
+// for every probe a server can report.
+func TestMomentProbeIsMomentsOfCases(t *testing.T) {
+	for _, p := range Probes {
+		ev := protocols.Event{Seq: 1, Node: "n1", Notes: []protocols.Note{protocols.Probe(p)}}
+		require.Equal(t, len(momentsOf(ev)) > 0, momentProbe(p), p)
+	}
 }

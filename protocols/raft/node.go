@@ -90,12 +90,16 @@ type node struct {
 
 	initial Config // the configuration the cluster was started with (Options.Members)
 
-	// Persistent state (Figure 2), rebuilt from the store on restart.
-	term      uint64
-	vote      protocols.NodeID
-	log       raftLog
-	hardState HardState // the last HardState persisted or recovered
-	snap      Snapshot  // the latest snapshot (Figure 13): its Index is log.base; zero when none
+	// Persistent state (Figure 2), rebuilt from the store on restart. Only
+	// setHardState writes term and vote (recoverState aside), and it marks
+	// hardStateSet, so that Step compares them with hardState only after
+	// a step that set them (TestOnlySetHardStateWritesTermAndVote).
+	term         uint64
+	vote         protocols.NodeID
+	log          raftLog
+	hardState    HardState // the last HardState persisted or recovered
+	hardStateSet bool      // setHardState ran in this step
+	snap         Snapshot  // the latest snapshot (Figure 13): its Index is log.base; zero when none
 
 	// Volatile state.
 	role       role
@@ -194,8 +198,11 @@ func (n *node) Step(in protocols.Input, out *protocols.Effects) {
 		}
 		n.admin(in.Command)
 	}
-	if n.hardStateChanged() {
-		n.persistHardState()
+	if n.hardStateSet {
+		n.hardStateSet = false
+		if n.hardStateChanged() {
+			n.persistHardState()
+		}
 	}
 	n.out = nil
 }
@@ -305,7 +312,7 @@ func (n *node) laterTerm(from protocols.NodeID, t uint64, msg protocols.Message)
 	switch {
 	case n.role == leader && n.bugs.ignoreHigherTerm && isReply(msg):
 		// BUG ignore-higher-term: take the term, keep leading.
-		n.term, n.vote = t, ""
+		n.setHardState(t, "")
 	case isAppend(msg):
 		n.becomeFollower(t, from)
 	default:
@@ -362,7 +369,7 @@ func isAppend(msg protocols.Message) bool {
 // vote resets it (Figure 2).
 func (n *node) becomeFollower(term uint64, lead protocols.NodeID) {
 	if term > n.term {
-		n.term, n.vote = term, ""
+		n.setHardState(term, "")
 	}
 	if n.role == leader {
 		n.out.Probe(ProbeStepDown)

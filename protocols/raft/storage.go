@@ -118,16 +118,24 @@ func (n *node) persistLog(from int, es []Entry) {
 	n.out.Records = append(n.out.Records, r) // as Persist does, without its variadic copy
 }
 
+// setHardState sets the term and vote: their only writer, recovery aside.
+// It marks the step as one that set them, for Step to ask
+// hardStateChanged at its end: a step that did not set them cannot have
+// changed them, and nearly every step sets neither.
+func (n *node) setHardState(term uint64, vote protocols.NodeID) {
+	n.term, n.vote, n.hardStateSet = term, vote, true
+}
+
 // hardStateChanged reports whether the term or vote differ from the last
 // HardState written: the HardState compared field by field, the vote by
-// where it points first. Step asks at every step; the answer is almost
-// always no.
+// where it points first. Step asks after a step that set them (they may
+// have been set to what they were).
 func (n *node) hardStateChanged() bool {
 	return n.hardState.Term != n.term || !protocols.SameString(n.hardState.Vote, n.vote)
 }
 
 // persistHardState writes a HardState, which Step does when the term or
-// vote changed during the step (hardStateChanged). It runs at the end of
+// vote changed during the step (hardStateSet, then hardStateChanged). It runs at the end of
 // every step that needs it: records precede all of the step's sends, so
 // the position among the records does not matter.
 func (n *node) persistHardState() {
