@@ -363,47 +363,35 @@ func (m RequestVoteReply) AppendHash(h *protocols.Hash) {
 // AppendHash implements protocols.HashAppender: the entries' terms, as
 // String shows only their positions.
 //
-// It passes the fields it folds to hashAppend, in registers: a server sends
-// the pointer form, whose AppendHash is the wrapper the compiler makes, and
-// a wrapper that calls a method taking the whole message copies it twice
-// (it is too big to pass in registers).
-func (m AppendEntries) AppendHash(h *protocols.Hash) {
-	hashAppend(h, m.Term, m.PrevIndex, m.PrevTerm, m.Entries, m.Commit, m.Round)
-}
-
-// hashAppend is AppendEntries.AppendHash, from the fields it folds.
-func hashAppend(h *protocols.Hash, term uint64, prev int, prevTerm uint64, entries []Entry, commit int, round uint64) {
-	h.Uint64(term)
-	h.Int(prev)
-	h.Uint64(prevTerm)
-	h.Int(len(entries))
-	for i := range entries {
-		h.Uint64(entries[i].Term)
+// It is a method of the pointer form alone, the form servers send: were
+// it the value's, every send would go through the wrapper the compiler
+// makes for the pointer, which copies the whole message (too big for
+// registers) to call it. The value form, which only tests and message
+// lists build, is no HashAppender: the trace hash folds its text.
+func (m *AppendEntries) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.Term)
+	h.Int(m.PrevIndex)
+	h.Uint64(m.PrevTerm)
+	h.Int(len(m.Entries))
+	for i := range m.Entries {
+		h.Uint64(m.Entries[i].Term)
 	}
-	h.Int(commit)
-	h.Uint64(round)
+	h.Int(m.Commit)
+	h.Uint64(m.Round)
 }
 
 // AppendHash implements protocols.HashAppender: a success shows no
-// backup hints.
-// Like AppendEntries', it hands the fields to a function that takes them
-// in registers (hashReply) rather than reading them from a copy of the
-// message it keeps on the stack.
-func (m AppendEntriesReply) AppendHash(h *protocols.Hash) {
-	hashReply(h, m.Term, m.Success, m.Index, m.XTerm, m.XIndex, m.XLen, m.Round)
-}
-
-// hashReply is AppendEntriesReply.AppendHash, from the fields it folds.
-func hashReply(h *protocols.Hash, term uint64, success bool, index int, xterm uint64, xindex, xlen int, round uint64) {
-	h.Uint64(term)
-	h.Bool(success)
-	h.Int(index)
-	if !success {
-		h.Uint64(xterm)
-		h.Int(xindex)
-		h.Int(xlen)
+// backup hints. Like AppendEntries', it is the pointer form's alone.
+func (m *AppendEntriesReply) AppendHash(h *protocols.Hash) {
+	h.Uint64(m.Term)
+	h.Bool(m.Success)
+	h.Int(m.Index)
+	if !m.Success {
+		h.Uint64(m.XTerm)
+		h.Int(m.XIndex)
+		h.Int(m.XLen)
 	}
-	h.Uint64(round)
+	h.Uint64(m.Round)
 }
 
 // AppendHash implements protocols.HashAppender.
