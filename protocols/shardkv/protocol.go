@@ -25,7 +25,7 @@ var Protocol = &protocols.Protocol{
 	Probes:         slices.Concat(raft.Probes, kv.Probes, []string{kv.ProbeWrongGroup}, Probes),
 	Violations:     Violations,
 	Messages: messages([]protocols.Message{
-		raft.RequestVote{}, raft.RequestVoteReply{}, raft.AppendEntries{}, raft.AppendEntriesReply{}, kv.Request{}, kv.Reply{},
+		raft.RequestVote{}, raft.RequestVoteReply{}, &raft.AppendEntries{}, &raft.AppendEntriesReply{}, kv.Request{}, kv.Reply{},
 	}),
 	Options: []protocols.Option{
 		{Name: "controllers", Default: "3", Help: "servers n1..nC replicate the shard controller; the servers after them form the groups"},
