@@ -1,8 +1,6 @@
 package kv
 
 import (
-	"cmp"
-	"slices"
 	"strconv"
 
 	"github.com/dsimlab/dsim/protocols"
@@ -82,6 +80,55 @@ func grow(top []uint64, c int32) []uint64 {
 	return top
 }
 
+// Followers is the exactly-once and stale-reads monitors of one run (made
+// by ExactlyOnceNumbering and StaleReadsNumbering) as a suite that runs
+// them sees them (raft.MonitorSuite): it asks, entry by entry as it keys
+// them, whether either would act on an entry (Repeats), and shows them
+// only the entries from the first one would act on. Nearly every entry is
+// a request that every server but the first applies again: a loop of the
+// suite's own over them stands for each monitor's loop, and for the calls.
+type Followers struct {
+	once  *exactlyOnce
+	stale *staleReads
+}
+
+// FollowersOf returns once and stale, made by ExactlyOnceNumbering and
+// StaleReadsNumbering, as Followers.
+func FollowersOf(once, stale AppliedMonitor) Followers {
+	return Followers{once: once.(*exactlyOnce), stale: stale.(*staleReads)}
+}
+
+// Repeats reports whether a, keyed, is an entry that CheckApplied of
+// neither monitor would act on, in the state they are in, whoever applied
+// it: exactly-once passes over a no-op, a request not executed, and a
+// request executed where it was executed before; stale reads, over any
+// entry but the one after the last applied anywhere. Neither then fails
+// nor changes anything, so CheckApplied of the entries after a run of
+// such entries ends as CheckApplied of all would, and reports what it
+// would.
+func (f Followers) Repeats(a *AppliedRequest) bool {
+	if a.Index == f.stale.applied+1 {
+		return false
+	}
+	if a.Outcome != Executed || a.Req.Client == "" {
+		return true
+	}
+	prev, seen := f.once.at.Get(a.Key)
+	return seen && prev == a.Index
+}
+
+// RepeatsExecuted is Repeats for an entry whose request exactly-once holds
+// as executed at a.Index (ExecutedAt): only stale reads may act on it.
+func (f Followers) RepeatsExecuted(a *AppliedRequest) bool { return a.Index != f.stale.applied+1 }
+
+// ExecutedAt returns where exactly-once holds request k executed, if it
+// does. It goes on holding it there until it forgets requests (Forgot).
+func (f Followers) ExecutedAt(k RequestKey) (int, bool) { return f.once.at.Get(k) }
+
+// Forgot returns how many times exactly-once has forgotten requests: the
+// only change that can take a request out of it.
+func (f Followers) Forgot() uint32 { return f.once.pruned }
+
 // ExactlyOnce returns a monitor that fails when the replicated state
 // machine executes one client request twice: two different log positions
 // both apply the same (client, sequence number) with outcome Executed.
@@ -120,10 +167,12 @@ type exactlyOnce struct {
 	at      RequestPositions // where each request was executed
 	top     []uint64         // each client's highest executed sequence number, by clients' index
 	limit   int              // prune when at holds more requests than this
+	pruned  uint32           // how many times it pruned (Followers.Forgot)
 }
 
 // prune forgets requests older than their client's last onceWindow.
 func (m *exactlyOnce) prune() {
+	m.pruned++
 	m.at.Forget(onceWindow, m.top)
 	m.limit = max(onceLimit, 2*m.at.Len())
 }
@@ -388,13 +437,28 @@ func (m *staleReads) apply(c protocols.Cluster, id protocols.NodeID, n *Applied)
 	m.versions[k] = append(m.versions[k], version{n.Index, m.sm.Value(k)})
 }
 
+// firstAfter returns where the first of vs set after index from is
+// (len(vs): none is). The versions are in index order: it bisects, as a
+// key may have thousands between prunings, with the comparison written
+// out (slices.BinarySearchFunc calls a function at every step).
+func firstAfter(vs []version, from int) int {
+	lo, hi := 0, len(vs)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if vs[mid].index <= from {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
 // judge checks a completed get against the key's values from index from on.
 func (m *staleReads) judge(n Completed, from int) error {
 	vs := m.versions[n.Op.Key]
-	// The value current at index from, then every value set after it. The
-	// versions are in index order: find the first after from by bisection,
-	// as a key may have thousands between prunings.
-	i, _ := slices.BinarySearchFunc(vs, from+1, func(v version, x int) int { return cmp.Compare(v.index, x) })
+	// The value current at index from, then every value set after it.
+	i := firstAfter(vs, from)
 	current := ""
 	if i > 0 {
 		current = vs[i-1].value

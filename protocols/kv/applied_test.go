@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -155,6 +156,90 @@ func TestClientNumbersNumberInOrderFirstSeen(t *testing.T) {
 			}
 			if got := x.Name(int32(w)); got != id {
 				t.Fatalf("lookup %d: client %d is %s, want %s", i, w, got, id)
+			}
+		}
+	})
+}
+
+// firstAfter finds what slices.BinarySearchFunc finds: the first version
+// set at an index past from, in versions in index order.
+func TestFirstAfterIsTheBinarySearch(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		indexes := rapid.SliceOfDistinct(rapid.IntRange(1, 60), rapid.ID[int]).Draw(t, "indexes")
+		slices.Sort(indexes)
+		vs := make([]version, len(indexes))
+		for i, x := range indexes {
+			vs[i] = version{index: x}
+		}
+		from := rapid.IntRange(-1, 62).Draw(t, "from")
+		want, _ := slices.BinarySearchFunc(vs, from+1, func(v version, x int) int { return cmp.Compare(v.index, x) })
+		if got := firstAfter(vs, from); got != want {
+			t.Fatalf("firstAfter(%v, %d) = %d, want %d", indexes, from, got, want)
+		}
+	})
+}
+
+// An entry Followers.Repeats passes over is one that neither exactly-once
+// nor stale reads acts on: CheckApplied of it fails in neither and leaves
+// both as they were, whoever applied it (a byzantine replica too), in
+// whatever state streams of applied entries with duplicates, replays,
+// outcomes that differ from server to server, and pruning left them. An
+// entry exactly-once holds executed where it lies repeats as
+// RepeatsExecuted says; and exactly-once goes on holding a request where
+// it held it until Forgot changes.
+func TestFollowersRepeatsActsOnNothing(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		clients := &ClientNumbers{}
+		once, stale := ExactlyOnceNumbering(clients), StaleReadsNumbering(clients)
+		once.(*exactlyOnce).limit = rapid.IntRange(1, 8).Draw(t, "once limit") // prune often
+		f := FollowersOf(once, stale)
+		c := noCluster{byz: "n3"}
+		type held struct {
+			at     int
+			forgot uint32
+		}
+		heldAt := map[RequestKey]held{}
+		for step := range rapid.IntRange(1, 100).Draw(t, "steps") {
+			a := Applied{Index: rapid.IntRange(1, 12).Draw(t, "index"), Term: 1, Outcome: rapid.SampledFrom([]Outcome{Executed, Duplicate}).Draw(t, "outcome")}
+			if rapid.IntRange(0, 5).Draw(t, "no-op") > 0 {
+				a.Req = put(protocols.NodeID(fmt.Sprint("c", rapid.IntRange(1, 2).Draw(t, "client"))),
+					rapid.SampledFrom([]uint64{1, 2, 3, 1500, 3000}).Draw(t, "seq"), "k", fmt.Sprint("v", step))
+			}
+			id := protocols.NodeID(fmt.Sprint("n", rapid.IntRange(1, 3).Draw(t, "server")))
+			ar := AppliedRequest{Applied: &a, Key: KeyOf(clients, &a)}
+			if a.Req.Client == "" {
+				// a no-op: its key (client -1) is never looked up
+			} else if at, ok := f.ExecutedAt(ar.Key); ok && at == a.Index {
+				if f.RepeatsExecuted(&ar) != f.Repeats(&ar) {
+					t.Fatalf("step %d: RepeatsExecuted(%+v) is not Repeats", step, a)
+				}
+			}
+			if f.Repeats(&ar) {
+				before := fmt.Sprintf("%+v %+v", *f.once, *f.stale)
+				beforeVersions := fmt.Sprint(f.stale.versions, *f.stale.sm)
+				if err := once.CheckApplied(c, id, []AppliedRequest{ar}); err != nil {
+					t.Fatalf("step %d: exactly-once failed on an entry Repeats passes over: %v", step, err)
+				}
+				if err := stale.CheckApplied(c, id, []AppliedRequest{ar}); err != nil {
+					t.Fatalf("step %d: stale reads failed on an entry Repeats passes over: %v", step, err)
+				}
+				if after := fmt.Sprintf("%+v %+v", *f.once, *f.stale); after != before || fmt.Sprint(f.stale.versions, *f.stale.sm) != beforeVersions {
+					t.Fatalf("step %d: an entry Repeats passes over changed them:\n%s\n%s", step, before, after)
+				}
+			} else {
+				_ = once.CheckApplied(c, id, []AppliedRequest{ar})
+				_ = stale.CheckApplied(c, id, []AppliedRequest{ar})
+			}
+			for k, h := range heldAt {
+				if at, ok := f.ExecutedAt(k); h.forgot == f.Forgot() && (!ok || at != h.at) {
+					t.Fatalf("step %d: %v held at %d is now at %d %v, and Forgot did not change", step, k, h.at, at, ok)
+				}
+			}
+			if a.Req.Client == "" {
+				continue
+			}
+			if at, ok := f.ExecutedAt(ar.Key); ok {
+				heldAt[ar.Key] = held{at, f.Forgot()}
 			}
 		}
 	})

@@ -718,6 +718,10 @@ type appliedEntry struct {
 	req    kv.Request
 	by     protocols.NodeID
 	client int32 // req's client's number (kv.KeyOf): an entry the ghost holds keys itself for every other server
+	// known is the suite's (suite.learn): when it is the suite's current
+	// stamp, acked-write-lost and exactly-once hold req as executed, and
+	// exactly-once holds it executed here.
+	known uint32
 }
 
 func newStateMachineSafety(l *lookup, h *horizon, clients *kv.ClientNumbers) *stateMachineSafety {
@@ -846,6 +850,17 @@ func sameRequest(a, b *kv.Request) bool {
 		protocols.SameString(a.Op.Value, b.Op.Value) && protocols.SameString(a.Context, b.Context)
 }
 
+// entryAt returns the ghost's entry at index x, or nil.
+func (m *stateMachineSafety) entryAt(x int) *appliedEntry {
+	if i := x - m.abase; i > 0 && i < len(m.applied) {
+		return &m.applied[i]
+	}
+	return nil
+}
+
+// top returns the index of the ghost's last entry.
+func (m *stateMachineSafety) top() int { return m.abase + len(m.applied) - 1 }
+
 func (m *stateMachineSafety) prune() {
 	if f := min(m.h.floor, m.abase+len(m.applied)-1); f-m.abase > pruneStep {
 		m.applied = append([]appliedEntry(nil), m.applied[f-m.abase:]...)
@@ -871,6 +886,7 @@ type ackedWriteLost struct {
 	ackedTop int                        // no index above it is in acked
 	top      []uint64                   // each client's highest executed sequence number, by clients' index
 	limit    int                        // prune when executed and acked hold more than this
+	pruned   uint32                     // how many times it pruned: the only change that takes a request out of executed
 }
 
 func newAckedWriteLost(h *horizon, clients *kv.ClientNumbers) *ackedWriteLost {
@@ -887,6 +903,7 @@ const (
 )
 
 func (m *ackedWriteLost) prune() {
+	m.pruned++
 	m.executed.Forget(ackedWindow, m.top)
 	m.acked.ForgetBelow(uint64(m.h.floor) + 1)
 	m.limit = max(ackedLimit, 2*(m.executed.Len()+m.acked.Len()))
@@ -913,21 +930,28 @@ func (m *ackedWriteLost) Check(_ protocols.Cluster, ev protocols.Event) error {
 func (m *ackedWriteLost) checkApplied(id protocols.NodeID, applied []kv.AppliedRequest) error {
 	for i := range applied {
 		a, k := applied[i].Applied, applied[i].Key
-		// Most entries repeat a request executed before, at an index where
-		// no other write was acknowledged: apply would change and find
-		// nothing, so it is not called.
-		if a.Req.Client != "" {
-			if _, ok := m.executed.Get(k); ok || a.Outcome != kv.Executed {
-				if w, ok := m.ackedAt(a.Index); !ok || w == k {
-					continue
-				}
-			}
+		if m.repeats(a, k) {
+			continue
 		}
 		if err := m.apply(id, a, k); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// repeats reports whether apply would find nothing in a, keyed k, and
+// change nothing: most entries repeat a request executed before (or not
+// executed), at an index where no other write was acknowledged, and a
+// no-op lies where no write was.
+func (m *ackedWriteLost) repeats(a *Applied, k kv.RequestKey) bool {
+	if a.Req.Client != "" && a.Outcome == kv.Executed {
+		if _, ok := m.executed.Get(k); !ok {
+			return false
+		}
+	}
+	w, acked := m.ackedAt(a.Index)
+	return !acked || a.Req.Client != "" && w == k
 }
 
 // apply checks a, keyed k, applied by server id.

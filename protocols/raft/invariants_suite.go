@@ -25,8 +25,9 @@ func MonitorSuite() protocols.Monitor {
 		tm: ms[4].(*termMonotonic), lao: ms[5].(*leaderAppendOnly), lm: ms[6].(*logMatching),
 		lc: ms[7].(*leaderCompleteness), cct: ms[8].(*commitCurrentTerm), sms: ms[9].(*stateMachineSafety),
 		awl: ms[10].(*ackedWriteLost), cs: ms[11].(*configSafety), once: ms[12].(kv.AppliedMonitor),
-		stale: ms[13].(kv.AppliedMonitor),
-		l:     ms[1].(*electionSafety).lookup,
+		stale:  ms[13].(kv.AppliedMonitor),
+		follow: kv.FollowersOf(ms[12].(kv.AppliedMonitor), ms[13].(kv.AppliedMonitor)),
+		l:      ms[1].(*electionSafety).lookup,
 	}
 }
 
@@ -54,6 +55,8 @@ type suite struct {
 	awl         *ackedWriteLost
 	cs          *configSafety
 	once, stale kv.AppliedMonitor
+	follow      kv.Followers                 // once and stale, asked entry by entry (applyEntries)
+	fresh       [2]int                       // the indexes (from, to] whose ghost entries the last applyEntries made (learn)
 	conv        protocols.ConvergenceMonitor // nil but for monitorSuiteWith
 	l           *lookup                      // the monitors' shared lookup and numbering of the servers
 	marks       []serverMark                 // by server number: each server as the monitors last saw it
@@ -323,15 +326,24 @@ func (s *suite) check(c protocols.Cluster, ev *protocols.Event, n *node, k int, 
 	// server's applied index at its Start, and prunes when the horizon or
 	// its ghost's top moves, as pruning at every event would.
 	// A node that is not a live Raft server (a byzantine one) is numbered
-	// here, by name.
+	// here, by name. The monitors that follow applied entries after it
+	// are shown the entries from the first that one of them acts on
+	// (rest; see applyEntries), unless the event holds a Restored note.
+	rest := applied
+	if (kinds&hasRestored != 0 || len(applied) > 0 || ev.Input == protocols.Start) && k < 0 {
+		k = s.l.number(ev.Node)
+	}
 	switch {
-	case kinds&hasRestored != 0 || len(applied) > 0 || ev.Input == protocols.Start:
-		if k < 0 {
-			k = s.l.number(ev.Node)
-		}
-		if err := s.sms.checkApplied(ev, k, applied, kinds&hasRestored != 0); err != nil {
+	case kinds&hasRestored != 0:
+		if err := s.sms.checkApplied(ev, k, applied, true); err != nil {
 			return err
 		}
+	case len(applied) > 0 || ev.Input == protocols.Start:
+		from, err := s.applyEntries(ev, k, applied)
+		if err != nil {
+			return err
+		}
+		rest = applied[from:]
 	default:
 		s.sms.prune()
 	}
@@ -340,8 +352,8 @@ func (s *suite) check(c protocols.Cluster, ev *protocols.Event, n *node, k int, 
 		if err := s.awl.Check(c, *ev); err != nil {
 			return err
 		}
-	} else if len(applied) > 0 {
-		if err := s.awl.checkApplied(ev.Node, applied); err != nil {
+	} else if len(rest) > 0 {
+		if err := s.awl.checkApplied(ev.Node, rest); err != nil {
 			return err
 		}
 	}
@@ -357,18 +369,101 @@ func (s *suite) check(c protocols.Cluster, ev *protocols.Event, n *node, k int, 
 	}
 	// Exactly-once reads Applied notes only; stale reads those and the
 	// clients' notes.
-	if len(applied) > 0 {
-		if err := s.once.CheckApplied(c, ev.Node, applied); err != nil {
+	if len(rest) > 0 {
+		if err := s.once.CheckApplied(c, ev.Node, rest); err != nil {
 			return err
 		}
 	}
 	if kinds&hasClientNote != 0 {
 		return s.stale.Check(c, *ev)
 	}
-	if len(applied) > 0 {
-		return s.stale.CheckApplied(c, ev.Node, applied)
+	if len(rest) > 0 {
+		return s.stale.CheckApplied(c, ev.Node, rest)
 	}
 	return nil
+}
+
+// applyEntries is state-machine safety's checkApplied for an event of
+// server k without Restored notes, given its Applied notes, that also
+// asks, as it keys each entry, whether acked-write-lost, exactly-once or
+// stale reads would act on it (ackedWriteLost.repeats,
+// kv.Followers.Repeats). It returns where the first entry one of them
+// would act on is (len(applied): none is). Those three need be shown only
+// the entries from there on: at every entry before it each would find
+// nothing and change nothing, and nothing else writes what they read
+// (state-machine safety, which runs before them, keeps its own ghost), so
+// each, shown the rest, ends as it would shown all, and reports what it
+// would. Most events that apply entries repeat, on a server other than
+// the first to apply them, requests executed before: they are shown
+// nothing. Most of those entries the ghost knows (learn), which spares
+// two of the three questions.
+func (s *suite) applyEntries(ev *protocols.Event, k int, applied []kv.AppliedRequest) (int, error) {
+	if s.fresh[1] > s.fresh[0] {
+		s.learn()
+	}
+	last := s.sms.start(ev, k) // one server applies them all
+	top := s.sms.top()
+	stamp := s.stamp() // nothing below prunes acked-write-lost or exactly-once
+	from := len(applied)
+	for i := range applied {
+		a := &applied[i]
+		if err := s.sms.apply(ev.Node, last, a); err != nil {
+			return 0, err
+		}
+		if from < len(applied) {
+			continue
+		}
+		// Would acked-write-lost, exactly-once and stale reads each pass
+		// over a (ackedWriteLost.repeats, kv.Followers.Repeats)? For an
+		// entry the ghost knows (known), two of the three questions are
+		// answered: both hold its request as executed, exactly-once at
+		// this very index (a is the ghost's request there, or state-machine
+		// safety would have failed), so only whether another write was
+		// acknowledged here, and whether stale reads takes it as the next
+		// entry, remain.
+		if g := s.sms.entryAt(a.Index); g != nil && g.known == stamp {
+			if w, acked := s.awl.ackedAt(a.Index); acked && w != a.Key || !s.follow.RepeatsExecuted(a) {
+				from = i
+			}
+		} else if !s.awl.repeats(a.Applied, a.Key) || !s.follow.Repeats(a) {
+			from = i
+		}
+	}
+	s.fresh = [2]int{top, s.sms.top()}
+	s.sms.prune()
+	return from, nil
+}
+
+// stamp is what an entry of state-machine safety's ghost holds in known
+// when it is known: a request neither acked-write-lost nor exactly-once
+// has forgotten since it was found in both stays in both (neither
+// overwrites a request it holds), so the stamp changes whenever either
+// forgets requests. It is never 0, an entry's known until it is stamped.
+func (s *suite) stamp() uint32 { return 1 + s.awl.pruned + s.follow.Forgot() }
+
+// learn stamps the ghost entries the last applyEntries made whose
+// requests its event left known, now that every monitor has seen that
+// event: the entry at x is known (its known is the stamp) when its
+// request is one that acked-write-lost holds as executed and that
+// exactly-once holds as executed at x. The next servers to apply them
+// find them known: learn looks each up in both monitors once per entry
+// of the log, instead of twice at every server that applies it.
+func (s *suite) learn() {
+	stamp := s.stamp()
+	for x := s.fresh[0] + 1; x <= s.fresh[1]; x++ {
+		g := s.sms.entryAt(x)
+		if g == nil || g.req.Client == "" {
+			continue
+		}
+		k := kv.RequestKey{Client: g.client, Seq: g.req.Seq}
+		if _, ok := s.awl.executed.Get(k); !ok {
+			continue
+		}
+		if at, ok := s.follow.ExecutedAt(k); ok && at == x {
+			g.known = stamp
+		}
+	}
+	s.fresh = [2]int{}
 }
 
 // checkFollower is check for most events of a server that is not leading,
@@ -390,16 +485,18 @@ func (s *suite) checkFollower(c protocols.Cluster, ev *protocols.Event, n *node,
 		s.sms.prune()
 		return nil
 	}
-	if err := s.sms.checkApplied(ev, k, applied, false); err != nil {
+	from, err := s.applyEntries(ev, k, applied)
+	if err != nil || from == len(applied) {
 		return err
 	}
-	if err := s.awl.checkApplied(ev.Node, applied); err != nil {
+	rest := applied[from:]
+	if err := s.awl.checkApplied(ev.Node, rest); err != nil {
 		return err
 	}
-	if err := s.once.CheckApplied(c, ev.Node, applied); err != nil {
+	if err := s.once.CheckApplied(c, ev.Node, rest); err != nil {
 		return err
 	}
-	return s.stale.CheckApplied(c, ev.Node, applied)
+	return s.stale.CheckApplied(c, ev.Node, rest)
 }
 
 // checkClient is check for an event of no live Raft server (a client's,

@@ -3,6 +3,8 @@ package raft
 import (
 	"fmt"
 	"reflect"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -141,6 +143,20 @@ func TestStateMachineSafetyKeysAsKeyOf(t *testing.T) {
 		}
 	})
 }
+
+// ghostOf renders a monitor's ghost, but for what it points to (its
+// numbering of clients, which monitors share and cache, the horizon).
+func ghostOf(m protocols.Monitor) string {
+	return regexp.MustCompile(`0x[0-9a-f]+`).ReplaceAllString(fmt.Sprintf("%+v", m), "p")
+}
+
+// byzCluster is a fakeCluster with a byzantine node (none: "").
+type byzCluster struct {
+	*fakeCluster
+	byz protocols.NodeID
+}
+
+func (c byzCluster) Byzantine(id protocols.NodeID) bool { return id == c.byz }
 
 // clusterAt is a cluster seen at another time, for an end-of-run check.
 type clusterAt struct {
@@ -286,4 +302,243 @@ func TestMonitorSuiteShowsAClientsNotes(t *testing.T) {
 func TestMonitorSuiteIsAnEventChecker(t *testing.T) {
 	_, ok := MonitorSuite().(protocols.EventChecker)
 	assert.True(t, ok)
+}
+
+// An entry ackedWriteLost.repeats passes over is one apply acts on not:
+// it fails not and leaves the monitor as it was, in whatever state
+// streams of applied entries, acknowledgements and pruning left it.
+func TestAckedWriteLostRepeatsActsOnNothing(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		h := &horizon{snaps: map[protocols.NodeID]int{}}
+		m := newAckedWriteLost(h, &kv.ClientNumbers{})
+		m.limit = rapid.IntRange(1, 8).Draw(t, "limit") // prune at once
+		for step := range rapid.IntRange(1, 80).Draw(t, "steps") {
+			client := protocols.NodeID(fmt.Sprint("c", rapid.IntRange(1, 2).Draw(t, "client")))
+			seq := rapid.SampledFrom([]uint64{1, 2, 3, 1500, 3000}).Draw(t, "seq")
+			a := &Applied{Index: rapid.IntRange(1, 12).Draw(t, "index"), Term: 1,
+				Outcome: rapid.SampledFrom([]kv.Outcome{kv.Executed, kv.Duplicate}).Draw(t, "outcome")}
+			if rapid.IntRange(0, 5).Draw(t, "no-op") > 0 {
+				a.Req = kv.Request{Client: client, Seq: seq, Op: kv.PutOp("k", "v")}
+			}
+			switch rapid.IntRange(0, 3).Draw(t, "what") {
+			case 0:
+				_ = m.completed(kv.Completed{Client: client, Seq: seq, Op: kv.PutOp("k", "v"), Server: "n1"})
+			case 1:
+				h.floor = rapid.IntRange(0, 12).Draw(t, "floor")
+			default:
+				k := kv.KeyOf(m.clients, a)
+				if !m.repeats(a, k) {
+					_ = m.apply("n1", a, k)
+					continue
+				}
+				before := fmt.Sprintf("%+v", *m)
+				if err := m.apply("n1", a, k); err != nil {
+					t.Fatalf("step %d: apply failed on an entry repeats passes over: %v", step, err)
+				}
+				if after := fmt.Sprintf("%+v", *m); after != before {
+					t.Fatalf("step %d: an entry repeats passes over changed it:\n%s\n%s", step, before, after)
+				}
+			}
+		}
+	})
+}
+
+// The suite shows acked-write-lost, exactly-once and stale reads only the
+// entries from the first one of them acts on (applyEntries), and asks of
+// an entry the ghost knows only what its knowing leaves open: it agrees
+// with the list, event by event, on streams where servers apply one log
+// with outcomes that differ from server to server, start over after
+// restarts, install snapshots, apply entries of their own, and clients
+// complete writes and invoke reads; and an entry it knows is one that both monitors hold as it
+// says, through their pruning.
+func TestMonitorSuitePassesOverRepeatedEntriesAsTheListDoes(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var log []kv.Request // the one log the servers apply; zero: a no-op
+		retry := []bool{}    // by entry: a request appended again, which servers find a duplicate
+		seqs := map[protocols.NodeID]uint64{}
+		for i := range rapid.IntRange(1, 40).Draw(t, "entries") {
+			var r kv.Request
+			// (rapid draws small numbers most: the rare cases are the large)
+			switch what := rapid.IntRange(0, 7).Draw(t, fmt.Sprint("entry ", i)); {
+			case what == 7:
+			case what == 6 && len(log) > 0:
+				r = log[rapid.IntRange(0, len(log)-1).Draw(t, fmt.Sprint("retried ", i))]
+			default:
+				client := protocols.NodeID(fmt.Sprint("c", rapid.IntRange(1, 2).Draw(t, fmt.Sprint("client ", i))))
+				seqs[client] += rapid.SampledFrom([]uint64{1, 1, 1, 1500}).Draw(t, fmt.Sprint("seq ", i)) // jumps let pruning forget
+				op := kv.PutOp("k", fmt.Sprint("v", i))
+				if rapid.IntRange(0, 3).Draw(t, fmt.Sprint("get ", i)) == 0 {
+					op = kv.GetOp("k")
+				}
+				r = kv.Request{Client: client, Seq: seqs[client], Op: op}
+			}
+			log = append(log, r)
+			retry = append(retry, r.Client != "" && r.Seq != seqs[r.Client] || slices.Contains(log[:len(log)-1], r))
+		}
+		c := byzCluster{newFakeCluster(), protocols.NodeID(rapid.SampledFrom([]string{"", "n3"}).Draw(t, "byzantine"))}
+		list, s := listMonitor(Monitors()), MonitorSuite().(*suite)
+		list[10].(*ackedWriteLost).limit, s.awl.limit = 2, 2 // prune early
+		servers := []protocols.NodeID{"n1", "n2", "n3"}
+		next := make([]int, len(servers)) // by server: how much of the log it applied
+		for _, id := range servers {
+			c.set(id, follower, 1, 0)
+		}
+		for step := range rapid.IntRange(1, 100).Draw(t, "steps") {
+			var id protocols.NodeID
+			var notes []protocols.Note
+			in := protocols.Receive
+			switch what := rapid.IntRange(0, 10).Draw(t, fmt.Sprint("what ", step)); {
+			case what < 6:
+				k := rapid.IntRange(0, len(servers)-1).Draw(t, fmt.Sprint("server ", step))
+				id = servers[k]
+				for range rapid.IntRange(1, 3).Draw(t, fmt.Sprint("count ", step)) {
+					if next[k] == len(log) {
+						break
+					}
+					r, o := log[next[k]], kv.Executed
+					if retry[next[k]] {
+						o = kv.Duplicate
+					}
+					switch rapid.IntRange(0, 29).Draw(t, fmt.Sprint("odd ", step)) {
+					case 29:
+						r = kv.Request{Client: "c1", Seq: 2, Op: kv.PutOp("k", "mine")} // an entry of its own
+					case 27, 28:
+						o = kv.Executed + kv.Duplicate - o // an outcome that differs
+					}
+					next[k]++
+					notes = append(notes, Applied{Index: next[k], Term: 1, Req: r, Outcome: o})
+				}
+			case what < 7:
+				k := rapid.IntRange(0, len(servers)-1).Draw(t, fmt.Sprint("restart ", step))
+				id, in, next[k] = servers[k], protocols.Start, 0
+				c.set(id, follower, 1, 0)
+			case what < 8: // a server installs a snapshot, of what others applied or past it
+				k := rapid.IntRange(0, len(servers)-1).Draw(t, fmt.Sprint("restore ", step))
+				if r := min(slices.Max(next)+rapid.IntRange(0, 2).Draw(t, fmt.Sprint("past ", step)), len(log)); r > next[k] {
+					id, next[k] = servers[k], r
+					notes = append(notes, Restored{Index: r, Term: 1})
+				}
+			default: // a client completes a write some server applied, or invokes a get
+				if slices.Max(next) == 0 {
+					continue
+				}
+				r := log[rapid.IntRange(0, slices.Max(next)-1).Draw(t, fmt.Sprint("completed ", step))]
+				if r.Client == "" {
+					continue
+				}
+				id = r.Client
+				if r.Op.Kind == kv.Get {
+					notes = append(notes, kv.Invoked{Client: r.Client, Seq: r.Seq, Op: r.Op})
+				} else {
+					notes = append(notes, kv.Completed{Client: r.Client, Seq: r.Seq, Op: r.Op, Server: "n1"})
+				}
+			}
+			check := func(m protocols.Monitor) string {
+				c.seq++
+				return fmt.Sprint(m.Check(c, protocols.Event{Seq: c.seq, Node: id, Input: in, Notes: notes}))
+			}
+			want, got := check(list), check(s)
+			if got != want {
+				t.Fatalf("step %d (%s %v): the suite says %s, the list %s", step, id, notes, got, want)
+			}
+			if want != "<nil>" {
+				return
+			}
+			for _, part := range []int{10, 12, 13} { // acked-write-lost, exactly-once, stale reads
+				if ghostOf(s.Parts()[part]) != ghostOf(list[part]) {
+					t.Fatalf("step %d (%s %v): the suite left part %d unlike the list", step, id, notes, part)
+				}
+			}
+			for x := s.sms.abase + 1; x <= s.sms.top(); x++ {
+				if g := s.sms.entryAt(x); g.known == s.stamp() {
+					k := kv.RequestKey{Client: g.client, Seq: g.req.Seq}
+					_, executed := s.awl.executed.Get(k)
+					at, held := s.follow.ExecutedAt(k)
+					if g.req.Client == "" || !executed || !held || at != x {
+						t.Fatalf("step %d: the entry at %d is known, but acked-write-lost holds it %v, exactly-once at %d %v", step, x, executed, at, held)
+					}
+				}
+			}
+		}
+	})
+}
+
+// The edges of what the suite asks of an entry the ghost knows, scripted:
+// an acknowledged write executed, past the ghost's end, where another
+// request later lies (acked-write-lost must still look at the index); an
+// entry a byzantine server's applying put ahead of stale reads, which
+// stale reads must still take as its next; and a request exactly-once
+// forgot while acked-write-lost did not, which it must take again. The
+// suite reports what the list reports, event by event, and leaves the
+// three monitors as the list does.
+func TestMonitorSuiteAsksOfKnownEntriesWhatIsLeft(t *testing.T) {
+	put := func(client protocols.NodeID, seq uint64, v string) kv.Request {
+		return kv.Request{Client: client, Seq: seq, Op: kv.PutOp("k", v)}
+	}
+	at := func(x int, r kv.Request) Applied { return Applied{Index: x, Term: 1, Req: r, Outcome: kv.Executed} }
+	type event struct {
+		id    protocols.NodeID
+		notes []protocols.Note
+	}
+	noop := func(x int) Applied { return Applied{Index: x, Term: 1, Outcome: kv.Executed} }
+	w, k := put("c2", 1, "w"), put("c1", 1, "k")
+	var many, some []protocols.Note // c3's requests 1..9000, and the first 100 of them
+	for i := 1; i <= 9000; i++ {
+		many = append(many, at(i, put("c3", uint64(i), "x")))
+	}
+	some = many[:100]
+	runs := []struct {
+		name   string
+		events []event
+		want   string // in the list's last verdict
+	}{
+		{"acknowledged where another request lies", []event{
+			{"n1", []protocols.Note{Restored{Index: 2, Term: 1}, at(3, w)}}, // past the ghost's end
+			{"n2", []protocols.Note{noop(1), noop(2), at(3, k)}},            // makes the ghost's entry at 3
+			{"n2", []protocols.Note{noop(4)}},                               // the suite learns that 3 is known
+			{"c2", []protocols.Note{kv.Completed{Client: "c2", Seq: 1, Op: w.Op, Server: "n1"}}},
+			{"n3", []protocols.Note{noop(1), noop(2), at(3, k)}},
+		}, "acknowledged write c2#1"},
+		{"next for stale reads", []event{
+			{"n4", []protocols.Note{noop(1), noop(2)}}, // byzantine: stale reads stays at 0
+			{"n1", []protocols.Note{Restored{Index: 2, Term: 1}}},
+			{"n1", []protocols.Note{at(3, k)}},
+			{"n1", []protocols.Note{noop(4)}}, // the suite learns that 3 is known
+			{"n2", []protocols.Note{noop(1), noop(2)}},
+			{"n2", []protocols.Note{at(3, k)}}, // known, and next for stale reads
+			{"c9", []protocols.Note{kv.Invoked{Client: "c9", Seq: 1, Op: kv.GetOp("k")}}},
+			{"c9", []protocols.Note{kv.Completed{Client: "c9", Seq: 1, Op: kv.GetOp("k"), Output: "k", Server: "n2"}}},
+		}, "<nil>"},
+		{"forgotten by exactly-once", []event{
+			{"n1", some},
+			{"n1", many[100:]}, // exactly-once forgets the first
+			{"n2", some},       // and takes them again
+		}, "<nil>"},
+	}
+	for _, r := range runs {
+		run := func(m protocols.Monitor, parts []protocols.Monitor) []string {
+			c := byzCluster{newFakeCluster(), "n4"}
+			for _, id := range []protocols.NodeID{"n1", "n2", "n3", "n4"} {
+				c.set(id, follower, 1, 0)
+			}
+			parts[10].(*ackedWriteLost).limit = 1 << 30 // exactly-once alone prunes
+			var out []string
+			for _, e := range r.events {
+				c.seq++
+				out = append(out, fmt.Sprint(m.Check(c, protocols.Event{Seq: c.seq, Node: e.id, Input: protocols.Receive, Notes: e.notes})))
+				for _, part := range []int{10, 12, 13} {
+					out = append(out, ghostOf(parts[part]))
+				}
+			}
+			return out
+		}
+		list := listMonitor(Monitors())
+		want := run(list, list)
+		require.Contains(t, want[len(want)-4], r.want, "%s: the list's verdict", r.name)
+		s := MonitorSuite()
+		got := run(s, s.(protocols.Composite).Parts())
+		for i := range want {
+			require.Equal(t, want[i], got[i], "%s: event %d, %s", r.name, i/4, []string{"verdict", "acked-write-lost", "exactly-once", "stale reads"}[i%4])
+		}
+	}
 }
