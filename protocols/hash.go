@@ -34,10 +34,10 @@ type HashAppender interface {
 // so two different sequences of values hash apart but for a collision.
 // The zero Hash is ready to use.
 type Hash struct {
-	sum    uint64              // the running hash
-	folded uint64              // bytes folded in, eight to a word
-	buf    []byte              // scratch: messages without AppendHash are rendered here
-	names  [nameSlots]nameWord // the names folded so far, for Name
+	sum    uint64               // the running hash
+	folded uint64               // bytes folded in, eight to a word
+	buf    []byte               // scratch: messages without AppendHash are rendered here
+	names  *[nameSlots]nameWord // the names folded so far, for Name: made at the first, so that a Hash that folds none stays small
 }
 
 // nameWord is a name and the word it folds as (Hash.Name).
@@ -50,9 +50,12 @@ const (
 	// A run folds a dozen or two names (its message kinds and timer
 	// names). Where each lands depends on its address, so how many share a
 	// place depends on the build: with 32 places, a RaftChaos run looked
-	// past the first place for 28% of its names (106k lookups in 4 seeds),
-	// with 64 for none; the table is 1.5 KB, read a word or two at a time.
-	nameBits   = 6
+	// past the first place for 28% of its names (106k lookups in 4 seeds);
+	// with 64, for a few names in some builds (0.4M instructions a seed in
+	// one, none in another), which made instruction counts move with the
+	// binary's layout; with 256, a collision is four times rarer. The
+	// table is 6 KB, read a word or two at a time.
+	nameBits   = 8
 	nameSlots  = 1 << nameBits
 	nameProbes = 8 // places searched from a name's own before working its word out
 
@@ -179,9 +182,11 @@ func (h *Hash) Name(s string) {
 	// Where to look first depends on the address, and so does how long
 	// the look takes, but never what it finds.
 	i := uint64(uintptr(unsafe.Pointer(at))) * 0x9e3779b97f4a7c15 >> (64 - nameBits)
-	if c := &h.names[i]; unsafe.StringData(c.name) == at && len(c.name) == len(s) && len(s) > 0 {
-		h.word(c.word) // where most names are found
-		return
+	if h.names != nil {
+		if c := &h.names[i]; unsafe.StringData(c.name) == at && len(c.name) == len(s) && len(s) > 0 {
+			h.word(c.word) // where most names are found
+			return
+		}
 	}
 	h.word(h.lookName(s, i))
 }
@@ -189,6 +194,9 @@ func (h *Hash) Name(s string) {
 // lookName finds the word of the name s from place i on, learning it at
 // the first free place if it is new.
 func (h *Hash) lookName(s string, i uint64) uint64 {
+	if h.names == nil {
+		h.names = new([nameSlots]nameWord)
+	}
 	at := unsafe.StringData(s)
 	for range nameProbes {
 		c := &h.names[i]

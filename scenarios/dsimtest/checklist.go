@@ -203,7 +203,7 @@ type seen struct {
 	collisions           []string                 // messages that hash alike and render apart
 	events               int                      // node events watched, for sampling the role check
 	wrongRoles           []string                 // nodes whose Role differs from their Status's
-	h                    protocols.Hash           // reused for every message: a Hash is 800 bytes
+	h                    protocols.Hash           // reused for every message: it keeps its names and its buffer
 }
 
 func newSeen() *seen {
