@@ -225,15 +225,22 @@ func (q *queue) each(f func(*event)) {
 // collected) and frees it. Events pushed meanwhile may grow the slab: the
 // popped event is then read and changed in the old array, which nothing
 // else reads.
-func (q *queue) pop() *event {
+func (q *queue) pop() *event { return q.popBefore(clock.Never) }
+
+// popBefore pops the earliest event if it happens no later than limit,
+// and returns nil otherwise: the world's loop, in one look at the queue.
+func (q *queue) popBefore(limit clock.Time) *event {
 	if q.popped > 0 {
 		slot := q.popped - 1
 		e := &q.slab[slot]
 		e.msg, e.fault, e.next = nil, nil, q.free // the message can be collected; a push writes the rest
-		q.free = q.popped
+		q.free, q.popped = q.popped, 0
 	}
 	i := q.settle()
 	slot := q.near[i] - 1
+	if q.slab[slot].at > limit {
+		return nil
+	}
 	if q.near[i] = q.slab[slot].next; q.near[i] == 0 {
 		q.last[i] = 0
 		q.full[i>>6] &^= 1 << (i & 63)

@@ -414,10 +414,11 @@ func (w *World) steps(limit clock.Time, max int) (done int) {
 		}
 	}()
 	for done < max && w.q.Len() > 0 {
-		if w.q.peekAt() > limit {
+		ev := w.q.popBefore(limit)
+		if ev == nil {
 			return done
 		}
-		if w.process(w.q.pop()) {
+		if w.process(ev) {
 			done++
 			if w.failure != nil {
 				return done

@@ -76,7 +76,7 @@ func TestQueueActsAsASortedList(t *testing.T) {
 // order and between pops (earlier than the last pop too, as events
 // injected at the current time are; after a peek, as a fault injected
 // between steps is; with a sequence number taken earlier, as a timer's
-// is), pop as from a sorted list.
+// is), pop as from a sorted list; popBefore pops only what is due.
 func TestQueueActsAsASortedListOverAnySpan(t *testing.T) {
 	const bucket = 1 << bucketShift
 	at := rapid.OneOf(
@@ -120,7 +120,14 @@ func TestQueueActsAsASortedListOverAnySpan(t *testing.T) {
 			if got := q.peekAt(); got != model[first].at {
 				t.Fatalf("peekAt = %d, want %d", got, model[first].at)
 			}
-			if got := q.pop().node; got != model[first].node {
+			limit := model[first].at + clock.Time(rapid.Int64Range(-2, 2).Draw(t, "limit"))
+			if limit < model[first].at {
+				if e := q.popBefore(limit); e != nil {
+					t.Fatalf("popBefore(%d) popped event %d at %d", limit, e.node, e.at)
+				}
+				continue
+			}
+			if got := q.popBefore(limit).node; got != model[first].node {
 				t.Fatalf("popped event %d, want %d", got, model[first].node)
 			}
 			now = model[first].at
