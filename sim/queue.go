@@ -35,7 +35,7 @@ type event struct {
 	sent    clock.Time
 	msg     protocols.Message
 	timer   int32 // timers: the timer's index among its node's (node.timers)
-	next    int32 // the queue's: the slot of the next event in its bucket, plus one
+	next    int32 // the queue's: the next event in its bucket, or the next free slot, as its slot plus one
 	fault   *Fault
 }
 
@@ -49,8 +49,8 @@ type event struct {
 // deliveries a few milliseconds ahead and timers under a second ahead,
 // about one a simulated millisecond, so a push lands in a bucket holding
 // none or one, and a pop finds the next bucket in the bitmap's first word
-// or two, where the binary heap this replaced sifted through four levels
-// of about 23 events.
+// or two, where the binary heap this replaced sifted through three or
+// four levels of about 23 events.
 //
 // The events lie in a slab, reused through a free list linked through
 // the free slots (event.next again), so that the world handles an event
