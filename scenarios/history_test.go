@@ -199,3 +199,26 @@ func TestInCallOrderAsStableSort(t *testing.T) {
 		require.Equal(rt, before, h.ops, "the history is unchanged")
 	})
 }
+
+// take removes an open operation in place as slices.Delete would, keeping
+// the others in their order, wherever among them the taken one is (an
+// open-loop client has several open; a closed-loop one, one).
+func TestTakeAsDelete(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		seqs := rapid.SliceOfNDistinct(rapid.Uint64Range(0, 20), 0, 8, rapid.ID).Draw(rt, "open")
+		var c clientOps
+		for i, s := range seqs {
+			c.open = append(c.open, openOp{seq: s, at: 100 + i})
+		}
+		want := slices.Clone(c.open)
+		seq := rapid.Uint64Range(0, 20).Draw(rt, "seq")
+		at, ok := c.take(seq)
+		i := slices.IndexFunc(want, func(o openOp) bool { return o.seq == seq })
+		require.Equal(rt, i >= 0, ok)
+		if ok {
+			require.Equal(rt, want[i].at, at)
+			want = slices.Delete(want, i, i+1)
+		}
+		require.Equal(rt, want, c.open)
+	})
+}
