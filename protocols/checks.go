@@ -116,27 +116,38 @@ func Convergence(lag clock.Duration) Checks {
 
 type convergence struct {
 	lag     clock.Duration
-	ids     []NodeID // servers seen, with their applied position alongside
-	applied []int
+	ids     []NodeID       // servers seen, with their applied position alongside
+	applied []*int         // each its own, so that its address stays (Position)
 	recent  NameCache[int] // ids' indexes, by where the names lie
-	marks   appliedMarks   // the cluster's highest applied position, as it grew
+	marks   AppliedMarks   // the cluster's highest applied position, as it grew
 }
 
-// appliedMarks is a queue of marks: pushed at the back, dropped from the
-// front. The dropped ones' room is reused before the array grows, so a
-// queue that stays short never reallocates (a slice resliced from the
-// front loses that room, and appending copied it over and over).
-type appliedMarks struct {
+// AppliedMarks is convergence's queue of marks of the cluster's highest
+// applied position, as it grew: pushed at the back, dropped from the
+// front. The dropped ones' room is reused once they are half the array,
+// before it grows, so a queue that stays short never reallocates (a slice
+// resliced from the front loses that room, and appending copied it over
+// and over), and the marks are moved down once per pushes of half the
+// array, not at every push.
+type AppliedMarks struct {
 	buf    []appliedMark
 	head   int  // buf[head:] are the marks
 	pushed bool // some mark was pushed
 	last   int  // the index of the last mark pushed
 }
 
-func (q *appliedMarks) all() []appliedMark { return q.buf[q.head:] }
+func (q *AppliedMarks) all() []appliedMark { return q.buf[q.head:] }
 
-func (q *appliedMarks) push(m appliedMark) {
-	if len(q.buf) == cap(q.buf) && q.head > 0 {
+// minMarks is the room the queue starts with: the marks usually stay one
+// or two (each new high drops the one before, over lag old), and in an
+// array of two, half of it dropped is one mark, moved at every push.
+const minMarks = 16
+
+func (q *AppliedMarks) push(m appliedMark) {
+	switch {
+	case q.buf == nil:
+		q.buf = make([]appliedMark, 0, minMarks)
+	case len(q.buf) == cap(q.buf) && q.head > 0 && 2*q.head >= len(q.buf):
 		n := copy(q.buf, q.buf[q.head:])
 		q.buf, q.head = q.buf[:n], 0
 	}
@@ -144,12 +155,20 @@ func (q *appliedMarks) push(m appliedMark) {
 	q.pushed, q.last = true, m.index
 }
 
-// newer reports whether idx is past the last mark's index, or there is no
-// mark: the last mark pushed is never dropped (dropFront keeps one), so it
-// answers as reading the last of all() would, without slicing.
-func (q *appliedMarks) newer(idx int) bool { return !q.pushed || idx > q.last }
+// Above reports whether idx is past the last mark's index, or there is no
+// mark: whether convergence, shown a server's applied position idx, would
+// push a mark. The last mark pushed is never dropped (dropUntil keeps
+// one), so it answers as reading the last of all() would, without slicing.
+func (q *AppliedMarks) Above(idx int) bool { return !q.pushed || idx > q.last }
 
-func (q *appliedMarks) dropFront() { q.head++ }
+// dropUntil drops the marks that a later mark at or before t follows:
+// the end-of-run check, at t or later, reads the last mark at or before
+// its time, and never one before that.
+func (q *AppliedMarks) dropUntil(t clock.Time) {
+	for q.head+1 < len(q.buf) && q.buf[q.head+1].at <= t {
+		q.head++
+	}
+}
 
 type appliedMark struct {
 	at    clock.Time
@@ -161,32 +180,48 @@ type appliedMark struct {
 // found by where the name lies (recent), not by a scan of the ids.
 func (c *convergence) slot(id NodeID) *int {
 	if i, ok := c.recent.Get(string(id)); ok {
-		return &c.applied[i]
+		return c.applied[i]
 	}
 	i := slices.Index(c.ids, id)
 	if i < 0 {
 		i = len(c.ids)
 		c.ids = append(c.ids, id)
-		c.applied = append(c.applied, 0)
+		c.applied = append(c.applied, new(int))
 	}
 	c.recent.Put(string(id), i)
-	return &c.applied[i]
+	return c.applied[i]
 }
 
 // ConvergenceMonitor is the monitor of Convergence. A suite of monitors
-// that sorts each event's notes itself (raft's) runs it as one of its
-// parts and hands it the applied positions it found, so that it does not
-// test every note of every event for an AppliedNote once more.
+// that sorts each event's notes itself and follows each server's applied
+// position anyway (raft's) runs it as one of its parts and keeps the
+// positions in its place: instead of showing it every event that applies
+// entries, it writes each server's position where Position says, and
+// shows it (Mark) only the positions that would push a mark
+// (Marks().Above), about one event in four that apply entries.
 type ConvergenceMonitor interface {
 	Monitor
-	// CheckApplied is Check, never failing either, for a caller that has
-	// found an event's applied positions: the event of node id at time at,
-	// on input in, whose AppliedNote notes' highest AppliedIndex is top, or
-	// -1 if it has none. An event without any, and not a Start, changes
-	// nothing and need not be shown. (The event's parts, not the Event: a
-	// pointer to it would escape through the interface, a copy costs ten
-	// words at every event that applies entries.)
-	CheckApplied(cl Cluster, id NodeID, at clock.Time, in InputKind, top int)
+	// Position returns where the monitor keeps server id's applied
+	// position, an address that stays valid. A caller that follows the
+	// positions writes there 0 at each Start of id, and after every event
+	// of id that applies entries the highest AppliedIndex of its
+	// AppliedNote notes since that Start, whether id is byzantine or not.
+	// Check leaves a byzantine server's position alone, but the end-of-run
+	// check reads only the positions of servers not byzantine at the end,
+	// which never were (a server made byzantine stays so): at those it
+	// reads what Check would have left.
+	Position(id NodeID) *int
+	// Marks returns the monitor's marks of the cluster's highest applied
+	// position, which only Mark (and Check) write.
+	Marks() *AppliedMarks
+	// Mark is told that server id applied entries up to top at time at,
+	// once the caller has written id's position for the event: it does
+	// what Check, never failing either, would do to the marks at an event
+	// of id whose AppliedNote notes' highest AppliedIndex is top. Unless
+	// Marks().Above(top) it would push no mark, and so change nothing: it
+	// need not be called. (The event's parts, not the Event: a pointer to
+	// it would escape through the interface, a copy costs ten words.)
+	Mark(cl Cluster, id NodeID, at clock.Time, top int)
 }
 
 // Check implements Monitor; it never fails.
@@ -214,34 +249,37 @@ func (c *convergence) Check(cl Cluster, ev Event) error {
 	return nil
 }
 
-// CheckApplied implements ConvergenceMonitor. Advancing by the event's
-// top position alone ends as advancing by each of them in turn would: the
-// marks of one event share its time, so the end-of-run check, which reads
-// the last mark of a time at least lag old, would read its top one.
-func (c *convergence) CheckApplied(cl Cluster, id NodeID, at clock.Time, in InputKind, top int) {
-	if id == "" {
+// Position implements ConvergenceMonitor.
+func (c *convergence) Position(id NodeID) *int { return c.slot(id) }
+
+// Marks implements ConvergenceMonitor.
+func (c *convergence) Marks() *AppliedMarks { return &c.marks }
+
+// Mark implements ConvergenceMonitor. Marking by the event's top position
+// alone ends as advancing by each of them in turn would: the marks of one
+// event share its time, so the end-of-run check, which reads the last mark
+// of a time at least lag old, would read its top one.
+func (c *convergence) Mark(cl Cluster, id NodeID, at clock.Time, top int) {
+	if id == "" || cl.Byzantine(id) {
 		return
 	}
-	if in == Start {
-		*c.slot(id) = 0
-	}
-	if top < 0 || cl.Byzantine(id) {
-		return
-	}
-	c.advance(c.slot(id), at, top)
+	c.mark(at, top)
 }
 
 // advance records that a server, whose applied position is *p, applied
 // idx at t.
 func (c *convergence) advance(p *int, t clock.Time, idx int) {
 	*p = max(*p, idx)
-	if c.marks.newer(idx) {
+	c.mark(t, idx)
+}
+
+// mark records that some server applied idx at t.
+func (c *convergence) mark(t clock.Time, idx int) {
+	if c.marks.Above(idx) {
 		c.marks.push(appliedMark{t, idx})
 		// The end-of-run check reads the last mark at least lag old;
 		// the marks before it can go, so long runs stay small.
-		for marks := c.marks.all(); len(marks) > 1 && marks[1].at <= t.Add(-c.lag); marks = c.marks.all() {
-			c.marks.dropFront()
-		}
+		c.marks.dropUntil(t.Add(-c.lag))
 	}
 }
 

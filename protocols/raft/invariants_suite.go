@@ -38,6 +38,7 @@ func MonitorSuite() protocols.Monitor {
 func monitorSuiteWith(conv protocols.Monitor) protocols.Monitor {
 	s := MonitorSuite().(*suite)
 	s.conv = conv.(protocols.ConvergenceMonitor)
+	s.convMarks = s.conv.Marks()
 	return s
 }
 
@@ -58,6 +59,8 @@ type suite struct {
 	follow      kv.Followers                 // once and stale, asked entry by entry (applyEntries)
 	fresh       [2]int                       // the indexes (from, to] whose ghost entries the last applyEntries made (learn)
 	conv        protocols.ConvergenceMonitor // nil but for monitorSuiteWith
+	convMarks   *protocols.AppliedMarks      // conv's
+	convAt      []*int                       // by server number: where conv keeps its applied position (convPosition)
 	l           *lookup                      // the monitors' shared lookup and numbering of the servers
 	marks       []serverMark                 // by server number: each server as the monitors last saw it
 	recent      [64]int32                    // marks' indexes, by where their servers lie (markAt)
@@ -169,29 +172,80 @@ func (s *suite) CheckEvent(c protocols.Cluster, ev *protocols.Event) error {
 	if ch != 0 {
 		s.mark(n, k)
 	}
-	if s.conv != nil && (len(s.notes.applied) > 0 || s.notes.kinds&hasRestored != 0 || ev.Input == protocols.Start) {
-		s.converge(c, ev)
+	if s.conv != nil && (len(s.notes.applied) > 0 || s.notes.kinds&hasRestored != 0 || ev.Input == protocols.Start) && !s.followed(ev, k) {
+		s.converge(c, ev, k)
 	}
 	return nil
 }
 
-// converge shows convergence an event that applied entries, restored a
-// snapshot or started a server. Raft's notes that convergence reads
-// (protocols.AppliedNote) are its Applied and Restored ones; an event
-// without a Restored, nearly all, brings the applied positions that the
-// suite sorted out. Its highest is the last: state-machine safety, which
-// passed them before convergence is shown them, holds each Applied note of
-// an event without a Restored to the index after the one before.
-func (s *suite) converge(c protocols.Cluster, ev *protocols.Event) {
+// followed is converge at most of the events it is for, small enough to
+// be inlined: server k, whose position convergence has handed over
+// (convAt), applies entries, not at a Start nor with a Restored, up to an
+// index that pushes no mark. It writes the position, as converge would,
+// and reports true; anything else it leaves to converge.
+func (s *suite) followed(ev *protocols.Event, k int) bool {
+	applied := s.notes.applied
+	if uint(k) >= uint(len(s.convAt)) || len(applied) == 0 || s.notes.kinds&hasRestored != 0 || ev.Input == protocols.Start {
+		return false
+	}
+	top := applied[len(applied)-1].Index
+	if s.convMarks.Above(top) {
+		return false
+	}
+	p := s.convAt[k]
+	*p = max(*p, top)
+	return true
+}
+
+// converge keeps convergence's applied positions, as its caller that
+// follows them (protocols.ConvergenceMonitor), at an event of server k
+// (-1: numbered by no mark, not a live Raft server) that applied entries,
+// restored a snapshot or started the server. Raft's notes that
+// convergence reads (protocols.AppliedNote) are its Applied and Restored
+// ones; an event with a Restored, rare, is shown to Check whole. Any other
+// brings the applied positions the suite sorted out; its highest is the
+// last: state-machine safety, which passed them before convergence is
+// shown them, holds each Applied note of an event without a Restored to
+// the index after the one before. The suite writes the server's position
+// (byzantine or not, as ConvergenceMonitor.Position allows: convergence
+// never reads a byzantine server's) and shows convergence (Mark, which
+// leaves out byzantine servers' positions) only a position that pushes a
+// mark (Marks().Above; Mark would change nothing otherwise): at most
+// events that apply entries, a server applies what another applied first,
+// and convergence is not called at all.
+func (s *suite) converge(c protocols.Cluster, ev *protocols.Event, k int) {
 	if s.notes.kinds&hasRestored != 0 {
 		s.conv.Check(c, *ev) // it never fails
 		return
 	}
-	top := -1
-	if applied := s.notes.applied; len(applied) > 0 {
-		top = applied[len(applied)-1].Index
+	p := s.convPosition(ev.Node, k)
+	if ev.Input == protocols.Start {
+		*p = 0
 	}
-	s.conv.CheckApplied(c, ev.Node, ev.Time, ev.Input, top)
+	applied := s.notes.applied
+	if len(applied) == 0 {
+		return
+	}
+	top := applied[len(applied)-1].Index
+	*p = max(*p, top)
+	if s.convMarks.Above(top) {
+		s.conv.Mark(c, ev.Node, ev.Time, top)
+	}
+}
+
+// convPosition returns where convergence keeps the applied position of
+// server id, numbered k (-1: not numbered here). The address stays, so
+// the suite asks for it once per server number (a number is one name's,
+// l.servers', for the whole run), and keeps the addresses of all the
+// numbers below len(convAt).
+func (s *suite) convPosition(id protocols.NodeID, k int) *int {
+	if k < 0 {
+		return s.conv.Position(id) // a byzantine server's, say
+	}
+	for j := len(s.convAt); j <= k; j++ {
+		s.convAt = append(s.convAt, s.conv.Position(s.l.servers[j]))
+	}
+	return s.convAt[k]
 }
 
 // changes says what changed in the server that stepped since its previous

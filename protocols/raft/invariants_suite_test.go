@@ -204,6 +204,89 @@ func TestMonitorSuiteFeedsConvergenceAsTheListDoes(t *testing.T) {
 	require.Greater(t, judged, 40, "enough runs must end without a violation for the comparison to mean something")
 }
 
+// byzSetCluster is a fakeCluster whose byzantine servers are those in
+// *byz, which a test grows as a run goes (a server made byzantine stays so).
+type byzSetCluster struct {
+	*fakeCluster
+	byz *[]protocols.NodeID
+	now clock.Time
+}
+
+func (c byzSetCluster) Byzantine(id protocols.NodeID) bool { return slices.Contains(*c.byz, id) }
+func (c byzSetCluster) Now() clock.Time                    { return c.now }
+
+// byzantineNode stands for a byzantine server's wrapper: an event's Self
+// that is not a *node, as the world hands the monitors.
+type byzantineNode struct{ protocols.Node }
+
+// The suite keeps convergence's applied positions itself and shows it
+// only the positions that push a mark (converge, followed): convergence
+// ends as the list's, shown every event, does, at any end, on streams
+// where servers apply one log in order, some events at a time, restart,
+// install snapshots, and are made byzantine as the run goes (their events'
+// Self then a wrapper, as the world's, so the suite numbers them by name).
+func TestMonitorSuiteKeepsConvergenceAsTheListDoes(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		const lag = 10
+		entries := rapid.IntRange(1, 30).Draw(t, "entries")
+		var byz []protocols.NodeID
+		c := byzSetCluster{newFakeCluster(), &byz, 0}
+		listConv, suiteConv := protocols.Convergence(lag), protocols.Convergence(lag)
+		list := listMonitor(append(Monitors(), listConv.Monitors...))
+		s := monitorSuiteWith(suiteConv.Monitors[0])
+		servers := []protocols.NodeID{"n1", "n2", "n3"}
+		next := make([]int, len(servers)) // by server: how much of the log it applied
+		for _, id := range servers {
+			c.set(id, follower, 1, 0)
+		}
+		for step := range rapid.IntRange(1, 80).Draw(t, "steps") {
+			c.now += clock.Time(rapid.IntRange(0, 6).Draw(t, fmt.Sprint("dt ", step)))
+			k := rapid.IntRange(0, len(servers)-1).Draw(t, fmt.Sprint("server ", step))
+			id, in := servers[k], protocols.Receive
+			var notes []protocols.Note
+			switch what := rapid.IntRange(0, 9).Draw(t, fmt.Sprint("what ", step)); {
+			case what < 6:
+				for range rapid.IntRange(1, 3).Draw(t, fmt.Sprint("count ", step)) {
+					if next[k] < entries {
+						next[k]++
+						notes = append(notes, Applied{Index: next[k], Term: 1, Outcome: kv.Executed})
+					}
+				}
+			case what < 7:
+				in, next[k] = protocols.Start, 0
+				c.set(id, follower, 1, 0)
+				if rapid.Bool().Draw(t, fmt.Sprint("replays ", step)) {
+					next[k]++
+					notes = append(notes, Applied{Index: 1, Term: 1, Outcome: kv.Executed})
+				}
+			case what < 8:
+				if r := min(slices.Max(next)+rapid.IntRange(0, 2).Draw(t, fmt.Sprint("past ", step)), entries); r >= next[k] {
+					next[k] = r
+					notes = append(notes, Restored{Index: r, Term: 1})
+				}
+			case what < 9:
+				if !slices.Contains(byz, id) {
+					byz = append(byz, id)
+				}
+				continue
+			}
+			ev := protocols.Event{Seq: uint64(step + 1), Time: c.now, Node: id, Input: in, Notes: notes}
+			if slices.Contains(byz, id) {
+				ev.Self = byzantineNode{c.Node(id)}
+			}
+			want, got := fmt.Sprint(list.Check(c, ev)), fmt.Sprint(s.Check(c, ev))
+			require.Equal(t, want, got, "step %d (%s %v)", step, id, notes)
+			if want != "<nil>" {
+				return
+			}
+			for back := clock.Time(0); back <= 2*lag; back++ {
+				end := byzSetCluster{c.fakeCluster, &byz, c.now + back}
+				require.Equal(t, fmt.Sprint(listConv.Final[0](end)), fmt.Sprint(suiteConv.Final[0](end)), "step %d, end %v", step, end.now)
+			}
+		}
+	})
+}
+
 // The suite fed convergence runs it as its last part, as the list would.
 func TestMonitorSuiteWithConvergenceParts(t *testing.T) {
 	conv := protocols.Convergence(clock.Second).Monitors[0]
