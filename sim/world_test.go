@@ -51,12 +51,7 @@ func TestQueueActsAsASortedList(t *testing.T) {
 				model = append(model, e)
 				continue
 			}
-			first := 0
-			for i, e := range model {
-				if e.at < model[first].at || (e.at == model[first].at && e.seq < model[first].seq) {
-					first = i
-				}
-			}
+			first := earliest(model)
 			if got := q.peekAt(); got != model[first].at {
 				t.Fatalf("peekAt = %d, want %d", got, model[first].at)
 			}
@@ -69,6 +64,18 @@ func TestQueueActsAsASortedList(t *testing.T) {
 			}
 		}
 	})
+}
+
+// earliest returns the place of the event a queue holding model pops
+// next: the earliest, and of those the first pushed.
+func earliest(model []event) int {
+	first := 0
+	for i, e := range model {
+		if e.at < model[first].at || (e.at == model[first].at && e.seq < model[first].seq) {
+			first = i
+		}
+	}
+	return first
 }
 
 // The calendar queue's buckets, window and far heap are invisible: events
@@ -111,12 +118,7 @@ func TestQueueActsAsASortedListOverAnySpan(t *testing.T) {
 				model = append(model, e)
 				continue
 			}
-			first := 0
-			for i, e := range model {
-				if e.at < model[first].at || (e.at == model[first].at && e.seq < model[first].seq) {
-					first = i
-				}
-			}
+			first := earliest(model)
 			if got := q.peekAt(); got != model[first].at {
 				t.Fatalf("peekAt = %d, want %d", got, model[first].at)
 			}
