@@ -146,3 +146,26 @@ func BenchmarkQueueOneInstant(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*burst), "ns/event")
 }
+
+// BenchmarkQueueCrowded queues 10,000 events spread at random over five
+// milliseconds, as hundreds of nodes broadcasting over links of uniform
+// latency do, and pops them all: a bucket then holds hundreds of events
+// pushed out of order, and those that would sort far from its end wait
+// in a heap (queue.over) instead of a walk along its list.
+func BenchmarkQueueCrowded(b *testing.B) {
+	const burst = 10_000
+	r := rand.New(rand.NewPCG(1, 1))
+	var q queue
+	var seq uint64
+	for range b.N {
+		base := clock.Time(seq) * clock.Time(clock.Millisecond)
+		for range burst {
+			seq++
+			q.push(event{at: base + clock.Time(r.IntN(5_000))*clock.Time(clock.Microsecond), seq: seq})
+		}
+		for range burst {
+			q.pop()
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*burst), "ns/event")
+}

@@ -57,6 +57,12 @@ type event struct {
 // where it lies; far's entries are small and pointer-free, so sifting
 // them moves 24 bytes and triggers no GC write barriers.
 //
+// A crowded bucket (hundreds of events in a millisecond, pushed out of
+// order, as with hundreds of nodes) would make its sorted list a long
+// walk for every push: past crowd steps, an event waits in a second heap
+// (over) instead, and the earliest event is the earlier of the ring's and
+// over's (head).
+//
 // Invariant: every event in the ring lies in a bucket in [cur,
 // cur+nearBuckets), every event in far in a bucket past the window, and
 // cur only grows. An event pushed earlier than cur's bucket (one injected
@@ -75,6 +81,7 @@ type queue struct {
 	last [nearBuckets]int32 // and of its last
 	full [nearWords]uint64  // bit b & nearMask: bucket b holds events
 	far  []qent             // min-heap by (at, seq) of the events past the window
+	over []qent             // min-heap of events of a crowded bucket that would sort far from its end (insert)
 }
 
 const (
@@ -119,7 +126,7 @@ func (q *queue) push(e event) {
 	q.n++ // top stands: the event goes into cur's bucket or a later one
 	b := max(bucketOf(e.at), q.cur)
 	if b >= q.cur+nearBuckets {
-		q.pushFar(qent{at: e.at, seq: e.seq, slot: slot})
+		heapPush(&q.far, qent{at: e.at, seq: e.seq, slot: slot})
 		return
 	}
 	q.insert(b, slot)
@@ -145,15 +152,33 @@ func (q *queue) insert(b int64, slot int32) {
 		return
 	}
 	link := &q.near[i] // e precedes the last event: the walk stops at it or before
-	for {
+	for n := 0; ; n++ {
 		o := &q.slab[*link-1]
 		if e.precedes(o) {
 			break
+		}
+		if n == crowd {
+			q.crowded(slot)
+			return
 		}
 		link = &o.next
 	}
 	e.next, *link = *link, slot+1
 }
+
+// crowded queues the event in slot in over, a heap, instead of in its
+// bucket: the bucket is crowded (many events in a millisecond, pushed out
+// of order, as with hundreds of nodes), and a walk of its whole list for
+// every push would make a burst quadratic (BenchmarkQueueCrowded).
+func (q *queue) crowded(slot int32) {
+	q.ring--
+	e := &q.slab[slot]
+	heapPush(&q.over, qent{at: e.at, seq: e.seq, slot: slot})
+}
+
+// crowd is how far insert walks a bucket's list before it queues an
+// event in over instead.
+const crowd = 16
 
 // settle moves the window to the bucket of the earliest event, bringing
 // in the far events it now reaches, and returns that bucket's place in
@@ -196,14 +221,29 @@ func (q *queue) next(start int) int {
 func (q *queue) pull() {
 	end := q.cur + nearBuckets
 	for len(q.far) > 0 && bucketOf(q.far[0].at) < end {
-		x := q.popFar()
+		x := heapPop(&q.far)
 		q.insert(bucketOf(x.at), x.slot)
 	}
 }
 
 // peekAt returns the time of the earliest event.
 func (q *queue) peekAt() clock.Time {
-	return q.slab[q.near[q.settle()]-1].at
+	slot, _ := q.head()
+	return q.slab[slot].at
+}
+
+// head returns the slot of the earliest event and the ring place of its
+// bucket, or -1 if it waits in over. The queue must not be empty.
+func (q *queue) head() (int32, int) {
+	slot, i := int32(-1), -1
+	if q.ring > 0 || len(q.far) > 0 {
+		i = q.settle()
+		slot = q.near[i] - 1
+	}
+	if len(q.over) > 0 && (slot < 0 || q.slab[q.over[0].slot].precedes(&q.slab[slot])) {
+		return q.over[0].slot, -1
+	}
+	return slot, i
 }
 
 // each calls f for every queued event, in no particular order, for
@@ -215,6 +255,9 @@ func (q *queue) each(f func(*event)) {
 		}
 	}
 	for _, x := range q.far {
+		f(&q.slab[x.slot])
+	}
+	for _, x := range q.over {
 		f(&q.slab[x.slot])
 	}
 }
@@ -236,27 +279,37 @@ func (q *queue) popBefore(limit clock.Time) *event {
 		e.msg, e.fault, e.next = nil, nil, q.free // the message can be collected; a push writes the rest
 		q.free, q.popped = q.popped, 0
 	}
-	i := q.settle()
-	slot := q.near[i] - 1
+	var slot int32
+	i := -1
+	if len(q.over) == 0 {
+		i = q.settle()
+		slot = q.near[i] - 1
+	} else {
+		slot, i = q.head()
+	}
 	if q.slab[slot].at > limit {
 		return nil
 	}
-	if q.near[i] = q.slab[slot].next; q.near[i] == 0 {
-		q.last[i] = 0
-		q.full[i>>6] &^= 1 << (i & 63)
+	if i < 0 {
+		heapPop(&q.over) // the ring is as it was: top stands
+	} else {
+		if q.near[i] = q.slab[slot].next; q.near[i] == 0 {
+			q.last[i] = 0
+			q.full[i>>6] &^= 1 << (i & 63)
+		}
+		q.ring--
+		q.top = 0
 	}
-	q.ring--
 	q.n--
-	q.top = 0
 	q.popped = slot + 1
 	return &q.slab[slot]
 }
 
-// pushFar and popFar keep far a binary min-heap. Sifting carries the
-// moving entry in a local and writes it once, where it stops.
-func (q *queue) pushFar(x qent) {
-	q.far = append(q.far, x)
-	h := q.far
+// heapPush and heapPop keep a binary min-heap (far, over). Sifting carries
+// the moving entry in a local and writes it once, where it stops.
+func heapPush(hp *[]qent, x qent) {
+	*hp = append(*hp, x)
+	h := *hp
 	i := len(h) - 1
 	for i > 0 {
 		p := (i - 1) / 2
@@ -269,13 +322,13 @@ func (q *queue) pushFar(x qent) {
 	h[i] = x
 }
 
-func (q *queue) popFar() qent {
-	h := q.far
+func heapPop(hp *[]qent) qent {
+	h := *hp
 	top := h[0]
 	last := len(h) - 1
 	x := h[last]
 	h = h[:last]
-	q.far = h
+	*hp = h
 	i, n := 0, last
 	for {
 		c := 2*i + 1
