@@ -2,7 +2,6 @@ package net
 
 import (
 	"fmt"
-	"math/rand/v2"
 
 	"github.com/dsimlab/dsim/clock"
 )
@@ -62,49 +61,25 @@ func (l Latency) Validate() error {
 	return nil
 }
 
-// Draw returns one delay.
-func (l Latency) Draw(r *rand.Rand) clock.Duration {
-	switch l.Dist {
-	case Uniform:
-		if span := l.span(); span > 0 {
-			return l.uniform(r.Int64N(span + 1))
-		}
-	case Exponential:
-		return l.exponential(r.ExpFloat64())
-	}
-	return l.Min
-}
-
-// draw is Draw from the network's stream: the same draws, made directly.
+// draw returns one delay, drawn from the network's stream.
 func (l Latency) draw(d draws) clock.Duration {
+	const us = clock.Microsecond
 	switch l.Dist {
 	case Uniform:
-		if span := l.span(); span > 0 {
-			return l.uniform(d.int64n(span + 1))
+		span := int64((l.Max - l.Min) / us)
+		if span <= 0 {
+			return l.Min
 		}
+		return l.Min + clock.Duration(d.int64n(span+1))*us
 	case Exponential:
-		return l.exponential(d.r.ExpFloat64())
+		cap := l.Max
+		if cap == 0 {
+			cap = l.Min + 50*l.Mean
+		}
+		x := l.Min + clock.Duration(d.r.ExpFloat64()*float64(l.Mean/us))*us
+		return min(x, cap)
 	}
 	return l.Min
-}
-
-// span is how many microseconds a uniform delay may be above Min.
-func (l Latency) span() int64 { return int64((l.Max - l.Min) / clock.Microsecond) }
-
-// uniform is the uniform delay for a draw in [0, span].
-func (l Latency) uniform(us int64) clock.Duration {
-	return l.Min + clock.Duration(us)*clock.Microsecond
-}
-
-// exponential is the exponential delay for a draw of rand's ExpFloat64.
-func (l Latency) exponential(x float64) clock.Duration {
-	const us = clock.Microsecond
-	cap := l.Max
-	if cap == 0 {
-		cap = l.Min + 50*l.Mean
-	}
-	d := l.Min + clock.Duration(x*float64(l.Mean/us))*us
-	return min(d, cap)
 }
 
 // String renders the distribution in scenario-file syntax.

@@ -124,12 +124,12 @@ func TestLossAndDuplicationRates(t *testing.T) {
 }
 
 func TestLatencyDistributions(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 3))
+	r := newDraws(rand.NewPCG(3, 3))
 	ms := clock.Millisecond
 	u := UniformLatency(ms, 10*ms)
 	var sum clock.Duration
 	for range 10_000 {
-		d := u.Draw(r)
+		d := u.draw(r)
 		require.GreaterOrEqual(t, d, ms)
 		require.LessOrEqual(t, d, 10*ms)
 		require.Zero(t, d%clock.Microsecond)
@@ -140,13 +140,13 @@ func TestLatencyDistributions(t *testing.T) {
 	e := ExpLatency(ms, 5*ms)
 	sum = 0
 	for range 10_000 {
-		d := e.Draw(r)
+		d := e.draw(r)
 		require.GreaterOrEqual(t, d, ms)
 		require.LessOrEqual(t, d, 251*ms)
 		sum += d
 	}
 	assert.InDelta(t, float64(6*ms), float64(sum/10_000), float64(400*clock.Microsecond))
-	assert.Equal(t, 2*ms, FixedLatency(2*ms).Draw(r))
+	assert.Equal(t, 2*ms, FixedLatency(2*ms).draw(r))
 }
 
 func TestLatencyValidate(t *testing.T) {

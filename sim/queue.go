@@ -66,8 +66,8 @@ type event struct {
 // Invariant: every event in the ring lies in a bucket in [cur,
 // cur+nearBuckets), every event in far in a bucket past the window, and
 // cur only grows. An event pushed earlier than cur's bucket (one injected
-// at the current time, after a peek moved cur on) goes into cur's: it is
-// the earliest anyway, and sorts first there.
+// at the current time, after a look that popped nothing moved cur on)
+// goes into cur's: it is the earliest anyway, and sorts first there.
 type queue struct {
 	slab   []event
 	free   int32 // the first free slot, plus one; a free slot's next is the next free one
@@ -75,7 +75,6 @@ type queue struct {
 
 	n    int                // events queued, in the ring and in far
 	ring int                // of them in the ring
-	top  int                // the ring place of cur's bucket, plus one, when settle found it holds the earliest event
 	cur  int64              // the window's first bucket
 	near [nearBuckets]int32 // bucket b's list at b & nearMask: the slot of its first event, plus one
 	last [nearBuckets]int32 // and of its last
@@ -98,16 +97,14 @@ type qent struct {
 	slot int32
 }
 
-// before reports whether a comes before b: earlier, or as early and pushed
-// first.
-func (a *qent) before(b *qent) bool {
-	return a.at < b.at || (a.at == b.at && a.seq < b.seq)
+// earlier reports whether (at, seq) comes before (bt, bseq): the queue's
+// order, by time and then by push order.
+func earlier(at clock.Time, seq uint64, bt clock.Time, bseq uint64) bool {
+	return at < bt || (at == bt && seq < bseq)
 }
 
-// precedes is before for queued events.
-func (e *event) precedes(o *event) bool {
-	return e.at < o.at || (e.at == o.at && e.seq < o.seq)
-}
+func (a *qent) before(b *qent) bool     { return earlier(a.at, a.seq, b.at, b.seq) }
+func (e *event) precedes(o *event) bool { return earlier(e.at, e.seq, o.at, o.seq) }
 
 func bucketOf(at clock.Time) int64 { return int64(at) >> bucketShift }
 
@@ -123,7 +120,7 @@ func (q *queue) push(e event) {
 		slot = int32(len(q.slab))
 		q.slab = append(q.slab, e)
 	}
-	q.n++ // top stands: the event goes into cur's bucket or a later one
+	q.n++
 	b := max(bucketOf(e.at), q.cur)
 	if b >= q.cur+nearBuckets {
 		heapPush(&q.far, qent{at: e.at, seq: e.seq, slot: slot})
@@ -184,9 +181,6 @@ const crowd = 16
 // in the far events it now reaches, and returns that bucket's place in
 // the ring. The queue must not be empty.
 func (q *queue) settle() int {
-	if q.top > 0 {
-		return q.top - 1 // peekAt settled it, and the world pops next
-	}
 	if q.ring == 0 {
 		q.cur = bucketOf(q.far[0].at) // nothing near: the window jumps
 		q.pull()
@@ -199,7 +193,6 @@ func (q *queue) settle() int {
 			q.pull()
 		}
 	}
-	q.top = i + 1
 	return i
 }
 
@@ -224,12 +217,6 @@ func (q *queue) pull() {
 		x := heapPop(&q.far)
 		q.insert(bucketOf(x.at), x.slot)
 	}
-}
-
-// peekAt returns the time of the earliest event.
-func (q *queue) peekAt() clock.Time {
-	slot, _ := q.head()
-	return q.slab[slot].at
 }
 
 // head returns the slot of the earliest event and the ring place of its
@@ -262,16 +249,13 @@ func (q *queue) each(f func(*event)) {
 	}
 }
 
-// pop removes the earliest event and returns it where it lies in the slab,
-// so that the world handles it without copying it out. Its slot stays
-// taken until the next pop, which clears it (letting the message be
-// collected) and frees it. Events pushed meanwhile may grow the slab: the
-// popped event is then read and changed in the old array, which nothing
-// else reads.
-func (q *queue) pop() *event { return q.popBefore(clock.Never) }
-
-// popBefore pops the earliest event if it happens no later than limit,
-// and returns nil otherwise: the world's loop, in one look at the queue.
+// popBefore removes the earliest event if it happens no later than limit
+// (nil otherwise: the world's loop, in one look at the queue) and returns
+// it where it lies in the slab, so that the world handles it without
+// copying it out. Its slot stays taken until the next call, which clears
+// it (letting the message be collected) and frees it. Events pushed
+// meanwhile may grow the slab: the popped event is then read and changed
+// in the old array, which nothing else reads.
 func (q *queue) popBefore(limit clock.Time) *event {
 	if q.popped > 0 {
 		slot := q.popped - 1
@@ -281,7 +265,7 @@ func (q *queue) popBefore(limit clock.Time) *event {
 	}
 	var slot int32
 	i := -1
-	if len(q.over) == 0 {
+	if len(q.over) == 0 { // nearly always: head's first half, without a call
 		i = q.settle()
 		slot = q.near[i] - 1
 	} else {
@@ -291,14 +275,13 @@ func (q *queue) popBefore(limit clock.Time) *event {
 		return nil
 	}
 	if i < 0 {
-		heapPop(&q.over) // the ring is as it was: top stands
+		heapPop(&q.over)
 	} else {
 		if q.near[i] = q.slab[slot].next; q.near[i] == 0 {
 			q.last[i] = 0
 			q.full[i>>6] &^= 1 << (i & 63)
 		}
 		q.ring--
-		q.top = 0
 	}
 	q.n--
 	q.popped = slot + 1
