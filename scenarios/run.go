@@ -20,12 +20,6 @@ import (
 	"github.com/dsimlab/dsim/sim"
 )
 
-// GCPercent is the garbage collector target dsim runs with (the command line
-// sets it unless GOGC is set). A run keeps little live memory but allocates
-// steadily (messages, log entries), so collecting a quarter as often trades
-// a few megabytes for about a third more simulated time per second.
-const GCPercent = 400
-
 // RunOptions are the choices a run makes beyond its scenario.
 type RunOptions struct {
 	Seed      uint64    // the run's seed

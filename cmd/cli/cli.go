@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -46,15 +45,7 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 //
 //	func main() { cli.Main(mypb.Protocol) }
 func Main(extra ...*protocols.Protocol) {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(scenarios.GCPercent)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		// A soft limit: the collector works harder as the heap nears it,
-		// so GOGC's headroom never turns a large run into gigabytes. It
-		// changes when memory is collected, never what a run does.
-		debug.SetMemoryLimit(MemoryLimit)
-	}
+	scenarios.TuneCollector() // GC settings only: they never change what a run does
 	if len(os.Args) > 0 {
 		if name := filepath.Base(os.Args[0]); name != "" && name != "." {
 			scenarios.Command = name
@@ -69,8 +60,8 @@ func Main(extra ...*protocols.Protocol) {
 }
 
 // MemoryLimit is the soft memory limit the command line sets for Go's
-// collector (GOMEMLIMIT overrides it).
-const MemoryLimit = 1 << 30
+// collector (GOMEMLIMIT overrides it): scenarios.MemoryLimit.
+const MemoryLimit = scenarios.MemoryLimit
 
 // Run runs the command line with args, extra protocols registered beside
 // the built-in ones, and returns the exit code. It never panics on bad
