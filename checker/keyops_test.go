@@ -22,7 +22,7 @@ func TestValueIndexListsEveryWrite(t *testing.T) {
 		var ops []kop
 		for range rapid.IntRange(0, 30).Draw(t, "ops") {
 			kind := rapid.SampledFrom([]OpKind{OpGet, OpPut, OpAppend}).Draw(t, "kind")
-			o := kop{kind: kind}
+			o := kop{kind: kopKindOf(kind)}
 			if kind != OpGet {
 				o.value = value.Draw(t, "value")
 			}
@@ -32,7 +32,7 @@ func TestValueIndexListsEveryWrite(t *testing.T) {
 		var lengths []int
 		var starts [256]bool
 		for p, o := range ops {
-			if o.kind == OpGet || o.value == "" {
+			if o.kind == kopGet || o.value == "" {
 				continue
 			}
 			want[o.value] = append(want[o.value], int32(p))
@@ -163,7 +163,7 @@ func TestParseUniqueReadsAlone(t *testing.T) {
 			}
 			v := fmt.Sprintf("c%d.%d", i%2, i)
 			values = append(values, v)
-			ops = append(ops, kop{kind: kind, value: v})
+			ops = append(ops, kop{kind: kopKindOf(kind), value: v})
 		}
 		last := ""
 		for range rapid.IntRange(1, 12).Draw(rt, "reads") {
@@ -175,7 +175,7 @@ func TestParseUniqueReadsAlone(t *testing.T) {
 				}
 			}
 			last = out
-			ops = append(ops, kop{kind: OpGet, output: out})
+			ops = append(ops, kop{kind: kopGet, output: out})
 		}
 		u := parseUnique(ops)
 		if u == nil {

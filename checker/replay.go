@@ -29,13 +29,13 @@ func replay(ops []kop, order []int32) error {
 			return fmt.Errorf("order[%d]: ops[%d] returned at %d, before an op ordered earlier was called at %d", i, o.idx, o.ret, latest)
 		}
 		switch o.kind {
-		case OpGet:
+		case kopGet:
 			if !o.indet && o.output != string(state) {
 				return fmt.Errorf("order[%d]: ops[%d] read %q where the state is %q", i, o.idx, o.output, state)
 			}
-		case OpPut:
+		case kopPut:
 			state = append(state[:0], o.value...)
-		case OpAppend:
+		case kopAppend:
 			state = append(state, o.value...)
 		}
 	}

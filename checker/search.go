@@ -96,9 +96,9 @@ func search(ops []kop, budget int64, wantOrder bool) (Verdict, []int32, int64) {
 			sr.remaining++
 		}
 		switch {
-		case o.kind == OpPut:
+		case o.kind == kopPut:
 			sr.arg[s] = sr.states.of(o.value)
-		case o.kind == OpAppend:
+		case o.kind == kopAppend:
 			sr.arg[s] = sr.states.valueID(o.value)
 		case o.isRead():
 			sr.arg[s] = sr.states.of(o.output)
@@ -216,9 +216,9 @@ func (sr *searcher) freeRead() (int32, bool) {
 func (sr *searcher) step(s int32) (int32, bool) {
 	o := sr.op(s)
 	switch o.kind {
-	case OpGet:
+	case kopGet:
 		return sr.state, o.indet || sr.arg[s] == sr.state
-	case OpPut:
+	case kopPut:
 		return sr.arg[s], true
 	default:
 		return sr.states.appendTo(sr.state, sr.arg[s]), true

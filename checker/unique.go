@@ -106,7 +106,7 @@ func parseUnique(ops []kop) *uniqueKey {
 					continue
 				}
 				w, ok := vi.byValue.get(out[i : i+l])
-				if ok && (i == 0 || ops[w[0]].kind == OpAppend) {
+				if ok && (i == 0 || ops[w[0]].kind == kopAppend) {
 					if c == 0 {
 						tokW[i], tokLen[i] = w[0], int32(l)
 					}
@@ -129,7 +129,7 @@ func parseUnique(ops []kop) *uniqueKey {
 		// so the token found there is the one.
 		for i := 0; i < len(out); i += int(tokLen[i]) {
 			w := tokW[i]
-			if i == 0 && ops[w].kind == OpAppend {
+			if i == 0 && ops[w].kind == kopAppend {
 				u.arena = append(u.arena, bottom)
 			}
 			if stamp[w] == int32(p)+1 {
@@ -291,7 +291,7 @@ func (u *uniqueKey) decide(wantOrder bool) (Verdict, []int32) {
 			if o.indet {
 				dropped = append(dropped, int32(p))
 			}
-		case o.kind == OpPut && observed[p]:
+		case o.kind == kopPut && observed[p]:
 			b, ok := fold(int32(p))
 			if !ok {
 				return VerdictIllegal, nil

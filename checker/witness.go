@@ -185,7 +185,7 @@ func producible(out string, ops []kop, vi *valueIndex) bool {
 			}
 			ws, _ := vi.byValue.get(out[i : i+l])
 			for _, w := range ws {
-				if ops[w].kind == OpAppend || i == 0 {
+				if ops[w].kind == kopAppend || i == 0 {
 					ok[i] = true
 				}
 			}

@@ -269,13 +269,12 @@ func nth(ls []clock.Duration, n int) {
 // fault is off, each operation must complete within bound of the later of
 // its call and the start of healing.
 func (h *history) stuck(healed, end clock.Time, bound clock.Duration) (checker.Op, clock.Duration, bool) {
-	var worst checker.Op
-	var worstWait clock.Duration
-	found := false
-	for i, op := range h.ops {
-		if h.abandoned[i] {
+	worst, worstWait := -1, clock.Duration(0)
+	for i := range h.ops {
+		if len(h.abandoned) > 0 && h.abandoned[i] {
 			continue
 		}
+		op := &h.ops[i] // read in place: a copy of each op cost more than the rest of the loop
 		start := max(clock.Time(op.Call), healed)
 		done := end
 		if op.Outcome == checker.OutcomeOK {
@@ -284,11 +283,14 @@ func (h *history) stuck(healed, end clock.Time, bound clock.Duration) (checker.O
 		if done < start {
 			continue
 		}
-		if wait := done.Sub(start); wait > bound && (!found || wait > worstWait) {
-			worst, worstWait, found = op, wait, true
+		if wait := done.Sub(start); wait > bound && (worst < 0 || wait > worstWait) {
+			worst, worstWait = i, wait
 		}
 	}
-	return worst, worstWait, found
+	if worst < 0 {
+		return checker.Op{}, 0, false
+	}
+	return h.ops[worst], worstWait, true
 }
 
 // sorted returns a copy of the operations ordered by call time, for

@@ -222,3 +222,43 @@ func TestTakeAsDelete(t *testing.T) {
 		require.Equal(rt, want, c.open)
 	})
 }
+
+// TestStuckAsFirstLongestWait checks stuck against the plain rule: of the
+// operations not abandoned, the first that waited longest beyond bound
+// (from the later of its call and the healing, to its return or the end),
+// for histories with abandoned operations or none, ties and no waits.
+func TestStuckAsFirstLongestWait(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		h := newHistory()
+		for i := range rapid.IntRange(0, 30).Draw(rt, "ops") {
+			op := checker.Op{Client: fmt.Sprint(i), Call: int64(rapid.IntRange(0, 20).Draw(rt, "call")), Outcome: checker.OutcomeIndeterminate}
+			if rapid.Bool().Draw(rt, "ok") {
+				op.Return, op.Outcome = op.Call+int64(rapid.IntRange(0, 20).Draw(rt, "latency")), checker.OutcomeOK
+			}
+			h.ops = append(h.ops, op)
+			if rapid.IntRange(0, 4).Draw(rt, "abandoned") == 0 {
+				h.abandoned[i] = true
+			}
+		}
+		healed := clock.Time(rapid.IntRange(0, 20).Draw(rt, "healed"))
+		end := healed + clock.Time(rapid.IntRange(0, 20).Draw(rt, "end"))
+		bound := clock.Duration(rapid.IntRange(0, 10).Draw(rt, "bound"))
+
+		want, wantWait, wantFound := checker.Op{}, clock.Duration(0), false
+		for i, op := range h.ops {
+			done := end
+			if op.Outcome == checker.OutcomeOK {
+				done = clock.Time(op.Return)
+			}
+			wait := done.Sub(max(clock.Time(op.Call), healed))
+			if h.abandoned[i] || wait < 0 || wait <= bound || (wantFound && wait <= wantWait) {
+				continue
+			}
+			want, wantWait, wantFound = op, wait, true
+		}
+		got, gotWait, found := h.stuck(healed, end, bound)
+		require.Equal(rt, wantFound, found)
+		require.Equal(rt, want, got)
+		require.Equal(rt, wantWait, gotWait)
+	})
+}
