@@ -3,7 +3,6 @@ package kv
 import (
 	"slices"
 	"strconv"
-	"strings"
 	"unsafe"
 
 	"github.com/dsimlab/dsim/protocols"
@@ -217,15 +216,13 @@ type ClientSession struct {
 // Snapshot returns the machine's state.
 func (m *Machine) Snapshot() Snapshot {
 	s := Snapshot{Data: make([]Pair, 0, m.data.len()), Sessions: make([]ClientSession, 0, m.sessions.len())}
-	for i, k := range m.data.keys {
-		s.Data = append(s.Data, Pair{Key: k, Value: m.data.vals[i]})
+	for _, i := range m.data.sorted() {
+		s.Data = append(s.Data, Pair{Key: m.data.keys[i], Value: m.data.vals[i]})
 	}
-	slices.SortFunc(s.Data, func(a, b Pair) int { return strings.Compare(a.Key, b.Key) })
-	for i, c := range m.sessions.keys {
-		se := m.sessions.vals[i]
-		s.Sessions = append(s.Sessions, ClientSession{Client: c, Seq: se.seq, Result: se.result})
+	for _, i := range m.sessions.sorted() {
+		se := &m.sessions.vals[i]
+		s.Sessions = append(s.Sessions, ClientSession{Client: m.sessions.keys[i], Seq: se.seq, Result: se.result})
 	}
-	slices.SortFunc(s.Sessions, func(a, b ClientSession) int { return strings.Compare(string(a.Client), string(b.Client)) })
 	return s
 }
 

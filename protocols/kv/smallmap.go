@@ -1,16 +1,22 @@
 package kv
 
-import "github.com/dsimlab/dsim/protocols"
+import (
+	"slices"
+	"strings"
+
+	"github.com/dsimlab/dsim/protocols"
+)
 
 // smallMap is a map for the few keys and clients of most runs: a scan of a
 // short slice costs less than hashing a string on every applied request.
 // Past smallMapScan entries it keeps a map of positions as well. Its order
 // is the order keys were first set, which nothing may depend on: callers
-// sort.
+// sort, or go by sorted.
 type smallMap[K ~string, V any] struct {
-	keys []K
-	vals []V
-	at   map[K]int // positions, once there are more than smallMapScan keys
+	keys  []K
+	vals  []V
+	at    map[K]int // positions, once there are more than smallMapScan keys
+	order []int32   // positions in increasing key order, as of len(order) keys (sorted)
 }
 
 const smallMapScan = 16
@@ -64,3 +70,24 @@ func (m *smallMap[K, V]) add(k K, v V) {
 }
 
 func (m *smallMap[K, V]) len() int { return len(m.keys) }
+
+// sorted returns the positions of m's keys in increasing key order. A
+// Machine's snapshot lists its keys and clients sorted, and servers take
+// one every few dozen entries, while keys are only ever added, and
+// rarely: the order is kept, and sorted again only when it is short of
+// keys. Keys are distinct, so the order is the one sorting the pairs
+// would give.
+func (m *smallMap[K, V]) sorted() []int32 {
+	if len(m.order) == len(m.keys) {
+		return m.order
+	}
+	if cap(m.order) < len(m.keys) {
+		m.order = make([]int32, 0, cap(m.keys)) // grown as keys grew: one allocation, not one an append
+	}
+	m.order = m.order[:0]
+	for i := range m.keys {
+		m.order = append(m.order, int32(i))
+	}
+	slices.SortFunc(m.order, func(a, b int32) int { return strings.Compare(string(m.keys[a]), string(m.keys[b])) })
+	return m.order
+}

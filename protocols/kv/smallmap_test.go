@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -35,6 +36,28 @@ func TestSmallMapIsAMap(t *testing.T) {
 		}
 		if m.len() != len(want) {
 			t.Fatalf("len %d, want %d", m.len(), len(want))
+		}
+	})
+}
+
+// sorted lists the keys in increasing order however keys are added
+// between its calls: the order it keeps is sorted again when a key is new.
+func TestSmallMapSortedIsTheKeysSorted(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		names := rapid.SliceOfNDistinct(rapid.StringMatching(`[a-z]{0,3}`), 1, 40, rapid.ID).Draw(t, "names")
+		var m smallMap[string, int]
+		for step := range rapid.IntRange(1, 100).Draw(t, "steps") {
+			m.set(names[rapid.IntRange(0, len(names)-1).Draw(t, "key")], step)
+			if !rapid.Bool().Draw(t, "look") {
+				continue
+			}
+			var got []string
+			for _, i := range m.sorted() {
+				got = append(got, m.keys[i])
+			}
+			if want := slices.Sorted(slices.Values(m.keys)); !slices.Equal(got, want) {
+				t.Fatalf("sorted keys %q, want %q", got, want)
+			}
 		}
 	})
 }
