@@ -16,7 +16,9 @@ import (
 // 10s, 60 simulated seconds, every invariant checked after every event, and
 // the history checked by porcupine at the end. Each iteration is one seed.
 // Like the dsim command, it runs with GCPercent unless GOGC is set; run it
-// with GOGC=100 for Go's default.
+// with GOGC=100 for Go's default. The command is built with the profile in
+// cmd/dsim/default.pgo; to measure what it runs, build the benchmarks with
+// it too: go test -pgo=$PWD/cmd/dsim/default.pgo -bench ... ./scenarios.
 func BenchmarkRaftChaos(b *testing.B) { benchChaos(b, "raft/canonical") }
 
 // BenchmarkSweepRaft measures a sweep's throughput for 5-node Raft with 5
