@@ -172,8 +172,11 @@ func (l *raftLog) truncate(from int) {
 }
 
 // compact drops the entries up to upto (base < upto <= last), which a
-// snapshot now holds. The chain is copied, and the entries' chunks let go
-// as they empty, so the dropped entries can be collected.
+// snapshot now holds. The entries' chunks are let go as they empty, so the
+// dropped entries can be collected. The chain goes on in its array from
+// upto: the dropped digests (8 bytes each) stay there until it next grows
+// (room copies only what it holds), which costs less than copying the
+// chain at every snapshot and then growing the copy.
 func (l *raftLog) compact(upto int) {
 	if upto <= l.base || upto > l.lastIndex() {
 		return
@@ -188,7 +191,7 @@ func (l *raftLog) compact(upto int) {
 	l.confs = append([]Config(nil), l.confs[n:]...)
 	l.baseTerm = l.entries.at(k - 1).Term
 	l.entries.drop(k)
-	l.chain = append(make([]uint64, 0, len(l.chain)-k+16), l.chain[k:]...)
+	l.chain = l.chain[k:]
 	l.base = upto
 	l.version++
 }
