@@ -86,24 +86,29 @@ func (n *node) recoverState(store []protocols.Record) {
 // state, the snapshot and the log after it. Written when the log is
 // compacted or a snapshot installed, it keeps the store as small as the
 // log.
+//
+// The records go straight into the step's effects, as ReplaceStore would
+// put them there, rather than through a slice of their own (which the
+// fourth record outgrew).
 func (n *node) persistAll() {
-	recs := make([]protocols.Record, 0, 3)
+	n.out.ReplaceStore()
 	n.hardState = HardState{Term: n.term, Vote: n.vote}
 	if !n.bugs.forgetVote { // BUG forget-vote: term and vote live only in memory
-		recs = append(recs, n.hardState)
+		n.out.Records = append(n.out.Records, n.hardState)
 	}
 	if n.snap.Index > 0 {
-		recs = append(recs, n.snap)
+		n.out.Records = append(n.out.Records, n.snap)
 	}
 	if b := n.log.base; b < n.snap.Index {
 		t, _ := n.log.term(b)
 		c, _ := n.log.chainAt(b)
-		recs = append(recs, LogBase{Index: b, Term: t, Chain: c, Config: n.log.configAt(b)})
+		n.out.Records = append(n.out.Records, LogBase{Index: b, Term: t, Chain: c, Config: n.log.configAt(b)})
 	}
 	if last := n.log.lastIndex(); last > n.log.base {
-		recs = append(recs, n.records.Put(LogRecord{From: n.log.base + 1, Entries: n.log.slice(n.log.base+1, last)}))
+		r := n.records.Next() // filled in place, not copied in
+		r.From, r.Entries = n.log.base+1, n.log.slice(n.log.base+1, last)
+		n.out.Records = append(n.out.Records, r)
 	}
-	n.out.ReplaceStore(recs...)
 }
 
 // persistLog records that the log changed from index from on, where it
