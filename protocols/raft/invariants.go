@@ -713,11 +713,13 @@ type stateMachineSafety struct {
 	last    byNumber[int] // by server number, the last index applied by this incarnation (0: none)
 }
 
+// appliedEntry is the ghost's entry at one index: the first Applied note
+// seen there, where the note holds it (a note's value is never written
+// again: protocols.NoteValue), instead of a copy of its hundred bytes.
 type appliedEntry struct {
-	term   uint64
-	req    kv.Request
-	by     protocols.NodeID
-	client int32 // req's client's number (kv.KeyOf): an entry the ghost holds keys itself for every other server
+	note   *kv.Applied
+	by     int32 // the server that applied it first, by number (lookup.servers)
+	client int32 // its request's client's number (kv.KeyOf): an entry the ghost holds keys itself for every other server
 	// known is the suite's (suite.learn): when it is the suite's current
 	// stamp, acked-write-lost and exactly-once hold req as executed, and
 	// exactly-once holds it executed here.
@@ -767,7 +769,7 @@ func (m *stateMachineSafety) checkApplied(ev *protocols.Event, k int, applied []
 					return err
 				}
 			case Applied:
-				if err := m.apply(ev.Node, last, &applied[i]); err != nil {
+				if err := m.apply(ev.Node, k, last, &applied[i]); err != nil {
 					return err
 				}
 				i++
@@ -775,7 +777,7 @@ func (m *stateMachineSafety) checkApplied(ev *protocols.Event, k int, applied []
 		}
 	} else {
 		for i := range applied {
-			if err := m.apply(ev.Node, last, &applied[i]); err != nil {
+			if err := m.apply(ev.Node, k, last, &applied[i]); err != nil {
 				return err
 			}
 		}
@@ -802,21 +804,21 @@ func (m *stateMachineSafety) restored(id protocols.NodeID, last *int, a Restored
 		return protocols.Violationf(KindStateMachineSafety, "%s's state machine went back from index %d to a snapshot at %d",
 			id, prev, a.Index)
 	}
-	if x := a.Index - m.abase; x > 0 && x < len(m.applied) && m.applied[x].term != a.Term {
-		g := m.applied[x]
+	if x := a.Index - m.abase; x > 0 && x < len(m.applied) && m.applied[x].note.Term != a.Term {
+		g := m.applied[x].note
 		return protocols.Violationf(KindStateMachineSafety, "%s restored a snapshot ending at %d/%d where %s applied %s",
-			id, a.Index, a.Term, g.by, describe(g.term, g.req))
+			id, a.Index, a.Term, m.servers[m.applied[x].by], describe(g.Term, g.Req))
 	}
 	*last = a.Index
 	return nil
 }
 
-// apply checks a at index a.Index, applied by server id, the last
-// index it applied before being at *p, and sets a.Key. The ghost keeps
-// the client's number of the first entry applied at each index: every
-// other server applies that very request there (or this monitor reports
-// it), so its key is found without looking the client up again.
-func (m *stateMachineSafety) apply(id protocols.NodeID, p *int, a *kv.AppliedRequest) error {
+// apply checks a at index a.Index, applied by server id, numbered k, the
+// last index it applied before being at *p, and sets a.Key. The ghost
+// keeps the client's number of the first entry applied at each index:
+// every other server applies that very request there (or this monitor
+// reports it), so its key is found without looking the client up again.
+func (m *stateMachineSafety) apply(id protocols.NodeID, k int, p *int, a *kv.AppliedRequest) error {
 	if want := *p + 1; a.Index != want {
 		return protocols.Violationf(KindStateMachineSafety, "%s applied index %d when %d was next", id, a.Index, want)
 	}
@@ -825,15 +827,15 @@ func (m *stateMachineSafety) apply(id protocols.NodeID, p *int, a *kv.AppliedReq
 	switch {
 	case x > 0 && x < len(m.applied):
 		g := &m.applied[x]
-		if g.term != a.Term || !sameRequest(&g.req, &a.Req) {
+		if g.note.Term != a.Term || !sameRequest(&g.note.Req, &a.Req) {
 			return protocols.Violationf(KindStateMachineSafety, "%s applied %s at index %d where %s applied %s",
-				id, describe(a.Term, a.Req), a.Index, g.by, describe(g.term, g.req))
+				id, describe(a.Term, a.Req), a.Index, m.servers[g.by], describe(g.note.Term, g.note.Req))
 		}
 		a.Key = kv.RequestKey{Client: g.client, Seq: a.Req.Seq}
 		return nil
 	case x == len(m.applied):
 		a.Key = kv.KeyOf(m.clients, a.Applied)
-		m.applied = append(room(m.applied, 1), appliedEntry{term: a.Term, req: a.Req, by: id, client: a.Key.Client})
+		m.applied = append(room(m.applied, 1), appliedEntry{note: a.Applied, by: int32(k), client: a.Key.Client})
 	default:
 		a.Key = kv.KeyOf(m.clients, a.Applied) // below the horizon, or past the ghost's end
 	}

@@ -461,7 +461,7 @@ func (s *suite) applyEntries(ev *protocols.Event, k int, applied []kv.AppliedReq
 	from := len(applied)
 	for i := range applied {
 		a := &applied[i]
-		if err := s.sms.apply(ev.Node, last, a); err != nil {
+		if err := s.sms.apply(ev.Node, k, last, a); err != nil {
 			return 0, err
 		}
 		if from < len(applied) {
@@ -506,10 +506,10 @@ func (s *suite) learn() {
 	stamp := s.stamp()
 	for x := s.fresh[0] + 1; x <= s.fresh[1]; x++ {
 		g := s.sms.entryAt(x)
-		if g == nil || g.req.Client == "" {
+		if g == nil || g.note.Req.Client == "" {
 			continue
 		}
-		k := kv.RequestKey{Client: g.client, Seq: g.req.Seq}
+		k := kv.RequestKey{Client: g.client, Seq: g.note.Req.Seq}
 		if _, ok := s.awl.executed.Get(k); !ok {
 			continue
 		}

@@ -534,10 +534,10 @@ func TestMonitorSuitePassesOverRepeatedEntriesAsTheListDoes(t *testing.T) {
 			}
 			for x := s.sms.abase + 1; x <= s.sms.top(); x++ {
 				if g := s.sms.entryAt(x); g.known == s.stamp() {
-					k := kv.RequestKey{Client: g.client, Seq: g.req.Seq}
+					k := kv.RequestKey{Client: g.client, Seq: g.note.Req.Seq}
 					_, executed := s.awl.executed.Get(k)
 					at, held := s.follow.ExecutedAt(k)
-					if g.req.Client == "" || !executed || !held || at != x {
+					if g.note.Req.Client == "" || !executed || !held || at != x {
 						t.Fatalf("step %d: the entry at %d is known, but acked-write-lost holds it %v, exactly-once at %d %v", step, x, executed, at, held)
 					}
 				}
