@@ -539,69 +539,79 @@ func (m *logMatching) record(n *node, who int32, x int) error {
 // unknown (0) and are compared no more.
 type leaderCompleteness struct {
 	*lookup
-	h     *horizon
-	cbase int      // the slices below describe index cbase on
-	chain []uint64 // digest of the committed prefix ending at each index; 0 when unknown
-	terms []uint64 // the committed entry's term at each index
-	at    []uint64 // the term in which each index was first committed
-	by    []protocols.NodeID
+	h         *horizon
+	cbase     int              // committed[i] describes index cbase+i
+	committed []committedEntry // one slice, not one per field: one allocation, and one copy, as it grows
+}
+
+// committedEntry is what leader completeness keeps of a committed index.
+type committedEntry struct {
+	chain uint64 // digest of the committed prefix ending here; 0 when unknown
+	term  uint64 // the committed entry's term
+	at    uint64 // the term in which the index was first committed
+	by    int32  // the leader that first committed it, by number (lookup.servers)
 }
 
 func newLeaderCompleteness(l *lookup, h *horizon) *leaderCompleteness {
-	return &leaderCompleteness{lookup: l, h: h, chain: []uint64{0}, terms: []uint64{0}, at: []uint64{0}, by: []protocols.NodeID{""}}
+	return &leaderCompleteness{lookup: l, h: h, committed: []committedEntry{{}}}
 }
 
-func (m *leaderCompleteness) top() int { return m.cbase + len(m.chain) - 1 }
+func (m *leaderCompleteness) top() int { return m.cbase + len(m.committed) - 1 }
+
+// entry returns the ghost's entry at index x, which it must hold.
+func (m *leaderCompleteness) entry(x int) *committedEntry { return &m.committed[x-m.cbase] }
 
 func (m *leaderCompleteness) Check(c protocols.Cluster, ev protocols.Event) error {
-	return m.check(m.server(c, ev), ev.Notes)
-}
-
-// check is Check for server n, found by the caller, given the event's notes.
-// It prunes after judging, whatever the verdict (a call, not a defer:
-// it runs at most events of leaders).
-func (m *leaderCompleteness) check(n *node, notes []protocols.Note) error {
+	n := m.server(c, ev)
 	if n == nil {
 		return nil
 	}
-	err := m.judge(n, notes)
+	return m.check(n, m.number(n.id), ev.Notes)
+}
+
+// check is Check for server n (nil: none), numbered k, found by the
+// caller, given the event's notes. It prunes after judging, whatever the verdict (a call,
+// not a defer: it runs at most events of leaders).
+func (m *leaderCompleteness) check(n *node, k int, notes []protocols.Note) error {
+	if n == nil {
+		return nil
+	}
+	err := m.judge(n, k, notes)
 	m.prune()
 	return err
 }
 
 // judge is check before pruning.
-func (m *leaderCompleteness) judge(n *node, notes []protocols.Note) error {
+func (m *leaderCompleteness) judge(n *node, k int, notes []protocols.Note) error {
 	for _, note := range notes {
 		bl, ok := note.(BecameLeader)
 		if !ok {
 			continue
 		}
 		if x := m.missing(n, bl.Term); x > 0 {
+			e := m.entry(x)
 			return protocols.Violationf(KindLeaderCompleteness, "%s became leader of term %d without entry %d/%d, committed by %s in term %d",
-				n.id, bl.Term, x, m.terms[x-m.cbase], m.by[x-m.cbase], m.at[x-m.cbase])
+				n.id, bl.Term, x, e.term, m.servers[e.by], e.at)
 		}
 	}
 	if n.role != leader || n.commit == 0 {
 		return nil
 	}
-	if k := min(n.commit, m.top()); k >= m.cbase {
-		if want := m.chain[k-m.cbase]; want != 0 {
-			if got, ok := n.log.chainAt(k); ok && got != want {
+	if x := min(n.commit, m.top()); x >= m.cbase {
+		if e := m.entry(x); e.chain != 0 {
+			if got, ok := n.log.chainAt(x); ok && got != e.chain {
 				return protocols.Violationf(KindLeaderCompleteness, "leader %s of term %d committed index %d with a log that differs from the one %s committed",
-					n.id, n.term, n.commit, m.by[k-m.cbase])
+					n.id, n.term, n.commit, m.servers[e.by])
 			}
 		}
 	}
 	if more := n.commit - m.top(); more > 0 {
-		m.chain, m.terms, m.at, m.by = room(m.chain, more), room(m.terms, more), room(m.at, more), room(m.by, more)
+		m.committed = room(m.committed, more)
 	}
 	for x := m.top() + 1; x <= n.commit; x++ {
 		d, _ := n.log.chainAt(x)
 		t, _ := n.log.term(x)
-		m.chain = append(m.chain, d)
-		m.terms = append(m.terms, t)
-		m.at = append(m.at, n.term)
-		m.by = append(m.by, n.id)
+		m.committed = append(m.committed, committedEntry{chain: d, term: t, at: n.term, by: int32(k)})
 	}
 	return nil
 }
@@ -612,11 +622,7 @@ func (m *leaderCompleteness) judge(n *node, notes []protocols.Note) error {
 // never skips: the suite and the list keep the same ghost.
 func (m *leaderCompleteness) prune() {
 	if f := min(m.h.floor, m.top()); f-m.cbase > pruneStep {
-		k := f - m.cbase
-		m.chain = append([]uint64(nil), m.chain[k:]...)
-		m.terms = append([]uint64(nil), m.terms[k:]...)
-		m.at = append([]uint64(nil), m.at[k:]...)
-		m.by = append([]protocols.NodeID(nil), m.by[k:]...)
+		m.committed = append([]committedEntry(nil), m.committed[f-m.cbase:]...)
 		m.cbase = f
 	}
 }
@@ -628,29 +634,55 @@ func (m *leaderCompleteness) prune() {
 // comparison is at the last known digest of that prefix, or at n's
 // snapshot when the prefix ends inside it.
 func (m *leaderCompleteness) missing(n *node, t uint64) int {
-	c := m.cbase + sort.Search(len(m.at), func(i int) bool { return m.at[i] >= t }) - 1
+	c := m.cbase + sort.Search(len(m.committed), func(i int) bool { return m.committed[i].at >= t }) - 1
 	if c < max(m.cbase, 1) {
 		return 0 // nothing committed before t, or only below the horizon
 	}
 	if b := n.log.base; c <= b {
 		// The prefix ends inside n's snapshot: the snapshot must be of it.
-		if b <= m.top() && m.chain[b-m.cbase] != 0 && n.log.chain[0] != m.chain[b-m.cbase] {
+		if b <= m.top() && m.entry(b).chain != 0 && n.log.chain[0] != m.entry(b).chain {
 			return c
 		}
 		return 0
 	}
 	k := c
-	for k > max(n.log.base, m.cbase) && m.chain[k-m.cbase] == 0 {
+	for k > max(n.log.base, m.cbase) && m.entry(k).chain == 0 {
 		k-- // a digest the monitor never saw: compare at the last it did
 	}
-	if m.chain[k-m.cbase] == 0 && k > 0 {
+	if m.entry(k).chain == 0 && k > 0 {
 		return 0
 	}
-	if got, ok := n.log.chainAt(k); ok && got == m.chain[k-m.cbase] {
+	if got, ok := n.log.chainAt(k); ok && got == m.entry(k).chain {
 		return 0
 	}
-	x := commonPrefixAt(m.chain[:c-m.cbase+1], m.cbase, n.log.chain, n.log.base) + 1
+	x := m.commonPrefixAt(c, n.log.chain, n.log.base) + 1
 	return min(max(x, m.cbase, n.log.base+1), c)
+}
+
+// commonPrefixAt is commonPrefixAt(a, m.cbase, b, bbase), where a is the
+// committed digests up to index c, read in place: the same probes, so the
+// same answer.
+func (m *leaderCompleteness) commonPrefixAt(c int, b []uint64, bbase int) int {
+	lo := max(m.cbase, bbase)
+	hi := min(c+1, bbase+len(b)) - 1
+	if hi < lo {
+		return lo - 1
+	}
+	if m.entry(hi).chain == b[hi-bbase] {
+		return hi
+	}
+	if m.entry(lo).chain != b[lo-bbase] {
+		return lo - 1
+	}
+	for lo < hi-1 { // a and b agree at lo and differ at hi
+		mid := (lo + hi) / 2
+		if m.entry(mid).chain == b[mid-bbase] {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo
 }
 
 // commitCurrentTerm: a leader advances its commit index only to an entry

@@ -363,7 +363,7 @@ func (s *suite) check(c protocols.Cluster, ev *protocols.Event, n *node, k int, 
 	// horizon and the ghost's top, which move between its checks, so it
 	// prunes at every event of a live server, as the list does.
 	if became || leads && ch != 0 {
-		if err := s.lc.check(n, leaderNotes); err != nil {
+		if err := s.lc.check(n, k, leaderNotes); err != nil {
 			return err
 		}
 	} else if n != nil {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -623,6 +624,31 @@ func TestAckedAtIsALookup(t *testing.T) {
 					t.Fatalf("step %d: ackedAt(%d) = %v %v, acked holds %v %v", step, x, w, ok, ww, wok)
 				}
 			}
+		}
+	})
+}
+
+// Leader completeness compares a new leader's log with the committed
+// digests where its ghost keeps them, field by field, instead of copying
+// them out for commonPrefixAt: the same probes, so the same index, for
+// chains that agree on any prefix and then differ anywhere (a collision's
+// agreement after a difference included).
+func TestCommittedPrefixIsCommonPrefixAt(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		digest := rapid.Uint64Range(0, 3) // few values: agreements and zeros are common
+		m := &leaderCompleteness{cbase: rapid.IntRange(0, 5).Draw(t, "cbase")}
+		var chains []uint64
+		for i := range rapid.IntRange(1, 20).Draw(t, "committed") {
+			d := digest.Draw(t, "chain "+strconv.Itoa(i))
+			m.committed = append(m.committed, committedEntry{chain: d})
+			chains = append(chains, d)
+		}
+		b := rapid.SliceOfN(digest, 0, 25).Draw(t, "b")
+		bbase := rapid.IntRange(0, 10).Draw(t, "bbase")
+		c := rapid.IntRange(m.cbase, m.top()).Draw(t, "c")
+		want := commonPrefixAt(chains[:c-m.cbase+1], m.cbase, b, bbase)
+		if got := m.commonPrefixAt(c, b, bbase); got != want {
+			t.Fatalf("commonPrefixAt in place = %d, copied = %d", got, want)
 		}
 	})
 }
