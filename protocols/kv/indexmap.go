@@ -50,7 +50,7 @@ func (m *IndexMap[V]) Set(k uint64, v V) {
 			return
 		}
 		if more := int(i) + 1 - len(m.at); more > 0 {
-			m.at = append(m.at, make([]slot[V], more)...)
+			m.at = append(room(m.at, more), make([]slot[V], more)...)
 		}
 		if !m.at[i].ok {
 			m.n++
@@ -88,3 +88,22 @@ func (m *IndexMap[V]) ForgetBelow(k uint64) {
 	m.at = append([]slot[V](nil), m.at[drop:]...)
 	m.base = k
 }
+
+// room returns s with room for n more slots, its capacity doubled, and
+// never below indexMapFirst: append would grow a fresh IndexMap one slot,
+// then two, then four (a monitor's maps start once per client and run,
+// and these steps were most of their allocations), and a long one by a
+// quarter at a time. Like append, it moves s to a fresh array when it
+// grows.
+func room[V any](s []slot[V], n int) []slot[V] {
+	if len(s)+n <= cap(s) {
+		return s
+	}
+	grown := make([]slot[V], len(s), max(2*cap(s), len(s)+n, indexMapFirst))
+	copy(grown, s)
+	return grown
+}
+
+// indexMapFirst is the fewest slots an IndexMap's slice holds once it
+// holds any.
+const indexMapFirst = 8
