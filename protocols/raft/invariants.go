@@ -369,7 +369,7 @@ type logMatching struct {
 	gbase int         // ghost[i] describes index gbase+i
 	ghost []ghostSlot // by index: each term seen there, with its prefix digest
 	more  [][]ghostEntry
-	seen  byNumber[*logView] // by server number
+	seen  byNumber[logView] // by server number
 }
 
 // ghostSlot holds the entries seen at one index. Nearly every index only
@@ -433,6 +433,11 @@ func (m *logMatching) prune(f int) {
 	m.more = more
 }
 
+// logView is a server's log as logMatching last saw it. Its chain is the
+// log's own chain as it was then, not a copy: a digest once held at a
+// position of a log's chain array is never overwritten there (raftLog),
+// so the view goes on reading what the log held when it was seen, however
+// the log changed since.
 type logView struct {
 	version uint64
 	inst    *node
@@ -450,11 +455,10 @@ func (m *logMatching) Check(c protocols.Cluster, ev protocols.Event) error {
 
 // check is Check for server n, numbered k, found by the caller.
 func (m *logMatching) check(n *node, k int) error {
-	p := m.seen.at(k)
-	if *p == nil {
-		*p = &logView{chain: []uint64{0}}
+	v := m.seen.at(k)
+	if v.chain == nil {
+		v.chain = []uint64{0}
 	}
-	v := *p
 	if v.inst == n && v.version == n.log.version {
 		return nil
 	}
@@ -474,23 +478,12 @@ func (m *logMatching) check(n *node, k int) error {
 		return protocols.Violationf(KindNeedlessTruncation, "%s deleted entries %d..%d of its log with no conflicting entry to replace them",
 			n.id, from, old)
 	}
+	// The view becomes the log as it is now. (It used to be built from the
+	// view's digests before from and the log's after: the digests before
+	// from are the log's too, as the prefix digest at from-1, on which
+	// they agree, fixes every one before it.)
 	v.inst, v.version = n, n.log.version
-	switch {
-	case nb == v.base && from > nb:
-		// room doubles the array: append grows a long one by a quarter,
-		// copying the whole view again every few entries.
-		added := n.log.chain[from-nb:]
-		if len(added) == 1 { // the common case: a copy without a call to memmove
-			v.chain = append(room(v.chain[:from-nb], 1), added[0])
-		} else {
-			v.chain = append(room(v.chain[:from-nb], len(added)), added...)
-		}
-	case nb > v.base && from > nb:
-		v.chain = append(v.chain[nb-v.base:from-v.base], n.log.chain[from-nb:]...)
-	default: // a snapshot below what was seen, or a log that differs from its start
-		v.chain = append(v.chain[:0], n.log.chain...)
-	}
-	v.base = nb
+	v.base, v.chain = nb, n.log.chain
 	for x := max(from, nb+1); x <= nlast; x++ {
 		if err := m.record(n, int32(k), x); err != nil {
 			return err

@@ -314,7 +314,7 @@ func TestLogMatching(t *testing.T) {
 		assert.NoError(t, c.step(m, "n1"))
 		n1.log.append(figureEntry(4, 3))
 		assert.NoError(t, c.step(m, "n1"))
-		assert.Len(t, (*m.seen.at(m.number("n1"))).chain, 5)
+		assert.Len(t, m.seen.at(m.number("n1")).chain, 5)
 		// Corrupt the ghost at index 2: the monitor must not revisit it.
 		m.ghost[2].first.chain++
 		n1.log.append(figureEntry(5, 3))
@@ -649,6 +649,47 @@ func TestCommittedPrefixIsCommonPrefixAt(t *testing.T) {
 		want := commonPrefixAt(chains[:c-m.cbase+1], m.cbase, b, bbase)
 		if got := m.commonPrefixAt(c, b, bbase); got != want {
 			t.Fatalf("commonPrefixAt in place = %d, copied = %d", got, want)
+		}
+	})
+}
+
+// Log matching's view of a server's log is the log's own chain as it was
+// when seen, not a copy: it must go on reading what the log held then,
+// however the log changes after (appends in place, truncations and the
+// appends after them, compactions, restores), and it must hold what the
+// log held at the check.
+func TestLogMatchingViewsStayAsSeen(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		c := newFakeCluster()
+		m := monitor(KindLogMatching).(*logMatching)
+		n := c.set("n1", follower, 1, 0)
+		var views, copies [][]uint64 // each view kept after a check, and its digests then
+		for step := range rapid.IntRange(1, 60).Draw(t, "steps") {
+			last := n.log.lastIndex()
+			switch op := rapid.IntRange(0, 5).Draw(t, "op"); {
+			case op <= 2:
+				for range rapid.IntRange(1, 3).Draw(t, "appended") {
+					last++
+					n.log.append(figureEntry(last, rapid.Uint64Range(1, 3).Draw(t, "term")))
+				}
+			case op == 3 && last > n.log.base:
+				n.log.truncate(rapid.IntRange(n.log.base+1, last).Draw(t, "truncate from"))
+			case op == 4 && last > n.log.base:
+				n.log.compact(rapid.IntRange(n.log.base+1, last).Draw(t, "compact to"))
+			case op == 5:
+				at := last + rapid.IntRange(0, 3).Draw(t, "restore past")
+				n.log.restore(at, 1, rapid.Uint64().Draw(t, "restored digest"), n.log.config())
+			}
+			if err := c.step(m, "n1"); err != nil {
+				continue // a violation (a needless truncation, say) leaves the view as it was
+			}
+			v := m.seen.at(m.number("n1"))
+			require.Equal(t, n.log.base, v.base, "step %d", step)
+			require.Equal(t, n.log.chain, v.chain, "step %d: the view is not the log", step)
+			views, copies = append(views, v.chain), append(copies, slices.Clone(v.chain))
+			for i := range views {
+				require.Equal(t, copies[i], views[i], "step %d: view %d changed after it was taken", step, i)
+			}
 		}
 	})
 }
