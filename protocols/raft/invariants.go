@@ -377,11 +377,13 @@ type logMatching struct {
 // log entry. It holds no pointer (the rare entries of other terms are
 // kept aside, servers by number), so the ghost, an entry per index of the
 // longest log, costs the garbage collector nothing to scan and growing it
-// no write barriers.
+// no write barriers; and it says whether it holds any in rest rather than
+// in a flag of its own, which would pad it from 24 bytes to 32.
 type ghostSlot struct {
-	first ghostEntry
-	more  int32 // 1 + where in logMatching.more the entries of other terms seen after first are; 0: none
-	held  bool  // first is set
+	term  uint64 // the first entry seen here
+	chain uint64
+	by    int32
+	rest  int32 // 0: no entry seen here; 1: only the first; 2+k: the entries of other terms seen after it are more[k]
 }
 
 type ghostEntry struct {
@@ -390,31 +392,31 @@ type ghostEntry struct {
 	by    int32 // the first server seen holding it, by number (lookup.servers)
 }
 
-// find returns g's entry of term t, or nil.
-func (m *logMatching) find(g *ghostSlot, t uint64) *ghostEntry {
-	if g.held && g.first.term == t {
-		return &g.first
+// find returns the prefix digest and the first holder of g's entry of
+// term t, if it holds one.
+func (m *logMatching) find(g *ghostSlot, t uint64) (chain uint64, by int32, ok bool) {
+	if g.rest != 0 && g.term == t {
+		return g.chain, g.by, true
 	}
-	if g.more > 0 {
-		more := m.more[g.more-1]
-		for i := range more {
-			if more[i].term == t {
-				return &more[i]
+	if g.rest > 1 {
+		for _, e := range m.more[g.rest-2] {
+			if e.term == t {
+				return e.chain, e.by, true
 			}
 		}
 	}
-	return nil
+	return 0, 0, false
 }
 
 func (m *logMatching) add(g *ghostSlot, e ghostEntry) {
-	switch {
-	case !g.held:
-		g.first, g.held = e, true
-	case g.more == 0:
+	switch g.rest {
+	case 0:
+		*g = ghostSlot{term: e.term, chain: e.chain, by: e.by, rest: 1}
+	case 1:
 		m.more = append(m.more, []ghostEntry{e})
-		g.more = int32(len(m.more))
+		g.rest = int32(len(m.more)) + 1
 	default:
-		m.more[g.more-1] = append(m.more[g.more-1], e)
+		m.more[g.rest-2] = append(m.more[g.rest-2], e)
 	}
 }
 
@@ -425,9 +427,9 @@ func (m *logMatching) prune(f int) {
 	m.gbase = f
 	var more [][]ghostEntry
 	for i := range m.ghost {
-		if g := &m.ghost[i]; g.more > 0 {
-			more = append(more, m.more[g.more-1])
-			g.more = int32(len(more))
+		if g := &m.ghost[i]; g.rest > 1 {
+			more = append(more, m.more[g.rest-2])
+			g.rest = int32(len(more)) + 1
 		}
 	}
 	m.more = more
@@ -506,10 +508,10 @@ func (m *logMatching) record(n *node, who int32, x int) error {
 	}
 	term, chain := n.log.entryAt(x).Term, n.log.chain[x-n.log.base]
 	g := &m.ghost[x-m.gbase]
-	if ge := m.find(g, term); ge != nil {
-		if ge.chain != chain {
+	if had, by, ok := m.find(g, term); ok {
+		if had != chain {
 			return protocols.Violationf(KindLogMatching, "%s holds entry %d/%d with a log before it that differs from the one %s had with that entry",
-				n.id, x, term, m.servers[ge.by])
+				n.id, x, term, m.servers[by])
 		}
 		return nil
 	}

@@ -316,7 +316,7 @@ func TestLogMatching(t *testing.T) {
 		assert.NoError(t, c.step(m, "n1"))
 		assert.Len(t, m.seen.at(m.number("n1")).chain, 5)
 		// Corrupt the ghost at index 2: the monitor must not revisit it.
-		m.ghost[2].first.chain++
+		m.ghost[2].chain++
 		n1.log.append(figureEntry(5, 3))
 		assert.NoError(t, c.step(m, "n1"))
 	})
