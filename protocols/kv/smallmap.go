@@ -11,7 +11,9 @@ import (
 // short slice costs less than hashing a string on every applied request.
 // Past smallMapScan entries it keeps a map of positions as well. Its order
 // is the order keys were first set, which nothing may depend on: callers
-// sort, or go by sorted.
+// sort, or go by sorted. It must not be copied once used: a copy shares its
+// arrays (and the kept order sorted re-sorts in place) with the original.
+// A Machine, which holds two, is only ever handled by pointer.
 type smallMap[K ~string, V any] struct {
 	keys  []K
 	vals  []V

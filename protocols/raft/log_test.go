@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -311,5 +312,91 @@ func TestAppendRequestIsAppend(t *testing.T) {
 		}
 		require.Equal(t, a.chain, b.chain)
 		require.Equal(t, a.version, b.version)
+	})
+}
+
+// Every view of a log's chain ever handed out (the log's own chain
+// as a monitor keeps it, chainView for a message) keeps its digests, and the
+// log's chain always equals a recomputation, whatever append, extend with
+// another log's digests, merge, truncate, compact and restore do. The
+// monitors' views (log matching) and AppendEntries' chains rely on it.
+func TestChainViewsNeverChange(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		l := newLog(Config{})
+		other := newLog(Config{}) // a "leader" whose digests the log takes
+		type held struct {
+			view []uint64
+			want []uint64
+		}
+		var views []held
+		term := uint64(1)
+		for range rapid.IntRange(1, 200).Draw(t, "steps") {
+			switch rapid.IntRange(0, 6).Draw(t, "op") {
+			case 0:
+				n := rapid.IntRange(1, 5).Draw(t, "n")
+				for range n {
+					l.append(figureEntry(l.lastIndex()+1, term))
+				}
+			case 1:
+				e := figureEntry(l.lastIndex()+1, term)
+				l.appendRequest(term, &e.Req)
+			case 2:
+				if l.lastIndex() > l.base {
+					l.truncate(rapid.IntRange(l.base+1, l.lastIndex()).Draw(t, "from"))
+				}
+			case 3:
+				if l.lastIndex() > l.base {
+					l.compact(rapid.IntRange(l.base+1, l.lastIndex()).Draw(t, "upto"))
+				}
+			case 4:
+				term++
+			case 5: // merge from other, which copies l then diverges
+				other = newLog(Config{})
+				for i := 1; i <= l.lastIndex(); i++ {
+					if i > l.base {
+						other.append(l.entry(i))
+					} else {
+						other.append(figureEntry(i, 1))
+					}
+				}
+				if l.base > 0 || other.lastIndex() == 0 {
+					continue
+				}
+				from := rapid.IntRange(1, other.lastIndex()).Draw(t, "mfrom")
+				other.truncate(from)
+				for range rapid.IntRange(1, 4).Draw(t, "mn") {
+					other.append(figureEntry(other.lastIndex()+1, term))
+				}
+				prev := from - 1
+				l.merge(prev, other.slice(prev+1, other.lastIndex()), other.chainView(prev, other.lastIndex()))
+			case 6:
+				if rapid.Bool().Draw(t, "restore") {
+					c, _ := l.chainAt(l.lastIndex())
+					l.restore(l.lastIndex(), l.lastTerm(), c, Config{})
+				}
+			}
+			d := l.chain[0]
+			for i := l.base + 1; i <= l.lastIndex(); i++ {
+				d = chainHash(d, l.entryAt(i))
+				if l.chain[i-l.base] != d {
+					t.Fatalf("chain at %d is not the recomputed digest", i)
+				}
+			}
+			if len(l.chain) != l.lastIndex()-l.base+1 {
+				t.Fatalf("chain length %d for %d..%d", len(l.chain), l.base, l.lastIndex())
+			}
+			// hold the log's own chain, and a chainView of it
+			views = append(views, held{view: l.chain, want: slices.Clone(l.chain)})
+			if l.lastIndex() > l.base {
+				lo := rapid.IntRange(l.base, l.lastIndex()).Draw(t, "lo")
+				v := l.chainView(lo, l.lastIndex())
+				views = append(views, held{view: v, want: slices.Clone(v)})
+			}
+			for i, h := range views {
+				if !slices.Equal(h.view, h.want) {
+					t.Fatalf("view %d changed: %v, was %v", i, h.view, h.want)
+				}
+			}
+		}
 	})
 }
