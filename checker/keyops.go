@@ -100,11 +100,7 @@ type valueIndex struct {
 	starts [256]bool
 }
 
-// newValueIndex indexes the writes of ops. Values are nearly always
-// unique, so each value's list is one slot of a shared array (one
-// allocation for the lists instead of one per value); capping each list
-// at its one slot makes a second write of a value move its list out
-// rather than overwrite the next value's.
+// newValueIndex indexes the writes of ops.
 func newValueIndex(ops []kop) *valueIndex {
 	writes := 0
 	for p := range ops {
@@ -113,23 +109,11 @@ func newValueIndex(ops []kop) *valueIndex {
 		}
 	}
 	vi := &valueIndex{byValue: newValueTable(writes)}
-	arena := make([]int32, writes)
-	next := 0
 	for p := range ops {
 		o := &ops[p]
-		if !o.isWrite() || o.value == "" {
-			continue
+		if o.isWrite() && o.value != "" && vi.byValue.add(o.value, int32(p)) {
+			vi.learn(o.value)
 		}
-		s := vi.byValue.slot(o.value)
-		if s.value != "" {
-			s.writes = append(s.writes, int32(p))
-			continue
-		}
-		arena[next] = int32(p)
-		*s = valueSlot{value: o.value, writes: arena[next : next+1 : next+1]}
-		next++
-		vi.byValue.count++
-		vi.learn(o.value)
 	}
 	vi.sortLengths()
 	return vi

@@ -52,9 +52,9 @@ func TestValueIndexListsEveryWrite(t *testing.T) {
 // tableAsMap is what t holds, as a map.
 func tableAsMap(t *valueTable) map[string][]int32 {
 	m := map[string][]int32{}
-	for _, s := range t.slots {
-		if s.value != "" {
-			m[s.value] = s.writes
+	for i := range t.slots {
+		if s := &t.slots[i]; s.value != "" {
+			m[s.value] = t.writes(s)
 		}
 	}
 	return m
@@ -76,12 +76,8 @@ func TestValueTableActsAsAMap(t *testing.T) {
 		tab := newValueTable(distinct)
 		want := map[string][]int32{}
 		for p, v := range values {
-			s := tab.slot(v)
-			if s.value == "" {
-				*s = valueSlot{value: v}
-				tab.count++
-			}
-			s.writes = append(s.writes, int32(p))
+			_, known := want[v]
+			require.Equal(t, !known, tab.add(v, int32(p)), v)
 			want[v] = append(want[v], int32(p))
 		}
 		require.Equal(t, len(want), tab.count)

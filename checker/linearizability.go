@@ -123,23 +123,11 @@ func CheckKV(history []Op, budget Budget) Result {
 	keys, groups := groupByKey(history)
 	res := Result{Verdict: VerdictOK, Budget: budget, Keys: make([]KeyResult, len(keys)), historyLen: len(history)}
 
-	// Workers take keys in order and write each result into its own slot;
-	// nothing one key computes is seen by another.
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(keys)) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(keys) {
-					return
-				}
-				res.Keys[i] = checkKey(history, keys[i], groups[i], int64(budget))
-				groups[i] = nil // the key's working set is garbage from here
-			}
-		})
+	workers := 1
+	if len(history) >= parallelFrom {
+		workers = runtime.GOMAXPROCS(0)
 	}
-	wg.Wait()
+	checkKeys(history, keys, groups, int64(budget), res.Keys, workers)
 
 	for _, k := range res.Keys {
 		switch k.Verdict {
@@ -151,6 +139,42 @@ func CheckKV(history []Op, budget Budget) Result {
 	}
 	res.Verdict = combine(len(res.IllegalKeys), len(res.UnknownKeys))
 	return res
+}
+
+// parallelFrom is the length of history from which CheckKV checks keys on
+// several goroutines. A shorter one (a sweep's seed has about a thousand
+// ops) takes tens of microseconds a key, in the order of what starting
+// and waking the goroutines costs, so its keys are checked one after
+// another on the caller's. Either way each key's result is its own.
+const parallelFrom = 4096
+
+// checkKeys decides keys[i], whose ops are groups[i], into out[i], on up to
+// workers goroutines (one: the calling goroutine alone). Workers take keys
+// in order and write each result into its own slot; nothing one key
+// computes is seen by another.
+func checkKeys(history []Op, keys []string, groups [][]int32, budget int64, out []KeyResult, workers int) {
+	if workers <= 1 {
+		for i := range keys {
+			out[i] = checkKey(history, keys[i], groups[i], budget)
+			groups[i] = nil // the key's working set is garbage from here
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(workers, len(keys)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(keys) {
+					return
+				}
+				out[i] = checkKey(history, keys[i], groups[i], budget)
+				groups[i] = nil
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // combine gives porcupine's precedence: one illegal key makes the history

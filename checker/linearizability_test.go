@@ -265,3 +265,34 @@ func TestCheckKVGenerated(t *testing.T) {
 		require.Equal(t, []string{h[i].Key}, res.IllegalKeys)
 	})
 }
+
+// TestCheckKeysAloneMatchesParallel checks keys one after another on the
+// calling goroutine (what CheckKV does below parallelFrom ops) and on
+// several, and requires the same results, key by key, whether the
+// histories are legal or not and whichever path decides them.
+func TestCheckKeysAloneMatchesParallel(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		h := drawHistory(t, rapid.Bool().Draw(t, "unique"))
+		workers := rapid.IntRange(2, 4).Draw(t, "workers")
+		check := func(workers int) []KeyResult {
+			keys, groups := groupByKey(h)
+			out := make([]KeyResult, len(keys))
+			checkKeys(h, keys, groups, int64(DefaultBudget), out, workers)
+			return out
+		}
+		require.Equal(t, check(workers), check(1))
+	})
+}
+
+// TestCheckKVParallelFromMatchesAlone checks a history long enough for
+// CheckKV to check its keys in parallel and requires what checking them
+// one after another gives.
+func TestCheckKVParallelFromMatchesAlone(t *testing.T) {
+	h := staleRead(genDsim(dsimConfig{ops: 2 * parallelFrom, clients: 10, keys: 4, indeterminate: 0.01, seed: 3}), "k2")
+	res := CheckKV(h, 0)
+	keys, groups := groupByKey(h)
+	alone := make([]KeyResult, len(keys))
+	checkKeys(h, keys, groups, int64(DefaultBudget), alone, 1)
+	require.Equal(t, VerdictIllegal, res.Verdict)
+	require.Equal(t, alone, res.Keys)
+}

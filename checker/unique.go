@@ -176,8 +176,14 @@ func (u *uniqueKey) decide(wantOrder bool) (Verdict, []int32) {
 	}
 	ops := u.ops
 	n := len(ops)
-	pred := make([]int32, n)
-	succ := make([]int32, n+1) // succ[n]: after the initial state
+	// The per-op tables share one allocation: they are all needed to the
+	// end, and a key's check is otherwise a dozen allocations.
+	tables := make([]int32, 5*n+4)
+	pred, tables := tables[:n:n], tables[n:]
+	succ, tables := tables[:n+1:n+1], tables[n+1:]    // succ[n]: after the initial state
+	version, tables := tables[:n:n], tables[n:]       // for reads: the write they read, n for the initial state
+	readsAt, tables := tables[:n+2:n+2], tables[n+2:] // CSR offsets by version slot
+	next := tables[: n+1 : n+1]
 	for i := range pred {
 		pred[i] = unset
 	}
@@ -185,7 +191,6 @@ func (u *uniqueKey) decide(wantOrder bool) (Verdict, []int32) {
 		succ[i] = unset
 	}
 	observed := make([]bool, n+1) // observed[n]: the initial state was read
-	version := make([]int32, n)   // for reads: the write they read, n for the initial state
 	slot := func(p int32) int32 {
 		if p == bottom {
 			return int32(n)
@@ -223,7 +228,6 @@ func (u *uniqueKey) decide(wantOrder bool) (Verdict, []int32) {
 	// The reads at each version, earliest deadline first: placed by
 	// version in history order, then each version's ordered by return,
 	// ties by position.
-	readsAt := make([]int32, n+2) // CSR offsets by version slot
 	nreads := 0
 	for p := range ops {
 		if ops[p].isRead() {
@@ -235,7 +239,7 @@ func (u *uniqueKey) decide(wantOrder bool) (Verdict, []int32) {
 		readsAt[v] += readsAt[v-1]
 	}
 	reads := make([]int32, nreads)
-	next := slices.Clone(readsAt[:n+1])
+	copy(next, readsAt[:n+1])
 	for p := range ops {
 		if ops[p].isRead() {
 			reads[next[version[p]]] = int32(p)
@@ -251,7 +255,7 @@ func (u *uniqueKey) decide(wantOrder bool) (Verdict, []int32) {
 
 	// Each chain is one block; so is each write nobody read.
 	var first *block
-	blocks := make([]block, 0, n) // at most one a write: room for all spares growing it
+	blocks := make([]block, 0, countBlocks(ops, observed)) // exact: no growing
 	var dropped []int32
 	fold := func(head int32) (block, bool) {
 		b := block{l: math.MaxInt64, c: math.MinInt64, head: head}
@@ -377,6 +381,21 @@ func (u *uniqueKey) decide(wantOrder bool) (Verdict, []int32) {
 		}
 	}
 	return VerdictOK, append(order, dropped...)
+}
+
+// countBlocks returns how many blocks decide makes besides the initial
+// state's: one per put that some read saw (its chain) and one per
+// determinate write nobody saw. It must agree with decide's loop, which
+// appends exactly those.
+func countBlocks(ops []kop, observed []bool) int {
+	k := 0
+	for p := range ops {
+		o := &ops[p]
+		if o.isWrite() && (o.kind == kopPut && observed[p] || !observed[p] && !o.indet) {
+			k++
+		}
+	}
+	return k
 }
 
 // orderByGap returns the positions in backward ordered by gap, then by
