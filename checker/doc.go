@@ -19,8 +19,8 @@
 // more is unknown and named, with the budget, in the Result.
 //
 //  1. Keys are independent: each is decided on its own, all of them to the
-//     end, so every broken key is reported. Keys run on several goroutines,
-//     but nothing one key computes reaches another, so the Result does not
+//     end, so every broken key is reported. A long history's keys run on
+//     several goroutines, but nothing one key computes reaches another, so the Result does not
 //     depend on scheduling.
 //  2. The unique-values path ([MethodUniqueValues]). dsim's clients write
 //     values unique per (client, seq), like "c1.7". When every value written

@@ -112,9 +112,10 @@ type KeyResult struct {
 // Each key is checked on its own, to the end, so every broken key is
 // reported with a witness. Keys whose written values are unique are decided
 // without search; the others are searched with at most budget steps each
-// (zero: DefaultBudget). Keys are checked on several goroutines, but each
-// key's verdict, witness and step count depend on its operations alone, so
-// the Result is the same on every run, machine and GOMAXPROCS.
+// (zero: DefaultBudget). A long history's keys are checked on several
+// goroutines (a short one's on the caller's), but each key's verdict,
+// witness and step count depend on its operations alone, so the Result is
+// the same on every run, machine and GOMAXPROCS.
 func CheckKV(history []Op, budget Budget) Result {
 	budget = budget.orDefault()
 	if err := validateHistory(history); err != nil {
