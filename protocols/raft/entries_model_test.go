@@ -227,7 +227,7 @@ func checkLogModel(t *testing.T, seed uint64) {
 					digests = append(digests, chainHash(digests[k], &es[k]))
 				}
 			}
-			l.merge(prev, es, digests)
+			l.merge(prev, es, digests, nil)
 			for k, e := range es {
 				idx := prev + 1 + k
 				if idx > m.last() {

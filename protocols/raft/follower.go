@@ -97,7 +97,7 @@ func (n *node) handleAppendEntries(from protocols.NodeID, m *AppendEntries) {
 		n.log.truncate(changed)
 		n.log.append(entries...)
 	} else {
-		changed, truncated = n.log.merge(prev, entries, digests)
+		changed, truncated = n.log.merge(prev, entries, digests, m.homeChunk())
 	}
 	switch {
 	case changed > 0:

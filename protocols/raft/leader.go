@@ -185,15 +185,19 @@ func (n *node) appendEntries(prev, hi int) *AppendEntries {
 		return b.msg
 	}
 	prevTerm, _ := n.log.term(prev)
+	es, home := n.log.sliceHome(prev+1, hi)
 	m := n.appends.Next() // filled in place, and sized, before it is sent
 	*m = AppendEntries{
 		Term:      n.term,
 		PrevIndex: prev,
 		PrevTerm:  prevTerm,
-		Entries:   n.log.slice(prev+1, hi),
+		Entries:   es,
 		Commit:    n.commit,
 		Round:     n.lead.round,
 		chain:     n.log.chainView(prev, hi),
+	}
+	if home != nil {
+		m.home = home[:0]
 	}
 	m.size = appendSize(m)
 	*b = appendBox{

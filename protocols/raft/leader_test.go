@@ -68,9 +68,13 @@ func wantAppends(n *node) map[protocols.NodeID]AppendEntries {
 		prev := n.prs[i].next - 1
 		hi := min(n.log.lastIndex(), prev+n.opts.MaxAppendEntries)
 		pt, _ := n.log.term(prev)
+		es, home := n.log.sliceHome(prev+1, hi)
 		w := AppendEntries{Term: n.term, PrevIndex: prev, PrevTerm: pt,
-			Entries: n.log.slice(prev+1, hi), Commit: n.commit, Round: n.lead.round,
+			Entries: es, Commit: n.commit, Round: n.lead.round,
 			chain: n.log.chainView(prev, hi)}
+		if home != nil {
+			w.home = home[:0]
+		}
 		w.size = appendSize(&w) // TestAppendSizeIsTheWireSize holds appendSize to the wire size
 		want[id] = w
 	}

@@ -97,14 +97,16 @@ func (l *raftLog) chainView(lo, hi int) []uint64 {
 }
 
 // append adds entries after the last one.
-func (l *raftLog) append(es ...Entry) { l.extend(es, nil) }
+func (l *raftLog) append(es ...Entry) { l.extend(es, nil, nil) }
 
 // extend adds entries after the last one. digests, when not nil, are the
 // prefix digests the entries make after the last one (digests[i] after
 // es[i]), as another log computed them from a last digest equal to this
 // log's: they are taken rather than computed again (a digest is a function
-// of the one before and the entry alone).
-func (l *raftLog) extend(es []Entry, digests []uint64) {
+// of the one before and the entry alone). home, when not nil, is the chunk
+// of another log that es is a slice of: this log may go on in it rather
+// than copy the entries (entryList.pushFrom).
+func (l *raftLog) extend(es []Entry, digests []uint64, home *[chunkLen]Entry) {
 	l.chain = room(l.chain, len(es))
 	switch {
 	case digests == nil:
@@ -118,7 +120,7 @@ func (l *raftLog) extend(es []Entry, digests []uint64) {
 		if digests == nil {
 			l.chain = append(l.chain, chainHash(l.chain[len(l.chain)-1], e))
 		}
-		l.entries.pushAt(e)
+		l.entries.pushFrom(e, home)
 		if e.Conf != nil {
 			l.confIdx = append(l.confIdx, l.lastIndex())
 			l.confs = append(l.confs, l.config().apply(*e.Conf))
@@ -201,7 +203,7 @@ func (l *raftLog) compact(upto int) {
 // snapshot gives (Figure 13, step 7).
 func (l *raftLog) restore(index int, term uint64, chain uint64, conf Config) {
 	l.base, l.baseTerm = index, term
-	l.entries.truncate(0)
+	l.entries.reset(index % chunkLen)      // index+1 goes where every log keeps it (entryList)
 	l.chain = append(l.chain[:0:0], chain) // a fresh array: views of the old stay as they were
 	l.conf0, l.confIdx, l.confs = conf, nil, nil
 	l.confGen++
@@ -216,6 +218,15 @@ func (l *raftLog) slice(lo, hi int) []Entry {
 		return nil
 	}
 	return l.entries.view(lo-l.base-1, hi-l.base)
+}
+
+// sliceHome is slice, and the chunk the entries are a slice of (nil when
+// they were copied), for a follower's log to go on in (extend).
+func (l *raftLog) sliceHome(lo, hi int) ([]Entry, *[chunkLen]Entry) {
+	if hi < lo {
+		return nil, nil
+	}
+	return l.entries.viewHome(lo-l.base-1, hi-l.base)
 }
 
 // config is the latest configuration in the log.
@@ -321,20 +332,21 @@ func (l *raftLog) lastIndexOf(t uint64) int {
 // digests, when not nil, are the leader's prefix digests at prev through
 // prev+len(es) (AppendEntries.chain): where this log's digest before the
 // first entry it appends is the leader's there, it takes the leader's for
-// the entries rather than computing them.
+// the entries rather than computing them. home, when not nil, is the chunk
+// of the leader's log that es is a slice of (see extend).
 //
 // It returns the first index it changed (0 when the log already held every
 // entry) and whether it removed entries.
-func (l *raftLog) merge(prev int, es []Entry, digests []uint64) (changed int, truncated bool) {
+func (l *raftLog) merge(prev int, es []Entry, digests []uint64, home *[chunkLen]Entry) (changed int, truncated bool) {
 	for k := range es { // by index: an entry is 128 bytes
 		idx := prev + 1 + k
 		if idx > l.lastIndex() {
-			l.extend(es[k:], l.theirs(idx, digests, k))
+			l.extend(es[k:], l.theirs(idx, digests, k), home)
 			return idx, false
 		}
 		if l.entryAt(idx).Term != es[k].Term {
 			l.truncate(idx)
-			l.extend(es[k:], l.theirs(idx, digests, k))
+			l.extend(es[k:], l.theirs(idx, digests, k), home)
 			return idx, true
 		}
 	}

@@ -133,7 +133,7 @@ func TestMerge(t *testing.T) {
 				es = append(es, figureEntry(c.prev+1+i, term))
 			}
 			v := l.version
-			changed, truncated := l.merge(c.prev, es, nil)
+			changed, truncated := l.merge(c.prev, es, nil, nil)
 			assert.Equal(t, c.want, termsOf(&l))
 			assert.Equal(t, c.changed, changed)
 			assert.Equal(t, c.truncated, truncated)

@@ -116,12 +116,28 @@ type AppendEntries struct {
 	// again. It is no part of the message's content (String, AppendHash
 	// and the size leave it out): it only saves the follower work.
 	chain []uint64
+	// home is the chunk of the leader's log that Entries is a slice of
+	// (raftLog.sliceHome), as a slice of it of length 0, or nil: a follower
+	// whose log goes on at the same position holds the entries there rather
+	// than copying them (entryList.pushFrom). Length 0, so that the
+	// deep-copy mode, which copies a slice's elements, copies none, and the
+	// copy carries none. No part of the message's content.
+	home []Entry
 	// size is the message's size for the bytes metric (appendSize), worked
 	// out by the leader that builds it, before it is sent, or 0 when it was
 	// built elsewhere: a leader sends one AppendEntries to every follower
 	// owed the same (appendBox), and the metric sizes each send. No part of
 	// the content: it follows from the exported fields.
 	size int
+}
+
+// homeChunk returns the chunk of the leader's log that Entries is a slice
+// of, or nil when none is known.
+func (m *AppendEntries) homeChunk() *[chunkLen]Entry {
+	if cap(m.home) < chunkLen {
+		return nil
+	}
+	return (*[chunkLen]Entry)(m.home[:chunkLen])
 }
 
 // Kind implements protocols.Message.
