@@ -102,7 +102,7 @@ func (n *node) handleAppendEntries(from protocols.NodeID, m *AppendEntries) {
 	switch {
 	case changed > 0:
 		// Either way the log holds the request's entries from changed on.
-		n.persistLog(changed, entries[changed-prev-1:])
+		n.persistLogAs(changed, entries[changed-prev-1:], m.rec)
 		n.refreshConfig()
 		if truncated {
 			n.out.Probe(ProbeLogTruncation)

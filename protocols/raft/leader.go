@@ -199,6 +199,9 @@ func (n *node) appendEntries(prev, hi int) *AppendEntries {
 	if home != nil {
 		m.home = home[:0]
 	}
+	if r := n.lastLog; r != nil && r.From == prev+1 {
+		m.rec = r
+	}
 	m.size = appendSize(m)
 	*b = appendBox{
 		msg:  m,

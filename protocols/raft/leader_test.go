@@ -75,6 +75,9 @@ func wantAppends(n *node) map[protocols.NodeID]AppendEntries {
 		if home != nil {
 			w.home = home[:0]
 		}
+		if r := n.lastLog; r != nil && r.From == prev+1 {
+			w.rec = r
+		}
 		w.size = appendSize(&w) // TestAppendSizeIsTheWireSize holds appendSize to the wire size
 		want[id] = w
 	}

@@ -123,6 +123,12 @@ type AppendEntries struct {
 	// deep-copy mode, which copies a slice's elements, copies none, and the
 	// copy carries none. No part of the message's content.
 	home []Entry
+	// rec is the leader's LogRecord of the entries it appended last, when
+	// they start at PrevIndex+1, or nil: a follower that persists the
+	// entries of the message from there persists that record when it holds
+	// exactly them (node.persistLogAs), rather than one of its own. No part
+	// of the message's content.
+	rec *LogRecord
 	// size is the message's size for the bytes metric (appendSize), worked
 	// out by the leader that builds it, before it is sent, or 0 when it was
 	// built elsewhere: a leader sends one AppendEntries to every follower

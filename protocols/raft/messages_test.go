@@ -24,7 +24,7 @@ func TestMessagesHashWhatTheyShow(t *testing.T) {
 	}
 	cfg := Config{Members: []Member{{ID: "n1", Suffrage: Voter}}}
 	// What no trace line shows of an entry: its command, only its position.
-	unshown := []string{"Entries[0].Req", "Entries[0].Conf", "Entries[0].Cmd", "chain", "home", "size"}
+	unshown := []string{"Entries[0].Req", "Entries[0].Conf", "Entries[0].Cmd", "chain", "home", "rec", "size"}
 	cases := []struct {
 		msg    protocols.Message
 		hidden []string
@@ -32,7 +32,7 @@ func TestMessagesHashWhatTheyShow(t *testing.T) {
 		{RequestVote{Term: 3, LastIndex: 5, LastTerm: 2}, nil},
 		{RequestVoteReply{Term: 3, Granted: true}, nil},
 		{&AppendEntries{Term: 3, PrevIndex: 5, PrevTerm: 2, Entries: entries, Commit: 4, Round: 7}, unshown},
-		{&AppendEntries{Term: 3, PrevIndex: 5, PrevTerm: 2, Commit: 4}, []string{"chain", "home", "size"}},
+		{&AppendEntries{Term: 3, PrevIndex: 5, PrevTerm: 2, Commit: 4}, []string{"chain", "home", "rec", "size"}},
 		{&AppendEntriesReply{Term: 3, Success: true, Index: 7, Round: 2, XTerm: 1, XIndex: 2, XLen: 3}, []string{"XTerm", "XIndex", "XLen"}},
 		{&AppendEntriesReply{Term: 3, Index: 5, XTerm: 2, XIndex: 4, XLen: 6, Round: 2}, nil},
 		{PreVote{Term: 3, LastIndex: 5, LastTerm: 2}, nil},

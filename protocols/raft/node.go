@@ -153,6 +153,7 @@ type node struct {
 	records   protocols.Slab[LogRecord]
 	appends   protocols.Slab[AppendEntries]
 	lastReply *AppendEntriesReply // the last AppendEntriesReply sent
+	lastLog   *LogRecord          // the last LogRecord persisted by persistLog
 	applieds  protocols.Slab[Applied]
 	kvReplies protocols.Slab[kv.Reply]
 }

@@ -1,11 +1,13 @@
 package raft
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/dsimlab/dsim/protocols"
 	"github.com/dsimlab/dsim/protocols/kv"
@@ -81,4 +83,64 @@ func TestFollowerPersistsWhatItsLogHolds(t *testing.T) {
 			assert.Equal(t, n2.log.slice(rec.From, n2.log.lastIndex()), rec.Entries, "bug %v, %s: from %d", bug, s.name, rec.From)
 		}
 	}
+}
+
+// A follower persists the leader's own LogRecord (AppendEntries.rec) only
+// when it is the record it would make itself: the very entries it took, by
+// address, from the index it changed. Otherwise (no record, a record from
+// another index, one of equal entries elsewhere, one of other entries, a
+// request that starts inside its log) it persists a record of its own, and
+// either way the record reads as its log does.
+func TestFollowerPersistsLeadersRecordOnlyWhenTheSame(tt *testing.T) {
+	rapid.Check(tt, func(t *rapid.T) {
+		h := newCluster(tt, 3, Options{})
+		elect(h, "n1")
+		n2 := raftNode(h, "n2")
+		term, seq := n2.term, uint64(0)
+		for step := range rapid.IntRange(1, 12).Draw(t, "steps") {
+			last := n2.log.lastIndex()
+			var es []Entry
+			for range rapid.IntRange(1, 3).Draw(t, "entries") {
+				seq++
+				es = append(es, Entry{Term: term, Req: kv.Request{Client: "c9", Seq: seq, Op: kv.PutOp("k", "v")}})
+			}
+			prev := last - rapid.IntRange(0, 1).Draw(t, "overlap") // 1: the first entry conflicts with the last held
+			if prev < last {
+				term++
+				for k := range es {
+					es[k].Term = term
+				}
+			}
+			m := AppendEntries{Term: term, PrevIndex: prev, Entries: es}
+			m.PrevTerm, _ = n2.log.term(prev)
+			var same bool
+			switch rapid.IntRange(0, 4).Draw(t, "record") {
+			case 1: // the leader's record of these very entries
+				m.rec, same = &LogRecord{From: prev + 1, Entries: es}, true
+			case 2: // of these entries, from another index
+				m.rec = &LogRecord{From: prev + 2, Entries: es}
+			case 3: // of equal entries elsewhere
+				m.rec = &LogRecord{From: prev + 1, Entries: slices.Clone(es)}
+			case 4: // of fewer of them
+				m.rec = &LogRecord{From: prev + 1, Entries: es[:len(es)-1]}
+			}
+			var out protocols.Effects
+			n2.Step(protocols.Input{Kind: protocols.Receive, From: "n1", Msg: &m}, &out)
+			var rec *LogRecord
+			for _, r := range out.Records {
+				if lr, ok := r.(*LogRecord); ok {
+					rec = lr
+				}
+			}
+			if rec == nil {
+				t.Fatalf("step %d: no log record", step)
+			}
+			if rec.From != prev+1 || !slices.Equal(rec.Entries, n2.log.slice(prev+1, n2.log.lastIndex())) {
+				t.Fatalf("step %d: the record %v does not read as the log from %d", step, rec, prev+1)
+			}
+			if (rec == m.rec) != same {
+				t.Fatalf("step %d: the leader's record persisted = %v, want %v", step, rec == m.rec, same)
+			}
+		}
+	})
 }

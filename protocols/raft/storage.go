@@ -120,7 +120,21 @@ func (n *node) persistAll() {
 func (n *node) persistLog(from int, es []Entry) {
 	r := n.records.Next() // filled in place, not copied in
 	r.From, r.Entries = from, es
+	n.lastLog = r
 	n.out.Records = append(n.out.Records, r) // as Persist does, without its variadic copy
+}
+
+// persistLogAs is persistLog, where r is a record another server persisted
+// (AppendEntries.rec): when r records the very entries es, by address, from
+// the same index, it is the record persistLog would make, and it is
+// persisted itself rather than a copy. A record is never changed once
+// persisted, so servers' stores may share it as they share messages.
+func (n *node) persistLogAs(from int, es []Entry, r *LogRecord) {
+	if r == nil || r.From != from || len(r.Entries) != len(es) || len(es) == 0 || &r.Entries[0] != &es[0] {
+		n.persistLog(from, es)
+		return
+	}
+	n.out.Records = append(n.out.Records, r)
 }
 
 // setHardState sets the term and vote: their only writer, recovery aside.
