@@ -368,7 +368,8 @@ func TestChainViewsNeverChange(t *testing.T) {
 					other.append(figureEntry(other.lastIndex()+1, term))
 				}
 				prev := from - 1
-				l.merge(prev, other.slice(prev+1, other.lastIndex()), other.chainView(prev, other.lastIndex()))
+				es, home := other.sliceHome(prev+1, other.lastIndex()) // the follower may go on in the other's chunk
+				l.merge(prev, es, other.chainView(prev, other.lastIndex()), home)
 			case 6:
 				if rapid.Bool().Draw(t, "restore") {
 					c, _ := l.chainAt(l.lastIndex())
