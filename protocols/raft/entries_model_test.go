@@ -228,19 +228,7 @@ func checkLogModel(t *testing.T, seed uint64) {
 				}
 			}
 			l.merge(prev, es, digests, nil)
-			for k, e := range es {
-				idx := prev + 1 + k
-				if idx > m.last() {
-					m.push(es[k:]...)
-					break
-				}
-				if m.ents[idx-m.base-1].Term != e.Term {
-					m.ents = slices.Clip(m.ents[:idx-m.base-1])
-					m.chain = slices.Clip(m.chain[:idx-m.base])
-					m.push(es[k:]...)
-					break
-				}
-			}
+			m.merge(prev, es)
 			op = fmt.Sprintf("merge %d+%d", prev, len(es))
 		case r < 19: // compact
 			upto := near(m.base, m.last())

@@ -69,14 +69,7 @@ func TestFollowerPersistsWhatItsLogHolds(t *testing.T) {
 			if m.PrevIndex < n2.log.base {
 				m.PrevTerm = term
 			}
-			var out protocols.Effects
-			n2.Step(protocols.Input{Kind: protocols.Receive, From: "n1", Msg: &m}, &out)
-			var rec *LogRecord
-			for _, r := range out.Records {
-				if lr, ok := r.(*LogRecord); ok {
-					rec = lr
-				}
-			}
+			rec := persistedLogRecord(n2, &m)
 			if rec == nil {
 				require.Fail(t, "no log record", "bug %v, %s", bug, s.name)
 			}
@@ -124,14 +117,7 @@ func TestFollowerPersistsLeadersRecordOnlyWhenTheSame(tt *testing.T) {
 			case 4: // of fewer of them
 				m.rec = &LogRecord{From: prev + 1, Entries: es[:len(es)-1]}
 			}
-			var out protocols.Effects
-			n2.Step(protocols.Input{Kind: protocols.Receive, From: "n1", Msg: &m}, &out)
-			var rec *LogRecord
-			for _, r := range out.Records {
-				if lr, ok := r.(*LogRecord); ok {
-					rec = lr
-				}
-			}
+			rec := persistedLogRecord(n2, &m)
 			if rec == nil {
 				t.Fatalf("step %d: no log record", step)
 			}
@@ -143,4 +129,18 @@ func TestFollowerPersistsLeadersRecordOnlyWhenTheSame(tt *testing.T) {
 			}
 		}
 	})
+}
+
+// persistedLogRecord steps n with m from n1 and returns the last LogRecord
+// the step persisted, or nil.
+func persistedLogRecord(n *node, m *AppendEntries) *LogRecord {
+	var out protocols.Effects
+	n.Step(protocols.Input{Kind: protocols.Receive, From: "n1", Msg: m}, &out)
+	var rec *LogRecord
+	for _, r := range out.Records {
+		if lr, ok := r.(*LogRecord); ok {
+			rec = lr
+		}
+	}
+	return rec
 }
