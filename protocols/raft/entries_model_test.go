@@ -233,13 +233,7 @@ func checkLogModel(t *testing.T, seed uint64) {
 		case r < 19: // compact
 			upto := near(m.base, m.last())
 			l.compact(upto)
-			if upto > m.base && upto <= m.last() {
-				k := upto - m.base
-				m.baseTerm = m.ents[k-1].Term
-				m.ents = slices.Clone(m.ents[k:])
-				m.chain = slices.Clone(m.chain[k:])
-				m.base = upto
-			}
+			m.compact(upto)
 			op = fmt.Sprintf("compact %d", upto)
 		default: // restore a snapshot at or past the end, or inside the log
 			idx := near(m.base, m.last()+2*chunkLen)

@@ -24,7 +24,18 @@ func newSharer() *sharer {
 	return &sharer{log: newLog(Config{}), model: logModel{chain: []uint64{0}}}
 }
 
-// mergeModel is raftLog.merge on the reference.
+// compact is raftLog.compact on the reference.
+func (m *logModel) compact(upto int) {
+	if upto > m.base && upto <= m.last() {
+		k := upto - m.base
+		m.baseTerm = m.ents[k-1].Term
+		m.ents = slices.Clone(m.ents[k:])
+		m.chain = slices.Clone(m.chain[k:])
+		m.base = upto
+	}
+}
+
+// merge is raftLog.merge on the reference.
 func (m *logModel) merge(prev int, es []Entry) {
 	for k, e := range es {
 		idx := prev + 1 + k
@@ -140,13 +151,7 @@ func TestSharedChunksKeepEveryLogItsOwn(t *testing.T) {
 			case 7: // compact
 				upto := index(m.base+1, m.last(), "compact")
 				l.compact(upto)
-				if upto > m.base && upto <= m.last() {
-					k := upto - m.base
-					m.baseTerm = m.ents[k-1].Term
-					m.ents = slices.Clone(m.ents[k:])
-					m.chain = slices.Clone(m.chain[k:])
-					m.base = upto
-				}
+				m.compact(upto)
 			case 8: // restore a snapshot, inside the log or past it
 				idx := index(m.base, m.last()+chunkLen, "restore")
 				term++
