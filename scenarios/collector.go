@@ -16,13 +16,14 @@ import (
 // target: a run with a large live heap collects as often near the limit as
 // it would with a lower target, and only small heaps grow more between
 // collections (measured in docs/architecture.md, "The sixth round": a
-// BenchmarkSweepRaft seed costs 10% fewer instructions than at 400, and
+// BenchmarkSweepRaft seed costs 9% fewer instructions than at 400, and
 // `dsim fuzz raft --seeds 20` peaks at 133 MB instead of 51).
 const GCPercent = 1600
 
 // MemoryLimit is the soft memory limit dsim sets for Go's collector
-// (GOMEMLIMIT overrides it), or three quarters of what the process's
-// cgroup allows when that is less (a CI container of 512 MiB): the
+// (GOMEMLIMIT overrides it); TuneCollector sets three quarters of what the
+// process's cgroup allows instead when that is less (a CI container of
+// 512 MiB; memoryLimit): the
 // collector works harder as the heap nears it, so GCPercent's headroom
 // never turns a large run into gigabytes, nor a small one into an
 // out-of-memory kill. It changes when memory is collected, never what a
