@@ -23,11 +23,10 @@ const GCPercent = 1600
 // MemoryLimit is the soft memory limit dsim sets for Go's collector
 // (GOMEMLIMIT overrides it); TuneCollector sets three quarters of what the
 // process's cgroup allows instead when that is less (a CI container of
-// 512 MiB; memoryLimit): the
-// collector works harder as the heap nears it, so GCPercent's headroom
-// never turns a large run into gigabytes, nor a small one into an
-// out-of-memory kill. It changes when memory is collected, never what a
-// run does.
+// 512 MiB; memoryLimit). The collector works harder as the heap nears it,
+// so GCPercent's headroom never turns a large run into gigabytes, nor a
+// small one into an out-of-memory kill. It changes when memory is
+// collected, never what a run does.
 const MemoryLimit = 1 << 30
 
 // cgroupLimits are where Linux says how much memory the process's cgroup
