@@ -2,10 +2,13 @@ package scenarios
 
 import (
 	"os"
+	"runtime"
 	"runtime/debug"
+	rtmetrics "runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // GCPercent is the garbage collector target dsim runs with (GOGC overrides
@@ -57,24 +60,131 @@ func memoryLimit(read func(path string) ([]byte, error)) int64 {
 // no run of dsim fits there anyway.
 const minMemoryLimit = 64 << 20
 
-// TuneCollector sets Go's collector as the dsim command runs it —
-// GCPercent unless GOGC is set, MemoryLimit (or less, in a cgroup that
-// allows less) unless GOMEMLIMIT is set — and
+// TuneCollector sets Go's collector as the dsim command runs it and
 // returns the undo. The command line calls it first thing; benchmarks call
-// it so that they measure what the command does.
+// it so that they measure what the command does. It changes when memory is
+// collected, never what a run does.
+//
+//   - With neither GOGC nor GOMEMLIMIT set, the collector runs on a memory
+//     limit alone (GOGC off) that a ratchet keeps at GCPercent of headroom
+//     over the largest live heap a collection has found: never below
+//     ratchetFloor, never above memoryLimit (MemoryLimit, or less in a
+//     cgroup that allows less), and never lowered (ratchet).
+//   - With GOGC set, its target, under memoryLimit unless GOMEMLIMIT is set
+//     too.
+//   - With only GOMEMLIMIT set, GCPercent, under that limit.
 func TuneCollector() (undo func()) {
+	gogc, memlimit := os.Getenv("GOGC") != "", os.Getenv("GOMEMLIMIT") != ""
 	var undos []func()
-	if os.Getenv("GOGC") == "" {
+	if !memlimit {
+		limit := memoryLimit(os.ReadFile)
+		var r *ratchet
+		if !gogc {
+			r = newRatchet(limit)
+			limit = r.limit
+		}
+		// The limit before the target: turning the target off while no
+		// limit is set would leave the heap unbounded for a moment.
+		old := debug.SetMemoryLimit(limit)
+		undos = append(undos, func() { debug.SetMemoryLimit(old) })
+		if r != nil {
+			old := debug.SetGCPercent(-1)
+			undos = append(undos, func() { debug.SetGCPercent(old) }, r.stop)
+			r.arm()
+		}
+	}
+	if !gogc && memlimit {
 		old := debug.SetGCPercent(GCPercent)
 		undos = append(undos, func() { debug.SetGCPercent(old) })
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		old := debug.SetMemoryLimit(memoryLimit(os.ReadFile))
-		undos = append(undos, func() { debug.SetMemoryLimit(old) })
 	}
 	return func() {
 		for _, u := range slices.Backward(undos) {
 			u()
 		}
 	}
+}
+
+// ratchet keeps the collector's memory limit at GCPercent of headroom over
+// the largest live heap a collection has found, between ratchetFloor and a
+// ceiling. That is the heap GCPercent's target would allow, except that the
+// limit never comes down when the live heap does. A target that comes down
+// makes the runtime hand memory back to the system (its scavenger keeps
+// only a tenth more than the target), and every page handed back faults in
+// again, to be zeroed, when it is next allocated. In a sweep on two workers
+// the live heap at a collection swung between 3 and 10 MB with where each
+// seed was, GCPercent's target with it between 64 and 180 MB, and handing
+// back and faulting in the same memory cost about 4% of the sweep
+// (docs/architecture.md, "The seventh round"). A process of dsim is one
+// command: holding on to its largest heap costs no more memory than the
+// moment it was needed.
+type ratchet struct {
+	mu      sync.Mutex
+	limit   int64 // the limit set last
+	ceiling int64
+	stopped bool
+	set     func(int64) int64 // debug.SetMemoryLimit
+	live    func() uint64     // the live heap the last collection found
+}
+
+// ratchetFloor is the least limit the ratchet sets: GCPercent of headroom
+// over the 4 MiB heap Go's collector treats as its least (a small run
+// collects no more often than it did under GCPercent's target).
+const ratchetFloor = 4 << 20 * (100 + GCPercent) / 100
+
+// newRatchet returns a ratchet at its floor (or ceiling, when that is
+// lower) that sets the process's limit and reads its live heap.
+func newRatchet(ceiling int64) *ratchet {
+	return &ratchet{limit: min(ratchetFloor, ceiling), ceiling: ceiling, set: debug.SetMemoryLimit, live: liveHeap}
+}
+
+// collected raises the limit, if it must, after a collection, and reports
+// whether the ratchet still runs (stop ends it).
+func (r *ratchet) collected() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped {
+		return false
+	}
+	want := r.ceiling
+	if live := r.live(); live < uint64(r.ceiling)/(100+GCPercent)*100 {
+		want = int64(live / 100 * (100 + GCPercent))
+	}
+	if want > r.limit {
+		r.limit = want
+		r.set(want)
+	}
+	return true
+}
+
+// stop ends the ratchet: it sets no limit after stop returns.
+func (r *ratchet) stop() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopped = true
+}
+
+// arm has collected called once the next collection is over, and again
+// after every collection until stop: a cleanup on an object nothing holds
+// runs after the collection that finds it unreachable, and arms the next.
+func (r *ratchet) arm() {
+	runtime.AddCleanup(new(sentinel), func(r *ratchet) {
+		if r.collected() {
+			r.arm()
+		}
+	}, r)
+}
+
+// sentinel is what arm leaves for the collector to find. Its pointer keeps
+// it out of the tiny allocator, which may put a small object that holds
+// no pointers in a block with others that are still live.
+type sentinel struct{ _ *byte }
+
+// liveHeap returns the bytes of heap the last collection found live.
+func liveHeap() uint64 {
+	s := [1]rtmetrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	rtmetrics.Read(s[:])
+	if s[0].Value.Kind() != rtmetrics.KindUint64 {
+		return 0 // not this runtime's metric: the floor holds
+	}
+	return s[0].Value.Uint64()
 }
