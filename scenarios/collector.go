@@ -11,20 +11,22 @@ import (
 	"sync"
 )
 
-// GCPercent is the garbage collector target dsim runs with (GOGC overrides
-// it). A run keeps little live memory but allocates steadily (messages,
-// log entries, notes): a collection costs about the live heap, and there is
-// one for every GCPercent/100 live heaps allocated, so the collector's share
-// falls as the target grows. MemoryLimit bounds the heap whatever the
-// target: a run with a large live heap collects as often near the limit as
-// it would with a lower target, and only small heaps grow more between
-// collections (measured in docs/architecture.md, "The sixth round": a
-// BenchmarkSweepRaft seed costs 9% fewer instructions than at 400, and
-// `dsim fuzz raft --seeds 20` peaks at 133 MB instead of 51).
+// GCPercent is the headroom dsim's collector keeps over the live heap, in
+// percent: the ratchet's (TuneCollector), or the target when only
+// GOMEMLIMIT is set. A run keeps little live memory but allocates steadily
+// (messages, log entries, notes): a collection costs about the live heap,
+// and there is one for every GCPercent/100 live heaps allocated, so the
+// collector's share falls as the headroom grows. MemoryLimit bounds the
+// heap whatever the headroom: a run with a large live heap collects as
+// often near the limit as it would with less, and only small heaps grow
+// more between collections (measured in docs/architecture.md, "The sixth
+// round": a BenchmarkSweepRaft seed costs 9% fewer instructions than at
+// 400, and `dsim fuzz raft --seeds 20` peaks at 133 MB instead of 51).
 const GCPercent = 1600
 
-// MemoryLimit is the soft memory limit dsim sets for Go's collector
-// (GOMEMLIMIT overrides it); TuneCollector sets three quarters of what the
+// MemoryLimit is the most memory dsim lets Go's collector keep (GOMEMLIMIT
+// overrides it): the ratchet's ceiling, or the soft limit under GOGC's
+// target when GOGC is set. TuneCollector uses three quarters of what the
 // process's cgroup allows instead when that is less (a CI container of
 // 512 MiB; memoryLimit). The collector works harder as the heap nears it,
 // so GCPercent's headroom never turns a large run into gigabytes, nor a

@@ -59,8 +59,8 @@ func Main(extra ...*protocols.Protocol) {
 	os.Exit(code)
 }
 
-// MemoryLimit is the soft memory limit the command line sets for Go's
-// collector (GOMEMLIMIT overrides it): scenarios.MemoryLimit.
+// MemoryLimit is the most memory the command line lets Go's collector keep
+// (GOMEMLIMIT overrides it): scenarios.MemoryLimit.
 const MemoryLimit = scenarios.MemoryLimit
 
 // Run runs the command line with args, extra protocols registered beside
