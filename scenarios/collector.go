@@ -129,8 +129,10 @@ type ratchet struct {
 }
 
 // ratchetFloor is the least limit the ratchet sets: GCPercent of headroom
-// over the 4 MiB heap Go's collector treats as its least (a small run
-// collects no more often than it did under GCPercent's target).
+// over the 4 MiB heap Go's collector treats as its least, the floor of
+// GCPercent's own target. The limit counts all of the runtime's memory,
+// not the heap alone, so the heap gets a little less (a heap goal of
+// 57 MB for a one-worker sweep, where the target's was 64 MB or more).
 const ratchetFloor = 4 << 20 * (100 + GCPercent) / 100
 
 // newRatchet returns a ratchet at its floor (or ceiling, when that is
