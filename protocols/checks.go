@@ -25,10 +25,10 @@ func HasLeader(c Cluster) error {
 			continue
 		}
 		up++
-		st := n.Status()
-		maxTerm = max(maxTerm, st.Term)
-		if st.Leader && st.Term >= leaderTerm {
-			leader, leaderTerm = id, st.Term
+		leads, term := LeadershipOf(n)
+		maxTerm = max(maxTerm, term)
+		if leads && term >= leaderTerm {
+			leader, leaderTerm = id, term
 		}
 	}
 	switch {

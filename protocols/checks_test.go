@@ -107,6 +107,37 @@ func TestHasLeader(t *testing.T) {
 	}
 }
 
+// reporter answers Leads; its Status, which LeadershipOf need not build
+// for a LeaderReporter, panics.
+type reporter struct {
+	leads bool
+	term  uint64
+}
+
+func (reporter) Step(protocols.Input, *protocols.Effects) {}
+func (reporter) Status() protocols.Status                 { panic("Status built for a LeaderReporter") }
+func (r reporter) Leads() (bool, uint64)                  { return r.leads, r.term }
+
+func TestLeadershipOf(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		n     protocols.Node
+		leads bool
+		term  uint64
+	}{
+		{"a leader, from its Status", node{protocols.Status{Leader: true, Term: 4}}, true, 4},
+		{"a follower, from its Status", node{protocols.Status{Term: 2}}, false, 2},
+		{"a leader, from Leads", reporter{true, 9}, true, 9},
+		{"a follower, from Leads", reporter{false, 5}, false, 5},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			leads, term := protocols.LeadershipOf(c.n)
+			assert.Equal(t, c.leads, leads)
+			assert.Equal(t, c.term, term)
+		})
+	}
+}
+
 func TestAllUp(t *testing.T) {
 	ids := protocols.Servers(3)
 	assert.NoError(t, protocols.AllUp(cluster{servers: ids}))

@@ -398,8 +398,8 @@ func (w *World) resolve(kind FaultKind, sel protocols.NodeID) []protocols.NodeID
 			if n.n == nil {
 				continue
 			}
-			if st := n.n.Status(); st.Leader && (best == "" || st.Term > bestTerm) {
-				best, bestTerm = id, st.Term
+			if leads, term := protocols.LeadershipOf(n.n); leads && (best == "" || term > bestTerm) {
+				best, bestTerm = id, term
 			}
 		}
 		if best == "" {

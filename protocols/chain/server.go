@@ -312,6 +312,10 @@ func (n *server) role() string {
 // Role implements protocols.RoleReporter.
 func (n *server) Role() string { return n.role() }
 
+// Leads implements protocols.LeaderReporter: what Status shows as Leader
+// and Term.
+func (n *server) Leads() (bool, uint64) { return n.isHead(), n.cfg.Epoch }
+
 // Status implements protocols.Node.
 func (n *server) Status() protocols.Status {
 	st := protocols.Status{

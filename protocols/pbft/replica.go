@@ -208,7 +208,6 @@ func (r *replica) broadcast(m protocols.Message) { r.out.Broadcast(r.others(), m
 // the bug duplicate-signers).
 func (r *replica) newSigners() signers { return signers{dup: r.bugs.duplicateSigners} }
 
-// Status implements protocols.Node.
 // Role implements protocols.RoleReporter.
 func (r *replica) Role() string {
 	switch {
@@ -220,6 +219,11 @@ func (r *replica) Role() string {
 	return "backup"
 }
 
+// Leads implements protocols.LeaderReporter: what Status shows as Leader
+// and Term.
+func (r *replica) Leads() (bool, uint64) { return r.active && r.isPrimary(), r.view }
+
+// Status implements protocols.Node.
 func (r *replica) Status() protocols.Status {
 	role := r.Role()
 	const tail = 10

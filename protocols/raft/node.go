@@ -547,6 +547,10 @@ func (n *node) Status() protocols.Status {
 	return st
 }
 
+// Leads implements protocols.LeaderReporter: what Status shows as Leader
+// and Term.
+func (n *node) Leads() (leads bool, term uint64) { return n.role == leader, n.term }
+
 // Role implements protocols.RoleReporter: the role the status shows. A
 // follower that does not vote is a learner, or a spare when it is not in
 // its configuration at all.

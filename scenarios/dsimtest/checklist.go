@@ -203,6 +203,8 @@ type seen struct {
 	collisions           []string                 // messages that hash alike and render apart
 	events               int                      // node events watched, for sampling the role check
 	wrongRoles           []string                 // nodes whose Role differs from their Status's
+	wrongLeads           []string                 // nodes whose Leads differs from their Status's
+	leadingChecked       bool                     // a Leads that said "leading" was held to Status
 	h                    protocols.Hash           // reused for every message: it keeps its names and its buffer
 }
 
@@ -257,15 +259,31 @@ func sameBox(a, b protocols.Message) bool {
 // (building a whole Status after every event was a third of the
 // checklist's time), and holds Role to Status().Role the first time a
 // role is seen and at every 64th event, so a Role that drifts from the
-// status is caught.
+// status is caught. It holds a protocols.LeaderReporter's Leads to
+// Status().Leader and Term at the same events, and at the first event
+// where Leads says the node leads.
 func (s *seen) role(n protocols.Node, where example) {
 	s.events++
 	role := protocols.RoleOf(n)
 	_, known := s.roles[role]
-	if r, ok := n.(protocols.RoleReporter); ok && (!known || s.events%64 == 0) {
-		if st := n.Status().Role; st != role && len(s.wrongRoles) < 10 {
-			s.wrongRoles = append(s.wrongRoles, fmt.Sprintf("%T.Role() is %q where Status().Role is %q (%s)", r, role, st, where))
+	sample := !known || s.events%64 == 0
+	_, reportsRole := n.(protocols.RoleReporter)
+	lr, reportsLeads := n.(protocols.LeaderReporter)
+	var leads bool
+	var term uint64
+	if reportsLeads {
+		leads, term = lr.Leads()
+		sample = sample || (leads && !s.leadingChecked)
+	}
+	if sample && (reportsRole || reportsLeads) {
+		st := n.Status()
+		if reportsRole && st.Role != role && len(s.wrongRoles) < 10 {
+			s.wrongRoles = append(s.wrongRoles, fmt.Sprintf("%T.Role() is %q where Status().Role is %q (%s)", n, role, st.Role, where))
 		}
+		if reportsLeads && (st.Leader != leads || st.Term != term) && len(s.wrongLeads) < 10 {
+			s.wrongLeads = append(s.wrongLeads, fmt.Sprintf("%T.Leads() is %t in term %d where Status() shows Leader %t in term %d (%s)", n, leads, term, st.Leader, st.Term, where))
+		}
+		s.leadingChecked = s.leadingChecked || (reportsLeads && leads)
 	}
 	s.roles[role] = where
 }
@@ -330,6 +348,9 @@ func checkChaos(t *testing.T, p *protocols.Protocol, chaos *scenarios.Scenario, 
 	}
 	for _, w := range s.wrongRoles {
 		t.Errorf("%s: %s: a protocols.RoleReporter must name the role its Status shows", p.Name, w)
+	}
+	for _, w := range s.wrongLeads {
+		t.Errorf("%s: %s: a protocols.LeaderReporter must report the leadership its Status shows", p.Name, w)
 	}
 	for _, c := range s.collisions {
 		t.Errorf("%s: %s: an AppendHash misses something String shows (prototest.CheckHash finds which field)", p.Name, c)

@@ -104,3 +104,46 @@ func TestChecklistHoldsRoleToStatus(t *testing.T) {
 	require.NotEmpty(t, found)
 	assert.Contains(t, found[0], `Role() is "leader" where Status().Role is "counter"`)
 }
+
+// lyingLeader says through Leads that it leads, in term 7, while its
+// Status shows a follower in term 3 (or, when truthful, agrees).
+type lyingLeader struct {
+	counter
+	truthful bool
+}
+
+func (n *lyingLeader) Leads() (bool, uint64) {
+	if n.truthful {
+		return false, 3
+	}
+	return true, 7
+}
+
+func (n *lyingLeader) Status() protocols.Status {
+	return protocols.Status{Role: "counter", Term: 3}
+}
+
+// The checklist holds a LeaderReporter's Leads to Status().Leader and
+// Term: a node whose answers differ is reported, one whose answers agree
+// is not.
+func TestChecklistHoldsLeadsToStatus(t *testing.T) {
+	wrong := func(truthful bool) []string {
+		w, err := sim.New(sim.Config{
+			Seed:    1,
+			Servers: protocols.Servers(3),
+			Server: func(cfg protocols.Config) protocols.Node {
+				return &lyingLeader{counter: counter{cfg: cfg}, truthful: truthful}
+			},
+			Link: net.LinkConfig{Latency: net.FixedLatency(clock.Millisecond)},
+		})
+		require.NoError(t, err)
+		s := newSeen()
+		w.Observe(s.watch(1))
+		w.RunFor(100 * clock.Millisecond)
+		return s.wrongLeads
+	}
+	assert.Empty(t, wrong(true))
+	found := wrong(false)
+	require.NotEmpty(t, found)
+	assert.Contains(t, found[0], "Leads() is true in term 7 where Status() shows Leader false in term 3")
+}

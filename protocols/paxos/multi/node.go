@@ -242,6 +242,10 @@ func (n *node) serverIndex(id protocols.NodeID) int {
 // Role implements protocols.RoleReporter.
 func (n *node) Role() string { return n.role.String() }
 
+// Leads implements protocols.LeaderReporter: what Status shows as Leader
+// and Term.
+func (n *node) Leads() (bool, uint64) { return n.role == leader, uint64(n.promised) }
+
 // Status implements protocols.Node.
 func (n *node) Status() protocols.Status {
 	const tail = 10
