@@ -48,21 +48,28 @@ func (c *counter) Step(in protocols.Input, out *protocols.Effects) {
 
 func (c *counter) Status() protocols.Status { return protocols.Status{Role: "counter"} }
 
+// watched runs three servers made by server for 100ms of simulated time
+// under the checklist's watch, and returns what it saw.
+func watched(t *testing.T, server protocols.Factory) *seen {
+	t.Helper()
+	w, err := sim.New(sim.Config{
+		Seed:    1,
+		Servers: protocols.Servers(3),
+		Server:  server,
+		Link:    net.LinkConfig{Latency: net.FixedLatency(clock.Millisecond)},
+	})
+	require.NoError(t, err)
+	s := newSeen()
+	w.Observe(s.watch(1))
+	w.RunFor(100 * clock.Millisecond)
+	return s
+}
+
 // The checklist's watch catches an AppendHash that misses a field its
 // String shows, from the messages of a run alone.
 func TestChecklistCatchesAnAppendHashThatMissesAField(t *testing.T) {
 	collisions := func(lazy bool) []string {
-		w, err := sim.New(sim.Config{
-			Seed:    1,
-			Servers: protocols.Servers(3),
-			Server:  func(cfg protocols.Config) protocols.Node { return &counter{cfg: cfg, lazy: lazy} },
-			Link:    net.LinkConfig{Latency: net.FixedLatency(clock.Millisecond)},
-		})
-		require.NoError(t, err)
-		s := newSeen()
-		w.Observe(s.watch(1))
-		w.RunFor(100 * clock.Millisecond)
-		return s.collisions
+		return watched(t, func(cfg protocols.Config) protocols.Node { return &counter{cfg: cfg, lazy: lazy} }).collisions
 	}
 	assert.Empty(t, collisions(false))
 	found := collisions(true)
@@ -84,18 +91,9 @@ func (n *lyingRole) Role() string { return n.role }
 // answers agree is not.
 func TestChecklistHoldsRoleToStatus(t *testing.T) {
 	wrong := func(role string) []string {
-		w, err := sim.New(sim.Config{
-			Seed:    1,
-			Servers: protocols.Servers(3),
-			Server: func(cfg protocols.Config) protocols.Node {
-				return &lyingRole{counter: counter{cfg: cfg}, role: role}
-			},
-			Link: net.LinkConfig{Latency: net.FixedLatency(clock.Millisecond)},
+		s := watched(t, func(cfg protocols.Config) protocols.Node {
+			return &lyingRole{counter: counter{cfg: cfg}, role: role}
 		})
-		require.NoError(t, err)
-		s := newSeen()
-		w.Observe(s.watch(1))
-		w.RunFor(100 * clock.Millisecond)
 		assert.Contains(t, s.roles, role, "the role is the one Role names")
 		return s.wrongRoles
 	}
@@ -128,19 +126,9 @@ func (n *lyingLeader) Status() protocols.Status {
 // is not.
 func TestChecklistHoldsLeadsToStatus(t *testing.T) {
 	wrong := func(truthful bool) []string {
-		w, err := sim.New(sim.Config{
-			Seed:    1,
-			Servers: protocols.Servers(3),
-			Server: func(cfg protocols.Config) protocols.Node {
-				return &lyingLeader{counter: counter{cfg: cfg}, truthful: truthful}
-			},
-			Link: net.LinkConfig{Latency: net.FixedLatency(clock.Millisecond)},
-		})
-		require.NoError(t, err)
-		s := newSeen()
-		w.Observe(s.watch(1))
-		w.RunFor(100 * clock.Millisecond)
-		return s.wrongLeads
+		return watched(t, func(cfg protocols.Config) protocols.Node {
+			return &lyingLeader{counter: counter{cfg: cfg}, truthful: truthful}
+		}).wrongLeads
 	}
 	assert.Empty(t, wrong(true))
 	found := wrong(false)
