@@ -115,7 +115,7 @@ func TuneCollector() (undo func()) {
 // again, to be zeroed, when it is next allocated. In a sweep on two workers
 // the live heap at a collection swung between 3 and 10 MB with where each
 // seed was, GCPercent's target with it between 64 and 180 MB, and handing
-// back and faulting in the same memory cost about 4% of the sweep
+// back and faulting in the same memory cost the sweep 3-4%
 // (docs/architecture.md, "The seventh round"). A process of dsim is one
 // command: holding on to its largest heap costs no more memory than the
 // moment it was needed.
