@@ -40,7 +40,8 @@ func RoleOf(n Node) string {
 // the end-of-run leader check asks them too: a whole Status renders a log
 // tail, and in a short chaos seed those Status calls made a sixth of all
 // allocations. Leads must return exactly Status().Leader and
-// Status().Term, and dsimtest's Checklist checks that it does.
+// Status().Term; dsimtest's Checklist checks that it does at the events it
+// samples, each node's first event as leader among them.
 // Implementing it is optional.
 type LeaderReporter interface {
 	Leads() (leader bool, term uint64)

@@ -44,17 +44,38 @@ func TestTuneCollectorSetsAndUndoesTheCommandsSettings(t *testing.T) {
 			assert.LessOrEqual(t, limit, c.limitHi, "memory limit")
 
 			undo()
-			// A ratchet, stopped, no longer sets the limit after a collection.
+			// A ratchet, stopped, no longer sets the limit after a
+			// collection, though the live heap would raise it.
+			live := make([]byte, 16<<20)
 			for range 3 {
-				runtime.GC()
-				runtime.Gosched()
+				collectWithCleanups(t)
 			}
+			runtime.KeepAlive(live)
 			percent = debug.SetGCPercent(-1)
 			debug.SetGCPercent(percent)
 			assert.Equal(t, 77, percent, "GC percent after undo")
 			assert.Equal(t, int64(5<<20), debug.SetMemoryLimit(-1), "memory limit after undo")
 		})
 	}
+}
+
+// collectWithCleanups runs a collection and waits until a cleanup it
+// found due has run: cleanups run on goroutines of their own, after the
+// collection.
+func collectWithCleanups(t *testing.T) {
+	t.Helper()
+	ran := make(chan struct{})
+	runtime.AddCleanup(new(sentinel), func(ch chan struct{}) { close(ch) }, ran)
+	for range 1000 {
+		runtime.GC()
+		select {
+		case <-ran:
+			return
+		default:
+			runtime.Gosched()
+		}
+	}
+	t.Fatal("no collection ran a cleanup")
 }
 
 // TestRatchetOnlyRaisesTheLimit follows one ratchet through the live heaps

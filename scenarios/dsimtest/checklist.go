@@ -198,18 +198,18 @@ func (e example) String() string { return fmt.Sprintf("%s, seed %d", e.node, e.s
 
 // seen gathers what a protocol's nodes did over some runs.
 type seen struct {
-	kinds, roles, probes map[string]example       // what -> an example node and seed
-	texts                map[uint64]*firstMessage // a HashAppender message's hash -> the first message with it
-	collisions           []string                 // messages that hash alike and render apart
-	events               int                      // node events watched, for sampling the role check
-	wrongRoles           []string                 // nodes whose Role differs from their Status's
-	wrongLeads           []string                 // nodes whose Leads differs from their Status's
-	leadingChecked       bool                     // a Leads that said "leading" was held to Status
-	h                    protocols.Hash           // reused for every message: it keeps its names and its buffer
+	kinds, roles, probes map[string]example        // what -> an example node and seed
+	texts                map[uint64]*firstMessage  // a HashAppender message's hash -> the first message with it
+	collisions           []string                  // messages that hash alike and render apart
+	events               int                       // node events watched, for sampling the role check
+	wrongRoles           []string                  // nodes whose Role differs from their Status's
+	wrongLeads           []string                  // nodes whose Leads differs from their Status's
+	leadingChecked       map[protocols.NodeID]bool // nodes whose Leads was held to Status while it said "leading"
+	h                    protocols.Hash            // reused for every message: it keeps its names and its buffer
 }
 
 func newSeen() *seen {
-	return &seen{kinds: map[string]example{}, roles: map[string]example{}, probes: map[string]example{}, texts: map[uint64]*firstMessage{}}
+	return &seen{kinds: map[string]example{}, roles: map[string]example{}, probes: map[string]example{}, texts: map[uint64]*firstMessage{}, leadingChecked: map[protocols.NodeID]bool{}}
 }
 
 // hashes checks that a message that folds itself into the trace hash
@@ -260,8 +260,8 @@ func sameBox(a, b protocols.Message) bool {
 // checklist's time), and holds Role to Status().Role the first time a
 // role is seen and at every 64th event, so a Role that drifts from the
 // status is caught. It holds a protocols.LeaderReporter's Leads to
-// Status().Leader and Term at the same events, and at the first event
-// where Leads says the node leads.
+// Status().Leader and Term at the same events, and at the first event at
+// which each node says, through Leads, that it leads.
 func (s *seen) role(n protocols.Node, where example) {
 	s.events++
 	role := protocols.RoleOf(n)
@@ -273,7 +273,7 @@ func (s *seen) role(n protocols.Node, where example) {
 	var term uint64
 	if reportsLeads {
 		leads, term = lr.Leads()
-		sample = sample || (leads && !s.leadingChecked)
+		sample = sample || (leads && !s.leadingChecked[where.node])
 	}
 	if sample && (reportsRole || reportsLeads) {
 		st := n.Status()
@@ -283,7 +283,9 @@ func (s *seen) role(n protocols.Node, where example) {
 		if reportsLeads && (st.Leader != leads || st.Term != term) && len(s.wrongLeads) < 10 {
 			s.wrongLeads = append(s.wrongLeads, fmt.Sprintf("%T.Leads() is %t in term %d where Status() shows Leader %t in term %d (%s)", n, leads, term, st.Leader, st.Term, where))
 		}
-		s.leadingChecked = s.leadingChecked || (reportsLeads && leads)
+		if reportsLeads && leads {
+			s.leadingChecked[where.node] = true
+		}
 	}
 	s.roles[role] = where
 }

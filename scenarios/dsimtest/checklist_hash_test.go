@@ -103,18 +103,22 @@ func TestChecklistHoldsRoleToStatus(t *testing.T) {
 	assert.Contains(t, found[0], `Role() is "leader" where Status().Role is "counter"`)
 }
 
-// lyingLeader says through Leads that it leads, in term 7, while its
-// Status shows a follower in term 3 (or, when truthful, agrees).
+// lyingLeader's Leads and Status disagree as lie says.
 type lyingLeader struct {
 	counter
-	truthful bool
+	lie string // "": never; "always": it leads in term 7; "term": term 7; "once": it leads at its 5th step only
 }
 
 func (n *lyingLeader) Leads() (bool, uint64) {
-	if n.truthful {
-		return false, 3
+	switch {
+	case n.lie == "always":
+		return true, 7
+	case n.lie == "term":
+		return false, 7
+	case n.lie == "once" && n.n == 5:
+		return true, 3
 	}
-	return true, 7
+	return false, 3
 }
 
 func (n *lyingLeader) Status() protocols.Status {
@@ -122,16 +126,23 @@ func (n *lyingLeader) Status() protocols.Status {
 }
 
 // The checklist holds a LeaderReporter's Leads to Status().Leader and
-// Term: a node whose answers differ is reported, one whose answers agree
-// is not.
+// Term: a node whose answers differ is reported, about leading or about
+// the term alone, even when it says it leads only at one event that no
+// other sampling would look at; one whose answers agree is not.
 func TestChecklistHoldsLeadsToStatus(t *testing.T) {
-	wrong := func(truthful bool) []string {
+	wrong := func(lie string) []string {
 		return watched(t, func(cfg protocols.Config) protocols.Node {
-			return &lyingLeader{counter: counter{cfg: cfg}, truthful: truthful}
+			return &lyingLeader{counter: counter{cfg: cfg}, lie: lie}
 		}).wrongLeads
 	}
-	assert.Empty(t, wrong(true))
-	found := wrong(false)
-	require.NotEmpty(t, found)
-	assert.Contains(t, found[0], "Leads() is true in term 7 where Status() shows Leader false in term 3")
+	assert.Empty(t, wrong(""))
+	for lie, want := range map[string]string{
+		"always": "Leads() is true in term 7 where Status() shows Leader false in term 3",
+		"term":   "Leads() is false in term 7 where Status() shows Leader false in term 3",
+		"once":   "Leads() is true in term 3 where Status() shows Leader false in term 3",
+	} {
+		found := wrong(lie)
+		require.NotEmpty(t, found, lie)
+		assert.Contains(t, found[0], want, lie)
+	}
 }
