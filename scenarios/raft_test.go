@@ -56,3 +56,17 @@ func TestRaftCatalogue(t *testing.T) {
 	assert.Greater(t, probes("raft/log-repair")["fast-backup"], 0)
 	assert.Greater(t, probes("raft/unreliable")["duplicate-request"], 0)
 }
+
+// Seeds of raft/chaos in which elections deadlocked for good while servers
+// refused votes to servers outside their own, possibly stale,
+// configurations (protocols/raft/design.md, "Membership changes"): each
+// must elect a leader after the healing phase.
+func TestRaftChaosSeedsThatDeadlockedOnMembership(t *testing.T) {
+	s, err := Builtin("raft/chaos")
+	require.NoError(t, err)
+	for _, seed := range []uint64{3343, 3506, 5934, 6390, 7686, 12667, 13785, 14423} {
+		res, err := RunScenario(s, RunOptions{Seed: seed})
+		require.NoError(t, err)
+		assert.True(t, res.Pass, "seed %d: %s", seed, res.Verdict())
+	}
+}

@@ -30,10 +30,13 @@ func (n *node) handleRequestVote(from protocols.NodeID, m RequestVote) {
 // term after the sender's (thesis §9.6): if that term is later than its own,
 // the sender's log is at least as up to date as its own, and it has not
 // heard from a leader within an election timeout. It changes neither its
-// term nor its vote, and persists nothing.
+// term nor its vote, and persists nothing. Whether the sender is in this
+// server's configuration does not matter: that configuration may be stale,
+// refusing servers outside it deadlocked elections for good, and a
+// removed server is refused anyway while a leader is heard (design.md,
+// "Membership changes").
 func (n *node) handlePreVote(from protocols.NodeID, m PreVote) {
-	grant := m.Term > n.term && (n.log.isUpToDate(m.LastIndex, m.LastTerm) || n.bugs.voteWithoutLogCheck) &&
-		n.log.config().Suffrage(from) != 0
+	grant := m.Term > n.term && (n.log.isUpToDate(m.LastIndex, m.LastTerm) || n.bugs.voteWithoutLogCheck)
 	if grant && n.inLease() {
 		n.out.Probe(ProbePreVoteDeniedLeader)
 		grant = false

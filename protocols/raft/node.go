@@ -269,10 +269,15 @@ func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
 		case n.opts.CheckQuorum && n.inLease():
 			n.out.Probe(ProbeVoteIgnoredInLease)
 			return
-		case n.log.config().Suffrage(from) == 0:
+		case n.log.config().Suffrage(from) == 0 && (n.inLease() || !n.opts.tracksContact()):
 			// A server outside the configuration (removed, perhaps without
 			// knowing it) must not disrupt the cluster by raising terms, as
 			// hashicorp raft refuses votes to non-members (thesis §4.2.3).
+			// Where contact is tracked, only while this server is in
+			// contact with a leader: its own configuration may be stale,
+			// and refusing a member of a newer one when there is no
+			// leader deadlocked elections for good (design.md,
+			// "Membership changes").
 			n.out.Probe(ProbeVoteIgnoredNonMember)
 			return
 		}
