@@ -1060,6 +1060,7 @@ type configSafety struct {
 	*lookup
 	committed   Config
 	committedAt int                // the index of the change that made it (or the snapshot index it came from)
+	committedIn uint64             // the term of the first leader seen to commit past it
 	known       bool               // some leader has committed past a configuration
 	seen        byNumber[confView] // by server number: the zero view for a server not leading
 }
@@ -1084,7 +1085,14 @@ func (m *configSafety) Check(c protocols.Cluster, ev protocols.Event) error {
 // event's notes.
 func (m *configSafety) check(n *node, k int, notes []protocols.Note) error {
 	for _, note := range notes {
-		if bl, ok := note.(BecameLeader); ok && m.known && bl.Term == n.term {
+		// A leader of a term before the one the committed configuration
+		// was committed in is harmless, however stale its configuration:
+		// it won its votes before that commit (a server paused as a
+		// candidate takes office when it resumes), and every majority of
+		// its configuration holds a server that has since moved to a later
+		// term, which refuses its entries. The hazard is a leader of a
+		// later term (Ongaro's single-server change bug).
+		if bl, ok := note.(BecameLeader); ok && m.known && bl.Term == n.term && n.term > m.committedIn {
 			if cfg := n.log.config(); disjointMajorities(cfg, m.committed) {
 				return protocols.Violationf(KindDisjointMajorities, "%s took office in term %d with configuration %s, whose majorities need not overlap those of the committed configuration %s",
 					n.id, n.term, cfg, m.committed)
@@ -1097,7 +1105,7 @@ func (m *configSafety) check(n *node, k int, notes []protocols.Note) error {
 		return nil
 	}
 	if at := n.log.confIndexAt(n.commit); !m.known || at > m.committedAt {
-		m.committed, m.committedAt, m.known = n.log.configAt(n.commit), at, true
+		m.committed, m.committedAt, m.committedIn, m.known = n.log.configAt(n.commit), at, n.term, true
 	}
 	last := n.log.lastConfIndex()
 	v := *p
