@@ -30,8 +30,15 @@ func (n *node) learnCommit(b Ballot, commit int) {
 
 // handleDecide learns the decisions a leader sent, and tells it how far the
 // replica has now seen decided, so the next batch can follow. A decision
-// is a fact whoever sends it, so the ballot does not matter.
+// is a fact whoever sends it, but a Decide of a ballot above the promise
+// shows a later leader, and the replica promises that ballot: a leader of
+// an earlier one steps down. Otherwise its commit point would go on to
+// cover slots decided in the later ballot, and a follower told that commit
+// point in its heartbeats would take what it accepted in the earlier
+// ballot for those slots as decided (learnCommit): a different command in
+// the same slot (multipaxos/chaos seed 5318, "agreement").
 func (n *node) handleDecide(from protocols.NodeID, m Decide) {
+	n.raisePromise(m.Ballot)
 	for i, cmd := range m.Cmds {
 		n.decide(m.From+i, cmd, m.Ballot)
 	}
