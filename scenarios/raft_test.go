@@ -56,33 +56,3 @@ func TestRaftCatalogue(t *testing.T) {
 	assert.Greater(t, probes("raft/log-repair")["fast-backup"], 0)
 	assert.Greater(t, probes("raft/unreliable")["duplicate-request"], 0)
 }
-
-// Seeds of raft/chaos in which elections deadlocked for good while servers
-// refused votes to servers outside their own, possibly stale,
-// configurations (protocols/raft/design.md, "Membership changes"): each
-// must elect a leader after the healing phase.
-func TestRaftChaosSeedsThatDeadlockedOnMembership(t *testing.T) {
-	s, err := Builtin("raft/chaos")
-	require.NoError(t, err)
-	for _, seed := range []uint64{3343, 3506, 5934, 6390, 7686, 12667, 13785, 14423} {
-		res, err := RunScenario(s, RunOptions{Seed: seed})
-		require.NoError(t, err)
-		assert.True(t, res.Pass, "seed %d: %s", seed, res.Verdict())
-	}
-}
-
-// Seeds of raft/chaos in which a candidate paused in term 1 took office
-// when it resumed, long after two one-server changes had been committed in
-// later terms. Its configuration's majorities need not overlap the
-// committed one's, but every one of them holds a server of a later term,
-// which refuses its entries: disjoint-majorities must not call it a
-// violation (protocols/raft/invariants.go, configSafety).
-func TestRaftChaosStaleTermLeaderIsNoDisjointMajority(t *testing.T) {
-	s, err := Builtin("raft/chaos")
-	require.NoError(t, err)
-	for _, seed := range []uint64{12043, 15635} {
-		res, err := RunScenario(s, RunOptions{Seed: seed})
-		require.NoError(t, err)
-		assert.True(t, res.Pass, "seed %d: %s", seed, res.Verdict())
-	}
-}
