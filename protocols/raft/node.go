@@ -266,9 +266,6 @@ func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
 	}
 	if rv, ok := msg.(RequestVote); ok && rv.Term > n.term {
 		switch {
-		case n.opts.CheckQuorum && n.inLease():
-			n.out.Probe(ProbeVoteIgnoredInLease)
-			return
 		case n.log.config().Suffrage(from) == 0 && (n.inLease() || !n.opts.tracksContact()):
 			// A server outside the configuration (removed, perhaps without
 			// knowing it) must not disrupt the cluster by raising terms, as
@@ -277,8 +274,13 @@ func (n *node) receive(from protocols.NodeID, msg protocols.Message) {
 			// contact with a leader: its own configuration may be stale,
 			// and refusing a member of a newer one when there is no
 			// leader deadlocked elections for good (design.md,
-			// "Membership changes").
+			// "Membership changes"). With CheckQuorum the lease rule
+			// below ignores the request too; this one goes first, as the
+			// narrower reason, so that a sweep sees both happen.
 			n.out.Probe(ProbeVoteIgnoredNonMember)
+			return
+		case n.opts.CheckQuorum && n.inLease():
+			n.out.Probe(ProbeVoteIgnoredInLease)
 			return
 		}
 	}

@@ -71,7 +71,7 @@ const (
 	ProbePreVote              = "pre-vote"                 // a server whose election timer fired asked for pre-votes
 	ProbePreVoteFailed        = "pre-vote-failed"          // a pre-candidate's round timed out without a majority
 	ProbePreVoteDeniedLeader  = "pre-vote-denied-leader"   // a voter refused a pre-vote: it heard from a leader within an election timeout
-	ProbeVoteIgnoredInLease   = "vote-ignored-in-lease"    // with CheckQuorum, a request for votes came within an election timeout of a leader's message and was ignored
+	ProbeVoteIgnoredInLease   = "vote-ignored-in-lease"    // with CheckQuorum, a member's request for votes came within an election timeout of a leader's message and was ignored
 	ProbeVoteIgnoredNonMember = "vote-ignored-non-member"  // a request for votes in a later term came from a server outside the configuration and was ignored
 	ProbeCheckQuorumStepDown  = "check-quorum-step-down"   // a leader that had not heard from a majority for an election timeout stepped down
 	ProbeReadIndex            = "read-index"               // a leader confirmed its leadership with a heartbeat round before answering a read
