@@ -21,7 +21,7 @@ var Protocol = &protocols.Protocol{
 	DefaultClients: 3,
 	MinHealing:     clock.Second,
 	Bugs:           Bugs,
-	Probes:         slices.Concat(Probes, kv.Probes),
+	Probes:         slices.Concat(Probes, kv.LeaderlessProbes),
 	Messages:       []protocols.Message{Query{}, QueryReply{}, Store{}, StoreAck{}, kv.Request{}, kv.Reply{}},
 	Options: []protocols.Option{
 		{Name: "resend", Default: "20ms", Help: "how often a coordinator resends a phase's message to the servers that have not answered"},

@@ -21,7 +21,7 @@ var Protocol = &protocols.Protocol{
 	DefaultClients: 3,
 	MinHealing:     3 * clock.Second,
 	Bugs:           Bugs,
-	Probes:         slices.Concat(Probes, kv.Probes),
+	Probes:         slices.Concat(Probes, kv.LeaderlessProbes),
 	Messages: []protocols.Message{
 		Read{}, ReadReply{}, Write{}, WriteAck{}, Handoff{}, HandoffAck{}, Digest{}, Sync{}, kv.Request{}, kv.Reply{},
 	},

@@ -89,6 +89,14 @@ const (
 // GiveUpAfter is set.
 var Probes = []string{ProbeTimeout, ProbeRedirect, ProbeBackoff, ProbeGiveUp}
 
+// LeaderlessProbes lists the client's probes a protocol without a leader
+// can reach, for it to declare instead of Probes: its servers send a
+// client elsewhere with NotLeader and no hint (the client backs off), never
+// naming a server to go to, so client-redirect could never fire and
+// --require-coverage could never pass. A protocol whose servers never
+// answer NotLeader at all declares ProbeTimeout and ProbeGiveUp alone.
+var LeaderlessProbes = []string{ProbeTimeout, ProbeBackoff, ProbeGiveUp}
+
 // LoadProbes lists the probes of the load options (load.go), which fire
 // only when those are set: a protocol whose chaos scenario sets them
 // declares these too, so that --require-coverage asks for them.

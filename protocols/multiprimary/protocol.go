@@ -21,8 +21,10 @@ var Protocol = &protocols.Protocol{
 	DefaultClients: 3,
 	MinHealing:     2 * clock.Second,
 	Bugs:           Bugs,
-	Probes:         slices.Concat(Probes, kv.Probes),
-	Messages:       []protocols.Message{Update{}, State{}, kv.Request{}, kv.Reply{}},
+	// Every replica serves every request: no NotLeader, so no redirect or
+	// backoff (kv.LeaderlessProbes).
+	Probes:   slices.Concat(Probes, []string{kv.ProbeTimeout, kv.ProbeGiveUp}),
+	Messages: []protocols.Message{Update{}, State{}, kv.Request{}, kv.Reply{}},
 	Options: []protocols.Option{
 		{Name: "resolve", Default: "lww", Help: "how concurrent writes are reconciled: lww (last writer wins, by the accepting server's clock), vv (version vectors, siblings kept for clients to merge) or mixed (odd-numbered keys vv, even lww)"},
 		{Name: "anti-entropy", Default: "300ms", Help: "how often a server sends its whole state to one peer"},
