@@ -47,3 +47,14 @@ func TestMomentProbeIsMomentsOfCases(t *testing.T) {
 		require.Equal(t, len(momentsOf(ev)) > 0, momentProbe(p), p)
 	}
 }
+
+// TestCoreProbesAreProbes holds CoreProbes, which services built on Raft
+// declare, to be probes a server reports, each once.
+func TestCoreProbesAreProbes(t *testing.T) {
+	seen := map[string]bool{}
+	for _, p := range CoreProbes {
+		require.Contains(t, Probes, p)
+		require.False(t, seen[p], "%s listed twice", p)
+		seen[p] = true
+	}
+}

@@ -88,6 +88,17 @@ const (
 	ProbeAdminIgnored         = "admin-ignored"            // an operator's command did not apply (not the leader, not a change of this configuration, unknown)
 )
 
+// CoreProbes lists the probes of basic Raft's own rules: what a service
+// built on Raft (NewService) with none of the production features (PreVote,
+// CheckQuorum, reads, snapshots, membership) can reach, and so what it
+// declares, rather than Probes, whose features' probes and the KV
+// service's (duplicate-request, not-leader-redirect) it could never fire.
+var CoreProbes = []string{
+	ProbeLeaderElected, ProbeLeaderChange, ProbeSplitVote, ProbeStepDown, ProbeVoteDeniedLog,
+	ProbeLogTruncation, ProbeStaleAppend, ProbeFastBackup, ProbeOldTermDeferred, ProbeCommitByNoop,
+	ProbeRestartRecovered, ProbeLeaderStable,
+}
+
 // Probes lists every probe name a Raft server can report, for sweeps that
 // count how many runs reached each.
 var Probes = []string{

@@ -22,8 +22,10 @@ var Protocol = &protocols.Protocol{
 	DefaultClients: 3,
 	MinHealing:     2 * clock.Second,
 	Bugs:           Bugs,
-	Probes:         slices.Concat(raft.Probes, kv.Probes, []string{kv.ProbeWrongGroup}, Probes),
-	Violations:     Violations,
+	// Its groups run basic Raft under their own service: the production
+	// features' probes and Raft's KV service's are out of reach.
+	Probes:     slices.Concat(raft.CoreProbes, kv.Probes, []string{kv.ProbeWrongGroup}, Probes),
+	Violations: Violations,
 	Messages: messages([]protocols.Message{
 		raft.RequestVote{}, raft.RequestVoteReply{}, &raft.AppendEntries{}, &raft.AppendEntriesReply{}, kv.Request{}, kv.Reply{},
 	}),
