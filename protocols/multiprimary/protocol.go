@@ -21,8 +21,8 @@ var Protocol = &protocols.Protocol{
 	DefaultClients: 3,
 	MinHealing:     2 * clock.Second,
 	Bugs:           Bugs,
-	// Every replica serves every request: no NotLeader, so no redirect or
-	// backoff (kv.LeaderlessProbes).
+	// Every replica serves every request and never answers NotLeader, so
+	// its clients neither redirect nor back off (see kv.LeaderlessProbes).
 	Probes:   slices.Concat(Probes, []string{kv.ProbeTimeout, kv.ProbeGiveUp}),
 	Messages: []protocols.Message{Update{}, State{}, kv.Request{}, kv.Reply{}},
 	Options: []protocols.Option{
